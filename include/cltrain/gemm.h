@@ -1,0 +1,44 @@
+/* General matrix multiply on the device, row-major (C order):
+ *   C = alpha * op(A) * op(B) + beta * C
+ * op(A) is m x k, op(B) is k x n, C is m x n. Offsets and leading dimensions
+ * are in elements. Engines: CLBlast and cltrain's own kernels; the engine for
+ * a device is chosen by measurement (see src/gemm/). */
+#ifndef CLTRAIN_GEMM_H
+#define CLTRAIN_GEMM_H
+
+#include "cltrain/device.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum { CT_NO_TRANS = 0, CT_TRANS = 1 } ct_transpose;
+
+typedef enum { CT_GEMM_AUTO = 0, CT_GEMM_CLBLAST, CT_GEMM_OWN, CT_GEMM_ENGINE_COUNT } ct_gemm_engine;
+
+const char *ct_gemm_engine_name(ct_gemm_engine e);
+
+typedef struct {
+    ct_transpose trans_a, trans_b;
+    size_t m, n, k;
+    float alpha, beta;
+    cl_mem a;
+    size_t a_offset, lda;
+    cl_mem b;
+    size_t b_offset, ldb;
+    cl_mem c;
+    size_t c_offset, ldc;
+} ct_gemm_args;
+
+/* 1 when the engine can run on this context's device. */
+int ct_gemm_engine_available(ct_context *ctx, ct_gemm_engine engine);
+
+/* Enqueue a GEMM on the context's queue with the engine chosen for it. */
+ct_status ct_gemm(ct_context *ctx, const ct_gemm_args *args);
+/* Same, with an explicit engine (CT_ERR_UNSUPPORTED status if it cannot run). */
+ct_status ct_gemm_with(ct_context *ctx, ct_gemm_engine engine, const ct_gemm_args *args);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,36 @@
+#include "cli/cli_util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int ct_cli_error(ct_status s)
+{
+    const char *detail = ct_last_error();
+    fprintf(stderr, "cltrain: error: %s\n", *detail ? detail : ct_status_message(s));
+    return 1;
+}
+
+const char *ct_cli_option(int argc, char **argv, int *i, const char *name)
+{
+    size_t len = strlen(name);
+    const char *arg = argv[*i];
+    if (strncmp(arg, name, len) != 0)
+        return NULL;
+    if (arg[len] == '=')
+        return arg + len + 1;
+    if (arg[len] != '\0')
+        return NULL;
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "cltrain: option %s needs a value\n", name);
+        exit(2);
+    }
+    return argv[++*i];
+}
+
+ct_status ct_cli_open_device(const char *spec, ct_context **ctx)
+{
+    ct_device_info info;
+    CT_TRY(ct_device_find(ct_device_spec_from_env(spec), &info));
+    return ct_context_create(&info, ctx);
+}

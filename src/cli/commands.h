@@ -1,0 +1,10 @@
+/* One function per `cltrain` subcommand: argv[0] is the subcommand name.
+ * Each returns the process exit status (0 ok, 1 failure, 2 usage/input error). */
+#ifndef CLTRAIN_CLI_COMMANDS_H
+#define CLTRAIN_CLI_COMMANDS_H
+
+int ct_cmd_devices(int argc, char **argv);
+int ct_cmd_selftest(int argc, char **argv);
+int ct_cmd_check(int argc, char **argv);
+
+#endif

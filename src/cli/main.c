@@ -1,0 +1,45 @@
+/* `cltrain SUBCOMMAND ...`: dispatch to one function per subcommand. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"devices", ct_cmd_devices, "list OpenCL platforms and devices (--json)"},
+    {"selftest", ct_cmd_selftest, "check every op against the reference on a device"},
+    {"check", ct_cmd_check, "validate an experiment file and print its effective configuration"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: cltrain COMMAND [options]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\nDevice selection everywhere: --device SPEC or CLTRAIN_DEVICE=SPEC, where SPEC is\n"
+                 "P:D (platform:device index), cpu, gpu, accelerator, or part of the device name.\n"
+                 "Run `cltrain COMMAND --help` for a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("cltrain 0.1.0\n");
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "cltrain: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,18 @@
+/* One GEMM engine: what cltrain's GEMM dispatcher (src/gemm/gemm.c) needs. */
+#ifndef CLTRAIN_GEMM_ENGINE_H
+#define CLTRAIN_GEMM_ENGINE_H
+
+#include "cltrain/gemm.h"
+
+typedef struct {
+    const char *name;
+    /* 1 when the engine can run on this context's device at all. */
+    int (*supports)(ct_context *ctx);
+    /* Enqueue C = alpha op(A) op(B) + beta C; no host synchronisation. */
+    ct_status (*run)(ct_context *ctx, const ct_gemm_args *args);
+} ct_gemm_engine_impl;
+
+extern const ct_gemm_engine_impl ct_gemm_clblast_engine;
+extern const ct_gemm_engine_impl ct_gemm_own_engine;
+
+#endif

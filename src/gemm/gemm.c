@@ -1,0 +1,70 @@
+/* GEMM dispatch: argument checks, then the engine chosen for the device.
+ * CLTRAIN_GEMM_ENGINE=clblast|own forces one engine everywhere. */
+#include "cltrain/gemm.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "gemm/engine.h"
+
+static const ct_gemm_engine_impl *const engines[CT_GEMM_ENGINE_COUNT] = {
+    [CT_GEMM_CLBLAST] = &ct_gemm_clblast_engine,
+    [CT_GEMM_OWN] = &ct_gemm_own_engine,
+};
+
+const char *ct_gemm_engine_name(ct_gemm_engine e)
+{
+    if (e == CT_GEMM_AUTO)
+        return "auto";
+    return (e > 0 && e < CT_GEMM_ENGINE_COUNT) ? engines[e]->name : "unknown";
+}
+
+static ct_status check_args(const ct_gemm_args *g)
+{
+    size_t a_cols = g->trans_a ? g->m : g->k;
+    size_t b_cols = g->trans_b ? g->k : g->n;
+    if (!g->a || !g->b || !g->c)
+        return ct_fail(CT_ERR_INVALID_ARGUMENT, "gemm: a NULL buffer");
+    if (g->lda < (a_cols ? a_cols : 1) || g->ldb < (b_cols ? b_cols : 1) || g->ldc < (g->n ? g->n : 1))
+        return ct_fail(CT_ERR_INVALID_ARGUMENT,
+                       "gemm: leading dimensions lda=%zu ldb=%zu ldc=%zu too small for m=%zu n=%zu k=%zu%s%s",
+                       g->lda, g->ldb, g->ldc, g->m, g->n, g->k, g->trans_a ? " A^T" : "", g->trans_b ? " B^T" : "");
+    return CT_OK;
+}
+
+static ct_gemm_engine forced_engine(void)
+{
+    const char *env = getenv("CLTRAIN_GEMM_ENGINE");
+    if (!env || !*env)
+        return CT_GEMM_AUTO;
+    for (int e = 1; e < CT_GEMM_ENGINE_COUNT; e++)
+        if (!strcasecmp(env, engines[e]->name))
+            return (ct_gemm_engine)e;
+    return CT_GEMM_AUTO;
+}
+
+int ct_gemm_engine_available(ct_context *ctx, ct_gemm_engine engine)
+{
+    return engine > CT_GEMM_AUTO && engine < CT_GEMM_ENGINE_COUNT && engines[engine]->supports(ctx);
+}
+
+ct_status ct_gemm_with(ct_context *ctx, ct_gemm_engine engine, const ct_gemm_args *args)
+{
+    CT_TRY(check_args(args));
+    if (engine <= CT_GEMM_AUTO || engine >= CT_GEMM_ENGINE_COUNT)
+        return ct_fail(CT_ERR_INVALID_ARGUMENT, "gemm: engine %d is not a concrete engine", (int)engine);
+    const ct_gemm_engine_impl *impl = engines[engine];
+    if (!impl->supports(ctx))
+        return ct_fail(CT_ERR_UNSUPPORTED, "gemm engine %s does not run on %s", impl->name,
+                       ct_context_device(ctx)->name);
+    return impl->run(ctx, args);
+}
+
+ct_status ct_gemm(ct_context *ctx, const ct_gemm_args *args)
+{
+    ct_gemm_engine e = forced_engine();
+    if (e == CT_GEMM_AUTO)
+        e = ct_gemm_own_engine.supports(ctx) ? CT_GEMM_OWN : CT_GEMM_CLBLAST;
+    return ct_gemm_with(ctx, e, args);
+}

@@ -1,0 +1,56 @@
+#include "cltrain/status.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const status_names[] = {
+#define CT_STATUS_NAME(e, name, msg) name,
+    CT_STATUS_TABLE(CT_STATUS_NAME)
+#undef CT_STATUS_NAME
+};
+
+static const char *const status_messages[] = {
+#define CT_STATUS_MSG(e, name, msg) msg,
+    CT_STATUS_TABLE(CT_STATUS_MSG)
+#undef CT_STATUS_MSG
+};
+
+/* Per thread, so concurrent callers do not overwrite each other's detail. */
+static _Thread_local char last_error[2048];
+
+const char *ct_status_name(ct_status s)
+{
+    return (s >= 0 && s < CT_STATUS_COUNT) ? status_names[s] : "unknown";
+}
+
+const char *ct_status_message(ct_status s)
+{
+    return (s >= 0 && s < CT_STATUS_COUNT) ? status_messages[s] : "unknown status";
+}
+
+const char *ct_last_error(void) { return last_error; }
+
+void ct_clear_error(void) { last_error[0] = '\0'; }
+
+ct_status ct_fail(ct_status s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(last_error, sizeof last_error, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+ct_status ct_fail_context(ct_status s, const char *fmt, ...)
+{
+    char prefix[512];
+    char old[sizeof last_error];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    va_end(ap);
+    memcpy(old, last_error, sizeof old);
+    snprintf(last_error, sizeof last_error, "%s: %s", prefix, old);
+    return s;
+}

@@ -1,0 +1,10 @@
+/* Op families of the op-test table; registry.c lists them in ct_optest_families. */
+#ifndef CLTRAIN_OPTEST_FAMILIES_H
+#define CLTRAIN_OPTEST_FAMILIES_H
+
+#include "optest/optest.h"
+
+extern const ct_optest_family ct_optest_family_elementwise;
+extern const ct_optest_family ct_optest_family_gemm;
+
+#endif

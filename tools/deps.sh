@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian/Ubuntu packages cltrain needs, only those missing.
+# Used by tools/quickstart.sh, tools/test.sh and .ci/run.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config      # compiler and build
+  ocl-icd-opencl-dev opencl-headers      # OpenCL ICD loader and headers
+  pocl-opencl-icd                        # OpenCL on the CPU (any machine has one)
+  libclblast-dev                         # GEMM on GPUs
+  libyaml-dev                            # experiment files
+  libcurl4-openssl-dev                   # dataset downloads
+  check libsubunit-dev                   # unit tests
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "cltrain: installing ${missing[*]}" >&2
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "cltrain: run as root or install sudo to install: ${missing[*]}" >&2; exit 1; }
+  sudo="sudo"
+fi
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
