@@ -1,0 +1,17 @@
+/* Shuffling and batch gathering on the device. */
+#ifndef CLTRAIN_BATCH_H
+#define CLTRAIN_BATCH_H
+
+#include <stdint.h>
+
+#include "cltrain/tensor.h"
+
+/* idx (a buffer of n uint32) = a permutation of 0..n-1 that depends only on
+ * (seed, epoch). */
+ct_status ct_shuffle_indices(ct_context *ctx, cl_mem idx, uint32_t n, uint64_t seed, uint64_t epoch);
+
+/* Row r of dst = row idx[first + r] of src, for rows = dst->shape[0]; every
+ * row has ct_tensor_count(dst) / rows floats. src must start at offset 0. */
+ct_status ct_gather_rows_device(ct_context *ctx, const ct_tensor *src, cl_mem idx, uint32_t first, ct_tensor *dst);
+
+#endif

@@ -1,0 +1,164 @@
+/* Shape inference and parameter counts, layer by layer, as Keras computes them. */
+#include "cltrain/model.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *ct_layer_class_name(ct_layer_kind kind)
+{
+    switch (kind) {
+    case CT_LAYER_DENSE: return "Dense";
+    case CT_LAYER_CONV2D: return "Conv2D";
+    case CT_LAYER_MAX_POOLING2D: return "MaxPooling2D";
+    case CT_LAYER_AVERAGE_POOLING2D: return "AveragePooling2D";
+    case CT_LAYER_FLATTEN: return "Flatten";
+    case CT_LAYER_DROPOUT: return "Dropout";
+    case CT_LAYER_BATCH_NORMALIZATION: return "BatchNormalization";
+    case CT_LAYER_ACTIVATION: return "Activation";
+    default: return "?";
+    }
+}
+
+/* Output length of a convolution or pooling window along one axis (Keras). */
+static size_t window_out(size_t in, int size, int stride, ct_padding padding)
+{
+    if (padding == CT_PADDING_SAME)
+        return (in + (size_t)stride - 1) / (size_t)stride;
+    return in < (size_t)size ? 0 : (in - (size_t)size) / (size_t)stride + 1;
+}
+
+static void shape_text(int ndim, const size_t *shape, char *buf, size_t size)
+{
+    size_t used = (size_t)snprintf(buf, size, "(None");
+    for (int i = 0; i < ndim && used < size; i++)
+        used += (size_t)snprintf(buf + used, size - used, ", %zu", shape[i]);
+    if (used < size)
+        snprintf(buf + used, size - used, ")");
+}
+
+static ct_status layer_error(size_t index, const ct_layer_plan *l, const char *fmt, const char *detail)
+{
+    char shape[96];
+    shape_text(l->in_ndim, l->in_shape, shape, sizeof shape);
+    return ct_fail(CT_ERR_SHAPE, "model[%zu] %s (%s): input %s: %s%s", index, l->name,
+                   ct_layer_class_name(l->spec->kind), shape, fmt, detail ? detail : "");
+}
+
+static ct_status infer_layer(size_t index, ct_layer_plan *l)
+{
+    const ct_layer_spec *s = l->spec;
+    size_t features = l->in_shape[l->in_ndim - 1];
+    l->out_ndim = l->in_ndim;
+    memcpy(l->out_shape, l->in_shape, sizeof l->out_shape);
+    l->params = l->trainable_params = 0;
+    switch (s->kind) {
+    case CT_LAYER_DENSE:
+        if (l->in_ndim != 1)
+            return layer_error(index, l, "Dense expects a flat input", "; add a flatten layer before it");
+        l->out_shape[0] = (size_t)s->dense.units;
+        l->params = features * (size_t)s->dense.units + (s->dense.use_bias ? (size_t)s->dense.units : 0);
+        break;
+    case CT_LAYER_CONV2D:
+    case CT_LAYER_MAX_POOLING2D:
+    case CT_LAYER_AVERAGE_POOLING2D: {
+        if (l->in_ndim != 3)
+            return layer_error(index, l, "expects images (height, width, channels)", NULL);
+        int conv = s->kind == CT_LAYER_CONV2D;
+        const int *size = conv ? s->conv2d.kernel_size : s->pooling.pool_size;
+        const int *stride = conv ? s->conv2d.strides : s->pooling.strides;
+        ct_padding padding = conv ? s->conv2d.padding : s->pooling.padding;
+        l->out_shape[0] = window_out(l->in_shape[0], size[0], stride[0], padding);
+        l->out_shape[1] = window_out(l->in_shape[1], size[1], stride[1], padding);
+        if (l->out_shape[0] == 0 || l->out_shape[1] == 0) {
+            char what[96];
+            snprintf(what, sizeof what, "a %dx%d window does not fit (use padding: same or a smaller window)",
+                     size[0], size[1]);
+            return layer_error(index, l, what, NULL);
+        }
+        if (conv) {
+            size_t filters = (size_t)s->conv2d.filters;
+            l->out_shape[2] = filters;
+            l->params = (size_t)size[0] * (size_t)size[1] * features * filters + (s->conv2d.use_bias ? filters : 0);
+        }
+        break;
+    }
+    case CT_LAYER_FLATTEN: {
+        size_t n = 1;
+        for (int i = 0; i < l->in_ndim; i++)
+            n *= l->in_shape[i];
+        l->out_ndim = 1;
+        l->out_shape[0] = n;
+        break;
+    }
+    case CT_LAYER_BATCH_NORMALIZATION:
+        /* gamma, beta (trainable when scale/center), moving mean and variance. */
+        l->params = features * (2 + (s->batch_normalization.scale ? 1 : 0) + (s->batch_normalization.center ? 1 : 0));
+        l->trainable_params = features * ((s->batch_normalization.scale ? 1 : 0) + (s->batch_normalization.center ? 1 : 0));
+        return CT_OK;
+    case CT_LAYER_DROPOUT:
+    case CT_LAYER_ACTIVATION:
+        break;
+    default:
+        return ct_fail(CT_ERR_CONFIG, "model[%zu]: unknown layer kind %d", index, (int)s->kind);
+    }
+    l->trainable_params = l->params;
+    return CT_OK;
+}
+
+/* Keras' automatic names: the snake_case class name, then _1, _2, ... */
+static void auto_name(const ct_layer_plan *layers, size_t index, char *buf, size_t size)
+{
+    const char *base = ct_layer_kind_name(layers[index].spec->kind);
+    unsigned seen = 0;
+    for (size_t i = 0; i < index; i++)
+        if (layers[i].spec->kind == layers[index].spec->kind && !layers[i].spec->name)
+            seen++;
+    if (seen == 0)
+        snprintf(buf, size, "%s", base);
+    else
+        snprintf(buf, size, "%s_%u", base, seen);
+}
+
+ct_status ct_model_plan_create(const ct_model_spec *spec, int in_ndim, const size_t *in_shape, ct_model_plan *out)
+{
+    memset(out, 0, sizeof *out);
+    if (spec->layer_count == 0)
+        return ct_fail(CT_ERR_CONFIG, "model: no layers");
+    if (in_ndim < 1 || in_ndim > 3)
+        return ct_fail(CT_ERR_SHAPE, "model: inputs have 1 to 3 dimensions per sample, not %d", in_ndim);
+    out->layers = calloc(spec->layer_count, sizeof *out->layers);
+    if (!out->layers)
+        return ct_fail(CT_ERR_NO_MEMORY, "model plan");
+    out->layer_count = spec->layer_count;
+    out->in_ndim = in_ndim;
+    memcpy(out->in_shape, in_shape, (size_t)in_ndim * sizeof *in_shape);
+    int ndim = in_ndim;
+    const size_t *shape = in_shape;
+    for (size_t i = 0; i < spec->layer_count; i++) {
+        ct_layer_plan *l = &out->layers[i];
+        l->spec = &spec->layers[i];
+        if (l->spec->name)
+            snprintf(l->name, sizeof l->name, "%s", l->spec->name);
+        else
+            auto_name(out->layers, i, l->name, sizeof l->name);
+        l->in_ndim = ndim;
+        memcpy(l->in_shape, shape, (size_t)ndim * sizeof *shape);
+        ct_status s = infer_layer(i, l);
+        if (s != CT_OK) {
+            ct_model_plan_free(out);
+            return s;
+        }
+        out->total_params += l->params;
+        out->trainable_params += l->trainable_params;
+        ndim = l->out_ndim;
+        shape = l->out_shape;
+    }
+    return CT_OK;
+}
+
+void ct_model_plan_free(ct_model_plan *plan)
+{
+    free(plan->layers);
+    memset(plan, 0, sizeof *plan);
+}

@@ -1,0 +1,187 @@
+/* Model plans: shape inference, Keras parameter counts and the summary table. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cltrain/model.h"
+
+static ct_layer_spec dense(int units, ct_activation act)
+{
+    ct_layer_spec s;
+    memset(&s, 0, sizeof s);
+    s.kind = CT_LAYER_DENSE;
+    s.dense.units = units;
+    s.dense.activation = act;
+    s.dense.use_bias = true;
+    return s;
+}
+
+static ct_layer_spec conv(int filters, int k, int stride, ct_padding padding)
+{
+    ct_layer_spec s;
+    memset(&s, 0, sizeof s);
+    s.kind = CT_LAYER_CONV2D;
+    s.conv2d.filters = filters;
+    s.conv2d.kernel_size[0] = s.conv2d.kernel_size[1] = k;
+    s.conv2d.strides[0] = s.conv2d.strides[1] = stride;
+    s.conv2d.padding = padding;
+    s.conv2d.activation = CT_ACTIVATION_RELU;
+    s.conv2d.use_bias = true;
+    return s;
+}
+
+static ct_layer_spec simple(ct_layer_kind kind)
+{
+    ct_layer_spec s;
+    memset(&s, 0, sizeof s);
+    s.kind = kind;
+    if (kind == CT_LAYER_MAX_POOLING2D || kind == CT_LAYER_AVERAGE_POOLING2D) {
+        s.pooling.pool_size[0] = s.pooling.pool_size[1] = 2;
+        s.pooling.strides[0] = s.pooling.strides[1] = 2;
+    }
+    if (kind == CT_LAYER_BATCH_NORMALIZATION) {
+        s.batch_normalization.momentum = 0.99;
+        s.batch_normalization.epsilon = 1e-3;
+        s.batch_normalization.center = s.batch_normalization.scale = true;
+    }
+    if (kind == CT_LAYER_DROPOUT)
+        s.dropout.rate = 0.5;
+    return s;
+}
+
+static const size_t CIFAR[3] = {32, 32, 3};
+
+START_TEST(test_sunshine_counts)
+{
+    ct_layer_spec layers[] = {dense(100, CT_ACTIVATION_RELU), dense(50, CT_ACTIVATION_RELU),
+                              dense(1, CT_ACTIVATION_LINEAR)};
+    ct_model_spec spec = {layers, 3};
+    size_t in[1] = {89};
+    ct_model_plan plan;
+    ck_assert_int_eq(ct_model_plan_create(&spec, 1, in, &plan), CT_OK);
+    ck_assert_uint_eq(plan.layers[0].params, 9000);
+    ck_assert_uint_eq(plan.layers[1].params, 5050);
+    ck_assert_uint_eq(plan.layers[2].params, 51);
+    ck_assert_uint_eq(plan.total_params, 14101);
+    ck_assert_str_eq(plan.layers[0].name, "dense");
+    ck_assert_str_eq(plan.layers[2].name, "dense_2");
+
+    char *text;
+    ck_assert_int_eq(ct_model_plan_summary(&plan, "sequential", &text), CT_OK);
+    ck_assert_ptr_nonnull(strstr(text, "Model: \"sequential\""));
+    ck_assert_ptr_nonnull(strstr(text, "│ dense (Dense)                   │ (None, 100)            │         9,000 │"));
+    ck_assert_ptr_nonnull(strstr(text, "│ dense_2 (Dense)                 │ (None, 1)              │            51 │"));
+    ck_assert_ptr_nonnull(strstr(text, " Total params: 14,101 (55.08 KB)\n"));
+    ck_assert_ptr_nonnull(strstr(text, " Non-trainable params: 0 (0.00 B)\n"));
+    free(text);
+    ct_model_plan_free(&plan);
+}
+END_TEST
+
+START_TEST(test_cifar_counts)
+{
+    ct_layer_spec layers[] = {conv(32, 3, 1, CT_PADDING_VALID), conv(32, 3, 1, CT_PADDING_VALID),
+                              simple(CT_LAYER_FLATTEN), dense(10, CT_ACTIVATION_LINEAR)};
+    ct_model_spec spec = {layers, 4};
+    ct_model_plan plan;
+    ck_assert_int_eq(ct_model_plan_create(&spec, 3, CIFAR, &plan), CT_OK);
+    ck_assert_uint_eq(plan.layers[0].params, 896);
+    ck_assert_uint_eq(plan.layers[1].params, 9248);
+    ck_assert_uint_eq(plan.layers[2].out_shape[0], 25088);
+    ck_assert_uint_eq(plan.layers[3].params, 250890);
+    ck_assert_str_eq(plan.layers[1].name, "conv2d_1");
+    ct_model_plan_free(&plan);
+}
+END_TEST
+
+START_TEST(test_pooled_and_deeper_counts)
+{
+    ct_layer_spec pooled[] = {conv(32, 3, 1, CT_PADDING_VALID), simple(CT_LAYER_MAX_POOLING2D),
+                              conv(32, 3, 1, CT_PADDING_VALID), simple(CT_LAYER_MAX_POOLING2D),
+                              simple(CT_LAYER_FLATTEN), dense(32, CT_ACTIVATION_RELU), dense(10, CT_ACTIVATION_LINEAR)};
+    ct_model_spec spec = {pooled, 7};
+    ct_model_plan plan;
+    ck_assert_int_eq(ct_model_plan_create(&spec, 3, CIFAR, &plan), CT_OK);
+    ck_assert_uint_eq(plan.total_params, 47370);
+    ct_model_plan_free(&plan);
+
+    ct_layer_spec deeper[] = {conv(32, 3, 1, CT_PADDING_VALID), simple(CT_LAYER_MAX_POOLING2D),
+                              conv(32, 3, 1, CT_PADDING_VALID), simple(CT_LAYER_MAX_POOLING2D),
+                              conv(32, 3, 1, CT_PADDING_VALID), simple(CT_LAYER_FLATTEN),
+                              dense(32, CT_ACTIVATION_RELU), dense(10, CT_ACTIVATION_LINEAR)};
+    spec = (ct_model_spec){deeper, 8};
+    ck_assert_int_eq(ct_model_plan_create(&spec, 3, CIFAR, &plan), CT_OK);
+    ck_assert_uint_eq(plan.total_params, 36138);
+    ck_assert_uint_eq(plan.layers[4].out_shape[0], 4); /* 6x6 -> 4x4 */
+    ct_model_plan_free(&plan);
+}
+END_TEST
+
+START_TEST(test_batchnorm_dropout_same_padding)
+{
+    ct_layer_spec layers[] = {dense(10, CT_ACTIVATION_RELU), simple(CT_LAYER_BATCH_NORMALIZATION),
+                              simple(CT_LAYER_DROPOUT), dense(1, CT_ACTIVATION_LINEAR)};
+    ct_model_spec spec = {layers, 4};
+    size_t in[1] = {89};
+    ct_model_plan plan;
+    ck_assert_int_eq(ct_model_plan_create(&spec, 1, in, &plan), CT_OK);
+    ck_assert_uint_eq(plan.layers[1].params, 40);
+    ck_assert_uint_eq(plan.layers[1].trainable_params, 20);
+    ck_assert_uint_eq(plan.total_params, 900 + 40 + 11);
+    ck_assert_uint_eq(plan.trainable_params, 900 + 20 + 11);
+    char *text;
+    ck_assert_int_eq(ct_model_plan_summary(&plan, "sequential", &text), CT_OK);
+    ck_assert_ptr_nonnull(strstr(text, " Non-trainable params: 20 (80.00 B)\n"));
+    ck_assert_ptr_nonnull(strstr(text, "batch_normalization (BatchNormalization)"));
+    free(text);
+    ct_model_plan_free(&plan);
+
+    ct_layer_spec same[] = {conv(8, 3, 2, CT_PADDING_SAME)};
+    spec = (ct_model_spec){same, 1};
+    size_t img[3] = {11, 13, 3};
+    ck_assert_int_eq(ct_model_plan_create(&spec, 3, img, &plan), CT_OK);
+    ck_assert_uint_eq(plan.layers[0].out_shape[0], 6);
+    ck_assert_uint_eq(plan.layers[0].out_shape[1], 7);
+    ct_model_plan_free(&plan);
+}
+END_TEST
+
+START_TEST(test_shape_errors)
+{
+    ct_layer_spec layers[] = {conv(32, 3, 1, CT_PADDING_VALID), dense(10, CT_ACTIVATION_LINEAR)};
+    ct_model_spec spec = {layers, 2};
+    ct_model_plan plan;
+    ck_assert_int_eq(ct_model_plan_create(&spec, 3, CIFAR, &plan), CT_ERR_SHAPE);
+    ck_assert_ptr_nonnull(strstr(ct_last_error(), "model[1] dense (Dense): input (None, 30, 30, 32)"));
+    ck_assert_ptr_nonnull(strstr(ct_last_error(), "add a flatten layer"));
+
+    ct_layer_spec big[] = {conv(4, 5, 1, CT_PADDING_VALID)};
+    spec = (ct_model_spec){big, 1};
+    size_t tiny[3] = {3, 3, 1};
+    ck_assert_int_eq(ct_model_plan_create(&spec, 3, tiny, &plan), CT_ERR_SHAPE);
+    ck_assert_ptr_nonnull(strstr(ct_last_error(), "5x5 window does not fit"));
+
+    ct_layer_spec on_flat[] = {conv(4, 3, 1, CT_PADDING_VALID)};
+    spec = (ct_model_spec){on_flat, 1};
+    size_t flat[1] = {89};
+    ck_assert_int_eq(ct_model_plan_create(&spec, 1, flat, &plan), CT_ERR_SHAPE);
+    ck_assert_ptr_nonnull(strstr(ct_last_error(), "expects images"));
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("model");
+    TCase *tc = tcase_create("plan");
+    tcase_add_test(tc, test_sunshine_counts);
+    tcase_add_test(tc, test_cifar_counts);
+    tcase_add_test(tc, test_pooled_and_deeper_counts);
+    tcase_add_test(tc, test_batchnorm_dropout_same_padding);
+    tcase_add_test(tc, test_shape_errors);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
