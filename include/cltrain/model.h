@@ -58,3 +58,58 @@ const char *ct_layer_class_name(ct_layer_kind kind);
 }
 #endif
 #endif
+
+/* ================================================================ on a device */
+#ifndef CLTRAIN_MODEL_DEVICE_API
+#define CLTRAIN_MODEL_DEVICE_API
+
+#include "cltrain/optim.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ct_model ct_model;
+
+/* Realise a model on ctx for batches of up to max_batch samples: parameters
+ * (initialised from seed as Keras does: glorot_uniform kernels, zero biases,
+ * BatchNormalization gamma 1 beta 0, moving mean 0 variance 1), activations
+ * and workspace, all allocated once. The model keeps a pointer to spec. */
+ct_status ct_model_create(ct_context *ctx, const ct_model_spec *spec, int in_ndim, const size_t *in_shape,
+                          size_t max_batch, uint64_t seed, ct_model **out);
+void ct_model_free(ct_model *model);
+
+const ct_model_plan *ct_model_get_plan(const ct_model *model);
+/* Trainable parameters and their gradients (for the optimizer). */
+ct_param_arena *ct_model_arena(ct_model *model);
+/* Floats per sample of the output (units of the last layer). */
+size_t ct_model_output_size(const ct_model *model);
+
+/* Forward pass of x (n, in_shape...) with n <= max_batch; *y becomes a view of
+ * the output (n, out...), valid until the next forward. training selects
+ * Dropout masks and batch statistics; each training forward advances the
+ * dropout step. Enqueued only. */
+ct_status ct_model_forward(ct_model *model, const ct_tensor *x, int training, ct_tensor *y);
+
+/* Where the loss must write dL/dy for a batch of n: a view (n, out...). */
+ct_status ct_model_output_grad(ct_model *model, size_t n, ct_tensor *dy);
+
+/* Backward pass after a training forward of the same x: fills every
+ * parameter gradient (overwriting). dy is the view from ct_model_output_grad. */
+ct_status ct_model_backward(ct_model *model, const ct_tensor *x, const ct_tensor *dy);
+
+/* Every stored tensor (trainable and not), for saving and snapshots:
+ * names like "dense_1/kernel", "batch_normalization/moving_mean". */
+size_t ct_model_tensor_count(const ct_model *model);
+ct_status ct_model_tensor(const ct_model *model, size_t index, const char **name, ct_tensor *view);
+
+/* All stored tensors as one host array (in ct_model_tensor order) and back:
+ * snapshots for restore_best_weights, save and load. */
+size_t ct_model_state_size(const ct_model *model);
+ct_status ct_model_read_state(ct_model *model, float *host);
+ct_status ct_model_write_state(ct_model *model, const float *host);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

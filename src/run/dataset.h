@@ -1,0 +1,36 @@
+/* An experiment's data, ready to upload: host arrays per split, from the
+ * experiment spec through the readers in src/data. */
+#ifndef CLTRAIN_RUN_DATASET_H
+#define CLTRAIN_RUN_DATASET_H
+
+#include <stddef.h>
+
+#include "cltrain/data.h"
+#include "cltrain/experiment.h"
+
+typedef struct {
+    size_t n;
+    float *x;        /* n x sample size */
+    float *y;        /* n x target width: a value, or a class index as float */
+    float *baseline; /* n: persistence prediction ("tomorrow = today"), or NULL */
+} ct_split_data;
+
+typedef struct {
+    int in_ndim;
+    size_t in_shape[3];  /* per sample: {features} or {32, 32, 3} */
+    size_t target_width; /* floats per label */
+    ct_split_data train, validation, test;
+    char **class_names; /* n_classes names, or NULL for regression */
+    size_t n_classes;
+    char *baseline_name; /* "persistence (BASEL_sunshine)" or NULL */
+    ct_standardizer standardizer; /* n_cols 0 unless standardize */
+} ct_dataset;
+
+/* Locate (or download), read, select, split and scale the data the experiment
+ * describes. data_dir may be NULL ($CLTRAIN_DATA_DIR, then the cache). */
+ct_status ct_dataset_load(const ct_experiment *exp, const char *data_dir, ct_dataset *out);
+void ct_dataset_free(ct_dataset *d);
+
+size_t ct_dataset_sample_size(const ct_dataset *d);
+
+#endif
