@@ -170,6 +170,94 @@ START_TEST(test_same_seed_bit_identical)
 }
 END_TEST
 
+/* 8x8 single-channel images of three classes: a bright horizontal bar, a
+ * vertical bar, or a diagonal, at a random position, on noise. */
+static void image_data(size_t n, float *x, float *labels)
+{
+    uint64_t state = 777;
+    for (size_t i = 0; i < n; i++) {
+        int cls = (int)(i % 3);
+        labels[i] = (float)cls;
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        int pos = (int)((state >> 33) % 8);
+        for (int r = 0; r < 8; r++)
+            for (int c = 0; c < 8; c++) {
+                state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+                float v = 0.3f * (float)((double)(state >> 11) * 0x1.0p-53);
+                if ((cls == 0 && r == pos) || (cls == 1 && c == pos) || (cls == 2 && r == c))
+                    v += 1.0f;
+                x[(i * 8 + r) * 8 + c] = v;
+            }
+    }
+}
+
+START_TEST(test_cnn_learns_images)
+{
+    enum { IMAGES = 240, CNN_BATCH = 16, CNN_EPOCHS = 15 };
+    float *x = malloc(IMAGES * 64 * sizeof *x), *y = malloc(IMAGES * sizeof *y);
+    image_data(IMAGES, x, y);
+    ct_device_info *devs;
+    size_t count = test_devices(&devs);
+    for (size_t d = 0; d < count; d++) {
+        ct_layer_spec layers[4];
+        memset(layers, 0, sizeof layers);
+        layers[0].kind = CT_LAYER_CONV2D;
+        layers[0].conv2d = (ct_conv2d_spec){4, {3, 3}, {1, 1}, CT_PADDING_VALID, CT_ACTIVATION_RELU, true,
+                                            CT_INIT_GLOROT_UNIFORM, CT_INIT_ZEROS};
+        layers[1].kind = CT_LAYER_MAX_POOLING2D;
+        layers[1].pooling = (ct_pooling2d_spec){{2, 2}, {2, 2}, CT_PADDING_VALID};
+        layers[2].kind = CT_LAYER_FLATTEN;
+        layers[3] = dense(3, CT_ACTIVATION_LINEAR);
+        ct_model_spec spec = {layers, 4};
+        ct_context *ctx;
+        ck_assert_int_eq(ct_context_create(&devs[d], &ctx), CT_OK);
+        ct_model *model;
+        size_t in[3] = {8, 8, 1};
+        ck_assert_msg(ct_model_create(ctx, &spec, 3, in, CNN_BATCH, 3, &model) == CT_OK, "%s", ct_last_error());
+        ct_optimizer_spec o = {.kind = CT_OPTIMIZER_ADAM, .adam = {0.01, 0.9, 0.999, 1e-7}};
+        ct_optimizer *opt;
+        ck_assert_int_eq(ct_optimizer_create(ctx, &o, ct_model_arena(model), &opt), CT_OK);
+        ct_metric acc_metric = CT_METRIC_ACCURACY;
+        ct_metric_state *metrics;
+        ck_assert_msg(ct_metrics_create(ctx, &acc_metric, 1, 3, 1, &metrics) == CT_OK, "%s", ct_last_error());
+        ct_tensor xs, ys;
+        size_t xshape[4] = {IMAGES, 8, 8, 1}, yshape[1] = {IMAGES};
+        ck_assert_int_eq(ct_tensor_create(ctx, 4, xshape, &xs), CT_OK);
+        ck_assert_int_eq(ct_tensor_create(ctx, 1, yshape, &ys), CT_OK);
+        ck_assert_int_eq(ct_tensor_write(ctx, &xs, x), CT_OK);
+        ck_assert_int_eq(ct_tensor_write(ctx, &ys, y), CT_OK);
+        double accuracy = 0;
+        for (int e = 0; e < CNN_EPOCHS; e++) {
+            ck_assert_int_eq(ct_metrics_reset(ctx, metrics), CT_OK);
+            for (size_t first = 0; first < IMAGES; first += CNN_BATCH) {
+                size_t bx[4] = {CNN_BATCH, 8, 8, 1}, by[1] = {CNN_BATCH};
+                ct_tensor xb, yb, out, dy;
+                ck_assert_int_eq(ct_tensor_view(&xs, first * 64, 4, bx, &xb), CT_OK);
+                ck_assert_int_eq(ct_tensor_view(&ys, first, 1, by, &yb), CT_OK);
+                ck_assert_msg(ct_model_forward(model, &xb, 1, &out) == CT_OK, "%s", ct_last_error());
+                ck_assert_int_eq(ct_model_output_grad(model, CNN_BATCH, &dy), CT_OK);
+                ck_assert_msg(ct_loss_forward_backward(ctx, CT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, 1, &out, &yb,
+                                                       &dy, NULL) == CT_OK, "%s", ct_last_error());
+                ck_assert_int_eq(ct_metrics_update(ctx, metrics, &out, &yb), CT_OK);
+                ck_assert_msg(ct_model_backward(model, &xb, &dy) == CT_OK, "%s", ct_last_error());
+                ck_assert_int_eq(ct_optimizer_step(ctx, opt), CT_OK);
+            }
+            ck_assert_int_eq(ct_metrics_read(ctx, metrics, &accuracy), CT_OK);
+        }
+        /* Chance is 1/3; the bars are easy for a 3x3 conv. */
+        ck_assert_msg(accuracy > 0.9, "%s: training accuracy %.3f after %d epochs", devs[d].name, accuracy,
+                      CNN_EPOCHS);
+        ct_tensor_release(&xs);
+        ct_tensor_release(&ys);
+        ct_metrics_destroy(metrics);
+        ct_optimizer_free(opt);
+        ct_model_free(model);
+        ct_context_destroy(ctx);
+    }
+    free(devs), free(x), free(y);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("train");
@@ -177,6 +265,7 @@ int main(void)
     tcase_set_timeout(tc, 1200);
     tcase_add_test(tc, test_mlp_learns_regression);
     tcase_add_test(tc, test_same_seed_bit_identical);
+    tcase_add_test(tc, test_cnn_learns_images);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

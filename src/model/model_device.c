@@ -146,7 +146,7 @@ static ct_status create_state(ct_model *m, size_t *offset)
 static ct_conv2d_params conv_params(const ct_conv2d_spec *s)
 {
     ct_conv2d_params p = {(size_t)s->kernel_size[0], (size_t)s->kernel_size[1], (size_t)s->strides[0],
-                          (size_t)s->strides[1], (ct_window_padding)s->padding, CT_CONV2D_AUTO};
+                          (size_t)s->strides[1], (ct_padding)s->padding, CT_CONV2D_AUTO};
     return p;
 }
 
@@ -155,7 +155,7 @@ static ct_pool2d_params pool_params(const ct_layer_spec *s)
     ct_pool2d_params p = {s->kind == CT_LAYER_MAX_POOLING2D ? CT_POOL_MAX : CT_POOL_AVERAGE,
                           (size_t)s->pooling.pool_size[0], (size_t)s->pooling.pool_size[1],
                           (size_t)s->pooling.strides[0], (size_t)s->pooling.strides[1],
-                          (ct_window_padding)s->pooling.padding};
+                          (ct_padding)s->pooling.padding};
     return p;
 }
 
