@@ -1,0 +1,127 @@
+/* Optimizers (Keras 3 update rules) over a parameter arena: every parameter
+ * tensor of a model lives in one device buffer, its gradient at the same
+ * offset of a second buffer, so one optimizer step is one kernel launch over
+ * all the model's parameters.
+ *
+ * Typical use by a model:
+ *
+ *     size_t total = 0;
+ *     for each parameter tensor p: total += ct_param_arena_padded(count(p));
+ *     ct_param_arena *arena;
+ *     CT_TRY(ct_param_arena_create(ctx, total, &arena));
+ *     for each parameter tensor p:
+ *         CT_TRY(ct_param_arena_add(arena, p.ndim, p.shape, &p.weights, &p.grads));
+ *     ... initialise the weights through the views ...
+ *     ct_optimizer *opt;
+ *     CT_TRY(ct_optimizer_create(ctx, &spec, arena, &opt));
+ *     per batch: forward, loss, backward (writes every gradient view), then
+ *     CT_TRY(ct_optimizer_step(ctx, opt));
+ *     ct_optimizer_free(opt);
+ *     ct_param_arena_destroy(arena);
+ *
+ * Ownership: the arena owns both device buffers; the views it hands out do
+ * not own anything (ct_tensor_release on them is a no-op) and are valid until
+ * ct_param_arena_destroy(). An optimizer borrows its arena, which must outlive
+ * it, and owns its state buffer (moments, velocities).
+ *
+ * The optimizer kinds and settings (ct_optimizer_kind, ct_optimizer_spec)
+ * come from cltrain/experiment.h. */
+#ifndef CLTRAIN_OPTIM_H
+#define CLTRAIN_OPTIM_H
+
+#include <stdint.h>
+
+#include "cltrain/experiment.h"
+#include "cltrain/tensor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ===================================================================== names */
+
+/* Keras' defaults: Adam(lr 0.001, beta_1 0.9, beta_2 0.999, epsilon 1e-7),
+ * SGD(lr 0.01, momentum 0, nesterov false), RMSprop(lr 0.001, rho 0.9,
+ * momentum 0, epsilon 1e-7). */
+ct_optimizer_spec ct_optimizer_defaults(ct_optimizer_kind kind);
+
+/* Case-insensitive "adam", "sgd", "rmsprop" (also Keras' class names). */
+ct_status ct_optimizer_from_name(const char *name, ct_optimizer_kind *out);
+
+/* Ranges Keras accepts: learning_rate >= 0, momentum in [0, 1], betas and rho
+ * in [0, 1), epsilon >= 0. */
+ct_status ct_optimizer_check(const ct_optimizer_spec *spec);
+
+/* ============================================================ parameter arena */
+
+/* Each tensor starts at a multiple of this many floats (64 bytes), which
+ * keeps GEMM and vector loads aligned. The gaps hold zeros, and their
+ * gradients stay 0, so the optimizer leaves them at 0. */
+#define CT_PARAM_ALIGN 16
+
+typedef struct ct_param_arena ct_param_arena;
+
+/* count rounded up to CT_PARAM_ALIGN: what a tensor of count floats takes. */
+size_t ct_param_arena_padded(size_t count);
+
+/* Room for capacity floats of weights and as many of gradients, both zeroed. */
+ct_status ct_param_arena_create(ct_context *ctx, size_t capacity, ct_param_arena **out);
+void ct_param_arena_destroy(ct_param_arena *arena);
+
+/* The next parameter tensor: *weights and *grads become non-owning views of
+ * the given shape at the same offset of the two buffers. Fails (CT_ERR_SHAPE)
+ * when the arena is full, or once an optimizer is attached to it. */
+ct_status ct_param_arena_add(ct_param_arena *arena, int ndim, const size_t *shape, ct_tensor *weights,
+                             ct_tensor *grads);
+
+size_t ct_param_arena_used(const ct_param_arena *arena);  /* floats handed out, gaps included */
+size_t ct_param_arena_count(const ct_param_arena *arena); /* tensors added */
+
+/* Views (1-D, ct_param_arena_used() floats) of all weights and all gradients:
+ * for snapshots (restore_best_weights), checkpoints and bulk operations. */
+ct_status ct_param_arena_weights(const ct_param_arena *arena, ct_tensor *out);
+ct_status ct_param_arena_grads(const ct_param_arena *arena, ct_tensor *out);
+
+/* Enqueues zeroing of every gradient; does not wait. */
+ct_status ct_param_arena_zero_grads(ct_context *ctx, ct_param_arena *arena);
+
+/* ================================================================ optimizers
+ *
+ * Keras 3 (update_step in keras/src/optimizers/{adam,sgd,rmsprop}.py), element-wise, float32, t
+ * the 1-based step count:
+ *   Adam     m += (g - m)(1 - beta_1);  v += (g^2 - v)(1 - beta_2)
+ *            alpha = lr sqrt(1 - beta_2^t) / (1 - beta_1^t)
+ *            w -= alpha m / (sqrt(v) + epsilon)
+ *   SGD      momentum 0: w -= lr g
+ *            else: u = momentum u - lr g;  w += u   (nesterov: w += momentum u - lr g)
+ *   RMSprop  v = rho v + (1 - rho) g^2
+ *            step = lr g / sqrt(v + epsilon)      <- epsilon inside the root (Keras 3)
+ *            momentum 0: w -= step;  else: s = momentum s + step;  w -= s
+ */
+
+typedef struct ct_optimizer ct_optimizer;
+
+/* State sized to the arena's current contents, zeroed; the step count is 0. */
+ct_status ct_optimizer_create(ct_context *ctx, const ct_optimizer_spec *spec, ct_param_arena *arena,
+                              ct_optimizer **out);
+void ct_optimizer_free(ct_optimizer *opt);
+
+/* One update of every weight from its gradient: one kernel launch, nothing
+ * read back. The step count lives on the host (Adam's bias correction is
+ * computed there and passed to the kernel). */
+ct_status ct_optimizer_step(ct_context *ctx, ct_optimizer *opt);
+
+/* Steps taken so far (Keras' optimizer.iterations). */
+uint64_t ct_optimizer_iterations(const ct_optimizer *opt);
+
+/* For schedules and callbacks that change the learning rate between steps. */
+double ct_optimizer_learning_rate(const ct_optimizer *opt);
+ct_status ct_optimizer_set_learning_rate(ct_optimizer *opt, double learning_rate);
+
+/* Zeroes the state (enqueued) and the step count, as a fresh optimizer. */
+ct_status ct_optimizer_reset(ct_context *ctx, ct_optimizer *opt);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

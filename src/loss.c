@@ -1,0 +1,211 @@
+/* Losses: names, the loss accumulator and the launcher for cl/loss.cl. */
+#include "cltrain/loss.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+
+#include "loss_internal.h"
+#include "ops/launch.h"
+
+/* ------------------------------------------------------------------ helpers */
+
+int ct_name_matches(const char *given, const char *canonical)
+{
+    const char *a = given, *b = canonical;
+    for (;;) {
+        while (*a == '_')
+            a++;
+        while (*b == '_')
+            b++;
+        if (!*a || !*b)
+            return !*a && !*b;
+        if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+            return 0;
+        a++, b++;
+    }
+}
+
+double ct_kahan_value(float sum, float compensation)
+{
+    if (!isfinite(sum))
+        return sum;
+    return (double)sum - (double)compensation;
+}
+
+ct_status ct_batch_dims(const char *what, const ct_tensor *pred, size_t *rows, size_t *classes)
+{
+    size_t count = ct_tensor_count(pred);
+    if (!pred->buf || count == 0)
+        return ct_fail(CT_ERR_SHAPE, "%s: the predictions are empty", what);
+    *rows = pred->shape[0];
+    *classes = count / *rows;
+    if (count > UINT32_MAX)
+        return ct_fail(CT_ERR_SHAPE, "%s: %zu predictions are more than one launch handles (2^32)", what, count);
+    return CT_OK;
+}
+
+static size_t pow2_floor(size_t n)
+{
+    size_t p = 1;
+    while (p * 2 <= n)
+        p *= 2;
+    return p;
+}
+
+ct_status ct_launch_one_group(ct_context *ctx, cl_kernel k, cl_uint scratch_arg, size_t rows, const char *name)
+{
+    size_t limit = 256, kernel_max = 0;
+    if (clGetKernelWorkGroupInfo(k, ct_context_device(ctx)->device, CL_KERNEL_WORK_GROUP_SIZE, sizeof kernel_max,
+                                 &kernel_max, NULL) == CL_SUCCESS &&
+        kernel_max && kernel_max < limit)
+        limit = kernel_max;
+    size_t local = pow2_floor(limit);
+    while (local > 1 && local / 2 >= rows) /* a batch of 5 needs no 256 work-items */
+        local /= 2;
+    cl_int err = clSetKernelArg(k, scratch_arg, local * sizeof(float), NULL);
+    if (err != CL_SUCCESS)
+        return ct_args_ok(err, name);
+    err = clEnqueueNDRangeKernel(ct_context_queue(ctx), k, 1, NULL, &local, &local, 0, NULL, NULL);
+    if (err != CL_SUCCESS) {
+        char what[128];
+        snprintf(what, sizeof what, "launching kernel %s", name);
+        return ct_cl_fail(err, what);
+    }
+    return CT_OK;
+}
+
+/* -------------------------------------------------------------------- names */
+
+/* Besides ct_loss_name(); underscores are ignored, so Keras' class names
+ * ("MeanSquaredError", "BinaryCrossentropy") match too. */
+typedef struct {
+    const char *name;
+    ct_loss loss;
+} loss_alias;
+
+static const loss_alias loss_aliases[] = {
+    {"mean_squared_error", CT_LOSS_MSE},
+    {"mean_absolute_error", CT_LOSS_MAE},
+};
+
+ct_status ct_loss_from_name(const char *name, ct_loss *out)
+{
+    if (!name)
+        return ct_fail(CT_ERR_INVALID_ARGUMENT, "loss name is NULL");
+    for (int l = 0; l < CT_LOSS_COUNT; l++)
+        if (ct_name_matches(name, ct_loss_name((ct_loss)l))) {
+            *out = (ct_loss)l;
+            return CT_OK;
+        }
+    for (size_t i = 0; i < sizeof loss_aliases / sizeof loss_aliases[0]; i++)
+        if (ct_name_matches(name, loss_aliases[i].name)) {
+            *out = loss_aliases[i].loss;
+            return CT_OK;
+        }
+    return ct_fail(CT_ERR_NOT_FOUND,
+                   "unknown loss '%s' (known: mse, mae, binary_crossentropy, categorical_crossentropy, "
+                   "sparse_categorical_crossentropy)",
+                   name);
+}
+
+int ct_loss_has_from_logits(ct_loss loss)
+{
+    return loss == CT_LOSS_BINARY_CROSSENTROPY || loss == CT_LOSS_CATEGORICAL_CROSSENTROPY ||
+           loss == CT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
+}
+
+int ct_loss_sparse_targets(ct_loss loss)
+{
+    return loss == CT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
+}
+
+/* -------------------------------------------------------------- accumulator */
+
+ct_status ct_loss_accum_create(ct_context *ctx, ct_loss_accum *out)
+{
+    size_t two = 2;
+    out->count = 0;
+    return ct_tensor_zeros(ctx, 1, &two, &out->sums);
+}
+
+ct_status ct_loss_accum_reset(ct_context *ctx, ct_loss_accum *acc)
+{
+    float zero = 0.0f;
+    cl_int err = clEnqueueFillBuffer(ct_context_queue(ctx), acc->sums.buf, &zero, sizeof zero,
+                                     acc->sums.offset * sizeof(float), 2 * sizeof(float), 0, NULL, NULL);
+    if (err != CL_SUCCESS)
+        return ct_cl_fail(err, "resetting the loss accumulator");
+    acc->count = 0;
+    return CT_OK;
+}
+
+ct_status ct_loss_accum_read(ct_context *ctx, const ct_loss_accum *acc, double *mean)
+{
+    float sums[2];
+    CT_TRY(ct_tensor_read(ctx, &acc->sums, sums));
+    *mean = acc->count ? ct_kahan_value(sums[0], sums[1]) / (double)acc->count : 0.0;
+    return CT_OK;
+}
+
+void ct_loss_accum_release(ct_loss_accum *acc)
+{
+    ct_tensor_release(&acc->sums);
+    acc->count = 0;
+}
+
+/* ------------------------------------------------------------------ launcher */
+
+static ct_status check_loss_shapes(ct_loss loss, int from_logits, const ct_tensor *pred, const ct_tensor *target,
+                                   const ct_tensor *dpred, size_t *rows, size_t *classes)
+{
+    const char *name = ct_loss_name(loss);
+    if ((unsigned)loss >= CT_LOSS_COUNT)
+        return ct_fail(CT_ERR_INVALID_ARGUMENT, "loss: unknown loss %d", (int)loss);
+    if (from_logits && !ct_loss_has_from_logits(loss))
+        return ct_fail(CT_ERR_INVALID_ARGUMENT, "%s: from_logits applies to the crossentropy losses only", name);
+    CT_TRY(ct_batch_dims(name, pred, rows, classes));
+    char sp[96], st[96];
+    size_t want = ct_loss_sparse_targets(loss) ? *rows : ct_tensor_count(pred);
+    if (!target->buf || ct_tensor_count(target) != want)
+        return ct_fail(CT_ERR_SHAPE, "%s: predictions %s need %s targets, got %s", name,
+                       ct_shape_str(pred->ndim, pred->shape, sp, sizeof sp),
+                       ct_loss_sparse_targets(loss) ? "one class id per sample as" : "the same number of",
+                       ct_shape_str(target->ndim, target->shape, st, sizeof st));
+    if (dpred && ct_tensor_count(dpred) != ct_tensor_count(pred))
+        return ct_fail(CT_ERR_SHAPE, "%s: the gradient %s must be shaped like the predictions %s", name,
+                       ct_shape_str(dpred->ndim, dpred->shape, st, sizeof st),
+                       ct_shape_str(pred->ndim, pred->shape, sp, sizeof sp));
+    return CT_OK;
+}
+
+ct_status ct_loss_forward_backward(ct_context *ctx, ct_loss loss, int from_logits, const ct_tensor *pred,
+                                   const ct_tensor *target, ct_tensor *dpred, ct_loss_accum *acc)
+{
+    size_t rows, classes;
+    CT_TRY(check_loss_shapes(loss, from_logits, pred, target, dpred, &rows, &classes));
+    if (!dpred && !acc)
+        return CT_OK; /* nothing asked for */
+    cl_kernel k;
+    CT_TRY(ct_context_kernel(ctx, "loss", "loss_forward_backward", &k));
+    /* Unused outputs still need a valid buffer argument; the kernel skips them. */
+    const ct_tensor *grad_arg = dpred ? dpred : pred;
+    const ct_tensor *acc_arg = acc ? &acc->sums : pred;
+    cl_int kind = (cl_int)loss, logits = from_logits ? 1 : 0, write_grad = dpred != NULL, accumulate = acc != NULL;
+    cl_uint n = (cl_uint)rows, c = (cl_uint)classes, i = 0;
+    cl_int err = CT_ARG(k, i++, kind);
+    err |= CT_ARG(k, i++, logits);
+    err |= CT_ARG(k, i++, n);
+    err |= CT_ARG(k, i++, c);
+    err |= ct_arg_tensor(k, &i, pred);
+    err |= ct_arg_tensor(k, &i, target);
+    err |= CT_ARG(k, i++, write_grad);
+    err |= ct_arg_tensor(k, &i, grad_arg);
+    err |= CT_ARG(k, i++, accumulate);
+    err |= ct_arg_tensor(k, &i, acc_arg);
+    CT_TRY(ct_args_ok(err, "loss_forward_backward"));
+    CT_TRY(ct_launch_one_group(ctx, k, i, rows, "loss_forward_backward"));
+    if (acc)
+        acc->count += rows;
+    return CT_OK;
+}
