@@ -1,0 +1,481 @@
+/* Experiment files: one YAML file describes data, model, training, callbacks,
+ * evaluation and output of one run. This module turns such a file into the
+ * plain structs below, with every default filled in, so the runner reads
+ * values and never has to know what the file left out.
+ *
+ * Life of an experiment:
+ *
+ *     ct_experiment *exp;
+ *     CT_TRY(ct_experiment_load("experiments/sunshine.yaml", &exp)); // syntax + every field
+ *     CT_TRY(ct_experiment_set(exp, "train.epochs=5"));             // --set, same checks
+ *     CT_TRY(ct_experiment_validate(exp));                          // cross-field checks
+ *     ... exp->train.epochs, exp->model.layers[i].dense.units ...
+ *     ct_experiment_free(exp);
+ *
+ * or ct_experiment_open(), which does those three steps in one call. (The
+ * functions above return on error and leak exp; real callers free it.)
+ *
+ * Names and defaults are Keras' wherever Keras has them: a file reads like
+ * the Python it replaces (units, activation, kernel_size, pool_size, rate,
+ * learning_rate, batch_size, epochs, monitor, patience, min_delta, ...).
+ * experiments/README.md documents every key with its type, default and an
+ * example.
+ *
+ * Errors (library code never prints): the detail from ct_last_error() names
+ * the file, line and column (1-based), the key path and what was expected:
+ *     sunshine.yaml:14:7: model[2].dense.units: expected a positive integer, got "ten"
+ *     sunshine.yaml:20:5: callbacks.early_stopping: unknown key 'patiense' (did you mean 'patience'?)
+ * List indices in key paths count from 0, as --set paths do. A value that
+ * came from --set is located by the assignment instead of a line:
+ *     --set train.epochs=0: train.epochs: expected a positive integer, got "0"
+ * Status codes: CT_ERR_IO (cannot read the file), CT_ERR_PARSE (not valid
+ * YAML), CT_ERR_CONFIG (valid YAML, wrong experiment), CT_ERR_NO_MEMORY,
+ * CT_ERR_INVALID_ARGUMENT (NULL arguments).
+ *
+ * What this module cannot check, because it needs the data, is left to the
+ * data loader: that the CSV file has the target and feature columns the
+ * file names, that the rows exist, that the CIFAR-10 files are there. Those
+ * errors can still point into the experiment file: see ct_experiment_where().
+ * Full shape inference (and parameter counts) belongs to the network code;
+ * ct_experiment_validate() checks what the spec alone decides. */
+#ifndef CLTRAIN_EXPERIMENT_H
+#define CLTRAIN_EXPERIMENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cltrain/status.h"
+#include "cltrain/types.h" /* ct_activation, ct_padding */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ================================================================ enumerations
+ * The YAML spelling of each value is its Keras name; ct_*_name() returns it.
+ * Values listed as "also" are accepted aliases and read as the first name. */
+
+typedef enum {
+    CT_INIT_GLOROT_UNIFORM, /* "glorot_uniform": Keras' default kernel initializer */
+    CT_INIT_GLOROT_NORMAL,  /* "glorot_normal" (truncated normal, as in Keras) */
+    CT_INIT_HE_UNIFORM,     /* "he_uniform" */
+    CT_INIT_HE_NORMAL,      /* "he_normal" */
+    CT_INIT_LECUN_UNIFORM,  /* "lecun_uniform" */
+    CT_INIT_LECUN_NORMAL,   /* "lecun_normal" */
+    CT_INIT_ZEROS,          /* "zeros": Keras' default bias initializer */
+    CT_INIT_ONES,           /* "ones" */
+    CT_INIT_COUNT
+} ct_initializer;
+
+typedef enum {
+    CT_LOSS_MSE,                             /* "mse", also "mean_squared_error" */
+    CT_LOSS_MAE,                             /* "mae", also "mean_absolute_error" */
+    CT_LOSS_BINARY_CROSSENTROPY,             /* "binary_crossentropy" */
+    CT_LOSS_CATEGORICAL_CROSSENTROPY,        /* "categorical_crossentropy": one-hot labels */
+    CT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, /* "sparse_categorical_crossentropy": class indices */
+    CT_LOSS_COUNT
+} ct_loss;
+
+typedef enum {
+    CT_METRIC_RMSE,                        /* "rmse", also "root_mean_squared_error" */
+    CT_METRIC_MSE,                         /* "mse", also "mean_squared_error" */
+    CT_METRIC_MAE,                         /* "mae", also "mean_absolute_error" */
+    CT_METRIC_ACCURACY,                    /* "accuracy", also "acc": the accuracy the loss implies */
+    CT_METRIC_BINARY_ACCURACY,             /* "binary_accuracy" (threshold 0.5) */
+    CT_METRIC_CATEGORICAL_ACCURACY,        /* "categorical_accuracy" */
+    CT_METRIC_SPARSE_CATEGORICAL_ACCURACY, /* "sparse_categorical_accuracy" */
+    CT_METRIC_COUNT
+} ct_metric;
+
+typedef enum {
+    CT_OPTIMIZER_ADAM,    /* "adam" */
+    CT_OPTIMIZER_SGD,     /* "sgd" */
+    CT_OPTIMIZER_RMSPROP, /* "rmsprop": Keras' default optimizer in compile() */
+    CT_OPTIMIZER_COUNT
+} ct_optimizer_kind;
+
+typedef enum {
+    CT_MODE_AUTO, /* "auto": max for accuracy metrics, min for losses and errors */
+    CT_MODE_MIN,  /* "min" */
+    CT_MODE_MAX,  /* "max" */
+    CT_MODE_COUNT
+} ct_monitor_mode;
+
+typedef enum {
+    CT_LAYER_DENSE,               /* "dense" */
+    CT_LAYER_CONV2D,              /* "conv2d" */
+    CT_LAYER_MAX_POOLING2D,       /* "max_pooling2d" */
+    CT_LAYER_AVERAGE_POOLING2D,   /* "average_pooling2d" */
+    CT_LAYER_FLATTEN,             /* "flatten" */
+    CT_LAYER_DROPOUT,             /* "dropout" */
+    CT_LAYER_BATCH_NORMALIZATION, /* "batch_normalization" */
+    CT_LAYER_ACTIVATION,          /* "activation" */
+    CT_LAYER_COUNT
+} ct_layer_kind;
+
+typedef enum {
+    CT_DATA_CSV,     /* "csv": a table with a header row */
+    CT_DATA_CIFAR10, /* "cifar10": CIFAR-10 in the official binary layout */
+    CT_DATA_COUNT
+} ct_data_kind;
+
+typedef enum {
+    CT_BASELINE_PERSISTENCE, /* "persistence": predict target[row + shift] by column[row] */
+    CT_BASELINE_COUNT
+} ct_baseline_kind;
+
+/* Bits of ct_output_spec.plots. */
+typedef enum {
+    CT_PLOT_HISTORY = 1u << 0,          /* "history": loss and metrics per epoch, train and validation */
+    CT_PLOT_PREDICTIONS = 1u << 1,      /* "predictions": predicted vs true on the test split (regression) */
+    CT_PLOT_CONFUSION_MATRIX = 1u << 2, /* "confusion_matrix": on the test split (classification) */
+    CT_PLOT_ALL = (1u << 3) - 1         /* `plots: true`: every plot that applies */
+} ct_plot;
+
+/* The YAML spelling of each value (e.g. "relu"); "?" when out of range. */
+const char *ct_initializer_name(ct_initializer i);
+const char *ct_loss_name(ct_loss l);
+const char *ct_metric_name(ct_metric m);
+const char *ct_optimizer_name(ct_optimizer_kind o);
+const char *ct_monitor_mode_name(ct_monitor_mode m);
+const char *ct_layer_kind_name(ct_layer_kind k);
+const char *ct_data_kind_name(ct_data_kind k);
+/* The name Keras gives the metric in History and in history.csv columns:
+ * "root_mean_squared_error", "mean_squared_error", "mean_absolute_error",
+ * "accuracy", "binary_accuracy", "categorical_accuracy",
+ * "sparse_categorical_accuracy" (validation columns add "val_"). */
+const char *ct_metric_keras_name(ct_metric m);
+
+/* ====================================================================== data */
+
+/* A list of strings owned by the experiment. */
+typedef struct {
+    char **items;
+    size_t count;
+} ct_string_list;
+
+/* data.csv.rows: which data rows (0-based, header excluded, like pandas'
+ * default index) give samples. Inclusive at both ends, like data.loc[a:b]. */
+typedef struct {
+    int first;     /* `first`, default 0 */
+    bool has_last; /* false (`last: null`, the default): as far as the file and the shift allow */
+    int last;      /* `last`, >= first; meaningful only when has_last */
+} ct_row_range;
+
+/* data.csv.features: the feature columns, in file order. With columns,
+ * prefixes and globs all empty, every column is selected; otherwise the
+ * union of what they select. Then `drop` (exact names or globs) is removed.
+ * The target column stays a feature unless dropped (the workshop feeds
+ * today's sunshine to predict tomorrow's). Maps 1:1 onto ct_column_selection. */
+typedef struct {
+    ct_string_list columns;  /* `columns`: exact names, default [] */
+    ct_string_list prefixes; /* `prefixes`: "BASEL_" selects BASEL_*, default [] */
+    ct_string_list globs;    /* `globs`: fnmatch patterns like "*_temp_mean", default [] */
+    ct_string_list drop;     /* `drop`: exact names or globs, default [] */
+} ct_feature_selection;
+
+/* data.csv.target. Sample i (data row r) has features from row r and label
+ * target[r + shift]; shift 1 means "predict tomorrow". Writing just
+ * `target: NAME` sets the column. */
+typedef struct {
+    char *column; /* `column`, required */
+    int shift;    /* `shift` >= 0, default 0 */
+} ct_target_spec;
+
+/* data.csv.split: fractions of the samples, each in [0,1], summing to 1
+ * (checked by ct_experiment_validate). Sizes and order: see ct_split_make. */
+typedef struct {
+    double train;      /* `train`, default 0.7 */
+    double validation; /* `validation`, default 0.15 */
+    double test;       /* `test`, default 0.15 */
+    bool shuffle;      /* `shuffle`, default true (seeded by the experiment's seed);
+                          false keeps row order: train | validation | test */
+} ct_split_spec;
+
+/* data: {csv: {...}} */
+typedef struct {
+    char *file;   /* `file`, required: a name looked up in the data dir / cache
+                     (--data-dir, $CLTRAIN_DATA_DIR, ~/.cache/cltrain/datasets), or a path */
+    char *url;    /* `url`, default null (NULL): where to download `file` when missing */
+    char *sha256; /* `sha256`, default null (NULL): 64 hex digits of the file */
+    ct_row_range rows;
+    ct_feature_selection features;
+    ct_target_spec target; /* required */
+    ct_split_spec split;
+    bool standardize;  /* `standardize`, default false: scale features to mean 0, std 1,
+                          fitted on the training split only */
+    bool drop_missing; /* `drop_missing`, default false: drop samples with missing
+                          values instead of failing on them */
+} ct_csv_spec;
+
+/* data: {cifar10: {...}}: defaults describe the official download. */
+typedef struct {
+    char *dir;    /* `dir`, default "cifar-10-batches-bin": folder name looked up
+                     like data.csv.file, unpacked from the archive at `url` */
+    char *url;    /* `url`, default https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz */
+    char *sha256; /* `sha256` of the archive, default c4a38c50...a1dd (the official one) */
+    int train_batches; /* `train_batches`, 1..5, default 5: data_batch_1 .. data_batch_N */
+    int train_subset;  /* `train_subset` >= 0, default 0 (all): keep the first n training images */
+    int test_subset;   /* `test_subset` >= 0, default 0 (all): keep the first n test images */
+    bool scale;        /* `scale`, default true: pixels / 255 into [0,1] (false keeps 0..255) */
+    bool use_test_as_validation; /* `use_test_as_validation`, default false: validate on the
+                                    test set each epoch, as the workshop's
+                                    fit(validation_data=(test_images, test_labels)) */
+} ct_cifar10_spec;
+
+/* data: exactly one of csv / cifar10. */
+typedef struct {
+    ct_data_kind kind;
+    union {
+        ct_csv_spec csv;         /* kind == CT_DATA_CSV */
+        ct_cifar10_spec cifar10; /* kind == CT_DATA_CIFAR10 */
+    };
+} ct_data_spec;
+
+/* ===================================================================== model
+ * model: a list of layers, input to output. Each item is a one-key mapping
+ * `- dense: {units: 10}`; a layer without settings may be written bare
+ * (`- flatten`); `- dropout: 0.5` and `- activation: relu` are short forms.
+ * The input shape comes from the data (features of the CSV, 32x32x3 for
+ * CIFAR-10). Sizes given as `int or [height, width]` are stored as {h, w}. */
+
+typedef struct {
+    int units;                        /* `units` >= 1, required */
+    ct_activation activation;         /* `activation`, default linear */
+    bool use_bias;                    /* `use_bias`, default true */
+    ct_initializer kernel_initializer; /* `kernel_initializer`, default glorot_uniform */
+    ct_initializer bias_initializer;   /* `bias_initializer`, default zeros */
+} ct_dense_spec;
+
+typedef struct {
+    int filters;                       /* `filters` >= 1, required */
+    int kernel_size[2];                /* `kernel_size`, required: 3 or [3, 3] */
+    int strides[2];                    /* `strides`, default [1, 1] */
+    ct_padding padding;                /* `padding`, default valid */
+    ct_activation activation;          /* `activation`, default linear */
+    bool use_bias;                     /* `use_bias`, default true */
+    ct_initializer kernel_initializer; /* default glorot_uniform */
+    ct_initializer bias_initializer;   /* default zeros */
+} ct_conv2d_spec;
+
+/* max_pooling2d and average_pooling2d. */
+typedef struct {
+    int pool_size[2];   /* `pool_size`, default [2, 2] */
+    int strides[2];     /* `strides`, default: pool_size (Keras' strides=None) */
+    ct_padding padding; /* `padding`, default valid */
+} ct_pooling2d_spec;
+
+typedef struct {
+    double rate; /* `rate` in [0, 1), required: fraction of inputs zeroed in training */
+} ct_dropout_spec;
+
+typedef struct {
+    double momentum; /* `momentum` in [0, 1], default 0.99 (moving statistics) */
+    double epsilon;  /* `epsilon` > 0, default 0.001 */
+    bool center;     /* `center`, default true: learn beta */
+    bool scale;      /* `scale`, default true: learn gamma */
+} ct_batch_norm_spec;
+
+typedef struct {
+    ct_activation activation; /* `activation`, required */
+} ct_activation_spec;
+
+typedef struct {
+    ct_layer_kind kind;
+    char *name; /* `name`, default: Keras' automatic name: dense, dense_1, conv2d, ... */
+    union {
+        ct_dense_spec dense;                      /* CT_LAYER_DENSE */
+        ct_conv2d_spec conv2d;                    /* CT_LAYER_CONV2D */
+        ct_pooling2d_spec pooling;                /* CT_LAYER_MAX_/AVERAGE_POOLING2D */
+        ct_dropout_spec dropout;                  /* CT_LAYER_DROPOUT */
+        ct_batch_norm_spec batch_normalization;   /* CT_LAYER_BATCH_NORMALIZATION */
+        ct_activation_spec activation;            /* CT_LAYER_ACTIVATION */
+    };                                            /* CT_LAYER_FLATTEN: no settings */
+} ct_layer_spec;
+
+typedef struct {
+    ct_layer_spec *layers; /* required, at least one layer */
+    size_t layer_count;
+} ct_model_spec;
+
+/* ===================================================================== train */
+
+typedef struct {
+    double learning_rate; /* > 0, default 0.001 */
+    double beta_1;        /* [0, 1), default 0.9 */
+    double beta_2;        /* [0, 1), default 0.999 */
+    double epsilon;       /* > 0, default 1e-07 */
+} ct_adam_spec;
+
+typedef struct {
+    double learning_rate; /* > 0, default 0.01 */
+    double momentum;      /* [0, 1], default 0.0 */
+    bool nesterov;        /* default false */
+} ct_sgd_spec;
+
+typedef struct {
+    double learning_rate; /* > 0, default 0.001 */
+    double rho;           /* [0, 1), default 0.9 */
+    double momentum;      /* [0, 1], default 0.0 */
+    double epsilon;       /* > 0, default 1e-07 */
+} ct_rmsprop_spec;
+
+/* train.optimizer: a name (`adam`) or a one-key mapping with settings
+ * (`{adam: {learning_rate: 0.0001}}`). Default rmsprop, as Keras' compile(). */
+typedef struct {
+    ct_optimizer_kind kind;
+    union {
+        ct_adam_spec adam;
+        ct_sgd_spec sgd;
+        ct_rmsprop_spec rmsprop;
+    };
+} ct_optimizer_spec;
+
+typedef struct {
+    ct_loss loss;     /* `loss`, required */
+    bool from_logits; /* `from_logits`, default false: the model outputs logits and the
+                         crossentropy applies the sigmoid/softmax itself */
+    ct_metric metrics[CT_METRIC_COUNT]; /* `metrics`, default []: a list, each at most once */
+    size_t metric_count;
+    ct_optimizer_spec optimizer; /* `optimizer`, default rmsprop */
+    int batch_size;              /* `batch_size` >= 1, default 32 */
+    int epochs;                  /* `epochs` >= 1, default 1 */
+    bool shuffle;                /* `shuffle`, default true: reshuffle training samples each epoch */
+    double validation_split;     /* `validation_split` in [0, 1), default 0.0: Keras' fit():
+                                    the last fraction of the training samples (before
+                                    shuffling) becomes validation data */
+} ct_train_spec;
+
+/* ================================================================= callbacks */
+
+/* callbacks.early_stopping, Keras 3 EarlyStopping. Present (a mapping, an
+ * empty value or `true`) enables it; absent or `false` disables it. */
+typedef struct {
+    bool enabled;
+    char *monitor;     /* `monitor`, default "val_loss": "loss", a metric ("rmse" or its
+                          Keras name "root_mean_squared_error"), or either with "val_" */
+    double min_delta;  /* `min_delta` >= 0, default 0.0 */
+    int patience;      /* `patience` >= 0, default 0 */
+    ct_monitor_mode mode; /* `mode`, default auto */
+    bool has_baseline; /* `baseline`, default null (false) */
+    double baseline;
+    bool restore_best_weights; /* `restore_best_weights`, default false (Keras 3: restored
+                                  at the end even when training ran all epochs) */
+    int start_from_epoch;      /* `start_from_epoch` >= 0, default 0 */
+
+    /* Derived from monitor, mode and train.metrics whenever the spec is built
+     * (not written back). ct_experiment_validate() rejects a monitor that names
+     * neither the loss nor a compiled metric. */
+    bool monitor_validation;  /* monitor starts with "val_" */
+    bool monitor_loss;        /* monitors the loss, else monitor_metric */
+    ct_metric monitor_metric;
+    bool maximize;            /* mode resolved: max, or auto with an accuracy metric */
+} ct_early_stopping_spec;
+
+typedef struct {
+    ct_early_stopping_spec early_stopping;
+} ct_callbacks_spec;
+
+/* ================================================================== evaluate */
+
+/* evaluate.baselines items: `- persistence: BASEL_sunshine` (or
+ * `- persistence: {column: BASEL_sunshine}`): "tomorrow = today", the value of
+ * COLUMN on the sample's own row predicts the target. Evaluated on the test
+ * split next to the model. */
+typedef struct {
+    ct_baseline_kind kind;
+    char *column; /* required */
+} ct_baseline_spec;
+
+typedef struct {
+    ct_baseline_spec *baselines; /* `baselines`, default [] */
+    size_t baseline_count;
+} ct_evaluate_spec;
+
+/* ==================================================================== output */
+
+typedef struct {
+    char *dir; /* `dir`, default null (NULL): runs/NAME-TIMESTAMP; --out overrides */
+    unsigned plots; /* `plots`: true (default, CT_PLOT_ALL: all that apply), false (0), or a
+                       list of names (history, predictions, confusion_matrix) */
+} ct_output_spec;
+
+/* ================================================================ experiment */
+
+struct ct_experiment_source; /* private: the parsed YAML, kept for --set and locations */
+
+typedef struct ct_experiment {
+    char *name;        /* `name`, default: the file name without .yaml; letters, digits, _ - . */
+    char *description; /* `description`, default null (NULL): free text */
+    int64_t seed;      /* `seed` >= 0, default 0: initialisation, split, shuffling, dropout */
+    ct_data_spec data; /* required */
+    ct_model_spec model;
+    ct_train_spec train;
+    ct_callbacks_spec callbacks;
+    ct_evaluate_spec evaluate;
+    ct_output_spec output;
+
+    char *source_path; /* the file read, or name_for_errors */
+    struct ct_experiment_source *source;
+} ct_experiment;
+
+/* Read and convert an experiment file (syntax and every field; no cross-field
+ * checks: overrides may still change things). *out is set only on success;
+ * release with ct_experiment_free(). */
+ct_status ct_experiment_load(const char *path, ct_experiment **out);
+
+/* The same from text; name_for_errors (may be NULL: "<string>") stands for the
+ * file name in messages and gives the default experiment name. */
+ct_status ct_experiment_parse_string(const char *text, const char *name_for_errors,
+                                     ct_experiment **out);
+
+void ct_experiment_free(ct_experiment *exp); /* NULL is fine */
+
+/* Apply one `--set KEY.PATH=VALUE` override, e.g. "train.epochs=5",
+ * "model[1].dense.units=10", "callbacks.early_stopping.patience=3",
+ * "train.optimizer=sgd", "train.metrics=[rmse, mae]". The value is YAML (a
+ * scalar, or a flow list / mapping) and replaces the value at the path as if
+ * the file had said so; missing mappings on the path are created, list
+ * indices must exist. A name set as a bare value (`optimizer: adam`,
+ * `- flatten`) may be refined: "train.optimizer.adam.learning_rate=0.01".
+ * Checked like the file; on failure exp is unchanged. */
+ct_status ct_experiment_set(ct_experiment *exp, const char *assignment);
+
+/* Cross-field checks, run after all overrides and before training: split
+ * fractions sum to 1; validation data exists for val_* monitors; the
+ * monitor names the loss or a compiled metric; metrics fit the loss;
+ * from_logits fits the last activation; layer order (no Dense on images
+ * without Flatten, no Conv2D/pooling on CSV features); kernel and pool sizes
+ * fit the 32x32 CIFAR-10 images; output units fit the labels; baselines fit
+ * the data; unique layer names; ... The message points at the offending key. */
+ct_status ct_experiment_validate(const ct_experiment *exp);
+
+/* Load, apply n overrides in order, validate. */
+ct_status ct_experiment_open(const char *path, const char *const *assignments, size_t n,
+                             ct_experiment **out);
+
+/* True when training will have validation data (a CSV validation split,
+ * CIFAR-10's test set as validation, or train.validation_split). */
+bool ct_experiment_has_validation(const ct_experiment *exp);
+
+/* The effective configuration, every default filled in, as YAML that
+ * ct_experiment_parse_string() reads back into the same spec. Backs
+ * `cltrain check` and the run directory's config copy. */
+ct_status ct_experiment_write_yaml(const ct_experiment *exp, FILE *out);
+
+/* Where a key path ("data.csv.target.column", "model[2].dense") was set:
+ * "sunshine.yaml:9:13", "--set data.csv.target.column=X", or, for a key
+ * left to its default, the place of the nearest enclosing key that was
+ * written. For errors found later, such as the data loader's unknown target
+ * column:  ct_fail(CT_ERR_CONFIG, "%s: data.csv.target.column: no column ...",
+ * ct_experiment_where(exp, "data.csv.target.column", buf, sizeof buf)).
+ * Returns buf. */
+const char *ct_experiment_where(const ct_experiment *exp, const char *key_path, char *buf,
+                                size_t size);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,415 @@
+/* The experiment schema: every key of an experiment file, its type, default
+ * and range, and where it lands in the spec. experiments/README.md is the
+ * prose version of these tables; keep the two in step. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "experiment/schema.h"
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Ranges, named for what they mean. */
+#define R_POSITIVE_INT {.min = 1, .flags = R_MIN}
+#define R_NON_NEGATIVE {.min = 0, .flags = R_MIN}
+#define R_POSITIVE_REAL {.min = 0, .flags = R_MIN | R_MIN_OPEN}
+#define R_UNIT_CLOSED {.min = 0, .max = 1, .flags = R_MIN | R_MAX}                /* [0, 1] */
+#define R_UNIT_HALF_OPEN {.min = 0, .max = 1, .flags = R_MIN | R_MAX | R_MAX_OPEN} /* [0, 1) */
+
+/* ==================================================================== data */
+
+#define CSV(member) offsetof(ct_data_spec, csv.member)
+#define CIFAR(member) offsetof(ct_data_spec, cifar10.member)
+
+static const field rows_fields[] = {
+    {.key = "first", .type = FT_INT, .offset = offsetof(ct_row_range, first), .default_text = "0",
+     .range = R_NON_NEGATIVE},
+    {.key = "last", .type = FT_INT, .offset = offsetof(ct_row_range, last), .flags = FL_NULLABLE,
+     .default_text = "null", .has_offset = offsetof(ct_row_range, has_last), .range = R_NON_NEGATIVE},
+};
+static const section rows_section = {"row range", rows_fields, COUNT(rows_fields), NULL, NULL};
+
+static const field features_fields[] = {
+    {.key = "columns", .type = FT_STRING_LIST, .offset = offsetof(ct_feature_selection, columns)},
+    {.key = "prefixes", .type = FT_STRING_LIST, .offset = offsetof(ct_feature_selection, prefixes)},
+    {.key = "globs", .type = FT_STRING_LIST, .offset = offsetof(ct_feature_selection, globs)},
+    {.key = "drop", .type = FT_STRING_LIST, .offset = offsetof(ct_feature_selection, drop)},
+};
+static const section features_section = {"feature selection", features_fields,
+                                         COUNT(features_fields), NULL, NULL};
+
+static const field target_fields[] = {
+    {.key = "column", .type = FT_STRING, .offset = offsetof(ct_target_spec, column),
+     .flags = FL_REQUIRED | FL_NONEMPTY},
+    {.key = "shift", .type = FT_INT, .offset = offsetof(ct_target_spec, shift), .default_text = "0",
+     .range = R_NON_NEGATIVE},
+};
+static const section target_section = {"target", target_fields, COUNT(target_fields), "column",
+                                       NULL};
+
+static const field split_fields[] = {
+    {.key = "train", .type = FT_DOUBLE, .offset = offsetof(ct_split_spec, train),
+     .default_text = "0.7", .range = R_UNIT_CLOSED},
+    {.key = "validation", .type = FT_DOUBLE, .offset = offsetof(ct_split_spec, validation),
+     .default_text = "0.15", .range = R_UNIT_CLOSED},
+    {.key = "test", .type = FT_DOUBLE, .offset = offsetof(ct_split_spec, test),
+     .default_text = "0.15", .range = R_UNIT_CLOSED},
+    {.key = "shuffle", .type = FT_BOOL, .offset = offsetof(ct_split_spec, shuffle),
+     .default_text = "true"},
+};
+static const section split_section = {"split", split_fields, COUNT(split_fields), NULL, NULL};
+
+/* Sub-sections live inside ct_csv_spec: their tables are relative to their
+ * own structs, so the field offset points at the struct. */
+static const field csv_fields[] = {
+    {.key = "file", .type = FT_STRING, .offset = CSV(file), .flags = FL_REQUIRED | FL_NONEMPTY},
+    {.key = "url", .type = FT_STRING, .offset = CSV(url), .flags = FL_NULLABLE | FL_NONEMPTY,
+     .default_text = "null"},
+    {.key = "sha256", .type = FT_STRING, .offset = CSV(sha256), .flags = FL_NULLABLE | FL_NONEMPTY,
+     .default_text = "null"},
+    {.key = "rows", .type = FT_SECTION, .offset = CSV(rows), .flags = FL_FLOW, .section = &rows_section},
+    {.key = "features", .type = FT_SECTION, .offset = CSV(features), .flags = FL_FLOW,
+     .section = &features_section},
+    {.key = "target", .type = FT_SECTION, .offset = CSV(target), .flags = FL_FLOW,
+     .section = &target_section},
+    {.key = "split", .type = FT_SECTION, .offset = CSV(split), .flags = FL_FLOW,
+     .section = &split_section},
+    {.key = "standardize", .type = FT_BOOL, .offset = CSV(standardize), .default_text = "false"},
+    {.key = "drop_missing", .type = FT_BOOL, .offset = CSV(drop_missing), .default_text = "false"},
+};
+static const section csv_section = {"csv settings", csv_fields, COUNT(csv_fields), NULL, NULL};
+
+static const field cifar10_fields[] = {
+    {.key = "dir", .type = FT_STRING, .offset = CIFAR(dir), .flags = FL_NONEMPTY,
+     .default_text = "cifar-10-batches-bin"},
+    {.key = "url", .type = FT_STRING, .offset = CIFAR(url), .flags = FL_NULLABLE | FL_NONEMPTY,
+     .default_text = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz"},
+    {.key = "sha256", .type = FT_STRING, .offset = CIFAR(sha256), .flags = FL_NULLABLE | FL_NONEMPTY,
+     .default_text = "c4a38c50a1bc5f3a1c5537f2155ab9d68f9f25eb1ed8d9ddda3db29a59bca1dd"},
+    {.key = "train_batches", .type = FT_INT, .offset = CIFAR(train_batches), .default_text = "5",
+     .range = {.min = 1, .max = 5, .flags = R_MIN | R_MAX}},
+    {.key = "train_subset", .type = FT_INT, .offset = CIFAR(train_subset), .default_text = "0",
+     .range = R_NON_NEGATIVE},
+    {.key = "test_subset", .type = FT_INT, .offset = CIFAR(test_subset), .default_text = "0",
+     .range = R_NON_NEGATIVE},
+    {.key = "scale", .type = FT_BOOL, .offset = CIFAR(scale), .default_text = "true"},
+    {.key = "use_test_as_validation", .type = FT_BOOL, .offset = CIFAR(use_test_as_validation),
+     .default_text = "false"},
+};
+static const section cifar10_section = {"cifar10 settings", cifar10_fields, COUNT(cifar10_fields),
+                                        NULL, NULL};
+
+static const variant data_variants[] = {
+    {"csv", CT_DATA_CSV, &csv_section},
+    {"cifar10", CT_DATA_CIFAR10, &cifar10_section},
+};
+const variant_set xp_data_variants = {"data source", offsetof(ct_data_spec, kind), 0, data_variants,
+                                      COUNT(data_variants), NULL};
+
+/* =================================================================== model */
+
+#define LAYER(member) offsetof(ct_layer_spec, member)
+#define NAME_FIELD {.key = "name", .type = FT_STRING, .offset = LAYER(name), \
+                    .flags = FL_NULLABLE | FL_NONEMPTY, .default_text = "null"}
+#define ACTIVATION_FIELD(member) {.key = "activation", .type = FT_ENUM, .offset = LAYER(member), \
+                                  .default_text = "linear", .enums = &xp_activation_names}
+#define USE_BIAS_FIELD(member) {.key = "use_bias", .type = FT_BOOL, .offset = LAYER(member), \
+                                .default_text = "true"}
+#define KERNEL_INIT_FIELD(member) {.key = "kernel_initializer", .type = FT_ENUM, \
+                                   .offset = LAYER(member), .default_text = "glorot_uniform", \
+                                   .enums = &xp_initializer_names}
+#define BIAS_INIT_FIELD(member) {.key = "bias_initializer", .type = FT_ENUM, .offset = LAYER(member), \
+                                 .default_text = "zeros", .enums = &xp_initializer_names}
+#define PADDING_FIELD(member) {.key = "padding", .type = FT_ENUM, .offset = LAYER(member), \
+                               .default_text = "valid", .enums = &xp_padding_names}
+
+static const field dense_fields[] = {
+    {.key = "units", .type = FT_INT, .offset = LAYER(dense.units), .flags = FL_REQUIRED,
+     .range = R_POSITIVE_INT},
+    ACTIVATION_FIELD(dense.activation),
+    USE_BIAS_FIELD(dense.use_bias),
+    KERNEL_INIT_FIELD(dense.kernel_initializer),
+    BIAS_INIT_FIELD(dense.bias_initializer),
+    NAME_FIELD,
+};
+static const section dense_section = {"dense settings", dense_fields, COUNT(dense_fields), "units",
+                                      NULL};
+
+static const field conv2d_fields[] = {
+    {.key = "filters", .type = FT_INT, .offset = LAYER(conv2d.filters), .flags = FL_REQUIRED,
+     .range = R_POSITIVE_INT},
+    {.key = "kernel_size", .type = FT_INT_PAIR, .offset = LAYER(conv2d.kernel_size),
+     .flags = FL_REQUIRED, .range = R_POSITIVE_INT},
+    {.key = "strides", .type = FT_INT_PAIR, .offset = LAYER(conv2d.strides), .default_text = "1",
+     .range = R_POSITIVE_INT},
+    PADDING_FIELD(conv2d.padding),
+    ACTIVATION_FIELD(conv2d.activation),
+    USE_BIAS_FIELD(conv2d.use_bias),
+    KERNEL_INIT_FIELD(conv2d.kernel_initializer),
+    BIAS_INIT_FIELD(conv2d.bias_initializer),
+    NAME_FIELD,
+};
+static const section conv2d_section = {"conv2d settings", conv2d_fields, COUNT(conv2d_fields), NULL,
+                                       NULL};
+
+/* Keras' strides=None: the pool's own size. */
+static ct_status finish_pooling(void *base, const ynode *map, convert_ctx *ctx)
+{
+    (void)ctx;
+    ct_layer_spec *layer = base;
+    if (!ynode_get(map, "strides")) {
+        layer->pooling.strides[0] = layer->pooling.pool_size[0];
+        layer->pooling.strides[1] = layer->pooling.pool_size[1];
+    }
+    return CT_OK;
+}
+
+static const field pooling_fields[] = {
+    {.key = "pool_size", .type = FT_INT_PAIR, .offset = LAYER(pooling.pool_size), .default_text = "2",
+     .range = R_POSITIVE_INT},
+    {.key = "strides", .type = FT_INT_PAIR, .offset = LAYER(pooling.strides), .flags = FL_NO_DEFAULT,
+     .range = R_POSITIVE_INT},
+    PADDING_FIELD(pooling.padding),
+    NAME_FIELD,
+};
+static const section pooling_section = {"pooling settings", pooling_fields, COUNT(pooling_fields),
+                                        NULL, finish_pooling};
+
+static const field flatten_fields[] = {NAME_FIELD};
+static const section flatten_section = {"flatten settings", flatten_fields, COUNT(flatten_fields),
+                                        NULL, NULL};
+
+static const field dropout_fields[] = {
+    {.key = "rate", .type = FT_DOUBLE, .offset = LAYER(dropout.rate), .flags = FL_REQUIRED,
+     .range = R_UNIT_HALF_OPEN},
+    NAME_FIELD,
+};
+static const section dropout_section = {"dropout settings", dropout_fields, COUNT(dropout_fields),
+                                        "rate", NULL};
+
+static const field batch_norm_fields[] = {
+    {.key = "momentum", .type = FT_DOUBLE, .offset = LAYER(batch_normalization.momentum),
+     .default_text = "0.99", .range = R_UNIT_CLOSED},
+    {.key = "epsilon", .type = FT_DOUBLE, .offset = LAYER(batch_normalization.epsilon),
+     .default_text = "0.001", .range = R_POSITIVE_REAL},
+    {.key = "center", .type = FT_BOOL, .offset = LAYER(batch_normalization.center),
+     .default_text = "true"},
+    {.key = "scale", .type = FT_BOOL, .offset = LAYER(batch_normalization.scale),
+     .default_text = "true"},
+    NAME_FIELD,
+};
+static const section batch_norm_section = {"batch_normalization settings", batch_norm_fields,
+                                           COUNT(batch_norm_fields), NULL, NULL};
+
+static const field activation_fields[] = {
+    {.key = "activation", .type = FT_ENUM, .offset = LAYER(activation.activation),
+     .flags = FL_REQUIRED, .enums = &xp_activation_names},
+    NAME_FIELD,
+};
+static const section activation_section = {"activation settings", activation_fields,
+                                           COUNT(activation_fields), "activation", NULL};
+
+/* Keras names unnamed layers by class: dense, dense_1, dense_2, ...; a name
+ * the file gives explicitly is skipped. */
+static ct_status name_layers(void *array, size_t count)
+{
+    ct_layer_spec *layers = array;
+    unsigned next[CT_LAYER_COUNT] = {0};
+    for (size_t i = 0; i < count; i++) {
+        if (layers[i].name)
+            continue;
+        const char *base = ct_layer_kind_name(layers[i].kind);
+        char name[64];
+        for (;;) {
+            unsigned k = next[layers[i].kind]++;
+            if (k == 0)
+                snprintf(name, sizeof name, "%s", base);
+            else
+                snprintf(name, sizeof name, "%s_%u", base, k);
+            bool taken = false;
+            for (size_t j = 0; j < count && !taken; j++)
+                taken = layers[j].name && !strcmp(layers[j].name, name);
+            if (!taken)
+                break;
+        }
+        layers[i].name = strdup(name);
+        if (!layers[i].name)
+            return ct_fail(CT_ERR_NO_MEMORY, "out of memory naming layers");
+    }
+    return CT_OK;
+}
+
+static const variant layer_variants[] = {
+    {"dense", CT_LAYER_DENSE, &dense_section},
+    {"conv2d", CT_LAYER_CONV2D, &conv2d_section},
+    {"max_pooling2d", CT_LAYER_MAX_POOLING2D, &pooling_section},
+    {"average_pooling2d", CT_LAYER_AVERAGE_POOLING2D, &pooling_section},
+    {"flatten", CT_LAYER_FLATTEN, &flatten_section},
+    {"dropout", CT_LAYER_DROPOUT, &dropout_section},
+    {"batch_normalization", CT_LAYER_BATCH_NORMALIZATION, &batch_norm_section},
+    {"activation", CT_LAYER_ACTIVATION, &activation_section},
+};
+const variant_set xp_layer_variants = {"layer type", offsetof(ct_layer_spec, kind),
+                                       sizeof(ct_layer_spec), layer_variants,
+                                       COUNT(layer_variants), name_layers};
+
+/* =================================================================== train */
+
+#define OPT(member) offsetof(ct_optimizer_spec, member)
+#define LEARNING_RATE(member, def) {.key = "learning_rate", .type = FT_DOUBLE, .offset = OPT(member), \
+                                    .default_text = def, .range = R_POSITIVE_REAL}
+
+static const field adam_fields[] = {
+    LEARNING_RATE(adam.learning_rate, "0.001"),
+    {.key = "beta_1", .type = FT_DOUBLE, .offset = OPT(adam.beta_1), .default_text = "0.9",
+     .range = R_UNIT_HALF_OPEN},
+    {.key = "beta_2", .type = FT_DOUBLE, .offset = OPT(adam.beta_2), .default_text = "0.999",
+     .range = R_UNIT_HALF_OPEN},
+    {.key = "epsilon", .type = FT_DOUBLE, .offset = OPT(adam.epsilon), .default_text = "1e-07",
+     .range = R_POSITIVE_REAL},
+};
+static const section adam_section = {"adam settings", adam_fields, COUNT(adam_fields), NULL, NULL};
+
+static const field sgd_fields[] = {
+    LEARNING_RATE(sgd.learning_rate, "0.01"),
+    {.key = "momentum", .type = FT_DOUBLE, .offset = OPT(sgd.momentum), .default_text = "0.0",
+     .range = R_UNIT_CLOSED},
+    {.key = "nesterov", .type = FT_BOOL, .offset = OPT(sgd.nesterov), .default_text = "false"},
+};
+static const section sgd_section = {"sgd settings", sgd_fields, COUNT(sgd_fields), NULL, NULL};
+
+static const field rmsprop_fields[] = {
+    LEARNING_RATE(rmsprop.learning_rate, "0.001"),
+    {.key = "rho", .type = FT_DOUBLE, .offset = OPT(rmsprop.rho), .default_text = "0.9",
+     .range = R_UNIT_HALF_OPEN},
+    {.key = "momentum", .type = FT_DOUBLE, .offset = OPT(rmsprop.momentum), .default_text = "0.0",
+     .range = R_UNIT_CLOSED},
+    {.key = "epsilon", .type = FT_DOUBLE, .offset = OPT(rmsprop.epsilon), .default_text = "1e-07",
+     .range = R_POSITIVE_REAL},
+};
+static const section rmsprop_section = {"rmsprop settings", rmsprop_fields, COUNT(rmsprop_fields),
+                                        NULL, NULL};
+
+static const variant optimizer_variants[] = {
+    {"adam", CT_OPTIMIZER_ADAM, &adam_section},
+    {"sgd", CT_OPTIMIZER_SGD, &sgd_section},
+    {"rmsprop", CT_OPTIMIZER_RMSPROP, &rmsprop_section},
+};
+const variant_set xp_optimizer_variants = {"optimizer", offsetof(ct_optimizer_spec, kind), 0,
+                                           optimizer_variants, COUNT(optimizer_variants), NULL};
+
+#define TRAIN(member) offsetof(ct_train_spec, member)
+static const field train_fields[] = {
+    {.key = "loss", .type = FT_ENUM, .offset = TRAIN(loss), .flags = FL_REQUIRED,
+     .enums = &xp_loss_names},
+    {.key = "from_logits", .type = FT_BOOL, .offset = TRAIN(from_logits), .default_text = "false"},
+    {.key = "metrics", .type = FT_ENUM_LIST, .offset = TRAIN(metrics),
+     .count_offset = TRAIN(metric_count), .capacity = CT_METRIC_COUNT, .enums = &xp_metric_names},
+    {.key = "optimizer", .type = FT_VARIANT, .offset = TRAIN(optimizer), .flags = FL_FLOW,
+     .default_text = "rmsprop", .variants = &xp_optimizer_variants},
+    {.key = "batch_size", .type = FT_INT, .offset = TRAIN(batch_size), .default_text = "32",
+     .range = R_POSITIVE_INT},
+    {.key = "epochs", .type = FT_INT, .offset = TRAIN(epochs), .default_text = "1",
+     .range = R_POSITIVE_INT},
+    {.key = "shuffle", .type = FT_BOOL, .offset = TRAIN(shuffle), .default_text = "true"},
+    {.key = "validation_split", .type = FT_DOUBLE, .offset = TRAIN(validation_split),
+     .default_text = "0.0", .range = R_UNIT_HALF_OPEN},
+};
+static const section train_section = {"train settings", train_fields, COUNT(train_fields), NULL,
+                                      NULL};
+
+/* =============================================================== callbacks */
+
+#define ES(member) offsetof(ct_early_stopping_spec, member)
+static const field early_stopping_fields[] = {
+    {.key = "monitor", .type = FT_STRING, .offset = ES(monitor), .flags = FL_NONEMPTY,
+     .default_text = "val_loss"},
+    {.key = "min_delta", .type = FT_DOUBLE, .offset = ES(min_delta), .default_text = "0.0",
+     .range = R_NON_NEGATIVE},
+    {.key = "patience", .type = FT_INT, .offset = ES(patience), .default_text = "0",
+     .range = R_NON_NEGATIVE},
+    {.key = "mode", .type = FT_ENUM, .offset = ES(mode), .default_text = "auto",
+     .enums = &xp_mode_names},
+    {.key = "baseline", .type = FT_DOUBLE, .offset = ES(baseline), .flags = FL_NULLABLE,
+     .default_text = "null", .has_offset = ES(has_baseline)},
+    {.key = "restore_best_weights", .type = FT_BOOL, .offset = ES(restore_best_weights),
+     .default_text = "false"},
+    {.key = "start_from_epoch", .type = FT_INT, .offset = ES(start_from_epoch), .default_text = "0",
+     .range = R_NON_NEGATIVE},
+};
+static const section early_stopping_section = {"early_stopping settings", early_stopping_fields,
+                                               COUNT(early_stopping_fields), NULL, NULL};
+
+static const field callbacks_fields[] = {
+    {.key = "early_stopping", .type = FT_SECTION, .offset = offsetof(ct_callbacks_spec, early_stopping),
+     .flags = FL_SWITCH, .has_offset = offsetof(ct_callbacks_spec, early_stopping.enabled),
+     .section = &early_stopping_section},
+};
+static const section callbacks_section = {"callbacks", callbacks_fields, COUNT(callbacks_fields),
+                                          NULL, NULL};
+
+/* ================================================================ evaluate */
+
+static const field persistence_fields[] = {
+    {.key = "column", .type = FT_STRING, .offset = offsetof(ct_baseline_spec, column),
+     .flags = FL_REQUIRED | FL_NONEMPTY},
+};
+static const section persistence_section = {"persistence settings", persistence_fields,
+                                            COUNT(persistence_fields), "column", NULL};
+
+static const variant baseline_variants[] = {
+    {"persistence", CT_BASELINE_PERSISTENCE, &persistence_section},
+};
+static const variant_set baseline_variant_set = {"baseline", offsetof(ct_baseline_spec, kind),
+                                                 sizeof(ct_baseline_spec), baseline_variants,
+                                                 COUNT(baseline_variants), NULL};
+
+static const field evaluate_fields[] = {
+    {.key = "baselines", .type = FT_VARIANT_LIST, .offset = offsetof(ct_evaluate_spec, baselines),
+     .count_offset = offsetof(ct_evaluate_spec, baseline_count), .variants = &baseline_variant_set},
+};
+static const section evaluate_section = {"evaluate settings", evaluate_fields,
+                                         COUNT(evaluate_fields), NULL, NULL};
+
+/* ================================================================== output */
+
+static const field output_fields[] = {
+    {.key = "dir", .type = FT_STRING, .offset = offsetof(ct_output_spec, dir),
+     .flags = FL_NULLABLE | FL_NONEMPTY, .default_text = "null"},
+    {.key = "plots", .type = FT_FLAGS, .offset = offsetof(ct_output_spec, plots),
+     .default_text = "true", .enums = &xp_plot_names},
+};
+static const section output_section = {"output settings", output_fields, COUNT(output_fields),
+                                       NULL, NULL};
+
+/* ============================================================== experiment */
+
+/* The name defaults to the file's: "experiments/sunshine.yaml" -> "sunshine". */
+static ct_status finish_experiment(void *base, const ynode *map, convert_ctx *ctx)
+{
+    (void)map;
+    ct_experiment *exp = base;
+    if (exp->name)
+        return CT_OK;
+    exp->name = strdup(ctx->default_name ? ctx->default_name : "experiment");
+    return exp->name ? CT_OK : ct_fail(CT_ERR_NO_MEMORY, "out of memory");
+}
+
+#define EXP(member) offsetof(ct_experiment, member)
+static const field experiment_fields[] = {
+    {.key = "name", .type = FT_STRING, .offset = EXP(name), .flags = FL_NULLABLE | FL_NONEMPTY,
+     .default_text = "null"},
+    {.key = "description", .type = FT_STRING, .offset = EXP(description),
+     .flags = FL_NULLABLE | FL_OMIT_WHEN_NULL, .default_text = "null"},
+    {.key = "seed", .type = FT_INT64, .offset = EXP(seed), .default_text = "0",
+     .range = {.min = 0, .max = 9007199254740992.0, .flags = R_MIN | R_MAX}},
+    {.key = "data", .type = FT_VARIANT, .offset = EXP(data), .flags = FL_REQUIRED,
+     .variants = &xp_data_variants},
+    {.key = "model", .type = FT_VARIANT_LIST, .offset = EXP(model.layers), .flags = FL_REQUIRED,
+     .count_offset = EXP(model.layer_count), .variants = &xp_layer_variants},
+    {.key = "train", .type = FT_SECTION, .offset = EXP(train), .section = &train_section},
+    {.key = "callbacks", .type = FT_SECTION, .offset = EXP(callbacks), .section = &callbacks_section},
+    {.key = "evaluate", .type = FT_SECTION, .offset = EXP(evaluate), .section = &evaluate_section},
+    {.key = "output", .type = FT_SECTION, .offset = EXP(output), .section = &output_section},
+};
+const section xp_experiment_section = {"experiment settings", experiment_fields,
+                                       COUNT(experiment_fields), NULL, finish_experiment};
