@@ -6,6 +6,7 @@
 
 extern const ct_optest_family ct_optest_family_elementwise;
 extern const ct_optest_family ct_optest_family_gemm;
+extern const ct_optest_family ct_optest_family_nn;
 extern const ct_optest_family ct_optest_family_loss;
 
 #endif
