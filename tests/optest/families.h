@@ -7,6 +7,8 @@
 extern const ct_optest_family ct_optest_family_elementwise;
 extern const ct_optest_family ct_optest_family_gemm;
 extern const ct_optest_family ct_optest_family_nn;
+extern const ct_optest_family ct_optest_family_conv;
+extern const ct_optest_family ct_optest_family_pool;
 extern const ct_optest_family ct_optest_family_loss;
 
 #endif

@@ -7,6 +7,8 @@ const ct_optest_family *const ct_optest_families[] = {
     &ct_optest_family_elementwise,
     &ct_optest_family_gemm,
     &ct_optest_family_nn,
+    &ct_optest_family_conv,
+    &ct_optest_family_pool,
     &ct_optest_family_loss,
     NULL,
 };

@@ -1,0 +1,202 @@
+/* MaxPooling2D and AveragePooling2D on NHWC images, forward and backward.
+ * Padded positions never take part in a window (Keras/TF 'same'). The
+ * backward kernels gather: each input element sums over the windows that
+ * contain it, so overlapping windows need no atomics. */
+
+/* Host mirror: pool_geometry_cl in src/ops/pool.c (all ints, same order). */
+typedef struct {
+    int n, h, w, c;
+    int oh, ow;
+    int ph, pw, sh, sw;
+    int pad_top, pad_left;
+    int unused0, unused1, unused2, unused3;
+} pool_geometry;
+
+/* The in-bounds part [lo, hi) of window o along one axis. */
+int2 window_span(int o, int stride, int pad, int size, int in)
+{
+    const int start = o * stride - pad;
+    return (int2)(max(start, 0), min(start + size, in));
+}
+
+/* Windows o (0 <= o < out) whose span along one axis contains pos, as [lo, hi). */
+int2 windows_containing(int pos, int stride, int pad, int size, int out)
+{
+    const int last_start = pos + pad;         /* o*stride <= pos + pad */
+    const int first_start = pos + pad - size + 1; /* o*stride >= pos + pad - size + 1 */
+    const int lo = first_start <= 0 ? 0 : (first_start + stride - 1) / stride;
+    const int hi = min(last_start / stride + 1, out);
+    return (int2)(lo, max(lo, hi));
+}
+
+/* Number of real (non-padded) elements in window (oy, ox). */
+int window_count(pool_geometry g, int oy, int ox)
+{
+    const int2 ys = window_span(oy, g.sh, g.pad_top, g.ph, g.h);
+    const int2 xs = window_span(ox, g.sw, g.pad_left, g.pw, g.w);
+    return (ys.y - ys.x) * (xs.y - xs.x);
+}
+
+/* Every kernel here gives a work-item `per_item` consecutive channels of one
+ * pixel (CPUs: all, GPUs: 1) and walks them 16 at a time with float16
+ * vectors, then one at a time. Global (ceil(C / per_item), pixels). */
+
+/* First maximum of each channel over the window; a NaN wins and stays, so
+ * NaN propagates to the output. */
+__kernel void maxpool2d_forward(pool_geometry g, int per_item, __global const float *x, ulong x_off,
+                                __global float *y, ulong y_off)
+{
+    const int c0 = (int)get_global_id(0) * per_item;
+    const int pixel = (int)get_global_id(1);
+    if (c0 >= g.c || pixel >= g.n * g.oh * g.ow)
+        return;
+    const int c1 = min(c0 + per_item, g.c);
+    const int ox = pixel % g.ow, oy = (pixel / g.ow) % g.oh, img = pixel / (g.ow * g.oh);
+    __global const float *ximg = x + x_off + (size_t)img * g.h * g.w * g.c;
+    __global float *out = y + y_off + (size_t)pixel * g.c;
+    const int2 ys = window_span(oy, g.sh, g.pad_top, g.ph, g.h);
+    const int2 xs = window_span(ox, g.sw, g.pad_left, g.pw, g.w);
+    int c = c0;
+    for (; c + 16 <= c1; c += 16) {
+        float16 best = (float16)(-INFINITY);
+        for (int iy = ys.x; iy < ys.y; iy++)
+            for (int ix = xs.x; ix < xs.y; ix++) {
+                const float16 v = vload16(0, ximg + (size_t)(iy * g.w + ix) * g.c + c);
+                best = select(best, v, (v > best) | (isnan(v) & ~isnan(best)));
+            }
+        vstore16(best, 0, out + c);
+    }
+    for (; c < c1; c++) {
+        float best = -INFINITY;
+        for (int iy = ys.x; iy < ys.y; iy++)
+            for (int ix = xs.x; ix < xs.y; ix++) {
+                const float v = ximg[(size_t)(iy * g.w + ix) * g.c + c];
+                if (v > best || (isnan(v) && !isnan(best)))
+                    best = v;
+            }
+        out[c] = best;
+    }
+}
+
+/* dx[img][iy][ix][c] = sum of dy over the windows whose first maximum (in
+ * row-major window order, the forward's choice) is (iy, ix): every element
+ * before it is smaller, every one after it no larger. Row-major window order
+ * is the order of iy*W + ix. (With NaN inputs the gradient is unspecified.) */
+__kernel void maxpool2d_backward(pool_geometry g, int per_item, __global const float *x, ulong x_off,
+                                 __global const float *dy, ulong dy_off, __global float *dx, ulong dx_off)
+{
+    const int c0 = (int)get_global_id(0) * per_item;
+    const int pixel = (int)get_global_id(1);
+    if (c0 >= g.c || pixel >= g.n * g.h * g.w)
+        return;
+    const int c1 = min(c0 + per_item, g.c);
+    const int ix = pixel % g.w, iy = (pixel / g.w) % g.h, img = pixel / (g.w * g.h);
+    const int me = iy * g.w + ix;
+    __global const float *ximg = x + x_off + (size_t)img * g.h * g.w * g.c;
+    __global const float *dyimg = dy + dy_off + (size_t)img * g.oh * g.ow * g.c;
+    __global float *out = dx + dx_off + (size_t)pixel * g.c;
+    const int2 oys = windows_containing(iy, g.sh, g.pad_top, g.ph, g.oh);
+    const int2 oxs = windows_containing(ix, g.sw, g.pad_left, g.pw, g.ow);
+    int c = c0;
+    for (; c + 16 <= c1; c += 16) {
+        const float16 v = vload16(0, ximg + (size_t)me * g.c + c);
+        float16 acc = (float16)(0.0f);
+        for (int oy = oys.x; oy < oys.y; oy++)
+            for (int ox = oxs.x; ox < oxs.y; ox++) {
+                const int2 ys = window_span(oy, g.sh, g.pad_top, g.ph, g.h);
+                const int2 xs = window_span(ox, g.sw, g.pad_left, g.pw, g.w);
+                int16 first = (int16)(-1);
+                for (int wy = ys.x; wy < ys.y; wy++)
+                    for (int wx = xs.x; wx < xs.y; wx++) {
+                        const int e = wy * g.w + wx;
+                        const float16 u = vload16(0, ximg + (size_t)e * g.c + c);
+                        first &= e < me ? (u < v) : e > me ? (u <= v) : (int16)(-1);
+                    }
+                const float16 d = vload16(0, dyimg + (size_t)(oy * g.ow + ox) * g.c + c);
+                acc += select((float16)(0.0f), d, first);
+            }
+        vstore16(acc, 0, out + c);
+    }
+    for (; c < c1; c++) {
+        const float v = ximg[(size_t)me * g.c + c];
+        float acc = 0.0f;
+        for (int oy = oys.x; oy < oys.y; oy++)
+            for (int ox = oxs.x; ox < oxs.y; ox++) {
+                const int2 ys = window_span(oy, g.sh, g.pad_top, g.ph, g.h);
+                const int2 xs = window_span(ox, g.sw, g.pad_left, g.pw, g.w);
+                int first = 1;
+                for (int wy = ys.x; wy < ys.y; wy++)
+                    for (int wx = xs.x; wx < xs.y; wx++) {
+                        const int e = wy * g.w + wx;
+                        const float u = ximg[(size_t)e * g.c + c];
+                        first &= e < me ? (u < v) : e > me ? (u <= v) : 1;
+                    }
+                if (first)
+                    acc += dyimg[(size_t)(oy * g.ow + ox) * g.c + c];
+            }
+        out[c] = acc;
+    }
+}
+
+/* Mean over the window's real elements. */
+__kernel void avgpool2d_forward(pool_geometry g, int per_item, __global const float *x, ulong x_off,
+                                __global float *y, ulong y_off)
+{
+    const int c0 = (int)get_global_id(0) * per_item;
+    const int pixel = (int)get_global_id(1);
+    if (c0 >= g.c || pixel >= g.n * g.oh * g.ow)
+        return;
+    const int c1 = min(c0 + per_item, g.c);
+    const int ox = pixel % g.ow, oy = (pixel / g.ow) % g.oh, img = pixel / (g.ow * g.oh);
+    __global const float *ximg = x + x_off + (size_t)img * g.h * g.w * g.c;
+    __global float *out = y + y_off + (size_t)pixel * g.c;
+    const int2 ys = window_span(oy, g.sh, g.pad_top, g.ph, g.h);
+    const int2 xs = window_span(ox, g.sw, g.pad_left, g.pw, g.w);
+    const float count = (float)window_count(g, oy, ox);
+    int c = c0;
+    for (; c + 16 <= c1; c += 16) {
+        float16 sum = (float16)(0.0f);
+        for (int iy = ys.x; iy < ys.y; iy++)
+            for (int ix = xs.x; ix < xs.y; ix++)
+                sum += vload16(0, ximg + (size_t)(iy * g.w + ix) * g.c + c);
+        vstore16(sum / count, 0, out + c);
+    }
+    for (; c < c1; c++) {
+        float sum = 0.0f;
+        for (int iy = ys.x; iy < ys.y; iy++)
+            for (int ix = xs.x; ix < xs.y; ix++)
+                sum += ximg[(size_t)(iy * g.w + ix) * g.c + c];
+        out[c] = sum / count;
+    }
+}
+
+/* dx[img][iy][ix][c] = sum over the windows containing (iy, ix) of dy / count. */
+__kernel void avgpool2d_backward(pool_geometry g, int per_item, __global const float *dy, ulong dy_off,
+                                 __global float *dx, ulong dx_off)
+{
+    const int c0 = (int)get_global_id(0) * per_item;
+    const int pixel = (int)get_global_id(1);
+    if (c0 >= g.c || pixel >= g.n * g.h * g.w)
+        return;
+    const int c1 = min(c0 + per_item, g.c);
+    const int ix = pixel % g.w, iy = (pixel / g.w) % g.h, img = pixel / (g.w * g.h);
+    __global const float *dyimg = dy + dy_off + (size_t)img * g.oh * g.ow * g.c;
+    __global float *out = dx + dx_off + (size_t)pixel * g.c;
+    const int2 oys = windows_containing(iy, g.sh, g.pad_top, g.ph, g.oh);
+    const int2 oxs = windows_containing(ix, g.sw, g.pad_left, g.pw, g.ow);
+    int c = c0;
+    for (; c + 16 <= c1; c += 16) {
+        float16 acc = (float16)(0.0f);
+        for (int oy = oys.x; oy < oys.y; oy++)
+            for (int ox = oxs.x; ox < oxs.y; ox++)
+                acc += vload16(0, dyimg + (size_t)(oy * g.ow + ox) * g.c + c) / (float)window_count(g, oy, ox);
+        vstore16(acc, 0, out + c);
+    }
+    for (; c < c1; c++) {
+        float acc = 0.0f;
+        for (int oy = oys.x; oy < oys.y; oy++)
+            for (int ox = oxs.x; ox < oxs.y; ox++)
+                acc += dyimg[(size_t)(oy * g.ow + ox) * g.c + c] / (float)window_count(g, oy, ox);
+        out[c] = acc;
+    }
+}

@@ -1,0 +1,136 @@
+/* Convolution and pooling on NHWC images, with Keras semantics.
+ *
+ * Layouts (row-major, channels last, as in Keras/TensorFlow):
+ *   images      (N, H, W, C)
+ *   conv kernel (KH, KW, Cin, Cout)   — Keras Conv2D kernel layout
+ *   conv bias   (Cout)
+ *
+ * Padding follows Keras/TF: 'valid' gives out = floor((in - k) / stride) + 1
+ * (the input must be at least as large as the window); 'same' gives
+ * out = ceil(in / stride) with pad_total = max((out - 1) * stride + k - in, 0)
+ * split as pad_top = pad_total / 2, the odd extra row/column at the
+ * bottom/right.
+ *
+ * Every function enqueues work on the context's queue and returns without
+ * waiting. Gradients overwrite (never accumulate into) their outputs.
+ *
+ * Flatten needs no kernel: an NHWC tensor (N, H, W, C) is already laid out
+ * as (N, H*W*C) in Keras's Flatten order, so a Flatten layer is a
+ * ct_tensor_view() of the same buffer with shape (N, H*W*C), and Dense
+ * weights imported from Keras line up without any permutation. */
+#ifndef CLTRAIN_OPS_CONV_H
+#define CLTRAIN_OPS_CONV_H
+
+#include "cltrain/tensor.h"
+#include "cltrain/types.h" /* ct_padding */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- Conv2D */
+
+typedef enum {
+    CT_CONV2D_AUTO = 0, /* chosen per shape and device (see src/ops/conv.c for the measurements) */
+    CT_CONV2D_IM2COL,   /* im2col + GEMM (ct_gemm), col2im for the input gradient */
+    CT_CONV2D_DIRECT,   /* direct kernels, no workspace */
+    CT_CONV2D_ALGORITHM_COUNT
+} ct_conv2d_algorithm;
+
+const char *ct_conv2d_algorithm_name(ct_conv2d_algorithm a); /* "auto", "im2col", "direct" */
+
+typedef struct {
+    size_t kh, kw;                 /* kernel size (>= 1) */
+    size_t sh, sw;                 /* strides (>= 1) */
+    ct_padding padding;
+    ct_conv2d_algorithm algorithm; /* CT_CONV2D_AUTO (0) unless benchmarking or testing */
+} ct_conv2d_params;
+
+/* Everything a convolution's kernels need, resolved from params and shapes. */
+typedef struct {
+    size_t n, h, w, cin;       /* input (N, H, W, Cin) */
+    size_t oh, ow, cout;       /* output (N, OH, OW, Cout) */
+    size_t kh, kw, sh, sw;
+    size_t pad_top, pad_left;  /* zeros before row 0 / column 0 ('same' only) */
+} ct_conv2d_geometry;
+
+/* Validates params against the input shape x_shape = (N, H, W, Cin) and the
+ * number of filters, and fills the geometry (output (N, OH, OW, filters)). */
+ct_status ct_conv2d_geometry_of(const ct_conv2d_params *p, const size_t x_shape[4], size_t filters,
+                                ct_conv2d_geometry *g);
+
+/* Workspace, in floats, that ct_conv2d_forward/backward want for this layer
+ * (0 for CT_CONV2D_DIRECT and for 1x1 stride-1 kernels). Allocate it once per
+ * model (one workspace shared by all layers: take the maximum). It holds the
+ * im2col matrix of as many images as fit under a cap of 8 Mi floats
+ * (32 MiB), so large batches run in chunks of images; any workspace holding
+ * at least one image's im2col works, a smaller one just means more, smaller
+ * chunks. Under CT_CONV2D_AUTO a device may choose the direct algorithm and
+ * leave it unused (ct_conv2d_choose says which). */
+ct_status ct_conv2d_workspace_size(const ct_conv2d_params *p, const size_t x_shape[4], size_t filters,
+                                   size_t *floats);
+
+/* The algorithm CT_CONV2D_AUTO resolves to for this geometry on this
+ * context's device, given `workspace_floats` of workspace. */
+ct_conv2d_algorithm ct_conv2d_choose(ct_context *ctx, const ct_conv2d_geometry *g, size_t workspace_floats);
+
+/* y = conv2d(x, kernel) + bias.
+ *   x (N, H, W, Cin), kernel (KH, KW, Cin, Cout), bias (Cout) or NULL,
+ *   y (N, OH, OW, Cout), workspace: a tensor of any shape (only its element
+ *   count matters; it must not overlap the others) or NULL; NULL or too
+ *   small selects the direct algorithm under CT_CONV2D_AUTO and is an error
+ *   under CT_CONV2D_IM2COL.
+ * The activation is a separate op (ct_relu_forward, ...). */
+ct_status ct_conv2d_forward(ct_context *ctx, const ct_conv2d_params *p, const ct_tensor *x, const ct_tensor *kernel,
+                            const ct_tensor *bias, ct_tensor *y, const ct_tensor *workspace);
+
+/* Gradients of L with respect to x, kernel and bias given dy = dL/dy
+ * (N, OH, OW, Cout):
+ *   dx (N, H, W, Cin), dkernel (KH, KW, Cin, Cout), dbias (Cout) = sum of dy
+ *   over N, OH, OW.
+ * Any of dx, dkernel, dbias may be NULL or have a NULL buffer: that gradient is
+ * skipped (the first layer of a net needs no dx). Workspace as in forward. */
+ct_status ct_conv2d_backward(ct_context *ctx, const ct_conv2d_params *p, const ct_tensor *x,
+                             const ct_tensor *kernel, const ct_tensor *dy, ct_tensor *dx, ct_tensor *dkernel,
+                             ct_tensor *dbias, const ct_tensor *workspace);
+
+/* ---------------------------------------------------------------- pooling */
+
+typedef enum { CT_POOL_MAX = 0, CT_POOL_AVERAGE = 1 } ct_pool_kind;
+
+/* MaxPooling2D / AveragePooling2D. Strides of 0 mean "= pool size" (the
+ * Keras default strides=None). */
+typedef struct {
+    ct_pool_kind kind;
+    size_t ph, pw; /* pool size */
+    size_t sh, sw; /* strides; 0 = pool size */
+    ct_padding padding;
+} ct_pool2d_params;
+
+typedef struct {
+    size_t n, h, w, c;
+    size_t oh, ow;
+    size_t ph, pw, sh, sw;
+    size_t pad_top, pad_left;
+} ct_pool2d_geometry;
+
+/* Validates params against x_shape = (N, H, W, C); output is (N, OH, OW, C). */
+ct_status ct_pool2d_geometry_of(const ct_pool2d_params *p, const size_t x_shape[4], ct_pool2d_geometry *g);
+
+/* y (N, OH, OW, C) = pool(x (N, H, W, C)). Padded positions never take part:
+ * max ignores them (as TF pads with -inf), average divides by the number of
+ * real (non-padded) elements in the window, as TF does. */
+ct_status ct_pool2d_forward(ct_context *ctx, const ct_pool2d_params *p, const ct_tensor *x, ct_tensor *y);
+
+/* dx = dL/dx given x and dy = dL/dy. Max pooling sends each window's
+ * gradient to its maximum, the first one in row-major window order on ties;
+ * the argmax is recomputed from x here (no workspace, no saved indices), each
+ * input element gathering from the windows that contain it, so overlapping
+ * windows need no atomics and the result is deterministic. */
+ct_status ct_pool2d_backward(ct_context *ctx, const ct_pool2d_params *p, const ct_tensor *x, const ct_tensor *dy,
+                             ct_tensor *dx);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,53 @@
+/* Helpers shared by the convolution and pooling launchers (window.h). */
+#include "ops/window.h"
+
+#include <stdio.h>
+
+ct_status ct_check_shape4(const char *op, const char *what, const ct_tensor *t, size_t n, size_t h, size_t w,
+                          size_t c)
+{
+    if (!t || !t->buf)
+        return ct_fail(CT_ERR_INVALID_ARGUMENT, "%s: %s is missing (NULL tensor or buffer)", op, what);
+    size_t want[4] = {n, h, w, c};
+    int same = t->ndim == 4;
+    for (int d = 0; d < 4 && same; d++)
+        same = t->shape[d] == want[d];
+    if (same)
+        return CT_OK;
+    char got_s[96], want_s[96];
+    return ct_fail(CT_ERR_SHAPE, "%s: %s has shape %s, expected %s", op, what,
+                   ct_shape_str(t->ndim, t->shape, got_s, sizeof got_s), ct_shape_str(4, want, want_s, sizeof want_s));
+}
+
+ct_status ct_launch_rows(ct_context *ctx, cl_kernel k, size_t inner, size_t outer, const char *name)
+{
+    if (inner == 0 || outer == 0)
+        return CT_OK;
+    const ct_device_info *dev = ct_context_device(ctx);
+    size_t group = 64, enough_groups = 4 * (dev->compute_units ? dev->compute_units : 1);
+    while (group > 1 && inner * outer / group < enough_groups)
+        group /= 2;
+    if (group > dev->max_work_group_size)
+        group = dev->max_work_group_size;
+    size_t local[2] = {1, 1};
+    while (local[0] * 2 <= group && local[0] < inner)
+        local[0] *= 2;
+    while (local[0] * local[1] * 2 <= group && local[1] < outer)
+        local[1] *= 2;
+    size_t global[2] = {(inner + local[0] - 1) / local[0] * local[0], (outer + local[1] - 1) / local[1] * local[1]};
+    cl_int err = clEnqueueNDRangeKernel(ct_context_queue(ctx), k, 2, NULL, global, local, 0, NULL, NULL);
+    if (err != CL_SUCCESS) {
+        char what[160];
+        snprintf(what, sizeof what, "launching kernel %s over %zu x %zu items", name, inner, outer);
+        return ct_cl_fail(err, what);
+    }
+    return CT_OK;
+}
+
+cl_int ct_channels_per_item(ct_context *ctx, size_t run)
+{
+    return ct_context_device(ctx)->type == CT_DEVICE_CPU ? (cl_int)run : 1;
+}
+
+size_t ct_items_for(size_t run, cl_int per_item) { return (run + (size_t)per_item - 1) / (size_t)per_item; }
+
