@@ -80,6 +80,7 @@ ct_status ct_model_create(ct_context *ctx, const ct_model_spec *spec, int in_ndi
 void ct_model_free(ct_model *model);
 
 const ct_model_plan *ct_model_get_plan(const ct_model *model);
+ct_context *ct_model_context(const ct_model *model);
 /* Trainable parameters and their gradients (for the optimizer). */
 ct_param_arena *ct_model_arena(ct_model *model);
 /* Floats per sample of the output (units of the last layer). */

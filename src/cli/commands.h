@@ -6,5 +6,7 @@
 int ct_cmd_devices(int argc, char **argv);
 int ct_cmd_selftest(int argc, char **argv);
 int ct_cmd_check(int argc, char **argv);
+int ct_cmd_run(int argc, char **argv);
+int ct_cmd_evaluate(int argc, char **argv);
 
 #endif

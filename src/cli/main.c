@@ -11,6 +11,8 @@ typedef struct {
 } command;
 
 static const command commands[] = {
+    {"run", ct_cmd_run, "train and evaluate an experiment file into a run directory"},
+    {"evaluate", ct_cmd_evaluate, "evaluate a finished run's model on its test split"},
     {"devices", ct_cmd_devices, "list OpenCL platforms and devices (--json)"},
     {"selftest", ct_cmd_selftest, "check every op against the reference on a device"},
     {"check", ct_cmd_check, "validate an experiment file and print its effective configuration"},

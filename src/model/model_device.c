@@ -246,6 +246,7 @@ void ct_model_free(ct_model *m)
 }
 
 const ct_model_plan *ct_model_get_plan(const ct_model *m) { return &m->plan; }
+ct_context *ct_model_context(const ct_model *m) { return m->ctx; }
 ct_param_arena *ct_model_arena(ct_model *m) { return m->arena; }
 
 size_t ct_model_output_size(const ct_model *m)

@@ -1,0 +1,111 @@
+/* `cltrain run FILE` and `cltrain evaluate RUN_DIR`. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli_util.h"
+#include "cli/commands.h"
+#include "run/run.h"
+
+#define MAX_SETS 64
+
+static void run_usage(FILE *out)
+{
+    fprintf(out, "usage: cltrain run EXPERIMENT.yaml [--set KEY.PATH=VALUE ...] [--device SPEC]\n"
+                 "                  [--data-dir DIR] [--out RUN_DIR] [--quiet]\n"
+                 "Trains and evaluates the experiment and writes config.yaml, history.csv,\n"
+                 "summary.yaml, weights.bin and predictions.csv into the run directory\n"
+                 "(default runs/NAME-TIMESTAMP). Data is found in --data-dir, $CLTRAIN_DATA_DIR,\n"
+                 "or downloaded into ~/.cache/cltrain/datasets.\n");
+}
+
+int ct_cmd_run(int argc, char **argv)
+{
+    const char *file = NULL, *sets[MAX_SETS];
+    size_t nsets = 0;
+    int quiet = 0;
+    ct_run_options o = {0};
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        if ((v = ct_cli_option(argc, argv, &i, "--set"))) {
+            if (nsets == MAX_SETS) {
+                fprintf(stderr, "cltrain run: at most %d --set options\n", MAX_SETS);
+                return 2;
+            }
+            sets[nsets++] = v;
+        } else if ((v = ct_cli_option(argc, argv, &i, "--device")))
+            o.device_spec = v;
+        else if ((v = ct_cli_option(argc, argv, &i, "--data-dir")))
+            o.data_dir = v;
+        else if ((v = ct_cli_option(argc, argv, &i, "--out")))
+            o.out_dir = v;
+        else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q"))
+            quiet = 1;
+        else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            run_usage(stdout);
+            return 0;
+        } else if (argv[i][0] == '-' || file) {
+            fprintf(stderr, "cltrain run: unexpected argument '%s'\n", argv[i]);
+            run_usage(stderr);
+            return 2;
+        } else
+            file = argv[i];
+    }
+    if (!file) {
+        run_usage(stderr);
+        return 2;
+    }
+    ct_experiment *exp;
+    ct_status s = ct_experiment_open(file, sets, nsets, &exp);
+    if (s != CT_OK) {
+        fprintf(stderr, "cltrain: error: %s\n", ct_last_error());
+        return 2;
+    }
+    o.report = quiet ? NULL : stdout;
+    o.live = (!quiet && isatty(STDERR_FILENO)) ? stderr : NULL;
+    char *run_dir = NULL;
+    s = ct_run_experiment(exp, &o, &run_dir);
+    int rc = 0;
+    if (s != CT_OK) {
+        rc = ct_cli_error(s);
+        if (run_dir)
+            fprintf(stderr, "cltrain: what the run wrote before stopping is in %s\n", run_dir);
+    }
+    free(run_dir);
+    ct_experiment_free(exp);
+    return rc;
+}
+
+int ct_cmd_evaluate(int argc, char **argv)
+{
+    const char *dir = NULL;
+    ct_run_options o = {0};
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        if ((v = ct_cli_option(argc, argv, &i, "--device")))
+            o.device_spec = v;
+        else if ((v = ct_cli_option(argc, argv, &i, "--data-dir")))
+            o.data_dir = v;
+        else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            printf("usage: cltrain evaluate RUN_DIR [--device SPEC] [--data-dir DIR]\n"
+                   "Loads the run's model and weights and evaluates it on the test split.\n");
+            return 0;
+        } else if (argv[i][0] == '-' || dir) {
+            fprintf(stderr, "cltrain evaluate: unexpected argument '%s'\n", argv[i]);
+            return 2;
+        } else
+            dir = argv[i];
+    }
+    if (!dir) {
+        fprintf(stderr, "usage: cltrain evaluate RUN_DIR [--device SPEC] [--data-dir DIR]\n");
+        return 2;
+    }
+    ct_run run;
+    ct_status s = ct_run_open(dir, &o, &run);
+    if (s == CT_OK) {
+        s = ct_run_evaluate(&run, stdout);
+        ct_run_close(&run);
+    }
+    return s == CT_OK ? 0 : ct_cli_error(s);
+}

@@ -1,0 +1,379 @@
+/* An experiment from spec to run directory: data, device, model summary,
+ * the epoch loop with early stopping and the NaN guard, test evaluation next
+ * to the baselines, and every output file written atomically as it becomes
+ * known (config first, history after every epoch), so an interrupted run
+ * keeps what it had. */
+#include "run/run.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cltrain/callbacks.h"
+#include "cltrain/loss.h"
+#include "cltrain/report.h"
+#include "run/run_files.h"
+
+typedef struct {
+    double train_seconds, evaluate_seconds, startup_seconds;
+    int epochs_run;
+    int best_epoch;
+    double best_value;
+    int stopped_epoch; /* -1: ran all epochs */
+    char stop_reason[512];
+    int restored;
+    double test_values[1 + CT_METRICS_MAX];
+    double baseline_rmse;
+    int has_baseline;
+} run_result;
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static ct_status make_dir(const char *path)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(tmp, 0755);
+            *p = '/';
+        }
+    if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+        return ct_fail(CT_ERR_IO, "cannot create the run directory %s: %s", path, strerror(errno));
+    return CT_OK;
+}
+
+static ct_status choose_run_dir(const ct_experiment *exp, const ct_run_options *o, char **out)
+{
+    char buf[4096];
+    if (o->out_dir && *o->out_dir)
+        snprintf(buf, sizeof buf, "%s", o->out_dir);
+    else if (exp->output.dir)
+        snprintf(buf, sizeof buf, "%s", exp->output.dir);
+    else {
+        time_t t = time(NULL);
+        struct tm tm;
+        localtime_r(&t, &tm);
+        char stamp[32];
+        strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+        snprintf(buf, sizeof buf, "runs/%s-%s", exp->name, stamp);
+        /* Two runs in the same second get -2, -3, ... */
+        struct stat st;
+        for (int k = 2; stat(buf, &st) == 0 && k < 1000; k++)
+            snprintf(buf, sizeof buf, "runs/%s-%s-%d", exp->name, stamp, k);
+    }
+    *out = strdup(buf);
+    if (!*out)
+        return ct_fail(CT_ERR_NO_MEMORY, "run directory name");
+    return make_dir(buf);
+}
+
+static ct_status write_config(const ct_experiment *exp, const char *dir)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/config.yaml", dir);
+    ct_atomic_file *f;
+    CT_TRY(ct_atomic_open(path, &f));
+    ct_status s = ct_experiment_write_yaml(exp, ct_atomic_stream(f));
+    if (s != CT_OK) {
+        ct_atomic_abort(f);
+        return s;
+    }
+    return ct_atomic_commit(f);
+}
+
+static int is_classification(const ct_experiment *exp)
+{
+    ct_loss l = exp->train.loss;
+    return l == CT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY || l == CT_LOSS_CATEGORICAL_CROSSENTROPY ||
+           l == CT_LOSS_BINARY_CROSSENTROPY;
+}
+
+/* In-epoch bar on a terminal: redrawn in place, erased at the end. */
+static void live_bar(void *user, size_t batch, size_t batches)
+{
+    FILE *tty = user;
+    if (batch != batches && batch % 4 != 0)
+        return;
+    int width = 30, done = (int)(width * batch / batches);
+    fprintf(tty, "\r  %5zu/%-5zu [", batch, batches);
+    for (int i = 0; i < width; i++)
+        fputc(i < done ? '=' : (i == done ? '>' : ' '), tty);
+    fputc(']', tty);
+    if (batch == batches)
+        fprintf(tty, "\r%*s\r", width + 20, "");
+    fflush(tty);
+}
+
+static void print_epoch(FILE *r, int epoch, int epochs, double seconds, const ct_trainer *t, const double *values)
+{
+    if (!r)
+        return;
+    fprintf(r, "Epoch %*d/%d  %6.2fs", epochs >= 100 ? 3 : epochs >= 10 ? 2 : 1, epoch + 1, epochs, seconds);
+    for (size_t i = 0; i < ct_trainer_value_count(t); i++)
+        fprintf(r, "  %s: %.4f", ct_trainer_value_name(t, i), values[i]);
+    fprintf(r, "\n");
+    fflush(r);
+}
+
+static ct_status write_summary(const ct_experiment *exp, const ct_dataset *d, const ct_context *ctx,
+                               const ct_trainer *t, const run_result *res, const char *dir)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/summary.yaml", dir);
+    ct_atomic_file *f;
+    CT_TRY(ct_atomic_open(path, &f));
+    ct_yaml_writer *w;
+    ct_status s = ct_yaml_writer_open(ct_atomic_stream(f), &w);
+    if (s != CT_OK) {
+        ct_atomic_abort(f);
+        return s;
+    }
+    const ct_device_info *dev = ct_context_device(ctx);
+    ct_yaml_begin_map(w);
+    ct_yaml_key(w, "experiment"), ct_yaml_value_str(w, exp->name);
+    ct_yaml_key(w, "source"), ct_yaml_value_str(w, exp->source_path);
+    ct_yaml_key(w, "task"), ct_yaml_value_str(w, is_classification(exp) ? "classification" : "regression");
+    ct_yaml_key(w, "device"), ct_yaml_begin_map(w);
+    ct_yaml_key(w, "name"), ct_yaml_value_str(w, dev->name);
+    ct_yaml_key(w, "platform"), ct_yaml_value_str(w, dev->platform_name);
+    ct_yaml_key(w, "driver"), ct_yaml_value_str(w, dev->driver_version);
+    ct_yaml_key(w, "type"), ct_yaml_value_str(w, ct_device_type_name(dev->type));
+    ct_yaml_key(w, "compute_units"), ct_yaml_value_int(w, dev->compute_units);
+    ct_yaml_end_map(w);
+    ct_yaml_key(w, "samples"), ct_yaml_begin_map(w);
+    ct_yaml_key(w, "train"), ct_yaml_value_int(w, (int64_t)d->train.n);
+    ct_yaml_key(w, "validation"), ct_yaml_value_int(w, (int64_t)d->validation.n);
+    ct_yaml_key(w, "test"), ct_yaml_value_int(w, (int64_t)d->test.n);
+    ct_yaml_end_map(w);
+    if (d->class_names) {
+        ct_yaml_key(w, "class_names"), ct_yaml_begin_list(w);
+        for (size_t i = 0; i < d->n_classes; i++)
+            ct_yaml_value_str(w, d->class_names[i]);
+        ct_yaml_end_list(w);
+    }
+    ct_yaml_key(w, "epochs_run"), ct_yaml_value_int(w, res->epochs_run);
+    ct_yaml_key(w, "best_epoch"), res->best_epoch >= 0 ? ct_yaml_value_int(w, res->best_epoch) : ct_yaml_value_null(w);
+    ct_yaml_key(w, "best_value"), res->best_epoch >= 0 ? ct_yaml_value_double(w, res->best_value) : ct_yaml_value_null(w);
+    ct_yaml_key(w, "stopped_epoch"),
+        res->stopped_epoch >= 0 ? ct_yaml_value_int(w, res->stopped_epoch) : ct_yaml_value_null(w);
+    ct_yaml_key(w, "stop_reason"), ct_yaml_value_str(w, res->stop_reason);
+    ct_yaml_key(w, "restored_best_weights"), ct_yaml_value_bool(w, res->restored);
+    ct_yaml_key(w, "test"), ct_yaml_begin_map(w);
+    for (size_t i = 0; i <= exp->train.metric_count; i++) {
+        ct_yaml_key(w, ct_trainer_value_name(t, i));
+        ct_yaml_value_double(w, res->test_values[i]);
+    }
+    ct_yaml_end_map(w);
+    if (res->has_baseline) {
+        ct_yaml_key(w, "baselines"), ct_yaml_begin_map(w);
+        ct_yaml_key(w, d->baseline_name), ct_yaml_begin_map(w);
+        ct_yaml_key(w, "root_mean_squared_error"), ct_yaml_value_double(w, res->baseline_rmse);
+        ct_yaml_end_map(w);
+        ct_yaml_end_map(w);
+    }
+    ct_yaml_key(w, "seconds"), ct_yaml_begin_map(w);
+    ct_yaml_key(w, "startup"), ct_yaml_value_double(w, res->startup_seconds);
+    ct_yaml_key(w, "training"), ct_yaml_value_double(w, res->train_seconds);
+    ct_yaml_key(w, "evaluation"), ct_yaml_value_double(w, res->evaluate_seconds);
+    ct_yaml_end_map(w);
+    ct_yaml_end_map(w);
+    s = ct_yaml_writer_close(w);
+    if (s != CT_OK) {
+        ct_atomic_abort(f);
+        return s;
+    }
+    return ct_atomic_commit(f);
+}
+
+static double rmse_of(const float *a, const float *b, size_t n, size_t stride_a)
+{
+    double sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = (double)a[i * stride_a] - b[i];
+        sum += d * d;
+    }
+    return n ? sqrt(sum / (double)n) : NAN;
+}
+
+static ct_status open_context(const ct_run_options *o, ct_context **ctx)
+{
+    ct_device_info info;
+    CT_TRY(ct_device_find(ct_device_spec_from_env(o->device_spec), &info));
+    return ct_context_create(&info, ctx);
+}
+
+static ct_status create_trainer(const ct_experiment *exp, const ct_dataset *d, ct_context *ctx, ct_trainer **t)
+{
+    ct_host_split train = {d->train.n, d->train.x, d->train.y};
+    ct_host_split val = {d->validation.n, d->validation.x, d->validation.y};
+    return ct_trainer_create(ctx, exp, d->in_ndim, d->in_shape, d->target_width, &train, &val, t);
+}
+
+/* The epoch loop. */
+static ct_status fit(const ct_experiment *exp, ct_trainer *t, const ct_run_options *o, const char *dir,
+                     run_result *res)
+{
+    size_t nv = ct_trainer_value_count(t);
+    const char *names[2 * (1 + CT_METRICS_MAX) + 1];
+    for (size_t i = 0; i < nv; i++)
+        names[i] = ct_trainer_value_name(t, i);
+    names[nv] = "seconds";
+    ct_history *history;
+    CT_TRY(ct_history_create(names, nv + 1, &history));
+    ct_early_stopping es;
+    ct_status s = ct_early_stopping_init(&es, &exp->callbacks.early_stopping);
+    char history_path[4096];
+    snprintf(history_path, sizeof history_path, "%s/history.csv", dir);
+    double start = now();
+    for (int epoch = 0; s == CT_OK && epoch < exp->train.epochs; epoch++) {
+        double values[2 * (1 + CT_METRICS_MAX) + 1], t0 = now();
+        s = ct_trainer_epoch(t, epoch, values, o->live ? live_bar : NULL, o->live);
+        if (s != CT_OK)
+            break;
+        values[nv] = now() - t0;
+        res->epochs_run = epoch + 1;
+        print_epoch(o->report, epoch, exp->train.epochs, values[nv], t, values);
+        s = ct_history_append(history, values, nv + 1);
+        if (s == CT_OK)
+            s = ct_history_write_csv(history, history_path); /* every epoch: never lose results */
+        if (s == CT_OK)
+            s = ct_nan_guard_check(epoch, names, values, nv);
+        if (s != CT_OK)
+            break;
+        ct_early_stopping_decision d;
+        s = ct_early_stopping_update(&es, epoch, names, values, nv, &d);
+        if (s == CT_OK && d.save_weights)
+            s = ct_trainer_snapshot(t);
+        if (s == CT_OK && d.stop) {
+            res->stopped_epoch = epoch;
+            break;
+        }
+    }
+    res->train_seconds = now() - start;
+    ct_history_free(history);
+    if (s != CT_OK)
+        return s;
+    int restore_epoch = -1;
+    if (ct_early_stopping_end(&es, &restore_epoch)) {
+        CT_TRY(ct_trainer_restore(t));
+        res->restored = 1;
+    }
+    res->best_epoch = es.enabled ? es.best_epoch : -1;
+    res->best_value = es.best;
+    if (es.enabled)
+        ct_early_stopping_reason(&es, res->stop_reason, sizeof res->stop_reason);
+    else
+        snprintf(res->stop_reason, sizeof res->stop_reason, "ran all %d epochs", exp->train.epochs);
+    if (o->report) {
+        if (res->stopped_epoch >= 0 || es.enabled)
+            fprintf(o->report, "Early stopping: %s\n", res->stop_reason);
+        if (res->restored)
+            fprintf(o->report, "Restored the weights of epoch %d (best %s %.4f)\n", restore_epoch + 1,
+                    es.monitor, es.best);
+    }
+    return CT_OK;
+}
+
+static ct_status evaluate_test(const ct_experiment *exp, const ct_dataset *d, ct_trainer *t, FILE *r,
+                               const char *dir, run_result *res)
+{
+    if (d->test.n == 0)
+        return CT_OK;
+    size_t out_size = ct_model_output_size(ct_trainer_model(t));
+    float *pred = malloc(d->test.n * out_size * sizeof *pred);
+    if (!pred)
+        return ct_fail(CT_ERR_NO_MEMORY, "test predictions");
+    double t0 = now();
+    ct_host_split test = {d->test.n, d->test.x, d->test.y};
+    ct_status s = ct_trainer_evaluate(t, &test, res->test_values, pred);
+    res->evaluate_seconds = now() - t0;
+    if (s == CT_OK && d->test.baseline) {
+        res->has_baseline = 1;
+        res->baseline_rmse = rmse_of(d->test.baseline, d->test.y, d->test.n, 1);
+    }
+    if (s == CT_OK && r) {
+        fprintf(r, "\nTest set (%zu samples):\n", d->test.n);
+        fprintf(r, "  %-32s", "model");
+        for (size_t i = 0; i <= exp->train.metric_count; i++)
+            fprintf(r, "  %s: %.4f", ct_trainer_value_name(t, i), res->test_values[i]);
+        fprintf(r, "\n");
+        if (res->has_baseline) {
+            double model_rmse = rmse_of(pred, d->test.y, d->test.n, out_size);
+            fprintf(r, "  %-32s  root_mean_squared_error: %.4f\n", d->baseline_name, res->baseline_rmse);
+            fprintf(r, "  model RMSE %.4f vs baseline %.4f: the model is %s\n", model_rmse, res->baseline_rmse,
+                    model_rmse < res->baseline_rmse ? "better" : "not better");
+        }
+    }
+    if (s == CT_OK)
+        s = ct_run_write_predictions(dir, &d->test, pred, out_size, is_classification(exp));
+    if (s == CT_OK && d->in_ndim == 3)
+        s = ct_run_write_test_images(dir, &d->test, ct_dataset_sample_size(d));
+    free(pred);
+    return s;
+}
+
+ct_status ct_run_experiment(const ct_experiment *exp, const ct_run_options *o, char **run_dir)
+{
+    *run_dir = NULL;
+    double t_start = now();
+    ct_dataset d;
+    CT_TRY(ct_dataset_load(exp, o->data_dir, &d));
+    ct_context *ctx = NULL;
+    ct_trainer *t = NULL;
+    run_result res;
+    memset(&res, 0, sizeof res);
+    res.stopped_epoch = -1;
+    res.best_epoch = -1;
+    ct_status s = open_context(o, &ctx);
+    if (s == CT_OK && o->report) {
+        const ct_device_info *dev = ct_context_device(ctx);
+        fprintf(o->report, "Device: %s (%s, %s)\n", dev->name, ct_device_type_name(dev->type), dev->platform_name);
+        fprintf(o->report, "Data: %zu training, %zu validation, %zu test samples\n", d.train.n, d.validation.n,
+                d.test.n);
+    }
+    if (s == CT_OK && o->report) {
+        ct_model_plan plan;
+        char *text = NULL;
+        s = ct_model_plan_create(&exp->model, d.in_ndim, d.in_shape, &plan);
+        if (s == CT_OK) {
+            s = ct_model_plan_summary(&plan, "sequential", &text);
+            ct_model_plan_free(&plan);
+        }
+        if (s == CT_OK)
+            fprintf(o->report, "%s\n", text);
+        free(text);
+    }
+    if (s == CT_OK)
+        s = choose_run_dir(exp, o, run_dir);
+    if (s == CT_OK)
+        s = write_config(exp, *run_dir);
+    if (s == CT_OK)
+        s = create_trainer(exp, &d, ctx, &t);
+    if (s == CT_OK) {
+        res.startup_seconds = now() - t_start;
+        s = fit(exp, t, o, *run_dir, &res);
+    }
+    if (s == CT_OK)
+        s = evaluate_test(exp, &d, t, o->report, *run_dir, &res);
+    if (s == CT_OK)
+        s = ct_run_write_weights(ct_trainer_model(t), *run_dir);
+    if (s == CT_OK)
+        s = write_summary(exp, &d, ctx, t, &res, *run_dir);
+    if (s == CT_OK && o->report)
+        fprintf(o->report, "\nRun directory: %s (%.1f s in all, %.1f s training)\n", *run_dir, now() - t_start,
+                res.train_seconds);
+    ct_trainer_free(t);
+    ct_context_destroy(ctx);
+    ct_dataset_free(&d);
+    return s;
+}

@@ -1,0 +1,43 @@
+/* `cltrain run` and `cltrain evaluate`: an experiment from file to run
+ * directory. The CLI gives a stream for the progress report; the library
+ * writes nothing else to the terminal. */
+#ifndef CLTRAIN_RUN_H
+#define CLTRAIN_RUN_H
+
+#include <stdio.h>
+
+#include "cltrain/experiment.h"
+#include "cltrain/train.h"
+#include "run/dataset.h"
+
+typedef struct {
+    const char *data_dir;    /* NULL: $CLTRAIN_DATA_DIR, then the dataset cache */
+    const char *out_dir;     /* NULL: output.dir of the experiment, else runs/NAME-TIMESTAMP */
+    const char *device_spec; /* NULL: $CLTRAIN_DEVICE, then the default device */
+    FILE *report;            /* progress, summary, results; NULL for silence */
+    FILE *live;              /* a terminal for the in-epoch progress bar, or NULL */
+} ct_run_options;
+
+/* Train, evaluate and write the run directory. *run_dir (malloc'd) names it,
+ * also on failure once it exists, so partial results can be found. */
+ct_status ct_run_experiment(const ct_experiment *exp, const ct_run_options *o, char **run_dir);
+
+/* A finished run, reopened: its experiment (from config.yaml), data, and a
+ * trainer whose model holds the saved weights. */
+typedef struct {
+    ct_experiment *exp;
+    ct_dataset data;
+    ct_context *ctx;
+    ct_trainer *trainer;
+} ct_run;
+
+ct_status ct_run_open(const char *run_dir, const ct_run_options *o, ct_run *out);
+void ct_run_close(ct_run *run);
+
+/* Evaluate the reopened run on its test split and print the results. */
+ct_status ct_run_evaluate(ct_run *run, FILE *report);
+
+/* Load weights.bin of a run into a model (names and shapes must match). */
+ct_status ct_run_load_weights(ct_model *model, const char *path);
+
+#endif

@@ -1,0 +1,21 @@
+/* Files of a run directory written at the end of a run. */
+#ifndef CLTRAIN_RUN_FILES_H
+#define CLTRAIN_RUN_FILES_H
+
+#include <math.h>
+
+#include "cltrain/model.h"
+#include "run/dataset.h"
+
+/* weights.bin: every model tensor by name (report.h format). */
+ct_status ct_run_write_weights(ct_model *model, const char *dir);
+
+/* predictions.csv for the test split. Regression: index,true,predicted[,baseline].
+ * Classification: index,true,predicted,p_0..p_{C-1} (softmax of the outputs). */
+ct_status ct_run_write_predictions(const char *dir, const ct_split_data *test, const float *pred, size_t out_size,
+                                   int classification);
+
+/* test_images.bin: the first 25 test images, raw float32 NHWC. */
+ct_status ct_run_write_test_images(const char *dir, const ct_split_data *test, size_t sample_size);
+
+#endif

@@ -1,0 +1,87 @@
+/* Reopening a finished run: config.yaml, the data, a model with weights.bin. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cltrain/loss.h"
+#include "cltrain/report.h"
+#include "run/run.h"
+
+ct_status ct_run_load_weights(ct_model *model, const char *path)
+{
+    ct_named_tensor *tensors;
+    size_t n;
+    CT_TRY(ct_weights_read(path, &tensors, &n));
+    ct_status s = CT_OK;
+    if (n != ct_model_tensor_count(model))
+        s = ct_fail(CT_ERR_SHAPE, "%s holds %zu tensors, the model has %zu", path, n, ct_model_tensor_count(model));
+    for (size_t i = 0; s == CT_OK && i < n; i++) {
+        const char *name;
+        ct_tensor view;
+        s = ct_model_tensor(model, i, &name, &view);
+        if (s != CT_OK)
+            break;
+        int same = !strcmp(name, tensors[i].name) && tensors[i].ndim == view.ndim;
+        for (int d = 0; same && d < view.ndim; d++)
+            same = tensors[i].shape[d] == view.shape[d];
+        if (!same)
+            s = ct_fail(CT_ERR_SHAPE, "%s: tensor %zu is '%s', the model expects '%s' of another shape or name",
+                        path, i, tensors[i].name, name);
+        else
+            s = ct_tensor_write(ct_model_context(model), &view, tensors[i].data);
+    }
+    ct_weights_free(tensors, n);
+    return s;
+}
+
+ct_status ct_run_open(const char *run_dir, const ct_run_options *o, ct_run *out)
+{
+    memset(out, 0, sizeof *out);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/config.yaml", run_dir);
+    ct_status s = ct_experiment_open(path, NULL, 0, &out->exp);
+    if (s != CT_OK)
+        return ct_fail_context(s, "%s is not a finished cltrain run", run_dir);
+    s = ct_dataset_load(out->exp, o->data_dir, &out->data);
+    if (s == CT_OK) {
+        ct_device_info info;
+        s = ct_device_find(ct_device_spec_from_env(o->device_spec), &info);
+        if (s == CT_OK)
+            s = ct_context_create(&info, &out->ctx);
+    }
+    if (s == CT_OK) {
+        ct_host_split train = {out->data.train.n, out->data.train.x, out->data.train.y};
+        s = ct_trainer_create(out->ctx, out->exp, out->data.in_ndim, out->data.in_shape, out->data.target_width,
+                              &train, NULL, &out->trainer);
+    }
+    if (s == CT_OK) {
+        snprintf(path, sizeof path, "%s/weights.bin", run_dir);
+        s = ct_run_load_weights(ct_trainer_model(out->trainer), path);
+    }
+    if (s != CT_OK)
+        ct_run_close(out);
+    return s;
+}
+
+void ct_run_close(ct_run *run)
+{
+    ct_trainer_free(run->trainer);
+    ct_context_destroy(run->ctx);
+    ct_dataset_free(&run->data);
+    ct_experiment_free(run->exp);
+    memset(run, 0, sizeof *run);
+}
+
+ct_status ct_run_evaluate(ct_run *run, FILE *report)
+{
+    const ct_split_data *test = &run->data.test;
+    if (test->n == 0)
+        return ct_fail(CT_ERR_DATA, "the experiment has no test split to evaluate");
+    ct_host_split split = {test->n, test->x, test->y};
+    double values[1 + CT_METRICS_MAX];
+    CT_TRY(ct_trainer_evaluate(run->trainer, &split, values, NULL));
+    fprintf(report, "Test set (%zu samples):", test->n);
+    for (size_t i = 0; i <= run->exp->train.metric_count; i++)
+        fprintf(report, "  %s: %.4f", ct_trainer_value_name(run->trainer, i), values[i]);
+    fprintf(report, "\n");
+    return CT_OK;
+}
