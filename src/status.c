@@ -51,6 +51,17 @@ ct_status ct_fail_context(ct_status s, const char *fmt, ...)
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
     memcpy(old, last_error, sizeof old);
-    snprintf(last_error, sizeof last_error, "%s: %s", prefix, old);
+    /* "prefix: old", cut to the buffer; pieces copied by hand because the
+     * truncation is intended (and snprintf would warn about it). */
+    size_t used = 0, cap = sizeof last_error - 1;
+    const char *parts[3] = {prefix, ": ", old};
+    for (int i = 0; i < 3 && used < cap; i++) {
+        size_t len = strlen(parts[i]);
+        if (len > cap - used)
+            len = cap - used;
+        memcpy(last_error + used, parts[i], len);
+        used += len;
+    }
+    last_error[used] = '\0';
     return s;
 }

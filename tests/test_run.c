@@ -1,0 +1,244 @@
+/* The runner end to end: a synthetic CSV experiment written by the test, the
+ * run directory it leaves, evaluate on the reopened run, and short runs of
+ * the shipped workshop experiments on the real data in $CLTRAIN_DATA_DIR. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cltrain/report.h"
+#include "run/run.h"
+
+static char tmp[512];
+
+static void make_tmp(const char *what)
+{
+    const char *base = getenv("CLTRAIN_TEST_TMPDIR");
+    snprintf(tmp, sizeof tmp, "%s", base && *base ? base : "/tmp");
+    mkdir(tmp, 0755);
+    size_t len = strlen(tmp);
+    snprintf(tmp + len, sizeof tmp - len, "/run-%s-%ld", what, (long)getpid());
+    mkdir(tmp, 0755);
+}
+
+static int exists(const char *dir, const char *name)
+{
+    char path[1024];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return stat(path, &st) == 0 && st.st_size > 0;
+}
+
+/* y = 2 a - b + noise-free; 300 rows; column c is constant (std 0). */
+static void write_csv(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "day,a,b,c,y\n");
+    for (int i = 0; i < 300; i++) {
+        double a = sin(i * 0.37), b = cos(i * 0.11);
+        fprintf(f, "%d,%.6f,%.6f,1,%.6f\n", i, a, b, 2 * a - b);
+    }
+    fclose(f);
+}
+
+static ct_experiment *synthetic_experiment(const char *extra)
+{
+    char yaml[2048];
+    snprintf(yaml, sizeof yaml,
+             "name: synthetic\nseed: 3\n"
+             "data:\n  csv:\n    file: synthetic.csv\n    features: {drop: [day, y]}\n"
+             "    target: {column: y, shift: 0}\n    split: {train: 0.6, validation: 0.2, test: 0.2}\n"
+             "model:\n  - dense: {units: 16, activation: relu}\n  - dense: {units: 1}\n"
+             "train: {loss: mse, metrics: [rmse, mae], optimizer: {adam: {learning_rate: 0.01}}, batch_size: 16,"
+             " epochs: 30}\n%s",
+             extra);
+    ct_experiment *exp;
+    ck_assert_msg(ct_experiment_parse_string(yaml, "synthetic.yaml", &exp) == CT_OK, "%s", ct_last_error());
+    ck_assert_msg(ct_experiment_validate(exp) == CT_OK, "%s", ct_last_error());
+    return exp;
+}
+
+START_TEST(test_synthetic_run_directory)
+{
+    make_tmp("synthetic");
+    char csv[700], out[700];
+    snprintf(csv, sizeof csv, "%s/synthetic.csv", tmp);
+    write_csv(csv);
+    snprintf(out, sizeof out, "%s/out", tmp);
+    ct_experiment *exp = synthetic_experiment("");
+    ct_run_options o = {.data_dir = tmp, .out_dir = out, .report = NULL};
+    char *dir = NULL;
+    ck_assert_msg(ct_run_experiment(exp, &o, &dir) == CT_OK, "%s", ct_last_error());
+    ck_assert_str_eq(dir, out);
+    const char *files[] = {"config.yaml", "history.csv", "summary.yaml", "weights.bin", "predictions.csv"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        ck_assert_msg(exists(dir, files[i]), "%s/%s missing", dir, files[i]);
+
+    /* history.csv: one row per epoch, Keras column names, the loss falls. */
+    char path[1024];
+    snprintf(path, sizeof path, "%s/history.csv", dir);
+    ct_history *h;
+    ck_assert_msg(ct_history_read_csv(path, &h) == CT_OK, "%s", ct_last_error());
+    ck_assert_uint_eq(ct_history_rows(h), 30);
+    const char *want[] = {"loss", "root_mean_squared_error", "mean_absolute_error", "val_loss",
+                          "val_root_mean_squared_error", "val_mean_absolute_error", "seconds"};
+    ck_assert_uint_eq(ct_history_columns(h), 7);
+    for (size_t c = 0; c < 7; c++)
+        ck_assert_str_eq(ct_history_column_name(h, c), want[c]);
+    double first = ct_history_value(h, 0, 0), last = ct_history_value(h, 29, 0);
+    ck_assert_msg(last < first / 5, "loss %.4f -> %.4f", first, last);
+    /* rmse is the square root of the mse loss over the same epoch */
+    ck_assert_double_eq_tol(ct_history_value(h, 29, 1), sqrt(last), 1e-4);
+    ct_history_free(h);
+
+    /* The reopened run evaluates the test split like the run did. */
+    ct_run run;
+    ck_assert_msg(ct_run_open(dir, &o, &run) == CT_OK, "%s", ct_last_error());
+    ct_host_split test = {run.data.test.n, run.data.test.x, run.data.test.y};
+    ck_assert_uint_eq(test.n, 60);
+    double values[3];
+    ck_assert_int_eq(ct_trainer_evaluate(run.trainer, &test, values, NULL), CT_OK);
+    ck_assert_msg(values[0] < 0.05, "test mse %.4f", values[0]);
+    /* predictions.csv holds the same predictions: recompute the MSE from it. */
+    snprintf(path, sizeof path, "%s/predictions.csv", dir);
+    FILE *f = fopen(path, "r");
+    char line[256];
+    ck_assert_ptr_nonnull(fgets(line, sizeof line, f));
+    ck_assert_str_eq(line, "index,true,predicted\n");
+    double sum = 0;
+    int rows = 0;
+    for (int idx; fgets(line, sizeof line, f); rows++) {
+        double t, p;
+        ck_assert_int_eq(sscanf(line, "%d,%lf,%lf", &idx, &t, &p), 3);
+        sum += (t - p) * (t - p);
+    }
+    fclose(f);
+    ck_assert_int_eq(rows, 60);
+    ck_assert_double_eq_tol(sum / rows, values[0], 1e-5);
+    ct_run_close(&run);
+    free(dir);
+    ct_experiment_free(exp);
+}
+END_TEST
+
+START_TEST(test_early_stopping_and_restore)
+{
+    make_tmp("es");
+    char csv[700], out[700];
+    snprintf(csv, sizeof csv, "%s/synthetic.csv", tmp);
+    write_csv(csv);
+    snprintf(out, sizeof out, "%s/out", tmp);
+    /* A learning rate this large makes val_loss stop improving quickly. */
+    ct_experiment *exp = synthetic_experiment(
+        "callbacks: {early_stopping: {monitor: val_loss, patience: 2, restore_best_weights: true}}\n");
+    ck_assert_int_eq(ct_experiment_set(exp, "train.optimizer.adam.learning_rate=0.5"), CT_OK);
+    ck_assert_int_eq(ct_experiment_set(exp, "train.epochs=200"), CT_OK);
+    ct_run_options o = {.data_dir = tmp, .out_dir = out};
+    char *dir = NULL;
+    ck_assert_msg(ct_run_experiment(exp, &o, &dir) == CT_OK, "%s", ct_last_error());
+    char path[1024];
+    snprintf(path, sizeof path, "%s/history.csv", dir);
+    ct_history *h;
+    ck_assert_int_eq(ct_history_read_csv(path, &h), CT_OK);
+    size_t rows = ct_history_rows(h);
+    ck_assert_msg(rows < 200, "early stopping never fired");
+    /* Stopped exactly patience epochs after the best val_loss. */
+    size_t val = 3;
+    ck_assert_str_eq(ct_history_column_name(h, val), "val_loss");
+    size_t best = 0;
+    for (size_t r = 1; r < rows; r++)
+        if (ct_history_value(h, r, val) < ct_history_value(h, best, val))
+            best = r;
+    ck_assert_uint_eq(rows - 1, best + 2);
+    ct_history_free(h);
+    /* summary.yaml names the epoch and the reason. */
+    snprintf(path, sizeof path, "%s/summary.yaml", dir);
+    FILE *f = fopen(path, "r");
+    char text[8192];
+    size_t len = fread(text, 1, sizeof text - 1, f);
+    text[len] = '\0';
+    fclose(f);
+    char expect[64];
+    snprintf(expect, sizeof expect, "best_epoch: %zu\n", best);
+    ck_assert_msg(strstr(text, expect), "%s", text);
+    ck_assert_ptr_nonnull(strstr(text, "restored_best_weights: true"));
+    ck_assert_ptr_nonnull(strstr(text, "did not improve for 2 epochs"));
+    free(dir);
+    ct_experiment_free(exp);
+}
+END_TEST
+
+START_TEST(test_missing_data_is_clear)
+{
+    make_tmp("missing");
+    ct_experiment *exp = synthetic_experiment("");
+    ct_run_options o = {.data_dir = tmp};
+    char *dir = NULL;
+    ck_assert_int_ne(ct_run_experiment(exp, &o, &dir), CT_OK);
+    ck_assert_msg(strstr(ct_last_error(), "synthetic.csv"), "%s", ct_last_error());
+    ck_assert_ptr_null(dir);
+    ct_experiment_free(exp);
+}
+END_TEST
+
+/* The shipped workshop experiments, shortened, on the real data. */
+static void shipped(const char *name, const char *const *sets, size_t nsets, double max_loss)
+{
+    const char *data = getenv("CLTRAIN_DATA_DIR");
+    ck_assert_msg(data && *data, "set CLTRAIN_DATA_DIR to the folder with weather/ and cifar-10-batches-bin/");
+    char file[1024], out[700];
+    snprintf(file, sizeof file, "%s/experiments/%s.yaml", CLTRAIN_SOURCE_DIR, name);
+    make_tmp(name);
+    snprintf(out, sizeof out, "%s/out", tmp);
+    ct_experiment *exp;
+    ck_assert_msg(ct_experiment_open(file, sets, nsets, &exp) == CT_OK, "%s", ct_last_error());
+    ct_run_options o = {.data_dir = data, .out_dir = out};
+    char *dir = NULL;
+    ck_assert_msg(ct_run_experiment(exp, &o, &dir) == CT_OK, "%s: %s", name, ct_last_error());
+    ck_assert(exists(dir, "summary.yaml") && exists(dir, "weights.bin") && exists(dir, "predictions.csv"));
+    char path[1024];
+    snprintf(path, sizeof path, "%s/history.csv", dir);
+    ct_history *h;
+    ck_assert_int_eq(ct_history_read_csv(path, &h), CT_OK);
+    double last = ct_history_value(h, ct_history_rows(h) - 1, 0);
+    ck_assert_msg(last < max_loss, "%s: final training loss %.4f", name, last);
+    ct_history_free(h);
+    free(dir);
+    ct_experiment_free(exp);
+}
+
+START_TEST(test_shipped_sunshine)
+{
+    const char *sets[] = {"train.epochs=5"};
+    shipped("sunshine", sets, 1, 20.0); /* variance of sunshine hours is ~19 */
+}
+END_TEST
+
+START_TEST(test_shipped_cifar)
+{
+    const char *sets[] = {"train.epochs=2", "data.cifar10.train_subset=500", "data.cifar10.test_subset=200"};
+    shipped("cifar10_cnn_pool", sets, 3, 2.30); /* below ln(10): learning something */
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("run");
+    TCase *tc = tcase_create("runner");
+    tcase_set_timeout(tc, 1200);
+    tcase_add_test(tc, test_synthetic_run_directory);
+    tcase_add_test(tc, test_early_stopping_and_restore);
+    tcase_add_test(tc, test_missing_data_is_clear);
+    tcase_add_test(tc, test_shipped_sunshine);
+    tcase_add_test(tc, test_shipped_cifar);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
