@@ -23,13 +23,13 @@
  * grandparent folder (CMake compiles tests by absolute path). */
 static const char *source_dir(void)
 {
-    static char dir[4096];
     const char *env = getenv("CLTRAIN_SOURCE_DIR");
     if (env && *env)
         return env;
 #ifdef CLTRAIN_SOURCE_DIR
     return CLTRAIN_SOURCE_DIR;
 #else
+    static char dir[4096];
     snprintf(dir, sizeof dir, "%s", __FILE__);
     for (int up = 0; up < 2; up++) {
         char *slash = strrchr(dir, '/');
