@@ -4,6 +4,9 @@
 #include <string.h>
 
 #include "cltrain/model.h"
+#include "model/init.h"
+
+#include <math.h>
 
 static ct_layer_spec dense(int units, ct_activation act)
 {
@@ -169,6 +172,58 @@ START_TEST(test_shape_errors)
 }
 END_TEST
 
+/* Mean and standard deviation of n values. */
+static void moments(const float *v, size_t n, double *mean, double *std)
+{
+    double s = 0, ss = 0;
+    for (size_t i = 0; i < n; i++)
+        s += v[i];
+    *mean = s / (double)n;
+    for (size_t i = 0; i < n; i++)
+        ss += (v[i] - *mean) * (v[i] - *mean);
+    *std = sqrt(ss / (double)n);
+}
+
+START_TEST(test_initializers)
+{
+    enum { N = 200000 };
+    float *v = malloc(N * sizeof *v), *w = malloc(N * sizeof *w);
+    double mean, std;
+    /* glorot_uniform, fans 163 and 100: U(-l, l) with l = sqrt(6 / 263). */
+    double limit = sqrt(6.0 / 263.0);
+    ct_initialize(CT_INIT_GLOROT_UNIFORM, 163, 100, 0, 1, 0, v, N);
+    for (size_t i = 0; i < N; i++)
+        ck_assert(fabsf(v[i]) <= limit);
+    moments(v, N, &mean, &std);
+    ck_assert_double_eq_tol(mean, 0.0, 0.002);
+    ck_assert_double_eq_tol(std, limit / sqrt(3.0), 0.002);
+    /* he_normal: truncated normal with standard deviation sqrt(2 / fan_in), within 2 of its sigmas. */
+    ct_initialize(CT_INIT_HE_NORMAL, 27, 32, 0, 1, 0, v, N);
+    moments(v, N, &mean, &std);
+    ck_assert_double_eq_tol(std, sqrt(2.0 / 27.0), 0.004);
+    for (size_t i = 0; i < N; i++)
+        ck_assert(fabs(v[i]) <= 2.0 * sqrt(2.0 / 27.0) / 0.87962566103423978 + 1e-6);
+    /* he_uniform: U(-sqrt(6 / fan_in), sqrt(6 / fan_in)). */
+    ct_initialize(CT_INIT_HE_UNIFORM, 27, 32, 0, 1, 0, v, N);
+    moments(v, N, &mean, &std);
+    ck_assert_double_eq_tol(std, sqrt(6.0 / 27.0) / sqrt(3.0), 0.003);
+    /* zeros and ones */
+    ct_initialize(CT_INIT_ZEROS, 3, 3, 0, 0, 0, v, 10);
+    ct_initialize(CT_INIT_ONES, 3, 3, 0, 0, 0, w, 10);
+    for (int i = 0; i < 10; i++)
+        ck_assert(v[i] == 0.0f && w[i] == 1.0f);
+    /* A pure function of (seed, layer, tensor, index): same key same values, other keys differ. */
+    ct_initialize(CT_INIT_GLOROT_UNIFORM, 10, 10, 42, 3, 0, v, 1000);
+    ct_initialize(CT_INIT_GLOROT_UNIFORM, 10, 10, 42, 3, 0, w, 1000);
+    ck_assert_int_eq(memcmp(v, w, 1000 * sizeof *v), 0);
+    ct_initialize(CT_INIT_GLOROT_UNIFORM, 10, 10, 43, 3, 0, w, 1000);
+    ck_assert_int_ne(memcmp(v, w, 1000 * sizeof *v), 0);
+    ct_initialize(CT_INIT_GLOROT_UNIFORM, 10, 10, 42, 4, 0, w, 1000);
+    ck_assert_int_ne(memcmp(v, w, 1000 * sizeof *v), 0);
+    free(v), free(w);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("model");
@@ -178,6 +233,7 @@ int main(void)
     tcase_add_test(tc, test_pooled_and_deeper_counts);
     tcase_add_test(tc, test_batchnorm_dropout_same_padding);
     tcase_add_test(tc, test_shape_errors);
+    tcase_add_test(tc, test_initializers);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
