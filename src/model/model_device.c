@@ -433,7 +433,9 @@ ct_status ct_model_backward(ct_model *m, const ct_tensor *x, const ct_tensor *dy
             continue;
         }
         ct_tensor dx, *dx_ptr = NULL;
-        if (i > 0) {
+        /* The first layer's input needs no gradient, except that batch
+         * normalisation computes its parameter gradients alongside dx. */
+        if (i > 0 || s->kind == CT_LAYER_BATCH_NORMALIZATION) {
             const ct_tensor *target = other_grad(m, &cur, NULL);
             CT_TRY(batch_view(target, n, l->plan->in_ndim, l->plan->in_shape, &dx));
             dx_ptr = &dx;
@@ -442,7 +444,7 @@ ct_status ct_model_backward(ct_model *m, const ct_tensor *x, const ct_tensor *dy
         if (st != CT_OK)
             return ct_fail_context(st, "backward of %s", l->plan->name);
         if (dx_ptr)
-            cur = dx;
+            cur = dx; /* unused after the first layer */
     }
     return CT_OK;
 }
