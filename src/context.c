@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels_embedded.h"
+
 ct_status ct_context_create(const ct_device_info *info, ct_context **out)
 {
     *out = NULL;
@@ -123,4 +125,21 @@ void ct_context_set_hook(ct_context *ctx, ct_context_hook_id id, void *state, vo
 {
     ctx->hooks[id].state = state;
     ctx->hooks[id].destroy = destroy;
+}
+
+ct_status ct_context_build_all(ct_context *ctx, ct_build_report *report)
+{
+    for (const ct_embedded_kernel *k = ct_embedded_kernels; k->name; k++) {
+        if (!strcmp(k->name, "common")) /* a prelude, not a program */
+            continue;
+        cl_program program;
+        CT_TRY(ct_context_program(ctx, k->name, &program));
+    }
+    if (report) {
+        report->compiled = ctx->stats.compiled;
+        report->from_cache = ctx->stats.from_cache;
+        report->cache_broken = ctx->stats.cache_broken;
+        report->seconds = ctx->stats.build_seconds;
+    }
+    return CT_OK;
 }

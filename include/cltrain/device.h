@@ -78,6 +78,15 @@ cl_command_queue ct_context_queue(const ct_context *ctx);
 ct_status ct_context_kernel(ct_context *ctx, const char *file, const char *kernel_name,
                             cl_kernel *out);
 
+/* Build (or load from the cache) every program in cl/ now, so a device
+ * whose compiler rejects one is found at once, with its build log. Reports
+ * how many were compiled and how many came from the cache, and the seconds. */
+typedef struct {
+    unsigned compiled, from_cache, cache_broken;
+    double seconds;
+} ct_build_report;
+ct_status ct_context_build_all(ct_context *ctx, ct_build_report *report);
+
 /* Wait for all queued work. */
 ct_status ct_context_finish(ct_context *ctx);
 

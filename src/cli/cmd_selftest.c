@@ -10,6 +10,10 @@
 #include "cli/commands.h"
 #include "optest/optest.h"
 
+/* run_on's results: 0 all passed, 1 some case failed, DEVICE_SKIPPED the
+ * device cannot run cltrain at all (no context, a program fails to build). */
+#define DEVICE_SKIPPED 2
+
 static int run_on(const ct_device_info *info, const char *filter, int verbose, ct_optest_counts *total)
 {
     printf("== %u:%u %s (%s)\n", info->platform_index, info->device_index, info->name, info->platform_name);
@@ -17,10 +21,19 @@ static int run_on(const ct_device_info *info, const char *filter, int verbose, c
     ct_context *ctx;
     ct_status s = ct_context_create(info, &ctx);
     if (s != CT_OK) {
-        printf("   skipped: %s\n", ct_last_error());
-        total->skipped++;
-        return 1;
+        printf("   device skipped: %s\n", ct_last_error());
+        return DEVICE_SKIPPED;
     }
+    /* Every program first: a device whose compiler fails is reported once,
+     * with the build log, instead of failing op by op. */
+    ct_build_report built;
+    s = ct_context_build_all(ctx, &built);
+    if (s != CT_OK) {
+        printf("   device skipped: %s\n", ct_last_error());
+        ct_context_destroy(ctx);
+        return DEVICE_SKIPPED;
+    }
+    printf("   kernels: %u compiled, %u from the cache (%.2f s)\n", built.compiled, built.from_cache, built.seconds);
     ct_optest_counts counts = {0, 0, 0};
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -43,6 +56,7 @@ int ct_cmd_selftest(int argc, char **argv)
 {
     const char *spec = NULL, *filter = NULL;
     int all = 0, verbose = 0;
+    size_t skipped_devices = 0;
     for (int i = 1; i < argc; i++) {
         const char *v;
         if ((v = ct_cli_option(argc, argv, &i, "--device")))
@@ -71,8 +85,15 @@ int ct_cmd_selftest(int argc, char **argv)
     int failed = 0;
     ct_optest_counts total = {0, 0, 0};
     if (all) {
-        for (size_t d = 0; d < count; d++)
-            failed |= run_on(&devices[d], filter, verbose, &total);
+        /* Enumerating many devices: one that cannot build is reported and
+         * skipped; the others still count. */
+        for (size_t d = 0; d < count; d++) {
+            int r = run_on(&devices[d], filter, verbose, &total);
+            failed |= r == 1;
+            skipped_devices += r == DEVICE_SKIPPED;
+        }
+        if (skipped_devices == count)
+            failed = 1; /* nothing could run at all */
     } else {
         s = ct_device_select(devices, count, ct_device_spec_from_env(spec), &chosen);
         if (s != CT_OK) {
@@ -82,6 +103,9 @@ int ct_cmd_selftest(int argc, char **argv)
         failed = run_on(&devices[chosen], filter, verbose, &total);
     }
     free(devices);
-    printf("selftest: %u passed, %u failed, %u skipped\n", total.passed, total.failed, total.skipped);
+    printf("selftest: %u passed, %u failed, %u skipped", total.passed, total.failed, total.skipped);
+    if (skipped_devices)
+        printf(" (%zu device%s skipped)", skipped_devices, skipped_devices == 1 ? "" : "s");
+    printf("\n");
     return failed ? 1 : 0;
 }
