@@ -10,6 +10,8 @@ packages=(
   libclblast-dev                         # GEMM on GPUs
   libyaml-dev                            # experiment files
   libcurl4-openssl-dev                   # dataset downloads
+  libcairo2-dev fonts-dejavu-core        # plots (PNG, SVG) and their text
+  libpng-dev libjpeg-dev                 # reading your own images
   check libsubunit-dev                   # unit tests
 )
 

@@ -16,6 +16,8 @@ static const command commands[] = {
     {"devices", ct_cmd_devices, "list OpenCL platforms and devices (--json)"},
     {"selftest", ct_cmd_selftest, "check every op against the reference on a device"},
     {"check", ct_cmd_check, "validate an experiment file and print its effective configuration"},
+    {"plot", ct_cmd_plot, "redraw a run's plots from its history and predictions"},
+    {"inspect", ct_cmd_inspect, "draw a conv model's learned filters (and feature maps for --image)"},
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,100 @@
+/* Pictures of a run: training history, predictions on the test split,
+ * confusion matrix, sample images, learned conv filters and feature maps;
+ * and reading the user's own PNG/JPEG images.
+ *
+ * Everything is drawn with cairo and written into RUN_DIR/plots/ as PNG,
+ * plus SVG unless options say otherwise. Every file is written atomically
+ * (temporary file + rename), so a reader never sees half a picture.
+ *
+ * Plots are redrawn from the files a run leaves (see "The run directory" in
+ * README.md), never from memory, so `cltrain plot RUN_DIR` after
+ * the fact gives exactly what the runner drew at the end of the run:
+ *   history.csv      -> plots/history.png             (CT_PLOT_HISTORY)
+ *   predictions.csv  -> plots/predictions.png         (CT_PLOT_PREDICTIONS, regression)
+ *   predictions.csv + test_images.bin
+ *                    -> plots/test_samples.png        (CT_PLOT_PREDICTIONS, classification of images)
+ *   predictions.csv  -> plots/confusion_matrix.png    (CT_PLOT_CONFUSION_MATRIX, classification)
+ *   weights.bin      -> plots/filters.png             (ct_plot_filters, `cltrain inspect`)
+ * summary.yaml (task, class names, best and stopping epoch) and config.yaml
+ * (loss name, target column) refine titles and labels when present.
+ * Epochs are drawn counted from 1, as the run prints them while training
+ * (history.csv counts from 0, as Keras' CSVLogger does). */
+#ifndef CLTRAIN_PLOT_H
+#define CLTRAIN_PLOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cltrain/device.h"
+#include "cltrain/experiment.h" /* ct_plot bits */
+#include "cltrain/report.h"     /* ct_named_tensor */
+#include "cltrain/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Called with the path of every file written (for the CLI to list them). */
+typedef void (*ct_plot_written_fn)(const char *path, void *user);
+
+typedef struct {
+    bool no_svg;                /* PNG only (default: PNG and SVG) */
+    ct_plot_written_fn written; /* may be NULL */
+    void *user;
+} ct_plot_options;
+
+/* Draw every plot selected by `plots` (CT_PLOT_* bits, as in the experiment's
+ * output.plots) that applies to the run's task into RUN_DIR/plots/ (created
+ * when missing). options may be NULL. Every plot whose files are there is
+ * drawn; when a selected plot's input is missing or broken, the others are
+ * still drawn and the first such problem is returned, naming the file and
+ * what was expected (CT_ERR_IO: missing or unreadable, CT_ERR_PARSE or
+ * CT_ERR_DATA: malformed). A plot that does not apply (a confusion matrix of a
+ * regression) is skipped without error. */
+ct_status ct_plot_run(const char *run_dir, unsigned plots, const ct_plot_options *options);
+
+/* The first conv layer's filters from RUN_DIR/weights.bin (the first tensor
+ * named "<layer>/kernel" with 4 dimensions, Keras layout KH,KW,Cin,Cout) as
+ * an image grid: plots/filters.png. CT_ERR_IO when weights.bin is missing,
+ * CT_ERR_NOT_FOUND when the model has no conv layer. */
+ct_status ct_plot_filters(const char *run_dir, const ct_plot_options *options);
+
+/* The same from a kernel in memory, into `png_path` (and the .svg beside it
+ * unless options->no_svg). */
+ct_status ct_plot_filter_grid(const ct_named_tensor *kernel, const char *png_path,
+                              const ct_plot_options *options);
+
+/* Pixel size of the filter grid ct_plot_filter_grid draws for this kernel. */
+ct_status ct_plot_filter_grid_size(const ct_named_tensor *kernel, int *width, int *height);
+
+/* Feature maps each conv layer of the run's model produces for one image:
+ * plots/feature_maps_<layer>.png, one grid per conv layer, each map
+ * normalised on its own. Rebuilds the model from RUN_DIR/config.yaml and
+ * weights.bin on ctx (a forward pass on the device); the image is read with
+ * ct_image_read and resized to the model's input. CT_ERR_CONFIG when the
+ * model has no conv layer or takes no images. */
+ct_status ct_plot_feature_maps(const char *run_dir, ct_context *ctx, const char *image_path,
+                               const ct_plot_options *options);
+
+/* ================================================================== images
+ * ct_image_read: a PNG or JPEG file (told apart by its first bytes, not its
+ * name) of any size as *rgb, a new array of width*height*3 floats in [0, 1],
+ * row-major, channels last (HWC, like the model's input). Greyscale is
+ * replicated to RGB, palettes are expanded, 16-bit samples are reduced, and
+ * transparency is composited onto white. CT_ERR_IO when the file cannot be
+ * read; CT_ERR_PARSE for another format or a corrupt image, naming the file.
+ * Free *rgb with free(). */
+ct_status ct_image_read(const char *path, size_t *width, size_t *height, float **rgb);
+
+/* Resize an image (height x width x channels, row-major) with bilinear
+ * interpolation, pixel centres aligned (half-pixel), antialiased when
+ * shrinking (the filter widens with the scale, as PIL's BILINEAR does), so a
+ * photo shrunk to 32x32 is not aliased. *out is a new array of
+ * out_height*out_width*channels floats. */
+ct_status ct_image_resize(const float *in, size_t width, size_t height, size_t channels,
+                          size_t out_width, size_t out_height, float **out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
