@@ -1,8 +1,11 @@
 /* From an experiment's data spec to per-split host arrays. */
 #include "run/dataset.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "cltrain/report.h"
 
 size_t ct_dataset_sample_size(const ct_dataset *d)
 {
@@ -29,6 +32,9 @@ void ct_dataset_free(ct_dataset *d)
         free(d->class_names[i]);
     free(d->class_names);
     free(d->baseline_name);
+    for (size_t i = 0; d->feature_names && i < d->in_shape[0]; i++)
+        free(d->feature_names[i]);
+    free(d->feature_names);
     if (d->standardizer.n_cols)
         ct_standardizer_free(&d->standardizer);
     memset(d, 0, sizeof *d);
@@ -90,7 +96,14 @@ static ct_status load_csv(const ct_experiment *exp, const char *data_dir, ct_dat
         d->in_ndim = 1;
         d->in_shape[0] = t.n_features;
         d->target_width = 1;
-        s = take_rows(&t, split.train, split.n_train, baseline, &d->train);
+        d->feature_names = calloc(t.n_features, sizeof *d->feature_names);
+        if (!d->feature_names)
+            s = ct_fail(CT_ERR_NO_MEMORY, "feature names");
+        for (size_t i = 0; s == CT_OK && i < t.n_features; i++)
+            if (!(d->feature_names[i] = strdup(t.feature_names[i])))
+                s = ct_fail(CT_ERR_NO_MEMORY, "feature names");
+        if (s == CT_OK)
+            s = take_rows(&t, split.train, split.n_train, baseline, &d->train);
         if (s == CT_OK)
             s = take_rows(&t, split.validation, split.n_validation, baseline, &d->validation);
         if (s == CT_OK)
@@ -212,4 +225,32 @@ ct_status ct_dataset_load(const ct_experiment *exp, const char *data_dir, ct_dat
     if (s != CT_OK)
         ct_dataset_free(out);
     return s;
+}
+
+ct_status ct_dataset_write_features(const ct_dataset *d, const char *run_dir)
+{
+    if (!d->feature_names)
+        return CT_OK;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/features.csv", run_dir);
+    ct_atomic_file *f;
+    CT_TRY(ct_atomic_open(path, &f));
+    FILE *o = ct_atomic_stream(f);
+    fprintf(o, "feature,mean,scale\n");
+    for (size_t i = 0; i < d->in_shape[0]; i++) {
+        /* Quoted as CSV when the name needs it (a comma, quote or newline). */
+        const char *name = d->feature_names[i];
+        if (strpbrk(name, ",\"\r\n")) {
+            fputc('"', o);
+            for (const char *c = name; *c; c++)
+                fprintf(o, *c == '"' ? "\"\"" : "%c", *c);
+            fputc('"', o);
+        } else {
+            fputs(name, o);
+        }
+        int standardized = d->standardizer.n_cols == d->in_shape[0];
+        fprintf(o, ",%.17g,%.17g\n", standardized ? d->standardizer.mean[i] : 0.0,
+                standardized ? d->standardizer.scale[i] : 1.0);
+    }
+    return ct_atomic_commit(f);
 }

@@ -23,6 +23,7 @@ typedef struct {
     char **class_names; /* n_classes names, or NULL for regression */
     size_t n_classes;
     char *baseline_name; /* "persistence (BASEL_sunshine)" or NULL */
+    char **feature_names; /* CSV: in_shape[0] column names in input order; NULL for images */
     ct_standardizer standardizer; /* n_cols 0 unless standardize */
 } ct_dataset;
 
@@ -32,5 +33,10 @@ ct_status ct_dataset_load(const ct_experiment *exp, const char *data_dir, ct_dat
 void ct_dataset_free(ct_dataset *d);
 
 size_t ct_dataset_sample_size(const ct_dataset *d);
+
+/* features.csv in a run directory: `feature,mean,scale` per input column in
+ * input order (mean 0, scale 1 without standardisation), so `cltrain predict`
+ * can check and prepare new rows exactly as training did. CSV data only. */
+ct_status ct_dataset_write_features(const ct_dataset *d, const char *run_dir);
 
 #endif

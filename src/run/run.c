@@ -14,6 +14,7 @@
 
 #include "cltrain/callbacks.h"
 #include "cltrain/loss.h"
+#include "cltrain/plot.h"
 #include "cltrain/report.h"
 #include "run/run_files.h"
 
@@ -358,6 +359,8 @@ ct_status ct_run_experiment(const ct_experiment *exp, const ct_run_options *o, c
     if (s == CT_OK)
         s = write_config(exp, *run_dir);
     if (s == CT_OK)
+        s = ct_dataset_write_features(&d, *run_dir);
+    if (s == CT_OK)
         s = create_trainer(exp, &d, ctx, &t);
     if (s == CT_OK) {
         res.startup_seconds = now() - t_start;
@@ -369,6 +372,11 @@ ct_status ct_run_experiment(const ct_experiment *exp, const ct_run_options *o, c
         s = ct_run_write_weights(ct_trainer_model(t), *run_dir);
     if (s == CT_OK)
         s = write_summary(exp, &d, ctx, t, &res, *run_dir);
+    if (s == CT_OK && exp->output.plots) {
+        /* Pictures are a convenience: a failure is reported, the run stands. */
+        if (ct_plot_run(*run_dir, exp->output.plots, NULL) != CT_OK && o->report)
+            fprintf(o->report, "Plots not drawn: %s (redraw with `cltrain plot %s`)\n", ct_last_error(), *run_dir);
+    }
     if (s == CT_OK && o->report)
         fprintf(o->report, "\nRun directory: %s (%.1f s in all, %.1f s training)\n", *run_dir, now() - t_start,
                 res.train_seconds);
