@@ -8,6 +8,7 @@ int ct_cmd_selftest(int argc, char **argv);
 int ct_cmd_check(int argc, char **argv);
 int ct_cmd_plot(int argc, char **argv);
 int ct_cmd_inspect(int argc, char **argv);
+int ct_cmd_predict(int argc, char **argv);
 int ct_cmd_run(int argc, char **argv);
 int ct_cmd_evaluate(int argc, char **argv);
 

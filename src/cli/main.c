@@ -18,6 +18,7 @@ static const command commands[] = {
     {"check", ct_cmd_check, "validate an experiment file and print its effective configuration"},
     {"plot", ct_cmd_plot, "redraw a run's plots from its history and predictions"},
     {"inspect", ct_cmd_inspect, "draw a conv model's learned filters (and feature maps for --image)"},
+    {"predict", ct_cmd_predict, "predict with a finished run's model for new CSV rows or images"},
 };
 
 static void usage(FILE *out)
