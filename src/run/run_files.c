@@ -46,33 +46,63 @@ ct_status ct_run_write_weights(ct_model *model, const char *dir)
     return s;
 }
 
+/* Class probabilities of one output row: softmax of logits, the outputs
+ * themselves after a softmax layer, and for a one-unit binary classifier
+ * (1 - p, p) with p the sigmoid of the logit or the output. */
+static size_t class_probabilities(const float *row, size_t out_size, int from_logits, double *p)
+{
+    if (out_size == 1) {
+        double v = from_logits ? 1.0 / (1.0 + exp(-(double)row[0])) : (double)row[0];
+        p[0] = 1.0 - v;
+        p[1] = v;
+        return 2;
+    }
+    if (!from_logits) {
+        for (size_t c = 0; c < out_size; c++)
+            p[c] = row[c];
+        return out_size;
+    }
+    double max = row[0], sum = 0;
+    for (size_t c = 1; c < out_size; c++)
+        if (row[c] > max)
+            max = row[c];
+    for (size_t c = 0; c < out_size; c++)
+        sum += (p[c] = exp((double)row[c] - max));
+    for (size_t c = 0; c < out_size; c++)
+        p[c] /= sum;
+    return out_size;
+}
+
 ct_status ct_run_write_predictions(const char *dir, const ct_split_data *test, const float *pred, size_t out_size,
-                                   int classification)
+                                   int classification, int from_logits)
 {
     char path[4096];
     join(path, sizeof path, dir, "predictions.csv");
+    double *p = malloc((out_size + 1) * sizeof *p);
+    if (!p)
+        return ct_fail(CT_ERR_NO_MEMORY, "predictions");
     ct_atomic_file *f;
-    CT_TRY(ct_atomic_open(path, &f));
+    ct_status s = ct_atomic_open(path, &f);
+    if (s != CT_OK) {
+        free(p);
+        return s;
+    }
     FILE *o = ct_atomic_stream(f);
     if (classification) {
+        size_t classes = out_size == 1 ? 2 : out_size;
         fprintf(o, "index,true,predicted");
-        for (size_t c = 0; c < out_size; c++)
+        for (size_t c = 0; c < classes; c++)
             fprintf(o, ",p_%zu", c);
         fprintf(o, "\n");
         for (size_t i = 0; i < test->n; i++) {
-            const float *row = pred + i * out_size;
-            /* Probabilities from logits or probabilities alike: softmax of
-             * logits; a softmax output is renormalised unchanged. */
+            class_probabilities(pred + i * out_size, out_size, from_logits, p);
             size_t best = 0;
-            double max = row[0], sum = 0;
-            for (size_t c = 1; c < out_size; c++)
-                if (row[c] > row[best])
-                    best = c, max = row[c];
+            for (size_t c = 1; c < classes; c++)
+                if (p[c] > p[best]) /* ties: the first class, as argmax */
+                    best = c;
             fprintf(o, "%zu,%d,%zu", i, (int)test->y[i], best);
-            for (size_t c = 0; c < out_size; c++)
-                sum += exp((double)row[c] - max);
-            for (size_t c = 0; c < out_size; c++)
-                fprintf(o, ",%.6g", exp((double)row[c] - max) / sum);
+            for (size_t c = 0; c < classes; c++)
+                fprintf(o, ",%.6g", p[c]);
             fprintf(o, "\n");
         }
     } else {
@@ -84,6 +114,7 @@ ct_status ct_run_write_predictions(const char *dir, const ct_split_data *test, c
             fprintf(o, "\n");
         }
     }
+    free(p);
     return ct_atomic_commit(f);
 }
 
