@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fs.h"
 #include "kernels_embedded.h"
 
 static const char CACHE_MAGIC[8] = {'C', 'T', 'P', 'R', 'O', 'G', '0', '1'};
@@ -164,20 +165,6 @@ int ct_program_cache_dir(char *buf, size_t size)
     return 1;
 }
 
-/* mkdir -p; failures are ignored here and surface as a failed cache write. */
-static void make_dirs(const char *path)
-{
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(tmp, 0755);
-            *p = '/';
-        }
-    mkdir(tmp, 0755);
-}
-
 static void write_u64(FILE *f, uint64_t v) { fwrite(&v, sizeof v, 1, f); }
 
 static int read_u64(FILE *f, uint64_t *v) { return fread(v, sizeof *v, 1, f) == 1; }
@@ -221,7 +208,10 @@ bad:
 static void cache_store(const char *dir, const char *path, const char *key, const unsigned char *bin, size_t len)
 {
     char tmp[4500];
-    make_dirs(dir);
+    if (ct_make_dirs(dir) != CT_OK) {
+        ct_clear_error(); /* no cache folder: compile again next time */
+        return;
+    }
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "wb");
     if (!f)

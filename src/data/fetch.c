@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cltrain/data.h"
+#include "fs.h"
 #include "data/internal.h"
 #include "data/util.h"
 
@@ -42,27 +43,6 @@ static int path_exists(const char *path, int *is_regular)
         return 0;
     *is_regular = S_ISREG(st.st_mode);
     return 1;
-}
-
-static ct_status make_dirs(const char *path)
-{
-    char *copy = ct_data_strdup(path);
-    if (!copy)
-        return ct_fail(CT_ERR_NO_MEMORY, "out of memory");
-    ct_status s = CT_OK;
-    for (char *p = copy + 1; s == CT_OK; p++) {
-        if (*p != '/' && *p != '\0')
-            continue;
-        char saved = *p;
-        *p = '\0';
-        if (mkdir(copy, 0755) != 0 && errno != EEXIST)
-            s = ct_fail(CT_ERR_IO, "cannot create the folder %s: %s", copy, strerror(errno));
-        *p = saved;
-        if (saved == '\0')
-            break;
-    }
-    free(copy);
-    return s;
 }
 
 /* The last path segment of a URL, without ?query or #fragment; malloc'd. */
@@ -229,7 +209,7 @@ static ct_status download_verified(const fetch_plan *p, const char *destination)
 
 static ct_status fetch_into_cache(const fetch_plan *p, char **path_out)
 {
-    CT_TRY(make_dirs(p->cache_dir));
+    CT_TRY(ct_make_dirs(p->cache_dir));
     char *target = ct_data_path_join(p->cache_dir, p->name);
     char *download = ct_data_path_join(p->cache_dir, p->download_name);
     ct_status s = target && download ? CT_OK : ct_fail(CT_ERR_NO_MEMORY, "out of memory");

@@ -16,6 +16,7 @@
 #include "cltrain/loss.h"
 #include "cltrain/plot.h"
 #include "cltrain/report.h"
+#include "fs.h"
 #include "run/run_files.h"
 
 typedef struct {
@@ -36,21 +37,6 @@ static double now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static ct_status make_dir(const char *path)
-{
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(tmp, 0755);
-            *p = '/';
-        }
-    if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-        return ct_fail(CT_ERR_IO, "cannot create the run directory %s: %s", path, strerror(errno));
-    return CT_OK;
 }
 
 static ct_status choose_run_dir(const ct_experiment *exp, const ct_run_options *o, char **out)
@@ -75,7 +61,7 @@ static ct_status choose_run_dir(const ct_experiment *exp, const ct_run_options *
     *out = strdup(buf);
     if (!*out)
         return ct_fail(CT_ERR_NO_MEMORY, "run directory name");
-    return make_dir(buf);
+    return ct_make_dirs(buf);
 }
 
 static ct_status write_config(const ct_experiment *exp, const char *dir)
