@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cltrain/gemm_select.h"
 #include "gemm/engine.h"
 
 static const ct_gemm_engine_impl *const engines[CT_GEMM_ENGINE_COUNT] = {
@@ -64,7 +65,7 @@ ct_status ct_gemm_with(ct_context *ctx, ct_gemm_engine engine, const ct_gemm_arg
 ct_status ct_gemm(ct_context *ctx, const ct_gemm_args *args)
 {
     ct_gemm_engine e = forced_engine();
-    if (e == CT_GEMM_AUTO)
-        e = ct_gemm_own_engine.supports(ctx) ? CT_GEMM_OWN : CT_GEMM_CLBLAST;
+    if (e == CT_GEMM_AUTO) /* measured per device and shape class, cached (src/gemm/select.c) */
+        CT_TRY(ct_gemm_engine_for(ctx, args->m, args->n, args->k, &e));
     return ct_gemm_with(ctx, e, args);
 }

@@ -1,17 +1,411 @@
-/* cltrain's own GEMM kernels (cl/gemm.cl). Placeholder until they land. */
-#include "gemm/engine.h"
+/* cltrain's own GEMM engine: the kernels in cl/gemm.cl (see the comment at
+ * the top of that file for the tile layout and the task list).
+ *
+ * On CPU-class devices every GEMM is one launch of gemm_tile. Per call, a
+ * plan (ct_gemm_own_plan) decides from the shape alone:
+ *   - packing: op(B) is packed into K x 32 panels when B is transposed (the
+ *     tile kernel reads op(B) by rows); B and A in place when their rows
+ *     fall into a few cache sets and the copy is reused enough.
+ *   - split-K: when there are too few tiles to keep every compute unit busy
+ *     and K is long (weight gradients), or K is very long, K is cut into
+ *     ranges whose partial products are then summed into C.
+ *   - task size, task order, prefetching and streaming stores (plan_order).
+ *   - work-groups: one for a small GEMM, a few per compute unit otherwise.
+ * Every threshold below was set by measurement on PoCL (2-core AVX-512).
+ * Packed panels and partial products live in a per-context workspace, the
+ * task counter and ready flags in two small sync buffers; all grow when needed
+ * and are otherwise reused, so a warm call allocates nothing. Nothing here
+ * waits for the device.
+ *
+ * CLTRAIN_GEMM_OWN_PORTABLE=1 uses the portable (GPU-style) kernel on every
+ * device, so its correctness can be checked on a CPU. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-static int own_supports(ct_context *ctx)
+#include "context.h"
+#include "gemm/engine.h"
+#include "gemm/own.h"
+#include "gemm/state.h"
+
+/* Must match cl/gemm.cl. */
+enum { TILE_MR = 12, TILE_NR = 32, PORTABLE_PW = 4 };
+
+/* Must match SYNC_RANGES in cl/gemm.cl. */
+#define SYNC_RANGES 2
+/* Below this K, packing does not pay: in-place operands stay cached. */
+#define PACK_MIN_K 128
+/* A K range of a split is at least this long (writing and summing a partial
+ * tile costs about as much as a few dozen K steps). */
+#define SPLIT_MIN_K 256
+/* Split-K aims at this many tiles per compute unit, for load balance. */
+#define SPLIT_TILES_PER_CU 6
+/* Below this many multiply-adds a GEMM runs as one work-group (about 15 us
+ * of one core; see ct_gemm_own_make_plan). */
+#define SMALL_MACS (1024.0 * 1024.0)
+/* A task computes at least this many k steps (see ct_gemm_own_make_plan). */
+#define TASK_MIN_STEPS 128
+/* Longest K range of a split when K is very long (see plan_splits). */
+#define K_RANGE_MAX 2048
+/* op(B) up to this size counts as cached (256 KiB, a share of a typical
+ * second-level cache; see plan_order). */
+#define B_CACHED_FLOATS (64 * 1024)
+/* C from this size (16 MiB) is written around the caches (see plan_order). */
+#define C_STREAM_FLOATS (4 * 1024 * 1024)
+
+struct ct_gemm_own_state {
+    int portable; /* use gemm_portable */
+    cl_mem workspace;
+    size_t workspace_floats;
+    cl_mem counters, flags; /* see SYNC_* in cl/gemm.cl */
+    size_t counter_ints, flag_ints;
+    cl_int epoch; /* last launch's epoch number (see gemm_tile) */
+};
+typedef struct ct_gemm_own_state own_state;
+
+void ct_gemm_own_state_destroy(own_state *s)
 {
-    (void)ctx;
-    return 0;
+    if (!s)
+        return;
+    if (s->workspace)
+        clReleaseMemObject(s->workspace);
+    if (s->counters)
+        clReleaseMemObject(s->counters);
+    if (s->flags)
+        clReleaseMemObject(s->flags);
+    free(s);
 }
 
-static ct_status own_run(ct_context *ctx, const ct_gemm_args *args)
+/* The engine's per-context state, created on first use (NULL: out of memory). */
+static own_state *own_state_get(ct_context *ctx)
 {
-    (void)ctx;
-    (void)args;
-    return ct_fail(CT_ERR_UNSUPPORTED, "own GEMM kernels not built yet");
+    ct_gemm_hook *hook = ct_gemm_hook_get(ctx);
+    if (!hook)
+        return NULL;
+    if (hook->own)
+        return hook->own;
+    own_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    const char *env = getenv("CLTRAIN_GEMM_OWN_PORTABLE");
+    s->portable = ct_context_device(ctx)->type != CT_DEVICE_CPU || (env && *env && strcmp(env, "0") != 0);
+    hook->own = s;
+    return s;
+}
+
+static size_t ceil_div(size_t a, size_t b)
+{
+    return (a + b - 1) / b;
+}
+static size_t round_up16(size_t x)
+{
+    return (x + 15) / 16 * 16;
+}
+
+static int portable_side(const ct_device_info *info)
+{
+    size_t wg = info->max_work_group_size;
+    return wg >= 256 ? 16 : wg >= 64 ? 8 : wg >= 16 ? 4 : 1;
+}
+
+/* 1 when 12 consecutive rows, ld floats apart, fall into so few sets of a
+ * typical first-level cache (64 sets of 64-byte lines: 4 KiB per way) that
+ * more than 6 share one: the row streams then evict each other. */
+static int rows_share_sets(size_t ld)
+{
+    int count[64] = {0}, most = 0;
+    for (size_t r = 0; r < TILE_MR; r++) {
+        int set = (int)((r * ld * sizeof(float) / 64) % 64);
+        most = ++count[set] > most ? count[set] : most;
+    }
+    return most > 6;
+}
+
+/* K ranges: enough tiles for every compute unit (weight gradients have few
+ * tiles and a long K), and with a very long K, ranges short enough that a
+ * B panel's range (K_RANGE_MAX x 32 floats) stays in the second-level cache
+ * while the row tiles take turns on it. Partial products cost m x n floats
+ * per range, so the second rule only applies while that is small. */
+static void plan_splits(const ct_gemm_args *g, size_t tiles, size_t cu, ct_gemm_own_plan *plan)
+{
+    size_t want = SPLIT_TILES_PER_CU * cu, splits = 1;
+    if (tiles > 0 && tiles < want && g->k >= 2 * SPLIT_MIN_K)
+        splits = ceil_div(want, tiles);
+    if (g->k > 2 * K_RANGE_MAX && g->m * g->n <= g->k * 8 && splits < ceil_div(g->k, K_RANGE_MAX))
+        splits = ceil_div(g->k, K_RANGE_MAX);
+    if (splits > g->k / SPLIT_MIN_K)
+        splits = g->k / SPLIT_MIN_K;
+    if (splits > 1) {
+        size_t k_split = ceil_div(g->k, splits);
+        plan->k_split = (int)k_split;
+        plan->splits = (int)ceil_div(g->k, k_split);
+    }
+}
+
+/* Memory traffic: the task order, A row prefetching and C's stores.
+ * - When all of op(B) fits the second-level cache, a row tile's column
+ *   panels go first: A is then read from memory once (a tall im2col matrix
+ *   or an output gradient can be tens of MiB) and C is written row block by
+ *   row block. Otherwise row tiles go first and share a cached B panel.
+ * - A read in place by rows comes as 12 streams too short for the hardware
+ *   prefetcher (one row of K floats each): the tile loop prefetches the
+ *   rows of the tile this thread will take next, which is the next row tile
+ *   with panels first, or cu row tiles on with row tiles first.
+ * - A C much larger than the last-level cache, not accumulated into, is
+ *   written with non-temporal stores (no read of each line before it is
+ *   overwritten). */
+static void plan_order(const ct_gemm_args *g, size_t panels, size_t cu, ct_gemm_own_plan *plan)
+{
+    plan->panel_fastest = panels > 1 && g->k * g->n <= B_CACHED_FLOATS;
+    if (!g->trans_a && !plan->pack_a)
+        plan->ahead = plan->group * TILE_MR * (plan->panel_fastest ? 1 : (int)cu);
+    else if (g->trans_a && !plan->pack_a)
+        plan->ahead = 1; /* A^T in place: prefetch along its one strided stream */
+    plan->stream = g->beta == 0.0f && plan->splits == 1 && g->m * g->n >= C_STREAM_FLOATS;
+}
+
+void ct_gemm_own_make_plan(ct_context *ctx, const ct_gemm_args *g, ct_gemm_own_plan *plan)
+{
+    memset(plan, 0, sizeof *plan);
+    own_state *s = own_state_get(ctx);
+    const ct_device_info *info = ct_context_device(ctx);
+    plan->splits = 1;
+    plan->k_split = (int)g->k;
+    if (!s || s->portable) {
+        plan->portable = 1;
+        return;
+    }
+    size_t tiles_m = ceil_div(g->m, TILE_MR), panels = ceil_div(g->n, TILE_NR);
+    size_t cu = info->compute_units ? info->compute_units : 1;
+    if (g->k > 0) {
+        /* The tile kernel reads op(B) by rows: B^T must be packed. B and A
+         * in place are packed when their rows crowd into a few cache sets
+         * (ld a multiple of 1 KiB or so: the rows then evict each other)
+         * and the copy is reused enough: B by several row tiles, A by
+         * several column panels, over a long K. A^T in place is read as one
+         * strided stream, prefetched, which measured as fast as a copy. */
+        int long_k = g->k >= PACK_MIN_K;
+        plan->pack_b = g->trans_b || (long_k && tiles_m >= 4 && rows_share_sets(g->ldb));
+        plan->pack_a = !g->trans_a && long_k && panels >= 3 && rows_share_sets(g->lda);
+    }
+    /* A few work-groups per compute unit take the tasks (cl/gemm.cl). A
+     * small GEMM gets one: it is over before a sleeping worker thread of
+     * the runtime wakes up, and a launch is not complete until every
+     * work-group has run, so a second one would only add that wake-up. */
+    plan->groups = (double)g->m * g->n * g->k < SMALL_MACS ? 1 : (int)(2 * cu);
+    if (plan->groups > 1)
+        plan_splits(g, tiles_m * panels, cu, plan);
+    /* Row tiles per task: a task should outweigh taking it (an atomic on a
+     * shared line, a few divisions) and the tile's setup, so short K ranges
+     * are grouped, up to 8 tiles. */
+    size_t group = ceil_div(TASK_MIN_STEPS, plan->k_split > 0 ? (size_t)plan->k_split : 1);
+    plan->group = (int)(group > 8 ? 8 : group);
+    plan_order(g, panels, cu, plan);
+    size_t at = 0;
+    plan->ws_a = at;
+    at += plan->pack_a ? round_up16(tiles_m * TILE_MR * g->k) : 0;
+    plan->ws_b = at;
+    at += plan->pack_b ? round_up16(panels * TILE_NR * g->k) : 0;
+    plan->ws_part = at;
+    at += plan->splits > 1 ? round_up16((size_t)plan->splits * g->m * g->n) : 0;
+    plan->ws_total = at > 16 ? at : 16; /* the kernel takes a buffer even when it does not use it */
+    plan->counter_ints = SYNC_RANGES + (plan->splits > 1 ? tiles_m * panels : 0);
+    plan->flag_ints = tiles_m + panels;
+}
+
+const char *ct_gemm_own_plan_str(const ct_gemm_own_plan *p, char *buf, size_t size)
+{
+    if (p->portable) {
+        snprintf(buf, size, "portable kernel");
+        return buf;
+    }
+    snprintf(buf, size, "tile 12x32%s%s, %d K-range%s, %d row tile%s/task, %s first%s%s, %d work-group%s",
+             p->pack_a ? ", pack A" : "", p->pack_b ? ", pack B" : "", p->splits, p->splits == 1 ? "" : "s", p->group,
+             p->group == 1 ? "" : "s", p->panel_fastest ? "panels" : "rows", p->ahead ? ", prefetch A" : "",
+             p->stream ? ", streaming stores" : "", p->groups, p->groups == 1 ? "" : "s");
+    return buf;
+}
+
+/* ------------------------------------------------------------ resources */
+
+/* *buf: a zero-filled int buffer of at least `ints` (grown by half again). */
+static ct_status ensure_ints(ct_context *ctx, cl_mem *buf, size_t *have, size_t ints)
+{
+    if (ints <= *have)
+        return CT_OK;
+    size_t want = ints + ints / 2;
+    cl_int *zeros = calloc(want, sizeof *zeros), err;
+    if (!zeros)
+        return ct_fail(CT_ERR_NO_MEMORY, "own GEMM sync buffer");
+    cl_mem grown =
+        clCreateBuffer(ct_context_cl(ctx), CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, want * sizeof *zeros, zeros, &err);
+    free(zeros);
+    if (err != CL_SUCCESS)
+        return ct_cl_fail(err, "creating an own GEMM sync buffer");
+    if (*buf)
+        clReleaseMemObject(*buf);
+    *buf = grown;
+    *have = want;
+    return CT_OK;
+}
+
+/* Grow the workspace to at least `floats` (by half again, so a sequence of
+ * growing shapes does not reallocate every time). A buffer released here is
+ * freed by OpenCL only after the queued kernels using it have finished. */
+static ct_status ensure_workspace(ct_context *ctx, own_state *s, size_t floats)
+{
+    if (floats <= s->workspace_floats)
+        return CT_OK;
+    size_t want = floats + floats / 2;
+    const ct_device_info *info = ct_context_device(ctx);
+    if (want * sizeof(float) > info->max_alloc_bytes)
+        want = floats;
+    if (want * sizeof(float) > info->max_alloc_bytes)
+        return ct_fail(CT_ERR_NO_MEMORY, "own GEMM: a workspace of %zu MiB exceeds the device's largest allocation",
+                       want * sizeof(float) >> 20);
+    if (s->workspace)
+        clReleaseMemObject(s->workspace);
+    s->workspace = NULL;
+    s->workspace_floats = 0;
+    cl_int err;
+    cl_mem buf = clCreateBuffer(ct_context_cl(ctx), CL_MEM_READ_WRITE, want * sizeof(float), NULL, &err);
+    if (err != CL_SUCCESS)
+        return ct_fail(CT_ERR_NO_MEMORY, "own GEMM: cannot allocate a %zu MiB workspace: %s",
+                       want * sizeof(float) >> 20, ct_cl_error_name(err));
+    s->workspace = buf;
+    s->workspace_floats = want;
+    return CT_OK;
+}
+
+/* ------------------------------------------------------------ launches */
+
+/* Kernel arguments as (size, pointer) pairs, set in order. */
+typedef struct {
+    size_t size;
+    const void *value;
+} kernel_arg;
+
+#define ARG(v)                                                                                                         \
+    {                                                                                                                  \
+        sizeof(v), &(v)                                                                                                \
+    }
+
+static ct_status set_args(cl_kernel kernel, const char *name, const kernel_arg *args, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        cl_int err = clSetKernelArg(kernel, (cl_uint)i, args[i].size, args[i].value);
+        if (err != CL_SUCCESS) {
+            char what[96];
+            snprintf(what, sizeof what, "setting argument %zu of kernel %s", i, name);
+            return ct_cl_fail(err, what);
+        }
+    }
+    return CT_OK;
+}
+
+static ct_status launch(ct_context *ctx, cl_kernel kernel, const char *name, cl_uint dims, const size_t *global,
+                        const size_t *local)
+{
+    cl_int err = clEnqueueNDRangeKernel(ct_context_queue(ctx), kernel, dims, NULL, global, local, 0, NULL, NULL);
+    if (err != CL_SUCCESS) {
+        char what[96];
+        snprintf(what, sizeof what, "launching kernel %s", name);
+        return ct_cl_fail(err, what);
+    }
+    return CT_OK;
+}
+
+/* The whole GEMM as one launch of gemm_tile. */
+static ct_status run_tiles(ct_context *ctx, own_state *s, const ct_gemm_args *g, const ct_gemm_own_plan *p)
+{
+    cl_kernel k;
+    CT_TRY(ct_context_kernel(ctx, "gemm", "gemm_tile", &k));
+    cl_int m = (cl_int)g->m, n = (cl_int)g->n, kk = (cl_int)g->k;
+    cl_int lda = (cl_int)g->lda, ldb = (cl_int)g->ldb, ldc = (cl_int)g->ldc, ta = g->trans_a, tb = g->trans_b;
+    cl_ulong a_off = g->a_offset, b_off = g->b_offset, c_off = g->c_offset;
+    cl_ulong ws_a = p->ws_a, ws_b = p->ws_b, ws_part = p->ws_part;
+    cl_int pack_a = p->pack_a, pack_b = p->pack_b, splits = p->splits, k_split = p->k_split;
+    cl_int ahead = p->ahead, order = p->panel_fastest, stream = p->stream, group = p->group;
+    /* A fresh epoch per launch marks this launch's packed panels (0 never:
+     * that is what a new flags buffer holds). */
+    s->epoch = s->epoch >= INT_MAX - 1 ? 1 : s->epoch + 1;
+    /* In the order of gemm_tile's parameters. */
+    /* clang-format off */
+    const kernel_arg args[] = {
+        ARG(m), ARG(n), ARG(kk), ARG(g->alpha), ARG(g->beta),
+        ARG(g->a), ARG(a_off), ARG(lda), ARG(ta),
+        ARG(g->b), ARG(b_off), ARG(ldb), ARG(tb),
+        ARG(g->c), ARG(c_off), ARG(ldc),
+        ARG(s->workspace), ARG(ws_a), ARG(ws_b), ARG(ws_part),
+        ARG(pack_a), ARG(pack_b), ARG(splits), ARG(k_split),
+        ARG(s->counters), ARG(s->flags), ARG(s->epoch),
+        ARG(ahead), ARG(order), ARG(stream), ARG(group)};
+    /* clang-format on */
+    CT_TRY(set_args(k, "gemm_tile", args, sizeof args / sizeof args[0]));
+    size_t global = (size_t)p->groups, local = 1;
+    return launch(ctx, k, "gemm_tile", 1, &global, &local);
+}
+
+static ct_status run_portable(ct_context *ctx, const ct_gemm_args *g)
+{
+    cl_kernel k;
+    CT_TRY(ct_context_kernel(ctx, "gemm", "gemm_portable", &k));
+    cl_int m = (cl_int)g->m, n = (cl_int)g->n, kk = (cl_int)g->k, lda = (cl_int)g->lda, ldb = (cl_int)g->ldb,
+           ldc = (cl_int)g->ldc, ta = g->trans_a, tb = g->trans_b;
+    cl_ulong a_off = g->a_offset, b_off = g->b_offset, c_off = g->c_offset;
+    /* clang-format off */
+    const kernel_arg args[] = {
+        ARG(m), ARG(n), ARG(kk), ARG(g->alpha), ARG(g->beta),
+        ARG(g->a), ARG(a_off), ARG(lda), ARG(ta),
+        ARG(g->b), ARG(b_off), ARG(ldb), ARG(tb),
+        ARG(g->c), ARG(c_off), ARG(ldc)};
+    /* clang-format on */
+    CT_TRY(set_args(k, "gemm_portable", args, sizeof args / sizeof args[0]));
+    size_t side = (size_t)portable_side(ct_context_device(ctx)), block = side * PORTABLE_PW;
+    size_t local[2] = {side, side};
+    size_t global[2] = {ceil_div(g->n, block) * side, ceil_div(g->m, block) * side};
+    return launch(ctx, k, "gemm_portable", 2, global, local);
+}
+
+/* ------------------------------------------------------------ engine */
+
+/* Every OpenCL 1.2 device: the portable kernel needs nothing more. A build
+ * failure of cl/gemm.cl is reported by the call (with the build log), not
+ * hidden as "unsupported". */
+static int own_supports(ct_context *ctx)
+{
+    return own_state_get(ctx) != NULL;
+}
+
+static ct_status check_limits(const ct_gemm_args *g)
+{
+    /* Kernels index with int; K-split partial offsets and packed panels use 64 bits. */
+    size_t limit = INT_MAX / TILE_NR;
+    if (g->m > limit || g->n > limit || g->k > limit || g->lda > INT_MAX || g->ldb > INT_MAX || g->ldc > INT_MAX)
+        return ct_fail(CT_ERR_UNSUPPORTED, "own GEMM: m=%zu n=%zu k=%zu or a leading dimension is too large", g->m,
+                       g->n, g->k);
+    if (ceil_div(g->m, TILE_MR) * ceil_div(g->n, TILE_NR) * ceil_div(g->k, SPLIT_MIN_K) > INT_MAX)
+        return ct_fail(CT_ERR_UNSUPPORTED, "own GEMM: m=%zu n=%zu gives too many tiles", g->m, g->n);
+    return CT_OK;
+}
+
+static ct_status own_run(ct_context *ctx, const ct_gemm_args *g)
+{
+    if (g->m == 0 || g->n == 0)
+        return CT_OK;
+    CT_TRY(check_limits(g));
+    own_state *s = own_state_get(ctx);
+    if (!s)
+        return ct_fail(CT_ERR_NO_MEMORY, "own GEMM state");
+    ct_gemm_own_plan p;
+    ct_gemm_own_make_plan(ctx, g, &p);
+    if (p.portable)
+        return run_portable(ctx, g);
+    CT_TRY(ensure_ints(ctx, &s->counters, &s->counter_ints, p.counter_ints));
+    CT_TRY(ensure_ints(ctx, &s->flags, &s->flag_ints, p.flag_ints));
+    CT_TRY(ensure_workspace(ctx, s, p.ws_total));
+    return run_tiles(ctx, s, g, &p);
 }
 
 const ct_gemm_engine_impl ct_gemm_own_engine = {"own", own_supports, own_run};

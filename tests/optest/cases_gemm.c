@@ -1,6 +1,8 @@
 /* Op-test cases: GEMM through each engine, every transpose combination,
  * offsets (the harness places every tensor at an offset) and leading
- * dimensions larger than the matrix width.
+ * dimensions larger than the matrix width; alpha and beta; the default path
+ * (ct_gemm: engine selection); larger forward-only products for the own
+ * engine's packing, split-K and conv-shaped paths.
  * ip: [0] trans_a [1] trans_b [2] m [3] n [4] k [5] engine [6] extra columns of
  * padding in each leading dimension. */
 #include "optest/families.h"
@@ -99,9 +101,113 @@ static const ct_optest_op op_gemm_own_ld = {"gemm_own_ld", gemm_shape, gemm_fwd,
     GEMM_CASE(op_ld, "NN lda>k", 0, 0, 19, 23, 29, engine, 5, 1e-10),                         \
     GEMM_CASE(op_ld, "TT lda>m", 1, 1, 19, 23, 29, engine, 3, 1e-10)
 
+/* ---- C = alpha op(A) op(B) + beta C0: a third input C0 (m x n) is copied
+ * into the output first; fp: [0] alpha [1] beta. Forward only. */
+static ct_status gemm_scaled_fwd(ct_context *ctx, const ct_optest_case *c, const ct_tensor *in, ct_tensor *out)
+{
+    size_t bytes = (size_t)c->ip[2] * (size_t)c->ip[3] * sizeof(float);
+    cl_int err = clEnqueueCopyBuffer(ct_context_queue(ctx), in[2].buf, out->buf, in[2].offset * sizeof(float),
+                                     out->offset * sizeof(float), bytes, 0, NULL, NULL);
+    if (err != CL_SUCCESS)
+        return ct_cl_fail(err, "copying C0");
+    ct_gemm_args g = args_for(c, &in[0], &in[1], out);
+    g.alpha = c->fp[0];
+    g.beta = c->fp[1];
+    return c->ip[5] == CT_GEMM_AUTO ? ct_gemm(ctx, &g) : ct_gemm_with(ctx, (ct_gemm_engine)c->ip[5], &g);
+}
+
+static void gemm_scaled_ref(const ct_optest_case *c, const double *const *in, double *out)
+{
+    size_t mn = (size_t)c->ip[2] * (size_t)c->ip[3];
+    for (size_t i = 0; i < mn; i++)
+        out[i] = in[2][i];
+    ref_gemm((int)c->ip[0], (int)c->ip[1], (size_t)c->ip[2], (size_t)c->ip[3], (size_t)c->ip[4], c->fp[0], in[0],
+             cols_a(c) + (size_t)c->ip[6], in[1], cols_b(c) + (size_t)c->ip[6], c->fp[1], out, (size_t)c->ip[3]);
+}
+
+/* ct_gemm() itself: the engine chosen for the device (or CLTRAIN_GEMM_ENGINE). */
+static ct_status gemm_auto_fwd(ct_context *ctx, const ct_optest_case *c, const ct_tensor *in, ct_tensor *out)
+{
+    ct_gemm_args g = args_for(c, &in[0], &in[1], out);
+    return ct_gemm(ctx, &g);
+}
+
+static int always(ct_context *ctx, const ct_optest_case *c)
+{
+    (void)ctx;
+    (void)c;
+    return 1;
+}
+
+static int scaled_supported(ct_context *ctx, const ct_optest_case *c)
+{
+    return c->ip[5] == CT_GEMM_AUTO || engine_supported(ctx, c);
+}
+
+static const ct_optest_op op_gemm_own_ab = {"gemm_own_ab", gemm_shape, gemm_scaled_fwd, gemm_scaled_ref, NULL,
+                                            scaled_supported};
+static const ct_optest_op op_gemm_clblast_ab = {"gemm_clblast_ab", gemm_shape, gemm_scaled_fwd, gemm_scaled_ref,
+                                                NULL, scaled_supported};
+static const ct_optest_op op_gemm_auto = {"gemm_auto", gemm_shape, gemm_auto_fwd, gemm_ref, NULL, always};
+static const ct_optest_op op_gemm_auto_ab = {"gemm_auto_ab", gemm_shape, gemm_scaled_fwd, gemm_scaled_ref, NULL,
+                                             always};
+/* Larger products, forward only (the reference is O(mnk) in double and the
+ * finite-difference check would multiply that by ~200): the own engine's
+ * packed panels, split-K and conv-like tall shapes. */
+static const ct_optest_op op_gemm_own_big = {"gemm_own_big", gemm_shape, gemm_fwd, gemm_ref, NULL, engine_supported};
+
+#define SCALED_CASE(op, label, ta, tb, m, n, k, engine, alpha, beta)                                          \
+    {&op, label, 3,                                                                                          \
+     {{2, {(ta) ? (k) : (m), (ta) ? (m) : (k)}, -1, 1, 0, 0},                                                \
+      {2, {(tb) ? (n) : (k), (tb) ? (k) : (n)}, -1, 1, 0, 0},                                                \
+      {2, {m, n}, -1, 1, 0, 0}},                                                                             \
+     {ta, tb, m, n, k, engine, 0}, {alpha, beta}, 1e-10, 0}
+
+#define SCALED_CASES(op, engine)                                                                     \
+    SCALED_CASE(op, "NN alpha beta", 0, 0, 37, 41, 43, engine, 0.5f, -1.25f),                         \
+    SCALED_CASE(op, "NT alpha beta", 0, 1, 37, 41, 43, engine, -2.0f, 0.75f),                         \
+    SCALED_CASE(op, "TN alpha beta", 1, 0, 37, 41, 43, engine, 1.5f, 1.0f),                           \
+    SCALED_CASE(op, "TT alpha beta", 1, 1, 37, 41, 43, engine, 1.0f, 0.5f),                           \
+    SCALED_CASE(op, "packed NN beta 1", 0, 0, 130, 70, 150, engine, 1.0f, 1.0f),                       \
+    SCALED_CASE(op, "split-K TN alpha beta", 1, 0, 27, 32, 1500, engine, 0.25f, -0.5f)
+
+#define BIG_CASE(label, ta, tb, m, n, k) GEMM_CASE(op_gemm_own_big, label, ta, tb, m, n, k, CT_GEMM_OWN, 0, 1e-10)
+
 static const ct_optest_case cases[] = {
     ENGINE_CASES(op_gemm_clblast, op_gemm_clblast_ld, CT_GEMM_CLBLAST),
     ENGINE_CASES(op_gemm_own, op_gemm_own_ld, CT_GEMM_OWN),
+    /* Dense backward shapes of the workshop net (163 inputs, 100 units, batch 32). */
+    GEMM_CASE(op_gemm_own, "Dense dX 32x163x100 NT", 0, 1, 32, 163, 100, CT_GEMM_OWN, 0, 1e-10),
+    GEMM_CASE(op_gemm_own, "Dense dW 163x100x32 TN", 1, 0, 163, 100, 32, CT_GEMM_OWN, 0, 1e-10),
+    GEMM_CASE(op_gemm_own, "GEMV-like 1x300x77", 0, 0, 1, 300, 77, CT_GEMM_OWN, 0, 1e-10),
+    GEMM_CASE(op_gemm_own, "n=1 300x1x77 NT", 0, 1, 300, 1, 77, CT_GEMM_OWN, 0, 1e-10),
+    GEMM_CASE(op_gemm_own_ld, "TN lda>m", 1, 0, 150, 100, 200, CT_GEMM_OWN, 7, 1e-10),
+    GEMM_CASE(op_gemm_own_ld, "NT ldb>k packed", 0, 1, 131, 67, 71, CT_GEMM_OWN, 9, 1e-10),
+    BIG_CASE("NN panels first 260x200x300", 0, 0, 260, 200, 300),
+    /* Leading dimensions of 1024 floats (rows in one cache set): packed. */
+    BIG_CASE("NN packed A, split-K 24x70x1024", 0, 0, 24, 70, 1024),
+    BIG_CASE("NN packed B (ldb 1024) 50x1024x130", 0, 0, 50, 1024, 130),
+    BIG_CASE("NT packed B^T 130x70x300", 0, 1, 130, 70, 300),
+    BIG_CASE("TN prefetched A^T 150x100x200", 1, 0, 150, 100, 200),
+    BIG_CASE("TT 100x90x110", 1, 1, 100, 90, 110),
+    BIG_CASE("split-K TN 27x32x2000", 1, 0, 27, 32, 2000),
+    BIG_CASE("split-K NN 20x40x3000", 0, 0, 20, 40, 3000),
+    BIG_CASE("split-K TN n=1 5x1x250000", 1, 0, 5, 1, 250000),
+    BIG_CASE("conv1 fwd 2880x32x27", 0, 0, 2880, 32, 27),
+    BIG_CASE("conv1 dX 2880x27x32 NT", 0, 1, 2880, 27, 32),
+    BIG_CASE("conv2 fwd 2508x32x288", 0, 0, 2508, 32, 288),
+    BIG_CASE("conv2 dX 2508x288x32 NT", 0, 1, 2508, 288, 32),
+    BIG_CASE("conv2 dW 288x32x2508 TN", 1, 0, 288, 32, 2508),
+    /* A C of 16 MiB: non-temporal stores. */
+    BIG_CASE("streaming stores 2048x2048x4", 0, 0, 2048, 2048, 4),
+    SCALED_CASES(op_gemm_own_ab, CT_GEMM_OWN),
+    SCALED_CASES(op_gemm_clblast_ab, CT_GEMM_CLBLAST),
+    /* The default path: engine selection (cached per device) or the override. */
+    GEMM_CASE(op_gemm_auto, "Dense 32x100x163", 0, 0, 32, 100, 163, CT_GEMM_AUTO, 0, 1e-10),
+    GEMM_CASE(op_gemm_auto, "NT odd primes", 0, 1, 37, 41, 43, CT_GEMM_AUTO, 0, 1e-10),
+    GEMM_CASE(op_gemm_auto, "large 200x200x200", 0, 0, 200, 200, 200, CT_GEMM_AUTO, 0, 1e-10),
+    GEMM_CASE(op_gemm_auto, "tall TN 27x32x2000", 1, 0, 27, 32, 2000, CT_GEMM_AUTO, 0, 1e-10),
+    SCALED_CASE(op_gemm_auto_ab, "NN alpha beta", 0, 0, 37, 41, 43, CT_GEMM_AUTO, 0.5f, -1.25f),
 };
 
 const ct_optest_family ct_optest_family_gemm = CT_OPTEST_FAMILY("gemm", cases);

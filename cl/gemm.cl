@@ -1,0 +1,606 @@
+/* cltrain's own GEMM kernels: C = alpha op(A) op(B) + beta C, row-major.
+ *
+ * Two kernels, chosen by the host (src/gemm/gemm_own.c) from capabilities:
+ *
+ * gemm_tile, for CPU-class devices.
+ *   Each work-item computes an MR x NR = 12 x 32 tile of C in 24 float16
+ *   accumulators (two float16 per row). With AVX-512 that is 24 of the 32
+ *   vector registers, leaving room for the two B vectors and the broadcast A
+ *   value: per k step 2 loads of B, 12 broadcasts of A and 24 FMAs, so the
+ *   loop is bound by the FMA units, not by loads. Work-groups hold a single
+ *   work-item (nothing to share: the "local memory" of a CPU is its cache).
+ *
+ *   op(B) is read as contiguous rows of NR floats. That is B itself when it is
+ *   not transposed (row p of the tile at b + p*ldb + j0), or a packed copy:
+ *   panels of K x NR floats, zero-padded past column n, so a panel is one
+ *   sequential stream the prefetcher follows (and B^T becomes row-major).
+ *   op(A) is read either along rows (A in place, not transposed: 12 row
+ *   streams, the next tile's rows prefetched) or as 12 contiguous floats
+ *   per k step (A^T in place, stored k x m: one strided stream, prefetched;
+ *   or A packed into K x MR panels, zero-padded past row m).
+ *
+ *   One launch does the whole GEMM as a list of tasks, in this order:
+ *     pack A panels | pack B panels | row tiles (x K ranges) | K-range sums
+ *   A tile task covers `group` consecutive row tiles of one column panel
+ *   (several when K is short, so a task outweighs taking it). The host
+ *   orders tile tasks row tiles first (consecutive tasks share a B panel) or
+ *   panels first (a row tile's A is read from memory once), and tells how
+ *   far ahead to prefetch A; see plan_order() in src/gemm/gemm_own.c.
+ *   Work-groups (one, or a few per compute unit) take the next task from an
+ *   atomic counter until none is left. That balances the load whatever the
+ *   runtime does: CPU runtimes give a kernel's work-groups to their threads
+ *   in large chunks, and a sleeping worker thread wakes up late, so a static
+ *   split leaves a core idle on small and medium GEMMs. A task only ever
+ *   waits for tasks of lower index (a tile for its packed panels, a sum for
+ *   its tile's K ranges), which were all taken earlier by work-groups that
+ *   are running them, so the waits always end. Panels are marked ready with
+ *   the launch's epoch number (no reset needed); the last work-group to
+ *   finish resets the task counter for the next launch (launches on the
+ *   context's in-order queue never overlap).
+ *
+ *   Split-K (weight gradients: large K, small M and N): a tile's K range is
+ *   cut into `splits` parts whose partial products go to the workspace; the
+ *   sum task of the tile adds them into C with alpha and beta.
+ *
+ * gemm_portable, for other devices: a conventional local-memory tiled kernel.
+ */
+
+/* Helpers are forced inline: the tile loop is specialised by constant
+ * arguments at each call site, and a helper left out of line is compiled
+ * for 256-bit vectors (its float16 values then travel through memory). */
+#define INLINE static inline __attribute__((always_inline))
+
+/* A prefetch hint on CPUs, where all address spaces are one (OpenCL's own
+ * prefetch() is a no-op in PoCL); nothing elsewhere. */
+#if CT_IS_CPU && defined(__clang__)
+#define PREFETCH(ptr) __builtin_prefetch((const void *)(size_t)(ptr), 0, 3)
+#else
+#define PREFETCH(ptr) ((void)(ptr))
+#endif
+
+#define AT_AHEAD 24 /* k steps between prefetching and reading A^T in place */
+
+#define MR 12 /* rows of C per CPU tile */
+#define NR 32 /* columns of C per CPU tile: two float16 */
+
+/* Synchronisation buffers, sized by the host (src/gemm/gemm_own.c):
+ * counters: task counter, finished work-groups, then per tile the number of
+ *   K ranges done; every one is back to 0 when a launch ends.
+ * flags: ready flags of the A panels, then of the B panels, holding the
+ *   epoch of the launch that packed them (never reset). */
+#define SYNC_NEXT 0
+#define SYNC_DONE 1
+#define SYNC_RANGES 2
+
+/* ------------------------------------------------------------------ packing */
+
+/* Transpose 16 rows of 16 floats in registers: swapping the off-diagonal
+ * d x d blocks of every 2d x 2d block for d = 8, 4, 2, 1 (each swap is one
+ * two-source shuffle per row), 64 shuffles for 256 floats. */
+#define SWAP_BLOCKS(v, d, LO, HI)                                              \
+    _Pragma("unroll") for (int i = 0; i < 16; i++)                             \
+    {                                                                          \
+        if ((i & d) == 0) {                                                    \
+            const float16 x = v[i], y = v[i + d];                              \
+            v[i] = LO;                                                         \
+            v[i + d] = HI;                                                     \
+        }                                                                      \
+    }
+
+INLINE void transpose16(float16 v[16])
+{
+    SWAP_BLOCKS(v, 8, (float16)(x.lo, y.lo), (float16)(x.hi, y.hi))
+    SWAP_BLOCKS(v, 4, (float16)(x.s0123, y.s0123, x.s89ab, y.s89ab), (float16)(x.s4567, y.s4567, x.scdef, y.scdef))
+    SWAP_BLOCKS(v, 2, (float16)(x.s01, y.s01, x.s45, y.s45, x.s89, y.s89, x.scd, y.scd),
+                (float16)(x.s23, y.s23, x.s67, y.s67, x.sab, y.sab, x.sef, y.sef))
+    SWAP_BLOCKS(v, 1,
+                (float16)(x.s0, y.s0, x.s2, y.s2, x.s4, y.s4, x.s6, y.s6, x.s8, y.s8, x.sa, y.sa, x.sc, y.sc,
+                          x.se, y.se),
+                (float16)(x.s1, y.s1, x.s3, y.s3, x.s5, y.s5, x.s7, y.s7, x.s9, y.s9, x.sb, y.sb, x.sd, y.sd,
+                          x.sf, y.sf))
+}
+
+/* 16 floats of row `row` of a rows x cols matrix from column col0, zero
+ * outside the matrix. */
+INLINE float16 load16_guarded(__global const float *x, const int ld, const int rows, const int cols,
+                              const int row, const int col0)
+{
+    if (row >= rows)
+        return (float16)0.0f;
+    __global const float *src = x + (size_t)row * ld + col0;
+    if (col0 + 16 <= cols)
+        return vload16(0, src);
+    float t[16];
+    for (int e = 0; e < 16; e++)
+        t[e] = col0 + e < cols ? src[e] : 0.0f;
+    return vload16(0, t);
+}
+
+/* Panel q of op(B) (k x n) as k rows of NR floats at dst, zero past column
+ * n. b_trans: B is stored n x k (op(B) = B^T); 16 x 16 blocks are then read
+ * along B's rows and transposed in registers. */
+INLINE void pack_b_panel(const int k, const int n, __global const float *b, const int ldb, const int b_trans,
+                         const int q, __global float *dst)
+{
+    const int j0 = q * NR, cols = min(NR, n - j0);
+    if (!b_trans) {
+        for (int p = 0; p < k; p++, dst += NR) {
+            __global const float *src = b + (size_t)p * ldb + j0;
+            if (cols == NR) {
+                vstore16(vload16(0, src), 0, dst);
+                vstore16(vload16(1, src), 1, dst);
+            } else {
+                for (int c = 0; c < NR; c++)
+                    dst[c] = c < cols ? src[c] : 0.0f;
+            }
+        }
+        return;
+    }
+    for (int p0 = 0; p0 < k; p0 += 16)
+        for (int h = 0; h < 2; h++) {
+            float16 v[16];
+            _Pragma("unroll") for (int c = 0; c < 16; c++)
+                v[c] = load16_guarded(b, ldb, n, k, j0 + h * 16 + c, p0);
+            transpose16(v);
+            _Pragma("unroll") for (int p = 0; p < 16; p++)
+            {
+                if (p0 + p < k)
+                    vstore16(v[p], 0, dst + (size_t)(p0 + p) * NR + h * 16);
+            }
+        }
+}
+
+/* Panel t of A (m x k, not transposed) as k steps of MR floats at dst,
+ * zero past row m: 16 k steps of the MR rows are loaded along A's rows and
+ * transposed in registers. (A^T is never packed: it is read in place as one
+ * strided stream, 12 contiguous floats per k step.) */
+INLINE void pack_a_panel(const int m, const int k, __global const float *a, const int lda, const int t,
+                         __global float *dst)
+{
+    const int i0 = t * MR;
+    for (int p0 = 0; p0 < k; p0 += 16) {
+        float16 v[16];
+        _Pragma("unroll") for (int r = 0; r < 16; r++)
+            v[r] = r < MR ? load16_guarded(a, lda, m, k, i0 + r, p0) : (float16)0.0f;
+        transpose16(v);
+        _Pragma("unroll") for (int p = 0; p < 16; p++)
+        {
+            if (p0 + p < k) {
+                vstore8(v[p].lo, 0, dst + (size_t)(p0 + p) * MR);
+                vstore4(v[p].s89ab, 0, dst + (size_t)(p0 + p) * MR + 8);
+            }
+        }
+    }
+}
+
+/* ---------------------------------------------------------- CPU tile kernel */
+
+
+/* Where a tile's operands live. A: a_rows = 1 reads A(i, p) = a[i*lda + p];
+ * a_rows = 0 reads A(i0 + r, p) = a[tile*a_step + p*lda + r] (A^T in place:
+ * a_step = MR; packed: a_step = k*MR, lda = MR). B(p, j0 + c) =
+ * b[panel*b_step + p*ldb + c] (B in place: b_step = NR; packed: b_step =
+ * k*NR, ldb = NR). Offsets are already applied to the pointers. */
+typedef struct {
+    __global const float *a;
+    __global const float *b;
+    int lda, ldb;
+} operands;
+
+/* One k step on the first mr rows and nv float16 columns of the tile. */
+#define TILE_STEP(A_AT)                                                          \
+    {                                                                            \
+        const float16 b0 = vload16(0, bq);                                       \
+        const float16 b1 = nv == 2 ? vload16(1, bq) : (float16)0.0f;             \
+        bq += ldb;                                                               \
+        _Pragma("unroll") for (int r = 0; r < MR; r++)                           \
+        {                                                                        \
+            if (r < mr) {                                                        \
+                const float16 av = (float16)(A_AT);                              \
+                acc[r][0] = fma(av, b0, acc[r][0]);                              \
+                if (nv == 2)                                                     \
+                    acc[r][1] = fma(av, b1, acc[r][1]);                          \
+            }                                                                    \
+        }                                                                        \
+    }
+
+/* acc += A(rows, p0..p1) B(p0..p1, cols) for k steps where every load stays
+ * inside the operands. The caller passes constants for a_rows, mr (rows
+ * computed: 12, 8 or 4) and nv (float16 columns: 2 or 1), so each call
+ * becomes its own loop without the unused rows, columns and branches: edge
+ * tiles (the last rows of m, the last columns of n) then cost in proportion
+ * to their size rather than a full tile. */
+INLINE void tile_loop(float16 acc[MR][2], const int a_rows, const int mr, const int nv,
+                      __global const float *const arow[MR], __global const float *ac, const int lda,
+                      __global const float *bq, const int ldb, const int p0, const int p1,
+                      __global const float *pf)
+{
+    if (a_rows) {
+        for (int p = p0; p < p1; p++) {
+            /* Every 16 steps (a cache line of each row), prefetch the same
+             * line of the rows at pf: the row tile this thread takes next. */
+            if (pf && ((p - p0) & 15) == 0) {
+                __global const float *q = pf + p;
+                _Pragma("unroll") for (int r = 0; r < MR; r++, q += lda)
+                    PREFETCH(q);
+            }
+            TILE_STEP(arow[r][p])
+        }
+    } else if (pf) {
+        /* A^T in place: one strided stream, prefetched AT_AHEAD steps on. */
+        ac += (size_t)p0 * lda;
+        for (int p = p0; p < p1; p++, ac += lda) {
+            PREFETCH(ac + AT_AHEAD * lda);
+            PREFETCH(ac + AT_AHEAD * lda + MR - 1);
+            TILE_STEP(ac[r])
+        }
+    } else {
+        ac += (size_t)p0 * lda;
+        for (int p = p0; p < p1; p++, ac += lda)
+            TILE_STEP(ac[r])
+    }
+}
+
+#define TILE_LOOP_NV(AR, MRV)                                                          \
+    {                                                                                  \
+        if (nv == 2)                                                                   \
+            tile_loop(acc, AR, MRV, 2, arow, ac, o.lda, bq + (size_t)kb * o.ldb, o.ldb, kb, fast_end, pf); \
+        else                                                                           \
+            tile_loop(acc, AR, MRV, 1, arow, ac, o.lda, bq + (size_t)kb * o.ldb, o.ldb, kb, fast_end, pf); \
+    }
+#define TILE_LOOP_MR(AR)                                                               \
+    {                                                                                  \
+        if (mr == 12)                                                                  \
+            TILE_LOOP_NV(AR, 12)                                                       \
+        else if (mr == 8)                                                              \
+            TILE_LOOP_NV(AR, 8)                                                        \
+        else                                                                           \
+            TILE_LOOP_NV(AR, 4)                                                        \
+    }
+
+/* The last k steps of an edge tile whose in-place operands would be read
+ * past the end of the matrix by full-width loads: per-element loads, with
+ * the row/column index clamped into the matrix (clamped lanes are never
+ * stored). Only edge tiles of unpacked operands get here, for a few steps. */
+INLINE void tile_tail(float16 acc[MR][2], const int a_rows, __global const float *const arow[MR],
+                      __global const float *ac, const int lda, const int rmax, __global const float *bq,
+                      const int ldb, const int cmax, const int p0, const int p1)
+{
+    for (int p = p0; p < p1; p++) {
+        float bt[NR];
+        for (int c = 0; c < NR; c++)
+            bt[c] = bq[(size_t)p * ldb + min(c, cmax)];
+        const float16 b0 = vload16(0, bt), b1 = vload16(1, bt);
+        _Pragma("unroll") for (int r = 0; r < MR; r++)
+        {
+            const float16 av = (float16)(a_rows ? arow[r][p] : ac[(size_t)p * lda + min(r, rmax)]);
+            acc[r][0] = fma(av, b0, acc[r][0]);
+            acc[r][1] = fma(av, b1, acc[r][1]);
+        }
+    }
+}
+
+/* dst[0..len) = v[0..len) + beta dst (dst not read when beta is 0), for
+ * len 0..16, in at most four vector stores (the last columns of n). */
+#define STORE_PART(W, VLOAD, VSTORE)                                           \
+    if (len & W) {                                                             \
+        VLOAD##_t x = VLOAD(0, t + o);                                         \
+        if (beta != 0.0f)                                                      \
+            x = fma((VLOAD##_t)beta, VLOAD(0, dst + o), x);                    \
+        VSTORE(x, 0, dst + o);                                                 \
+        o += W;                                                                \
+    }
+typedef float8 vload8_t;
+typedef float4 vload4_t;
+typedef float2 vload2_t;
+
+INLINE void store_partial(const float16 v, __global float *dst, const int len, const float beta)
+{
+    if (len == 16) {
+        vstore16(beta != 0.0f ? fma((float16)beta, vload16(0, dst), v) : v, 0, dst);
+        return;
+    }
+    float t[16];
+    vstore16(v, 0, t);
+    int o = 0;
+    STORE_PART(8, vload8, vstore8)
+    STORE_PART(4, vload4, vstore4)
+    STORE_PART(2, vload2, vstore2)
+    if (len & 1)
+        dst[o] = beta != 0.0f ? fma(beta, dst[o], t[o]) : t[o];
+}
+
+/* C tile = alpha acc + beta C (C is not read when beta is 0, as in BLAS). */
+INLINE void tile_store(float16 acc[MR][2], __global float *c, const int ldc, const int rows, const int cols,
+                       const float alpha, const float beta, const int stream)
+{
+#if CT_IS_CPU && defined(__clang__)
+    /* A C much larger than the caches, written once: non-temporal stores
+     * skip reading each line before overwriting it (aligned rows only). */
+    if (stream && beta == 0.0f && rows == MR && cols == NR && ((size_t)c & 63) == 0 && (ldc & 15) == 0) {
+        _Pragma("unroll") for (int r = 0; r < MR; r++)
+        {
+            float16 *cr = (float16 *)(size_t)(c + (size_t)r * ldc);
+            __builtin_nontemporal_store(alpha * acc[r][0], cr);
+            __builtin_nontemporal_store(alpha * acc[r][1], cr + 1);
+        }
+        return;
+    }
+#endif
+    _Pragma("unroll") for (int r = 0; r < MR; r++)
+    {
+        if (r < rows) {
+            __global float *cr = c + (size_t)r * ldc;
+            store_partial(alpha * acc[r][0], cr, min(cols, 16), beta);
+            if (cols > 16)
+                store_partial(alpha * acc[r][1], cr + 16, cols - 16, beta);
+        }
+    }
+}
+
+/* Number of leading k steps in which full-width loads stay inside an
+ * unpacked operand: reading `over` elements past the last row/column of the
+ * tile is safe while the row read is at least ceil(over/ld) rows before the
+ * operand's last one, because the surplus then falls inside later rows. */
+INLINE int safe_steps(const int k, const int over, const int ld)
+{
+    return over <= 0 ? k : max(0, k - (over + ld - 1) / ld);
+}
+
+/* One tile: C(i0.., j0..) (+)= op(A) op(B) over k steps [kb, ke). */
+INLINE void tile_compute(const int m, const int n, const int k, const int tile, const int panel,
+                         const int kb, const int ke, const operands o, const int a_rows, const ulong a_step,
+                         const int a_packed, const ulong b_step, const int b_packed, __global float *c,
+                         const int ldc, const float alpha, const float beta, const int ahead,
+                         const int stream)
+{
+    const int i0 = tile * MR, j0 = panel * NR;
+    const int rows = min(MR, m - i0), cols = min(NR, n - j0);
+    const int mr = rows > 8 ? 12 : rows > 4 ? 8 : 4, nv = cols > 16 ? 2 : 1;
+    __global const float *arow[MR];
+    _Pragma("unroll") for (int r = 0; r < MR; r++)
+        arow[r] = o.a + (size_t)min(i0 + r, m - 1) * o.lda; /* clamped: surplus rows repeat the last */
+    __global const float *ac = o.a + (size_t)tile * a_step;
+    __global const float *bq = o.b + (size_t)panel * b_step;
+
+    float16 acc[MR][2];
+    _Pragma("unroll") for (int r = 0; r < MR; r++)
+    {
+        acc[r][0] = (float16)0.0f;
+        acc[r][1] = (float16)0.0f;
+    }
+    int safe = k;
+    if (!b_packed)
+        safe = min(safe, safe_steps(k, nv * 16 - cols, o.ldb));
+    if (!a_rows && !a_packed)
+        safe = min(safe, safe_steps(k, mr - rows, o.lda));
+    const int fast_end = clamp(safe, kb, ke);
+    /* Rows `ahead` past this tile's first row (0: no prefetch). Addresses
+     * past the matrix are harmless: a prefetch never faults. */
+    __global const float *pf = ahead ? (a_rows ? arow[0] + (size_t)ahead * o.lda : ac) : 0;
+    if (a_rows)
+        TILE_LOOP_MR(1)
+    else
+        TILE_LOOP_MR(0)
+    if (fast_end < ke)
+        tile_tail(acc, a_rows, arow, ac, o.lda, rows - 1, bq, o.ldb, cols - 1, fast_end, ke);
+    tile_store(acc, c + (size_t)i0 * ldc + j0, ldc, rows, cols, alpha, beta, stream);
+}
+
+/* K-range sums: C tile = alpha * (sum of the `splits` partial tiles, m x n
+ * each with rows n apart, c_split apart) + beta C. */
+INLINE void sum_tile(const int m, const int n, const int tile, const int panel, __global const float *part,
+                     const ulong c_split, const int splits, __global float *c, const int ldc, const float alpha,
+                     const float beta)
+{
+    const int i0 = tile * MR, j0 = panel * NR, rows = min(MR, m - i0), cols = min(NR, n - j0);
+    for (int r = 0; r < rows; r++) {
+        __global const float *src = part + (size_t)(i0 + r) * n + j0;
+        __global float *dst = c + (size_t)(i0 + r) * ldc + j0;
+        if (cols == NR) {
+            float16 s0 = vload16(0, src), s1 = vload16(1, src);
+            for (int q = 1; q < splits; q++) {
+                s0 += vload16(0, src + q * c_split);
+                s1 += vload16(1, src + q * c_split);
+            }
+            s0 *= alpha;
+            s1 *= alpha;
+            if (beta != 0.0f) {
+                s0 = fma((float16)beta, vload16(0, dst), s0);
+                s1 = fma((float16)beta, vload16(1, dst), s1);
+            }
+            vstore16(s0, 0, dst);
+            vstore16(s1, 1, dst);
+        } else {
+            for (int j = 0; j < cols; j++) {
+                float s = src[j];
+                for (int q = 1; q < splits; q++)
+                    s += src[q * c_split + j];
+                s *= alpha;
+                dst[j] = beta != 0.0f ? fma(beta, dst[j], s) : s;
+            }
+        }
+    }
+}
+
+/* Mark a panel written in this launch / wait until it is. The atomics keep
+ * the compiler and the CPU from moving the panel's stores after the flag or
+ * its loads before the check. */
+INLINE void publish(__global volatile int *flag, const int value)
+{
+    mem_fence(CLK_GLOBAL_MEM_FENCE);
+    atomic_xchg(flag, value);
+}
+
+/* The wait is bounded (~1e9 polls, seconds; a legitimate wait is one task's
+ * time, far less) so that a broken flag gives wrong numbers, which the
+ * op tests catch, rather than a hung process. */
+INLINE void wait_for(__global volatile int *flag, const int value)
+{
+    for (long polls = 0; atomic_add(flag, 0) != value && polls < 1000000000L; polls++)
+        ;
+    mem_fence(CLK_GLOBAL_MEM_FENCE);
+}
+
+/* The CPU GEMM (see the top of this file). ws: workspace for packed panels
+ * (at ws_a, ws_b) and partial products (at ws_part); group: row tiles per
+ * task (several when K is short, so that a task outweighs taking it);
+ * counters, flags: see SYNC_*; epoch: a number no earlier launch on these
+ * buffers used. */
+__kernel __attribute__((reqd_work_group_size(1, 1, 1)))
+void gemm_tile(const int m, const int n, const int k, const float alpha, const float beta,
+               __global const float *a, const ulong a_off, const int lda, const int a_trans,
+               __global const float *b, const ulong b_off, const int ldb, const int b_trans,
+               __global float *c, const ulong c_off, const int ldc, __global float *ws, const ulong ws_a,
+               const ulong ws_b, const ulong ws_part, const int pack_a, const int pack_b, const int splits,
+               const int k_split, __global volatile int *counters, __global volatile int *flags, const int epoch,
+               const int ahead, const int panel_fastest, const int stream, const int group)
+{
+    const int tiles_m = (m + MR - 1) / MR, panels = (n + NR - 1) / NR, tiles = tiles_m * panels;
+    const int groups_m = (tiles_m + group - 1) / group;
+    const int first_b = pack_a ? tiles_m : 0;
+    const int first_tile = first_b + (pack_b ? panels : 0);
+    const int first_sum = first_tile + groups_m * panels * splits;
+    const int total = first_sum + (splits > 1 ? tiles : 0);
+    __global volatile int *ready_a = flags, *ready_b = flags + tiles_m, *ranges_done = counters + SYNC_RANGES;
+    a += a_off;
+    b += b_off;
+    c += c_off;
+    __global float *ap = ws + ws_a, *bp = ws + ws_b, *part = ws + ws_part;
+    const ulong c_split = (ulong)m * n;
+    /* The operands as the tile loop reads them (see `operands`). */
+    const operands o = {pack_a ? ap : a, pack_b ? bp : b, pack_a ? MR : lda, pack_b ? NR : ldb};
+    const int a_rows = !a_trans && !pack_a;
+    const ulong a_step = pack_a ? (ulong)k * MR : MR, b_step = pack_b ? (ulong)k * NR : NR;
+
+    for (;;) {
+        const int t = atomic_inc(&counters[SYNC_NEXT]);
+        if (t >= total)
+            break;
+        if (t < first_b) {
+            pack_a_panel(m, k, a, lda, t, ap + (size_t)t * k * MR);
+            publish(&ready_a[t], epoch);
+        } else if (t < first_tile) {
+            const int q = t - first_b;
+            pack_b_panel(k, n, b, ldb, b_trans, q, bp + (size_t)q * k * NR);
+            publish(&ready_b[q], epoch);
+        } else if (t < first_sum) {
+            /* A task: `group` consecutive row tiles of one panel and K range. */
+            const int u = t - first_tile;
+            const int fast = panel_fastest ? u % panels : u % groups_m;
+            const int rest = panel_fastest ? u / panels : u / groups_m;
+            const int s = rest % splits, slow = rest / splits;
+            const int first = (panel_fastest ? slow : fast) * group, panel = panel_fastest ? fast : slow;
+            const int kb = s * k_split, ke = min(k, kb + k_split);
+            /* Into C, or into this K range's partial product. */
+            __global float *dst = splits == 1 ? c : part + s * c_split;
+            const int ld = splits == 1 ? ldc : n, st = splits == 1 ? stream : 0;
+            const float al = splits == 1 ? alpha : 1.0f, be = splits == 1 ? beta : 0.0f;
+            if (pack_b)
+                wait_for(&ready_b[panel], epoch);
+            for (int tile = first; tile < min(first + group, tiles_m); tile++) {
+                if (pack_a)
+                    wait_for(&ready_a[tile], epoch);
+                tile_compute(m, n, k, tile, panel, kb, ke, o, a_rows, a_step, pack_a, b_step, pack_b, dst, ld, al,
+                             be, ahead, st);
+                if (splits > 1) {
+                    mem_fence(CLK_GLOBAL_MEM_FENCE);
+                    atomic_inc(&ranges_done[panel * tiles_m + tile]);
+                }
+            }
+        } else {
+            const int u = t - first_sum, tile = u % tiles_m, panel = u / tiles_m;
+            wait_for(&ranges_done[u], splits);
+            sum_tile(m, n, tile, panel, part, c_split, splits, c, ldc, alpha, beta);
+            atomic_xchg(&ranges_done[u], 0); /* ready for the next launch */
+        }
+    }
+    /* Orders this work-group's non-temporal stores (if any) before the
+     * launch can be seen to end. The last work-group out resets the task
+     * counter for the next launch. */
+    mem_fence(CLK_GLOBAL_MEM_FENCE);
+    const int groups = get_num_groups(0) * get_num_groups(1) * get_num_groups(2);
+    if (atomic_inc(&counters[SYNC_DONE]) == groups - 1) {
+        atomic_xchg(&counters[SYNC_NEXT], 0);
+        atomic_xchg(&counters[SYNC_DONE], 0);
+    }
+}
+
+/* ------------------------------------------------------- portable (GPU) */
+
+/* A work-group of PT x PT work-items computes a (PT*PW) x (PT*PW) tile of C,
+ * each work-item PW x PW elements strided by PT (so neighbouring work-items
+ * touch neighbouring addresses), staging PT*PW x PK slices of op(A) and
+ * op(B) in local memory. Sizes follow the device's work-group limit. */
+#if CT_MAX_WG >= 256
+#define PT 16
+#elif CT_MAX_WG >= 64
+#define PT 8
+#elif CT_MAX_WG >= 16
+#define PT 4
+#else
+#define PT 1
+#endif
+#define PW 4
+#define PB (PT * PW) /* tile side */
+#define PK 16        /* k slice */
+
+INLINE float load_op(__global const float *x, const int trans, const int ld, const int rows, const int cols,
+                     const int i, const int j)
+{
+    /* Element (i, j) of op(X) (rows x cols), 0 outside. */
+    if (i >= rows || j >= cols)
+        return 0.0f;
+    return trans ? x[(size_t)j * ld + i] : x[(size_t)i * ld + j];
+}
+
+__kernel __attribute__((reqd_work_group_size(PT, PT, 1)))
+void gemm_portable(const int m, const int n, const int k, const float alpha, const float beta,
+                   __global const float *a, const ulong a_off, const int lda, const int a_trans,
+                   __global const float *b, const ulong b_off, const int ldb, const int b_trans,
+                   __global float *c, const ulong c_off, const int ldc)
+{
+    __local float as[PK][PB + 1]; /* +1: avoid bank conflicts on the transposed store */
+    __local float bs[PK][PB + 1];
+    const int tx = get_local_id(0), ty = get_local_id(1);
+    const int j_base = get_group_id(0) * PB, i_base = get_group_id(1) * PB;
+    a += a_off;
+    b += b_off;
+    float acc[PW][PW];
+    for (int u = 0; u < PW; u++)
+        for (int v = 0; v < PW; v++)
+            acc[u][v] = 0.0f;
+    const int lid = ty * PT + tx, threads = PT * PT;
+    for (int p0 = 0; p0 < k; p0 += PK) {
+        for (int e = lid; e < PB * PK; e += threads) {
+            const int rr = e / PK, pp = e % PK; /* consecutive work-items walk k */
+            as[pp][rr] = load_op(a, a_trans, lda, m, k, i_base + rr, p0 + pp);
+            const int cc = e % PB, qq = e / PB; /* consecutive work-items walk n */
+            bs[qq][cc] = load_op(b, b_trans, ldb, k, n, p0 + qq, j_base + cc);
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+        for (int pp = 0; pp < PK; pp++) {
+            float av[PW], bv[PW];
+            for (int u = 0; u < PW; u++)
+                av[u] = as[pp][ty + u * PT];
+            for (int v = 0; v < PW; v++)
+                bv[v] = bs[pp][tx + v * PT];
+            for (int u = 0; u < PW; u++)
+                for (int v = 0; v < PW; v++)
+                    acc[u][v] = fma(av[u], bv[v], acc[u][v]);
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    for (int u = 0; u < PW; u++) {
+        const int i = i_base + ty + u * PT;
+        if (i >= m)
+            continue;
+        for (int v = 0; v < PW; v++) {
+            const int j = j_base + tx + v * PT;
+            if (j >= n)
+                continue;
+            __global float *cij = c + c_off + (size_t)i * ldc + j;
+            *cij = beta != 0.0f ? fma(beta, *cij, alpha * acc[u][v]) : alpha * acc[u][v];
+        }
+    }
+}

@@ -1,0 +1,372 @@
+/* gemmbench: time GEMMs on one device and print median GFLOP/s and us/call.
+ *
+ *   gemmbench [--device SPEC] [--engine own|clblast|auto] [--trans NN|NT|TN|TT]
+ *             [--shape MxNxK | --shape TT:MxNxK]... [--runs R] [--min-ms T]
+ *             [--beta B] [--pad P] [--check] [--select-engines [--measure-all]]
+ *
+ * Each --shape adds a case (transposes from its own "TT:" prefix or the last
+ * --trans). Per case: two warm-up calls (the first builds kernels; CLBlast's
+ * first call in a process compiles for seconds on PoCL), then R timed
+ * batches of back-to-back calls ending in one clFinish, each batch long
+ * enough to take --min-ms; the figure is the median batch's time per call.
+ * --pad adds P to every leading dimension (lda, ldb, ldc). --check compares
+ * sampled elements of C against a double-precision reference. --select-engines runs (and prints) the engine selection.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cltrain/device.h"
+#include "cltrain/gemm.h"
+#include "cltrain/gemm_select.h"
+#include "gemm/own.h"
+
+#define MAX_CASES 64
+
+typedef struct {
+    ct_transpose ta, tb;
+    size_t m, n, k;
+} bench_case;
+
+typedef struct {
+    const char *device;
+    ct_gemm_engine engine;
+    bench_case cases[MAX_CASES];
+    int count;
+    int runs;
+    double min_ms;
+    float beta;
+    size_t pad;
+    int check;
+    int select, measure_all;
+} options;
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: gemmbench [--device SPEC] [--engine own|clblast|auto] [--trans NN|NT|TN|TT]\n"
+                    "                 [--shape [TT:]MxNxK]... [--runs R] [--min-ms T] [--beta B] [--pad P]\n"
+                    "                 [--check]\n"
+                    "                 [--select-engines [--measure-all]]\n");
+}
+
+static int parse_trans(const char *s, ct_transpose *ta, ct_transpose *tb)
+{
+    if (strlen(s) != 2)
+        return 0;
+    for (int i = 0; i < 2; i++)
+        if (s[i] != 'N' && s[i] != 'T' && s[i] != 'n' && s[i] != 't')
+            return 0;
+    *ta = (s[0] == 'T' || s[0] == 't') ? CT_TRANS : CT_NO_TRANS;
+    *tb = (s[1] == 'T' || s[1] == 't') ? CT_TRANS : CT_NO_TRANS;
+    return 1;
+}
+
+static int parse_shape(const char *s, ct_transpose ta, ct_transpose tb, bench_case *c)
+{
+    const char *colon = strchr(s, ':');
+    c->ta = ta;
+    c->tb = tb;
+    if (colon) {
+        char t[3] = {0};
+        if (colon - s != 2)
+            return 0;
+        memcpy(t, s, 2);
+        if (!parse_trans(t, &c->ta, &c->tb))
+            return 0;
+        s = colon + 1;
+    }
+    char tail;
+    return sscanf(s, "%zux%zux%zu%c", &c->m, &c->n, &c->k, &tail) == 3;
+}
+
+static int parse_args(int argc, char **argv, options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->engine = CT_GEMM_OWN;
+    o->runs = 7;
+    o->min_ms = 20;
+    ct_transpose ta = CT_NO_TRANS, tb = CT_NO_TRANS;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--check"))
+            o->check = 1;
+        else if (!strcmp(a, "--select-engines"))
+            o->select = 1;
+        else if (!strcmp(a, "--measure-all"))
+            o->measure_all = 1;
+        else if (!v)
+            return 0;
+        else if (i++, !strcmp(a, "--device"))
+            o->device = v;
+        else if (!strcmp(a, "--engine")) {
+            if (!strcmp(v, "own"))
+                o->engine = CT_GEMM_OWN;
+            else if (!strcmp(v, "clblast"))
+                o->engine = CT_GEMM_CLBLAST;
+            else if (!strcmp(v, "auto"))
+                o->engine = CT_GEMM_AUTO;
+            else
+                return 0;
+        } else if (!strcmp(a, "--trans")) {
+            if (!parse_trans(v, &ta, &tb))
+                return 0;
+        } else if (!strcmp(a, "--shape")) {
+            if (o->count == MAX_CASES || !parse_shape(v, ta, tb, &o->cases[o->count]))
+                return 0;
+            o->count++;
+        } else if (!strcmp(a, "--runs"))
+            o->runs = atoi(v);
+        else if (!strcmp(a, "--min-ms"))
+            o->min_ms = atof(v);
+        else if (!strcmp(a, "--beta"))
+            o->beta = (float)atof(v);
+        else if (!strcmp(a, "--pad"))
+            o->pad = (size_t)atol(v);
+        else
+            return 0;
+    }
+    return o->runs > 0 && o->runs <= 1000 && (o->count > 0 || o->select);
+}
+
+/* ------------------------------------------------------------ buffers */
+
+typedef struct {
+    size_t rows_a, cols_a, rows_b, cols_b;
+    size_t lda, ldb, ldc;
+    float *ha, *hb, *hc;
+    cl_mem a, b, c;
+} case_data;
+
+static void data_free(case_data *d)
+{
+    free(d->ha);
+    free(d->hb);
+    free(d->hc);
+    if (d->a)
+        clReleaseMemObject(d->a);
+    if (d->b)
+        clReleaseMemObject(d->b);
+    if (d->c)
+        clReleaseMemObject(d->c);
+}
+
+static void fill(float *x, size_t n, unsigned seed)
+{
+    unsigned long long s = seed * 0x9E3779B97F4A7C15ULL + 1;
+    for (size_t i = 0; i < n; i++) {
+        s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+        x[i] = (float)((s >> 40) * (1.0 / 16777216.0)) - 0.5f;
+    }
+}
+
+static size_t at_least1(size_t x)
+{
+    return x ? x : 1;
+}
+
+static int data_create(ct_context *ctx, const bench_case *c, size_t pad, case_data *d)
+{
+    memset(d, 0, sizeof *d);
+    d->rows_a = c->ta ? c->k : c->m;
+    d->cols_a = c->ta ? c->m : c->k;
+    d->rows_b = c->tb ? c->n : c->k;
+    d->cols_b = c->tb ? c->k : c->n;
+    d->lda = at_least1(d->cols_a + pad);
+    d->ldb = at_least1(d->cols_b + pad);
+    d->ldc = at_least1(c->n + pad);
+    size_t na = d->rows_a * d->lda, nb = d->rows_b * d->ldb, nc = c->m * d->ldc;
+    d->ha = malloc((na ? na : 1) * sizeof(float));
+    d->hb = malloc((nb ? nb : 1) * sizeof(float));
+    d->hc = malloc((nc ? nc : 1) * sizeof(float));
+    if (!d->ha || !d->hb || !d->hc)
+        return 0;
+    fill(d->ha, na, 1);
+    fill(d->hb, nb, 2);
+    fill(d->hc, nc, 3);
+    cl_int err;
+    cl_context cl = ct_context_cl(ctx);
+    cl_mem_flags flags = CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR;
+    d->a = clCreateBuffer(cl, flags, (na ? na : 1) * sizeof(float), d->ha, &err);
+    if (err == CL_SUCCESS)
+        d->b = clCreateBuffer(cl, flags, (nb ? nb : 1) * sizeof(float), d->hb, &err);
+    if (err == CL_SUCCESS)
+        d->c = clCreateBuffer(cl, flags, (nc ? nc : 1) * sizeof(float), d->hc, &err);
+    return err == CL_SUCCESS;
+}
+
+static ct_gemm_args args_of(const bench_case *c, const case_data *d, float beta)
+{
+    ct_gemm_args g = {c->ta, c->tb, c->m, c->n, c->k, 1.0f, beta, d->a, 0, d->lda, d->b, 0, d->ldb, d->c, 0, d->ldc};
+    return g;
+}
+
+static ct_status call(ct_context *ctx, ct_gemm_engine e, const ct_gemm_args *g)
+{
+    return e == CT_GEMM_AUTO ? ct_gemm(ctx, g) : ct_gemm_with(ctx, e, g);
+}
+
+/* Largest relative error over sampled elements of C = A B (beta 0 only). */
+static double check_case(ct_context *ctx, const bench_case *c, case_data *d)
+{
+    float *got = malloc(c->m * d->ldc * sizeof(float));
+    if (!got || clEnqueueReadBuffer(ct_context_queue(ctx), d->c, CL_TRUE, 0, c->m * d->ldc * sizeof(float), got, 0,
+                                    NULL, NULL) != CL_SUCCESS) {
+        free(got);
+        return INFINITY;
+    }
+    double worst = 0;
+    for (int s = 0; s < 500; s++) {
+        size_t i = (size_t)rand() % c->m, j = (size_t)rand() % c->n;
+        double want = 0, mag = 0;
+        for (size_t p = 0; p < c->k; p++) {
+            double av = c->ta ? d->ha[p * d->lda + i] : d->ha[i * d->lda + p];
+            double bv = c->tb ? d->hb[j * d->ldb + p] : d->hb[p * d->ldb + j];
+            want += av * bv;
+            mag += fabs(av * bv);
+        }
+        double err = fabs(got[i * d->ldc + j] - want) / (mag > 0 ? mag : 1);
+        worst = err > worst ? err : worst;
+    }
+    free(got);
+    return worst;
+}
+
+static int bench(ct_context *ctx, const options *o, const bench_case *c)
+{
+    case_data d;
+    if (!data_create(ctx, c, o->pad, &d)) {
+        fprintf(stderr, "gemmbench: cannot allocate buffers for %zux%zux%zu\n", c->m, c->n, c->k);
+        data_free(&d);
+        return 1;
+    }
+    ct_gemm_args g = args_of(c, &d, o->beta);
+    ct_status st = CT_OK;
+    double first = now_seconds();
+    st = call(ctx, o->engine, &g);
+    if (st == CT_OK)
+        st = ct_context_finish(ctx);
+    first = now_seconds() - first;
+    double check = -1;
+    if (st == CT_OK && o->check && o->beta == 0.0f && c->m > 0 && c->n > 0)
+        check = check_case(ctx, c, &d);
+    if (st == CT_OK)
+        st = call(ctx, o->engine, &g);
+    if (st == CT_OK)
+        st = ct_context_finish(ctx);
+
+    /* Calls per batch so that a batch lasts about min_ms. */
+    double once = now_seconds();
+    if (st == CT_OK)
+        st = call(ctx, o->engine, &g);
+    if (st == CT_OK)
+        st = ct_context_finish(ctx);
+    once = now_seconds() - once;
+    int reps = (int)(o->min_ms * 1e-3 / (once > 1e-6 ? once : 1e-6)) + 1;
+    reps = reps > 100000 ? 100000 : reps;
+
+    double *t = malloc((size_t)o->runs * sizeof *t);
+    for (int r = 0; st == CT_OK && t && r < o->runs; r++) {
+        double start = now_seconds();
+        for (int i = 0; i < reps && st == CT_OK; i++)
+            st = call(ctx, o->engine, &g);
+        if (st == CT_OK)
+            st = ct_context_finish(ctx);
+        t[r] = (now_seconds() - start) / reps;
+    }
+    if (st != CT_OK || !t) {
+        fprintf(stderr, "gemmbench: %s: %s\n", ct_status_name(st), ct_last_error());
+        free(t);
+        data_free(&d);
+        return 1;
+    }
+    qsort(t, (size_t)o->runs, sizeof *t, cmp_double);
+    double flops = 2.0 * (double)c->m * (double)c->n * (double)c->k;
+    double med = t[o->runs / 2];
+    const char *engine = ct_gemm_engine_name(o->engine);
+    printf("%-7s %c%c %6zux%-6zux%-6zu %10.2f us/call %8.1f GFLOP/s  (best %.1f, %d runs x %d calls, first call "
+           "%.3f s",
+           engine, c->ta ? 'T' : 'N', c->tb ? 'T' : 'N', c->m, c->n, c->k, med * 1e6, flops / med * 1e-9,
+           flops / t[0] * 1e-9, o->runs, reps, first);
+    if (check >= 0)
+        printf(", max rel err %.2g", check);
+    if (o->engine == CT_GEMM_OWN) {
+        ct_gemm_own_plan plan;
+        char how[128];
+        ct_gemm_own_make_plan(ctx, &g, &plan);
+        printf("; %s", ct_gemm_own_plan_str(&plan, how, sizeof how));
+    }
+    printf(")\n");
+    fflush(stdout);
+    free(t);
+    data_free(&d);
+    return check > 1e-5 ? 1 : 0;
+}
+
+static void print_selection(const ct_gemm_selection *s)
+{
+    printf("engine selection (%s, %.2f s%s)%s%s\n", s->from_cache ? "from cache" : "measured", s->seconds,
+           s->clblast_skipped ? ", CPU rule: CLBlast not timed" : "", s->cache_path[0] ? ": " : "", s->cache_path);
+    for (int c = 0; c < CT_GEMM_CLASS_COUNT; c++) {
+        const ct_gemm_class_choice *ch = &s->classes[c];
+        printf("  %-6s -> %-7s own %9.1f us (%6.1f GFLOP/s)", ct_gemm_class_name((ct_gemm_class)c),
+               ct_gemm_engine_name(ch->engine), ch->own_us, ch->own_gflops);
+        if (ch->clblast_us > 0)
+            printf("  clblast %9.1f us (%6.1f GFLOP/s)", ch->clblast_us, ch->clblast_gflops);
+        printf("\n");
+    }
+}
+
+int main(int argc, char **argv)
+{
+    options o;
+    if (!parse_args(argc, argv, &o)) {
+        usage();
+        return 2;
+    }
+    ct_device_info info;
+    ct_context *ctx = NULL;
+    ct_status st = ct_device_find(ct_device_spec_from_env(o.device), &info);
+    if (st == CT_OK)
+        st = ct_context_create(&info, &ctx);
+    if (st != CT_OK) {
+        fprintf(stderr, "gemmbench: %s: %s\n", ct_status_name(st), ct_last_error());
+        return 1;
+    }
+    printf("device: %s (%s, %u compute units)\n", info.name, info.platform_version, info.compute_units);
+    int failed = 0;
+    if (o.select) {
+        ct_gemm_selection sel;
+        int flags = CT_GEMM_SELECT_REMEASURE | (o.measure_all ? CT_GEMM_SELECT_MEASURE_ALL : 0);
+        st = ct_gemm_select_engines(ctx, flags, &sel);
+        if (st != CT_OK) {
+            fprintf(stderr, "gemmbench: %s: %s\n", ct_status_name(st), ct_last_error());
+            failed = 1;
+        } else {
+            print_selection(&sel);
+        }
+    }
+    if (o.engine != CT_GEMM_AUTO && o.count && !ct_gemm_engine_available(ctx, o.engine)) {
+        fprintf(stderr, "gemmbench: engine %s does not run on %s\n", ct_gemm_engine_name(o.engine), info.name);
+        ct_context_destroy(ctx);
+        return 1;
+    }
+    for (int i = 0; i < o.count; i++)
+        failed |= bench(ctx, &o, &o.cases[i]);
+    ct_context_destroy(ctx);
+    return failed;
+}
