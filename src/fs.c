@@ -1,6 +1,7 @@
 #include "fs.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -24,4 +25,20 @@ ct_status ct_make_dirs(const char *path)
     }
     free(copy);
     return s;
+}
+
+int ct_cache_dir(const char *sub, char *buf, size_t size)
+{
+    const char *off = getenv("CLTRAIN_NO_CACHE");
+    if (off && *off && strcmp(off, "0") != 0)
+        return 0;
+    const char *xdg = getenv("XDG_CACHE_HOME");
+    const char *home = getenv("HOME");
+    if (xdg && *xdg)
+        snprintf(buf, size, "%s/cltrain/%s", xdg, sub);
+    else if (home && *home)
+        snprintf(buf, size, "%s/.cache/cltrain/%s", home, sub);
+    else
+        return 0;
+    return 1;
 }

@@ -2,10 +2,17 @@
 #ifndef CLTRAIN_FS_H
 #define CLTRAIN_FS_H
 
+#include <stddef.h>
+
 #include "cltrain/status.h"
 
 /* mkdir -p: every missing folder on path, mode 0755. An existing folder is
  * fine; anything else names the folder that could not be made. */
 ct_status ct_make_dirs(const char *path);
+
+/* buf = $XDG_CACHE_HOME/cltrain/SUB, else ~/.cache/cltrain/SUB. Returns 0
+ * (no cache) when CLTRAIN_NO_CACHE is set to anything but "0", or when
+ * neither variable is set. */
+int ct_cache_dir(const char *sub, char *buf, size_t size);
 
 #endif

@@ -149,21 +149,7 @@ void ct_program_options(const ct_device_info *info, char *buf, size_t size)
              info->has_fp16, info->type == CT_DEVICE_CPU, info->type == CT_DEVICE_GPU);
 }
 
-int ct_program_cache_dir(char *buf, size_t size)
-{
-    const char *off = getenv("CLTRAIN_NO_CACHE");
-    if (off && *off && strcmp(off, "0") != 0)
-        return 0;
-    const char *xdg = getenv("XDG_CACHE_HOME");
-    const char *home = getenv("HOME");
-    if (xdg && *xdg)
-        snprintf(buf, size, "%s/cltrain/kernels", xdg);
-    else if (home && *home)
-        snprintf(buf, size, "%s/.cache/cltrain/kernels", home);
-    else
-        return 0;
-    return 1;
-}
+int ct_program_cache_dir(char *buf, size_t size) { return ct_cache_dir("kernels", buf, size); }
 
 static void write_u64(FILE *f, uint64_t v) { fwrite(&v, sizeof v, 1, f); }
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "context.h"
+#include "fs.h"
 #include "gemm/state.h"
 #include "program.h"
 
@@ -214,35 +215,6 @@ static ct_status time_class(ct_context *ctx, ct_gemm_engine e, ct_gemm_class c, 
 
 /* ------------------------------------------------------------ cache file */
 
-static int cache_dir(char *buf, size_t size)
-{
-    const char *off = getenv("CLTRAIN_NO_CACHE");
-    if (off && *off && strcmp(off, "0") != 0)
-        return 0;
-    const char *xdg = getenv("XDG_CACHE_HOME");
-    const char *home = getenv("HOME");
-    if (xdg && *xdg)
-        snprintf(buf, size, "%s/cltrain/engines", xdg);
-    else if (home && *home)
-        snprintf(buf, size, "%s/.cache/cltrain/engines", home);
-    else
-        return 0;
-    return 1;
-}
-
-static void make_dirs(const char *path)
-{
-    char tmp[1024];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(tmp, 0755);
-            *p = '/';
-        }
-    mkdir(tmp, 0755);
-}
-
 /* What a cached choice is valid for: the device, its driver and platform
  * (device_len characters of the key, which also name the file, so a stale
  * choice is replaced rather than kept beside the new one), and the own
@@ -266,7 +238,7 @@ static void device_key(ct_context *ctx, char *buf, size_t size, size_t *device_l
 
 static int cache_path(const char *key, size_t device_len, char *dir, size_t dir_size, char *path, size_t path_size)
 {
-    if (!cache_dir(dir, dir_size))
+    if (!ct_cache_dir("engines", dir, dir_size))
         return 0;
     int n = snprintf(path, path_size, "%s/%016llx.txt", dir, ct_hash64(key, device_len, 0));
     return n > 0 && (size_t)n < path_size;
@@ -333,7 +305,10 @@ static int cache_load(const char *path, const char *key, ct_gemm_selection *sel)
  * a failed write only means measuring again next time. */
 static void cache_save(const char *dir, const char *path, const char *key, const ct_gemm_selection *sel)
 {
-    make_dirs(dir);
+    if (ct_make_dirs(dir) != CT_OK) {
+        ct_clear_error();
+        return;
+    }
     char tmp[1100];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "w");
