@@ -105,7 +105,11 @@ static void print_epoch(FILE *r, int epoch, int epochs, double seconds, const ct
 {
     if (!r)
         return;
-    fprintf(r, "Epoch %*d/%d  %6.2fs", epochs >= 100 ? 3 : epochs >= 10 ? 2 : 1, epoch + 1, epochs, seconds);
+    fprintf(r, "Epoch %*d/%d  ", epochs >= 100 ? 3 : epochs >= 10 ? 2 : 1, epoch + 1, epochs);
+    if (seconds < 1) /* fast epochs in milliseconds, so they do not all read 0.00s */
+        fprintf(r, "%5.1fms", seconds * 1e3);
+    else
+        fprintf(r, "%6.2fs ", seconds);
     for (size_t i = 0; i < ct_trainer_value_count(t); i++)
         fprintf(r, "  %s: %.4f", ct_trainer_value_name(t, i), values[i]);
     fprintf(r, "\n");
