@@ -42,3 +42,39 @@ int ct_cache_dir(const char *sub, char *buf, size_t size)
         return 0;
     return 1;
 }
+
+ct_status ct_read_file(const char *path, char **out, size_t *length)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return ct_fail(CT_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    char *buf = NULL;
+    size_t used = 0, cap = 0;
+    for (;;) {
+        if (used + 4096 + 1 > cap) {
+            size_t ncap = cap ? cap * 2 : 65536;
+            char *nbuf = realloc(buf, ncap);
+            if (!nbuf) {
+                free(buf);
+                fclose(f);
+                return ct_fail(CT_ERR_NO_MEMORY, "reading %s", path);
+            }
+            buf = nbuf;
+            cap = ncap;
+        }
+        size_t got = fread(buf + used, 1, cap - used - 1, f);
+        used += got;
+        if (got == 0)
+            break;
+    }
+    int failed = ferror(f);
+    fclose(f);
+    if (failed) {
+        free(buf);
+        return ct_fail(CT_ERR_IO, "reading %s failed", path);
+    }
+    buf[used] = '\0';
+    *out = buf;
+    *length = used;
+    return CT_OK;
+}

@@ -15,4 +15,8 @@ ct_status ct_make_dirs(const char *path);
  * neither variable is set. */
 int ct_cache_dir(const char *sub, char *buf, size_t size);
 
+/* The whole file as a NUL-terminated buffer (malloc'd; *length excludes the
+ * NUL). Works for pipes too: no reliance on the file size. */
+ct_status ct_read_file(const char *path, char **out, size_t *length);
+
 #endif

@@ -43,49 +43,13 @@ static double now_seconds(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static ct_status read_whole_file(const char *path, char **out, size_t *length)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return ct_fail(CT_ERR_IO, "cannot open %s: %s", path, strerror(errno));
-    char *buf = NULL;
-    size_t used = 0, cap = 0;
-    for (;;) {
-        if (used + 4096 + 1 > cap) {
-            size_t ncap = cap ? cap * 2 : 65536;
-            char *nbuf = realloc(buf, ncap);
-            if (!nbuf) {
-                free(buf);
-                fclose(f);
-                return ct_fail(CT_ERR_NO_MEMORY, "reading %s", path);
-            }
-            buf = nbuf;
-            cap = ncap;
-        }
-        size_t got = fread(buf + used, 1, cap - used - 1, f);
-        used += got;
-        if (got == 0)
-            break;
-    }
-    int failed = ferror(f);
-    fclose(f);
-    if (failed) {
-        free(buf);
-        return ct_fail(CT_ERR_IO, "reading %s failed", path);
-    }
-    buf[used] = '\0';
-    *out = buf;
-    *length = used;
-    return CT_OK;
-}
-
 static ct_status single_source(const char *name, char **out, size_t *length)
 {
     const char *dir = getenv("CLTRAIN_KERNEL_DIR");
     if (dir && *dir) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s.cl", dir, name);
-        return read_whole_file(path, out, length);
+        return ct_read_file(path, out, length);
     }
     for (const ct_embedded_kernel *k = ct_embedded_kernels; k->name; k++)
         if (!strcmp(k->name, name)) {

@@ -36,6 +36,14 @@ struct ct_trainer {
     float *snapshot;
 };
 
+/* shape = (rows, in_shape...); returns its number of dimensions. */
+static int rows_shape(size_t rows, int in_ndim, const size_t *in_shape, size_t *shape)
+{
+    shape[0] = rows;
+    memcpy(shape + 1, in_shape, (size_t)in_ndim * sizeof *in_shape);
+    return in_ndim + 1;
+}
+
 static ct_status upload_split(ct_context *ctx, const ct_host_split *h, int in_ndim, const size_t *in_shape,
                               size_t width, device_split *d)
 {
@@ -43,9 +51,8 @@ static ct_status upload_split(ct_context *ctx, const ct_host_split *h, int in_nd
     d->n = h ? h->n : 0;
     if (d->n == 0)
         return CT_OK;
-    size_t xs[4] = {h->n}, ys[2] = {h->n, width};
-    memcpy(xs + 1, in_shape, (size_t)in_ndim * sizeof *in_shape);
-    CT_TRY(ct_tensor_create(ctx, in_ndim + 1, xs, &d->x));
+    size_t xs[CT_MAX_DIMS], ys[2] = {h->n, width};
+    CT_TRY(ct_tensor_create(ctx, rows_shape(h->n, in_ndim, in_shape, xs), xs, &d->x));
     CT_TRY(ct_tensor_create(ctx, 2, ys, &d->y));
     CT_TRY(ct_tensor_write(ctx, &d->x, h->x));
     return ct_tensor_write(ctx, &d->y, h->y);
@@ -102,9 +109,8 @@ ct_status ct_trainer_create(ct_context *ctx, const ct_experiment *exp, int in_nd
     if (s == CT_OK)
         s = upload_split(ctx, validation, in_ndim, in_shape, target_width, &t->validation);
     if (s == CT_OK) {
-        size_t xs[4] = {t->batch_size}, ys[2] = {t->batch_size, target_width};
-        memcpy(xs + 1, in_shape, (size_t)in_ndim * sizeof *in_shape);
-        s = ct_tensor_create(ctx, in_ndim + 1, xs, &t->batch_x);
+        size_t xs[CT_MAX_DIMS], ys[2] = {t->batch_size, target_width};
+        s = ct_tensor_create(ctx, rows_shape(t->batch_size, in_ndim, in_shape, xs), xs, &t->batch_x);
         if (s == CT_OK)
             s = ct_tensor_create(ctx, 2, ys, &t->batch_y);
     }
@@ -163,9 +169,8 @@ const char *ct_trainer_value_name(const ct_trainer *t, size_t i) { return i < t-
 /* Views (rows, in...) and (rows, width) of the batch buffers. */
 static ct_status batch_views(ct_trainer *t, size_t rows, ct_tensor *x, ct_tensor *y)
 {
-    size_t xs[4] = {rows}, ys[2] = {rows, t->target_width};
-    memcpy(xs + 1, t->in_shape, (size_t)t->in_ndim * sizeof *t->in_shape);
-    CT_TRY(ct_tensor_view(&t->batch_x, 0, t->in_ndim + 1, xs, x));
+    size_t xs[CT_MAX_DIMS], ys[2] = {rows, t->target_width};
+    CT_TRY(ct_tensor_view(&t->batch_x, 0, rows_shape(rows, t->in_ndim, t->in_shape, xs), xs, x));
     return ct_tensor_view(&t->batch_y, 0, 2, ys, y);
 }
 
@@ -198,10 +203,9 @@ static ct_status evaluate_split(ct_trainer *t, const device_split *d, double *va
     size_t out_size = ct_model_output_size(t->model);
     for (size_t first = 0; first < d->n; first += t->batch_size) {
         size_t rows = d->n - first < t->batch_size ? d->n - first : t->batch_size;
-        size_t xs[4] = {rows}, ys[2] = {rows, t->target_width};
-        memcpy(xs + 1, t->in_shape, (size_t)t->in_ndim * sizeof *t->in_shape);
+        size_t xs[CT_MAX_DIMS], ys[2] = {rows, t->target_width};
         ct_tensor x, y, out;
-        CT_TRY(ct_tensor_view(&d->x, first * t->sample_size, t->in_ndim + 1, xs, &x));
+        CT_TRY(ct_tensor_view(&d->x, first * t->sample_size, rows_shape(rows, t->in_ndim, t->in_shape, xs), xs, &x));
         CT_TRY(ct_tensor_view(&d->y, first * t->target_width, 2, ys, &y));
         CT_TRY(ct_model_forward(t->model, &x, 0, &out));
         CT_TRY(ct_loss_forward_backward(t->ctx, t->exp->train.loss, t->exp->train.from_logits, &out, &y, NULL,

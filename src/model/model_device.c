@@ -350,11 +350,11 @@ ct_status ct_model_output_grad(ct_model *m, size_t n, ct_tensor *dy)
     return batch_view(&m->grad[0], n, last->out_ndim, last->out_shape, dy);
 }
 
-/* A gradient buffer other than the ones holding a and b. */
-static const ct_tensor *other_grad(const ct_model *m, const ct_tensor *a, const ct_tensor *b)
+/* A gradient buffer other than the one holding dy. */
+static const ct_tensor *other_grad(const ct_model *m, const ct_tensor *dy)
 {
     for (int g = 0; g < 3; g++)
-        if (m->grad[g].buf != a->buf && (!b || m->grad[g].buf != b->buf))
+        if (m->grad[g].buf != dy->buf)
             return &m->grad[g];
     return NULL;
 }
@@ -436,7 +436,7 @@ ct_status ct_model_backward(ct_model *m, const ct_tensor *x, const ct_tensor *dy
         /* The first layer's input needs no gradient, except that batch
          * normalisation computes its parameter gradients alongside dx. */
         if (i > 0 || s->kind == CT_LAYER_BATCH_NORMALIZATION) {
-            const ct_tensor *target = other_grad(m, &cur, NULL);
+            const ct_tensor *target = other_grad(m, &cur);
             CT_TRY(batch_view(target, n, l->plan->in_ndim, l->plan->in_shape, &dx));
             dx_ptr = &dx;
         }

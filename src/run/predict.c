@@ -17,6 +17,7 @@
 #include "cltrain/data.h"
 #include "cltrain/model.h"
 #include "cltrain/plot.h" /* ct_image_read, ct_image_resize */
+#include "fs.h"             /* ct_read_file */
 #include "plot/run_reader.h" /* summary.yaml's class names */
 #include "run/run.h"      /* ct_run_load_weights */
 
@@ -83,40 +84,6 @@ static ct_status require_run_dir(const char *run_dir)
     return require_file(run_dir, "weights.bin",
                         "the run did not finish training (weights.bin is written when it ends), "
                         "so there is no model to predict with");
-}
-
-static ct_status read_whole_file(const char *path, char **text, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return ct_fail(CT_ERR_IO, "cannot open %s: %s", path, strerror(errno));
-    char *buf = NULL;
-    size_t size = 0, cap = 0;
-    for (;;) {
-        if (size + 4096 + 1 > cap) {
-            char *grown = realloc(buf, cap = 2 * cap + 4096 + 1);
-            if (!grown) {
-                free(buf);
-                fclose(f);
-                return ct_fail(CT_ERR_NO_MEMORY, "reading %s: out of memory", path);
-            }
-            buf = grown;
-        }
-        size_t got = fread(buf + size, 1, cap - size - 1, f);
-        size += got;
-        if (got == 0)
-            break;
-    }
-    int failed = ferror(f);
-    fclose(f);
-    if (failed) {
-        free(buf);
-        return ct_fail(CT_ERR_IO, "reading %s failed", path);
-    }
-    buf[size] = '\0';
-    *text = buf;
-    *len = size;
-    return CT_OK;
 }
 
 /* ========================================================== features.csv
@@ -273,7 +240,7 @@ static ct_status load_features(ct_predictor *p)
     if (!path)
         return ct_fail(CT_ERR_NO_MEMORY, "out of memory");
     size_t len = 0;
-    ct_status s = read_whole_file(path, &text, &len);
+    ct_status s = ct_read_file(path, &text, &len);
     if (s == CT_OK) {
         features_reader r = {path, text, 0, len, 1};
         s = features_parse(p, &r);
