@@ -596,7 +596,8 @@ START_TEST(test_split_sizes_and_partition)
         {1, 1.0, 0.0, 0.0, 1, 0, 0},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-        ct_split_options o = {cases[c].train, cases[c].validation, cases[c].test, 42, 0};
+        ct_split_options o = {.train = cases[c].train, .validation = cases[c].validation, .test = cases[c].test,
+                              .seed = 42};
         ct_split s;
         ck_assert_ok(ct_split_make(cases[c].n, &o, &s));
         ck_assert_msg(s.n_train == cases[c].n_train && s.n_validation == cases[c].n_validation &&
@@ -611,6 +612,59 @@ START_TEST(test_split_sizes_and_partition)
             ck_assert_uint_eq(s.train[k], k);
         for (size_t k = 0; k < s.n_test; k++)
             ck_assert_uint_eq(s.test[k], s.n_train + s.n_validation + k);
+        ct_split_free(&s);
+    }
+}
+END_TEST
+
+/* random_state: sklearn's rows. Expected values printed by numpy 1.24:
+ *   numpy.random.RandomState(0).permutation(1096), split as
+ *   train_test_split(test_size=0.3, random_state=0) then
+ *   train_test_split(holdout, test_size=0.5, random_state=0). */
+START_TEST(test_split_random_state_matches_sklearn)
+{
+    ct_split_options o = {.train = 0.7, .validation = 0.15, .test = 0.15, .seed = 99,
+                          .use_random_state = 1, .random_state = 0};
+    ct_split s;
+    ck_assert_ok(ct_split_make(1096, &o, &s));
+    ck_assert_uint_eq(s.n_train, 767);
+    ck_assert_uint_eq(s.n_validation, 164);
+    ck_assert_uint_eq(s.n_test, 165);
+    check_partition(&s, 1096);
+    const size_t train[] = {458, 181, 427, 815, 9}, validation[] = {583, 794, 721, 1040, 193},
+                 test[] = {634, 1050, 403, 561, 687};
+    for (size_t k = 0; k < 5; k++) {
+        ck_assert_uint_eq(s.train[k], train[k]);
+        ck_assert_uint_eq(s.validation[k], validation[k]);
+        ck_assert_uint_eq(s.test[k], test[k]);
+    }
+    ck_assert_uint_eq(s.test[164], 742);
+    ck_assert_uint_eq(s.validation[163], 890);
+    ct_split_free(&s);
+
+    /* One call (no validation): the holdout in the permutation's order,
+     * RandomState(3).permutation(20) = 14 2 1 17 4 16 6 7 15 12 | 9 11 ... */
+    ct_split_options one = {.train = 0.5, .test = 0.5, .use_random_state = 1, .random_state = 3};
+    ck_assert_ok(ct_split_make(20, &one, &s));
+    const size_t test20[] = {14, 2, 1, 17, 4, 16, 6, 7, 15, 12}, train20[] = {9, 11, 19, 18, 13, 5, 0, 8, 3, 10};
+    ck_assert_mem_eq(s.test, test20, sizeof test20);
+    ck_assert_mem_eq(s.train, train20, sizeof train20);
+    ct_split_free(&s);
+
+    /* Whole permutations: all samples to the test list. */
+    struct {
+        uint32_t random_state;
+        size_t n, expected[10];
+    } whole[] = {
+        {42, 10, {8, 1, 5, 0, 7, 2, 9, 4, 3, 6}},
+        {4294967295u, 7, {1, 5, 0, 6, 4, 2, 3}},
+        {5, 1, {0}},
+    };
+    for (size_t c = 0; c < sizeof whole / sizeof whole[0]; c++) {
+        ct_split_options all = {.test = 1.0, .use_random_state = 1, .random_state = whole[c].random_state};
+        ck_assert_ok(ct_split_make(whole[c].n, &all, &s));
+        ck_assert_uint_eq(s.n_test, whole[c].n);
+        ck_assert_mem_eq(s.test, whole[c].expected, whole[c].n * sizeof *s.test);
         ct_split_free(&s);
     }
 }
@@ -1375,6 +1429,7 @@ static Suite *data_suite(void)
     add(s, "missing_values_in_selection", test_missing_values_in_selection, 1);
     add(s, "split_sizes_and_partition", test_split_sizes_and_partition, 0);
     add(s, "split_determinism", test_split_determinism, 0);
+    add(s, "split_random_state_matches_sklearn", test_split_random_state_matches_sklearn, 0);
     add(s, "split_errors", test_split_errors, 0);
     add(s, "gather_rows", test_gather_rows, 0);
     add(s, "standardize_train_only", test_standardize_train_only, 0);

@@ -365,6 +365,13 @@ static const bad_case bad_cases[] = {
      CT_ERR_CONFIG, true,
      "bad.yaml:1:45: data.csv.split: fractions must sum to 1, got train 0.8 + validation 0.15 + "
      "test 0.2 = 1.15 (unset fractions default to 0.7, 0.15, 0.15)"},
+    {"data: {csv: {file: w.csv, target: y, split: {shuffle: false, random_state: 0}}}\n" ONE_DENSE MSE,
+     CT_ERR_CONFIG, true,
+     "bad.yaml:1:76: data.csv.split.random_state: a random_state shuffles the samples, but shuffle "
+     "is false: drop one of the two"},
+    {"data: {csv: {file: w.csv, target: y, split: {random_state: -1}}}\n" ONE_DENSE MSE,
+     CT_ERR_CONFIG, false,
+     "bad.yaml:1:60: data.csv.split.random_state: expected an integer from 0 to 4294967295 or null, got \"-1\""},
     {"data: {csv: {file: w.csv, target: y, rows: {first: 10, last: 5}}}\n" ONE_DENSE MSE,
      CT_ERR_CONFIG, true, "bad.yaml:1:62: data.csv.rows.last: last row 5 comes before first row 10"},
     {"data: {csv: {file: w.csv, target: y, sha256: abc}}\n" ONE_DENSE MSE, CT_ERR_CONFIG, true,
@@ -892,7 +899,7 @@ START_TEST(test_write_yaml_exact)
                      "    rows: {first: 0, last: null}\n"
                      "    features: {columns: [], prefixes: [], globs: [], drop: []}\n"
                      "    target: {column: y, shift: 1}\n"
-                     "    split: {train: 0.7, validation: 0.15, test: 0.15, shuffle: true}\n"
+                     "    split: {train: 0.7, validation: 0.15, test: 0.15, shuffle: true, random_state: null}\n"
                      "    standardize: false\n"
                      "    drop_missing: false\n"
                      "model:\n"

@@ -181,7 +181,7 @@ START_TEST(test_csv_matches_evaluation)
     ck_assert_uint_eq(pr.n, ROWS);
     ck_assert(!pr.image);
     ck_assert_uint_eq(pr.rows[ROWS - 1], ROWS - 1);
-    ct_split_options so = {0.6, 0.2, 0.2, SEED, 0};
+    ct_split_options so = {.train = 0.6, .validation = 0.2, .test = 0.2, .seed = SEED};
     ct_split split;
     ck_assert_int_eq(ct_split_make(ROWS, &so, &split), CT_OK);
     char predictions[700];

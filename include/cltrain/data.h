@@ -164,12 +164,21 @@ ct_status ct_tabular_persistence_rmse(const ct_tabular *d, const size_t *idx, si
  * permutation order, like sklearn's (the members differ from sklearn's, whose
  * permutation comes from numpy's Mersenne Twister). keep_order: contiguous
  * blocks train | validation | test in sample order (chronological for a time
- * series), the seed unused. */
+ * series), the seed unused.
+ *
+ * use_random_state: sklearn's own rows, member for member and in its order:
+ * p = numpy.random.RandomState(random_state).permutation(n); the holdout is
+ * p[:n_holdout] and train is p[n_holdout:]; then q is the same permutation of
+ * n_holdout, test is holdout[q[:n_test]] and validation holdout[q[n_test:]]
+ * (sklearn returns the test part second: X_val, X_test = train_test_split(
+ * X_holdout, test_size=0.5, random_state=0)). The seed is unused. */
 
 typedef struct {
     double train, validation, test; /* fractions in [0,1], summing to 1 */
     uint64_t seed;
     int keep_order;
+    int use_random_state;  /* sklearn-compatible order, see above */
+    uint32_t random_state; /* numpy RandomState seed when use_random_state */
 } ct_split_options;
 
 typedef struct {

@@ -192,6 +192,9 @@ typedef struct {
     double test;       /* `test`, default 0.15 */
     bool shuffle;      /* `shuffle`, default true (seeded by the experiment's seed);
                           false keeps row order: train | validation | test */
+    int64_t random_state;  /* `random_state`, default null: when set, the rows
+                              sklearn's train_test_split(random_state=N) picks */
+    bool has_random_state;
 } ct_split_spec;
 
 /* data: {csv: {...}} */

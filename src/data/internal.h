@@ -21,6 +21,11 @@ uint64_t ct_data_random(uint64_t seed, uint64_t purpose, uint64_t counter);
 /* Uniform in [0, bound) from one 64-bit draw (bias below bound / 2^64). */
 uint64_t ct_data_random_below(uint64_t random64, uint64_t bound);
 
+/* numpy.random.RandomState(seed).permutation(n) into out[0..n), value for
+ * value: the order sklearn's train_test_split(random_state=seed) takes
+ * samples in (numpy_random.c). */
+ct_status ct_data_numpy_permutation(uint32_t seed, size_t n, size_t *out);
+
 /* Downloads url into `part` (opened for appending; part_path names it in
  * messages), resuming from its current size with an HTTP Range request (a
  * server that ignores it makes us start over). CT_OK when the transfer

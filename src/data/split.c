@@ -59,6 +59,56 @@ static ct_status compute_sizes(size_t n, const ct_split_options *o, ct_split *s)
     return CT_OK;
 }
 
+/* order = train | validation | test for the default split: the identity
+ * with keep_order, else a Fisher-Yates permutation whose step i swaps i
+ * with a position in [0, i] drawn from the counter (seed, "split", i). */
+static void seeded_order(size_t n, const ct_split_options *o, size_t *order)
+{
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    if (o->keep_order)
+        return;
+    for (size_t i = n - 1; i > 0; i--) {
+        uint64_t r = ct_data_random(o->seed, SPLIT_PURPOSE, i);
+        size_t j = (size_t)ct_data_random_below(r, (uint64_t)i + 1);
+        size_t tmp = order[i];
+        order[i] = order[j];
+        order[j] = tmp;
+    }
+}
+
+/* order = train | validation | test as sklearn's two train_test_split calls
+ * with random_state pick them (see cltrain/data.h). */
+static ct_status sklearn_order(size_t n, uint32_t random_state, const ct_split *sizes, size_t *order)
+{
+    size_t n_holdout = sizes->n_validation + sizes->n_test;
+    size_t *first = malloc(n * sizeof *first);
+    size_t *second = malloc((n_holdout ? n_holdout : 1) * sizeof *second);
+    ct_status s = first && second ? CT_OK : ct_fail(CT_ERR_NO_MEMORY, "split: out of memory for %zu samples", n);
+    if (s == CT_OK)
+        s = ct_data_numpy_permutation(random_state, n, first);
+    /* With validation or test empty there is only the first call: the
+     * holdout is used in the first permutation's order. */
+    int two_calls = sizes->n_validation > 0 && sizes->n_test > 0;
+    if (s == CT_OK && two_calls)
+        s = ct_data_numpy_permutation(random_state, n_holdout, second);
+    else if (s == CT_OK)
+        for (size_t k = 0; k < n_holdout; k++)
+            second[k] = k;
+    if (s == CT_OK) {
+        const size_t *holdout = first; /* first[0..n_holdout), then train */
+        memcpy(order, first + n_holdout, sizes->n_train * sizeof *order);
+        size_t *validation = order + sizes->n_train, *test = validation + sizes->n_validation;
+        for (size_t k = 0; k < sizes->n_test; k++)
+            test[k] = holdout[second[k]];
+        for (size_t k = 0; k < sizes->n_validation; k++)
+            validation[k] = holdout[second[sizes->n_test + k]];
+    }
+    free(first);
+    free(second);
+    return s;
+}
+
 ct_status ct_split_make(size_t n, const ct_split_options *o, ct_split *out)
 {
     memset(out, 0, sizeof *out);
@@ -72,18 +122,11 @@ ct_status ct_split_make(size_t n, const ct_split_options *o, ct_split *out)
     size_t *order = malloc(n * sizeof *order);
     if (!order)
         return ct_fail(CT_ERR_NO_MEMORY, "split: out of memory for %zu samples", n);
-    for (size_t i = 0; i < n; i++)
-        order[i] = i;
-    if (!o->keep_order) {
-        /* Fisher-Yates: step i swaps i with a position in [0, i], drawn from
-         * the counter (seed, "split", i). */
-        for (size_t i = n - 1; i > 0; i--) {
-            uint64_t r = ct_data_random(o->seed, SPLIT_PURPOSE, i);
-            size_t j = (size_t)ct_data_random_below(r, (uint64_t)i + 1);
-            size_t tmp = order[i];
-            order[i] = order[j];
-            order[j] = tmp;
-        }
+    ct_status s = o->use_random_state ? sklearn_order(n, o->random_state, &sizes, order)
+                                      : (seeded_order(n, o, order), CT_OK);
+    if (s != CT_OK) {
+        free(order);
+        return s;
     }
 
     /* One allocation per list (callers free them separately); never 0 bytes. */

@@ -55,6 +55,9 @@ static const field split_fields[] = {
      .default_text = "0.15", .range = R_UNIT_CLOSED},
     {.key = "shuffle", .type = FT_BOOL, .offset = offsetof(ct_split_spec, shuffle),
      .default_text = "true"},
+    {.key = "random_state", .type = FT_INT64, .offset = offsetof(ct_split_spec, random_state),
+     .flags = FL_NULLABLE, .default_text = "null", .has_offset = offsetof(ct_split_spec, has_random_state),
+     .range = {.min = 0, .max = 4294967295.0, .flags = R_MIN | R_MAX}},
 };
 static const section split_section = {"split", split_fields, COUNT(split_fields), NULL, NULL};
 

@@ -214,6 +214,9 @@ static ct_status check_csv(const ct_experiment *exp)
     }
     if (sp->train <= 0)
         return fail_at(exp, "data.csv.split.train", "the training fraction must be above 0");
+    if (sp->has_random_state && !sp->shuffle)
+        return fail_at(exp, "data.csv.split.random_state",
+                       "a random_state shuffles the samples, but shuffle is false: drop one of the two");
     if (csv->rows.has_last && csv->rows.last < csv->rows.first)
         return fail_at(exp, "data.csv.rows.last", "last row %d comes before first row %d",
                        csv->rows.last, csv->rows.first);

@@ -88,7 +88,15 @@ static ct_status load_csv(const ct_experiment *exp, const char *data_dir, ct_dat
     if (s != CT_OK)
         return ct_fail_context(s, "%s: data.csv", ct_experiment_where(exp, "data.csv", where, sizeof where));
 
-    ct_split_options so = {c->split.train, c->split.validation, c->split.test, (uint64_t)exp->seed, !c->split.shuffle};
+    ct_split_options so = {
+        .train = c->split.train,
+        .validation = c->split.validation,
+        .test = c->split.test,
+        .seed = (uint64_t)exp->seed,
+        .keep_order = !c->split.shuffle,
+        .use_random_state = c->split.has_random_state,
+        .random_state = (uint32_t)c->split.random_state,
+    };
     ct_split split;
     s = ct_split_make(t.n_samples, &so, &split);
     if (s == CT_OK) {
