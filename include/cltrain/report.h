@@ -26,14 +26,19 @@ extern "C" {
  * permissions a plain fopen would give. Write to ct_atomic_stream(); then
  *   ct_atomic_commit: flush, fsync, close, rename over `path`, fsync the
  *                     folder so the rename itself survives a power cut;
+ *   ct_atomic_commit_unsynced: flush, close, rename, no fsync: readers and a
+ *                     killed process still see a whole file, the previous
+ *                     or the new one, but a power cut may lose the newest
+ *                     (for files rewritten often, synced now and then);
  *   ct_atomic_abort:  close and delete the temporary file; `path` untouched.
- * Both release the handle, whatever happens; exactly one of them must be
+ * All three release the handle, whatever happens; exactly one of them must be
  * called. Write errors on the stream (a full disk) are reported by commit. */
 typedef struct ct_atomic_file ct_atomic_file;
 
 ct_status ct_atomic_open(const char *path, ct_atomic_file **out);
 FILE *ct_atomic_stream(ct_atomic_file *file);
 ct_status ct_atomic_commit(ct_atomic_file *file);
+ct_status ct_atomic_commit_unsynced(ct_atomic_file *file);
 void ct_atomic_abort(ct_atomic_file *file); /* NULL is fine */
 
 /* ================================================================= history
@@ -74,8 +79,10 @@ ct_status ct_history_find_column(const ct_history *history, const char *name, si
 ct_status ct_history_best(const ct_history *history, const char *column, ct_monitor_mode mode,
                           int *epoch, double *value);
 
-/* Write the whole table atomically (the runner rewrites it every epoch). */
+/* Write the whole table atomically (the runner rewrites it every epoch);
+ * `durable` false skips the fsyncs (see ct_atomic_commit_unsynced). */
 ct_status ct_history_write_csv(const ct_history *history, const char *path);
+ct_status ct_history_write_csv_durability(const ct_history *history, const char *path, bool durable);
 
 /* Read a history.csv back. Errors say "PATH:LINE: ..." and, for a bad value,
  * which column (CT_ERR_PARSE), or CT_ERR_IO when the file cannot be read. */

@@ -107,15 +107,16 @@ ct_status ct_atomic_open(const char *path, ct_atomic_file **out)
 
 FILE *ct_atomic_stream(ct_atomic_file *file) { return file ? file->stream : NULL; }
 
-/* Everything written reaches the disk, and the stream is closed. */
-static ct_status flush_and_close(ct_atomic_file *file)
+/* Everything written reaches the operating system (and the disk when
+ * `durable`), and the stream is closed. */
+static ct_status flush_and_close(ct_atomic_file *file, bool durable)
 {
     FILE *stream = file->stream;
     file->stream = NULL;
     errno = 0;
     bool failed = fflush(stream) != 0 || ferror(stream);
     int err = errno;
-    if (!failed && fsync(fileno(stream)) != 0) {
+    if (!failed && durable && fsync(fileno(stream)) != 0) {
         failed = true;
         err = errno;
     }
@@ -148,21 +149,25 @@ static ct_status sync_folder(const char *path)
     return s;
 }
 
-ct_status ct_atomic_commit(ct_atomic_file *file)
+static ct_status commit(ct_atomic_file *file, bool durable)
 {
     if (!file)
         return ct_fail(CT_ERR_INVALID_ARGUMENT, "ct_atomic_commit: NULL handle");
-    ct_status s = flush_and_close(file);
+    ct_status s = flush_and_close(file, durable);
     if (s == CT_OK && rename(file->temp_path, file->path) != 0)
         s = ct_fail(CT_ERR_IO, "cannot rename %s to %s: %s", file->temp_path, file->path,
                     strerror(errno));
     if (s != CT_OK)
         unlink(file->temp_path);
-    else
+    else if (durable)
         s = sync_folder(file->path);
     release(file);
     return s;
 }
+
+ct_status ct_atomic_commit(ct_atomic_file *file) { return commit(file, true); }
+
+ct_status ct_atomic_commit_unsynced(ct_atomic_file *file) { return commit(file, false); }
 
 void ct_atomic_abort(ct_atomic_file *file)
 {

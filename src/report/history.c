@@ -20,6 +20,11 @@ struct ct_history {
     int *epochs;    /* one per row */
     double *values; /* rows x column_count, row-major */
     size_t rows, capacity;
+    /* The rows as history.csv lines, formatted once when appended: the file
+     * is rewritten every epoch, and shortest round-trip formatting of every
+     * value of every row each time cost more than a small epoch's training. */
+    char *lines;
+    size_t lines_length, lines_capacity;
 };
 
 /* ------------------------------------------------------------ the table */
@@ -33,6 +38,7 @@ void ct_history_free(ct_history *history)
     free(history->columns);
     free(history->epochs);
     free(history->values);
+    free(history->lines);
     free(history);
 }
 
@@ -102,6 +108,32 @@ static ct_status reserve_row(ct_history *history)
     return CT_OK;
 }
 
+/* Appends row `row`'s CSV line to history->lines. */
+static ct_status format_row(ct_history *history, size_t row)
+{
+    /* Room for the epoch, every value with its comma, and the line break. */
+    size_t column_count = history->column_count;
+    if (column_count > (SIZE_MAX / 2 - 32) / (CT_DOUBLE_TEXT_MAX + 1))
+        return ct_fail(CT_ERR_NO_MEMORY, "history: too many columns");
+    size_t room = 32 + column_count * (CT_DOUBLE_TEXT_MAX + 1);
+    if (history->lines_length + room > history->lines_capacity) {
+        size_t capacity = 2 * history->lines_capacity + room;
+        char *lines = realloc(history->lines, capacity);
+        if (!lines)
+            return ct_fail(CT_ERR_NO_MEMORY, "history: out of memory");
+        history->lines = lines;
+        history->lines_capacity = capacity;
+    }
+    char *line = history->lines + history->lines_length, number[CT_DOUBLE_TEXT_MAX];
+    size_t length = (size_t)snprintf(line, room, "%d", history->epochs[row]);
+    for (size_t c = 0; c < column_count; c++)
+        length += (size_t)snprintf(line + length, room - length, ",%s",
+                                   ct_format_double(ct_history_value(history, row, c), number));
+    line[length++] = '\n';
+    history->lines_length += length;
+    return CT_OK;
+}
+
 static ct_status append_row(ct_history *history, int epoch, const double *values)
 {
     CT_TRY(reserve_row(history));
@@ -110,7 +142,7 @@ static ct_status append_row(ct_history *history, int epoch, const double *values
         memcpy(history->values + history->rows * history->column_count, values,
                history->column_count * sizeof *values);
     history->rows++;
-    return CT_OK;
+    return format_row(history, history->rows - 1);
 }
 
 ct_status ct_history_append(ct_history *history, const double *values, size_t n)
@@ -206,27 +238,27 @@ ct_status ct_history_best(const ct_history *history, const char *column, ct_moni
 
 static void write_csv_rows(const ct_history *history, FILE *out)
 {
-    char number[CT_DOUBLE_TEXT_MAX];
     fputs("epoch", out);
     for (size_t c = 0; c < history->column_count; c++)
         fprintf(out, ",%s", history->columns[c]);
     fputc('\n', out);
-    for (size_t row = 0; row < history->rows; row++) {
-        fprintf(out, "%d", history->epochs[row]);
-        for (size_t c = 0; c < history->column_count; c++)
-            fprintf(out, ",%s", ct_format_double(ct_history_value(history, row, c), number));
-        fputc('\n', out);
-    }
+    fwrite(history->lines, 1, history->lines_length, out);
 }
 
-ct_status ct_history_write_csv(const ct_history *history, const char *path)
+ct_status ct_history_write_csv_durability(const ct_history *history, const char *path, bool durable)
 {
     if (!history || !path)
         return ct_fail(CT_ERR_INVALID_ARGUMENT, "ct_history_write_csv: NULL argument");
     ct_atomic_file *file;
     CT_TRY(ct_atomic_open(path, &file));
     write_csv_rows(history, ct_atomic_stream(file));
-    return ct_atomic_commit(file); /* reports any write error of the rows */
+    /* Either commit reports any write error of the rows. */
+    return durable ? ct_atomic_commit(file) : ct_atomic_commit_unsynced(file);
+}
+
+ct_status ct_history_write_csv(const ct_history *history, const char *path)
+{
+    return ct_history_write_csv_durability(history, path, true);
 }
 
 /* ------------------------------------------------------------ reading */

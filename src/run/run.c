@@ -19,6 +19,9 @@
 #include "fs.h"
 #include "run/run_files.h"
 
+/* How much training a power cut may take from history.csv (see fit()). */
+#define HISTORY_SYNC_SECONDS 5.0
+
 typedef struct {
     double train_seconds, evaluate_seconds, startup_seconds;
     int epochs_run;
@@ -226,6 +229,12 @@ static ct_status fit(const ct_experiment *exp, ct_trainer *t, const ct_run_optio
     char history_path[4096];
     snprintf(history_path, sizeof history_path, "%s/history.csv", dir);
     double start = now();
+    /* history.csv is replaced atomically after every epoch, so a killed run
+     * keeps every finished epoch; syncing it to disk (against a power cut)
+     * costs milliseconds, as much as a whole small epoch, so that happens at
+     * most every HISTORY_SYNC_SECONDS and once at the end. */
+    double last_sync = start;
+    bool history_synced = true;
     for (int epoch = 0; s == CT_OK && epoch < exp->train.epochs; epoch++) {
         double values[2 * (1 + CT_METRICS_MAX) + 1], t0 = now();
         s = ct_trainer_epoch(t, epoch, values, o->live ? live_bar : NULL, o->live);
@@ -235,8 +244,11 @@ static ct_status fit(const ct_experiment *exp, ct_trainer *t, const ct_run_optio
         res->epochs_run = epoch + 1;
         print_epoch(o->report, epoch, exp->train.epochs, values[nv], t, values);
         s = ct_history_append(history, values, nv + 1);
+        history_synced = now() - last_sync >= HISTORY_SYNC_SECONDS;
         if (s == CT_OK)
-            s = ct_history_write_csv(history, history_path); /* every epoch: never lose results */
+            s = ct_history_write_csv_durability(history, history_path, history_synced);
+        if (history_synced)
+            last_sync = now();
         if (s == CT_OK)
             s = ct_nan_guard_check(epoch, names, values, nv);
         if (s != CT_OK)
@@ -251,6 +263,11 @@ static ct_status fit(const ct_experiment *exp, ct_trainer *t, const ct_run_optio
         }
     }
     res->train_seconds = now() - start;
+    if (!history_synced) { /* also after a failed epoch: what was logged stays */
+        ct_status w = ct_history_write_csv(history, history_path);
+        if (s == CT_OK)
+            s = w;
+    }
     ct_history_free(history);
     if (s != CT_OK)
         return s;
