@@ -141,6 +141,15 @@ START_TEST(test_atomic_commit_and_abort)
     ck_assert_str_eq(text, "second\n");
     free(text);
     ck_assert_int_eq(files_in_test_dir(), 1);
+
+    /* Without the syncs, the same replacement. */
+    ck_assert_int_eq(ct_atomic_open(path, &f), CT_OK);
+    fputs("third\n", ct_atomic_stream(f));
+    ck_assert_int_eq(ct_atomic_commit_unsynced(f), CT_OK);
+    text = read_text(path);
+    ck_assert_str_eq(text, "third\n");
+    free(text);
+    ck_assert_int_eq(files_in_test_dir(), 1);
     ct_atomic_abort(NULL);
 }
 END_TEST
@@ -327,9 +336,22 @@ START_TEST(test_history_csv_text)
     free(text);
     ck_assert_int_eq(files_in_test_dir(), 1);
 
-    /* Rewritten every epoch: the file always holds every row so far. */
+    /* Rewritten every epoch: the file always holds every row so far, also
+     * when written without syncing (the runner's choice between syncs). */
     ck_assert_int_eq(ct_history_append(h, r0, 3), CT_OK);
-    ck_assert_int_eq(ct_history_write_csv(h, path), CT_OK);
+    ck_assert_int_eq(ct_history_write_csv_durability(h, path, false), CT_OK);
+    text = read_text(path);
+    ck_assert_str_eq(text, "epoch,loss,val_loss,seconds\n"
+                           "0,1.5,2,0.1\n"
+                           "1,0.30000000000000004,nan,inf\n"
+                           "2,1.5,2,0.1\n");
+    free(text);
+    ck_assert_int_eq(files_in_test_dir(), 1);
+    ct_history_free(h);
+
+    /* A table read back writes the same text. */
+    ck_assert_int_eq(ct_history_read_csv(path, &h), CT_OK);
+    ck_assert_int_eq(ct_history_write_csv(h, path_in_test_dir("again.csv", path, sizeof path)), CT_OK);
     text = read_text(path);
     ck_assert_str_eq(text, "epoch,loss,val_loss,seconds\n"
                            "0,1.5,2,0.1\n"
