@@ -4,6 +4,7 @@ size, epochs and optimizer as the cltrain experiments, timed over the training
 loop only (data is read and converted to tensors before the clock starts).
 
     bench_torch.py NET --data-dir DIR --epochs E [--runs N] [--seed S] [--threads T]
+    bench_torch.py sgemm [--threads T]     # GFLOP/s of PyTorch's 1024^3 matmul
 
 NET is sunshine (Dense 163-100-50-1 relu, MSE, 767 training rows),
 cifar10_cnn (Conv32-Conv32-Flatten-Dense10) or cifar10_cnn_pool
@@ -117,17 +118,34 @@ def train(model, loss_fn, x, y, epochs, generator):
     return seconds, loss_sum / n
 
 
+def sgemm_gflops(n=1024, runs=7):
+    """Median rate of an n^3 float32 matmul: what PyTorch's BLAS delivers."""
+    a, b = torch.rand(n, n), torch.rand(n, n)
+    a @ b
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        a @ b
+        times.append(time.perf_counter() - start)
+    return 2 * n ** 3 / sorted(times)[runs // 2] / 1e9
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("net", choices=sorted(NETS))
-    ap.add_argument("--data-dir", required=True)
-    ap.add_argument("--epochs", type=int, required=True)
+    ap.add_argument("net", choices=sorted(NETS) + ["sgemm"])
+    ap.add_argument("--data-dir")
+    ap.add_argument("--epochs", type=int)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0, help="seed of the first run")
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
+    if args.net == "sgemm":
+        print("%.0f" % sgemm_gflops())
+        return
+    if args.data_dir is None or args.epochs is None:
+        ap.error("%s needs --data-dir and --epochs" % args.net)
     data, make_model, make_loss, params = NETS[args.net]
     x, y = data(args.data_dir)
     print("torch %s, %d threads, %s: %d training samples, %d epochs"

@@ -18,7 +18,10 @@
 # else tools/build.sh brings $CLTRAIN_BUILD_DIR (default build/) up to date.
 # CLTRAIN_GEMM_ENGINE=clblast|own forces a GEMM engine (printed in the header).
 # PyTorch comes from `python3`, else /usr/bin/python3 (Debian's python3-torch);
-# without it only cltrain's figures are printed.
+# without it only cltrain's figures are printed. The header shows the sgemm
+# rate PyTorch gets from its BLAS: Debian's python3-torch uses the system
+# libblas.so.3, the slow reference BLAS unless libopenblas0-pthread is
+# installed (then ~200 GFLOP/s on the 2-core machine of the README's table).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 
@@ -64,6 +67,11 @@ if [ "$use_torch" = 1 ]; then
   done
   if [ -n "$python" ]; then
     torch_version="$("$python" -c 'import torch; print(torch.__version__)') ($python, 2 threads)"
+    # PyTorch's dense layers run on the BLAS it was linked with; Debian's
+    # python3-torch takes the system libblas.so.3, which is the reference
+    # BLAS (a few GFLOP/s) unless libopenblas0 is installed. Say which.
+    torch_sgemm="$("$python" "$root/tools/bench_torch.py" sgemm --threads 2 2>/dev/null || echo '?')"
+    torch_version="$torch_version, its sgemm n=1024: $torch_sgemm GFLOP/s"
   else
     torch_version="skipped (no python3 with torch)"
     echo "benchmark.sh: neither python3 nor /usr/bin/python3 has torch: the PyTorch side is skipped" >&2

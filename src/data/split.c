@@ -1,6 +1,6 @@
-/* Seeded train/validation/test split into index lists; sizes rounded the way
- * the workshop's two sklearn train_test_split calls round them (see
- * cltrain/data.h). */
+/* Train/validation/test split into index lists; sizes rounded the way the
+ * workshop's two sklearn train_test_split calls round them, members from our
+ * seeded shuffle or, with a random_state, sklearn's own (see cltrain/data.h). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
