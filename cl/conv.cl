@@ -1,13 +1,15 @@
 /* 2-D convolution, NHWC images, Keras kernel layout (KH, KW, Cin, Cout).
  *
- * Two algorithms (src/ops/conv.c chooses):
+ * Three algorithms (src/ops/conv.c chooses, per pass):
  *  - im2col + GEMM: conv2d_im2col writes the (rows x K) patch matrix, rows =
  *    images * OH * OW and K = KH * KW * Cin in (ky, kx, ci) order, so that
  *    patches x kernel (K x Cout) is the NHWC output; conv2d_col2im folds the
  *    patch-matrix gradient back onto the input.
  *  - direct: no workspace; each work-item computes a small block of
  *    outputs (channels x pixels) with vector accumulators.
- * Both index with "row" = (image, oy, ox) flattened, the NHWC pixel order.
+ *  - tiled (CPUs): each pass as an implicit GEMM in register tiles, the
+ *    patch matrix never written (see the section at the end).
+ * All index with "row" = (image, oy, ox) flattened, the NHWC pixel order.
  * Every gradient kernel gathers (each output element sums its own terms), so
  * nothing needs atomics and results are deterministic. */
 
@@ -391,4 +393,282 @@ __kernel void conv2d_dw_direct(conv_geometry g, int per_item, __global const flo
         if (n > 2) out[2 * g.cout + co] = a2;
         if (n > 3) out[3 * g.cout + co] = a3;
     }
+}
+
+/* ------------------------------------------------------------ tiled (CPUs) */
+
+/* The tiled algorithm: each pass as an implicit GEMM whose operand rows are
+ * gathered straight from the images (no patch matrix), computed in register
+ * tiles of TM rows x TN channels, 24 float16 accumulators: the tile of
+ * gemm_tile in cl/gemm.cl, which keeps an AVX-512 core's FMA units busy.
+ * Per reduction step a tile loads two float16 of its "B" row (weights or
+ * dy, contiguous), broadcasts TM scalars and does 24 FMAs. Work-groups are
+ * single work-items, each taking a run of tiles. */
+#define INLINE static inline __attribute__((always_inline))
+#define TM 12 /* rows per tile */
+#define TN 32 /* channels per tile: two float16 */
+
+/* The 32 floats at src as two float16; `width` (a constant at each call
+ * site) is 32 when all are inside the row, else 0 and the first `cols` are
+ * read one by one, the rest zero. */
+INLINE void load_b(__global const float *src, const int width, const int cols, float16 *b0, float16 *b1)
+{
+    if (width == 32) {
+        *b0 = vload16(0, src);
+        *b1 = vload16(1, src);
+    } else {
+        float t[TN];
+        for (int c = 0; c < TN; c++)
+            t[c] = c < cols ? src[c] : 0.0f;
+        *b0 = vload16(0, t);
+        *b1 = vload16(1, t);
+    }
+}
+
+/* acc[r] += A(r, s) * B(s) for s in [0, steps): A(r, s) = a[r][s * lda]
+ * (masked: 0 where valid[r] is 0), B(s) the 32 floats at b + s * ldb.
+ * `masked` and `width` are constants at each call site, so each call is its
+ * own loop. */
+INLINE void tile_steps(float16 acc[TM][2], __global const float *const a[TM], const int lda, const int *valid,
+                       const int masked, __global const float *b, const int ldb, const int width, const int cols,
+                       const int steps)
+{
+    for (int s = 0; s < steps; s++, b += ldb) {
+        float16 b0, b1;
+        load_b(b, width, cols, &b0, &b1);
+        _Pragma("unroll") for (int r = 0; r < TM; r++)
+        {
+            const float v = a[r][s * lda];
+            const float16 av = (float16)(masked ? (valid[r] ? v : 0.0f) : v);
+            acc[r][0] = fma(av, b0, acc[r][0]);
+            acc[r][1] = fma(av, b1, acc[r][1]);
+        }
+    }
+}
+
+/* dst[r][0..cols) = acc[r] + (b0, b1) for the first `rows` rows. */
+INLINE void tile_store_rows(float16 acc[TM][2], const float16 b0, const float16 b1, __global float *const dst[TM],
+                            const int rows, const int cols)
+{
+    _Pragma("unroll") for (int r = 0; r < TM; r++)
+    {
+        if (r < rows) {
+            if (cols == TN) {
+                vstore16(acc[r][0] + b0, 0, dst[r]);
+                vstore16(acc[r][1] + b1, 1, dst[r]);
+            } else {
+                float t[TN];
+                vstore16(acc[r][0] + b0, 0, t);
+                vstore16(acc[r][1] + b1, 1, t);
+                for (int c = 0; c < cols; c++)
+                    dst[r][c] = t[c];
+            }
+        }
+    }
+}
+
+/* Tiled forward: rows are output pixels, the reduction runs over the
+ * patch (ky, kx, ci), B is the kernel seen as a K x Cout matrix. A tile is
+ * TM consecutive output pixels (flattened over images and rows, so every
+ * tile but the last is full) x TN output channels. For one ky a pixel's
+ * patch row (kx, ci) is one contiguous stretch of the input row, as is the
+ * kernel's: when every pixel's stretch lies inside the image the tile takes
+ * one unmasked loop of KW*Cin steps; otherwise (padding) one loop per kx,
+ * masked where some pixel's tap falls into the padding. `width` (constant
+ * per kernel): 32 for full channel panels, 0 for the last, partial one. */
+INLINE void forward_tile(const conv_geometry g, const int width, const int t, const int j0, const int cols,
+                         __global const float *x, __global const float *w, __global const float *bias,
+                         const int has_bias, __global float *y)
+{
+    const int pixels = g.images * g.oh * g.ow, p0 = t * TM, rows = min(TM, pixels - p0);
+    const int run = g.kw * g.cin;
+    int iy0[TM], ix0[TM];
+    __global const float *img[TM];
+    __global float *dst[TM];
+    float16 acc[TM][2];
+    /* Pixel coordinates: divisions for the first, then counting (rows past
+     * the end repeat the last pixel and are not stored). */
+    int ox = p0 % g.ow, oy = (p0 / g.ow) % g.oh, n = p0 / (g.ow * g.oh);
+    _Pragma("unroll") for (int r = 0; r < TM; r++)
+    {
+        iy0[r] = oy * g.sh - g.pad_top;
+        ix0[r] = ox * g.sw - g.pad_left;
+        img[r] = x + (size_t)n * g.h * g.w * g.cin;
+        dst[r] = y + (size_t)min(p0 + r, pixels - 1) * g.cout + j0;
+        acc[r][0] = (float16)0.0f;
+        acc[r][1] = (float16)0.0f;
+        if (r + 1 < rows && ++ox == g.ow) {
+            ox = 0;
+            if (++oy == g.oh) {
+                oy = 0;
+                n++;
+            }
+        }
+    }
+    for (int ky = 0; ky < g.kh; ky++) {
+        __global const float *wk = w + (size_t)ky * run * g.cout;
+        __global const float *a[TM];
+        int valid[TM], all = 1;
+        _Pragma("unroll") for (int r = 0; r < TM; r++)
+        {
+            const int iy = iy0[r] + ky;
+            all &= iy >= 0 && iy < g.h && ix0[r] >= 0 && ix0[r] + g.kw <= g.w;
+            a[r] = img[r] + ((size_t)clamp(iy, 0, g.h - 1) * g.w + ix0[r]) * g.cin;
+        }
+        if (all) {
+            tile_steps(acc, a, 1, valid, 0, wk, g.cout, width, cols, run);
+            continue;
+        }
+        for (int kx = 0; kx < g.kw; kx++) {
+            int all_kx = 1, any_kx = 0;
+            _Pragma("unroll") for (int r = 0; r < TM; r++)
+            {
+                const int iy = iy0[r] + ky, ix = ix0[r] + kx;
+                valid[r] = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w;
+                all_kx &= valid[r];
+                any_kx |= valid[r];
+                a[r] = img[r] + ((size_t)clamp(iy, 0, g.h - 1) * g.w + clamp(ix, 0, g.w - 1)) * g.cin;
+            }
+            __global const float *wx = wk + (size_t)kx * g.cin * g.cout;
+            if (all_kx)
+                tile_steps(acc, a, 1, valid, 0, wx, g.cout, width, cols, g.cin);
+            else if (any_kx)
+                tile_steps(acc, a, 1, valid, 1, wx, g.cout, width, cols, g.cin);
+        }
+    }
+    /* The bias is added last: kept in registers through the loops, it
+     * would push accumulators out of them. */
+    float16 b0 = (float16)0.0f, b1 = (float16)0.0f;
+    if (has_bias)
+        load_b(bias + j0, 0, cols, &b0, &b1);
+    tile_store_rows(acc, b0, b1, dst, rows, cols);
+}
+
+/* Global (panels, items): item i of panel q computes pixel tiles
+ * [i * per_item, (i + 1) * per_item) of channel panel first_panel + q.
+ * conv2d_forward_tile takes the full panels, conv2d_forward_tile_edge the
+ * last, partial one (Cout not a multiple of TN). */
+#define FORWARD_TILE_KERNEL(NAME, WIDTH)                                                                          \
+    __kernel __attribute__((reqd_work_group_size(1, 1, 1))) void NAME(                                             \
+        conv_geometry g, int per_item, int first_panel, __global const float *x, ulong x_off,                     \
+        __global const float *w, ulong w_off, __global const float *bias, ulong bias_off, int has_bias,            \
+        __global float *y, ulong y_off)                                                                            \
+    {                                                                                                              \
+        const int j0 = (first_panel + (int)get_global_id(0)) * TN, cols = min(TN, g.cout - j0);                  \
+        const int tiles = (g.images * g.oh * g.ow + TM - 1) / TM;                                                  \
+        const int t0 = (int)get_global_id(1) * per_item, t1 = min(t0 + per_item, tiles);                           \
+        for (int t = t0; t < t1; t++)                                                                              \
+            forward_tile(g, WIDTH, t, j0, cols, x + x_off, w + w_off + j0, bias + bias_off, has_bias, y + y_off);   \
+    }
+FORWARD_TILE_KERNEL(conv2d_forward_tile, 32)
+FORWARD_TILE_KERNEL(conv2d_forward_tile_edge, 0)
+
+/* wt[ky][kx][co][ci] = w[KH-1-ky][KW-1-kx][ci][co]: the kernel that turns
+ * the input gradient of a stride-1 convolution into a forward one (see
+ * dx_tiled in src/ops/conv.c). One work-item per element. */
+__kernel void conv2d_flip_transpose(conv_geometry g, __global const float *w, ulong w_off, __global float *wt,
+                                    ulong wt_off)
+{
+    CT_GID_OR_RETURN(i, (size_t)g.kh * g.kw * g.cin * g.cout)
+    const int ci = (int)(i % g.cin), co = (int)(i / g.cin % g.cout), tap = (int)(i / ((size_t)g.cin * g.cout));
+    const int flipped = g.kh * g.kw - 1 - tap; /* (KH-1-ky, KW-1-kx) */
+    wt[wt_off + i] = w[w_off + ((size_t)flipped * g.cin + ci) * g.cout + co];
+}
+
+/* Tiled kernel gradient: rows are patch elements e = (ky, kx, ci), the
+ * reduction runs over output pixels, B is dy (pixels x Cout):
+ * dw[e][co] = sum over pixels p of x[p's input at tap (ky, kx)][ci] * dy[p][co].
+ * A tile is TM consecutive patch elements x TN output channels over a
+ * range of output rows (img, oy) (split-K: the ranges' partial tiles go to
+ * `part`, summed by conv2d_sum_parts). Along an output row the tile's TM
+ * inputs move together, sw*Cin floats per pixel: where all of them lie
+ * inside the image (every pixel with 'valid' padding) the unmasked loop
+ * runs; pixels with a tap in the padding take the masked one. dy starts at
+ * the panel's first channel; dst is the K x Cout result (or a partial one). */
+INLINE void dw_tile(const conv_geometry g, const int width, const int e0, const int j0, const int cols, const int r0,
+                    const int r1, __global const float *x, __global const float *dy, __global float *dst, const int ld)
+{
+    const int patch = g.kh * g.kw * g.cin, rows = min(TM, patch - e0), step = g.sw * g.cin;
+    int off[TM], tky[TM], tkx[TM], lo = 0, hi = g.ow;
+    float16 acc[TM][2];
+    _Pragma("unroll") for (int r = 0; r < TM; r++)
+    {
+        const int e = min(e0 + r, patch - 1); /* rows past the end repeat the last element, unstored */
+        const int ci = e % g.cin, kx = (e / g.cin) % g.kw, ky = e / (g.cin * g.kw);
+        tky[r] = ky;
+        tkx[r] = kx;
+        off[r] = (ky * g.w + kx) * g.cin + ci;
+        const int2 xs = valid_outputs(kx, g.sw, g.pad_left, g.w, g.ow);
+        lo = max(lo, xs.x);
+        hi = min(hi, xs.y);
+        acc[r][0] = (float16)0.0f;
+        acc[r][1] = (float16)0.0f;
+    }
+    hi = max(lo, hi);
+    for (int row = r0; row < r1; row++) {
+        const int oy = row % g.oh, n = row / g.oh, iy0 = oy * g.sh - g.pad_top;
+        __global const float *ximg = x + (size_t)n * g.h * g.w * g.cin;
+        __global const float *dyrow = dy + (size_t)row * g.ow * g.cout;
+        int inside = 1;
+        _Pragma("unroll") for (int r = 0; r < TM; r++)
+            inside &= iy0 + tky[r] >= 0 && iy0 + tky[r] < g.h;
+        const int a = inside ? lo : g.ow, b = inside ? hi : g.ow; /* the unmasked pixels [a, b) */
+        __global const float *ap[TM];
+        int valid[TM];
+        if (a < b) {
+            __global const float *base = ximg + ((long)iy0 * g.w + a * g.sw - g.pad_left) * g.cin;
+            _Pragma("unroll") for (int r = 0; r < TM; r++)
+                ap[r] = base + off[r];
+            tile_steps(acc, ap, step, valid, 0, dyrow + (size_t)a * g.cout, g.cout, width, cols, b - a);
+        }
+        for (int ox = 0; ox < g.ow; ox++) {
+            if (ox == a)
+                ox = b;
+            if (ox >= g.ow)
+                break;
+            _Pragma("unroll") for (int r = 0; r < TM; r++)
+            {
+                const int iy = iy0 + tky[r], ix = ox * g.sw - g.pad_left + tkx[r];
+                valid[r] = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w;
+                ap[r] = ximg + ((size_t)clamp(iy, 0, g.h - 1) * g.w + clamp(ix, 0, g.w - 1)) * g.cin +
+                        off[r] % g.cin;
+            }
+            tile_steps(acc, ap, 0, valid, 1, dyrow + (size_t)ox * g.cout, g.cout, width, cols, 1);
+        }
+    }
+    __global float *d[TM];
+    _Pragma("unroll") for (int r = 0; r < TM; r++)
+        d[r] = dst + (size_t)(e0 + r) * ld + j0;
+    tile_store_rows(acc, (float16)0.0f, (float16)0.0f, d, rows, cols);
+}
+
+/* Global (panels, element tiles * ranges): item (q, u) computes element
+ * tile u % tiles of channel panel first_panel + q over output rows
+ * [range * rows_per_range, ...) with range = u / tiles, into dw (ranges =
+ * 1) or its range's K x Cout slice of part. _edge: the partial last panel. */
+#define DW_TILE_KERNEL(NAME, WIDTH)                                                                               \
+    __kernel __attribute__((reqd_work_group_size(1, 1, 1))) void NAME(                                             \
+        conv_geometry g, int rows_per_range, int first_panel, __global const float *x, ulong x_off,               \
+        __global const float *dy, ulong dy_off, __global float *dw, ulong dw_off, __global float *part,            \
+        ulong part_off)                                                                                            \
+    {                                                                                                              \
+        const int j0 = (first_panel + (int)get_global_id(0)) * TN, cols = min(TN, g.cout - j0);                  \
+        const int patch = g.kh * g.kw * g.cin, tiles = (patch + TM - 1) / TM, out_rows = g.images * g.oh;         \
+        const int u = (int)get_global_id(1), range = u / tiles, r0 = range * rows_per_range;                      \
+        __global float *dst = rows_per_range >= out_rows ? dw + dw_off : part + part_off + (size_t)range * patch * g.cout; \
+        dw_tile(g, WIDTH, (u % tiles) * TM, j0, cols, r0, min(r0 + rows_per_range, out_rows), x + x_off,         \
+                dy + dy_off + j0, dst, g.cout);                                                                          \
+    }
+DW_TILE_KERNEL(conv2d_dw_tile, 32)
+DW_TILE_KERNEL(conv2d_dw_tile_edge, 0)
+
+/* dw[i] = sum over the `ranges` partial results part[range][i]. */
+__kernel void conv2d_sum_parts(int count, int ranges, __global const float *part, ulong part_off, __global float *dw,
+                               ulong dw_off)
+{
+    CT_GID_OR_RETURN(i, (size_t)count)
+    float s = 0.0f;
+    for (int q = 0; q < ranges; q++)
+        s += part[part_off + (size_t)q * count + i];
+    dw[dw_off + i] = s;
 }

@@ -1,4 +1,5 @@
-/* convbench: time Conv2D forward and backward, im2col+GEMM against direct,
+/* convbench: time Conv2D forward and backward by every algorithm (im2col +
+ * GEMM, direct, tiled) and by the automatic per-pass choice (auto),
  * at the workshop's CIFAR shapes (3x3 'valid', 32 filters):
  *   conv1:  (B, 32, 32, 3)  -> (B, 30, 30, 32)
  *   conv2:  (B, 30, 30, 32) -> (B, 28, 28, 32)
@@ -79,9 +80,9 @@ static ct_status setup(ct_context *ctx, const conv_shape *sh, size_t batch, cons
     memset(b, 0, sizeof *b);
     size_t xs[4] = {batch, sh->h, sh->w, sh->cin}, floats;
     CT_TRY(ct_conv2d_geometry_of(p, xs, sh->cout, g));
-    ct_conv2d_params im2col = *p;
-    im2col.algorithm = CT_CONV2D_IM2COL;
-    CT_TRY(ct_conv2d_workspace_size(&im2col, xs, sh->cout, &floats));
+    ct_conv2d_params any = *p;
+    any.algorithm = CT_CONV2D_AUTO; /* the workspace every algorithm can use */
+    CT_TRY(ct_conv2d_workspace_size(&any, xs, sh->cout, &floats));
     size_t ks[4] = {sh->k, sh->k, sh->cin, sh->cout}, ys[4] = {batch, g->oh, g->ow, sh->cout};
     CT_TRY(ct_tensor_create(ctx, 4, xs, &b->x));
     CT_TRY(ct_tensor_create(ctx, 4, ks, &b->kernel));
@@ -140,8 +141,12 @@ static ct_status bench_shape(ct_context *ctx, const conv_shape *sh, size_t batch
     ct_status s = setup(ctx, sh, batch, &p, &g, &b);
     double gemm_flop = 2.0 * (double)(g.n * g.oh * g.ow) * (double)(g.kh * g.kw * g.cin) * (double)g.cout;
     const double flop[PART_COUNT] = {gemm_flop, gemm_flop, gemm_flop, 0, 2 * gemm_flop};
-    for (int a = CT_CONV2D_IM2COL; a <= CT_CONV2D_DIRECT && s == CT_OK; a++) {
-        p.algorithm = (ct_conv2d_algorithm)a;
+    /* Every algorithm, then the automatic choice. */
+    static const ct_conv2d_algorithm algorithms[] = {CT_CONV2D_IM2COL, CT_CONV2D_DIRECT, CT_CONV2D_TILED,
+                                                     CT_CONV2D_AUTO};
+    for (size_t ai = 0; ai < sizeof algorithms / sizeof algorithms[0] && s == CT_OK; ai++) {
+        ct_conv2d_algorithm a = algorithms[ai];
+        p.algorithm = a;
         for (int w = 0; w < PART_COUNT && s == CT_OK; w++) {
             double t;
             if (w == PART_DB && a != CT_CONV2D_IM2COL)
@@ -154,10 +159,12 @@ static ct_status bench_shape(ct_context *ctx, const conv_shape *sh, size_t batch
                 printf("%-20s %-7s %-20s %9.2f ms\n", sh->name, "both", part_names[w], t * 1e3);
         }
     }
-    p.algorithm = CT_CONV2D_AUTO;
+    size_t ws = b.ws.buf ? ct_tensor_count(&b.ws) : 0;
     if (s == CT_OK)
-        printf("%-20s auto chooses %s\n", sh->name,
-               ct_conv2d_algorithm_name(ct_conv2d_choose(ctx, &g, b.ws.buf ? ct_tensor_count(&b.ws) : 0)));
+        printf("%-20s auto chooses forward %s, dx %s, dW %s\n", sh->name,
+               ct_conv2d_algorithm_name(ct_conv2d_choose_pass(ctx, &g, ws, CT_CONV2D_PASS_FORWARD)),
+               ct_conv2d_algorithm_name(ct_conv2d_choose_pass(ctx, &g, ws, CT_CONV2D_PASS_DX)),
+               ct_conv2d_algorithm_name(ct_conv2d_choose_pass(ctx, &g, ws, CT_CONV2D_PASS_DW)));
     release(&b);
     return s;
 }

@@ -31,13 +31,14 @@ extern "C" {
 /* ---------------------------------------------------------------- Conv2D */
 
 typedef enum {
-    CT_CONV2D_AUTO = 0, /* chosen per shape and device (see src/ops/conv.c for the measurements) */
+    CT_CONV2D_AUTO = 0, /* chosen per pass, shape and device (see src/ops/conv.c for the measurements) */
     CT_CONV2D_IM2COL,   /* im2col + GEMM (ct_gemm), col2im for the input gradient */
     CT_CONV2D_DIRECT,   /* direct kernels, no workspace */
+    CT_CONV2D_TILED,    /* implicit GEMM in CPU register tiles, no patch matrix (workspace optional, see below) */
     CT_CONV2D_ALGORITHM_COUNT
 } ct_conv2d_algorithm;
 
-const char *ct_conv2d_algorithm_name(ct_conv2d_algorithm a); /* "auto", "im2col", "direct" */
+const char *ct_conv2d_algorithm_name(ct_conv2d_algorithm a); /* "auto", "im2col", "direct", "tiled" */
 
 typedef struct {
     size_t kh, kw;                 /* kernel size (>= 1) */
@@ -60,18 +61,30 @@ ct_status ct_conv2d_geometry_of(const ct_conv2d_params *p, const size_t x_shape[
                                 ct_conv2d_geometry *g);
 
 /* Workspace, in floats, that ct_conv2d_forward/backward want for this layer
- * (0 for CT_CONV2D_DIRECT and for 1x1 stride-1 kernels). Allocate it once per
- * model (one workspace shared by all layers: take the maximum). It holds the
- * im2col matrix of as many images as fit under a cap of 8 Mi floats
- * (32 MiB), so large batches run in chunks of images; any workspace holding
- * at least one image's im2col works, a smaller one just means more, smaller
- * chunks. Under CT_CONV2D_AUTO a device may choose the direct algorithm and
- * leave it unused (ct_conv2d_choose says which). */
+ * (0 for CT_CONV2D_DIRECT). Allocate it once per model (one workspace
+ * shared by all layers: take the maximum). For CT_CONV2D_IM2COL it holds
+ * the im2col matrix of as many images as fit under a cap of 8 Mi floats
+ * (32 MiB; none for 1x1 stride-1 kernels), so large batches run in chunks
+ * of images; any workspace holding at least one image's im2col works, a
+ * smaller one just means more, smaller chunks. For CT_CONV2D_TILED it holds
+ * partial kernel gradients (computed in parallel over ranges of output
+ * rows) and the flipped kernel of the input gradient; it is optional: with
+ * less, the kernel gradient runs in fewer ranges and the input gradient
+ * falls back to the direct kernel. CT_CONV2D_AUTO asks for the larger of
+ * the two; a device may choose the direct algorithm for a pass and leave it
+ * unused (ct_conv2d_choose_pass says which). */
 ct_status ct_conv2d_workspace_size(const ct_conv2d_params *p, const size_t x_shape[4], size_t filters,
                                    size_t *floats);
 
-/* The algorithm CT_CONV2D_AUTO resolves to for this geometry on this
- * context's device, given `workspace_floats` of workspace. */
+typedef enum { CT_CONV2D_PASS_FORWARD = 0, CT_CONV2D_PASS_DX, CT_CONV2D_PASS_DW } ct_conv2d_pass;
+
+/* The algorithm CT_CONV2D_AUTO resolves to for one pass (forward, input
+ * gradient, kernel gradient) of this geometry on this context's device,
+ * given `workspace_floats` of workspace. The passes of one layer may differ. */
+ct_conv2d_algorithm ct_conv2d_choose_pass(ct_context *ctx, const ct_conv2d_geometry *g, size_t workspace_floats,
+                                          ct_conv2d_pass pass);
+
+/* The forward pass's choice (ct_conv2d_choose_pass with CT_CONV2D_PASS_FORWARD). */
 ct_conv2d_algorithm ct_conv2d_choose(ct_context *ctx, const ct_conv2d_geometry *g, size_t workspace_floats);
 
 /* y = conv2d(x, kernel) + bias.

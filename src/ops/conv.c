@@ -1,4 +1,4 @@
-/* Conv2D forward and backward (cl/conv.cl): im2col + GEMM or direct kernels.
+/* Conv2D forward and backward (cl/conv.cl): im2col + GEMM, direct or tiled kernels.
  *
  * im2col + GEMM, row-major, NHWC: the patch matrix P (rows = N*OH*OW,
  * K = KH*KW*Cin, patch elements in (ky, kx, ci) order) times the Keras kernel
@@ -10,8 +10,15 @@
  * P lives in the caller's workspace, a chunk of images at a time. A 1x1
  * kernel with stride 1 needs no P at all: x itself is P.
  *
- * The choice between im2col and direct (CT_CONV2D_AUTO) is made by
- * measurement, see choose_by_measurement() below. */
+ * The tiled algorithm computes each pass as an implicit GEMM in the
+ * register tiles of the own GEMM kernel: the forward pass straight from x,
+ * the kernel gradient from x and dy (split over ranges of output rows when
+ * the workspace holds partial results), the input gradient (stride 1) as a
+ * forward convolution of dy with the flipped kernel.
+ *
+ * The choice of algorithm (CT_CONV2D_AUTO) is made per pass (forward,
+ * input gradient, kernel gradient) by measurement, see
+ * choose_by_measurement() below. */
 #include "cltrain/ops_conv.h"
 
 #include <string.h>
@@ -30,7 +37,7 @@ typedef struct {
 
 const char *ct_conv2d_algorithm_name(ct_conv2d_algorithm a)
 {
-    static const char *const names[CT_CONV2D_ALGORITHM_COUNT] = {"auto", "im2col", "direct"};
+    static const char *const names[CT_CONV2D_ALGORITHM_COUNT] = {"auto", "im2col", "direct", "tiled"};
     return (a >= 0 && a < CT_CONV2D_ALGORITHM_COUNT) ? names[a] : "unknown";
 }
 
@@ -72,17 +79,42 @@ static size_t patch_floats_per_image(const ct_conv2d_geometry *g) { return out_p
 /* 1x1 kernel, stride 1 (no padding then, even with 'same'): x is its own patch matrix. */
 static int is_pointwise(const ct_conv2d_geometry *g) { return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1; }
 
+/* The im2col matrix of as many images as fit under the cap. */
+static size_t im2col_floats(const ct_conv2d_geometry *g)
+{
+    if (is_pointwise(g))
+        return 0;
+    size_t per_image = patch_floats_per_image(g);
+    size_t images = per_image > IM2COL_CAP_FLOATS ? 1 : IM2COL_CAP_FLOATS / per_image;
+    return per_image * (images < g->n ? images : g->n);
+}
+
+/* The tiled backward pass: the kernel gradient's partial results (see
+ * dw_ranges), at least the flipped kernel of dx_tiled, under the cap. */
+#define DW_MAX_RANGES 32
+#define DW_MIN_ROWS 4
+static size_t tiled_floats(const ct_conv2d_geometry *g)
+{
+    size_t per_range = patch_size(g) * g->cout, ranges = (g->n * g->oh + DW_MIN_ROWS - 1) / DW_MIN_ROWS;
+    if (ranges > DW_MAX_RANGES)
+        ranges = DW_MAX_RANGES;
+    if (ranges * per_range > IM2COL_CAP_FLOATS)
+        ranges = IM2COL_CAP_FLOATS / per_range;
+    return (ranges > 1 ? ranges : 1) * per_range; /* at least the flipped kernel of dx_tiled */
+}
+
 ct_status ct_conv2d_workspace_size(const ct_conv2d_params *p, const size_t x_shape[4], size_t filters,
                                    size_t *floats)
 {
     ct_conv2d_geometry g;
     CT_TRY(ct_conv2d_geometry_of(p, x_shape, filters, &g));
-    *floats = 0;
-    if (p->algorithm == CT_CONV2D_DIRECT || is_pointwise(&g))
-        return CT_OK;
-    size_t per_image = patch_floats_per_image(&g);
-    size_t images = per_image > IM2COL_CAP_FLOATS ? 1 : IM2COL_CAP_FLOATS / per_image;
-    *floats = per_image * (images < g.n ? images : g.n);
+    size_t im2col = im2col_floats(&g), tiled = tiled_floats(&g);
+    switch (p->algorithm) {
+    case CT_CONV2D_DIRECT: *floats = 0; break;
+    case CT_CONV2D_IM2COL: *floats = im2col; break;
+    case CT_CONV2D_TILED: *floats = tiled; break;
+    default: *floats = im2col > tiled ? im2col : tiled; break;
+    }
     return CT_OK;
 }
 
@@ -95,34 +127,46 @@ static size_t images_per_chunk(const ct_conv2d_geometry *g, size_t workspace_flo
     return fit < g->n ? fit : g->n;
 }
 
-/* The rule for CT_CONV2D_AUTO, measured with tools/convbench on PoCL 3.1's
- * CPU device (2-core AMD EPYC, AVX-512, shared and noisy), batch 32, 3x3
- * 'valid', 32 filters, best of 3 medians of 9 runs, milliseconds,
- * forward / backward (dx+dW+db):
+/* The rule for CT_CONV2D_AUTO, per pass, measured with tools/convbench on
+ * PoCL 3.1's CPU device (2-core AMD EPYC, AVX-512, shared and noisy),
+ * batch 32, 3x3 'valid', 32 filters, medians of 11 runs, milliseconds,
+ * forward / input gradient / kernel gradient:
  *
- *   shape                 direct        im2col+own GEMM   im2col+CLBlast
- *   32x32x3  -> 30x30x32  0.85 / 1.4    2.9 / 3.5         14.2 / 23.8
- *   30x30x32 -> 28x28x32  8.3 / 19.9    9.2 / 24.4        74.2 / 225.7
- *   15x15x32 -> 13x13x32  1.2 / 2.9     0.9 / 2.6         14.7 / 36.2
+ *   shape                 im2col+own GEMM     direct              tiled
+ *   32x32x3  -> 30x30x32  3.80 / 1.12 / 1.02  0.82 / 0.84 / 0.48  0.44 / 4.34 / 0.36
+ *   30x30x32 -> 28x28x32  4.57 / 6.29 / 4.07  4.39 / 5.61 / 4.86  2.36 / 3.29 / 2.46
+ *   15x15x32 -> 13x13x32  1.71 / 1.82 / 1.95  1.21 / 1.19 / 0.89  0.51 / 0.91 / 0.56
  *
- * CPUs take the direct kernels: far ahead of im2col with CLBlast, ahead or
- * within 30% of im2col with the own GEMM (which is still being tuned), the
- * same whichever GEMM engine a device ends up with, and no workspace. GPUs
- * take im2col, which hands the work to a vendor-class GEMM, while the direct
- * kernels there run one channel per work-item without local-memory tiling:
- * a choice by construction, not yet measured (run convbench there). */
-static ct_conv2d_algorithm choose_by_measurement(const ct_device_info *dev, const ct_conv2d_geometry *g)
+ * CPUs take the tiled kernels, except for the input gradient of a layer
+ * with few input channels (most of a 32-channel tile would be padding) or
+ * a stride above 1 (the tiled input gradient needs stride 1), which the
+ * direct kernel computes. GPUs take im2col, which hands the work to a
+ * vendor-class GEMM, while the direct and tiled kernels there run without
+ * local-memory tiling or one work-item per group: a choice by
+ * construction, not yet measured (run convbench there). */
+#define DX_TILED_MIN_CIN 16
+static ct_conv2d_algorithm choose_by_measurement(const ct_device_info *dev, const ct_conv2d_geometry *g,
+                                                 ct_conv2d_pass pass)
 {
-    (void)g;
-    return dev->type == CT_DEVICE_CPU ? CT_CONV2D_DIRECT : CT_CONV2D_IM2COL;
+    if (dev->type != CT_DEVICE_CPU)
+        return CT_CONV2D_IM2COL;
+    if (pass == CT_CONV2D_PASS_DX && (g->cin < DX_TILED_MIN_CIN || g->sh != 1 || g->sw != 1))
+        return CT_CONV2D_DIRECT;
+    return CT_CONV2D_TILED;
+}
+
+ct_conv2d_algorithm ct_conv2d_choose_pass(ct_context *ctx, const ct_conv2d_geometry *g, size_t workspace_floats,
+                                          ct_conv2d_pass pass)
+{
+    ct_conv2d_algorithm a = choose_by_measurement(ct_context_device(ctx), g, pass);
+    if (a == CT_CONV2D_IM2COL && images_per_chunk(g, workspace_floats) == 0)
+        return CT_CONV2D_DIRECT; /* no room for even one image's patches */
+    return a;
 }
 
 ct_conv2d_algorithm ct_conv2d_choose(ct_context *ctx, const ct_conv2d_geometry *g, size_t workspace_floats)
 {
-    ct_conv2d_algorithm a = choose_by_measurement(ct_context_device(ctx), g);
-    if (a == CT_CONV2D_IM2COL && images_per_chunk(g, workspace_floats) == 0)
-        return CT_CONV2D_DIRECT; /* no room for even one image's patches */
-    return a;
+    return ct_conv2d_choose_pass(ctx, g, workspace_floats, CT_CONV2D_PASS_FORWARD);
 }
 
 /* ---------------------------------------------------------------- checks */
@@ -162,10 +206,11 @@ static ct_status check_bias(const char *op, const char *what, const ct_tensor *b
 }
 
 static ct_status resolve_algorithm(ct_context *ctx, const char *op, const ct_conv2d_params *p,
-                                   const ct_conv2d_geometry *g, const ct_tensor *ws, ct_conv2d_algorithm *out)
+                                   const ct_conv2d_geometry *g, const ct_tensor *ws, ct_conv2d_pass pass,
+                                   ct_conv2d_algorithm *out)
 {
     size_t have = workspace_floats_of(ws);
-    *out = p->algorithm == CT_CONV2D_AUTO ? ct_conv2d_choose(ctx, g, have) : p->algorithm;
+    *out = p->algorithm == CT_CONV2D_AUTO ? ct_conv2d_choose_pass(ctx, g, have, pass) : p->algorithm;
     if (*out == CT_CONV2D_IM2COL && images_per_chunk(g, have) == 0)
         return ct_fail(CT_ERR_INVALID_ARGUMENT,
                        "%s: the im2col algorithm needs a workspace of at least %zu floats (one image), got %zu; "
@@ -406,6 +451,185 @@ static ct_status backward_direct(ct_context *ctx, const ct_conv2d_geometry *g, c
     return CT_OK;
 }
 
+/* ---------------------------------------------------------------- tiled */
+
+/* Must match TM and TN in cl/conv.cl. */
+enum { TILE_ROWS = 12, TILE_COLS = 32 };
+
+static size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
+
+/* Tiles per work-item: 8 (96 output pixels) outweigh taking them; 2 to 16
+ * measured the same on CIFAR shapes, 32 and more slower (convbench, PoCL,
+ * 2 cores). Fewer on small layers, to leave a few items per compute unit. */
+#define TILES_PER_ITEM 8
+static cl_int tiles_per_item(ct_context *ctx, size_t tiles, size_t panels)
+{
+    const ct_device_info *dev = ct_context_device(ctx);
+    size_t cu = dev->compute_units ? dev->compute_units : 1;
+    size_t per = ceil_div(tiles * panels, 4 * cu);
+    return (cl_int)(per < 1 ? 1 : per > TILES_PER_ITEM ? TILES_PER_ITEM : per);
+}
+
+/* Full channel panels through kernel `full`, the partial last one (if
+ * any) through `edge`; global (panels, items), one work-item per group. */
+static ct_status launch_panels(ct_context *ctx, const char *name, cl_kernel full, cl_kernel edge, size_t channels,
+                               size_t tiles, cl_int per_item)
+{
+    size_t items = ceil_div(tiles, (size_t)per_item), local[2] = {1, 1};
+    size_t full_panels = channels / TILE_COLS;
+    if (full_panels) {
+        size_t global[2] = {full_panels, items};
+        cl_int e = clEnqueueNDRangeKernel(ct_context_queue(ctx), full, 2, NULL, global, local, 0, NULL, NULL);
+        if (e != CL_SUCCESS)
+            return ct_cl_fail(e, name);
+    }
+    if (channels % TILE_COLS) {
+        size_t global[2] = {1, items};
+        cl_int e = clEnqueueNDRangeKernel(ct_context_queue(ctx), edge, 2, NULL, global, local, 0, NULL, NULL);
+        if (e != CL_SUCCESS)
+            return ct_cl_fail(e, name);
+    }
+    return CT_OK;
+}
+
+/* y = conv(x, kernel) (+ bias) with the tile kernels, for a geometry as the
+ * kernels see it (also the input gradient's, see dx_tiled). */
+static ct_status forward_tiled_cl(ct_context *ctx, const conv_geometry_cl *gc, const ct_tensor *x,
+                                  const ct_tensor *kernel, const ct_tensor *bias, const ct_tensor *y)
+{
+    cl_kernel k[2];
+    CT_TRY(ct_context_kernel(ctx, "conv", "conv2d_forward_tile", &k[0]));
+    CT_TRY(ct_context_kernel(ctx, "conv", "conv2d_forward_tile_edge", &k[1]));
+    size_t cout = (size_t)gc->cout, tiles = ceil_div((size_t)gc->images * gc->oh * gc->ow, TILE_ROWS);
+    cl_int per_item = tiles_per_item(ctx, tiles, ceil_div(cout, TILE_COLS)), has_bias = bias != NULL;
+    const ct_tensor *b = bias ? bias : kernel; /* any valid buffer when there is no bias */
+    for (int v = 0; v < 2; v++) {
+        cl_int first_panel = v ? (cl_int)(cout / TILE_COLS) : 0;
+        cl_uint i = 0;
+        cl_int err = clSetKernelArg(k[v], i++, sizeof *gc, gc);
+        err |= CT_ARG(k[v], i++, per_item);
+        err |= CT_ARG(k[v], i++, first_panel);
+        err |= ct_arg_tensor(k[v], &i, x);
+        err |= ct_arg_tensor(k[v], &i, kernel);
+        err |= ct_arg_tensor(k[v], &i, b);
+        err |= CT_ARG(k[v], i++, has_bias);
+        err |= ct_arg_tensor(k[v], &i, y);
+        CT_TRY(ct_args_ok(err, "conv2d_forward_tile"));
+    }
+    return launch_panels(ctx, "launching conv2d_forward_tile", k[0], k[1], cout, tiles, per_item);
+}
+
+static ct_status forward_tiled(ct_context *ctx, const ct_conv2d_geometry *g, const ct_tensor *x,
+                               const ct_tensor *kernel, const ct_tensor *bias, ct_tensor *y)
+{
+    conv_geometry_cl gc = to_cl(g, g->n);
+    return forward_tiled_cl(ctx, &gc, x, kernel, bias, y);
+}
+
+/* The input gradient as a forward convolution, for stride 1: dx = dy
+ * convolved with the kernel flipped in (ky, kx) and transposed in
+ * (ci, co), dy padded with KH-1-pad_top rows above and KW-1-pad_left
+ * columns to the left (and what makes the output H x W below and to the
+ * right). The flipped kernel goes to the workspace. */
+static int dx_tiled_fits(const ct_conv2d_geometry *g, size_t ws_floats)
+{
+    return g->sh == 1 && g->sw == 1 && ws_floats >= patch_size(g) * g->cout;
+}
+
+static ct_status dx_tiled(ct_context *ctx, const ct_conv2d_geometry *g, const ct_tensor *kernel,
+                          const ct_tensor *dy, const ct_tensor *dx, const ct_tensor *ws)
+{
+    cl_kernel k;
+    CT_TRY(ct_context_kernel(ctx, "conv", "conv2d_flip_transpose", &k));
+    conv_geometry_cl gc = to_cl(g, g->n);
+    cl_uint i = 0;
+    cl_int err = clSetKernelArg(k, i++, sizeof gc, &gc);
+    err |= ct_arg_tensor(k, &i, kernel);
+    err |= ct_arg_tensor(k, &i, ws);
+    CT_TRY(ct_args_ok(err, "conv2d_flip_transpose"));
+    CT_TRY(ct_launch_1d(ctx, k, patch_size(g) * g->cout, "conv2d_flip_transpose"));
+    conv_geometry_cl t = {
+        .images = (cl_int)g->n, .h = (cl_int)g->oh, .w = (cl_int)g->ow, .cin = (cl_int)g->cout,
+        .oh = (cl_int)g->h, .ow = (cl_int)g->w, .cout = (cl_int)g->cin, .kh = (cl_int)g->kh, .kw = (cl_int)g->kw,
+        .sh = 1, .sw = 1, .pad_top = (cl_int)(g->kh - 1 - g->pad_top), .pad_left = (cl_int)(g->kw - 1 - g->pad_left),
+    };
+    return forward_tiled_cl(ctx, &t, dy, ws, NULL, dx);
+}
+
+/* K ranges of the tiled kernel gradient: enough (element tile, range)
+ * tasks for every compute unit, each range at least a few output rows,
+ * and as many partial K x Cout results as the workspace holds (none
+ * without one: a single range then writes dkernel directly). */
+#define DW_TASKS_PER_CU 16
+static size_t dw_ranges(ct_context *ctx, const ct_conv2d_geometry *g, size_t tasks_per_range, size_t ws_floats)
+{
+    const ct_device_info *dev = ct_context_device(ctx);
+    size_t cu = dev->compute_units ? dev->compute_units : 1, out_rows = g->n * g->oh;
+    size_t ranges = ceil_div(DW_TASKS_PER_CU * cu, tasks_per_range);
+    size_t fit = ws_floats / (patch_size(g) * g->cout), longest = ceil_div(out_rows, DW_MIN_ROWS);
+    if (ranges > fit)
+        ranges = fit;
+    if (ranges > longest)
+        ranges = longest;
+    if (ranges > DW_MAX_RANGES)
+        ranges = DW_MAX_RANGES;
+    return ranges < 1 ? 1 : ranges;
+}
+
+static ct_status sum_parts(ct_context *ctx, size_t count, size_t ranges, const ct_tensor *part, const ct_tensor *dw)
+{
+    cl_kernel k;
+    CT_TRY(ct_context_kernel(ctx, "conv", "conv2d_sum_parts", &k));
+    cl_int n = (cl_int)count, r = (cl_int)ranges;
+    cl_uint i = 0;
+    cl_int err = CT_ARG(k, i++, n);
+    err |= CT_ARG(k, i++, r);
+    err |= ct_arg_tensor(k, &i, part);
+    err |= ct_arg_tensor(k, &i, dw);
+    CT_TRY(ct_args_ok(err, "conv2d_sum_parts"));
+    return ct_launch_1d(ctx, k, count, "conv2d_sum_parts");
+}
+
+static ct_status dw_tiled(ct_context *ctx, const ct_conv2d_geometry *g, const ct_tensor *x, const ct_tensor *dy,
+                          const ct_tensor *dkernel, const ct_tensor *ws)
+{
+    cl_kernel k[2];
+    CT_TRY(ct_context_kernel(ctx, "conv", "conv2d_dw_tile", &k[0]));
+    CT_TRY(ct_context_kernel(ctx, "conv", "conv2d_dw_tile_edge", &k[1]));
+    conv_geometry_cl gc = to_cl(g, g->n);
+    size_t tiles = ceil_div(patch_size(g), TILE_ROWS), out_rows = g->n * g->oh;
+    size_t ranges = dw_ranges(ctx, g, tiles * ceil_div(g->cout, TILE_COLS), workspace_floats_of(ws));
+    cl_int rows_per_range = (cl_int)ceil_div(out_rows, ranges);
+    ranges = ceil_div(out_rows, (size_t)rows_per_range);
+    const ct_tensor *part = ranges > 1 ? ws : dkernel; /* any valid buffer when unused */
+    for (int v = 0; v < 2; v++) {
+        cl_int first_panel = v ? (cl_int)(g->cout / TILE_COLS) : 0;
+        cl_uint i = 0;
+        cl_int err = clSetKernelArg(k[v], i++, sizeof gc, &gc);
+        err |= CT_ARG(k[v], i++, rows_per_range);
+        err |= CT_ARG(k[v], i++, first_panel);
+        err |= ct_arg_tensor(k[v], &i, x);
+        err |= ct_arg_tensor(k[v], &i, dy);
+        err |= ct_arg_tensor(k[v], &i, dkernel);
+        err |= ct_arg_tensor(k[v], &i, part);
+        CT_TRY(ct_args_ok(err, "conv2d_dw_tile"));
+    }
+    CT_TRY(launch_panels(ctx, "launching conv2d_dw_tile", k[0], k[1], g->cout, tiles * ranges, 1));
+    return ranges > 1 ? sum_parts(ctx, patch_size(g) * g->cout, ranges, ws, dkernel) : CT_OK;
+}
+
+static ct_status backward_tiled(ct_context *ctx, const ct_conv2d_geometry *g, const ct_tensor *x,
+                                const ct_tensor *kernel, const ct_tensor *dy, ct_tensor *dx, ct_tensor *dkernel,
+                                const ct_tensor *ws)
+{
+    /* dx first: dW's partial results then overwrite the flipped kernel (in-order queue). */
+    if (dx && dx_tiled_fits(g, workspace_floats_of(ws)))
+        CT_TRY(dx_tiled(ctx, g, kernel, dy, dx, ws));
+    else if (dx)
+        CT_TRY(launch_direct_grad(ctx, "conv2d_dx_direct", g, g->cin, g->n * g->h * g->w, dy, kernel, dx));
+    return dkernel ? dw_tiled(ctx, g, x, dy, dkernel, ws) : CT_OK;
+}
+
 /* ---------------------------------------------------------------- entry points */
 
 ct_status ct_conv2d_forward(ct_context *ctx, const ct_conv2d_params *p, const ct_tensor *x, const ct_tensor *kernel,
@@ -419,10 +643,24 @@ ct_status ct_conv2d_forward(ct_context *ctx, const ct_conv2d_params *p, const ct
     else
         bias = NULL;
     CT_TRY(ct_check_shape4("conv2d", "output", y, g.n, g.oh, g.ow, g.cout));
-    CT_TRY(resolve_algorithm(ctx, "conv2d", p, &g, workspace, &algo));
+    CT_TRY(resolve_algorithm(ctx, "conv2d", p, &g, workspace, CT_CONV2D_PASS_FORWARD, &algo));
     if (algo == CT_CONV2D_DIRECT)
         return forward_direct(ctx, &g, x, kernel, bias, y);
+    if (algo == CT_CONV2D_TILED)
+        return forward_tiled(ctx, &g, x, kernel, bias, y);
     return forward_im2col(ctx, &g, x, kernel, bias, y, workspace);
+}
+
+/* The gradients dx and/or dkernel (either may be NULL) with one algorithm. */
+static ct_status backward_with(ct_context *ctx, ct_conv2d_algorithm algo, const ct_conv2d_geometry *g,
+                               const ct_tensor *x, const ct_tensor *kernel, const ct_tensor *dy, ct_tensor *dx,
+                               ct_tensor *dkernel, const ct_tensor *ws)
+{
+    if (algo == CT_CONV2D_TILED)
+        return backward_tiled(ctx, g, x, kernel, dy, dx, dkernel, ws);
+    if (algo == CT_CONV2D_DIRECT)
+        return backward_direct(ctx, g, x, kernel, dy, dx, dkernel);
+    return backward_im2col(ctx, g, x, kernel, dy, dx, dkernel, ws);
 }
 
 ct_status ct_conv2d_backward(ct_context *ctx, const ct_conv2d_params *p, const ct_tensor *x,
@@ -431,7 +669,7 @@ ct_status ct_conv2d_backward(ct_context *ctx, const ct_conv2d_params *p, const c
 {
     const char *op = "conv2d backward";
     ct_conv2d_geometry g;
-    ct_conv2d_algorithm algo;
+    ct_conv2d_algorithm for_dx = CT_CONV2D_AUTO, for_dw = CT_CONV2D_AUTO;
     CT_TRY(conv_setup(op, p, x, kernel, &g));
     CT_TRY(ct_check_shape4(op, "output gradient", dy, g.n, g.oh, g.ow, g.cout));
     dx = present(dx) ? dx : NULL;
@@ -443,12 +681,19 @@ ct_status ct_conv2d_backward(ct_context *ctx, const ct_conv2d_params *p, const c
         CT_TRY(ct_check_shape4(op, "kernel gradient", dkernel, g.kh, g.kw, g.cin, g.cout));
     if (dbias)
         CT_TRY(check_bias(op, "bias gradient", dbias, g.cout));
-    if (dx || dkernel) {
-        CT_TRY(resolve_algorithm(ctx, op, p, &g, workspace, &algo));
-        if (algo == CT_CONV2D_DIRECT)
-            CT_TRY(backward_direct(ctx, &g, x, kernel, dy, dx, dkernel));
-        else
-            CT_TRY(backward_im2col(ctx, &g, x, kernel, dy, dx, dkernel, workspace));
+    if (dx)
+        CT_TRY(resolve_algorithm(ctx, op, p, &g, workspace, CT_CONV2D_PASS_DX, &for_dx));
+    if (dkernel)
+        CT_TRY(resolve_algorithm(ctx, op, p, &g, workspace, CT_CONV2D_PASS_DW, &for_dw));
+    /* One call when both passes share an algorithm (im2col builds the patch
+     * matrix once for both); otherwise dx first, as the tiled one wants. */
+    if (dx && dkernel && for_dx == for_dw) {
+        CT_TRY(backward_with(ctx, for_dx, &g, x, kernel, dy, dx, dkernel, workspace));
+    } else {
+        if (dx)
+            CT_TRY(backward_with(ctx, for_dx, &g, x, kernel, dy, dx, NULL, workspace));
+        if (dkernel)
+            CT_TRY(backward_with(ctx, for_dw, &g, x, kernel, dy, NULL, dkernel, workspace));
     }
     return dbias ? launch_bias_grad(ctx, &g, dy, dbias) : CT_OK;
 }

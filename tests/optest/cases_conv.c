@@ -1,8 +1,8 @@
 /* Op-test cases: Conv2D forward and backward (input, kernel and bias
- * gradients against finite differences), each case through both algorithms.
+ * gradients against finite differences), each case through every algorithm.
  * Inputs: [0] x (N, H, W, Cin), [1] kernel (KH, KW, Cin, Cout), [2] bias (Cout)
  * when n_in is 3. ip: [0] stride h [1] stride w [2] 1 = 'same' [3] workspace
- * in images (0: what ct_conv2d_workspace_size asks for) [4] algorithm. */
+ * in images (0: what ct_conv2d_workspace_size asks for, -1: none) [4] algorithm. */
 #include "optest/families.h"
 #include "ref/ref_conv.h"
 
@@ -49,6 +49,8 @@ static ct_status workspace_create(ct_context *ctx, const ct_optest_case *c, ct_t
     size_t floats;
     CT_TRY(ct_conv2d_workspace_size(&p, x_shape, c->in[1].shape[3], &floats));
     ws->buf = NULL;
+    if (c->ip[3] < 0)
+        return CT_OK;
     return floats ? ct_tensor_create(ctx, 1, &floats, ws) : CT_OK;
 }
 
@@ -83,6 +85,7 @@ static ct_status conv_bwd(ct_context *ctx, const ct_optest_case *c, const ct_ten
 static const ct_optest_op op_conv_auto = {"conv2d", conv_shape, conv_fwd, conv_ref, conv_bwd, NULL};
 static const ct_optest_op op_conv_im2col = {"conv2d_im2col", conv_shape, conv_fwd, conv_ref, conv_bwd, NULL};
 static const ct_optest_op op_conv_direct = {"conv2d_direct", conv_shape, conv_fwd, conv_ref, conv_bwd, NULL};
+static const ct_optest_op op_conv_tiled = {"conv2d_tiled", conv_shape, conv_fwd, conv_ref, conv_bwd, NULL};
 
 /* Shapes are passed as parenthesised tuples, (n, h, w, c), so they survive nested macros. */
 #define UNPACK(...) __VA_ARGS__
@@ -99,35 +102,43 @@ static const ct_optest_op op_conv_direct = {"conv2d_direct", conv_shape, conv_fw
 #define CONV_CASE_NO_DX(op, algo, label, x, k, cout, sh, sw, same) \
     {&op, label, 3, {INPUT(x, 0), INPUT(k, 1), BIAS(cout)}, {sh, sw, same, 0, algo}, {0}, TOL_FWD, TOL_GRAD}
 
-#define BOTH_ALGORITHMS(label, x, k, cout, sh, sw, same)                                   \
+#define ALL_ALGORITHMS(label, x, k, cout, sh, sw, same)                                   \
     CONV_CASE(op_conv_im2col, CT_CONV2D_IM2COL, label, x, k, cout, sh, sw, same, 0),   \
-    CONV_CASE(op_conv_direct, CT_CONV2D_DIRECT, label, x, k, cout, sh, sw, same, 0)
+    CONV_CASE(op_conv_direct, CT_CONV2D_DIRECT, label, x, k, cout, sh, sw, same, 0),   \
+    CONV_CASE(op_conv_tiled, CT_CONV2D_TILED, label, x, k, cout, sh, sw, same, 0)
 
 static const ct_optest_case cases[] = {
-    BOTH_ALGORITHMS("3x3 valid CIFAR-like 3->32", (2, 9, 9, 3), (3, 3, 3, 32), 32, 1, 1, 0),
-    BOTH_ALGORITHMS("3x3 valid 32->32", (2, 7, 7, 32), (3, 3, 32, 32), 32, 1, 1, 0),
-    BOTH_ALGORITHMS("5x5 same", (2, 8, 9, 5), (5, 5, 5, 7), 7, 1, 1, 1),
-    BOTH_ALGORITHMS("4x4 same (padding 1 before, 2 after)", (2, 7, 6, 3), (4, 4, 3, 5), 5, 1, 1, 1),
-    BOTH_ALGORITHMS("3x3 same stride 2 odd sizes", (2, 11, 13, 3), (3, 3, 3, 5), 5, 2, 2, 1),
-    BOTH_ALGORITHMS("1x1 kernel (pointwise)", (2, 5, 7, 7), (1, 1, 7, 3), 3, 1, 1, 0),
-    BOTH_ALGORITHMS("1x1 kernel stride 2 same", (2, 7, 6, 3), (1, 1, 3, 5), 5, 2, 2, 1),
-    BOTH_ALGORITHMS("2x3 kernel valid", (2, 8, 9, 3), (2, 3, 3, 5), 5, 1, 1, 0),
-    BOTH_ALGORITHMS("2x3 kernel same", (2, 8, 9, 3), (2, 3, 3, 5), 5, 1, 1, 1),
-    BOTH_ALGORITHMS("stride (2,1) same", (2, 9, 8, 5), (3, 3, 5, 7), 7, 2, 1, 1),
-    BOTH_ALGORITHMS("stride (2,1) valid", (2, 9, 8, 5), (3, 3, 5, 7), 7, 2, 1, 0),
-    BOTH_ALGORITHMS("stride 3 > kernel 2 (uncovered inputs)", (2, 10, 11, 3), (2, 2, 3, 5), 5, 3, 3, 0),
-    BOTH_ALGORITHMS("kernel = input (1x1 output)", (2, 5, 5, 3), (5, 5, 3, 4), 4, 1, 1, 0),
-    BOTH_ALGORITHMS("kernel > input, same", (1, 3, 3, 2), (5, 5, 2, 3), 3, 1, 1, 1),
-    BOTH_ALGORITHMS("batch 1", (1, 6, 6, 7), (3, 3, 7, 3), 3, 1, 1, 0),
-    /* 16-lane vectors plus tails (and 4-channel blocks plus a tail) in the direct kernels */
-    BOTH_ALGORITHMS("17 -> 19 channels same", (2, 6, 7, 17), (3, 3, 17, 19), 19, 1, 1, 1),
-    BOTH_ALGORITHMS("35 -> 33 channels stride 2", (1, 7, 6, 35), (3, 2, 35, 33), 33, 2, 2, 1),
-    BOTH_ALGORITHMS("width above work-group", (1, 2, CT_OPTEST_ABOVE_WG, 3), (2, 3, 3, 2), 2, 1, 2, 1),
+    ALL_ALGORITHMS("3x3 valid CIFAR-like 3->32", (2, 9, 9, 3), (3, 3, 3, 32), 32, 1, 1, 0),
+    ALL_ALGORITHMS("3x3 valid 32->32", (2, 7, 7, 32), (3, 3, 32, 32), 32, 1, 1, 0),
+    ALL_ALGORITHMS("5x5 same", (2, 8, 9, 5), (5, 5, 5, 7), 7, 1, 1, 1),
+    ALL_ALGORITHMS("4x4 same (padding 1 before, 2 after)", (2, 7, 6, 3), (4, 4, 3, 5), 5, 1, 1, 1),
+    ALL_ALGORITHMS("3x3 same stride 2 odd sizes", (2, 11, 13, 3), (3, 3, 3, 5), 5, 2, 2, 1),
+    ALL_ALGORITHMS("1x1 kernel (pointwise)", (2, 5, 7, 7), (1, 1, 7, 3), 3, 1, 1, 0),
+    ALL_ALGORITHMS("1x1 kernel stride 2 same", (2, 7, 6, 3), (1, 1, 3, 5), 5, 2, 2, 1),
+    ALL_ALGORITHMS("2x3 kernel valid", (2, 8, 9, 3), (2, 3, 3, 5), 5, 1, 1, 0),
+    ALL_ALGORITHMS("2x3 kernel same", (2, 8, 9, 3), (2, 3, 3, 5), 5, 1, 1, 1),
+    ALL_ALGORITHMS("stride (2,1) same", (2, 9, 8, 5), (3, 3, 5, 7), 7, 2, 1, 1),
+    ALL_ALGORITHMS("stride (2,1) valid", (2, 9, 8, 5), (3, 3, 5, 7), 7, 2, 1, 0),
+    ALL_ALGORITHMS("stride 3 > kernel 2 (uncovered inputs)", (2, 10, 11, 3), (2, 2, 3, 5), 5, 3, 3, 0),
+    ALL_ALGORITHMS("kernel = input (1x1 output)", (2, 5, 5, 3), (5, 5, 3, 4), 4, 1, 1, 0),
+    ALL_ALGORITHMS("kernel > input, same", (1, 3, 3, 2), (5, 5, 2, 3), 3, 1, 1, 1),
+    ALL_ALGORITHMS("batch 1", (1, 6, 6, 7), (3, 3, 7, 3), 3, 1, 1, 0),
+    /* 16-lane vectors plus tails (and 4-channel blocks plus a tail) in the direct kernels; full and
+     * partial 32-channel panels and 12-row tiles in the tiled ones */
+    ALL_ALGORITHMS("17 -> 19 channels same", (2, 6, 7, 17), (3, 3, 17, 19), 19, 1, 1, 1),
+    ALL_ALGORITHMS("35 -> 33 channels stride 2", (1, 7, 6, 35), (3, 2, 35, 33), 33, 2, 2, 1),
+    ALL_ALGORITHMS("64 filters (two full panels) same", (2, 5, 7, 5), (3, 3, 5, 64), 64, 1, 1, 1),
+    ALL_ALGORITHMS("3x3 valid 16 -> 48 (full and half panel)", (3, 6, 9, 16), (3, 3, 16, 48), 48, 1, 1, 0),
+    ALL_ALGORITHMS("width above work-group", (1, 2, CT_OPTEST_ABOVE_WG, 3), (2, 3, 3, 2), 2, 1, 2, 1),
     CONV_CASE_NO_BIAS(op_conv_im2col, CT_CONV2D_IM2COL, "no bias", (2, 6, 5, 3), (3, 3, 3, 5), 1, 1, 1),
     CONV_CASE_NO_BIAS(op_conv_direct, CT_CONV2D_DIRECT, "no bias", (2, 6, 5, 3), (3, 3, 3, 5), 1, 1, 1),
+    CONV_CASE_NO_BIAS(op_conv_tiled, CT_CONV2D_TILED, "no bias", (2, 6, 5, 3), (3, 3, 3, 5), 1, 1, 1),
     /* The first layer of a net: no input gradient (dx has no buffer). */
     CONV_CASE_NO_DX(op_conv_im2col, CT_CONV2D_IM2COL, "no input gradient", (2, 6, 7, 3), (3, 3, 3, 5), 5, 1, 1, 0),
     CONV_CASE_NO_DX(op_conv_direct, CT_CONV2D_DIRECT, "no input gradient", (2, 6, 7, 3), (3, 3, 3, 5), 5, 1, 1, 0),
+    CONV_CASE_NO_DX(op_conv_tiled, CT_CONV2D_TILED, "no input gradient", (2, 6, 7, 3), (3, 3, 3, 5), 5, 1, 1, 0),
+    /* Tiled without a workspace: the kernel gradient in one K range, no partial sums. */
+    CONV_CASE(op_conv_tiled, CT_CONV2D_TILED, "no workspace", (3, 7, 8, 3), (3, 3, 3, 35), 35, 1, 1, 1, -1),
     /* Workspace for one image: the batch of 3 runs in 3 chunks (dW summed over them). */
     CONV_CASE(op_conv_im2col, CT_CONV2D_IM2COL, "chunks of 1 image", (3, 7, 8, 3), (3, 3, 3, 5), 5, 1, 1, 1, 1),
     CONV_CASE(op_conv_im2col, CT_CONV2D_IM2COL, "chunks of 2 images", (5, 6, 5, 3), (3, 2, 3, 4), 4, 2, 1, 0, 2),
