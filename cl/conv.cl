@@ -473,12 +473,14 @@ INLINE void tile_store_rows(float16 acc[TM][2], const float16 b0, const float16 
  * tile but the last is full) x TN output channels. For one ky a pixel's
  * patch row (kx, ci) is one contiguous stretch of the input row, as is the
  * kernel's: when every pixel's stretch lies inside the image the tile takes
- * one unmasked loop of KW*Cin steps; otherwise (padding) one loop per kx,
- * masked where some pixel's tap falls into the padding. `width` (constant
+ * one unmasked loop of KW*Cin steps; otherwise (padding) one loop per kx.
+ * A pixel's stretch or tap in the padding reads from `zeros` (KW*Cin zero
+ * floats) when the host provides them (has_zeros), so that every loop is
+ * the unmasked one; without, those loops mask each value. `width` (constant
  * per kernel): 32 for full channel panels, 0 for the last, partial one. */
 INLINE void forward_tile(const conv_geometry g, const int width, const int t, const int j0, const int cols,
                          __global const float *x, __global const float *w, __global const float *bias,
-                         const int has_bias, __global float *y)
+                         const int has_bias, __global const float *zeros, const int has_zeros, __global float *y)
 {
     const int pixels = g.images * g.oh * g.ow, p0 = t * TM, rows = min(TM, pixels - p0);
     const int run = g.kw * g.cin;
@@ -511,9 +513,10 @@ INLINE void forward_tile(const conv_geometry g, const int width, const int t, co
         int valid[TM], all = 1;
         _Pragma("unroll") for (int r = 0; r < TM; r++)
         {
-            const int iy = iy0[r] + ky;
-            all &= iy >= 0 && iy < g.h && ix0[r] >= 0 && ix0[r] + g.kw <= g.w;
-            a[r] = img[r] + ((size_t)clamp(iy, 0, g.h - 1) * g.w + ix0[r]) * g.cin;
+            const int iy = iy0[r] + ky, row_out = iy < 0 || iy >= g.h;
+            const int inside = !row_out && ix0[r] >= 0 && ix0[r] + g.kw <= g.w;
+            all &= inside || (row_out && has_zeros);
+            a[r] = inside ? img[r] + ((size_t)iy * g.w + ix0[r]) * g.cin : zeros;
         }
         if (all) {
             tile_steps(acc, a, 1, valid, 0, wk, g.cout, width, cols, run);
@@ -525,12 +528,14 @@ INLINE void forward_tile(const conv_geometry g, const int width, const int t, co
             {
                 const int iy = iy0[r] + ky, ix = ix0[r] + kx;
                 valid[r] = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w;
-                all_kx &= valid[r];
+                all_kx &= valid[r] || has_zeros;
                 any_kx |= valid[r];
-                a[r] = img[r] + ((size_t)clamp(iy, 0, g.h - 1) * g.w + clamp(ix, 0, g.w - 1)) * g.cin;
+                a[r] = valid[r] || !has_zeros
+                           ? img[r] + ((size_t)clamp(iy, 0, g.h - 1) * g.w + clamp(ix, 0, g.w - 1)) * g.cin
+                           : zeros;
             }
             __global const float *wx = wk + (size_t)kx * g.cin * g.cout;
-            if (all_kx)
+            if (all_kx && any_kx)
                 tile_steps(acc, a, 1, valid, 0, wx, g.cout, width, cols, g.cin);
             else if (any_kx)
                 tile_steps(acc, a, 1, valid, 1, wx, g.cout, width, cols, g.cin);
@@ -552,13 +557,14 @@ INLINE void forward_tile(const conv_geometry g, const int width, const int t, co
     __kernel __attribute__((reqd_work_group_size(1, 1, 1))) void NAME(                                             \
         conv_geometry g, int per_item, int first_panel, __global const float *x, ulong x_off,                     \
         __global const float *w, ulong w_off, __global const float *bias, ulong bias_off, int has_bias,            \
-        __global float *y, ulong y_off)                                                                            \
+        __global const float *zeros, ulong zeros_off, int has_zeros, __global float *y, ulong y_off)              \
     {                                                                                                              \
         const int j0 = (first_panel + (int)get_global_id(0)) * TN, cols = min(TN, g.cout - j0);                  \
         const int tiles = (g.images * g.oh * g.ow + TM - 1) / TM;                                                  \
         const int t0 = (int)get_global_id(1) * per_item, t1 = min(t0 + per_item, tiles);                           \
         for (int t = t0; t < t1; t++)                                                                              \
-            forward_tile(g, WIDTH, t, j0, cols, x + x_off, w + w_off + j0, bias + bias_off, has_bias, y + y_off);   \
+            forward_tile(g, WIDTH, t, j0, cols, x + x_off, w + w_off + j0, bias + bias_off, has_bias,               \
+                         zeros + zeros_off, has_zeros, y + y_off);                                                 \
     }
 FORWARD_TILE_KERNEL(conv2d_forward_tile, 32)
 FORWARD_TILE_KERNEL(conv2d_forward_tile_edge, 0)

@@ -89,8 +89,9 @@ static size_t im2col_floats(const ct_conv2d_geometry *g)
     return per_image * (images < g->n ? images : g->n);
 }
 
-/* The tiled backward pass: the kernel gradient's partial results (see
- * dw_ranges), at least the flipped kernel of dx_tiled, under the cap. */
+/* The tiled algorithm: the kernel gradient's partial results (see
+ * dw_ranges, under the cap), the flipped kernel and padding zeros of
+ * dx_tiled, or the forward pass's padding zeros, whichever is largest. */
 #define DW_MAX_RANGES 32
 #define DW_MIN_ROWS 4
 static size_t tiled_floats(const ct_conv2d_geometry *g)
@@ -100,7 +101,9 @@ static size_t tiled_floats(const ct_conv2d_geometry *g)
         ranges = DW_MAX_RANGES;
     if (ranges * per_range > IM2COL_CAP_FLOATS)
         ranges = IM2COL_CAP_FLOATS / per_range;
-    return (ranges > 1 ? ranges : 1) * per_range; /* at least the flipped kernel of dx_tiled */
+    size_t parts = ranges > 1 ? ranges * per_range : 0, flipped = per_range + g->kw * g->cout;
+    size_t most = parts > flipped ? parts : flipped, zeros = g->kw * g->cin;
+    return most > zeros ? most : zeros;
 }
 
 ct_status ct_conv2d_workspace_size(const ct_conv2d_params *p, const size_t x_shape[4], size_t filters,
@@ -238,6 +241,15 @@ static ct_tensor advanced(const ct_tensor *t, size_t elements)
     ct_tensor v = *t;
     v.offset += elements;
     v.owns = 0;
+    return v;
+}
+
+/* The elements of a workspace from `first` on, as a 1-D view. */
+static ct_tensor rest_of(const ct_tensor *ws, size_t first)
+{
+    ct_tensor v = advanced(ws, first);
+    v.ndim = 1;
+    v.shape[0] = workspace_floats_of(ws) - first;
     return v;
 }
 
@@ -492,17 +504,43 @@ static ct_status launch_panels(ct_context *ctx, const char *name, cl_kernel full
     return CT_OK;
 }
 
+/* 1 when some window of this geometry reaches past the input ('same'
+ * padding, or a stride that leaves the last rows or columns uncovered does
+ * not count: only windows that stick out). */
+static int has_padding(const conv_geometry_cl *g)
+{
+    return g->pad_top > 0 || g->pad_left > 0 || (g->oh - 1) * g->sh - g->pad_top + g->kh > g->h ||
+           (g->ow - 1) * g->sw - g->pad_left + g->kw > g->w;
+}
+
+/* `floats` zeros at the start of t (a view of them in *zeros). */
+static ct_status zero_block(ct_context *ctx, const ct_tensor *t, size_t floats, ct_tensor *zeros)
+{
+    const float zero = 0.0f;
+    *zeros = advanced(t, 0);
+    cl_int e = clEnqueueFillBuffer(ct_context_queue(ctx), t->buf, &zero, sizeof zero, t->offset * sizeof(float),
+                                   floats * sizeof(float), 0, NULL, NULL);
+    return e == CL_SUCCESS ? CT_OK : ct_cl_fail(e, "zeroing the tiled convolution's padding block");
+}
+
 /* y = conv(x, kernel) (+ bias) with the tile kernels, for a geometry as the
- * kernels see it (also the input gradient's, see dx_tiled). */
+ * kernels see it (also the input gradient's, see dx_tiled). `spare`: free
+ * workspace (or NULL) for the KW*Cin zeros that padded windows read. */
 static ct_status forward_tiled_cl(ct_context *ctx, const conv_geometry_cl *gc, const ct_tensor *x,
-                                  const ct_tensor *kernel, const ct_tensor *bias, const ct_tensor *y)
+                                  const ct_tensor *kernel, const ct_tensor *bias, const ct_tensor *spare,
+                                  const ct_tensor *y)
 {
     cl_kernel k[2];
     CT_TRY(ct_context_kernel(ctx, "conv", "conv2d_forward_tile", &k[0]));
     CT_TRY(ct_context_kernel(ctx, "conv", "conv2d_forward_tile_edge", &k[1]));
     size_t cout = (size_t)gc->cout, tiles = ceil_div((size_t)gc->images * gc->oh * gc->ow, TILE_ROWS);
+    size_t zero_floats = (size_t)gc->kw * gc->cin;
     cl_int per_item = tiles_per_item(ctx, tiles, ceil_div(cout, TILE_COLS)), has_bias = bias != NULL;
-    const ct_tensor *b = bias ? bias : kernel; /* any valid buffer when there is no bias */
+    cl_int has_zeros = has_padding(gc) && workspace_floats_of(spare) >= zero_floats;
+    ct_tensor zeros = *kernel; /* any valid buffer when there are none */
+    if (has_zeros)
+        CT_TRY(zero_block(ctx, spare, zero_floats, &zeros));
+    const ct_tensor *b = bias ? bias : kernel;
     for (int v = 0; v < 2; v++) {
         cl_int first_panel = v ? (cl_int)(cout / TILE_COLS) : 0;
         cl_uint i = 0;
@@ -513,6 +551,8 @@ static ct_status forward_tiled_cl(ct_context *ctx, const conv_geometry_cl *gc, c
         err |= ct_arg_tensor(k[v], &i, kernel);
         err |= ct_arg_tensor(k[v], &i, b);
         err |= CT_ARG(k[v], i++, has_bias);
+        err |= ct_arg_tensor(k[v], &i, &zeros);
+        err |= CT_ARG(k[v], i++, has_zeros);
         err |= ct_arg_tensor(k[v], &i, y);
         CT_TRY(ct_args_ok(err, "conv2d_forward_tile"));
     }
@@ -520,20 +560,21 @@ static ct_status forward_tiled_cl(ct_context *ctx, const conv_geometry_cl *gc, c
 }
 
 static ct_status forward_tiled(ct_context *ctx, const ct_conv2d_geometry *g, const ct_tensor *x,
-                               const ct_tensor *kernel, const ct_tensor *bias, ct_tensor *y)
+                               const ct_tensor *kernel, const ct_tensor *bias, ct_tensor *y, const ct_tensor *ws)
 {
     conv_geometry_cl gc = to_cl(g, g->n);
-    return forward_tiled_cl(ctx, &gc, x, kernel, bias, y);
+    return forward_tiled_cl(ctx, &gc, x, kernel, bias, ws, y);
 }
 
 /* The input gradient as a forward convolution, for stride 1: dx = dy
  * convolved with the kernel flipped in (ky, kx) and transposed in
  * (ci, co), dy padded with KH-1-pad_top rows above and KW-1-pad_left
  * columns to the left (and what makes the output H x W below and to the
- * right). The flipped kernel goes to the workspace. */
+ * right). The flipped kernel goes to the workspace, followed by the zeros
+ * for the padding. */
 static int dx_tiled_fits(const ct_conv2d_geometry *g, size_t ws_floats)
 {
-    return g->sh == 1 && g->sw == 1 && ws_floats >= patch_size(g) * g->cout;
+    return g->sh == 1 && g->sw == 1 && ws_floats >= (patch_size(g) + g->kw) * g->cout;
 }
 
 static ct_status dx_tiled(ct_context *ctx, const ct_conv2d_geometry *g, const ct_tensor *kernel,
@@ -553,7 +594,8 @@ static ct_status dx_tiled(ct_context *ctx, const ct_conv2d_geometry *g, const ct
         .oh = (cl_int)g->h, .ow = (cl_int)g->w, .cout = (cl_int)g->cin, .kh = (cl_int)g->kh, .kw = (cl_int)g->kw,
         .sh = 1, .sw = 1, .pad_top = (cl_int)(g->kh - 1 - g->pad_top), .pad_left = (cl_int)(g->kw - 1 - g->pad_left),
     };
-    return forward_tiled_cl(ctx, &t, dy, ws, NULL, dx);
+    ct_tensor spare = rest_of(ws, patch_size(g) * g->cout);
+    return forward_tiled_cl(ctx, &t, dy, ws, NULL, &spare, dx);
 }
 
 /* K ranges of the tiled kernel gradient: enough (element tile, range)
@@ -647,7 +689,7 @@ ct_status ct_conv2d_forward(ct_context *ctx, const ct_conv2d_params *p, const ct
     if (algo == CT_CONV2D_DIRECT)
         return forward_direct(ctx, &g, x, kernel, bias, y);
     if (algo == CT_CONV2D_TILED)
-        return forward_tiled(ctx, &g, x, kernel, bias, y);
+        return forward_tiled(ctx, &g, x, kernel, bias, y, workspace);
     return forward_im2col(ctx, &g, x, kernel, bias, y, workspace);
 }
 
