@@ -403,7 +403,8 @@ __kernel void conv2d_dw_direct(conv_geometry g, int per_item, __global const flo
  * gemm_tile in cl/gemm.cl, which keeps an AVX-512 core's FMA units busy.
  * Per reduction step a tile loads two float16 of its "B" row (weights or
  * dy, contiguous), broadcasts TM scalars and does 24 FMAs. Work-groups are
- * single work-items, each taking a run of tiles. */
+ * single work-items, each taking a run of tiles. The forward pass adds the
+ * bias and applies relu (when asked) as it stores the tile. */
 #define INLINE static inline __attribute__((always_inline))
 #define TM 12 /* rows per tile */
 #define TN 32 /* channels per tile: two float16 */
@@ -446,20 +447,27 @@ INLINE void tile_steps(float16 acc[TM][2], __global const float *const a[TM], co
     }
 }
 
-/* dst[r][0..cols) = acc[r] + (b0, b1) for the first `rows` rows. */
-INLINE void tile_store_rows(float16 acc[TM][2], const float16 b0, const float16 b1, __global float *const dst[TM],
-                            const int rows, const int cols)
+/* dst[r][0..cols) = acc[r] + (b0, b1), then relu when asked (as
+ * act_apply in cl/activations.cl: x > 0 ? x : 0), for the first `rows` rows. */
+INLINE float16 finish(const float16 v, const int relu)
+{
+    return relu ? select((float16)0.0f, v, v > (float16)0.0f) : v;
+}
+
+INLINE void tile_store_rows(float16 acc[TM][2], const float16 b0, const float16 b1, const int relu,
+                            __global float *const dst[TM], const int rows, const int cols)
 {
     _Pragma("unroll") for (int r = 0; r < TM; r++)
     {
         if (r < rows) {
+            const float16 v0 = finish(acc[r][0] + b0, relu), v1 = finish(acc[r][1] + b1, relu);
             if (cols == TN) {
-                vstore16(acc[r][0] + b0, 0, dst[r]);
-                vstore16(acc[r][1] + b1, 1, dst[r]);
+                vstore16(v0, 0, dst[r]);
+                vstore16(v1, 1, dst[r]);
             } else {
                 float t[TN];
-                vstore16(acc[r][0] + b0, 0, t);
-                vstore16(acc[r][1] + b1, 1, t);
+                vstore16(v0, 0, t);
+                vstore16(v1, 1, t);
                 for (int c = 0; c < cols; c++)
                     dst[r][c] = t[c];
             }
@@ -480,7 +488,8 @@ INLINE void tile_store_rows(float16 acc[TM][2], const float16 b0, const float16 
  * per kernel): 32 for full channel panels, 0 for the last, partial one. */
 INLINE void forward_tile(const conv_geometry g, const int width, const int t, const int j0, const int cols,
                          __global const float *x, __global const float *w, __global const float *bias,
-                         const int has_bias, __global const float *zeros, const int has_zeros, __global float *y)
+                         const int has_bias, const int relu, __global const float *zeros, const int has_zeros,
+                         __global float *y)
 {
     const int pixels = g.images * g.oh * g.ow, p0 = t * TM, rows = min(TM, pixels - p0);
     const int run = g.kw * g.cin;
@@ -546,7 +555,7 @@ INLINE void forward_tile(const conv_geometry g, const int width, const int t, co
     float16 b0 = (float16)0.0f, b1 = (float16)0.0f;
     if (has_bias)
         load_b(bias + j0, 0, cols, &b0, &b1);
-    tile_store_rows(acc, b0, b1, dst, rows, cols);
+    tile_store_rows(acc, b0, b1, relu, dst, rows, cols);
 }
 
 /* Global (panels, items): item i of panel q computes pixel tiles
@@ -556,14 +565,14 @@ INLINE void forward_tile(const conv_geometry g, const int width, const int t, co
 #define FORWARD_TILE_KERNEL(NAME, WIDTH)                                                                          \
     __kernel __attribute__((reqd_work_group_size(1, 1, 1))) void NAME(                                             \
         conv_geometry g, int per_item, int first_panel, __global const float *x, ulong x_off,                     \
-        __global const float *w, ulong w_off, __global const float *bias, ulong bias_off, int has_bias,            \
+        __global const float *w, ulong w_off, __global const float *bias, ulong bias_off, int has_bias, int relu,  \
         __global const float *zeros, ulong zeros_off, int has_zeros, __global float *y, ulong y_off)              \
     {                                                                                                              \
         const int j0 = (first_panel + (int)get_global_id(0)) * TN, cols = min(TN, g.cout - j0);                  \
         const int tiles = (g.images * g.oh * g.ow + TM - 1) / TM;                                                  \
         const int t0 = (int)get_global_id(1) * per_item, t1 = min(t0 + per_item, tiles);                           \
         for (int t = t0; t < t1; t++)                                                                              \
-            forward_tile(g, WIDTH, t, j0, cols, x + x_off, w + w_off + j0, bias + bias_off, has_bias,               \
+            forward_tile(g, WIDTH, t, j0, cols, x + x_off, w + w_off + j0, bias + bias_off, has_bias, relu,         \
                          zeros + zeros_off, has_zeros, y + y_off);                                                 \
     }
 FORWARD_TILE_KERNEL(conv2d_forward_tile, 32)
@@ -645,7 +654,7 @@ INLINE void dw_tile(const conv_geometry g, const int width, const int e0, const 
     __global float *d[TM];
     _Pragma("unroll") for (int r = 0; r < TM; r++)
         d[r] = dst + (size_t)(e0 + r) * ld + j0;
-    tile_store_rows(acc, (float16)0.0f, (float16)0.0f, d, rows, cols);
+    tile_store_rows(acc, (float16)0.0f, (float16)0.0f, 0, d, rows, cols);
 }
 
 /* Global (panels, element tiles * ranges): item (q, u) computes element

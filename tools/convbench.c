@@ -135,7 +135,7 @@ static ct_status time_part(ct_context *ctx, const ct_conv2d_params *p, buffers *
 
 static ct_status bench_shape(ct_context *ctx, const conv_shape *sh, size_t batch, int runs)
 {
-    ct_conv2d_params p = {sh->k, sh->k, 1, 1, CT_PADDING_VALID, CT_CONV2D_AUTO};
+    ct_conv2d_params p = {sh->k, sh->k, 1, 1, CT_PADDING_VALID, CT_CONV2D_AUTO, CT_ACTIVATION_LINEAR};
     ct_conv2d_geometry g;
     buffers b;
     ct_status s = setup(ctx, sh, batch, &p, &g, &b);

@@ -22,7 +22,7 @@
 #define CLTRAIN_OPS_CONV_H
 
 #include "cltrain/tensor.h"
-#include "cltrain/types.h" /* ct_padding */
+#include "cltrain/types.h" /* ct_activation, ct_padding */
 
 #ifdef __cplusplus
 extern "C" {
@@ -45,6 +45,7 @@ typedef struct {
     size_t sh, sw;                 /* strides (>= 1) */
     ct_padding padding;
     ct_conv2d_algorithm algorithm; /* CT_CONV2D_AUTO (0) unless benchmarking or testing */
+    ct_activation activation;      /* applied by the forward pass (default linear); see ct_conv2d_backward */
 } ct_conv2d_params;
 
 /* Everything a convolution's kernels need, resolved from params and shapes. */
@@ -87,18 +88,21 @@ ct_conv2d_algorithm ct_conv2d_choose_pass(ct_context *ctx, const ct_conv2d_geome
 /* The forward pass's choice (ct_conv2d_choose_pass with CT_CONV2D_PASS_FORWARD). */
 ct_conv2d_algorithm ct_conv2d_choose(ct_context *ctx, const ct_conv2d_geometry *g, size_t workspace_floats);
 
-/* y = conv2d(x, kernel) + bias.
+/* y = act(conv2d(x, kernel) + bias), act = p->activation.
  *   x (N, H, W, Cin), kernel (KH, KW, Cin, Cout), bias (Cout) or NULL,
  *   y (N, OH, OW, Cout), workspace: a tensor of any shape (only its element
  *   count matters; it must not overlap the others) or NULL; NULL or too
  *   small selects the direct algorithm under CT_CONV2D_AUTO and is an error
  *   under CT_CONV2D_IM2COL.
- * The activation is a separate op (ct_relu_forward, ...). */
+ * The tiled algorithm applies relu as it stores y; other activations and
+ * algorithms run ct_activation_forward on y afterwards. */
 ct_status ct_conv2d_forward(ct_context *ctx, const ct_conv2d_params *p, const ct_tensor *x, const ct_tensor *kernel,
                             const ct_tensor *bias, ct_tensor *y, const ct_tensor *workspace);
 
-/* Gradients of L with respect to x, kernel and bias given dy = dL/dy
- * (N, OH, OW, Cout):
+/* Gradients of L with respect to x, kernel and bias given dy = dL/dz
+ * (N, OH, OW, Cout), the gradient with respect to the convolution's output
+ * before its activation, z = conv2d(x, kernel) + bias: p->activation is
+ * ignored here (ct_activation_backward turns dL/dy into dL/dz):
  *   dx (N, H, W, Cin), dkernel (KH, KW, Cin, Cout), dbias (Cout) = sum of dy
  *   over N, OH, OW.
  * Any of dx, dkernel, dbias may be NULL or have a NULL buffer: that gradient is

@@ -146,7 +146,7 @@ static ct_status create_state(ct_model *m, size_t *offset)
 static ct_conv2d_params conv_params(const ct_conv2d_spec *s)
 {
     ct_conv2d_params p = {(size_t)s->kernel_size[0], (size_t)s->kernel_size[1], (size_t)s->strides[0],
-                          (size_t)s->strides[1], (ct_padding)s->padding, CT_CONV2D_AUTO};
+                          (size_t)s->strides[1], (ct_padding)s->padding, CT_CONV2D_AUTO, s->activation};
     return p;
 }
 
@@ -288,11 +288,8 @@ static ct_status layer_forward(ct_model *m, size_t i, const ct_tensor *x, int tr
         return dense_forward(m, l, x, y);
     case CT_LAYER_CONV2D: {
         ct_conv2d_params p = conv_params(&s->conv2d);
-        CT_TRY(ct_conv2d_forward(m->ctx, &p, x, &l->kernel, l->bias.buf ? &l->bias : NULL, y,
-                                 m->workspace.buf ? &m->workspace : NULL));
-        if (s->conv2d.activation == CT_ACTIVATION_LINEAR)
-            return CT_OK;
-        return ct_activation_forward(m->ctx, s->conv2d.activation, y, y);
+        return ct_conv2d_forward(m->ctx, &p, x, &l->kernel, l->bias.buf ? &l->bias : NULL, y,
+                                 m->workspace.buf ? &m->workspace : NULL); /* activation included */
     }
     case CT_LAYER_MAX_POOLING2D:
     case CT_LAYER_AVERAGE_POOLING2D: {

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "cltrain/gemm.h"
+#include "cltrain/ops_nn.h"
 #include "ops/launch.h"
 #include "ops/window.h"
 
@@ -523,11 +524,12 @@ static ct_status zero_block(ct_context *ctx, const ct_tensor *t, size_t floats, 
     return e == CL_SUCCESS ? CT_OK : ct_cl_fail(e, "zeroing the tiled convolution's padding block");
 }
 
-/* y = conv(x, kernel) (+ bias) with the tile kernels, for a geometry as the
- * kernels see it (also the input gradient's, see dx_tiled). `spare`: free
+/* y = conv(x, kernel) (+ bias, then relu if asked) with the tile kernels,
+ * for a geometry as the kernels see it (also the input gradient's, see
+ * dx_tiled). `spare`: free
  * workspace (or NULL) for the KW*Cin zeros that padded windows read. */
 static ct_status forward_tiled_cl(ct_context *ctx, const conv_geometry_cl *gc, const ct_tensor *x,
-                                  const ct_tensor *kernel, const ct_tensor *bias, const ct_tensor *spare,
+                                  const ct_tensor *kernel, const ct_tensor *bias, cl_int relu, const ct_tensor *spare,
                                   const ct_tensor *y)
 {
     cl_kernel k[2];
@@ -551,6 +553,7 @@ static ct_status forward_tiled_cl(ct_context *ctx, const conv_geometry_cl *gc, c
         err |= ct_arg_tensor(k[v], &i, kernel);
         err |= ct_arg_tensor(k[v], &i, b);
         err |= CT_ARG(k[v], i++, has_bias);
+        err |= CT_ARG(k[v], i++, relu);
         err |= ct_arg_tensor(k[v], &i, &zeros);
         err |= CT_ARG(k[v], i++, has_zeros);
         err |= ct_arg_tensor(k[v], &i, y);
@@ -560,10 +563,11 @@ static ct_status forward_tiled_cl(ct_context *ctx, const conv_geometry_cl *gc, c
 }
 
 static ct_status forward_tiled(ct_context *ctx, const ct_conv2d_geometry *g, const ct_tensor *x,
-                               const ct_tensor *kernel, const ct_tensor *bias, ct_tensor *y, const ct_tensor *ws)
+                               const ct_tensor *kernel, const ct_tensor *bias, int relu, ct_tensor *y,
+                               const ct_tensor *ws)
 {
     conv_geometry_cl gc = to_cl(g, g->n);
-    return forward_tiled_cl(ctx, &gc, x, kernel, bias, ws, y);
+    return forward_tiled_cl(ctx, &gc, x, kernel, bias, relu, ws, y);
 }
 
 /* The input gradient as a forward convolution, for stride 1: dx = dy
@@ -595,7 +599,7 @@ static ct_status dx_tiled(ct_context *ctx, const ct_conv2d_geometry *g, const ct
         .sh = 1, .sw = 1, .pad_top = (cl_int)(g->kh - 1 - g->pad_top), .pad_left = (cl_int)(g->kw - 1 - g->pad_left),
     };
     ct_tensor spare = rest_of(ws, patch_size(g) * g->cout);
-    return forward_tiled_cl(ctx, &t, dy, ws, NULL, &spare, dx);
+    return forward_tiled_cl(ctx, &t, dy, ws, NULL, 0, &spare, dx);
 }
 
 /* K ranges of the tiled kernel gradient: enough (element tile, range)
@@ -685,12 +689,19 @@ ct_status ct_conv2d_forward(ct_context *ctx, const ct_conv2d_params *p, const ct
     else
         bias = NULL;
     CT_TRY(ct_check_shape4("conv2d", "output", y, g.n, g.oh, g.ow, g.cout));
+    if ((unsigned)p->activation >= CT_ACTIVATION_COUNT)
+        return ct_fail(CT_ERR_INVALID_ARGUMENT, "conv2d: unknown activation %d", (int)p->activation);
     CT_TRY(resolve_algorithm(ctx, "conv2d", p, &g, workspace, CT_CONV2D_PASS_FORWARD, &algo));
+    int fused = algo == CT_CONV2D_TILED && p->activation == CT_ACTIVATION_RELU;
     if (algo == CT_CONV2D_DIRECT)
-        return forward_direct(ctx, &g, x, kernel, bias, y);
-    if (algo == CT_CONV2D_TILED)
-        return forward_tiled(ctx, &g, x, kernel, bias, y, workspace);
-    return forward_im2col(ctx, &g, x, kernel, bias, y, workspace);
+        CT_TRY(forward_direct(ctx, &g, x, kernel, bias, y));
+    else if (algo == CT_CONV2D_TILED)
+        CT_TRY(forward_tiled(ctx, &g, x, kernel, bias, fused, y, workspace));
+    else
+        CT_TRY(forward_im2col(ctx, &g, x, kernel, bias, y, workspace));
+    if (fused || p->activation == CT_ACTIVATION_LINEAR)
+        return CT_OK;
+    return ct_activation_forward(ctx, p->activation, y, y);
 }
 
 /* The gradients dx and/or dkernel (either may be NULL) with one algorithm. */

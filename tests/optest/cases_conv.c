@@ -2,17 +2,22 @@
  * gradients against finite differences), each case through every algorithm.
  * Inputs: [0] x (N, H, W, Cin), [1] kernel (KH, KW, Cin, Cout), [2] bias (Cout)
  * when n_in is 3. ip: [0] stride h [1] stride w [2] 1 = 'same' [3] workspace
- * in images (0: what ct_conv2d_workspace_size asks for, -1: none) [4] algorithm. */
+ * in images (0: what ct_conv2d_workspace_size asks for, -1: none) [4] algorithm
+ * [5] activation (the backward pass then starts with ct_activation_backward,
+ * as a model's does). */
 #include "optest/families.h"
 #include "ref/ref_conv.h"
+#include "ref/ref_nn.h"
 
 #include "cltrain/ops_conv.h"
+#include "cltrain/ops_nn.h"
 
 static ct_conv2d_params params_of(const ct_optest_case *c)
 {
     ct_conv2d_params p = {
         .kh = c->in[1].shape[0], .kw = c->in[1].shape[1], .sh = (size_t)c->ip[0], .sw = (size_t)c->ip[1],
         .padding = c->ip[2] ? CT_PADDING_SAME : CT_PADDING_VALID, .algorithm = (ct_conv2d_algorithm)c->ip[4],
+        .activation = (ct_activation)c->ip[5],
     };
     return p;
 }
@@ -36,7 +41,10 @@ static ct_status conv_shape(const ct_optest_case *c, int *ndim, size_t *shape)
 static void conv_ref(const ct_optest_case *c, const double *const *in, double *out)
 {
     ref_window2d w = window_of(c);
-    ref_conv2d(&w, c->in[1].shape[3], in[0], in[1], c->n_in > 2 ? in[2] : NULL, out);
+    size_t shape[4], cout = c->in[1].shape[3];
+    ref_conv2d(&w, cout, in[0], in[1], c->n_in > 2 ? in[2] : NULL, out);
+    ref_window_out_shape(&w, cout, shape);
+    ref_bias_activation((ct_activation)c->ip[5], shape[0] * shape[1] * shape[2], cout, out, NULL, out);
 }
 
 /* Workspace as a model would allocate it, or for ip[3] images only (chunking). */
@@ -73,13 +81,21 @@ static ct_status conv_fwd(ct_context *ctx, const ct_optest_case *c, const ct_ten
 static ct_status conv_bwd(ct_context *ctx, const ct_optest_case *c, const ct_tensor *in, const ct_tensor *out,
                           const ct_tensor *dy, ct_tensor *grad)
 {
-    (void)out;
     ct_conv2d_params p = params_of(c);
-    ct_tensor ws;
+    ct_tensor ws, dz = {0};
     CT_TRY(workspace_create(ctx, c, &ws));
-    ct_status s = ct_conv2d_backward(ctx, &p, &in[0], &in[1], dy, &grad[0], &grad[1], c->n_in > 2 ? &grad[2] : NULL,
-                                     &ws);
-    return finish_and_release(ctx, s, &ws);
+    ct_status s = CT_OK;
+    if (p.activation != CT_ACTIVATION_LINEAR) { /* dL/dz from dL/dy and y, as a model does */
+        s = ct_tensor_create(ctx, dy->ndim, dy->shape, &dz);
+        if (s == CT_OK)
+            s = ct_activation_backward(ctx, p.activation, NULL, out, dy, &dz);
+    }
+    if (s == CT_OK)
+        s = ct_conv2d_backward(ctx, &p, &in[0], &in[1], dz.buf ? &dz : dy, &grad[0], &grad[1],
+                               c->n_in > 2 ? &grad[2] : NULL, &ws);
+    s = finish_and_release(ctx, s, &ws);
+    ct_tensor_release(&dz);
+    return s;
 }
 
 static const ct_optest_op op_conv_auto = {"conv2d", conv_shape, conv_fwd, conv_ref, conv_bwd, NULL};
@@ -99,6 +115,8 @@ static const ct_optest_op op_conv_tiled = {"conv2d_tiled", conv_shape, conv_fwd,
     {&op, label, 3, {INPUT(x, 1), INPUT(k, 1), BIAS(cout)}, {sh, sw, same, ws_images, algo}, {0}, TOL_FWD, TOL_GRAD}
 #define CONV_CASE_NO_BIAS(op, algo, label, x, k, sh, sw, same) \
     {&op, label, 2, {INPUT(x, 1), INPUT(k, 1)}, {sh, sw, same, 0, algo}, {0}, TOL_FWD, TOL_GRAD}
+#define CONV_CASE_ACT(op, algo, label, act, x, k, cout, sh, sw, same) \
+    {&op, label, 3, {INPUT(x, 1), INPUT(k, 1), BIAS(cout)}, {sh, sw, same, 0, algo, act}, {0}, TOL_FWD, TOL_GRAD}
 #define CONV_CASE_NO_DX(op, algo, label, x, k, cout, sh, sw, same) \
     {&op, label, 3, {INPUT(x, 0), INPUT(k, 1), BIAS(cout)}, {sh, sw, same, 0, algo}, {0}, TOL_FWD, TOL_GRAD}
 
@@ -139,6 +157,16 @@ static const ct_optest_case cases[] = {
     CONV_CASE_NO_DX(op_conv_tiled, CT_CONV2D_TILED, "no input gradient", (2, 6, 7, 3), (3, 3, 3, 5), 5, 1, 1, 0),
     /* Tiled without a workspace: the kernel gradient in one K range, no partial sums. */
     CONV_CASE(op_conv_tiled, CT_CONV2D_TILED, "no workspace", (3, 7, 8, 3), (3, 3, 3, 35), 35, 1, 1, 1, -1),
+    /* With an activation: relu fused into the tiled forward pass, applied
+     * afterwards by the other algorithms and for other activations. */
+    CONV_CASE_ACT(op_conv_tiled, CT_CONV2D_TILED, "relu", CT_ACTIVATION_RELU, (2, 7, 9, 5), (3, 3, 5, 35), 35, 1, 1, 1),
+    CONV_CASE_ACT(op_conv_im2col, CT_CONV2D_IM2COL, "relu", CT_ACTIVATION_RELU, (2, 7, 9, 5), (3, 3, 5, 35), 35, 1, 1,
+                  1),
+    CONV_CASE_ACT(op_conv_direct, CT_CONV2D_DIRECT, "relu", CT_ACTIVATION_RELU, (2, 7, 9, 5), (3, 3, 5, 35), 35, 1, 1,
+                  1),
+    CONV_CASE_ACT(op_conv_tiled, CT_CONV2D_TILED, "tanh", CT_ACTIVATION_TANH, (2, 6, 5, 3), (3, 3, 3, 5), 5, 1, 1, 0),
+    CONV_CASE_ACT(op_conv_auto, CT_CONV2D_AUTO, "relu", CT_ACTIVATION_RELU, (2, 9, 9, 32), (3, 3, 32, 32), 32, 1, 1,
+                  0),
     /* Workspace for one image: the batch of 3 runs in 3 chunks (dW summed over them). */
     CONV_CASE(op_conv_im2col, CT_CONV2D_IM2COL, "chunks of 1 image", (3, 7, 8, 3), (3, 3, 3, 5), 5, 1, 1, 1, 1),
     CONV_CASE(op_conv_im2col, CT_CONV2D_IM2COL, "chunks of 2 images", (5, 6, 5, 3), (3, 2, 3, 4), 4, 2, 1, 0, 2),

@@ -59,7 +59,7 @@ static ct_status setup(ct_context *ctx, const conv_shape *sh, conv_job *j, ct_co
 {
     memset(j, 0, sizeof *j);
     j->ctx = ctx;
-    j->p = (ct_conv2d_params){sh->k, sh->k, 1, 1, CT_PADDING_VALID, CT_CONV2D_AUTO};
+    j->p = (ct_conv2d_params){sh->k, sh->k, 1, 1, CT_PADDING_VALID, CT_CONV2D_AUTO, CT_ACTIVATION_LINEAR};
     size_t xs[4] = {BATCH, sh->h, sh->w, sh->cin}, floats;
     CT_TRY(ct_conv2d_geometry_of(&j->p, xs, sh->cout, g));
     CT_TRY(ct_conv2d_workspace_size(&j->p, xs, sh->cout, &floats));
