@@ -108,6 +108,24 @@ static bool same_bits(double a, double b) { return memcmp(&a, &b, sizeof a) == 0
 
 /* =============================================================== atomic */
 
+static void commit_synced(ct_atomic_file *f) { ck_assert_int_eq(ct_atomic_commit(f), CT_OK); }
+static void commit_unsynced(ct_atomic_file *f) { ck_assert_int_eq(ct_atomic_commit_unsynced(f), CT_OK); }
+
+/* Writes `text` to a replacement of path, ends it with `finish`, and checks
+ * that path then holds `expected` and that no temporary file is left. */
+static void replace_and_check(const char *path, const char *text, void (*finish)(ct_atomic_file *),
+                              const char *expected)
+{
+    ct_atomic_file *f;
+    ck_assert_int_eq(ct_atomic_open(path, &f), CT_OK);
+    fputs(text, ct_atomic_stream(f));
+    finish(f);
+    char *back = read_text(path);
+    ck_assert_str_eq(back, expected);
+    free(back);
+    ck_assert_int_eq(files_in_test_dir(), 1);
+}
+
 START_TEST(test_atomic_commit_and_abort)
 {
     char path[600];
@@ -125,31 +143,10 @@ START_TEST(test_atomic_commit_and_abort)
     ck_assert_int_eq(files_in_test_dir(), 1);
 
     /* A replacement that is aborted leaves the old file as it was. */
-    ck_assert_int_eq(ct_atomic_open(path, &f), CT_OK);
-    fputs("second, half written", ct_atomic_stream(f));
-    ct_atomic_abort(f);
-    text = read_text(path);
-    ck_assert_str_eq(text, "first\n");
-    free(text);
-    ck_assert_int_eq(files_in_test_dir(), 1);
-
-    /* A committed replacement replaces. */
-    ck_assert_int_eq(ct_atomic_open(path, &f), CT_OK);
-    fputs("second\n", ct_atomic_stream(f));
-    ck_assert_int_eq(ct_atomic_commit(f), CT_OK);
-    text = read_text(path);
-    ck_assert_str_eq(text, "second\n");
-    free(text);
-    ck_assert_int_eq(files_in_test_dir(), 1);
-
-    /* Without the syncs, the same replacement. */
-    ck_assert_int_eq(ct_atomic_open(path, &f), CT_OK);
-    fputs("third\n", ct_atomic_stream(f));
-    ck_assert_int_eq(ct_atomic_commit_unsynced(f), CT_OK);
-    text = read_text(path);
-    ck_assert_str_eq(text, "third\n");
-    free(text);
-    ck_assert_int_eq(files_in_test_dir(), 1);
+    replace_and_check(path, "second, half written", ct_atomic_abort, "first\n");
+    /* A committed replacement replaces, with or without the syncs. */
+    replace_and_check(path, "second\n", commit_synced, "second\n");
+    replace_and_check(path, "third\n", commit_unsynced, "third\n");
     ct_atomic_abort(NULL);
 }
 END_TEST
