@@ -427,16 +427,20 @@ INLINE void load_b(__global const float *src, const int width, const int cols, f
 }
 
 /* acc[r] += A(r, s) * B(s) for s in [0, steps): A(r, s) = a[r][s * lda]
- * (masked: 0 where valid[r] is 0), B(s) the 32 floats at b + s * ldb.
- * `masked` and `width` are constants at each call site, so each call is its
- * own loop. */
-INLINE void tile_steps(float16 acc[TM][2], __global const float *const a[TM], const int lda, const int *valid,
-                       const int masked, __global const float *b, const int ldb, const int width, const int cols,
-                       const int steps)
+ * (masked: 0 where valid[r] is 0), B(s) the 32 floats at b + s * ldb; with
+ * sum_b, also bsum += B(s). `masked`, `width` and `sum_b` are constants at
+ * each call site, so each call is its own loop. */
+INLINE void tile_steps_sum(float16 acc[TM][2], __global const float *const a[TM], const int lda, const int *valid,
+                           const int masked, __global const float *b, const int ldb, const int width,
+                           const int cols, const int steps, const int sum_b, float16 bsum[2])
 {
     for (int s = 0; s < steps; s++, b += ldb) {
         float16 b0, b1;
         load_b(b, width, cols, &b0, &b1);
+        if (sum_b) {
+            bsum[0] += b0;
+            bsum[1] += b1;
+        }
         _Pragma("unroll") for (int r = 0; r < TM; r++)
         {
             const float v = a[r][s * lda];
@@ -447,6 +451,13 @@ INLINE void tile_steps(float16 acc[TM][2], __global const float *const a[TM], co
     }
 }
 
+INLINE void tile_steps(float16 acc[TM][2], __global const float *const a[TM], const int lda, const int *valid,
+                       const int masked, __global const float *b, const int ldb, const int width, const int cols,
+                       const int steps)
+{
+    tile_steps_sum(acc, a, lda, valid, masked, b, ldb, width, cols, steps, 0, 0);
+}
+
 /* dst[r][0..cols) = acc[r] + (b0, b1), then relu when asked (as
  * act_apply in cl/activations.cl: x > 0 ? x : 0), for the first `rows` rows. */
 INLINE float16 finish(const float16 v, const int relu)
@@ -454,24 +465,28 @@ INLINE float16 finish(const float16 v, const int relu)
     return relu ? select((float16)0.0f, v, v > (float16)0.0f) : v;
 }
 
+/* dst[0..cols) = (v0, v1). */
+INLINE void store_row(const float16 v0, const float16 v1, __global float *dst, const int cols)
+{
+    if (cols == TN) {
+        vstore16(v0, 0, dst);
+        vstore16(v1, 1, dst);
+        return;
+    }
+    float t[TN];
+    vstore16(v0, 0, t);
+    vstore16(v1, 1, t);
+    for (int c = 0; c < cols; c++)
+        dst[c] = t[c];
+}
+
 INLINE void tile_store_rows(float16 acc[TM][2], const float16 b0, const float16 b1, const int relu,
                             __global float *const dst[TM], const int rows, const int cols)
 {
     _Pragma("unroll") for (int r = 0; r < TM; r++)
     {
-        if (r < rows) {
-            const float16 v0 = finish(acc[r][0] + b0, relu), v1 = finish(acc[r][1] + b1, relu);
-            if (cols == TN) {
-                vstore16(v0, 0, dst[r]);
-                vstore16(v1, 1, dst[r]);
-            } else {
-                float t[TN];
-                vstore16(v0, 0, t);
-                vstore16(v1, 1, t);
-                for (int c = 0; c < cols; c++)
-                    dst[r][c] = t[c];
-            }
-        }
+        if (r < rows)
+            store_row(finish(acc[r][0] + b0, relu), finish(acc[r][1] + b1, relu), dst[r], cols);
     }
 }
 
@@ -592,20 +607,24 @@ __kernel void conv2d_flip_transpose(conv_geometry g, __global const float *w, ul
 
 /* Tiled kernel gradient: rows are patch elements e = (ky, kx, ci), the
  * reduction runs over output pixels, B is dy (pixels x Cout):
- * dw[e][co] = sum over pixels p of x[p's input at tap (ky, kx)][ci] * dy[p][co].
+ * dw[e][co] = sum over pixels p of x[p's input at tap (ky, kx)][ci] * dy[p][co],
+ * and the bias gradient db[co] = sum over p of dy[p][co], which the tile of
+ * the first elements adds up from the dy rows it loads anyway (with_db).
  * A tile is TM consecutive patch elements x TN output channels over a
  * range of output rows (img, oy) (split-K: the ranges' partial tiles go to
  * `part`, summed by conv2d_sum_parts). Along an output row the tile's TM
  * inputs move together, sw*Cin floats per pixel: where all of them lie
  * inside the image (every pixel with 'valid' padding) the unmasked loop
  * runs; pixels with a tap in the padding take the masked one. dy starts at
- * the panel's first channel; dst is the K x Cout result (or a partial one). */
+ * the panel's first channel; dst is the K x Cout result (or a partial one),
+ * db_dst the bias gradient's (or its partial). */
 INLINE void dw_tile(const conv_geometry g, const int width, const int e0, const int j0, const int cols, const int r0,
-                    const int r1, __global const float *x, __global const float *dy, __global float *dst, const int ld)
+                    const int r1, __global const float *x, __global const float *dy, __global float *dst,
+                    const int with_db, __global float *db_dst)
 {
     const int patch = g.kh * g.kw * g.cin, rows = min(TM, patch - e0), step = g.sw * g.cin;
     int off[TM], tky[TM], tkx[TM], lo = 0, hi = g.ow;
-    float16 acc[TM][2];
+    float16 acc[TM][2], bsum[2] = {(float16)0.0f, (float16)0.0f};
     _Pragma("unroll") for (int r = 0; r < TM; r++)
     {
         const int e = min(e0 + r, patch - 1); /* rows past the end repeat the last element, unstored */
@@ -632,9 +651,13 @@ INLINE void dw_tile(const conv_geometry g, const int width, const int e0, const 
         int valid[TM];
         if (a < b) {
             __global const float *base = ximg + ((long)iy0 * g.w + a * g.sw - g.pad_left) * g.cin;
+            __global const float *bp = dyrow + (size_t)a * g.cout;
             _Pragma("unroll") for (int r = 0; r < TM; r++)
                 ap[r] = base + off[r];
-            tile_steps(acc, ap, step, valid, 0, dyrow + (size_t)a * g.cout, g.cout, width, cols, b - a);
+            if (with_db)
+                tile_steps_sum(acc, ap, step, valid, 0, bp, g.cout, width, cols, b - a, 1, bsum);
+            else
+                tile_steps(acc, ap, step, valid, 0, bp, g.cout, width, cols, b - a);
         }
         for (int ox = 0; ox < g.ow; ox++) {
             if (ox == a)
@@ -648,42 +671,51 @@ INLINE void dw_tile(const conv_geometry g, const int width, const int e0, const 
                 ap[r] = ximg + ((size_t)clamp(iy, 0, g.h - 1) * g.w + clamp(ix, 0, g.w - 1)) * g.cin +
                         off[r] % g.cin;
             }
-            tile_steps(acc, ap, 0, valid, 1, dyrow + (size_t)ox * g.cout, g.cout, width, cols, 1);
+            tile_steps_sum(acc, ap, 0, valid, 1, dyrow + (size_t)ox * g.cout, g.cout, width, cols, 1, with_db, bsum);
         }
     }
     __global float *d[TM];
     _Pragma("unroll") for (int r = 0; r < TM; r++)
-        d[r] = dst + (size_t)(e0 + r) * ld + j0;
+        d[r] = dst + (size_t)(e0 + r) * g.cout + j0;
     tile_store_rows(acc, (float16)0.0f, (float16)0.0f, 0, d, rows, cols);
+    if (with_db)
+        store_row(bsum[0], bsum[1], db_dst + j0, cols);
 }
 
 /* Global (panels, element tiles * ranges): item (q, u) computes element
  * tile u % tiles of channel panel first_panel + q over output rows
- * [range * rows_per_range, ...) with range = u / tiles, into dw (ranges =
- * 1) or its range's K x Cout slice of part. _edge: the partial last panel. */
+ * [range * rows_per_range, ...) with range = u / tiles, into dw and db
+ * (ranges = 1) or its range's slice of part: (K + 1) x Cout floats, the
+ * kernel gradient's K x Cout, then the bias gradient's Cout. has_db: the
+ * bias gradient too. _edge: the partial last panel. */
 #define DW_TILE_KERNEL(NAME, WIDTH)                                                                               \
     __kernel __attribute__((reqd_work_group_size(1, 1, 1))) void NAME(                                             \
         conv_geometry g, int rows_per_range, int first_panel, __global const float *x, ulong x_off,               \
-        __global const float *dy, ulong dy_off, __global float *dw, ulong dw_off, __global float *part,            \
-        ulong part_off)                                                                                            \
+        __global const float *dy, ulong dy_off, __global float *dw, ulong dw_off, int has_db, __global float *db,  \
+        ulong db_off, __global float *part, ulong part_off)                                                        \
     {                                                                                                              \
         const int j0 = (first_panel + (int)get_global_id(0)) * TN, cols = min(TN, g.cout - j0);                  \
         const int patch = g.kh * g.kw * g.cin, tiles = (patch + TM - 1) / TM, out_rows = g.images * g.oh;         \
-        const int u = (int)get_global_id(1), range = u / tiles, r0 = range * rows_per_range;                      \
-        __global float *dst = rows_per_range >= out_rows ? dw + dw_off : part + part_off + (size_t)range * patch * g.cout; \
-        dw_tile(g, WIDTH, (u % tiles) * TM, j0, cols, r0, min(r0 + rows_per_range, out_rows), x + x_off,         \
-                dy + dy_off + j0, dst, g.cout);                                                                          \
+        const int u = (int)get_global_id(1), range = u / tiles, r0 = range * rows_per_range, e0 = (u % tiles) * TM; \
+        __global float *slice = part + part_off + (size_t)range * (patch + 1) * g.cout;                           \
+        const int whole = rows_per_range >= out_rows;                                                              \
+        dw_tile(g, WIDTH, e0, j0, cols, r0, min(r0 + rows_per_range, out_rows), x + x_off, dy + dy_off + j0,      \
+                whole ? dw + dw_off : slice, has_db && e0 == 0, whole ? db + db_off : slice + (size_t)patch * g.cout); \
     }
 DW_TILE_KERNEL(conv2d_dw_tile, 32)
 DW_TILE_KERNEL(conv2d_dw_tile_edge, 0)
 
-/* dw[i] = sum over the `ranges` partial results part[range][i]. */
-__kernel void conv2d_sum_parts(int count, int ranges, __global const float *part, ulong part_off, __global float *dw,
-                               ulong dw_off)
+/* dw[i] (i < count) and, when has_db, db[i - count] (i < count + Cout):
+ * the sum over the `ranges` partial results, (count + Cout) floats apart. */
+__kernel void conv2d_sum_parts(int count, int cout, int ranges, int has_db, __global const float *part,
+                               ulong part_off, __global float *dw, ulong dw_off, __global float *db, ulong db_off)
 {
-    CT_GID_OR_RETURN(i, (size_t)count)
+    CT_GID_OR_RETURN(i, (size_t)count + (has_db ? cout : 0))
     float s = 0.0f;
     for (int q = 0; q < ranges; q++)
-        s += part[part_off + (size_t)q * count + i];
-    dw[dw_off + i] = s;
+        s += part[part_off + (size_t)q * (count + cout) + i];
+    if (i < (size_t)count)
+        dw[dw_off + i] = s;
+    else
+        db[db_off + i - count] = s;
 }

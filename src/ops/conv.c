@@ -97,12 +97,12 @@ static size_t im2col_floats(const ct_conv2d_geometry *g)
 #define DW_MIN_ROWS 4
 static size_t tiled_floats(const ct_conv2d_geometry *g)
 {
-    size_t per_range = patch_size(g) * g->cout, ranges = (g->n * g->oh + DW_MIN_ROWS - 1) / DW_MIN_ROWS;
+    size_t per_range = (patch_size(g) + 1) * g->cout, ranges = (g->n * g->oh + DW_MIN_ROWS - 1) / DW_MIN_ROWS;
     if (ranges > DW_MAX_RANGES)
         ranges = DW_MAX_RANGES;
     if (ranges * per_range > IM2COL_CAP_FLOATS)
         ranges = IM2COL_CAP_FLOATS / per_range;
-    size_t parts = ranges > 1 ? ranges * per_range : 0, flipped = per_range + g->kw * g->cout;
+    size_t parts = ranges > 1 ? ranges * per_range : 0, flipped = (patch_size(g) + g->kw) * g->cout;
     size_t most = parts > flipped ? parts : flipped, zeros = g->kw * g->cin;
     return most > zeros ? most : zeros;
 }
@@ -612,7 +612,7 @@ static size_t dw_ranges(ct_context *ctx, const ct_conv2d_geometry *g, size_t tas
     const ct_device_info *dev = ct_context_device(ctx);
     size_t cu = dev->compute_units ? dev->compute_units : 1, out_rows = g->n * g->oh;
     size_t ranges = ceil_div(DW_TASKS_PER_CU * cu, tasks_per_range);
-    size_t fit = ws_floats / (patch_size(g) * g->cout), longest = ceil_div(out_rows, DW_MIN_ROWS);
+    size_t fit = ws_floats / ((patch_size(g) + 1) * g->cout), longest = ceil_div(out_rows, DW_MIN_ROWS);
     if (ranges > fit)
         ranges = fit;
     if (ranges > longest)
@@ -622,22 +622,29 @@ static size_t dw_ranges(ct_context *ctx, const ct_conv2d_geometry *g, size_t tas
     return ranges < 1 ? 1 : ranges;
 }
 
-static ct_status sum_parts(ct_context *ctx, size_t count, size_t ranges, const ct_tensor *part, const ct_tensor *dw)
+/* dw (and db, when not NULL) = the sums of the ranges' partial results. */
+static ct_status sum_parts(ct_context *ctx, const ct_conv2d_geometry *g, size_t ranges, const ct_tensor *part,
+                           const ct_tensor *dw, const ct_tensor *db)
 {
     cl_kernel k;
     CT_TRY(ct_context_kernel(ctx, "conv", "conv2d_sum_parts", &k));
-    cl_int n = (cl_int)count, r = (cl_int)ranges;
+    cl_int count = (cl_int)(patch_size(g) * g->cout), cout = (cl_int)g->cout, r = (cl_int)ranges, has_db = db != NULL;
     cl_uint i = 0;
-    cl_int err = CT_ARG(k, i++, n);
+    cl_int err = CT_ARG(k, i++, count);
+    err |= CT_ARG(k, i++, cout);
     err |= CT_ARG(k, i++, r);
+    err |= CT_ARG(k, i++, has_db);
     err |= ct_arg_tensor(k, &i, part);
     err |= ct_arg_tensor(k, &i, dw);
+    err |= ct_arg_tensor(k, &i, db ? db : dw);
     CT_TRY(ct_args_ok(err, "conv2d_sum_parts"));
-    return ct_launch_1d(ctx, k, count, "conv2d_sum_parts");
+    return ct_launch_1d(ctx, k, (size_t)count + (db ? g->cout : 0), "conv2d_sum_parts");
 }
 
+/* The kernel gradient and, when db is not NULL, the bias gradient (summed
+ * from the dy rows the kernel gradient loads anyway). */
 static ct_status dw_tiled(ct_context *ctx, const ct_conv2d_geometry *g, const ct_tensor *x, const ct_tensor *dy,
-                          const ct_tensor *dkernel, const ct_tensor *ws)
+                          const ct_tensor *dkernel, const ct_tensor *db, const ct_tensor *ws)
 {
     cl_kernel k[2];
     CT_TRY(ct_context_kernel(ctx, "conv", "conv2d_dw_tile", &k[0]));
@@ -645,7 +652,7 @@ static ct_status dw_tiled(ct_context *ctx, const ct_conv2d_geometry *g, const ct
     conv_geometry_cl gc = to_cl(g, g->n);
     size_t tiles = ceil_div(patch_size(g), TILE_ROWS), out_rows = g->n * g->oh;
     size_t ranges = dw_ranges(ctx, g, tiles * ceil_div(g->cout, TILE_COLS), workspace_floats_of(ws));
-    cl_int rows_per_range = (cl_int)ceil_div(out_rows, ranges);
+    cl_int rows_per_range = (cl_int)ceil_div(out_rows, ranges), has_db = db != NULL;
     ranges = ceil_div(out_rows, (size_t)rows_per_range);
     const ct_tensor *part = ranges > 1 ? ws : dkernel; /* any valid buffer when unused */
     for (int v = 0; v < 2; v++) {
@@ -657,23 +664,26 @@ static ct_status dw_tiled(ct_context *ctx, const ct_conv2d_geometry *g, const ct
         err |= ct_arg_tensor(k[v], &i, x);
         err |= ct_arg_tensor(k[v], &i, dy);
         err |= ct_arg_tensor(k[v], &i, dkernel);
+        err |= CT_ARG(k[v], i++, has_db);
+        err |= ct_arg_tensor(k[v], &i, db ? db : dkernel);
         err |= ct_arg_tensor(k[v], &i, part);
         CT_TRY(ct_args_ok(err, "conv2d_dw_tile"));
     }
     CT_TRY(launch_panels(ctx, "launching conv2d_dw_tile", k[0], k[1], g->cout, tiles * ranges, 1));
-    return ranges > 1 ? sum_parts(ctx, patch_size(g) * g->cout, ranges, ws, dkernel) : CT_OK;
+    return ranges > 1 ? sum_parts(ctx, g, ranges, ws, dkernel, db) : CT_OK;
 }
 
+/* db: the bias gradient, computed along with dkernel (NULL: not here). */
 static ct_status backward_tiled(ct_context *ctx, const ct_conv2d_geometry *g, const ct_tensor *x,
                                 const ct_tensor *kernel, const ct_tensor *dy, ct_tensor *dx, ct_tensor *dkernel,
-                                const ct_tensor *ws)
+                                ct_tensor *db, const ct_tensor *ws)
 {
     /* dx first: dW's partial results then overwrite the flipped kernel (in-order queue). */
     if (dx && dx_tiled_fits(g, workspace_floats_of(ws)))
         CT_TRY(dx_tiled(ctx, g, kernel, dy, dx, ws));
     else if (dx)
         CT_TRY(launch_direct_grad(ctx, "conv2d_dx_direct", g, g->cin, g->n * g->h * g->w, dy, kernel, dx));
-    return dkernel ? dw_tiled(ctx, g, x, dy, dkernel, ws) : CT_OK;
+    return dkernel ? dw_tiled(ctx, g, x, dy, dkernel, db, ws) : CT_OK;
 }
 
 /* ---------------------------------------------------------------- entry points */
@@ -704,13 +714,14 @@ ct_status ct_conv2d_forward(ct_context *ctx, const ct_conv2d_params *p, const ct
     return ct_activation_forward(ctx, p->activation, y, y);
 }
 
-/* The gradients dx and/or dkernel (either may be NULL) with one algorithm. */
+/* The gradients dx and/or dkernel (either may be NULL) with one algorithm;
+ * db (not NULL only with the tiled algorithm and dkernel) along with dkernel. */
 static ct_status backward_with(ct_context *ctx, ct_conv2d_algorithm algo, const ct_conv2d_geometry *g,
                                const ct_tensor *x, const ct_tensor *kernel, const ct_tensor *dy, ct_tensor *dx,
-                               ct_tensor *dkernel, const ct_tensor *ws)
+                               ct_tensor *dkernel, ct_tensor *db, const ct_tensor *ws)
 {
     if (algo == CT_CONV2D_TILED)
-        return backward_tiled(ctx, g, x, kernel, dy, dx, dkernel, ws);
+        return backward_tiled(ctx, g, x, kernel, dy, dx, dkernel, db, ws);
     if (algo == CT_CONV2D_DIRECT)
         return backward_direct(ctx, g, x, kernel, dy, dx, dkernel);
     return backward_im2col(ctx, g, x, kernel, dy, dx, dkernel, ws);
@@ -738,15 +749,17 @@ ct_status ct_conv2d_backward(ct_context *ctx, const ct_conv2d_params *p, const c
         CT_TRY(resolve_algorithm(ctx, op, p, &g, workspace, CT_CONV2D_PASS_DX, &for_dx));
     if (dkernel)
         CT_TRY(resolve_algorithm(ctx, op, p, &g, workspace, CT_CONV2D_PASS_DW, &for_dw));
+    /* The tiled kernel gradient sums the bias gradient on the way. */
+    ct_tensor *db_fused = dkernel && for_dw == CT_CONV2D_TILED ? dbias : NULL;
     /* One call when both passes share an algorithm (im2col builds the patch
      * matrix once for both); otherwise dx first, as the tiled one wants. */
     if (dx && dkernel && for_dx == for_dw) {
-        CT_TRY(backward_with(ctx, for_dx, &g, x, kernel, dy, dx, dkernel, workspace));
+        CT_TRY(backward_with(ctx, for_dx, &g, x, kernel, dy, dx, dkernel, db_fused, workspace));
     } else {
         if (dx)
-            CT_TRY(backward_with(ctx, for_dx, &g, x, kernel, dy, dx, NULL, workspace));
+            CT_TRY(backward_with(ctx, for_dx, &g, x, kernel, dy, dx, NULL, NULL, workspace));
         if (dkernel)
-            CT_TRY(backward_with(ctx, for_dw, &g, x, kernel, dy, NULL, dkernel, workspace));
+            CT_TRY(backward_with(ctx, for_dw, &g, x, kernel, dy, NULL, dkernel, db_fused, workspace));
     }
-    return dbias ? launch_bias_grad(ctx, &g, dy, dbias) : CT_OK;
+    return dbias && !db_fused ? launch_bias_grad(ctx, &g, dy, dbias) : CT_OK;
 }
