@@ -595,11 +595,17 @@ FORWARD_TILE_KERNEL(conv2d_forward_tile_edge, 0)
 
 /* wt[ky][kx][co][ci] = w[KH-1-ky][KW-1-kx][ci][co]: the kernel that turns
  * the input gradient of a stride-1 convolution into a forward one (see
- * dx_tiled in src/ops/conv.c). One work-item per element. */
+ * dx_tiled in src/ops/conv.c), followed by KW*Cout zeros for the padding
+ * that forward pass reads. One work-item per element. */
 __kernel void conv2d_flip_transpose(conv_geometry g, __global const float *w, ulong w_off, __global float *wt,
                                     ulong wt_off)
 {
-    CT_GID_OR_RETURN(i, (size_t)g.kh * g.kw * g.cin * g.cout)
+    const size_t count = (size_t)g.kh * g.kw * g.cin * g.cout;
+    CT_GID_OR_RETURN(i, count + (size_t)g.kw * g.cout)
+    if (i >= count) {
+        wt[wt_off + i] = 0.0f;
+        return;
+    }
     const int ci = (int)(i % g.cin), co = (int)(i / g.cin % g.cout), tap = (int)(i / ((size_t)g.cin * g.cout));
     const int flipped = g.kh * g.kw - 1 - tap; /* (KH-1-ky, KW-1-kx) */
     wt[wt_off + i] = w[w_off + ((size_t)flipped * g.cin + ci) * g.cout + co];

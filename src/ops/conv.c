@@ -245,15 +245,6 @@ static ct_tensor advanced(const ct_tensor *t, size_t elements)
     return v;
 }
 
-/* The elements of a workspace from `first` on, as a 1-D view. */
-static ct_tensor rest_of(const ct_tensor *ws, size_t first)
-{
-    ct_tensor v = advanced(ws, first);
-    v.ndim = 1;
-    v.shape[0] = workspace_floats_of(ws) - first;
-    return v;
-}
-
 static ct_status launch_im2col(ct_context *ctx, const ct_conv2d_geometry *g, size_t images, const ct_tensor *x,
                                const ct_tensor *col)
 {
@@ -514,35 +505,21 @@ static int has_padding(const conv_geometry_cl *g)
            (g->ow - 1) * g->sw - g->pad_left + g->kw > g->w;
 }
 
-/* `floats` zeros at the start of t (a view of them in *zeros). */
-static ct_status zero_block(ct_context *ctx, const ct_tensor *t, size_t floats, ct_tensor *zeros)
-{
-    const float zero = 0.0f;
-    *zeros = advanced(t, 0);
-    cl_int e = clEnqueueFillBuffer(ct_context_queue(ctx), t->buf, &zero, sizeof zero, t->offset * sizeof(float),
-                                   floats * sizeof(float), 0, NULL, NULL);
-    return e == CL_SUCCESS ? CT_OK : ct_cl_fail(e, "zeroing the tiled convolution's padding block");
-}
-
 /* y = conv(x, kernel) (+ bias, then relu if asked) with the tile kernels,
  * for a geometry as the kernels see it (also the input gradient's, see
- * dx_tiled). `spare`: free
- * workspace (or NULL) for the KW*Cin zeros that padded windows read. */
+ * dx_tiled). zeros: KW*Cin zero floats that windows reaching into the
+ * padding read, or NULL (the kernels then mask those values). */
 static ct_status forward_tiled_cl(ct_context *ctx, const conv_geometry_cl *gc, const ct_tensor *x,
-                                  const ct_tensor *kernel, const ct_tensor *bias, cl_int relu, const ct_tensor *spare,
+                                  const ct_tensor *kernel, const ct_tensor *bias, cl_int relu, const ct_tensor *zeros,
                                   const ct_tensor *y)
 {
     cl_kernel k[2];
     CT_TRY(ct_context_kernel(ctx, "conv", "conv2d_forward_tile", &k[0]));
     CT_TRY(ct_context_kernel(ctx, "conv", "conv2d_forward_tile_edge", &k[1]));
     size_t cout = (size_t)gc->cout, tiles = ceil_div((size_t)gc->images * gc->oh * gc->ow, TILE_ROWS);
-    size_t zero_floats = (size_t)gc->kw * gc->cin;
-    cl_int per_item = tiles_per_item(ctx, tiles, ceil_div(cout, TILE_COLS)), has_bias = bias != NULL;
-    cl_int has_zeros = has_padding(gc) && workspace_floats_of(spare) >= zero_floats;
-    ct_tensor zeros = *kernel; /* any valid buffer when there are none */
-    if (has_zeros)
-        CT_TRY(zero_block(ctx, spare, zero_floats, &zeros));
-    const ct_tensor *b = bias ? bias : kernel;
+    cl_int per_item = tiles_per_item(ctx, tiles, ceil_div(cout, TILE_COLS));
+    cl_int has_bias = bias != NULL, has_zeros = zeros != NULL;
+    const ct_tensor *b = bias ? bias : kernel, *z = zeros ? zeros : kernel; /* any valid buffer when unused */
     for (int v = 0; v < 2; v++) {
         cl_int first_panel = v ? (cl_int)(cout / TILE_COLS) : 0;
         cl_uint i = 0;
@@ -554,7 +531,7 @@ static ct_status forward_tiled_cl(ct_context *ctx, const conv_geometry_cl *gc, c
         err |= ct_arg_tensor(k[v], &i, b);
         err |= CT_ARG(k[v], i++, has_bias);
         err |= CT_ARG(k[v], i++, relu);
-        err |= ct_arg_tensor(k[v], &i, &zeros);
+        err |= ct_arg_tensor(k[v], &i, z);
         err |= CT_ARG(k[v], i++, has_zeros);
         err |= ct_arg_tensor(k[v], &i, y);
         CT_TRY(ct_args_ok(err, "conv2d_forward_tile"));
@@ -562,11 +539,20 @@ static ct_status forward_tiled_cl(ct_context *ctx, const conv_geometry_cl *gc, c
     return launch_panels(ctx, "launching conv2d_forward_tile", k[0], k[1], cout, tiles, per_item);
 }
 
+/* The forward pass; padding zeros at the start of the workspace when it has room. */
 static ct_status forward_tiled(ct_context *ctx, const ct_conv2d_geometry *g, const ct_tensor *x,
                                const ct_tensor *kernel, const ct_tensor *bias, int relu, ct_tensor *y,
                                const ct_tensor *ws)
 {
     conv_geometry_cl gc = to_cl(g, g->n);
+    size_t zero_floats = g->kw * g->cin;
+    if (!has_padding(&gc) || workspace_floats_of(ws) < zero_floats)
+        return forward_tiled_cl(ctx, &gc, x, kernel, bias, relu, NULL, y);
+    const float zero = 0.0f;
+    cl_int e = clEnqueueFillBuffer(ct_context_queue(ctx), ws->buf, &zero, sizeof zero, ws->offset * sizeof(float),
+                                   zero_floats * sizeof(float), 0, NULL, NULL);
+    if (e != CL_SUCCESS)
+        return ct_cl_fail(e, "zeroing the tiled convolution's padding block");
     return forward_tiled_cl(ctx, &gc, x, kernel, bias, relu, ws, y);
 }
 
@@ -575,7 +561,7 @@ static ct_status forward_tiled(ct_context *ctx, const ct_conv2d_geometry *g, con
  * (ci, co), dy padded with KH-1-pad_top rows above and KW-1-pad_left
  * columns to the left (and what makes the output H x W below and to the
  * right). The flipped kernel goes to the workspace, followed by the zeros
- * for the padding. */
+ * for the padding (conv2d_flip_transpose writes both). */
 static int dx_tiled_fits(const ct_conv2d_geometry *g, size_t ws_floats)
 {
     return g->sh == 1 && g->sw == 1 && ws_floats >= (patch_size(g) + g->kw) * g->cout;
@@ -592,14 +578,14 @@ static ct_status dx_tiled(ct_context *ctx, const ct_conv2d_geometry *g, const ct
     err |= ct_arg_tensor(k, &i, kernel);
     err |= ct_arg_tensor(k, &i, ws);
     CT_TRY(ct_args_ok(err, "conv2d_flip_transpose"));
-    CT_TRY(ct_launch_1d(ctx, k, patch_size(g) * g->cout, "conv2d_flip_transpose"));
+    CT_TRY(ct_launch_1d(ctx, k, (patch_size(g) + g->kw) * g->cout, "conv2d_flip_transpose"));
     conv_geometry_cl t = {
         .images = (cl_int)g->n, .h = (cl_int)g->oh, .w = (cl_int)g->ow, .cin = (cl_int)g->cout,
         .oh = (cl_int)g->h, .ow = (cl_int)g->w, .cout = (cl_int)g->cin, .kh = (cl_int)g->kh, .kw = (cl_int)g->kw,
         .sh = 1, .sw = 1, .pad_top = (cl_int)(g->kh - 1 - g->pad_top), .pad_left = (cl_int)(g->kw - 1 - g->pad_left),
     };
-    ct_tensor spare = rest_of(ws, patch_size(g) * g->cout);
-    return forward_tiled_cl(ctx, &t, dy, ws, NULL, 0, &spare, dx);
+    ct_tensor zeros = advanced(ws, patch_size(g) * g->cout);
+    return forward_tiled_cl(ctx, &t, dy, ws, NULL, 0, &zeros, dx);
 }
 
 /* K ranges of the tiled kernel gradient: enough (element tile, range)
