@@ -426,17 +426,47 @@ INLINE void load_b(__global const float *src, const int width, const int cols, f
     }
 }
 
+/* dst[0..cols) = (v0, v1). */
+INLINE void store_row(const float16 v0, const float16 v1, __global float *dst, const int cols)
+{
+    if (cols == TN) {
+        vstore16(v0, 0, dst);
+        vstore16(v1, 1, dst);
+        return;
+    }
+    float t[TN];
+    vstore16(v0, 0, t);
+    vstore16(v1, 1, t);
+    for (int c = 0; c < cols; c++)
+        dst[c] = t[c];
+}
+
 /* acc[r] += A(r, s) * B(s) for s in [0, steps): A(r, s) = a[r][s * lda]
- * (masked: 0 where valid[r] is 0), B(s) the 32 floats at b + s * ldb; with
- * sum_b, also bsum += B(s). `masked`, `width` and `sum_b` are constants at
- * each call site, so each call is its own loop. */
-INLINE void tile_steps_sum(float16 acc[TM][2], __global const float *const a[TM], const int lda, const int *valid,
-                           const int masked, __global const float *b, const int ldb, const int width,
-                           const int cols, const int steps, const int sum_b, float16 bsum[2])
+ * (masked: 0 where valid[r] is 0), B(s) the 32 floats at b + s * ldb. For
+ * the kernel gradient, whose B is dy: with relu, B(s) is dy where the
+ * forward output y (at y + s * ldb) is positive, else 0 (the gradient
+ * through the activation, dz), which `store` writes to dz + s * ldb; with
+ * sum_b, bsum += B(s) (the bias gradient). The flags are constants at each
+ * call site, so each call is its own loop. */
+INLINE void tile_steps_dw(float16 acc[TM][2], __global const float *const a[TM], const int lda, const int *valid,
+                          const int masked, __global const float *b, const int ldb, const int width, const int cols,
+                          const int steps, const int relu, __global const float *y, const int store,
+                          __global float *dz, const int sum_b, float16 bsum[2])
 {
     for (int s = 0; s < steps; s++, b += ldb) {
         float16 b0, b1;
         load_b(b, width, cols, &b0, &b1);
+        if (relu) {
+            float16 y0, y1;
+            load_b(y, width, cols, &y0, &y1);
+            b0 = select((float16)0.0f, b0, y0 > (float16)0.0f);
+            b1 = select((float16)0.0f, b1, y1 > (float16)0.0f);
+            y += ldb;
+        }
+        if (store) {
+            store_row(b0, b1, dz, cols);
+            dz += ldb;
+        }
         if (sum_b) {
             bsum[0] += b0;
             bsum[1] += b1;
@@ -455,7 +485,7 @@ INLINE void tile_steps(float16 acc[TM][2], __global const float *const a[TM], co
                        const int masked, __global const float *b, const int ldb, const int width, const int cols,
                        const int steps)
 {
-    tile_steps_sum(acc, a, lda, valid, masked, b, ldb, width, cols, steps, 0, 0);
+    tile_steps_dw(acc, a, lda, valid, masked, b, ldb, width, cols, steps, 0, 0, 0, 0, 0, 0);
 }
 
 /* dst[r][0..cols) = acc[r] + (b0, b1), then relu when asked (as
@@ -463,21 +493,6 @@ INLINE void tile_steps(float16 acc[TM][2], __global const float *const a[TM], co
 INLINE float16 finish(const float16 v, const int relu)
 {
     return relu ? select((float16)0.0f, v, v > (float16)0.0f) : v;
-}
-
-/* dst[0..cols) = (v0, v1). */
-INLINE void store_row(const float16 v0, const float16 v1, __global float *dst, const int cols)
-{
-    if (cols == TN) {
-        vstore16(v0, 0, dst);
-        vstore16(v1, 1, dst);
-        return;
-    }
-    float t[TN];
-    vstore16(v0, 0, t);
-    vstore16(v1, 1, t);
-    for (int c = 0; c < cols; c++)
-        dst[c] = t[c];
 }
 
 INLINE void tile_store_rows(float16 acc[TM][2], const float16 b0, const float16 b1, const int relu,
@@ -612,21 +627,25 @@ __kernel void conv2d_flip_transpose(conv_geometry g, __global const float *w, ul
 }
 
 /* Tiled kernel gradient: rows are patch elements e = (ky, kx, ci), the
- * reduction runs over output pixels, B is dy (pixels x Cout):
- * dw[e][co] = sum over pixels p of x[p's input at tap (ky, kx)][ci] * dy[p][co],
- * and the bias gradient db[co] = sum over p of dy[p][co], which the tile of
- * the first elements adds up from the dy rows it loads anyway (with_db).
+ * reduction runs over output pixels, B is dz (pixels x Cout):
+ * dw[e][co] = sum over pixels p of x[p's input at tap (ky, kx)][ci] * dz[p][co],
+ * and the bias gradient db[co] = sum over p of dz[p][co], which the tile of
+ * the first elements (`first`) adds up from the dz rows it loads anyway.
+ * With relu (a constant per kernel), dz = dy where the forward output y is
+ * positive, else 0, formed from dy and y as the rows are loaded, and the
+ * first tile writes it out (for the input gradient); otherwise dz is dy.
  * A tile is TM consecutive patch elements x TN output channels over a
  * range of output rows (img, oy) (split-K: the ranges' partial tiles go to
  * `part`, summed by conv2d_sum_parts). Along an output row the tile's TM
  * inputs move together, sw*Cin floats per pixel: where all of them lie
  * inside the image (every pixel with 'valid' padding) the unmasked loop
- * runs; pixels with a tap in the padding take the masked one. dy starts at
- * the panel's first channel; dst is the K x Cout result (or a partial one),
- * db_dst the bias gradient's (or its partial). */
-INLINE void dw_tile(const conv_geometry g, const int width, const int e0, const int j0, const int cols, const int r0,
-                    const int r1, __global const float *x, __global const float *dy, __global float *dst,
-                    const int with_db, __global float *db_dst)
+ * runs; pixels with a tap in the padding take the masked one. dy, y and dz
+ * start at the panel's first channel; dst is the K x Cout result (or a
+ * partial one), db_dst the bias gradient's (or its partial). */
+INLINE void dw_tile(const conv_geometry g, const int width, const int relu, const int e0, const int cols,
+                    const int r0, const int r1, __global const float *x, __global const float *dy,
+                    __global const float *y, __global float *dz, __global float *dst, const int first,
+                    __global float *db_dst)
 {
     const int patch = g.kh * g.kw * g.cin, rows = min(TM, patch - e0), step = g.sw * g.cin;
     int off[TM], tky[TM], tkx[TM], lo = 0, hi = g.ow;
@@ -648,7 +667,7 @@ INLINE void dw_tile(const conv_geometry g, const int width, const int e0, const 
     for (int row = r0; row < r1; row++) {
         const int oy = row % g.oh, n = row / g.oh, iy0 = oy * g.sh - g.pad_top;
         __global const float *ximg = x + (size_t)n * g.h * g.w * g.cin;
-        __global const float *dyrow = dy + (size_t)row * g.ow * g.cout;
+        const size_t orow = (size_t)row * g.ow * g.cout;
         int inside = 1;
         _Pragma("unroll") for (int r = 0; r < TM; r++)
             inside &= iy0 + tky[r] >= 0 && iy0 + tky[r] < g.h;
@@ -657,13 +676,15 @@ INLINE void dw_tile(const conv_geometry g, const int width, const int e0, const 
         int valid[TM];
         if (a < b) {
             __global const float *base = ximg + ((long)iy0 * g.w + a * g.sw - g.pad_left) * g.cin;
-            __global const float *bp = dyrow + (size_t)a * g.cout;
+            const size_t o = orow + (size_t)a * g.cout;
             _Pragma("unroll") for (int r = 0; r < TM; r++)
                 ap[r] = base + off[r];
-            if (with_db)
-                tile_steps_sum(acc, ap, step, valid, 0, bp, g.cout, width, cols, b - a, 1, bsum);
+            if (first)
+                tile_steps_dw(acc, ap, step, valid, 0, dy + o, g.cout, width, cols, b - a, relu, y + o, relu, dz + o,
+                              1, bsum);
             else
-                tile_steps(acc, ap, step, valid, 0, bp, g.cout, width, cols, b - a);
+                tile_steps_dw(acc, ap, step, valid, 0, dy + o, g.cout, width, cols, b - a, relu, y + o, 0, dz, 0,
+                              bsum);
         }
         for (int ox = 0; ox < g.ow; ox++) {
             if (ox == a)
@@ -677,15 +698,17 @@ INLINE void dw_tile(const conv_geometry g, const int width, const int e0, const 
                 ap[r] = ximg + ((size_t)clamp(iy, 0, g.h - 1) * g.w + clamp(ix, 0, g.w - 1)) * g.cin +
                         off[r] % g.cin;
             }
-            tile_steps_sum(acc, ap, 0, valid, 1, dyrow + (size_t)ox * g.cout, g.cout, width, cols, 1, with_db, bsum);
+            const size_t o = orow + (size_t)ox * g.cout;
+            tile_steps_dw(acc, ap, 0, valid, 1, dy + o, g.cout, width, cols, 1, relu, y + o, relu && first, dz + o,
+                          first, bsum);
         }
     }
     __global float *d[TM];
     _Pragma("unroll") for (int r = 0; r < TM; r++)
-        d[r] = dst + (size_t)(e0 + r) * g.cout + j0;
+        d[r] = dst + (size_t)(e0 + r) * g.cout;
     tile_store_rows(acc, (float16)0.0f, (float16)0.0f, 0, d, rows, cols);
-    if (with_db)
-        store_row(bsum[0], bsum[1], db_dst + j0, cols);
+    if (first && db_dst)
+        store_row(bsum[0], bsum[1], db_dst, cols);
 }
 
 /* Global (panels, element tiles * ranges): item (q, u) computes element
@@ -693,23 +716,28 @@ INLINE void dw_tile(const conv_geometry g, const int width, const int e0, const 
  * [range * rows_per_range, ...) with range = u / tiles, into dw and db
  * (ranges = 1) or its range's slice of part: (K + 1) x Cout floats, the
  * kernel gradient's K x Cout, then the bias gradient's Cout. has_db: the
- * bias gradient too. _edge: the partial last panel. */
-#define DW_TILE_KERNEL(NAME, WIDTH)                                                                               \
+ * bias gradient too. _relu: dy is the gradient of relu's output y, and dz
+ * (dy where y > 0) is written out. _edge: the partial last panel. */
+#define DW_TILE_KERNEL(NAME, WIDTH, RELU)                                                                         \
     __kernel __attribute__((reqd_work_group_size(1, 1, 1))) void NAME(                                             \
         conv_geometry g, int rows_per_range, int first_panel, __global const float *x, ulong x_off,               \
-        __global const float *dy, ulong dy_off, __global float *dw, ulong dw_off, int has_db, __global float *db,  \
-        ulong db_off, __global float *part, ulong part_off)                                                        \
+        __global const float *dy, ulong dy_off, __global const float *y, ulong y_off, __global float *dz,          \
+        ulong dz_off, __global float *dw, ulong dw_off, int has_db, __global float *db, ulong db_off,              \
+        __global float *part, ulong part_off)                                                                      \
     {                                                                                                              \
         const int j0 = (first_panel + (int)get_global_id(0)) * TN, cols = min(TN, g.cout - j0);                  \
         const int patch = g.kh * g.kw * g.cin, tiles = (patch + TM - 1) / TM, out_rows = g.images * g.oh;         \
         const int u = (int)get_global_id(1), range = u / tiles, r0 = range * rows_per_range, e0 = (u % tiles) * TM; \
         __global float *slice = part + part_off + (size_t)range * (patch + 1) * g.cout;                           \
         const int whole = rows_per_range >= out_rows;                                                              \
-        dw_tile(g, WIDTH, e0, j0, cols, r0, min(r0 + rows_per_range, out_rows), x + x_off, dy + dy_off + j0,      \
-                whole ? dw + dw_off : slice, has_db && e0 == 0, whole ? db + db_off : slice + (size_t)patch * g.cout); \
+        dw_tile(g, WIDTH, RELU, e0, cols, r0, min(r0 + rows_per_range, out_rows), x + x_off, dy + dy_off + j0,    \
+                y + y_off + j0, dz + dz_off + j0, (whole ? dw + dw_off : slice) + j0, e0 == 0,                    \
+                has_db ? (whole ? db + db_off : slice + (size_t)patch * g.cout) + j0 : 0);                        \
     }
-DW_TILE_KERNEL(conv2d_dw_tile, 32)
-DW_TILE_KERNEL(conv2d_dw_tile_edge, 0)
+DW_TILE_KERNEL(conv2d_dw_tile, 32, 0)
+DW_TILE_KERNEL(conv2d_dw_tile_edge, 0, 0)
+DW_TILE_KERNEL(conv2d_dw_tile_relu, 32, 1)
+DW_TILE_KERNEL(conv2d_dw_tile_relu_edge, 0, 1)
 
 /* dw[i] (i < count) and, when has_db, db[i - count] (i < count + Cout):
  * the sum over the `ranges` partial results, (count + Cout) floats apart. */

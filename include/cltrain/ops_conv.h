@@ -71,7 +71,8 @@ ct_status ct_conv2d_geometry_of(const ct_conv2d_params *p, const size_t x_shape[
  * partial kernel gradients (computed in parallel over ranges of output
  * rows) and the flipped kernel of the input gradient; it is optional: with
  * less, the kernel gradient runs in fewer ranges and the input gradient
- * falls back to the direct kernel. CT_CONV2D_AUTO asks for the larger of
+ * falls back to the direct kernel; for a relu layer it also holds dL/dz
+ * (see ct_conv2d_backward_activated). CT_CONV2D_AUTO asks for the larger of
  * the two; a device may choose the direct algorithm for a pass and leave it
  * unused (ct_conv2d_choose_pass says which). */
 ct_status ct_conv2d_workspace_size(const ct_conv2d_params *p, const size_t x_shape[4], size_t filters,
@@ -102,7 +103,7 @@ ct_status ct_conv2d_forward(ct_context *ctx, const ct_conv2d_params *p, const ct
 /* Gradients of L with respect to x, kernel and bias given dy = dL/dz
  * (N, OH, OW, Cout), the gradient with respect to the convolution's output
  * before its activation, z = conv2d(x, kernel) + bias: p->activation is
- * ignored here (ct_activation_backward turns dL/dy into dL/dz):
+ * ignored here (ct_conv2d_backward_activated starts from dL/dy):
  *   dx (N, H, W, Cin), dkernel (KH, KW, Cin, Cout), dbias (Cout) = sum of dy
  *   over N, OH, OW.
  * Any of dx, dkernel, dbias may be NULL or have a NULL buffer: that gradient is
@@ -110,6 +111,17 @@ ct_status ct_conv2d_forward(ct_context *ctx, const ct_conv2d_params *p, const ct
 ct_status ct_conv2d_backward(ct_context *ctx, const ct_conv2d_params *p, const ct_tensor *x,
                              const ct_tensor *kernel, const ct_tensor *dy, ct_tensor *dx, ct_tensor *dkernel,
                              ct_tensor *dbias, const ct_tensor *workspace);
+
+/* The same for a layer with an activation: dy = dL/dy, the gradient with
+ * respect to the forward output y = act(z) (p->activation), y as
+ * ct_conv2d_forward wrote it (needed unless the activation is linear). dy
+ * is scratch: it may be overwritten (with dL/dz). With relu and the tiled
+ * kernel gradient, dL/dz is formed as the kernel gradient loads dy and y,
+ * with no pass of its own (it then takes workspace, see
+ * ct_conv2d_workspace_size); otherwise ct_activation_backward runs first. */
+ct_status ct_conv2d_backward_activated(ct_context *ctx, const ct_conv2d_params *p, const ct_tensor *x,
+                                       const ct_tensor *kernel, const ct_tensor *y, ct_tensor *dy, ct_tensor *dx,
+                                       ct_tensor *dkernel, ct_tensor *dbias, const ct_tensor *workspace);
 
 /* ---------------------------------------------------------------- pooling */
 

@@ -383,12 +383,10 @@ static ct_status layer_backward(ct_model *m, size_t i, const ct_tensor *dy, ct_t
     case CT_LAYER_DENSE:
         return dense_backward(m, l, dy, dx);
     case CT_LAYER_CONV2D: {
-        ct_tensor dz = *dy;
-        if (s->conv2d.activation != CT_ACTIVATION_LINEAR)
-            CT_TRY(ct_activation_backward(m->ctx, s->conv2d.activation, NULL, &l->y, dy, &dz));
+        ct_tensor scratch = *dy; /* dy is overwritten with dL/dz, as before */
         ct_conv2d_params p = conv_params(&s->conv2d);
-        return ct_conv2d_backward(m->ctx, &p, &l->x, &l->kernel, &dz, dx, &l->dkernel,
-                                  l->dbias.buf ? &l->dbias : NULL, m->workspace.buf ? &m->workspace : NULL);
+        return ct_conv2d_backward_activated(m->ctx, &p, &l->x, &l->kernel, &l->y, &scratch, dx, &l->dkernel,
+                                            l->dbias.buf ? &l->dbias : NULL, m->workspace.buf ? &m->workspace : NULL);
     }
     case CT_LAYER_MAX_POOLING2D:
     case CT_LAYER_AVERAGE_POOLING2D: {

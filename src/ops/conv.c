@@ -92,11 +92,14 @@ static size_t im2col_floats(const ct_conv2d_geometry *g)
 
 /* The tiled algorithm: the kernel gradient's partial results (see
  * dw_ranges, under the cap), the flipped kernel and padding zeros of
- * dx_tiled, or the forward pass's padding zeros, whichever is largest. */
+ * dx_tiled, or the forward pass's padding zeros, whichever is largest;
+ * after dz for a relu layer. */
 #define DW_MAX_RANGES 32
 #define DW_MIN_ROWS 4
-static size_t tiled_floats(const ct_conv2d_geometry *g)
+static size_t tiled_floats(const ct_conv2d_geometry *g, ct_activation act)
 {
+    /* relu: dz, the gradient through the activation, first (see backward_relu_tiled) */
+    size_t dz = act == CT_ACTIVATION_RELU ? g->n * out_pixels(g) * g->cout : 0;
     size_t per_range = (patch_size(g) + 1) * g->cout, ranges = (g->n * g->oh + DW_MIN_ROWS - 1) / DW_MIN_ROWS;
     if (ranges > DW_MAX_RANGES)
         ranges = DW_MAX_RANGES;
@@ -104,7 +107,7 @@ static size_t tiled_floats(const ct_conv2d_geometry *g)
         ranges = IM2COL_CAP_FLOATS / per_range;
     size_t parts = ranges > 1 ? ranges * per_range : 0, flipped = (patch_size(g) + g->kw) * g->cout;
     size_t most = parts > flipped ? parts : flipped, zeros = g->kw * g->cin;
-    return most > zeros ? most : zeros;
+    return dz + (most > zeros ? most : zeros);
 }
 
 ct_status ct_conv2d_workspace_size(const ct_conv2d_params *p, const size_t x_shape[4], size_t filters,
@@ -112,7 +115,7 @@ ct_status ct_conv2d_workspace_size(const ct_conv2d_params *p, const size_t x_sha
 {
     ct_conv2d_geometry g;
     CT_TRY(ct_conv2d_geometry_of(p, x_shape, filters, &g));
-    size_t im2col = im2col_floats(&g), tiled = tiled_floats(&g);
+    size_t im2col = im2col_floats(&g), tiled = tiled_floats(&g, p->activation);
     switch (p->algorithm) {
     case CT_CONV2D_DIRECT: *floats = 0; break;
     case CT_CONV2D_IM2COL: *floats = im2col; break;
@@ -628,19 +631,23 @@ static ct_status sum_parts(ct_context *ctx, const ct_conv2d_geometry *g, size_t 
 }
 
 /* The kernel gradient and, when db is not NULL, the bias gradient (summed
- * from the dy rows the kernel gradient loads anyway). */
+ * from the dy rows the kernel gradient loads anyway). relu: dy is the
+ * gradient of the relu output y, and dz (dy where y > 0) is written out on
+ * the way (y and dz: NULL without relu). */
 static ct_status dw_tiled(ct_context *ctx, const ct_conv2d_geometry *g, const ct_tensor *x, const ct_tensor *dy,
-                          const ct_tensor *dkernel, const ct_tensor *db, const ct_tensor *ws)
+                          const ct_tensor *y, const ct_tensor *dz, const ct_tensor *dkernel, const ct_tensor *db,
+                          const ct_tensor *ws)
 {
     cl_kernel k[2];
-    CT_TRY(ct_context_kernel(ctx, "conv", "conv2d_dw_tile", &k[0]));
-    CT_TRY(ct_context_kernel(ctx, "conv", "conv2d_dw_tile_edge", &k[1]));
+    CT_TRY(ct_context_kernel(ctx, "conv", y ? "conv2d_dw_tile_relu" : "conv2d_dw_tile", &k[0]));
+    CT_TRY(ct_context_kernel(ctx, "conv", y ? "conv2d_dw_tile_relu_edge" : "conv2d_dw_tile_edge", &k[1]));
     conv_geometry_cl gc = to_cl(g, g->n);
     size_t tiles = ceil_div(patch_size(g), TILE_ROWS), out_rows = g->n * g->oh;
     size_t ranges = dw_ranges(ctx, g, tiles * ceil_div(g->cout, TILE_COLS), workspace_floats_of(ws));
     cl_int rows_per_range = (cl_int)ceil_div(out_rows, ranges), has_db = db != NULL;
     ranges = ceil_div(out_rows, (size_t)rows_per_range);
-    const ct_tensor *part = ranges > 1 ? ws : dkernel; /* any valid buffer when unused */
+    /* any valid buffer where one is unused */
+    const ct_tensor *part = ranges > 1 ? ws : dkernel, *yv = y ? y : dy, *dzv = dz ? dz : dkernel;
     for (int v = 0; v < 2; v++) {
         cl_int first_panel = v ? (cl_int)(g->cout / TILE_COLS) : 0;
         cl_uint i = 0;
@@ -649,6 +656,8 @@ static ct_status dw_tiled(ct_context *ctx, const ct_conv2d_geometry *g, const ct
         err |= CT_ARG(k[v], i++, first_panel);
         err |= ct_arg_tensor(k[v], &i, x);
         err |= ct_arg_tensor(k[v], &i, dy);
+        err |= ct_arg_tensor(k[v], &i, yv);
+        err |= ct_arg_tensor(k[v], &i, dzv);
         err |= ct_arg_tensor(k[v], &i, dkernel);
         err |= CT_ARG(k[v], i++, has_db);
         err |= ct_arg_tensor(k[v], &i, db ? db : dkernel);
@@ -669,7 +678,7 @@ static ct_status backward_tiled(ct_context *ctx, const ct_conv2d_geometry *g, co
         CT_TRY(dx_tiled(ctx, g, kernel, dy, dx, ws));
     else if (dx)
         CT_TRY(launch_direct_grad(ctx, "conv2d_dx_direct", g, g->cin, g->n * g->h * g->w, dy, kernel, dx));
-    return dkernel ? dw_tiled(ctx, g, x, dy, dkernel, db, ws) : CT_OK;
+    return dkernel ? dw_tiled(ctx, g, x, dy, NULL, NULL, dkernel, db, ws) : CT_OK;
 }
 
 /* ---------------------------------------------------------------- entry points */
@@ -713,15 +722,51 @@ static ct_status backward_with(ct_context *ctx, ct_conv2d_algorithm algo, const 
     return backward_im2col(ctx, g, x, kernel, dy, dx, dkernel, ws);
 }
 
-ct_status ct_conv2d_backward(ct_context *ctx, const ct_conv2d_params *p, const ct_tensor *x,
-                             const ct_tensor *kernel, const ct_tensor *dy, ct_tensor *dx, ct_tensor *dkernel,
-                             ct_tensor *dbias, const ct_tensor *workspace)
+/* The workspace from element `first` on (a view of the same buffer). */
+static ct_tensor workspace_from(const ct_tensor *ws, size_t first)
+{
+    ct_tensor v = advanced(ws, first);
+    v.ndim = 1;
+    v.shape[0] = workspace_floats_of(ws) - first;
+    return v;
+}
+
+/* A relu layer's gradients with the tiled kernel gradient: it forms dz
+ * from dy and y as it loads them and writes it to the start of the
+ * workspace, from where the input gradient reads it; no separate pass of
+ * the activation's backward over dy. */
+static int relu_fusable(const ct_conv2d_params *p, const ct_conv2d_geometry *g, const ct_tensor *dkernel,
+                        ct_conv2d_algorithm for_dx, ct_conv2d_algorithm for_dw, const ct_tensor *ws)
+{
+    return p->activation == CT_ACTIVATION_RELU && dkernel && for_dw == CT_CONV2D_TILED &&
+           for_dx != CT_CONV2D_IM2COL && workspace_floats_of(ws) >= g->n * out_pixels(g) * g->cout;
+}
+
+static ct_status backward_relu_tiled(ct_context *ctx, ct_conv2d_algorithm for_dx, const ct_conv2d_geometry *g,
+                                     const ct_tensor *x, const ct_tensor *kernel, const ct_tensor *y,
+                                     const ct_tensor *dy, ct_tensor *dx, ct_tensor *dkernel, ct_tensor *db,
+                                     const ct_tensor *ws)
+{
+    size_t dz_floats = g->n * out_pixels(g) * g->cout;
+    ct_tensor dz = advanced(dy, 0), rest = workspace_from(ws, dz_floats);
+    dz.buf = ws->buf;
+    dz.offset = ws->offset;
+    CT_TRY(dw_tiled(ctx, g, x, dy, y, &dz, dkernel, db, &rest));
+    return dx ? backward_with(ctx, for_dx, g, x, kernel, &dz, dx, NULL, NULL, &rest) : CT_OK;
+}
+
+/* Both entry points: y (the forward output) NULL when dy is already dL/dz. */
+static ct_status backward(ct_context *ctx, const ct_conv2d_params *p, const ct_tensor *x, const ct_tensor *kernel,
+                          const ct_tensor *y, ct_tensor *dy, ct_tensor *dx, ct_tensor *dkernel, ct_tensor *dbias,
+                          const ct_tensor *workspace)
 {
     const char *op = "conv2d backward";
     ct_conv2d_geometry g;
     ct_conv2d_algorithm for_dx = CT_CONV2D_AUTO, for_dw = CT_CONV2D_AUTO;
     CT_TRY(conv_setup(op, p, x, kernel, &g));
     CT_TRY(ct_check_shape4(op, "output gradient", dy, g.n, g.oh, g.ow, g.cout));
+    if (y)
+        CT_TRY(ct_check_shape4(op, "output", y, g.n, g.oh, g.ow, g.cout));
     dx = present(dx) ? dx : NULL;
     dkernel = present(dkernel) ? dkernel : NULL;
     dbias = present(dbias) ? dbias : NULL;
@@ -737,6 +782,11 @@ ct_status ct_conv2d_backward(ct_context *ctx, const ct_conv2d_params *p, const c
         CT_TRY(resolve_algorithm(ctx, op, p, &g, workspace, CT_CONV2D_PASS_DW, &for_dw));
     /* The tiled kernel gradient sums the bias gradient on the way. */
     ct_tensor *db_fused = dkernel && for_dw == CT_CONV2D_TILED ? dbias : NULL;
+    if (y && p->activation != CT_ACTIVATION_LINEAR) {
+        if (relu_fusable(p, &g, dkernel, for_dx, for_dw, workspace)) /* then db_fused is dbias */
+            return backward_relu_tiled(ctx, for_dx, &g, x, kernel, y, dy, dx, dkernel, db_fused, workspace);
+        CT_TRY(ct_activation_backward(ctx, p->activation, NULL, y, dy, dy)); /* dz in place of dy */
+    }
     /* One call when both passes share an algorithm (im2col builds the patch
      * matrix once for both); otherwise dx first, as the tiled one wants. */
     if (dx && dkernel && for_dx == for_dw) {
@@ -748,4 +798,22 @@ ct_status ct_conv2d_backward(ct_context *ctx, const ct_conv2d_params *p, const c
             CT_TRY(backward_with(ctx, for_dw, &g, x, kernel, dy, NULL, dkernel, db_fused, workspace));
     }
     return dbias && !db_fused ? launch_bias_grad(ctx, &g, dy, dbias) : CT_OK;
+}
+
+ct_status ct_conv2d_backward(ct_context *ctx, const ct_conv2d_params *p, const ct_tensor *x,
+                             const ct_tensor *kernel, const ct_tensor *dy, ct_tensor *dx, ct_tensor *dkernel,
+                             ct_tensor *dbias, const ct_tensor *workspace)
+{
+    ct_tensor dz = advanced(dy, 0); /* read only: no activation to undo */
+    return backward(ctx, p, x, kernel, NULL, &dz, dx, dkernel, dbias, workspace);
+}
+
+ct_status ct_conv2d_backward_activated(ct_context *ctx, const ct_conv2d_params *p, const ct_tensor *x,
+                                       const ct_tensor *kernel, const ct_tensor *y, ct_tensor *dy, ct_tensor *dx,
+                                       ct_tensor *dkernel, ct_tensor *dbias, const ct_tensor *workspace)
+{
+    if (p && p->activation != CT_ACTIVATION_LINEAR && !present(y))
+        return ct_fail(CT_ERR_INVALID_ARGUMENT, "conv2d backward: the %s activation needs the forward output",
+                       ct_activation_name(p->activation));
+    return backward(ctx, p, x, kernel, present(y) ? y : NULL, dy, dx, dkernel, dbias, workspace);
 }

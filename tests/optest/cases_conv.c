@@ -5,6 +5,8 @@
  * in images (0: what ct_conv2d_workspace_size asks for, -1: none) [4] algorithm
  * [5] activation (the backward pass then starts with ct_activation_backward,
  * as a model's does). */
+#include <stdlib.h>
+
 #include "optest/families.h"
 #include "ref/ref_conv.h"
 #include "ref/ref_nn.h"
@@ -78,23 +80,38 @@ static ct_status conv_fwd(ct_context *ctx, const ct_optest_case *c, const ct_ten
     return finish_and_release(ctx, s, &ws);
 }
 
+/* A device copy of t (the backward pass with an activation overwrites its dy). */
+static ct_status scratch_copy(ct_context *ctx, const ct_tensor *t, ct_tensor *out)
+{
+    size_t n = ct_tensor_count(t);
+    float *host = malloc(n * sizeof *host);
+    if (!host)
+        return ct_fail(CT_ERR_NO_MEMORY, "conv test scratch");
+    ct_status s = ct_tensor_create(ctx, t->ndim, t->shape, out);
+    if (s == CT_OK)
+        s = ct_tensor_read(ctx, t, host);
+    if (s == CT_OK)
+        s = ct_tensor_write(ctx, out, host);
+    free(host);
+    return s;
+}
+
 static ct_status conv_bwd(ct_context *ctx, const ct_optest_case *c, const ct_tensor *in, const ct_tensor *out,
                           const ct_tensor *dy, ct_tensor *grad)
 {
     ct_conv2d_params p = params_of(c);
-    ct_tensor ws, dz = {0};
+    ct_tensor ws, scratch = {0}, *db = c->n_in > 2 ? &grad[2] : NULL;
     CT_TRY(workspace_create(ctx, c, &ws));
-    ct_status s = CT_OK;
-    if (p.activation != CT_ACTIVATION_LINEAR) { /* dL/dz from dL/dy and y, as a model does */
-        s = ct_tensor_create(ctx, dy->ndim, dy->shape, &dz);
+    ct_status s;
+    if (p.activation == CT_ACTIVATION_LINEAR) {
+        s = ct_conv2d_backward(ctx, &p, &in[0], &in[1], dy, &grad[0], &grad[1], db, &ws);
+    } else { /* from dL/dy and y, as a model does */
+        s = scratch_copy(ctx, dy, &scratch);
         if (s == CT_OK)
-            s = ct_activation_backward(ctx, p.activation, NULL, out, dy, &dz);
+            s = ct_conv2d_backward_activated(ctx, &p, &in[0], &in[1], out, &scratch, &grad[0], &grad[1], db, &ws);
     }
-    if (s == CT_OK)
-        s = ct_conv2d_backward(ctx, &p, &in[0], &in[1], dz.buf ? &dz : dy, &grad[0], &grad[1],
-                               c->n_in > 2 ? &grad[2] : NULL, &ws);
     s = finish_and_release(ctx, s, &ws);
-    ct_tensor_release(&dz);
+    ct_tensor_release(&scratch);
     return s;
 }
 
@@ -117,6 +134,10 @@ static const ct_optest_op op_conv_tiled = {"conv2d_tiled", conv_shape, conv_fwd,
     {&op, label, 2, {INPUT(x, 1), INPUT(k, 1)}, {sh, sw, same, 0, algo}, {0}, TOL_FWD, TOL_GRAD}
 #define CONV_CASE_ACT(op, algo, label, act, x, k, cout, sh, sw, same) \
     {&op, label, 3, {INPUT(x, 1), INPUT(k, 1), BIAS(cout)}, {sh, sw, same, 0, algo, act}, {0}, TOL_FWD, TOL_GRAD}
+#define CONV_CASE_ACT_WS(op, algo, label, act, x, k, cout, sh, sw, same, ws_images) \
+    {&op, label, 3, {INPUT(x, 1), INPUT(k, 1), BIAS(cout)}, {sh, sw, same, ws_images, algo, act}, {0}, TOL_FWD, TOL_GRAD}
+#define CONV_CASE_ACT_NO_DX(op, algo, label, act, x, k, cout, sh, sw, same) \
+    {&op, label, 3, {INPUT(x, 0), INPUT(k, 1), BIAS(cout)}, {sh, sw, same, 0, algo, act}, {0}, TOL_FWD, TOL_GRAD}
 #define CONV_CASE_NO_DX(op, algo, label, x, k, cout, sh, sw, same) \
     {&op, label, 3, {INPUT(x, 0), INPUT(k, 1), BIAS(cout)}, {sh, sw, same, 0, algo}, {0}, TOL_FWD, TOL_GRAD}
 
@@ -157,14 +178,23 @@ static const ct_optest_case cases[] = {
     CONV_CASE_NO_DX(op_conv_tiled, CT_CONV2D_TILED, "no input gradient", (2, 6, 7, 3), (3, 3, 3, 5), 5, 1, 1, 0),
     /* Tiled without a workspace: the kernel gradient in one K range, no partial sums. */
     CONV_CASE(op_conv_tiled, CT_CONV2D_TILED, "no workspace", (3, 7, 8, 3), (3, 3, 3, 35), 35, 1, 1, 1, -1),
-    /* With an activation: relu fused into the tiled forward pass, applied
-     * afterwards by the other algorithms and for other activations. */
+    /* With an activation: relu fused into the tiled forward pass and, with
+     * room for dz in the workspace, into the tiled kernel gradient; applied
+     * as a separate op by the other algorithms and for other activations. */
     CONV_CASE_ACT(op_conv_tiled, CT_CONV2D_TILED, "relu", CT_ACTIVATION_RELU, (2, 7, 9, 5), (3, 3, 5, 35), 35, 1, 1, 1),
     CONV_CASE_ACT(op_conv_im2col, CT_CONV2D_IM2COL, "relu", CT_ACTIVATION_RELU, (2, 7, 9, 5), (3, 3, 5, 35), 35, 1, 1,
                   1),
     CONV_CASE_ACT(op_conv_direct, CT_CONV2D_DIRECT, "relu", CT_ACTIVATION_RELU, (2, 7, 9, 5), (3, 3, 5, 35), 35, 1, 1,
                   1),
     CONV_CASE_ACT(op_conv_tiled, CT_CONV2D_TILED, "tanh", CT_ACTIVATION_TANH, (2, 6, 5, 3), (3, 3, 3, 5), 5, 1, 1, 0),
+    CONV_CASE_ACT(op_conv_tiled, CT_CONV2D_TILED, "relu stride 2", CT_ACTIVATION_RELU, (2, 9, 8, 5), (3, 3, 5, 33), 33,
+                  2, 2, 1),
+    CONV_CASE_ACT_WS(op_conv_tiled, CT_CONV2D_TILED, "relu, no workspace", CT_ACTIVATION_RELU, (2, 7, 6, 3),
+                     (3, 3, 3, 5), 5, 1, 1, 1, -1),
+    CONV_CASE_ACT_NO_DX(op_conv_tiled, CT_CONV2D_TILED, "relu, no input gradient", CT_ACTIVATION_RELU, (2, 7, 6, 3),
+                        (3, 3, 3, 35), 35, 1, 1, 0),
+    CONV_CASE_ACT(op_conv_auto, CT_CONV2D_AUTO, "relu 3 -> 32", CT_ACTIVATION_RELU, (2, 10, 9, 3), (3, 3, 3, 32), 32, 1,
+                  1, 0),
     CONV_CASE_ACT(op_conv_auto, CT_CONV2D_AUTO, "relu", CT_ACTIVATION_RELU, (2, 9, 9, 32), (3, 3, 32, 32), 32, 1, 1,
                   0),
     /* Workspace for one image: the batch of 3 runs in 3 chunks (dW summed over them). */
