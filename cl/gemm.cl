@@ -21,6 +21,8 @@
  *
  *   One launch does the whole GEMM as a list of tasks, in this order:
  *     pack A panels | pack B panels | row tiles (x K ranges) | K-range sums
+ *   (B panels are packed by the tile task itself when that task is a
+ *   panel's only user: pack_b_inline).
  *   A tile task covers `group` consecutive row tiles of one column panel
  *   (several when K is short, so a task outweighs taking it). The host
  *   orders tile tasks row tiles first (consecutive tasks share a B panel) or
@@ -452,14 +454,15 @@ void gemm_tile(const int m, const int n, const int k, const float alpha, const f
                __global const float *a, const ulong a_off, const int lda, const int a_trans,
                __global const float *b, const ulong b_off, const int ldb, const int b_trans,
                __global float *c, const ulong c_off, const int ldc, __global float *ws, const ulong ws_a,
-               const ulong ws_b, const ulong ws_part, const int pack_a, const int pack_b, const int splits,
+               const ulong ws_b, const ulong ws_part, const int pack_a, const int pack_b, const int pack_b_inline,
+               const int splits,
                const int k_split, __global volatile int *counters, __global volatile int *flags, const int epoch,
                const int ahead, const int panel_fastest, const int stream, const int group)
 {
     const int tiles_m = (m + MR - 1) / MR, panels = (n + NR - 1) / NR, tiles = tiles_m * panels;
     const int groups_m = (tiles_m + group - 1) / group;
     const int first_b = pack_a ? tiles_m : 0;
-    const int first_tile = first_b + (pack_b ? panels : 0);
+    const int first_tile = first_b + (pack_b && !pack_b_inline ? panels : 0);
     const int first_sum = first_tile + groups_m * panels * splits;
     const int total = first_sum + (splits > 1 ? tiles : 0);
     __global volatile int *ready_a = flags, *ready_b = flags + tiles_m, *ranges_done = counters + SYNC_RANGES;
@@ -496,7 +499,9 @@ void gemm_tile(const int m, const int n, const int k, const float alpha, const f
             __global float *dst = splits == 1 ? c : part + s * c_split;
             const int ld = splits == 1 ? ldc : n, st = splits == 1 ? stream : 0;
             const float al = splits == 1 ? alpha : 1.0f, be = splits == 1 ? beta : 0.0f;
-            if (pack_b)
+            if (pack_b_inline)
+                pack_b_panel(k, n, b, ldb, b_trans, panel, bp + (size_t)panel * k * NR);
+            else if (pack_b)
                 wait_for(&ready_b[panel], epoch);
             for (int tile = first; tile < min(first + group, tiles_m); tile++) {
                 if (pack_a)

@@ -201,6 +201,11 @@ void ct_gemm_own_make_plan(ct_context *ctx, const ct_gemm_args *g, ct_gemm_own_p
      * are grouped, up to 8 tiles. */
     size_t group = ceil_div(TASK_MIN_STEPS, plan->k_split > 0 ? (size_t)plan->k_split : 1);
     plan->group = (int)(group > 8 ? 8 : group);
+    /* When one task covers all row tiles of a panel (short, wide GEMMs such
+     * as a Dense layer's input gradient), that task packs its B panel
+     * itself: no pack task, no ready flag to wait for, and the panel is in
+     * its cache when the tiles read it. */
+    plan->pack_b_inline = plan->pack_b && plan->splits == 1 && tiles_m <= (size_t)plan->group;
     plan_order(g, panels, cu, plan);
     size_t at = 0;
     plan->ws_a = at;
@@ -221,7 +226,7 @@ const char *ct_gemm_own_plan_str(const ct_gemm_own_plan *p, char *buf, size_t si
         return buf;
     }
     snprintf(buf, size, "tile 12x32%s%s, %d K-range%s, %d row tile%s/task, %s first%s%s, %d work-group%s",
-             p->pack_a ? ", pack A" : "", p->pack_b ? ", pack B" : "", p->splits, p->splits == 1 ? "" : "s", p->group,
+             p->pack_a ? ", pack A" : "", p->pack_b ? (p->pack_b_inline ? ", pack B in task" : ", pack B") : "", p->splits, p->splits == 1 ? "" : "s", p->group,
              p->group == 1 ? "" : "s", p->panel_fastest ? "panels" : "rows", p->ahead ? ", prefetch A" : "",
              p->stream ? ", streaming stores" : "", p->groups, p->groups == 1 ? "" : "s");
     return buf;
@@ -325,7 +330,8 @@ static ct_status run_tiles(ct_context *ctx, own_state *s, const ct_gemm_args *g,
     cl_int lda = (cl_int)g->lda, ldb = (cl_int)g->ldb, ldc = (cl_int)g->ldc, ta = g->trans_a, tb = g->trans_b;
     cl_ulong a_off = g->a_offset, b_off = g->b_offset, c_off = g->c_offset;
     cl_ulong ws_a = p->ws_a, ws_b = p->ws_b, ws_part = p->ws_part;
-    cl_int pack_a = p->pack_a, pack_b = p->pack_b, splits = p->splits, k_split = p->k_split;
+    cl_int pack_a = p->pack_a, pack_b = p->pack_b, pack_b_inline = p->pack_b_inline, splits = p->splits,
+           k_split = p->k_split;
     cl_int ahead = p->ahead, order = p->panel_fastest, stream = p->stream, group = p->group;
     /* A fresh epoch per launch marks this launch's packed panels (0 never:
      * that is what a new flags buffer holds). */
@@ -338,7 +344,7 @@ static ct_status run_tiles(ct_context *ctx, own_state *s, const ct_gemm_args *g,
         ARG(g->b), ARG(b_off), ARG(ldb), ARG(tb),
         ARG(g->c), ARG(c_off), ARG(ldc),
         ARG(s->workspace), ARG(ws_a), ARG(ws_b), ARG(ws_part),
-        ARG(pack_a), ARG(pack_b), ARG(splits), ARG(k_split),
+        ARG(pack_a), ARG(pack_b), ARG(pack_b_inline), ARG(splits), ARG(k_split),
         ARG(s->counters), ARG(s->flags), ARG(s->epoch),
         ARG(ahead), ARG(order), ARG(stream), ARG(group)};
     /* clang-format on */

@@ -12,6 +12,7 @@
 typedef struct {
     int portable;                         /* 1: local-memory tiled kernel (non-CPU devices) */
     int pack_a, pack_b;                   /* copy op(A) / op(B) into panels first */
+    int pack_b_inline;                    /* each B panel packed by the one task that uses it */
     int splits;                           /* K ranges computed separately, then summed */
     int k_split;                          /* K steps per range */
     int groups;                           /* work-groups launched for the tile kernel */

@@ -180,6 +180,10 @@ static const ct_optest_case cases[] = {
     GEMM_CASE(op_gemm_own, "Dense dX 32x163x100 NT", 0, 1, 32, 163, 100, CT_GEMM_OWN, 0, 1e-10),
     GEMM_CASE(op_gemm_own, "Dense dW 163x100x32 TN", 1, 0, 163, 100, 32, CT_GEMM_OWN, 0, 1e-10),
     GEMM_CASE(op_gemm_own, "GEMV-like 1x300x77", 0, 0, 1, 300, 77, CT_GEMM_OWN, 0, 1e-10),
+    /* One task per B panel (few rows, short K): the task packs its panel itself. */
+    GEMM_CASE(op_gemm_own, "Dense dX, B packed in task 32x203x10 NT", 0, 1, 32, 203, 10, CT_GEMM_OWN, 0, 1e-10),
+    GEMM_CASE(op_gemm_own, "B packed in task 5x70x17 NT", 0, 1, 5, 70, 17, CT_GEMM_OWN, 0, 1e-10),
+    GEMM_CASE(op_gemm_own_ld, "NT ldb>k, B packed in task", 0, 1, 20, 70, 11, CT_GEMM_OWN, 5, 1e-10),
     GEMM_CASE(op_gemm_own, "n=1 300x1x77 NT", 0, 1, 300, 1, 77, CT_GEMM_OWN, 0, 1e-10),
     GEMM_CASE(op_gemm_own_ld, "TN lda>m", 1, 0, 150, 100, 200, CT_GEMM_OWN, 7, 1e-10),
     GEMM_CASE(op_gemm_own_ld, "NT ldb>k packed", 0, 1, 131, 67, 71, CT_GEMM_OWN, 9, 1e-10),
