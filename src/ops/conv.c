@@ -499,9 +499,9 @@ static ct_status launch_panels(ct_context *ctx, const char *name, cl_kernel full
     return CT_OK;
 }
 
-/* 1 when some window of this geometry reaches past the input ('same'
- * padding, or a stride that leaves the last rows or columns uncovered does
- * not count: only windows that stick out). */
+/* 1 when some window of this geometry reaches past the input on any side
+ * ('same' padding, and the input gradient's view); a stride that merely
+ * leaves the last rows or columns unread does not count. */
 static int has_padding(const conv_geometry_cl *g)
 {
     return g->pad_top > 0 || g->pad_left > 0 || (g->oh - 1) * g->sh - g->pad_top + g->kh > g->h ||
