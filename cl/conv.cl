@@ -488,13 +488,13 @@ INLINE void tile_steps(float16 acc[TM][2], __global const float *const a[TM], co
     tile_steps_dw(acc, a, lda, valid, masked, b, ldb, width, cols, steps, 0, 0, 0, 0, 0, 0);
 }
 
-/* dst[r][0..cols) = acc[r] + (b0, b1), then relu when asked (as
- * act_apply in cl/activations.cl: x > 0 ? x : 0), for the first `rows` rows. */
+/* relu when asked, as act_apply in cl/activations.cl: x > 0 ? x : 0. */
 INLINE float16 finish(const float16 v, const int relu)
 {
     return relu ? select((float16)0.0f, v, v > (float16)0.0f) : v;
 }
 
+/* dst[r][0..cols) = finish(acc[r] + (b0, b1)) for the first `rows` rows. */
 INLINE void tile_store_rows(float16 acc[TM][2], const float16 b0, const float16 b1, const int relu,
                             __global float *const dst[TM], const int rows, const int cols)
 {
