@@ -410,13 +410,16 @@ __kernel void conv2d_dw_direct(conv_geometry g, int per_item, __global const flo
 #define TN 32 /* channels per tile: two float16 */
 
 /* The 32 floats at src as two float16; `width` (a constant at each call
- * site) is 32 when all are inside the row, else 0 and the first `cols` are
- * read one by one, the rest zero. */
+ * site) is 32 or 16 when that many are inside the row (the rest zero),
+ * else 0 and the first `cols` are read one by one, the rest zero. */
 INLINE void load_b(__global const float *src, const int width, const int cols, float16 *b0, float16 *b1)
 {
     if (width == 32) {
         *b0 = vload16(0, src);
         *b1 = vload16(1, src);
+    } else if (width == 16) {
+        *b0 = vload16(0, src);
+        *b1 = (float16)0.0f;
     } else {
         float t[TN];
         for (int c = 0; c < TN; c++)
@@ -432,6 +435,10 @@ INLINE void store_row(const float16 v0, const float16 v1, __global float *dst, c
     if (cols == TN) {
         vstore16(v0, 0, dst);
         vstore16(v1, 1, dst);
+        return;
+    }
+    if (cols == 16) {
+        vstore16(v0, 0, dst);
         return;
     }
     float t[TN];
@@ -476,7 +483,8 @@ INLINE void tile_steps_dw(float16 acc[TM][2], __global const float *const a[TM],
             const float v = a[r][s * lda];
             const float16 av = (float16)(masked ? (valid[r] ? v : 0.0f) : v);
             acc[r][0] = fma(av, b0, acc[r][0]);
-            acc[r][1] = fma(av, b1, acc[r][1]);
+            if (width != 16) /* the second half is zero */
+                acc[r][1] = fma(av, b1, acc[r][1]);
         }
     }
 }
@@ -515,7 +523,8 @@ INLINE void tile_store_rows(float16 acc[TM][2], const float16 b0, const float16 
  * A pixel's stretch or tap in the padding reads from `zeros` (KW*Cin zero
  * floats) when the host provides them (has_zeros), so that every loop is
  * the unmasked one; without, those loops mask each value. `width` (constant
- * per kernel): 32 for full channel panels, 0 for the last, partial one. */
+ * per call): 32 for full channel panels, 16 for a last panel of 16
+ * channels, 0 for any other partial one. */
 INLINE void forward_tile(const conv_geometry g, const int width, const int t, const int j0, const int cols,
                          __global const float *x, __global const float *w, __global const float *bias,
                          const int has_bias, const int relu, __global const float *zeros, const int has_zeros,
@@ -591,7 +600,8 @@ INLINE void forward_tile(const conv_geometry g, const int width, const int t, co
 /* Global (panels, items): item i of panel q computes pixel tiles
  * [i * per_item, (i + 1) * per_item) of channel panel first_panel + q.
  * conv2d_forward_tile takes the full panels, conv2d_forward_tile_edge the
- * last, partial one (Cout not a multiple of TN). */
+ * last, partial one (Cout not a multiple of TN; 16 channels as a half
+ * tile, other counts element by element). */
 #define FORWARD_TILE_KERNEL(NAME, WIDTH)                                                                          \
     __kernel __attribute__((reqd_work_group_size(1, 1, 1))) void NAME(                                             \
         conv_geometry g, int per_item, int first_panel, __global const float *x, ulong x_off,                     \
@@ -601,9 +611,14 @@ INLINE void forward_tile(const conv_geometry g, const int width, const int t, co
         const int j0 = (first_panel + (int)get_global_id(0)) * TN, cols = min(TN, g.cout - j0);                  \
         const int tiles = (g.images * g.oh * g.ow + TM - 1) / TM;                                                  \
         const int t0 = (int)get_global_id(1) * per_item, t1 = min(t0 + per_item, tiles);                           \
-        for (int t = t0; t < t1; t++)                                                                              \
-            forward_tile(g, WIDTH, t, j0, cols, x + x_off, w + w_off + j0, bias + bias_off, has_bias, relu,         \
-                         zeros + zeros_off, has_zeros, y + y_off);                                                 \
+        for (int t = t0; t < t1; t++) {                                                                            \
+            if (WIDTH == 32 || cols != 16)                                                                         \
+                forward_tile(g, WIDTH, t, j0, cols, x + x_off, w + w_off + j0, bias + bias_off, has_bias, relu,     \
+                             zeros + zeros_off, has_zeros, y + y_off);                                             \
+            else                                                                                                   \
+                forward_tile(g, 16, t, j0, cols, x + x_off, w + w_off + j0, bias + bias_off, has_bias, relu,        \
+                             zeros + zeros_off, has_zeros, y + y_off);                                             \
+        }                                                                                                          \
     }
 FORWARD_TILE_KERNEL(conv2d_forward_tile, 32)
 FORWARD_TILE_KERNEL(conv2d_forward_tile_edge, 0)
@@ -717,7 +732,8 @@ INLINE void dw_tile(const conv_geometry g, const int width, const int relu, cons
  * (ranges = 1) or its range's slice of part: (K + 1) x Cout floats, the
  * kernel gradient's K x Cout, then the bias gradient's Cout. has_db: the
  * bias gradient too. _relu: dy is the gradient of relu's output y, and dz
- * (dy where y > 0) is written out. _edge: the partial last panel. */
+ * (dy where y > 0) is written out. _edge: the partial last panel (16
+ * channels as a half tile, other counts element by element). */
 #define DW_TILE_KERNEL(NAME, WIDTH, RELU)                                                                         \
     __kernel __attribute__((reqd_work_group_size(1, 1, 1))) void NAME(                                             \
         conv_geometry g, int rows_per_range, int first_panel, __global const float *x, ulong x_off,               \
@@ -730,9 +746,15 @@ INLINE void dw_tile(const conv_geometry g, const int width, const int relu, cons
         const int u = (int)get_global_id(1), range = u / tiles, r0 = range * rows_per_range, e0 = (u % tiles) * TM; \
         __global float *slice = part + part_off + (size_t)range * (patch + 1) * g.cout;                           \
         const int whole = rows_per_range >= out_rows;                                                              \
-        dw_tile(g, WIDTH, RELU, e0, cols, r0, min(r0 + rows_per_range, out_rows), x + x_off, dy + dy_off + j0,    \
-                y + y_off + j0, dz + dz_off + j0, (whole ? dw + dw_off : slice) + j0, e0 == 0,                    \
-                has_db ? (whole ? db + db_off : slice + (size_t)patch * g.cout) + j0 : 0);                        \
+        __global float *dst = (whole ? dw + dw_off : slice) + j0;                                                \
+        __global float *db_dst = has_db ? (whole ? db + db_off : slice + (size_t)patch * g.cout) + j0 : 0;      \
+        const int r1 = min(r0 + rows_per_range, out_rows);                                                         \
+        if (WIDTH == 32 || cols != 16)                                                                             \
+            dw_tile(g, WIDTH, RELU, e0, cols, r0, r1, x + x_off, dy + dy_off + j0, y + y_off + j0,                \
+                    dz + dz_off + j0, dst, e0 == 0, db_dst);                                                       \
+        else                                                                                                       \
+            dw_tile(g, 16, RELU, e0, cols, r0, r1, x + x_off, dy + dy_off + j0, y + y_off + j0, dz + dz_off + j0, \
+                    dst, e0 == 0, db_dst);                                                                         \
     }
 DW_TILE_KERNEL(conv2d_dw_tile, 32, 0)
 DW_TILE_KERNEL(conv2d_dw_tile_edge, 0, 0)

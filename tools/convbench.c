@@ -4,6 +4,7 @@
  *   conv1:  (B, 32, 32, 3)  -> (B, 30, 30, 32)
  *   conv2:  (B, 30, 30, 32) -> (B, 28, 28, 32)
  *   conv2p: (B, 15, 15, 32) -> (B, 13, 13, 32)  (the pooled net's second conv)
+ *   conv16: (B, 30, 30, 32) -> (B, 28, 28, 16)  (fewer filters than a tile's 32 channels)
  * and 2x2 max/average pooling of (B, 30, 30, 32).
  * Each figure is the median over --runs timed runs (after one warm-up run
  * that also compiles kernels) of enqueue + ct_context_finish. GFLOP/s counts
@@ -30,6 +31,7 @@ static const conv_shape shapes[] = {
     {"conv1 32x32x3->32", 32, 32, 3, 32, 3},
     {"conv2 30x30x32->32", 30, 30, 32, 32, 3},
     {"conv2p 15x15x32->32", 15, 15, 32, 32, 3},
+    {"conv16 30x30x32->16", 30, 30, 32, 16, 3},
 };
 
 typedef enum { PART_FORWARD, PART_DX, PART_DW, PART_DB, PART_BACKWARD, PART_COUNT } part;

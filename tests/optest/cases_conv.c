@@ -187,6 +187,8 @@ static const ct_optest_case cases[] = {
     CONV_CASE_ACT(op_conv_direct, CT_CONV2D_DIRECT, "relu", CT_ACTIVATION_RELU, (2, 7, 9, 5), (3, 3, 5, 35), 35, 1, 1,
                   1),
     CONV_CASE_ACT(op_conv_tiled, CT_CONV2D_TILED, "tanh", CT_ACTIVATION_TANH, (2, 6, 5, 3), (3, 3, 3, 5), 5, 1, 1, 0),
+    CONV_CASE_ACT(op_conv_tiled, CT_CONV2D_TILED, "relu, 16 filters (half tile)", CT_ACTIVATION_RELU, (2, 7, 9, 16),
+                  (3, 3, 16, 16), 16, 1, 1, 1),
     CONV_CASE_ACT(op_conv_tiled, CT_CONV2D_TILED, "relu stride 2", CT_ACTIVATION_RELU, (2, 9, 8, 5), (3, 3, 5, 33), 33,
                   2, 2, 1),
     CONV_CASE_ACT_WS(op_conv_tiled, CT_CONV2D_TILED, "relu, no workspace", CT_ACTIVATION_RELU, (2, 7, 6, 3),
