@@ -136,7 +136,7 @@ static size_t images_per_chunk(const ct_conv2d_geometry *g, size_t workspace_flo
 
 /* The rule for CT_CONV2D_AUTO, per pass, measured with tools/convbench on
  * PoCL 3.1's CPU device (2-core AMD EPYC, AVX-512, shared and noisy),
- * batch 32, 3x3 'valid', 32 filters, no activation, milliseconds (medians
+ * batch 32, 3x3 'valid', no activation, milliseconds (medians
  * of 5 runs of convbench --runs 7), forward / input gradient / kernel
  * gradient:
  *
@@ -144,11 +144,12 @@ static size_t images_per_chunk(const ct_conv2d_geometry *g, size_t workspace_flo
  *   32x32x3  -> 30x30x32  3.69 / 1.02 / 1.02  1.03 / 1.44 / 0.49  0.46 / 3.96 / 0.66
  *   30x30x32 -> 28x28x32  4.56 / 6.22 / 3.78  4.41 / 5.26 / 4.95  2.41 / 2.78 / 2.31
  *   15x15x32 -> 13x13x32  0.88 / 1.01 / 0.76  1.21 / 1.23 / 0.92  0.50 / 0.79 / 0.58
+ *   30x30x32 -> 28x28x16  2.88 / 4.83 / 3.39  2.23 / 3.82 / 2.06  1.18 / 1.53 / 1.19
  *
  * (the first row is the noisiest: its best runs were 1.92 / 0.96 / 0.97,
  * 0.79 / 0.77 / 0.40 and 0.38 / 3.86 / 0.36). The tiled kernels reach
- * 190-205 GFLOP/s on the 32-channel layer, about 85% of the machine's FMA
- * peak.
+ * 190-205 GFLOP/s on the 32-channel layers, about 85% of the machine's
+ * FMA peak.
  *
  * CPUs take the tiled kernels, except for the input gradient of a layer
  * with few input channels (most of a 32-channel tile would be padding) or
