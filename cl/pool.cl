@@ -138,6 +138,80 @@ __kernel void maxpool2d_backward(pool_geometry g, int per_item, __global const f
     }
 }
 
+/* The same gradient when windows do not overlap (stride >= pool size, as
+ * with Keras' default strides): a work-item per window instead of per input
+ * element, so each window's elements are read once, not once per element.
+ * The work-item owns the window's "cell" of the input, rows
+ * [oy*sh - pad_top, (oy+1)*sh - pad_top) clipped to the image (the last cell
+ * reaching to the image's end), and likewise for columns: cells partition
+ * the input, so every element of dx is written exactly once, zero outside
+ * windows. Global (ceil(C / per_item), N*OH*OW). */
+int2 pool_cell(int o, int stride, int pad, int out, int in)
+{
+    const int lo = max(o * stride - pad, 0);
+    const int hi = o == out - 1 ? in : min((o + 1) * stride - pad, in);
+    return (int2)(lo, hi);
+}
+
+__kernel void maxpool2d_backward_disjoint(pool_geometry g, int per_item, __global const float *x, ulong x_off,
+                                          __global const float *dy, ulong dy_off, __global float *dx,
+                                          ulong dx_off)
+{
+    const int c0 = (int)get_global_id(0) * per_item;
+    const int pixel = (int)get_global_id(1);
+    if (c0 >= g.c || pixel >= g.n * g.oh * g.ow)
+        return;
+    const int c1 = min(c0 + per_item, g.c);
+    const int ox = pixel % g.ow, oy = (pixel / g.ow) % g.oh, img = pixel / (g.ow * g.oh);
+    const size_t image = (size_t)img * g.h * g.w * g.c;
+    __global const float *ximg = x + x_off + image;
+    __global float *dximg = dx + dx_off + image;
+    __global const float *d = dy + dy_off + (size_t)pixel * g.c;
+    const int2 ys = window_span(oy, g.sh, g.pad_top, g.ph, g.h);
+    const int2 xs = window_span(ox, g.sw, g.pad_left, g.pw, g.w);
+    const int2 cys = pool_cell(oy, g.sh, g.pad_top, g.oh, g.h);
+    const int2 cxs = pool_cell(ox, g.sw, g.pad_left, g.ow, g.w);
+    int c = c0;
+    for (; c + 16 <= c1; c += 16) {
+        const float16 grad = vload16(0, d + c);
+        for (int iy = cys.x; iy < cys.y; iy++)
+            for (int ix = cxs.x; ix < cxs.y; ix++) {
+                const int me = iy * g.w + ix;
+                int16 first = (int16)(0);
+                if (iy >= ys.x && iy < ys.y && ix >= xs.x && ix < xs.y) {
+                    const float16 v = vload16(0, ximg + (size_t)me * g.c + c);
+                    first = (int16)(-1);
+                    for (int wy = ys.x; wy < ys.y; wy++)
+                        for (int wx = xs.x; wx < xs.y; wx++) {
+                            const int e = wy * g.w + wx;
+                            const float16 u = vload16(0, ximg + (size_t)e * g.c + c);
+                            first &= e < me ? (u < v) : e > me ? (u <= v) : (int16)(-1);
+                        }
+                }
+                vstore16(select((float16)(0.0f), grad, first), 0, dximg + (size_t)me * g.c + c);
+            }
+    }
+    for (; c < c1; c++) {
+        const float grad = d[c];
+        for (int iy = cys.x; iy < cys.y; iy++)
+            for (int ix = cxs.x; ix < cxs.y; ix++) {
+                const int me = iy * g.w + ix;
+                int first = 0;
+                if (iy >= ys.x && iy < ys.y && ix >= xs.x && ix < xs.y) {
+                    const float v = ximg[(size_t)me * g.c + c];
+                    first = 1;
+                    for (int wy = ys.x; wy < ys.y; wy++)
+                        for (int wx = xs.x; wx < xs.y; wx++) {
+                            const int e = wy * g.w + wx;
+                            const float u = ximg[(size_t)e * g.c + c];
+                            first &= e < me ? (u < v) : e > me ? (u <= v) : 1;
+                        }
+                }
+                dximg[(size_t)me * g.c + c] = first ? grad : 0.0f;
+            }
+    }
+}
+
 /* Mean over the window's real elements. */
 __kernel void avgpool2d_forward(pool_geometry g, int per_item, __global const float *x, ulong x_off,
                                 __global float *y, ulong y_off)

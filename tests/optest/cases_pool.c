@@ -86,6 +86,8 @@ static const ct_optest_case cases[] = {
     POOL_CASE("3x3 stride 1 same (pool > stride)", X4(2, 7, 9, 3), 3, 3, 1, 1, 1),
     POOL_CASE("2x3 pool, strides (1,2)", X4(2, 7, 9, 3), 2, 3, 1, 2, 0),
     POOL_CASE("1x1 pool stride 2 (subsampling)", X4(2, 7, 6, 3), 1, 1, 2, 2, 0),
+    POOL_CASE("2x2 pool stride 3, gaps between windows", X4(2, 10, 11, 3), 2, 2, 3, 3, 0),
+    POOL_CASE("2x1 pool, strides (3,2), same", X4(2, 10, 9, 19), 2, 1, 3, 2, 1),
     POOL_CASE("pool > input, same", X4(1, 2, 3, 3), 4, 4, 1, 1, 1),
     POOL_CASE("batch 1, 7 channels", X4(1, 6, 6, 7), 2, 2, 0, 0, 0),
     /* 16-lane vectors plus a 3-channel tail on devices that vectorise channels */
