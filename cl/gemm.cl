@@ -44,6 +44,10 @@
  *   cut into `splits` parts whose partial products go to the workspace; the
  *   sum task of the tile adds them into C with alpha and beta.
  *
+ *   Epilogue (epi, with beta 0): the task that writes a tile of C adds a
+ *   bias per column and applies relu first, so a Dense layer's forward is
+ *   one launch instead of two.
+ *
  * gemm_portable, for other devices: a conventional local-memory tiled kernel.
  */
 
@@ -349,12 +353,37 @@ INLINE int safe_steps(const int k, const int over, const int ld)
     return over <= 0 ? k : max(0, k - (over + ld - 1) / ld);
 }
 
+/* Epilogue flags (must match src/gemm/gemm_own.c): C = act(alpha op(A) op(B)
+ * + bias[column]), for a Dense layer's forward in the GEMM's own launch. */
+#define EPI_BIAS 1
+#define EPI_RELU 2
+
+/* 16 bias values from column j0, zero past column n. */
+INLINE float16 bias16(__global const float *bias, const int n, const int j0)
+{
+    return load16_guarded(bias, 0, 1, n, 0, j0);
+}
+
+/* v = alpha v + bias, then relu when asked (as act_apply in cl/activations.cl:
+ * x > 0 ? x : 0). */
+INLINE float16 epilogue16(const float16 v, const float alpha, const float16 b, const int epi)
+{
+    const float16 x = fma((float16)alpha, v, b);
+    return (epi & EPI_RELU) ? select((float16)0.0f, x, x > 0.0f) : x;
+}
+
+INLINE float epilogue1(const float v, const float alpha, const float b, const int epi)
+{
+    const float x = fma(alpha, v, b);
+    return (epi & EPI_RELU) && !(x > 0.0f) ? 0.0f : x;
+}
+
 /* One tile: C(i0.., j0..) (+)= op(A) op(B) over k steps [kb, ke). */
 INLINE void tile_compute(const int m, const int n, const int k, const int tile, const int panel,
                          const int kb, const int ke, const operands o, const int a_rows, const ulong a_step,
                          const int a_packed, const ulong b_step, const int b_packed, __global float *c,
                          const int ldc, const float alpha, const float beta, const int ahead,
-                         const int stream)
+                         const int stream, __global const float *bias, const int epi)
 {
     const int i0 = tile * MR, j0 = panel * NR;
     const int rows = min(MR, m - i0), cols = min(NR, n - j0);
@@ -386,14 +415,23 @@ INLINE void tile_compute(const int m, const int n, const int k, const int tile, 
         TILE_LOOP_MR(0)
     if (fast_end < ke)
         tile_tail(acc, a_rows, arow, ac, o.lda, rows - 1, bq, o.ldb, cols - 1, fast_end, ke);
-    tile_store(acc, c + (size_t)i0 * ldc + j0, ldc, rows, cols, alpha, beta, stream);
+    if (epi) { /* beta is 0 here (the host fuses no epilogue otherwise) */
+        const float16 b0 = (epi & EPI_BIAS) ? bias16(bias, n, j0) : (float16)0.0f;
+        const float16 b1 = (epi & EPI_BIAS) ? bias16(bias, n, j0 + 16) : (float16)0.0f;
+        _Pragma("unroll") for (int r = 0; r < MR; r++)
+        {
+            acc[r][0] = epilogue16(acc[r][0], alpha, b0, epi);
+            acc[r][1] = epilogue16(acc[r][1], alpha, b1, epi);
+        }
+    }
+    tile_store(acc, c + (size_t)i0 * ldc + j0, ldc, rows, cols, epi ? 1.0f : alpha, beta, stream);
 }
 
 /* K-range sums: C tile = alpha * (sum of the `splits` partial tiles, m x n
  * each with rows n apart, c_split apart) + beta C. */
 INLINE void sum_tile(const int m, const int n, const int tile, const int panel, __global const float *part,
                      const ulong c_split, const int splits, __global float *c, const int ldc, const float alpha,
-                     const float beta)
+                     const float beta, __global const float *bias, const int epi)
 {
     const int i0 = tile * MR, j0 = panel * NR, rows = min(MR, m - i0), cols = min(NR, n - j0);
     for (int r = 0; r < rows; r++) {
@@ -405,8 +443,13 @@ INLINE void sum_tile(const int m, const int n, const int tile, const int panel, 
                 s0 += vload16(0, src + q * c_split);
                 s1 += vload16(1, src + q * c_split);
             }
-            s0 *= alpha;
-            s1 *= alpha;
+            if (epi) {
+                s0 = epilogue16(s0, alpha, (epi & EPI_BIAS) ? bias16(bias, n, j0) : (float16)0.0f, epi);
+                s1 = epilogue16(s1, alpha, (epi & EPI_BIAS) ? bias16(bias, n, j0 + 16) : (float16)0.0f, epi);
+            } else {
+                s0 *= alpha;
+                s1 *= alpha;
+            }
             if (beta != 0.0f) {
                 s0 = fma((float16)beta, vload16(0, dst), s0);
                 s1 = fma((float16)beta, vload16(1, dst), s1);
@@ -418,7 +461,7 @@ INLINE void sum_tile(const int m, const int n, const int tile, const int panel, 
                 float s = src[j];
                 for (int q = 1; q < splits; q++)
                     s += src[q * c_split + j];
-                s *= alpha;
+                s = epilogue1(s, alpha, (epi & EPI_BIAS) ? bias[j0 + j] : 0.0f, epi);
                 dst[j] = beta != 0.0f ? fma(beta, dst[j], s) : s;
             }
         }
@@ -457,7 +500,8 @@ void gemm_tile(const int m, const int n, const int k, const float alpha, const f
                const ulong ws_b, const ulong ws_part, const int pack_a, const int pack_b, const int pack_b_inline,
                const int splits,
                const int k_split, __global volatile int *counters, __global volatile int *flags, const int epoch,
-               const int ahead, const int panel_fastest, const int stream, const int group)
+               const int ahead, const int panel_fastest, const int stream, const int group,
+               __global const float *bias, const ulong bias_off, const int epi)
 {
     const int tiles_m = (m + MR - 1) / MR, panels = (n + NR - 1) / NR, tiles = tiles_m * panels;
     const int groups_m = (tiles_m + group - 1) / group;
@@ -469,6 +513,7 @@ void gemm_tile(const int m, const int n, const int k, const float alpha, const f
     a += a_off;
     b += b_off;
     c += c_off;
+    bias += bias_off;
     __global float *ap = ws + ws_a, *bp = ws + ws_b, *part = ws + ws_part;
     const ulong c_split = (ulong)m * n;
     /* The operands as the tile loop reads them (see `operands`). */
@@ -507,7 +552,7 @@ void gemm_tile(const int m, const int n, const int k, const float alpha, const f
                 if (pack_a)
                     wait_for(&ready_a[tile], epoch);
                 tile_compute(m, n, k, tile, panel, kb, ke, o, a_rows, a_step, pack_a, b_step, pack_b, dst, ld, al,
-                             be, ahead, st);
+                             be, ahead, st, bias, splits == 1 ? epi : 0);
                 if (splits > 1) {
                     mem_fence(CLK_GLOBAL_MEM_FENCE);
                     atomic_inc(&ranges_done[panel * tiles_m + tile]);
@@ -516,7 +561,7 @@ void gemm_tile(const int m, const int n, const int k, const float alpha, const f
         } else {
             const int u = t - first_sum, tile = u % tiles_m, panel = u / tiles_m;
             wait_for(&ranges_done[u], splits);
-            sum_tile(m, n, tile, panel, part, c_split, splits, c, ldc, alpha, beta);
+            sum_tile(m, n, tile, panel, part, c_split, splits, c, ldc, alpha, beta, bias, epi);
             atomic_xchg(&ranges_done[u], 0); /* ready for the next launch */
         }
     }

@@ -7,6 +7,7 @@
 #define CLTRAIN_GEMM_H
 
 #include "cltrain/device.h"
+#include "cltrain/types.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -30,6 +31,14 @@ typedef struct {
     size_t c_offset, ldc;
 } ct_gemm_args;
 
+/* What happens to C after the product (a Dense layer's forward):
+ * C = act(alpha op(A) op(B) + bias[column]). bias NULL: no bias. */
+typedef struct {
+    cl_mem bias;
+    size_t bias_offset;
+    ct_activation activation;
+} ct_gemm_epilogue;
+
 /* 1 when the engine can run on this context's device. */
 int ct_gemm_engine_available(ct_context *ctx, ct_gemm_engine engine);
 
@@ -37,6 +46,13 @@ int ct_gemm_engine_available(ct_context *ctx, ct_gemm_engine engine);
 ct_status ct_gemm(ct_context *ctx, const ct_gemm_args *args);
 /* Same, with an explicit engine (CT_ERR_UNSUPPORTED status if it cannot run). */
 ct_status ct_gemm_with(ct_context *ctx, ct_gemm_engine engine, const ct_gemm_args *args);
+
+/* A GEMM followed by an epilogue (beta must be 0; C contiguous: ldc == n).
+ * The own engine on a CPU applies a bias and relu or linear in the GEMM's
+ * launch; otherwise the epilogue is a second launch. */
+ct_status ct_gemm_fused(ct_context *ctx, const ct_gemm_args *args, const ct_gemm_epilogue *epi);
+ct_status ct_gemm_fused_with(ct_context *ctx, ct_gemm_engine engine, const ct_gemm_args *args,
+                             const ct_gemm_epilogue *epi);
 
 #ifdef __cplusplus
 }

@@ -10,6 +10,9 @@ typedef struct {
     int (*supports)(ct_context *ctx);
     /* Enqueue C = alpha op(A) op(B) + beta C; no host synchronisation. */
     ct_status (*run)(ct_context *ctx, const ct_gemm_args *args);
+    /* Enqueue the GEMM with its epilogue in one launch and set *fused, or
+     * enqueue nothing and clear *fused when the engine cannot; NULL: never. */
+    ct_status (*run_fused)(ct_context *ctx, const ct_gemm_args *args, const ct_gemm_epilogue *epi, int *fused);
 } ct_gemm_engine_impl;
 
 extern const ct_gemm_engine_impl ct_gemm_clblast_engine;

@@ -1,5 +1,6 @@
 /* GEMM dispatch: argument checks, then the engine chosen for the device.
- * CLTRAIN_GEMM_ENGINE=clblast|own forces one engine everywhere. */
+ * CLTRAIN_GEMM_ENGINE=clblast|own forces one engine everywhere. An epilogue
+ * the engine cannot fuse runs as the bias+activation op after it. */
 #include "cltrain/gemm.h"
 
 #include <stdlib.h>
@@ -7,6 +8,7 @@
 #include <strings.h>
 
 #include "cltrain/gemm_select.h"
+#include "cltrain/ops_nn.h"
 #include "gemm/engine.h"
 
 static const ct_gemm_engine_impl *const engines[CT_GEMM_ENGINE_COUNT] = {
@@ -50,22 +52,71 @@ int ct_gemm_engine_available(ct_context *ctx, ct_gemm_engine engine)
     return engine > CT_GEMM_AUTO && engine < CT_GEMM_ENGINE_COUNT && engines[engine]->supports(ctx);
 }
 
-ct_status ct_gemm_with(ct_context *ctx, ct_gemm_engine engine, const ct_gemm_args *args)
+/* The engine's implementation, once args and engine are checked. */
+static ct_status resolve(ct_context *ctx, ct_gemm_engine engine, const ct_gemm_args *args,
+                         const ct_gemm_engine_impl **impl)
 {
     CT_TRY(check_args(args));
     if (engine <= CT_GEMM_AUTO || engine >= CT_GEMM_ENGINE_COUNT)
         return ct_fail(CT_ERR_INVALID_ARGUMENT, "gemm: engine %d is not a concrete engine", (int)engine);
-    const ct_gemm_engine_impl *impl = engines[engine];
-    if (!impl->supports(ctx))
-        return ct_fail(CT_ERR_UNSUPPORTED, "gemm engine %s does not run on %s", impl->name,
+    *impl = engines[engine];
+    if (!(*impl)->supports(ctx))
+        return ct_fail(CT_ERR_UNSUPPORTED, "gemm engine %s does not run on %s", (*impl)->name,
                        ct_context_device(ctx)->name);
+    return CT_OK;
+}
+
+ct_status ct_gemm_with(ct_context *ctx, ct_gemm_engine engine, const ct_gemm_args *args)
+{
+    const ct_gemm_engine_impl *impl = NULL;
+    CT_TRY(resolve(ctx, engine, args, &impl));
     return impl->run(ctx, args);
+}
+
+/* The engine chosen for this shape on this device. */
+static ct_status choose(ct_context *ctx, const ct_gemm_args *args, ct_gemm_engine *e)
+{
+    *e = forced_engine();
+    if (*e == CT_GEMM_AUTO) /* measured per device and shape class, cached (src/gemm/select.c) */
+        CT_TRY(ct_gemm_engine_for(ctx, args->m, args->n, args->k, e));
+    return CT_OK;
 }
 
 ct_status ct_gemm(ct_context *ctx, const ct_gemm_args *args)
 {
-    ct_gemm_engine e = forced_engine();
-    if (e == CT_GEMM_AUTO) /* measured per device and shape class, cached (src/gemm/select.c) */
-        CT_TRY(ct_gemm_engine_for(ctx, args->m, args->n, args->k, &e));
+    ct_gemm_engine e;
+    CT_TRY(choose(ctx, args, &e));
     return ct_gemm_with(ctx, e, args);
+}
+
+/* The epilogue as its own launch on C (m x n, contiguous). */
+static ct_status run_epilogue(ct_context *ctx, const ct_gemm_args *g, const ct_gemm_epilogue *epi)
+{
+    ct_tensor c = {g->c, g->c_offset, 2, {g->m, g->n}, 0};
+    ct_tensor bias = {epi->bias, epi->bias_offset, 1, {g->n}, 0};
+    return ct_bias_activation_forward(ctx, epi->activation, &c, epi->bias ? &bias : NULL, &c);
+}
+
+ct_status ct_gemm_fused_with(ct_context *ctx, ct_gemm_engine engine, const ct_gemm_args *args,
+                             const ct_gemm_epilogue *epi)
+{
+    if (args->beta != 0.0f || args->ldc != args->n)
+        return ct_fail(CT_ERR_INVALID_ARGUMENT, "gemm: an epilogue needs beta 0 and ldc = n (beta %g, ldc %zu, n %zu)",
+                       (double)args->beta, args->ldc, args->n);
+    const ct_gemm_engine_impl *impl = NULL;
+    CT_TRY(resolve(ctx, engine, args, &impl));
+    int fused = 0;
+    if (impl->run_fused)
+        CT_TRY(impl->run_fused(ctx, args, epi, &fused));
+    if (fused)
+        return CT_OK;
+    CT_TRY(impl->run(ctx, args));
+    return run_epilogue(ctx, args, epi);
+}
+
+ct_status ct_gemm_fused(ct_context *ctx, const ct_gemm_args *args, const ct_gemm_epilogue *epi)
+{
+    ct_gemm_engine e;
+    CT_TRY(choose(ctx, args, &e));
+    return ct_gemm_fused_with(ctx, e, args, epi);
 }

@@ -32,8 +32,9 @@
 /* Must match cl/gemm.cl. */
 enum { TILE_MR = 12, TILE_NR = 32, PORTABLE_PW = 4 };
 
-/* Must match SYNC_RANGES in cl/gemm.cl. */
+/* Must match SYNC_RANGES and EPI_* in cl/gemm.cl. */
 #define SYNC_RANGES 2
+enum { EPI_BIAS = 1, EPI_RELU = 2 };
 /* Below this K, packing does not pay: in-place operands stay cached. */
 #define PACK_MIN_K 128
 /* A K range of a split is at least this long (writing and summing a partial
@@ -321,8 +322,10 @@ static ct_status launch(ct_context *ctx, cl_kernel kernel, const char *name, cl_
     return CT_OK;
 }
 
-/* The whole GEMM as one launch of gemm_tile. */
-static ct_status run_tiles(ct_context *ctx, own_state *s, const ct_gemm_args *g, const ct_gemm_own_plan *p)
+/* The whole GEMM as one launch of gemm_tile; epi: EPI_* flags (bias read
+ * from epilogue->bias). */
+static ct_status run_tiles(ct_context *ctx, own_state *s, const ct_gemm_args *g, const ct_gemm_own_plan *p,
+                           const ct_gemm_epilogue *epilogue, cl_int epi)
 {
     cl_kernel k;
     CT_TRY(ct_context_kernel(ctx, "gemm", "gemm_tile", &k));
@@ -333,6 +336,9 @@ static ct_status run_tiles(ct_context *ctx, own_state *s, const ct_gemm_args *g,
     cl_int pack_a = p->pack_a, pack_b = p->pack_b, pack_b_inline = p->pack_b_inline, splits = p->splits,
            k_split = p->k_split;
     cl_int ahead = p->ahead, order = p->panel_fastest, stream = p->stream, group = p->group;
+    /* Without a bias, any valid buffer: the kernel does not read it. */
+    cl_mem bias = (epi & EPI_BIAS) ? epilogue->bias : g->c;
+    cl_ulong bias_off = (epi & EPI_BIAS) ? epilogue->bias_offset : 0;
     /* A fresh epoch per launch marks this launch's packed panels (0 never:
      * that is what a new flags buffer holds). */
     s->epoch = s->epoch >= INT_MAX - 1 ? 1 : s->epoch + 1;
@@ -346,7 +352,8 @@ static ct_status run_tiles(ct_context *ctx, own_state *s, const ct_gemm_args *g,
         ARG(s->workspace), ARG(ws_a), ARG(ws_b), ARG(ws_part),
         ARG(pack_a), ARG(pack_b), ARG(pack_b_inline), ARG(splits), ARG(k_split),
         ARG(s->counters), ARG(s->flags), ARG(s->epoch),
-        ARG(ahead), ARG(order), ARG(stream), ARG(group)};
+        ARG(ahead), ARG(order), ARG(stream), ARG(group),
+        ARG(bias), ARG(bias_off), ARG(epi)};
     /* clang-format on */
     CT_TRY(set_args(k, "gemm_tile", args, sizeof args / sizeof args[0]));
     size_t global = (size_t)p->groups, local = 1;
@@ -396,7 +403,8 @@ static ct_status check_limits(const ct_gemm_args *g)
     return CT_OK;
 }
 
-static ct_status own_run(ct_context *ctx, const ct_gemm_args *g)
+/* The GEMM with the tile kernel's epilogue flags epi (0 on the portable kernel). */
+static ct_status own_run_epi(ct_context *ctx, const ct_gemm_args *g, const ct_gemm_epilogue *epilogue, cl_int epi)
 {
     if (g->m == 0 || g->n == 0)
         return CT_OK;
@@ -411,7 +419,24 @@ static ct_status own_run(ct_context *ctx, const ct_gemm_args *g)
     CT_TRY(ensure_ints(ctx, &s->counters, &s->counter_ints, p.counter_ints));
     CT_TRY(ensure_ints(ctx, &s->flags, &s->flag_ints, p.flag_ints));
     CT_TRY(ensure_workspace(ctx, s, p.ws_total));
-    return run_tiles(ctx, s, g, &p);
+    return run_tiles(ctx, s, g, &p, epilogue, epi);
 }
 
-const ct_gemm_engine_impl ct_gemm_own_engine = {"own", own_supports, own_run};
+static ct_status own_run(ct_context *ctx, const ct_gemm_args *g)
+{
+    return own_run_epi(ctx, g, NULL, 0);
+}
+
+/* The tile kernel fuses a bias and relu or linear (CPU devices only). */
+static ct_status own_run_fused(ct_context *ctx, const ct_gemm_args *g, const ct_gemm_epilogue *epi, int *fused)
+{
+    own_state *s = own_state_get(ctx);
+    *fused = s && !s->portable &&
+             (epi->activation == CT_ACTIVATION_LINEAR || epi->activation == CT_ACTIVATION_RELU);
+    if (!*fused)
+        return CT_OK;
+    cl_int flags = (epi->bias ? EPI_BIAS : 0) | (epi->activation == CT_ACTIVATION_RELU ? EPI_RELU : 0);
+    return own_run_epi(ctx, g, epi, flags);
+}
+
+const ct_gemm_engine_impl ct_gemm_own_engine = {"own", own_supports, own_run, own_run_fused};

@@ -263,8 +263,8 @@ static ct_status dense_forward(ct_model *m, layer_state *l, const ct_tensor *x, 
     size_t n = x->shape[0], in = l->plan->in_shape[0], units = (size_t)s->units;
     ct_gemm_args g = {CT_NO_TRANS, CT_NO_TRANS, n, units, in, 1.0f, 0.0f, x->buf, x->offset, in, l->kernel.buf,
                       l->kernel.offset, units, y->buf, y->offset, units};
-    CT_TRY(ct_gemm(m->ctx, &g));
-    return ct_bias_activation_forward(m->ctx, s->activation, y, l->bias.buf ? &l->bias : NULL, y);
+    ct_gemm_epilogue epi = {l->bias.buf, l->bias.offset, s->activation};
+    return ct_gemm_fused(m->ctx, &g, &epi);
 }
 
 static ct_status layer_forward(ct_model *m, size_t i, const ct_tensor *x, int training, ct_tensor *y)

@@ -4,9 +4,10 @@
  * (ct_gemm: engine selection); larger forward-only products for the own
  * engine's packing, split-K and conv-shaped paths.
  * ip: [0] trans_a [1] trans_b [2] m [3] n [4] k [5] engine [6] extra columns of
- * padding in each leading dimension. */
+ * padding in each leading dimension [7] the epilogue's activation (fused cases). */
 #include "optest/families.h"
 #include "ref/ref.h"
+#include "ref/ref_nn.h"
 
 #include "cltrain/gemm.h"
 
@@ -171,6 +172,36 @@ static const ct_optest_op op_gemm_own_big = {"gemm_own_big", gemm_shape, gemm_fw
     SCALED_CASE(op, "packed NN beta 1", 0, 0, 130, 70, 150, engine, 1.0f, 1.0f),                       \
     SCALED_CASE(op, "split-K TN alpha beta", 1, 0, 27, 32, 1500, engine, 0.25f, -0.5f)
 
+/* ---- C = act(op(A) op(B) + bias): a third input, the bias (n); ip[7] the
+ * activation. Relu and linear fuse into the own engine's tile kernel; other
+ * activations and engines take a second launch. Forward only: the backward
+ * is the bias+activation op's and the GEMM's, tested above and in nn. */
+static ct_status gemm_fused_fwd(ct_context *ctx, const ct_optest_case *c, const ct_tensor *in, ct_tensor *out)
+{
+    ct_gemm_args g = args_for(c, &in[0], &in[1], out);
+    ct_gemm_epilogue epi = {in[2].buf, in[2].offset, (ct_activation)c->ip[7]};
+    if (c->ip[5] == CT_GEMM_AUTO)
+        return ct_gemm_fused(ctx, &g, &epi);
+    return ct_gemm_fused_with(ctx, (ct_gemm_engine)c->ip[5], &g, &epi);
+}
+
+static void gemm_fused_ref(const ct_optest_case *c, const double *const *in, double *out)
+{
+    size_t m = (size_t)c->ip[2], n = (size_t)c->ip[3];
+    gemm_ref(c, in, out);
+    ref_bias_activation((ct_activation)c->ip[7], m, n, out, in[2], out);
+}
+
+static const ct_optest_op op_gemm_fused = {"gemm_fused", gemm_shape, gemm_fused_fwd, gemm_fused_ref, NULL,
+                                           scaled_supported};
+
+#define FUSED_CASE(label, ta, tb, m, n, k, engine, act)                                                       \
+    {&op_gemm_fused, label, 3,                                                                               \
+     {{2, {(ta) ? (k) : (m), (ta) ? (m) : (k)}, -1, 1, 0, 0},                                                \
+      {2, {(tb) ? (n) : (k), (tb) ? (k) : (n)}, -1, 1, 0, 0},                                                \
+      {1, {n}, -1, 1, 0, 0}},                                                                                \
+     {ta, tb, m, n, k, engine, 0, act}, {0}, 1e-10, 0}
+
 #define BIG_CASE(label, ta, tb, m, n, k) GEMM_CASE(op_gemm_own_big, label, ta, tb, m, n, k, CT_GEMM_OWN, 0, 1e-10)
 
 static const ct_optest_case cases[] = {
@@ -212,6 +243,16 @@ static const ct_optest_case cases[] = {
     GEMM_CASE(op_gemm_auto, "large 200x200x200", 0, 0, 200, 200, 200, CT_GEMM_AUTO, 0, 1e-10),
     GEMM_CASE(op_gemm_auto, "tall TN 27x32x2000", 1, 0, 27, 32, 2000, CT_GEMM_AUTO, 0, 1e-10),
     SCALED_CASE(op_gemm_auto_ab, "NN alpha beta", 0, 0, 37, 41, 43, CT_GEMM_AUTO, 0.5f, -1.25f),
+    /* The Dense forward with its bias and activation in the GEMM's launch. */
+    FUSED_CASE("Dense relu 32x100x163", 0, 0, 32, 100, 163, CT_GEMM_OWN, CT_ACTIVATION_RELU),
+    FUSED_CASE("Dense linear 32x1x50", 0, 0, 32, 1, 50, CT_GEMM_OWN, CT_ACTIVATION_LINEAR),
+    FUSED_CASE("relu odd primes NT", 0, 1, 37, 41, 43, CT_GEMM_OWN, CT_ACTIVATION_RELU),
+    FUSED_CASE("relu split-K TN 27x40x1500", 1, 0, 27, 40, 1500, CT_GEMM_OWN, CT_ACTIVATION_RELU),
+    FUSED_CASE("linear split-K TN n=7 20x7x8000", 1, 0, 20, 7, 8000, CT_GEMM_OWN, CT_ACTIVATION_LINEAR),
+    FUSED_CASE("tanh (second launch) 37x41x43", 0, 0, 37, 41, 43, CT_GEMM_OWN, CT_ACTIVATION_TANH),
+    FUSED_CASE("softmax (second launch) 20x10x30", 0, 0, 20, 10, 30, CT_GEMM_OWN, CT_ACTIVATION_SOFTMAX),
+    FUSED_CASE("relu 37x41x43", 0, 0, 37, 41, 43, CT_GEMM_CLBLAST, CT_ACTIVATION_RELU),
+    FUSED_CASE("relu 32x100x163", 0, 0, 32, 100, 163, CT_GEMM_AUTO, CT_ACTIVATION_RELU),
 };
 
 const ct_optest_family ct_optest_family_gemm = CT_OPTEST_FAMILY("gemm", cases);
