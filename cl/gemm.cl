@@ -44,9 +44,13 @@
  *   cut into `splits` parts whose partial products go to the workspace; the
  *   sum task of the tile adds them into C with alpha and beta.
  *
- *   Epilogue (epi, with beta 0): the task that writes a tile of C adds a
- *   bias per column and applies relu first, so a Dense layer's forward is
- *   one launch instead of two.
+ *   Epilogue (epi, with beta 0), so that a Dense layer's forward and
+ *   backward are GEMM launches only: the task that writes a tile of C adds
+ *   a bias per column and applies relu (forward), or multiplies by relu'(Y)
+ *   for a Y shaped as C (the input gradient of a layer whose input is a
+ *   relu's output: dz of the layer below); and tasks at the end of the list
+ *   sum op(B)'s columns (B in place: the bias gradient, in the weight
+ *   gradient's launch).
  *
  * gemm_portable, for other devices: a conventional local-memory tiled kernel.
  */
@@ -353,10 +357,11 @@ INLINE int safe_steps(const int k, const int over, const int ld)
     return over <= 0 ? k : max(0, k - (over + ld - 1) / ld);
 }
 
-/* Epilogue flags (must match src/gemm/gemm_own.c): C = act(alpha op(A) op(B)
- * + bias[column]), for a Dense layer's forward in the GEMM's own launch. */
-#define EPI_BIAS 1
-#define EPI_RELU 2
+/* Epilogue flags (must match src/gemm/gemm_own.c; see the top of this file). */
+#define EPI_BIAS 1   /* C += bias[column] */
+#define EPI_RELU 2   /* C = relu(C) */
+#define EPI_DRELU 4  /* C *= relu'(Y) */
+#define EPI_COLSUM 8 /* col_sums = column sums of B */
 
 /* 16 bias values from column j0, zero past column n. */
 INLINE float16 bias16(__global const float *bias, const int n, const int j0)
@@ -364,18 +369,66 @@ INLINE float16 bias16(__global const float *bias, const int n, const int j0)
     return load16_guarded(bias, 0, 1, n, 0, j0);
 }
 
-/* v = alpha v + bias, then relu when asked (as act_apply in cl/activations.cl:
- * x > 0 ? x : 0). */
-INLINE float16 epilogue16(const float16 v, const float alpha, const float16 b, const int epi)
+/* v = alpha v + bias, then relu or times relu'(y) when asked, as
+ * act_apply and act_grad_from_y in cl/activations.cl (relu(x) = x > 0 ? x :
+ * 0; relu'(y) = y > 0 ? 1 : 0, multiplied so that a NaN gradient stays NaN). */
+INLINE float16 epilogue16(const float16 v, const float alpha, const float16 b, const float16 y, const int epi)
 {
     const float16 x = fma((float16)alpha, v, b);
-    return (epi & EPI_RELU) ? select((float16)0.0f, x, x > 0.0f) : x;
+    if (epi & EPI_RELU)
+        return select((float16)0.0f, x, x > 0.0f);
+    if (epi & EPI_DRELU)
+        return x * select((float16)0.0f, (float16)1.0f, y > 0.0f);
+    return x;
 }
 
-INLINE float epilogue1(const float v, const float alpha, const float b, const int epi)
+INLINE float epilogue1(const float v, const float alpha, const float b, const float y, const int epi)
 {
     const float x = fma(alpha, v, b);
-    return (epi & EPI_RELU) && !(x > 0.0f) ? 0.0f : x;
+    if (epi & EPI_RELU)
+        return x > 0.0f ? x : 0.0f;
+    if (epi & EPI_DRELU)
+        return x * (y > 0.0f ? 1.0f : 0.0f);
+    return x;
+}
+
+/* Row r of a 32-column tile's Y, 16 columns from col0 (zero outside). */
+INLINE float16 y16(__global const float *yt, const int ldc, const int rows, const int cols, const int r,
+                   const int col0, const int epi)
+{
+    return (epi & EPI_DRELU) ? load16_guarded(yt, ldc, rows, cols, r, col0) : (float16)0.0f;
+}
+
+/* The epilogue on a tile of C at (i0, j0) held in acc (alpha applied here). */
+INLINE void tile_epilogue(float16 acc[MR][2], const float alpha, __global const float *bias,
+                          __global const float *y, const int ldc, const int n, const int i0, const int j0,
+                          const int rows, const int cols, const int epi)
+{
+    const float16 b0 = (epi & EPI_BIAS) ? bias16(bias, n, j0) : (float16)0.0f;
+    const float16 b1 = (epi & EPI_BIAS) ? bias16(bias, n, j0 + 16) : (float16)0.0f;
+    __global const float *yt = y + (size_t)i0 * ldc + j0;
+    _Pragma("unroll") for (int r = 0; r < MR; r++)
+    {
+        acc[r][0] = epilogue16(acc[r][0], alpha, b0, y16(yt, ldc, rows, cols, r, 0, epi), epi);
+        acc[r][1] = epilogue16(acc[r][1], alpha, b1, y16(yt, ldc, rows, cols, r, 16, epi), epi);
+    }
+}
+
+/* Sums over the k rows of B (in place, not transposed) of one panel's
+ * columns into sums: a Dense layer's bias gradient. */
+INLINE void colsum_panel(const int k, const int n, __global const float *b, const int ldb, const int panel,
+                         __global float *sums)
+{
+    const int j0 = panel * NR;
+    float16 s0 = (float16)0.0f, s1 = (float16)0.0f;
+    for (int p = 0; p < k; p++) {
+        s0 += load16_guarded(b, ldb, k, n, p, j0);
+        s1 += load16_guarded(b, ldb, k, n, p, j0 + 16);
+    }
+    const int cols = min(NR, n - j0);
+    store_partial(s0, sums + j0, min(16, cols), 0.0f);
+    if (cols > 16)
+        store_partial(s1, sums + j0 + 16, cols - 16, 0.0f);
 }
 
 /* One tile: C(i0.., j0..) (+)= op(A) op(B) over k steps [kb, ke). */
@@ -383,7 +436,7 @@ INLINE void tile_compute(const int m, const int n, const int k, const int tile, 
                          const int kb, const int ke, const operands o, const int a_rows, const ulong a_step,
                          const int a_packed, const ulong b_step, const int b_packed, __global float *c,
                          const int ldc, const float alpha, const float beta, const int ahead,
-                         const int stream, __global const float *bias, const int epi)
+                         const int stream, __global const float *bias, __global const float *y, const int epi)
 {
     const int i0 = tile * MR, j0 = panel * NR;
     const int rows = min(MR, m - i0), cols = min(NR, n - j0);
@@ -415,15 +468,8 @@ INLINE void tile_compute(const int m, const int n, const int k, const int tile, 
         TILE_LOOP_MR(0)
     if (fast_end < ke)
         tile_tail(acc, a_rows, arow, ac, o.lda, rows - 1, bq, o.ldb, cols - 1, fast_end, ke);
-    if (epi) { /* beta is 0 here (the host fuses no epilogue otherwise) */
-        const float16 b0 = (epi & EPI_BIAS) ? bias16(bias, n, j0) : (float16)0.0f;
-        const float16 b1 = (epi & EPI_BIAS) ? bias16(bias, n, j0 + 16) : (float16)0.0f;
-        _Pragma("unroll") for (int r = 0; r < MR; r++)
-        {
-            acc[r][0] = epilogue16(acc[r][0], alpha, b0, epi);
-            acc[r][1] = epilogue16(acc[r][1], alpha, b1, epi);
-        }
-    }
+    if (epi) /* beta is 0 here (the host fuses no epilogue otherwise) */
+        tile_epilogue(acc, alpha, bias, y, ldc, n, i0, j0, rows, cols, epi);
     tile_store(acc, c + (size_t)i0 * ldc + j0, ldc, rows, cols, epi ? 1.0f : alpha, beta, stream);
 }
 
@@ -431,7 +477,7 @@ INLINE void tile_compute(const int m, const int n, const int k, const int tile, 
  * each with rows n apart, c_split apart) + beta C. */
 INLINE void sum_tile(const int m, const int n, const int tile, const int panel, __global const float *part,
                      const ulong c_split, const int splits, __global float *c, const int ldc, const float alpha,
-                     const float beta, __global const float *bias, const int epi)
+                     const float beta, __global const float *bias, __global const float *y, const int epi)
 {
     const int i0 = tile * MR, j0 = panel * NR, rows = min(MR, m - i0), cols = min(NR, n - j0);
     for (int r = 0; r < rows; r++) {
@@ -444,8 +490,11 @@ INLINE void sum_tile(const int m, const int n, const int tile, const int panel, 
                 s1 += vload16(1, src + q * c_split);
             }
             if (epi) {
-                s0 = epilogue16(s0, alpha, (epi & EPI_BIAS) ? bias16(bias, n, j0) : (float16)0.0f, epi);
-                s1 = epilogue16(s1, alpha, (epi & EPI_BIAS) ? bias16(bias, n, j0 + 16) : (float16)0.0f, epi);
+                __global const float *yr = y + (size_t)(i0 + r) * ldc + j0;
+                s0 = epilogue16(s0, alpha, (epi & EPI_BIAS) ? bias16(bias, n, j0) : (float16)0.0f,
+                                (epi & EPI_DRELU) ? vload16(0, yr) : (float16)0.0f, epi);
+                s1 = epilogue16(s1, alpha, (epi & EPI_BIAS) ? bias16(bias, n, j0 + 16) : (float16)0.0f,
+                                (epi & EPI_DRELU) ? vload16(1, yr) : (float16)0.0f, epi);
             } else {
                 s0 *= alpha;
                 s1 *= alpha;
@@ -461,7 +510,8 @@ INLINE void sum_tile(const int m, const int n, const int tile, const int panel, 
                 float s = src[j];
                 for (int q = 1; q < splits; q++)
                     s += src[q * c_split + j];
-                s = epilogue1(s, alpha, (epi & EPI_BIAS) ? bias[j0 + j] : 0.0f, epi);
+                s = epilogue1(s, alpha, (epi & EPI_BIAS) ? bias[j0 + j] : 0.0f,
+                              (epi & EPI_DRELU) ? y[(size_t)(i0 + r) * ldc + j0 + j] : 0.0f, epi);
                 dst[j] = beta != 0.0f ? fma(beta, dst[j], s) : s;
             }
         }
@@ -501,19 +551,23 @@ void gemm_tile(const int m, const int n, const int k, const float alpha, const f
                const int splits,
                const int k_split, __global volatile int *counters, __global volatile int *flags, const int epoch,
                const int ahead, const int panel_fastest, const int stream, const int group,
-               __global const float *bias, const ulong bias_off, const int epi)
+               __global const float *bias, const ulong bias_off, __global const float *y, const ulong y_off,
+               __global float *col_sums, const ulong col_sums_off, const int epi)
 {
     const int tiles_m = (m + MR - 1) / MR, panels = (n + NR - 1) / NR, tiles = tiles_m * panels;
     const int groups_m = (tiles_m + group - 1) / group;
     const int first_b = pack_a ? tiles_m : 0;
     const int first_tile = first_b + (pack_b && !pack_b_inline ? panels : 0);
     const int first_sum = first_tile + groups_m * panels * splits;
-    const int total = first_sum + (splits > 1 ? tiles : 0);
+    const int first_colsum = first_sum + (splits > 1 ? tiles : 0);
+    const int total = first_colsum + ((epi & EPI_COLSUM) ? panels : 0);
     __global volatile int *ready_a = flags, *ready_b = flags + tiles_m, *ranges_done = counters + SYNC_RANGES;
     a += a_off;
     b += b_off;
     c += c_off;
     bias += bias_off;
+    y += y_off;
+    col_sums += col_sums_off;
     __global float *ap = ws + ws_a, *bp = ws + ws_b, *part = ws + ws_part;
     const ulong c_split = (ulong)m * n;
     /* The operands as the tile loop reads them (see `operands`). */
@@ -552,17 +606,19 @@ void gemm_tile(const int m, const int n, const int k, const float alpha, const f
                 if (pack_a)
                     wait_for(&ready_a[tile], epoch);
                 tile_compute(m, n, k, tile, panel, kb, ke, o, a_rows, a_step, pack_a, b_step, pack_b, dst, ld, al,
-                             be, ahead, st, bias, splits == 1 ? epi : 0);
+                             be, ahead, st, bias, y, splits == 1 ? epi & ~EPI_COLSUM : 0);
                 if (splits > 1) {
                     mem_fence(CLK_GLOBAL_MEM_FENCE);
                     atomic_inc(&ranges_done[panel * tiles_m + tile]);
                 }
             }
-        } else {
+        } else if (t < first_colsum) {
             const int u = t - first_sum, tile = u % tiles_m, panel = u / tiles_m;
             wait_for(&ranges_done[u], splits);
-            sum_tile(m, n, tile, panel, part, c_split, splits, c, ldc, alpha, beta, bias, epi);
+            sum_tile(m, n, tile, panel, part, c_split, splits, c, ldc, alpha, beta, bias, y, epi & ~EPI_COLSUM);
             atomic_xchg(&ranges_done[u], 0); /* ready for the next launch */
+        } else {
+            colsum_panel(k, n, b, ldb, t - first_colsum, col_sums);
         }
     }
     /* Orders this work-group's non-temporal stores (if any) before the

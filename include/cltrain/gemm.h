@@ -31,12 +31,19 @@ typedef struct {
     size_t c_offset, ldc;
 } ct_gemm_args;
 
-/* What happens to C after the product (a Dense layer's forward):
- * C = act(alpha op(A) op(B) + bias[column]). bias NULL: no bias. */
+/* What happens around the product, so that a Dense layer's passes need no
+ * other launch. Forward (y NULL): C = act(alpha op(A) op(B) + bias[column]),
+ * bias NULL: no bias. Backward (y given, bias NULL): C = alpha op(A) op(B)
+ * * act'(y), for y = act(.) shaped as C. With col_sums: also the column sums
+ * of op(B) (k x n; B not transposed) into col_sums (n floats). */
 typedef struct {
     cl_mem bias;
     size_t bias_offset;
     ct_activation activation;
+    cl_mem y;
+    size_t y_offset;
+    cl_mem col_sums;
+    size_t col_sums_offset;
 } ct_gemm_epilogue;
 
 /* 1 when the engine can run on this context's device. */
@@ -47,9 +54,10 @@ ct_status ct_gemm(ct_context *ctx, const ct_gemm_args *args);
 /* Same, with an explicit engine (CT_ERR_UNSUPPORTED status if it cannot run). */
 ct_status ct_gemm_with(ct_context *ctx, ct_gemm_engine engine, const ct_gemm_args *args);
 
-/* A GEMM followed by an epilogue (beta must be 0; C contiguous: ldc == n).
- * The own engine on a CPU applies a bias and relu or linear in the GEMM's
- * launch; otherwise the epilogue is a second launch. */
+/* A GEMM with an epilogue (beta must be 0; C contiguous: ldc == n). The
+ * own engine on a CPU runs it in the GEMM's launch for relu and linear;
+ * otherwise it takes launches of the bias+activation ops (then B must also
+ * be contiguous for col_sums: ldb == n). */
 ct_status ct_gemm_fused(ct_context *ctx, const ct_gemm_args *args, const ct_gemm_epilogue *epi);
 ct_status ct_gemm_fused_with(ct_context *ctx, ct_gemm_engine engine, const ct_gemm_args *args,
                              const ct_gemm_epilogue *epi);

@@ -89,20 +89,41 @@ ct_status ct_gemm(ct_context *ctx, const ct_gemm_args *args)
     return ct_gemm_with(ctx, e, args);
 }
 
-/* The epilogue as its own launch on C (m x n, contiguous). */
+/* The epilogue as launches of the bias+activation ops on C (m x n,
+ * contiguous) and B (k x n, contiguous). */
 static ct_status run_epilogue(ct_context *ctx, const ct_gemm_args *g, const ct_gemm_epilogue *epi)
 {
     ct_tensor c = {g->c, g->c_offset, 2, {g->m, g->n}, 0};
-    ct_tensor bias = {epi->bias, epi->bias_offset, 1, {g->n}, 0};
-    return ct_bias_activation_forward(ctx, epi->activation, &c, epi->bias ? &bias : NULL, &c);
+    if (epi->y) {
+        ct_tensor y = {epi->y, epi->y_offset, 2, {g->m, g->n}, 0};
+        CT_TRY(ct_bias_activation_backward(ctx, epi->activation, &y, &c, &c, NULL));
+    } else {
+        ct_tensor bias = {epi->bias, epi->bias_offset, 1, {g->n}, 0};
+        CT_TRY(ct_bias_activation_forward(ctx, epi->activation, &c, epi->bias ? &bias : NULL, &c));
+    }
+    if (!epi->col_sums)
+        return CT_OK;
+    /* B's column sums: the bias gradient of a linear activation (dz = dy, rewritten in place). */
+    ct_tensor b = {g->b, g->b_offset, 2, {g->k, g->n}, 0}, sums = {epi->col_sums, epi->col_sums_offset, 1, {g->n}, 0};
+    return ct_bias_activation_backward(ctx, CT_ACTIVATION_LINEAR, &b, &b, &b, &sums);
+}
+
+static ct_status check_epilogue(const ct_gemm_args *g, const ct_gemm_epilogue *epi)
+{
+    if (g->beta != 0.0f || g->ldc != g->n)
+        return ct_fail(CT_ERR_INVALID_ARGUMENT, "gemm: an epilogue needs beta 0 and ldc = n (beta %g, ldc %zu, n %zu)",
+                       (double)g->beta, g->ldc, g->n);
+    if (epi->y && epi->bias)
+        return ct_fail(CT_ERR_INVALID_ARGUMENT, "gemm: an epilogue has a bias (forward) or y (backward), not both");
+    if (epi->col_sums && (g->trans_b || g->ldb != g->n))
+        return ct_fail(CT_ERR_INVALID_ARGUMENT, "gemm: column sums of B need B not transposed with ldb = n");
+    return CT_OK;
 }
 
 ct_status ct_gemm_fused_with(ct_context *ctx, ct_gemm_engine engine, const ct_gemm_args *args,
                              const ct_gemm_epilogue *epi)
 {
-    if (args->beta != 0.0f || args->ldc != args->n)
-        return ct_fail(CT_ERR_INVALID_ARGUMENT, "gemm: an epilogue needs beta 0 and ldc = n (beta %g, ldc %zu, n %zu)",
-                       (double)args->beta, args->ldc, args->n);
+    CT_TRY(check_epilogue(args, epi));
     const ct_gemm_engine_impl *impl = NULL;
     CT_TRY(resolve(ctx, engine, args, &impl));
     int fused = 0;

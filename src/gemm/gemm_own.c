@@ -34,7 +34,7 @@ enum { TILE_MR = 12, TILE_NR = 32, PORTABLE_PW = 4 };
 
 /* Must match SYNC_RANGES and EPI_* in cl/gemm.cl. */
 #define SYNC_RANGES 2
-enum { EPI_BIAS = 1, EPI_RELU = 2 };
+enum { EPI_BIAS = 1, EPI_RELU = 2, EPI_DRELU = 4, EPI_COLSUM = 8 };
 /* Below this K, packing does not pay: in-place operands stay cached. */
 #define PACK_MIN_K 128
 /* A K range of a split is at least this long (writing and summing a partial
@@ -322,8 +322,8 @@ static ct_status launch(ct_context *ctx, cl_kernel kernel, const char *name, cl_
     return CT_OK;
 }
 
-/* The whole GEMM as one launch of gemm_tile; epi: EPI_* flags (bias read
- * from epilogue->bias). */
+/* The whole GEMM as one launch of gemm_tile; epi: EPI_* flags (buffers
+ * read from epilogue). */
 static ct_status run_tiles(ct_context *ctx, own_state *s, const ct_gemm_args *g, const ct_gemm_own_plan *p,
                            const ct_gemm_epilogue *epilogue, cl_int epi)
 {
@@ -336,9 +336,11 @@ static ct_status run_tiles(ct_context *ctx, own_state *s, const ct_gemm_args *g,
     cl_int pack_a = p->pack_a, pack_b = p->pack_b, pack_b_inline = p->pack_b_inline, splits = p->splits,
            k_split = p->k_split;
     cl_int ahead = p->ahead, order = p->panel_fastest, stream = p->stream, group = p->group;
-    /* Without a bias, any valid buffer: the kernel does not read it. */
-    cl_mem bias = (epi & EPI_BIAS) ? epilogue->bias : g->c;
-    cl_ulong bias_off = (epi & EPI_BIAS) ? epilogue->bias_offset : 0;
+    /* Buffers the flags leave unused: any valid one, the kernel does not read it. */
+    cl_mem bias = (epi & EPI_BIAS) ? epilogue->bias : g->c, y = (epi & EPI_DRELU) ? epilogue->y : g->c;
+    cl_mem sums = (epi & EPI_COLSUM) ? epilogue->col_sums : g->c;
+    cl_ulong bias_off = (epi & EPI_BIAS) ? epilogue->bias_offset : 0, y_off = (epi & EPI_DRELU) ? epilogue->y_offset : 0;
+    cl_ulong sums_off = (epi & EPI_COLSUM) ? epilogue->col_sums_offset : 0;
     /* A fresh epoch per launch marks this launch's packed panels (0 never:
      * that is what a new flags buffer holds). */
     s->epoch = s->epoch >= INT_MAX - 1 ? 1 : s->epoch + 1;
@@ -353,7 +355,7 @@ static ct_status run_tiles(ct_context *ctx, own_state *s, const ct_gemm_args *g,
         ARG(pack_a), ARG(pack_b), ARG(pack_b_inline), ARG(splits), ARG(k_split),
         ARG(s->counters), ARG(s->flags), ARG(s->epoch),
         ARG(ahead), ARG(order), ARG(stream), ARG(group),
-        ARG(bias), ARG(bias_off), ARG(epi)};
+        ARG(bias), ARG(bias_off), ARG(y), ARG(y_off), ARG(sums), ARG(sums_off), ARG(epi)};
     /* clang-format on */
     CT_TRY(set_args(k, "gemm_tile", args, sizeof args / sizeof args[0]));
     size_t global = (size_t)p->groups, local = 1;
@@ -427,15 +429,18 @@ static ct_status own_run(ct_context *ctx, const ct_gemm_args *g)
     return own_run_epi(ctx, g, NULL, 0);
 }
 
-/* The tile kernel fuses a bias and relu or linear (CPU devices only). */
+/* The tile kernel fuses relu or linear and the column sums of B in place
+ * (CPU devices only). */
 static ct_status own_run_fused(ct_context *ctx, const ct_gemm_args *g, const ct_gemm_epilogue *epi, int *fused)
 {
     own_state *s = own_state_get(ctx);
-    *fused = s && !s->portable &&
-             (epi->activation == CT_ACTIVATION_LINEAR || epi->activation == CT_ACTIVATION_RELU);
+    int relu = epi->activation == CT_ACTIVATION_RELU;
+    *fused = s && !s->portable && g->m > 0 && (relu || epi->activation == CT_ACTIVATION_LINEAR) &&
+             !(epi->col_sums && g->trans_b);
     if (!*fused)
         return CT_OK;
-    cl_int flags = (epi->bias ? EPI_BIAS : 0) | (epi->activation == CT_ACTIVATION_RELU ? EPI_RELU : 0);
+    cl_int flags = (epi->bias ? EPI_BIAS : 0) | (relu ? (epi->y ? EPI_DRELU : EPI_RELU) : 0) |
+                   (epi->col_sums ? EPI_COLSUM : 0);
     return own_run_epi(ctx, g, epi, flags);
 }
 

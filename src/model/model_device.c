@@ -263,7 +263,7 @@ static ct_status dense_forward(ct_model *m, layer_state *l, const ct_tensor *x, 
     size_t n = x->shape[0], in = l->plan->in_shape[0], units = (size_t)s->units;
     ct_gemm_args g = {CT_NO_TRANS, CT_NO_TRANS, n, units, in, 1.0f, 0.0f, x->buf, x->offset, in, l->kernel.buf,
                       l->kernel.offset, units, y->buf, y->offset, units};
-    ct_gemm_epilogue epi = {l->bias.buf, l->bias.offset, s->activation};
+    ct_gemm_epilogue epi = {.bias = l->bias.buf, .bias_offset = l->bias.offset, .activation = s->activation};
     return ct_gemm_fused(m->ctx, &g, &epi);
 }
 
@@ -356,32 +356,68 @@ static const ct_tensor *other_grad(const ct_model *m, const ct_tensor *dy)
     return NULL;
 }
 
-static ct_status dense_backward(ct_model *m, layer_state *l, const ct_tensor *dy, ct_tensor *dx)
+/* 1 when a layer's backward hands the gradient on unchanged (reshaped). */
+static int passes_gradient(const ct_layer_spec *s)
+{
+    return s->kind == CT_LAYER_FLATTEN || (s->kind == CT_LAYER_DROPOUT && s->dropout.rate == 0);
+}
+
+/* The Dense layer whose output is layer i's input, through layers that pass
+ * the gradient on unchanged; NULL if there is none. */
+static const layer_state *dense_below(const ct_model *m, size_t i)
+{
+    while (i-- > 0) {
+        const ct_layer_spec *s = m->layers[i].plan->spec;
+        if (s->kind == CT_LAYER_DENSE)
+            return &m->layers[i];
+        if (!passes_gradient(s))
+            return NULL;
+    }
+    return NULL;
+}
+
+/* dz = dy act'(y), dbias = column sums of dz, dW = x^T dz, dx = dz W^T, in
+ * as few launches as the GEMM epilogues allow: dz_ready says that the layer
+ * above already multiplied dy by act'(y) in its dx GEMM (as this layer's dx
+ * GEMM does for `below`, the Dense layer under it), and dbias comes with dW.
+ * dz overwrites dy (in place allowed). */
+static ct_status dense_backward(ct_model *m, layer_state *l, const ct_tensor *dy, int dz_ready,
+                                const layer_state *below, ct_tensor *dx)
 {
     const ct_dense_spec *s = &l->plan->spec->dense;
     const ct_tensor *x = &l->x;
     size_t n = x->shape[0], in = l->plan->in_shape[0], units = (size_t)s->units;
-    /* dz overwrites dy (in place allowed), then dW = x^T dz, dx = dz W^T. */
-    ct_tensor dz = *dy;
-    CT_TRY(ct_bias_activation_backward(m->ctx, s->activation, &l->y, dy, &dz, l->dbias.buf ? &l->dbias : NULL));
+    ct_tensor dz = *dy, *dbias = l->dbias.buf ? &l->dbias : NULL;
+    ct_gemm_epilogue ew = {.activation = CT_ACTIVATION_LINEAR};
+    if (dz_ready || s->activation == CT_ACTIVATION_LINEAR) {
+        ew.col_sums = dbias ? dbias->buf : NULL;
+        ew.col_sums_offset = dbias ? dbias->offset : 0;
+    } else {
+        CT_TRY(ct_bias_activation_backward(m->ctx, s->activation, &l->y, dy, &dz, dbias));
+    }
     ct_gemm_args gw = {CT_TRANS, CT_NO_TRANS, in, units, n, 1.0f, 0.0f, x->buf, x->offset, in, dz.buf, dz.offset,
                        units, l->dkernel.buf, l->dkernel.offset, units};
-    CT_TRY(ct_gemm(m->ctx, &gw));
+    CT_TRY(ew.col_sums ? ct_gemm_fused(m->ctx, &gw, &ew) : ct_gemm(m->ctx, &gw));
     if (!dx)
         return CT_OK;
     ct_gemm_args gx = {CT_NO_TRANS, CT_TRANS, n, in, units, 1.0f, 0.0f, dz.buf, dz.offset, units, l->kernel.buf,
                        l->kernel.offset, units, dx->buf, dx->offset, in};
-    return ct_gemm(m->ctx, &gx);
+    if (!below)
+        return ct_gemm(m->ctx, &gx);
+    /* x is the output of `below` (through views): dx becomes its dz. */
+    ct_gemm_epilogue ex = {.activation = below->plan->spec->dense.activation, .y = x->buf, .y_offset = x->offset};
+    return ct_gemm_fused(m->ctx, &gx, &ex);
 }
 
-/* dx may be NULL for the first layer (no input gradient needed). */
-static ct_status layer_backward(ct_model *m, size_t i, const ct_tensor *dy, ct_tensor *dx)
+/* dx may be NULL for the first layer (no input gradient needed); dz_ready:
+ * see dense_backward. */
+static ct_status layer_backward(ct_model *m, size_t i, const ct_tensor *dy, int dz_ready, ct_tensor *dx)
 {
     layer_state *l = &m->layers[i];
     const ct_layer_spec *s = l->plan->spec;
     switch (s->kind) {
     case CT_LAYER_DENSE:
-        return dense_backward(m, l, dy, dx);
+        return dense_backward(m, l, dy, dz_ready, dx ? dense_below(m, i) : NULL, dx);
     case CT_LAYER_CONV2D: {
         ct_tensor scratch = *dy; /* dy is overwritten with dL/dz, as before */
         ct_conv2d_params p = conv_params(&s->conv2d);
@@ -417,13 +453,12 @@ ct_status ct_model_backward(ct_model *m, const ct_tensor *x, const ct_tensor *dy
 {
     (void)x; /* the layers kept views of their inputs from the forward pass */
     ct_tensor cur = *dy;
+    int dz_ready = 0; /* cur already holds the next Dense layer's dz (see dense_backward) */
     for (size_t i = m->plan.layer_count; i-- > 0;) {
         layer_state *l = &m->layers[i];
         const ct_layer_spec *s = l->plan->spec;
         size_t n = l->x.shape[0];
-        int passthrough = s->kind == CT_LAYER_FLATTEN ||
-                          (s->kind == CT_LAYER_DROPOUT && s->dropout.rate == 0);
-        if (passthrough) { /* the gradient is the same numbers, reshaped */
+        if (passes_gradient(s)) { /* the gradient is the same numbers, reshaped */
             CT_TRY(batch_view(&cur, n, l->plan->in_ndim, l->plan->in_shape, &cur));
             continue;
         }
@@ -435,9 +470,10 @@ ct_status ct_model_backward(ct_model *m, const ct_tensor *x, const ct_tensor *dy
             CT_TRY(batch_view(target, n, l->plan->in_ndim, l->plan->in_shape, &dx));
             dx_ptr = &dx;
         }
-        ct_status st = layer_backward(m, i, &cur, dx_ptr);
+        ct_status st = layer_backward(m, i, &cur, dz_ready, dx_ptr);
         if (st != CT_OK)
             return ct_fail_context(st, "backward of %s", l->plan->name);
+        dz_ready = s->kind == CT_LAYER_DENSE && dx_ptr && dense_below(m, i);
         if (dx_ptr)
             cur = dx; /* unused after the first layer */
     }

@@ -179,7 +179,7 @@ static const ct_optest_op op_gemm_own_big = {"gemm_own_big", gemm_shape, gemm_fw
 static ct_status gemm_fused_fwd(ct_context *ctx, const ct_optest_case *c, const ct_tensor *in, ct_tensor *out)
 {
     ct_gemm_args g = args_for(c, &in[0], &in[1], out);
-    ct_gemm_epilogue epi = {in[2].buf, in[2].offset, (ct_activation)c->ip[7]};
+    ct_gemm_epilogue epi = {.bias = in[2].buf, .bias_offset = in[2].offset, .activation = (ct_activation)c->ip[7]};
     if (c->ip[5] == CT_GEMM_AUTO)
         return ct_gemm_fused(ctx, &g, &epi);
     return ct_gemm_fused_with(ctx, (ct_gemm_engine)c->ip[5], &g, &epi);
@@ -194,6 +194,91 @@ static void gemm_fused_ref(const ct_optest_case *c, const double *const *in, dou
 
 static const ct_optest_op op_gemm_fused = {"gemm_fused", gemm_shape, gemm_fused_fwd, gemm_fused_ref, NULL,
                                            scaled_supported};
+
+/* ---- Backward: C = (op(A) op(B)) * act'(Y), Y (m x n) the third input, as
+ * the input gradient of a Dense layer whose input is an activation's output. */
+static ct_status gemm_dact_fwd(ct_context *ctx, const ct_optest_case *c, const ct_tensor *in, ct_tensor *out)
+{
+    ct_gemm_args g = args_for(c, &in[0], &in[1], out);
+    ct_gemm_epilogue epi = {.activation = (ct_activation)c->ip[7], .y = in[2].buf, .y_offset = in[2].offset};
+    if (c->ip[5] == CT_GEMM_AUTO)
+        return ct_gemm_fused(ctx, &g, &epi);
+    return ct_gemm_fused_with(ctx, (ct_gemm_engine)c->ip[5], &g, &epi);
+}
+
+/* act'(.) from the output y, for the activations these cases use. */
+static double ref_grad_from_y(ct_activation act, double y)
+{
+    switch (act) {
+    case CT_ACTIVATION_RELU:
+        return y > 0 ? 1.0 : 0.0;
+    case CT_ACTIVATION_TANH:
+        return 1.0 - y * y;
+    default:
+        return 1.0;
+    }
+}
+
+static void gemm_dact_ref(const ct_optest_case *c, const double *const *in, double *out)
+{
+    size_t mn = (size_t)c->ip[2] * (size_t)c->ip[3];
+    gemm_ref(c, in, out);
+    for (size_t i = 0; i < mn; i++)
+        out[i] *= ref_grad_from_y((ct_activation)c->ip[7], in[2][i]);
+}
+
+/* ---- Column sums of B with the product: the output holds C (m x n) and
+ * then one more row, the sums (the bias gradient of a Dense layer, computed
+ * in its weight gradient's launch). B not transposed; the third input is a
+ * bias (unused by the linear, bias-free epilogue, kept for the shape). */
+static ct_status gemm_sums_shape(const ct_optest_case *c, int *ndim, size_t *shape)
+{
+    *ndim = 2;
+    shape[0] = (size_t)c->ip[2] + 1;
+    shape[1] = (size_t)c->ip[3];
+    return CT_OK;
+}
+
+static ct_status gemm_sums_fwd(ct_context *ctx, const ct_optest_case *c, const ct_tensor *in, ct_tensor *out)
+{
+    ct_gemm_args g = args_for(c, &in[0], &in[1], out);
+    size_t mn = (size_t)c->ip[2] * (size_t)c->ip[3];
+    ct_gemm_epilogue epi = {.activation = CT_ACTIVATION_LINEAR, .col_sums = out->buf, .col_sums_offset = out->offset + mn};
+    if (c->ip[5] == CT_GEMM_AUTO)
+        return ct_gemm_fused(ctx, &g, &epi);
+    return ct_gemm_fused_with(ctx, (ct_gemm_engine)c->ip[5], &g, &epi);
+}
+
+static void gemm_sums_ref(const ct_optest_case *c, const double *const *in, double *out)
+{
+    size_t m = (size_t)c->ip[2], n = (size_t)c->ip[3], k = (size_t)c->ip[4];
+    gemm_ref(c, in, out);
+    for (size_t j = 0; j < n; j++) {
+        double sum = 0;
+        for (size_t p = 0; p < k; p++)
+            sum += in[1][p * n + j];
+        out[m * n + j] = sum;
+    }
+}
+
+static const ct_optest_op op_gemm_fused_dact = {"gemm_fused_dact", gemm_shape, gemm_dact_fwd, gemm_dact_ref, NULL,
+                                                scaled_supported};
+static const ct_optest_op op_gemm_fused_sums = {"gemm_fused_sums", gemm_sums_shape, gemm_sums_fwd, gemm_sums_ref,
+                                                NULL, scaled_supported};
+
+#define DACT_CASE(label, ta, tb, m, n, k, engine, act)                                                        \
+    {&op_gemm_fused_dact, label, 3,                                                                          \
+     {{2, {(ta) ? (k) : (m), (ta) ? (m) : (k)}, -1, 1, 0, 0},                                                \
+      {2, {(tb) ? (n) : (k), (tb) ? (k) : (n)}, -1, 1, 0, 0},                                                \
+      {2, {m, n}, -1, 1, 0, 0}},                                                                             \
+     {ta, tb, m, n, k, engine, 0, act}, {0}, 1e-10, 0}
+
+#define SUMS_CASE(label, ta, m, n, k, engine)                                                                 \
+    {&op_gemm_fused_sums, label, 3,                                                                          \
+     {{2, {(ta) ? (k) : (m), (ta) ? (m) : (k)}, -1, 1, 0, 0},                                                \
+      {2, {k, n}, -1, 1, 0, 0},                                                                              \
+      {1, {n}, -1, 1, 0, 0}},                                                                                \
+     {ta, 0, m, n, k, engine, 0, CT_ACTIVATION_LINEAR}, {0}, 1e-10, 0}
 
 #define FUSED_CASE(label, ta, tb, m, n, k, engine, act)                                                       \
     {&op_gemm_fused, label, 3,                                                                               \
@@ -253,6 +338,19 @@ static const ct_optest_case cases[] = {
     FUSED_CASE("softmax (second launch) 20x10x30", 0, 0, 20, 10, 30, CT_GEMM_OWN, CT_ACTIVATION_SOFTMAX),
     FUSED_CASE("relu 37x41x43", 0, 0, 37, 41, 43, CT_GEMM_CLBLAST, CT_ACTIVATION_RELU),
     FUSED_CASE("relu 32x100x163", 0, 0, 32, 100, 163, CT_GEMM_AUTO, CT_ACTIVATION_RELU),
+    /* The Dense backward: dx times the layer below's relu'(y), dbias with dW. */
+    DACT_CASE("Dense dX relu' 32x100x50 NT", 0, 1, 32, 100, 50, CT_GEMM_OWN, CT_ACTIVATION_RELU),
+    DACT_CASE("relu' odd primes NT", 0, 1, 37, 41, 43, CT_GEMM_OWN, CT_ACTIVATION_RELU),
+    DACT_CASE("linear' odd primes NN", 0, 0, 37, 41, 43, CT_GEMM_OWN, CT_ACTIVATION_LINEAR),
+    DACT_CASE("relu' split-K TN 27x40x1500", 1, 0, 27, 40, 1500, CT_GEMM_OWN, CT_ACTIVATION_RELU),
+    DACT_CASE("tanh' (second launch) 37x41x43", 0, 1, 37, 41, 43, CT_GEMM_OWN, CT_ACTIVATION_TANH),
+    DACT_CASE("relu' 37x41x43", 0, 1, 37, 41, 43, CT_GEMM_CLBLAST, CT_ACTIVATION_RELU),
+    SUMS_CASE("Dense dW+db 163x100x32 TN", 1, 163, 100, 32, CT_GEMM_OWN),
+    SUMS_CASE("Dense dW+db 50x1x32 TN", 1, 50, 1, 32, CT_GEMM_OWN),
+    SUMS_CASE("odd primes NN", 0, 37, 41, 43, CT_GEMM_OWN),
+    SUMS_CASE("split-K TN 27x40x1500", 1, 27, 40, 1500, CT_GEMM_OWN),
+    SUMS_CASE("odd primes TN (second launch)", 1, 37, 41, 43, CT_GEMM_CLBLAST),
+    SUMS_CASE("Dense dW+db 100x50x32 TN", 1, 100, 50, 32, CT_GEMM_AUTO),
 };
 
 const ct_optest_family ct_optest_family_gemm = CT_OPTEST_FAMILY("gemm", cases);
