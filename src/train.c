@@ -10,6 +10,9 @@
 #include "cltrain/loss.h"
 
 #define MAX_VALUES (2 * (1 + CT_METRICS_MAX))
+/* Activations (input and every layer's output, per sample, times the
+ * rows) an evaluation batch may hold: see eval_batch_size(). */
+#define EVAL_BATCH_FLOATS (1024 * 1024)
 
 /* A split on the device: samples (n, in...) and targets (n, width). */
 typedef struct {
@@ -24,6 +27,7 @@ struct ct_trainer {
     ct_optimizer *opt;
     int in_ndim;
     size_t in_shape[3], sample_size, target_width, batch_size;
+    size_t eval_batch; /* rows per forward pass when evaluating */
     device_split train, validation;
     cl_mem order;                 /* uint32 sample order of the current epoch */
     ct_tensor batch_x, batch_y;   /* (batch, in...), (batch, width) */
@@ -77,6 +81,31 @@ static void name_values(ct_trainer *t, int with_validation)
     t->value_count = k;
 }
 
+/* Rows per evaluation pass: the whole split when the model's activations
+ * are small (a Dense net), else the training batch. With small layers a
+ * pass costs its launches, not its arithmetic, and results differ from
+ * batch-sized passes only in summation order. batch on any error (which
+ * creating the model then reports). */
+static size_t eval_batch_size(const ct_model_spec *spec, int in_ndim, const size_t *in_shape, size_t batch,
+                              size_t rows)
+{
+    ct_model_plan plan;
+    if (ct_model_plan_create(spec, in_ndim, in_shape, &plan) != CT_OK)
+        return batch;
+    size_t per_sample = 1;
+    for (int i = 0; i < in_ndim; i++)
+        per_sample *= in_shape[i];
+    for (size_t l = 0; l < plan.layer_count; l++) {
+        size_t out = 1;
+        for (int i = 0; i < plan.layers[l].out_ndim; i++)
+            out *= plan.layers[l].out_shape[i];
+        per_sample += out;
+    }
+    ct_model_plan_free(&plan);
+    size_t fit = EVAL_BATCH_FLOATS / per_sample, eval = fit < rows ? fit : rows;
+    return eval > batch ? eval : batch;
+}
+
 ct_status ct_trainer_create(ct_context *ctx, const ct_experiment *exp, int in_ndim, const size_t *in_shape,
                             size_t target_width, const ct_host_split *train, const ct_host_split *validation,
                             ct_trainer **out)
@@ -101,7 +130,9 @@ ct_status ct_trainer_create(ct_context *ctx, const ct_experiment *exp, int in_nd
     t->metric_count = exp->train.metric_count;
     name_values(t, validation && validation->n > 0);
 
-    ct_status s = ct_model_create(ctx, &exp->model, in_ndim, in_shape, t->batch_size, (uint64_t)exp->seed, &t->model);
+    t->eval_batch = eval_batch_size(&exp->model, in_ndim, in_shape, t->batch_size, validation ? validation->n : 0);
+    ct_status s =
+        ct_model_create(ctx, &exp->model, in_ndim, in_shape, t->eval_batch, (uint64_t)exp->seed, &t->model);
     if (s == CT_OK)
         s = ct_optimizer_create(ctx, &exp->train.optimizer, ct_model_arena(t->model), &t->opt);
     if (s == CT_OK)
@@ -201,8 +232,8 @@ static ct_status evaluate_split(ct_trainer *t, const device_split *d, double *va
     if (t->metric_count)
         CT_TRY(ct_metrics_reset(t->ctx, t->metrics));
     size_t out_size = ct_model_output_size(t->model);
-    for (size_t first = 0; first < d->n; first += t->batch_size) {
-        size_t rows = d->n - first < t->batch_size ? d->n - first : t->batch_size;
+    for (size_t first = 0; first < d->n; first += t->eval_batch) {
+        size_t rows = d->n - first < t->eval_batch ? d->n - first : t->eval_batch;
         size_t xs[CT_MAX_DIMS], ys[2] = {rows, t->target_width};
         ct_tensor x, y, out;
         CT_TRY(ct_tensor_view(&d->x, first * t->sample_size, rows_shape(rows, t->in_ndim, t->in_shape, xs), xs, &x));
