@@ -55,8 +55,20 @@ enum { EPI_BIAS = 1, EPI_RELU = 2, EPI_DRELU = 4, EPI_COLSUM = 8 };
 /* C from this size (16 MiB) is written around the caches (see plan_order). */
 #define C_STREAM_FLOATS (4 * 1024 * 1024)
 
+/* gemm_tile's arguments as last set, so that a launch sets only those that
+ * changed (OpenCL keeps a kernel's arguments between launches; on PoCL each
+ * clSetKernelArg costs a lock and an allocation, about a microsecond per
+ * launch for this kernel's 39 arguments). Every value is at most 8 bytes. */
+#define TILE_ARGS 39
+typedef struct {
+    cl_kernel kernel; /* the kernel the values were set on; NULL: none yet */
+    size_t size[TILE_ARGS];
+    unsigned char value[TILE_ARGS][8];
+} arg_cache;
+
 struct ct_gemm_own_state {
     int portable; /* use gemm_portable */
+    arg_cache tile_args;
     cl_mem workspace;
     size_t workspace_floats;
     cl_mem counters, flags; /* see SYNC_* in cl/gemm.cl */
@@ -297,13 +309,14 @@ typedef struct {
         sizeof(v), &(v)                                                                                                \
     }
 
-static ct_status set_args(cl_kernel kernel, const char *name, const kernel_arg *args, size_t count)
+/* Arguments first .. first + count - 1 of kernel. */
+static ct_status set_args(cl_kernel kernel, const char *name, const kernel_arg *args, size_t count, size_t first)
 {
     for (size_t i = 0; i < count; i++) {
-        cl_int err = clSetKernelArg(kernel, (cl_uint)i, args[i].size, args[i].value);
+        cl_int err = clSetKernelArg(kernel, (cl_uint)(first + i), args[i].size, args[i].value);
         if (err != CL_SUCCESS) {
             char what[96];
-            snprintf(what, sizeof what, "setting argument %zu of kernel %s", i, name);
+            snprintf(what, sizeof what, "setting argument %zu of kernel %s", first + i, name);
             return ct_cl_fail(err, what);
         }
     }
@@ -319,6 +332,23 @@ static ct_status launch(ct_context *ctx, cl_kernel kernel, const char *name, cl_
         snprintf(what, sizeof what, "launching kernel %s", name);
         return ct_cl_fail(err, what);
     }
+    return CT_OK;
+}
+
+/* Sets the TILE_ARGS arguments that differ from the cache's (all of them
+ * on a kernel the cache does not know). */
+static ct_status set_changed_args(cl_kernel kernel, const char *name, const kernel_arg *args, arg_cache *cache)
+{
+    int known = cache->kernel == kernel;
+    cache->kernel = NULL; /* until every argument is set */
+    for (size_t i = 0; i < TILE_ARGS; i++) {
+        if (known && cache->size[i] == args[i].size && memcmp(cache->value[i], args[i].value, args[i].size) == 0)
+            continue;
+        CT_TRY(set_args(kernel, name, args + i, 1, i));
+        cache->size[i] = args[i].size;
+        memcpy(cache->value[i], args[i].value, args[i].size);
+    }
+    cache->kernel = kernel;
     return CT_OK;
 }
 
@@ -357,7 +387,8 @@ static ct_status run_tiles(ct_context *ctx, own_state *s, const ct_gemm_args *g,
         ARG(ahead), ARG(order), ARG(stream), ARG(group),
         ARG(bias), ARG(bias_off), ARG(y), ARG(y_off), ARG(sums), ARG(sums_off), ARG(epi)};
     /* clang-format on */
-    CT_TRY(set_args(k, "gemm_tile", args, sizeof args / sizeof args[0]));
+    _Static_assert(sizeof args / sizeof args[0] == TILE_ARGS, "TILE_ARGS is gemm_tile's argument count");
+    CT_TRY(set_changed_args(k, "gemm_tile", args, &s->tile_args));
     size_t global = (size_t)p->groups, local = 1;
     return launch(ctx, k, "gemm_tile", 1, &global, &local);
 }
@@ -376,7 +407,7 @@ static ct_status run_portable(ct_context *ctx, const ct_gemm_args *g)
         ARG(g->b), ARG(b_off), ARG(ldb), ARG(tb),
         ARG(g->c), ARG(c_off), ARG(ldc)};
     /* clang-format on */
-    CT_TRY(set_args(k, "gemm_portable", args, sizeof args / sizeof args[0]));
+    CT_TRY(set_args(k, "gemm_portable", args, sizeof args / sizeof args[0], 0));
     size_t side = (size_t)portable_side(ct_context_device(ctx)), block = side * PORTABLE_PW;
     size_t local[2] = {side, side};
     size_t global[2] = {ceil_div(g->n, block) * side, ceil_div(g->m, block) * side};
