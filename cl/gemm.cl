@@ -537,23 +537,35 @@ INLINE void wait_for(__global volatile int *flag, const int value)
     mem_fence(CLK_GLOBAL_MEM_FENCE);
 }
 
+/* Every scalar parameter of gemm_tile, as one by-value argument: PoCL copies
+ * each kernel argument into an allocation of its own at every launch, so
+ * thirty scalar arguments cost microseconds per GEMM. Must match
+ * tile_params in src/gemm/gemm_own.c (8-byte fields first: no padding
+ * between fields on either side). */
+typedef struct {
+    ulong a_off, b_off, c_off, ws_a, ws_b, ws_part, bias_off, y_off, col_sums_off;
+    int m, n, k, lda, a_trans, ldb, b_trans, ldc;
+    float alpha, beta;
+    int pack_a, pack_b, pack_b_inline, splits, k_split, epoch, ahead, panel_fastest, stream, group, epi;
+} tile_params;
+
 /* The CPU GEMM (see the top of this file). ws: workspace for packed panels
  * (at ws_a, ws_b) and partial products (at ws_part); group: row tiles per
  * task (several when K is short, so that a task outweighs taking it);
  * counters, flags: see SYNC_*; epoch: a number no earlier launch on these
  * buffers used. */
 __kernel __attribute__((reqd_work_group_size(1, 1, 1)))
-void gemm_tile(const int m, const int n, const int k, const float alpha, const float beta,
-               __global const float *a, const ulong a_off, const int lda, const int a_trans,
-               __global const float *b, const ulong b_off, const int ldb, const int b_trans,
-               __global float *c, const ulong c_off, const int ldc, __global float *ws, const ulong ws_a,
-               const ulong ws_b, const ulong ws_part, const int pack_a, const int pack_b, const int pack_b_inline,
-               const int splits,
-               const int k_split, __global volatile int *counters, __global volatile int *flags, const int epoch,
-               const int ahead, const int panel_fastest, const int stream, const int group,
-               __global const float *bias, const ulong bias_off, __global const float *y, const ulong y_off,
-               __global float *col_sums, const ulong col_sums_off, const int epi)
+void gemm_tile(const tile_params prm, __global const float *a, __global const float *b, __global float *c,
+               __global float *ws, __global volatile int *counters, __global volatile int *flags,
+               __global const float *bias, __global const float *y, __global float *col_sums)
 {
+    const int m = prm.m, n = prm.n, k = prm.k, lda = prm.lda, ldb = prm.ldb, ldc = prm.ldc;
+    const int a_trans = prm.a_trans, b_trans = prm.b_trans;
+    const float alpha = prm.alpha, beta = prm.beta;
+    const int pack_a = prm.pack_a, pack_b = prm.pack_b, pack_b_inline = prm.pack_b_inline, splits = prm.splits;
+    const int k_split = prm.k_split, epoch = prm.epoch, ahead = prm.ahead, panel_fastest = prm.panel_fastest;
+    const int stream = prm.stream, group = prm.group, epi = prm.epi;
+    const ulong ws_a = prm.ws_a, ws_b = prm.ws_b, ws_part = prm.ws_part;
     const int tiles_m = (m + MR - 1) / MR, panels = (n + NR - 1) / NR, tiles = tiles_m * panels;
     const int groups_m = (tiles_m + group - 1) / group;
     const int first_b = pack_a ? tiles_m : 0;
@@ -562,12 +574,12 @@ void gemm_tile(const int m, const int n, const int k, const float alpha, const f
     const int first_colsum = first_sum + (splits > 1 ? tiles : 0);
     const int total = first_colsum + ((epi & EPI_COLSUM) ? panels : 0);
     __global volatile int *ready_a = flags, *ready_b = flags + tiles_m, *ranges_done = counters + SYNC_RANGES;
-    a += a_off;
-    b += b_off;
-    c += c_off;
-    bias += bias_off;
-    y += y_off;
-    col_sums += col_sums_off;
+    a += prm.a_off;
+    b += prm.b_off;
+    c += prm.c_off;
+    bias += prm.bias_off;
+    y += prm.y_off;
+    col_sums += prm.col_sums_off;
     __global float *ap = ws + ws_a, *bp = ws + ws_b, *part = ws + ws_part;
     const ulong c_split = (ulong)m * n;
     /* The operands as the tile loop reads them (see `operands`). */

@@ -55,20 +55,8 @@ enum { EPI_BIAS = 1, EPI_RELU = 2, EPI_DRELU = 4, EPI_COLSUM = 8 };
 /* C from this size (16 MiB) is written around the caches (see plan_order). */
 #define C_STREAM_FLOATS (4 * 1024 * 1024)
 
-/* gemm_tile's arguments as last set, so that a launch sets only those that
- * changed (OpenCL keeps a kernel's arguments between launches; on PoCL each
- * clSetKernelArg costs a lock and an allocation, about a microsecond per
- * launch for this kernel's 39 arguments). Every value is at most 8 bytes. */
-#define TILE_ARGS 39
-typedef struct {
-    cl_kernel kernel; /* the kernel the values were set on; NULL: none yet */
-    size_t size[TILE_ARGS];
-    unsigned char value[TILE_ARGS][8];
-} arg_cache;
-
 struct ct_gemm_own_state {
     int portable; /* use gemm_portable */
-    arg_cache tile_args;
     cl_mem workspace;
     size_t workspace_floats;
     cl_mem counters, flags; /* see SYNC_* in cl/gemm.cl */
@@ -309,14 +297,13 @@ typedef struct {
         sizeof(v), &(v)                                                                                                \
     }
 
-/* Arguments first .. first + count - 1 of kernel. */
-static ct_status set_args(cl_kernel kernel, const char *name, const kernel_arg *args, size_t count, size_t first)
+static ct_status set_args(cl_kernel kernel, const char *name, const kernel_arg *args, size_t count)
 {
     for (size_t i = 0; i < count; i++) {
-        cl_int err = clSetKernelArg(kernel, (cl_uint)(first + i), args[i].size, args[i].value);
+        cl_int err = clSetKernelArg(kernel, (cl_uint)i, args[i].size, args[i].value);
         if (err != CL_SUCCESS) {
             char what[96];
-            snprintf(what, sizeof what, "setting argument %zu of kernel %s", first + i, name);
+            snprintf(what, sizeof what, "setting argument %zu of kernel %s", i, name);
             return ct_cl_fail(err, what);
         }
     }
@@ -335,22 +322,14 @@ static ct_status launch(ct_context *ctx, cl_kernel kernel, const char *name, cl_
     return CT_OK;
 }
 
-/* Sets the TILE_ARGS arguments that differ from the cache's (all of them
- * on a kernel the cache does not know). */
-static ct_status set_changed_args(cl_kernel kernel, const char *name, const kernel_arg *args, arg_cache *cache)
-{
-    int known = cache->kernel == kernel;
-    cache->kernel = NULL; /* until every argument is set */
-    for (size_t i = 0; i < TILE_ARGS; i++) {
-        if (known && cache->size[i] == args[i].size && memcmp(cache->value[i], args[i].value, args[i].size) == 0)
-            continue;
-        CT_TRY(set_args(kernel, name, args + i, 1, i));
-        cache->size[i] = args[i].size;
-        memcpy(cache->value[i], args[i].value, args[i].size);
-    }
-    cache->kernel = kernel;
-    return CT_OK;
-}
+/* gemm_tile's scalar parameters (see tile_params in cl/gemm.cl, which this
+ * must match field for field). */
+typedef struct {
+    cl_ulong a_off, b_off, c_off, ws_a, ws_b, ws_part, bias_off, y_off, col_sums_off;
+    cl_int m, n, k, lda, a_trans, ldb, b_trans, ldc;
+    cl_float alpha, beta;
+    cl_int pack_a, pack_b, pack_b_inline, splits, k_split, epoch, ahead, panel_fastest, stream, group, epi;
+} tile_params;
 
 /* The whole GEMM as one launch of gemm_tile; epi: EPI_* flags (buffers
  * read from epilogue). */
@@ -359,36 +338,29 @@ static ct_status run_tiles(ct_context *ctx, own_state *s, const ct_gemm_args *g,
 {
     cl_kernel k;
     CT_TRY(ct_context_kernel(ctx, "gemm", "gemm_tile", &k));
-    cl_int m = (cl_int)g->m, n = (cl_int)g->n, kk = (cl_int)g->k;
-    cl_int lda = (cl_int)g->lda, ldb = (cl_int)g->ldb, ldc = (cl_int)g->ldc, ta = g->trans_a, tb = g->trans_b;
-    cl_ulong a_off = g->a_offset, b_off = g->b_offset, c_off = g->c_offset;
-    cl_ulong ws_a = p->ws_a, ws_b = p->ws_b, ws_part = p->ws_part;
-    cl_int pack_a = p->pack_a, pack_b = p->pack_b, pack_b_inline = p->pack_b_inline, splits = p->splits,
-           k_split = p->k_split;
-    cl_int ahead = p->ahead, order = p->panel_fastest, stream = p->stream, group = p->group;
-    /* Buffers the flags leave unused: any valid one, the kernel does not read it. */
-    cl_mem bias = (epi & EPI_BIAS) ? epilogue->bias : g->c, y = (epi & EPI_DRELU) ? epilogue->y : g->c;
-    cl_mem sums = (epi & EPI_COLSUM) ? epilogue->col_sums : g->c;
-    cl_ulong bias_off = (epi & EPI_BIAS) ? epilogue->bias_offset : 0, y_off = (epi & EPI_DRELU) ? epilogue->y_offset : 0;
-    cl_ulong sums_off = (epi & EPI_COLSUM) ? epilogue->col_sums_offset : 0;
     /* A fresh epoch per launch marks this launch's packed panels (0 never:
      * that is what a new flags buffer holds). */
     s->epoch = s->epoch >= INT_MAX - 1 ? 1 : s->epoch + 1;
+    const tile_params prm = {
+        .a_off = g->a_offset, .b_off = g->b_offset, .c_off = g->c_offset,
+        .ws_a = p->ws_a, .ws_b = p->ws_b, .ws_part = p->ws_part,
+        .bias_off = (epi & EPI_BIAS) ? epilogue->bias_offset : 0,
+        .y_off = (epi & EPI_DRELU) ? epilogue->y_offset : 0,
+        .col_sums_off = (epi & EPI_COLSUM) ? epilogue->col_sums_offset : 0,
+        .m = (cl_int)g->m, .n = (cl_int)g->n, .k = (cl_int)g->k,
+        .lda = (cl_int)g->lda, .a_trans = g->trans_a, .ldb = (cl_int)g->ldb, .b_trans = g->trans_b,
+        .ldc = (cl_int)g->ldc, .alpha = g->alpha, .beta = g->beta,
+        .pack_a = p->pack_a, .pack_b = p->pack_b, .pack_b_inline = p->pack_b_inline, .splits = p->splits,
+        .k_split = p->k_split, .epoch = s->epoch, .ahead = p->ahead, .panel_fastest = p->panel_fastest,
+        .stream = p->stream, .group = p->group, .epi = epi,
+    };
+    /* Buffers the flags leave unused: any valid one, the kernel does not read it. */
+    cl_mem bias = (epi & EPI_BIAS) ? epilogue->bias : g->c, y = (epi & EPI_DRELU) ? epilogue->y : g->c;
+    cl_mem sums = (epi & EPI_COLSUM) ? epilogue->col_sums : g->c;
     /* In the order of gemm_tile's parameters. */
-    /* clang-format off */
-    const kernel_arg args[] = {
-        ARG(m), ARG(n), ARG(kk), ARG(g->alpha), ARG(g->beta),
-        ARG(g->a), ARG(a_off), ARG(lda), ARG(ta),
-        ARG(g->b), ARG(b_off), ARG(ldb), ARG(tb),
-        ARG(g->c), ARG(c_off), ARG(ldc),
-        ARG(s->workspace), ARG(ws_a), ARG(ws_b), ARG(ws_part),
-        ARG(pack_a), ARG(pack_b), ARG(pack_b_inline), ARG(splits), ARG(k_split),
-        ARG(s->counters), ARG(s->flags), ARG(s->epoch),
-        ARG(ahead), ARG(order), ARG(stream), ARG(group),
-        ARG(bias), ARG(bias_off), ARG(y), ARG(y_off), ARG(sums), ARG(sums_off), ARG(epi)};
-    /* clang-format on */
-    _Static_assert(sizeof args / sizeof args[0] == TILE_ARGS, "TILE_ARGS is gemm_tile's argument count");
-    CT_TRY(set_changed_args(k, "gemm_tile", args, &s->tile_args));
+    const kernel_arg args[] = {ARG(prm),         ARG(g->a),        ARG(g->b),     ARG(g->c), ARG(s->workspace),
+                               ARG(s->counters), ARG(s->flags),    ARG(bias),     ARG(y),    ARG(sums)};
+    CT_TRY(set_args(k, "gemm_tile", args, sizeof args / sizeof args[0]));
     size_t global = (size_t)p->groups, local = 1;
     return launch(ctx, k, "gemm_tile", 1, &global, &local);
 }
@@ -407,7 +379,7 @@ static ct_status run_portable(ct_context *ctx, const ct_gemm_args *g)
         ARG(g->b), ARG(b_off), ARG(ldb), ARG(tb),
         ARG(g->c), ARG(c_off), ARG(ldc)};
     /* clang-format on */
-    CT_TRY(set_args(k, "gemm_portable", args, sizeof args / sizeof args[0], 0));
+    CT_TRY(set_args(k, "gemm_portable", args, sizeof args / sizeof args[0]));
     size_t side = (size_t)portable_side(ct_context_device(ctx)), block = side * PORTABLE_PW;
     size_t local[2] = {side, side};
     size_t global[2] = {ceil_div(g->n, block) * side, ceil_div(g->m, block) * side};
