@@ -21,7 +21,8 @@
 # without it only cltrain's figures are printed. The header shows the sgemm
 # rate PyTorch gets from its BLAS: Debian's python3-torch uses the system
 # libblas.so.3, the slow reference BLAS unless libopenblas0-pthread is
-# installed (then ~200 GFLOP/s on the 2-core machine of the README's table).
+# installed (then ~200 GFLOP/s on the 2-core machine of the README's table,
+# and OPENBLAS_NUM_THREADS defaults to 1, see below).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 
@@ -69,9 +70,13 @@ if [ "$use_torch" = 1 ]; then
     torch_version="$("$python" -c 'import torch; print(torch.__version__)') ($python, 2 threads)"
     # PyTorch's dense layers run on the BLAS it was linked with; Debian's
     # python3-torch takes the system libblas.so.3, which is the reference
-    # BLAS (a few GFLOP/s) unless libopenblas0 is installed. Say which.
+    # BLAS (a few GFLOP/s) unless libopenblas0 is installed. OpenBLAS's own
+    # threads then fight PyTorch's OpenMP threads for the cores (sunshine
+    # 5.4 s instead of 2.1 s here), so, as OpenBLAS advises for programs that
+    # thread themselves, it gets one thread unless the caller chose.
+    export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}"
     torch_sgemm="$("$python" "$root/tools/bench_torch.py" sgemm --threads 2 2>/dev/null || echo '?')"
-    torch_version="$torch_version, its sgemm n=1024: $torch_sgemm GFLOP/s"
+    torch_version="$torch_version, OPENBLAS_NUM_THREADS=$OPENBLAS_NUM_THREADS, its sgemm n=1024: $torch_sgemm GFLOP/s"
   else
     torch_version="skipped (no python3 with torch)"
     echo "benchmark.sh: neither python3 nor /usr/bin/python3 has torch: the PyTorch side is skipped" >&2
