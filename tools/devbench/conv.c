@@ -112,10 +112,18 @@ static void bench_shape(db_bench *b, const conv_shape *sh)
         db_row *row;
         if (db_measure(b, &spec, conv_run, &j, &row) != CT_OK)
             continue;
-        ct_conv2d_algorithm a = ct_conv2d_choose(b->ctx, &g, j.ws.buf ? ct_tensor_count(&j.ws) : 0);
-        snprintf(row->tag, sizeof row->tag, "%s", ct_conv2d_algorithm_name(a));
-        snprintf(row->note, sizeof row->note, "batch %d, %s%s", BATCH, ct_conv2d_algorithm_name(a),
-                 backward ? ", dx+dW+db" : ", with bias");
+        size_t ws = j.ws.buf ? ct_tensor_count(&j.ws) : 0;
+        const char *fwd = ct_conv2d_algorithm_name(ct_conv2d_choose_pass(b->ctx, &g, ws, CT_CONV2D_PASS_FORWARD));
+        const char *dx = ct_conv2d_algorithm_name(ct_conv2d_choose_pass(b->ctx, &g, ws, CT_CONV2D_PASS_DX));
+        const char *dw = ct_conv2d_algorithm_name(ct_conv2d_choose_pass(b->ctx, &g, ws, CT_CONV2D_PASS_DW));
+        /* The passes of one layer may use different algorithms. */
+        if (backward) {
+            snprintf(row->tag, sizeof row->tag, "%s/%s", dx, dw);
+            snprintf(row->note, sizeof row->note, "batch %d, dx %s + dW and db %s", BATCH, dx, dw);
+        } else {
+            snprintf(row->tag, sizeof row->tag, "%s", fwd);
+            snprintf(row->note, sizeof row->note, "batch %d, %s, with bias", BATCH, fwd);
+        }
     }
     release(&j);
 }
