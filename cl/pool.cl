@@ -78,6 +78,36 @@ __kernel void maxpool2d_forward(pool_geometry g, int per_item, __global const fl
     }
 }
 
+/* Whether element `me` (an index iy*W + ix inside the window spanning rows
+ * ys and columns xs) is the window's first maximum, for channels c..c+15
+ * (lanes -1: yes, 0: no) and for channel c alone: every element before it
+ * in row-major order is smaller, every one after it no larger. */
+int16 first_max16(pool_geometry g, __global const float *ximg, int c, int me, int2 ys, int2 xs)
+{
+    const float16 v = vload16(0, ximg + (size_t)me * g.c + c);
+    int16 first = (int16)(-1);
+    for (int wy = ys.x; wy < ys.y; wy++)
+        for (int wx = xs.x; wx < xs.y; wx++) {
+            const int e = wy * g.w + wx;
+            const float16 u = vload16(0, ximg + (size_t)e * g.c + c);
+            first &= e < me ? (u < v) : e > me ? (u <= v) : (int16)(-1);
+        }
+    return first;
+}
+
+int first_max1(pool_geometry g, __global const float *ximg, int c, int me, int2 ys, int2 xs)
+{
+    const float v = ximg[(size_t)me * g.c + c];
+    int first = 1;
+    for (int wy = ys.x; wy < ys.y; wy++)
+        for (int wx = xs.x; wx < xs.y; wx++) {
+            const int e = wy * g.w + wx;
+            const float u = ximg[(size_t)e * g.c + c];
+            first &= e < me ? (u < v) : e > me ? (u <= v) : 1;
+        }
+    return first;
+}
+
 /* dx[img][iy][ix][c] = sum of dy over the windows whose first maximum (in
  * row-major window order, the forward's choice) is (iy, ix): every element
  * before it is smaller, every one after it no larger. Row-major window order
@@ -99,39 +129,23 @@ __kernel void maxpool2d_backward(pool_geometry g, int per_item, __global const f
     const int2 oxs = windows_containing(ix, g.sw, g.pad_left, g.pw, g.ow);
     int c = c0;
     for (; c + 16 <= c1; c += 16) {
-        const float16 v = vload16(0, ximg + (size_t)me * g.c + c);
         float16 acc = (float16)(0.0f);
         for (int oy = oys.x; oy < oys.y; oy++)
             for (int ox = oxs.x; ox < oxs.y; ox++) {
                 const int2 ys = window_span(oy, g.sh, g.pad_top, g.ph, g.h);
                 const int2 xs = window_span(ox, g.sw, g.pad_left, g.pw, g.w);
-                int16 first = (int16)(-1);
-                for (int wy = ys.x; wy < ys.y; wy++)
-                    for (int wx = xs.x; wx < xs.y; wx++) {
-                        const int e = wy * g.w + wx;
-                        const float16 u = vload16(0, ximg + (size_t)e * g.c + c);
-                        first &= e < me ? (u < v) : e > me ? (u <= v) : (int16)(-1);
-                    }
                 const float16 d = vload16(0, dyimg + (size_t)(oy * g.ow + ox) * g.c + c);
-                acc += select((float16)(0.0f), d, first);
+                acc += select((float16)(0.0f), d, first_max16(g, ximg, c, me, ys, xs));
             }
         vstore16(acc, 0, out + c);
     }
     for (; c < c1; c++) {
-        const float v = ximg[(size_t)me * g.c + c];
         float acc = 0.0f;
         for (int oy = oys.x; oy < oys.y; oy++)
             for (int ox = oxs.x; ox < oxs.y; ox++) {
                 const int2 ys = window_span(oy, g.sh, g.pad_top, g.ph, g.h);
                 const int2 xs = window_span(ox, g.sw, g.pad_left, g.pw, g.w);
-                int first = 1;
-                for (int wy = ys.x; wy < ys.y; wy++)
-                    for (int wx = xs.x; wx < xs.y; wx++) {
-                        const int e = wy * g.w + wx;
-                        const float u = ximg[(size_t)e * g.c + c];
-                        first &= e < me ? (u < v) : e > me ? (u <= v) : 1;
-                    }
-                if (first)
+                if (first_max1(g, ximg, c, me, ys, xs))
                     acc += dyimg[(size_t)(oy * g.ow + ox) * g.c + c];
             }
         out[c] = acc;
@@ -177,37 +191,17 @@ __kernel void maxpool2d_backward_disjoint(pool_geometry g, int per_item, __globa
         for (int iy = cys.x; iy < cys.y; iy++)
             for (int ix = cxs.x; ix < cxs.y; ix++) {
                 const int me = iy * g.w + ix;
-                int16 first = (int16)(0);
-                if (iy >= ys.x && iy < ys.y && ix >= xs.x && ix < xs.y) {
-                    const float16 v = vload16(0, ximg + (size_t)me * g.c + c);
-                    first = (int16)(-1);
-                    for (int wy = ys.x; wy < ys.y; wy++)
-                        for (int wx = xs.x; wx < xs.y; wx++) {
-                            const int e = wy * g.w + wx;
-                            const float16 u = vload16(0, ximg + (size_t)e * g.c + c);
-                            first &= e < me ? (u < v) : e > me ? (u <= v) : (int16)(-1);
-                        }
-                }
+                const bool in_window = iy >= ys.x && iy < ys.y && ix >= xs.x && ix < xs.y;
+                const int16 first = in_window ? first_max16(g, ximg, c, me, ys, xs) : (int16)(0);
                 vstore16(select((float16)(0.0f), grad, first), 0, dximg + (size_t)me * g.c + c);
             }
     }
     for (; c < c1; c++) {
-        const float grad = d[c];
         for (int iy = cys.x; iy < cys.y; iy++)
             for (int ix = cxs.x; ix < cxs.y; ix++) {
                 const int me = iy * g.w + ix;
-                int first = 0;
-                if (iy >= ys.x && iy < ys.y && ix >= xs.x && ix < xs.y) {
-                    const float v = ximg[(size_t)me * g.c + c];
-                    first = 1;
-                    for (int wy = ys.x; wy < ys.y; wy++)
-                        for (int wx = xs.x; wx < xs.y; wx++) {
-                            const int e = wy * g.w + wx;
-                            const float u = ximg[(size_t)e * g.c + c];
-                            first &= e < me ? (u < v) : e > me ? (u <= v) : 1;
-                        }
-                }
-                dximg[(size_t)me * g.c + c] = first ? grad : 0.0f;
+                const bool in_window = iy >= ys.x && iy < ys.y && ix >= xs.x && ix < xs.y;
+                dximg[(size_t)me * g.c + c] = in_window && first_max1(g, ximg, c, me, ys, xs) ? d[c] : 0.0f;
             }
     }
 }
