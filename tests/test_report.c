@@ -337,11 +337,12 @@ START_TEST(test_history_csv_text)
      * when written without syncing (the runner's choice between syncs). */
     ck_assert_int_eq(ct_history_append(h, r0, 3), CT_OK);
     ck_assert_int_eq(ct_history_write_csv_durability(h, path, false), CT_OK);
+    const char *three_rows = "epoch,loss,val_loss,seconds\n"
+                             "0,1.5,2,0.1\n"
+                             "1,0.30000000000000004,nan,inf\n"
+                             "2,1.5,2,0.1\n";
     text = read_text(path);
-    ck_assert_str_eq(text, "epoch,loss,val_loss,seconds\n"
-                           "0,1.5,2,0.1\n"
-                           "1,0.30000000000000004,nan,inf\n"
-                           "2,1.5,2,0.1\n");
+    ck_assert_str_eq(text, three_rows);
     free(text);
     ck_assert_int_eq(files_in_test_dir(), 1);
     ct_history_free(h);
@@ -350,10 +351,7 @@ START_TEST(test_history_csv_text)
     ck_assert_int_eq(ct_history_read_csv(path, &h), CT_OK);
     ck_assert_int_eq(ct_history_write_csv(h, path_in_test_dir("again.csv", path, sizeof path)), CT_OK);
     text = read_text(path);
-    ck_assert_str_eq(text, "epoch,loss,val_loss,seconds\n"
-                           "0,1.5,2,0.1\n"
-                           "1,0.30000000000000004,nan,inf\n"
-                           "2,1.5,2,0.1\n");
+    ck_assert_str_eq(text, three_rows);
     free(text);
     ct_history_free(h);
 }
