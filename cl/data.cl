@@ -29,13 +29,20 @@ __kernel void shuffle_indices(uint n, ulong seed, ulong epoch, __global uint *id
     }
 }
 
-/* dst row r = src row idx[first + r], rows of row_len floats. */
-__kernel void gather_rows(uint rows, uint row_len, __global const float *src, __global const uint *idx, uint first,
-                          __global float *dst, ulong dst_off)
+/* A batch of one or two tensors (samples and their targets) in one launch:
+ * row r of dst_a / dst_b = row idx[first + r] of src_a / src_b, rows of len_a /
+ * len_b floats (len_b = 0: no second tensor). Work-item (c, r) copies column c
+ * of row r, so a work-group's loads and stores run along a row. */
+__kernel void gather_rows(uint rows, uint first, __global const uint *idx, uint len_a, __global const float *src_a,
+                          __global float *dst_a, ulong dst_a_off, uint len_b, __global const float *src_b,
+                          __global float *dst_b, ulong dst_b_off)
 {
-    const size_t i = get_global_id(0);
-    if (i >= (size_t)rows * row_len)
+    const uint c = (uint)get_global_id(0), r = (uint)get_global_id(1);
+    if (r >= rows)
         return;
-    const uint r = (uint)(i / row_len), c = (uint)(i % row_len);
-    dst[dst_off + i] = src[(size_t)idx[first + r] * row_len + c];
+    const ulong j = idx[first + r];
+    if (c < len_a)
+        dst_a[dst_a_off + (ulong)r * len_a + c] = src_a[j * len_a + c];
+    if (c < len_b)
+        dst_b[dst_b_off + (ulong)r * len_b + c] = src_b[j * len_b + c];
 }

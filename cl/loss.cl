@@ -250,25 +250,6 @@ void kahan_add(__global float *acc, float value)
     acc[0] = t;
 }
 
-/* One work-group. Targets are (n, c), or (n) class ids for the sparse loss.
- * write_grad = 0: dpred is not touched; accumulate = 0: acc is not touched. */
-__kernel void loss_forward_backward(int kind, int from_logits, uint n, uint c, __global const float *pred,
-                                    ulong pred_off, __global const float *target, ulong target_off, int write_grad,
-                                    __global float *dpred, ulong dpred_off, int accumulate, __global float *acc,
-                                    ulong acc_off, __local float *scratch)
-{
-    const uint lid = get_local_id(0), lsize = get_local_size(0);
-    const ulong target_stride = kind == LOSS_SPARSE_CATEGORICAL_CROSSENTROPY ? 1 : c;
-    const float scale = 1.0f / (float)n;
-    float part = 0.0f;
-    for (uint r = lid; r < n; r += lsize)
-        part += loss_row(kind, from_logits, pred + pred_off + (ulong)r * c, target + target_off + r * target_stride, c,
-                         scale, write_grad, dpred + dpred_off + (ulong)r * c);
-    const float total = group_sum(part, scratch);
-    if (accumulate && lid == 0)
-        kahan_add(acc + acc_off, total);
-}
-
 /* ------------------------------------------------------------------ metrics */
 
 /* First index of the largest value (ties: the first, as numpy.argmax). */
@@ -307,21 +288,57 @@ float metric_row(uint kind, __global const float *p, __global const float *t, ui
     }
 }
 
-/* One work-group adds the batch to n_metrics accumulators; metric m's kind is
- * bits 4m..4m+3 of kinds, its accumulator acc[acc_off + 2m .. + 1]. */
-__kernel void metrics_update(uint n_metrics, uint kinds, float threshold, uint n, uint c, uint target_stride,
-                             __global const float *pred, ulong pred_off, __global const float *target,
-                             ulong target_off, __global float *acc, ulong acc_off, __local float *scratch)
+/* Adds the batch to n_metrics accumulators; metric m's kind is bits
+ * 4m..4m+3 of kinds, its accumulator acc[2m .. 2m + 1]. */
+void add_metrics(uint n_metrics, uint kinds, float threshold, uint n, uint c, uint target_stride,
+                 __global const float *pred, __global const float *target, __global float *acc,
+                 __local float *scratch)
 {
     const uint lid = get_local_id(0), lsize = get_local_size(0);
     for (uint m = 0; m < n_metrics; m++) {
         const uint kind = (kinds >> (4 * m)) & 15u;
         float part = 0.0f;
         for (uint r = lid; r < n; r += lsize)
-            part += metric_row(kind, pred + pred_off + (ulong)r * c, target + target_off + (ulong)r * target_stride,
-                               c, threshold);
+            part += metric_row(kind, pred + (ulong)r * c, target + (ulong)r * target_stride, c, threshold);
         const float total = group_sum(part, scratch);
         if (lid == 0)
-            kahan_add(acc + acc_off + 2 * m, total);
+            kahan_add(acc + 2 * m, total);
     }
+}
+
+/* One work-group adds the batch to the metric accumulators (add_metrics). */
+__kernel void metrics_update(uint n_metrics, uint kinds, float threshold, uint n, uint c, uint target_stride,
+                             __global const float *pred, ulong pred_off, __global const float *target,
+                             ulong target_off, __global float *acc, ulong acc_off, __local float *scratch)
+{
+    add_metrics(n_metrics, kinds, threshold, n, c, target_stride, pred + pred_off, target + target_off,
+                acc + acc_off, scratch);
+}
+
+/* One work-group. Targets are (n, c), or (n) class ids for the sparse loss.
+ * write_grad = 0: dpred is not touched; accumulate = 0: acc is not touched.
+ * n_metrics > 0: the batch is also added to the metric accumulators, as
+ * metrics_update does, so training and evaluation read the predictions once
+ * per batch in one launch. The metrics come first: with dpred == pred (in
+ * place) they must see the predictions, and each work-item handles the same
+ * rows in both loops, so no barrier is needed between them. */
+__kernel void loss_forward_backward(int kind, int from_logits, uint n, uint c, __global const float *pred,
+                                    ulong pred_off, __global const float *target, ulong target_off, int write_grad,
+                                    __global float *dpred, ulong dpred_off, int accumulate, __global float *acc,
+                                    ulong acc_off, uint n_metrics, uint metric_kinds, float threshold,
+                                    __global float *metric_acc, ulong metric_acc_off, __local float *scratch)
+{
+    const uint lid = get_local_id(0), lsize = get_local_size(0);
+    const uint target_stride = kind == LOSS_SPARSE_CATEGORICAL_CROSSENTROPY ? 1 : c;
+    add_metrics(n_metrics, metric_kinds, threshold, n, c, target_stride, pred + pred_off, target + target_off,
+                metric_acc + metric_acc_off, scratch);
+    const float scale = 1.0f / (float)n;
+    float part = 0.0f;
+    for (uint r = lid; r < n; r += lsize)
+        part += loss_row(kind, from_logits, pred + pred_off + (ulong)r * c,
+                         target + target_off + (ulong)r * target_stride, c, scale, write_grad,
+                         dpred + dpred_off + (ulong)r * c);
+    const float total = group_sum(part, scratch);
+    if (accumulate && lid == 0)
+        kahan_add(acc + acc_off, total);
 }

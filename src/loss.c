@@ -179,20 +179,23 @@ static ct_status check_loss_shapes(ct_loss loss, int from_logits, const ct_tenso
     return CT_OK;
 }
 
-ct_status ct_loss_forward_backward(ct_context *ctx, ct_loss loss, int from_logits, const ct_tensor *pred,
-                                   const ct_tensor *target, ct_tensor *dpred, ct_loss_accum *acc)
+ct_status ct_loss_launch(ct_context *ctx, ct_loss loss, int from_logits, const ct_tensor *pred,
+                         const ct_tensor *target, ct_tensor *dpred, ct_loss_accum *acc, const ct_metric_args *metrics)
 {
-    size_t rows, classes;
+    size_t rows = 0, classes = 0;
     CT_TRY(check_loss_shapes(loss, from_logits, pred, target, dpred, &rows, &classes));
-    if (!dpred && !acc)
+    cl_uint n_metrics = metrics ? metrics->count : 0;
+    if (!dpred && !acc && !n_metrics)
         return CT_OK; /* nothing asked for */
     cl_kernel k;
     CT_TRY(ct_context_kernel(ctx, "loss", "loss_forward_backward", &k));
     /* Unused outputs still need a valid buffer argument; the kernel skips them. */
     const ct_tensor *grad_arg = dpred ? dpred : pred;
     const ct_tensor *acc_arg = acc ? &acc->sums : pred;
+    const ct_tensor *metric_arg = n_metrics ? metrics->sums : pred;
     cl_int kind = (cl_int)loss, logits = from_logits ? 1 : 0, write_grad = dpred != NULL, accumulate = acc != NULL;
-    cl_uint n = (cl_uint)rows, c = (cl_uint)classes, i = 0;
+    cl_uint n = (cl_uint)rows, c = (cl_uint)classes, kinds = n_metrics ? metrics->kinds : 0, i = 0;
+    cl_float threshold = CT_BINARY_ACCURACY_THRESHOLD;
     cl_int err = CT_ARG(k, i++, kind);
     err |= CT_ARG(k, i++, logits);
     err |= CT_ARG(k, i++, n);
@@ -203,9 +206,19 @@ ct_status ct_loss_forward_backward(ct_context *ctx, ct_loss loss, int from_logit
     err |= ct_arg_tensor(k, &i, grad_arg);
     err |= CT_ARG(k, i++, accumulate);
     err |= ct_arg_tensor(k, &i, acc_arg);
+    err |= CT_ARG(k, i++, n_metrics);
+    err |= CT_ARG(k, i++, kinds);
+    err |= CT_ARG(k, i++, threshold);
+    err |= ct_arg_tensor(k, &i, metric_arg);
     CT_TRY(ct_args_ok(err, "loss_forward_backward"));
     CT_TRY(ct_launch_one_group(ctx, k, i, rows, "loss_forward_backward"));
     if (acc)
         acc->count += rows;
     return CT_OK;
+}
+
+ct_status ct_loss_forward_backward(ct_context *ctx, ct_loss loss, int from_logits, const ct_tensor *pred,
+                                   const ct_tensor *target, ct_tensor *dpred, ct_loss_accum *acc)
+{
+    return ct_loss_launch(ctx, loss, from_logits, pred, target, dpred, acc, NULL);
 }

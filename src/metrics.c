@@ -151,6 +151,14 @@ static ct_status check_update_shapes(const ct_metric_state *s, const ct_tensor *
     return CT_OK;
 }
 
+static cl_uint packed_kinds(const ct_metric_state *state)
+{
+    cl_uint kinds = 0;
+    for (size_t m = 0; m < state->count; m++)
+        kinds |= (cl_uint)state->kinds[m] << (4 * m);
+    return kinds;
+}
+
 ct_status ct_metrics_update(ct_context *ctx, ct_metric_state *state, const ct_tensor *pred, const ct_tensor *target)
 {
     size_t rows;
@@ -159,9 +167,7 @@ ct_status ct_metrics_update(ct_context *ctx, ct_metric_state *state, const ct_te
         return CT_OK;
     cl_kernel k;
     CT_TRY(ct_context_kernel(ctx, "loss", "metrics_update", &k));
-    cl_uint kinds = 0;
-    for (size_t m = 0; m < state->count; m++)
-        kinds |= (cl_uint)state->kinds[m] << (4 * m);
+    cl_uint kinds = packed_kinds(state);
     cl_uint n_metrics = (cl_uint)state->count, n = (cl_uint)rows, c = (cl_uint)state->classes;
     cl_uint target_stride = state->sparse_targets ? 1 : c, i = 0;
     cl_float threshold = CT_BINARY_ACCURACY_THRESHOLD;
@@ -180,15 +186,56 @@ ct_status ct_metrics_update(ct_context *ctx, ct_metric_state *state, const ct_te
     return CT_OK;
 }
 
+ct_status ct_loss_and_metrics(ct_context *ctx, ct_loss loss, int from_logits, const ct_tensor *pred,
+                              const ct_tensor *target, ct_tensor *dpred, ct_loss_accum *acc, ct_metric_state *metrics)
+{
+    if (!metrics || metrics->count == 0)
+        return ct_loss_forward_backward(ctx, loss, from_logits, pred, target, dpred, acc);
+    if (metrics->sparse_targets != ct_loss_sparse_targets(loss))
+        return ct_fail(CT_ERR_INVALID_ARGUMENT, "%s takes %s targets but the metrics were made for %s targets",
+                       ct_loss_name(loss), ct_loss_sparse_targets(loss) ? "class-id" : "dense",
+                       metrics->sparse_targets ? "class-id" : "dense");
+    size_t rows;
+    CT_TRY(check_update_shapes(metrics, pred, target, &rows));
+    ct_metric_args args = {(cl_uint)metrics->count, packed_kinds(metrics), &metrics->sums};
+    CT_TRY(ct_loss_launch(ctx, loss, from_logits, pred, target, dpred, acc, &args));
+    metrics->samples += rows;
+    return CT_OK;
+}
+
+/* metrics->sums -> values; sums as read from the device. */
+static void metric_values(const ct_metric_state *state, const float *sums, double *values)
+{
+    for (size_t m = 0; m < state->count; m++) {
+        double mean = state->samples ? ct_kahan_value(sums[2 * m], sums[2 * m + 1]) / (double)state->samples : 0.0;
+        values[m] = state->kinds[m] == CT_METRIC_RMSE ? sqrt(mean) : mean;
+    }
+}
+
 ct_status ct_metrics_read(ct_context *ctx, const ct_metric_state *state, double *values)
 {
     if (state->count == 0)
         return CT_OK;
     float sums[2 * CT_METRICS_MAX];
     CT_TRY(ct_tensor_read(ctx, &state->sums, sums));
-    for (size_t m = 0; m < state->count; m++) {
-        double mean = state->samples ? ct_kahan_value(sums[2 * m], sums[2 * m + 1]) / (double)state->samples : 0.0;
-        values[m] = state->kinds[m] == CT_METRIC_RMSE ? sqrt(mean) : mean;
-    }
+    metric_values(state, sums, values);
+    return CT_OK;
+}
+
+ct_status ct_loss_and_metrics_read(ct_context *ctx, const ct_loss_accum *acc, const ct_metric_state *metrics,
+                                   double *values)
+{
+    if (!metrics || metrics->count == 0)
+        return ct_loss_accum_read(ctx, acc, &values[0]);
+    /* The loss sums without waiting, then the metric sums with: the queue is
+     * in order, so when the second read returns the first is done too. */
+    float loss_sums[2], sums[2 * CT_METRICS_MAX];
+    cl_int err = clEnqueueReadBuffer(ct_context_queue(ctx), acc->sums.buf, CL_FALSE, acc->sums.offset * sizeof(float),
+                                     sizeof loss_sums, loss_sums, 0, NULL, NULL);
+    if (err != CL_SUCCESS)
+        return ct_cl_fail(err, "reading the loss accumulator");
+    CT_TRY(ct_tensor_read(ctx, &metrics->sums, sums));
+    values[0] = acc->count ? ct_kahan_value(loss_sums[0], loss_sums[1]) / (double)acc->count : 0.0;
+    metric_values(metrics, sums, values + 1);
     return CT_OK;
 }

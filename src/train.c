@@ -212,13 +212,11 @@ static ct_status train_batch(ct_trainer *t, size_t b, ct_loss_accum *acc, ct_met
     size_t rows = t->train.n - first < t->batch_size ? t->train.n - first : t->batch_size;
     ct_tensor x, y, out, dy;
     CT_TRY(batch_views(t, rows, &x, &y));
-    CT_TRY(ct_gather_rows_device(t->ctx, &t->train.x, t->order, (uint32_t)first, &x));
-    CT_TRY(ct_gather_rows_device(t->ctx, &t->train.y, t->order, (uint32_t)first, &y));
+    CT_TRY(ct_gather_batch_device(t->ctx, t->order, (uint32_t)first, &t->train.x, &x, &t->train.y, &y));
     CT_TRY(ct_model_forward(t->model, &x, 1, &out));
     CT_TRY(ct_model_output_grad(t->model, rows, &dy));
-    CT_TRY(ct_loss_forward_backward(t->ctx, t->exp->train.loss, t->exp->train.from_logits, &out, &y, &dy, acc));
-    if (metrics && t->metric_count)
-        CT_TRY(ct_metrics_update(t->ctx, metrics, &out, &y));
+    CT_TRY(ct_loss_and_metrics(t->ctx, t->exp->train.loss, t->exp->train.from_logits, &out, &y, &dy, acc,
+                               t->metric_count ? metrics : NULL));
     CT_TRY(ct_model_backward(t->model, &x, &dy));
     return ct_optimizer_step(t->ctx, t->opt);
 }
@@ -239,17 +237,12 @@ static ct_status evaluate_split(ct_trainer *t, const device_split *d, double *va
         CT_TRY(ct_tensor_view(&d->x, first * t->sample_size, rows_shape(rows, t->in_ndim, t->in_shape, xs), xs, &x));
         CT_TRY(ct_tensor_view(&d->y, first * t->target_width, 2, ys, &y));
         CT_TRY(ct_model_forward(t->model, &x, 0, &out));
-        CT_TRY(ct_loss_forward_backward(t->ctx, t->exp->train.loss, t->exp->train.from_logits, &out, &y, NULL,
-                                        &t->loss));
-        if (t->metric_count)
-            CT_TRY(ct_metrics_update(t->ctx, t->metrics, &out, &y));
+        CT_TRY(ct_loss_and_metrics(t->ctx, t->exp->train.loss, t->exp->train.from_logits, &out, &y, NULL, &t->loss,
+                                   t->metric_count ? t->metrics : NULL));
         if (predictions)
             CT_TRY(ct_tensor_read(t->ctx, &out, predictions + first * out_size));
     }
-    CT_TRY(ct_loss_accum_read(t->ctx, &t->loss, &values[0]));
-    if (t->metric_count)
-        CT_TRY(ct_metrics_read(t->ctx, t->metrics, values + 1));
-    return CT_OK;
+    return ct_loss_and_metrics_read(t->ctx, &t->loss, t->metric_count ? t->metrics : NULL, values);
 }
 
 ct_status ct_trainer_epoch(ct_trainer *t, int epoch, double *values, ct_progress_fn progress, void *user)
@@ -268,9 +261,7 @@ ct_status ct_trainer_epoch(ct_trainer *t, int epoch, double *values, ct_progress
             progress(user, b + 1, batches);
     }
     /* The one read of the epoch's training values. */
-    CT_TRY(ct_loss_accum_read(t->ctx, &t->loss, &values[0]));
-    if (t->metric_count)
-        CT_TRY(ct_metrics_read(t->ctx, t->metrics, values + 1));
+    CT_TRY(ct_loss_and_metrics_read(t->ctx, &t->loss, t->metric_count ? t->metrics : NULL, values));
     if (t->validation.n)
         CT_TRY(evaluate_split(t, &t->validation, values + 1 + t->metric_count, NULL));
     return CT_OK;

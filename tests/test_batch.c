@@ -88,6 +88,67 @@ START_TEST(test_gather_rows)
 }
 END_TEST
 
+/* Samples of 70 floats (more than one 64-wide work-group) and targets of 2,
+ * gathered together into views at nonzero offsets; a row mismatch is refused. */
+START_TEST(test_gather_batch)
+{
+    ct_device_info *devs;
+    size_t count = test_devices(&devs);
+    enum { ROWS = 9, XLEN = 70, YLEN = 2, TAKE = 3, PAD = 5 };
+    float xs[ROWS * XLEN], ys[ROWS * YLEN];
+    for (int i = 0; i < ROWS * XLEN; i++)
+        xs[i] = (float)i;
+    for (int i = 0; i < ROWS * YLEN; i++)
+        ys[i] = -1.0f - (float)i;
+    uint32_t order[ROWS] = {4, 8, 0, 7, 2, 6, 1, 5, 3};
+    const uint32_t first = 5;
+    for (size_t d = 0; d < count; d++) {
+        ct_context *ctx;
+        ck_assert_int_eq(ct_context_create(&devs[d], &ctx), CT_OK);
+        ct_tensor sx, sy, bx, by, vx, vy, vshort;
+        size_t sxs[2] = {ROWS, XLEN}, sys[2] = {ROWS, YLEN}, bxs[1] = {PAD + TAKE * XLEN},
+               bys[1] = {PAD + TAKE * YLEN}, vxs[2] = {TAKE, XLEN}, vys[2] = {TAKE, YLEN}, shorts[2] = {TAKE - 1, YLEN};
+        ck_assert_int_eq(ct_tensor_create(ctx, 2, sxs, &sx), CT_OK);
+        ck_assert_int_eq(ct_tensor_create(ctx, 2, sys, &sy), CT_OK);
+        ck_assert_int_eq(ct_tensor_zeros(ctx, 1, bxs, &bx), CT_OK);
+        ck_assert_int_eq(ct_tensor_zeros(ctx, 1, bys, &by), CT_OK);
+        ck_assert_int_eq(ct_tensor_write(ctx, &sx, xs), CT_OK);
+        ck_assert_int_eq(ct_tensor_write(ctx, &sy, ys), CT_OK);
+        cl_int err;
+        cl_mem idx = clCreateBuffer(ct_context_cl(ctx), CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, sizeof order,
+                                    order, &err);
+        ck_assert_int_eq(err, CL_SUCCESS);
+        ck_assert_int_eq(ct_tensor_view(&bx, PAD, 2, vxs, &vx), CT_OK);
+        ck_assert_int_eq(ct_tensor_view(&by, PAD, 2, vys, &vy), CT_OK);
+        ck_assert_msg(ct_gather_batch_device(ctx, idx, first, &sx, &vx, &sy, &vy) == CT_OK, "%s", ct_last_error());
+        float gx[PAD + TAKE * XLEN], gy[PAD + TAKE * YLEN];
+        ck_assert_int_eq(ct_tensor_read(ctx, &bx, gx), CT_OK);
+        ck_assert_int_eq(ct_tensor_read(ctx, &by, gy), CT_OK);
+        for (int i = 0; i < PAD; i++) { /* before the views: untouched */
+            ck_assert_float_eq(gx[i], 0.0f);
+            ck_assert_float_eq(gy[i], 0.0f);
+        }
+        for (uint32_t r = 0; r < TAKE; r++) {
+            uint32_t j = order[first + r];
+            for (uint32_t c = 0; c < XLEN; c++)
+                ck_assert_float_eq(gx[PAD + r * XLEN + c], xs[j * XLEN + c]);
+            for (uint32_t c = 0; c < YLEN; c++)
+                ck_assert_float_eq(gy[PAD + r * YLEN + c], ys[j * YLEN + c]);
+        }
+        ck_assert_int_eq(ct_tensor_view(&by, PAD, 2, shorts, &vshort), CT_OK);
+        ck_assert_int_eq(ct_gather_batch_device(ctx, idx, first, &sx, &vx, &sy, &vshort), CT_ERR_SHAPE);
+        ck_assert_ptr_nonnull(strstr(ct_last_error(), "3 sample rows but 2 target rows"));
+        clReleaseMemObject(idx);
+        ct_tensor_release(&sx);
+        ct_tensor_release(&sy);
+        ct_tensor_release(&bx);
+        ct_tensor_release(&by);
+        ct_context_destroy(ctx);
+    }
+    free(devs);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("batch");
@@ -95,6 +156,7 @@ int main(void)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, test_shuffle_is_seeded_permutation);
     tcase_add_test(tc, test_gather_rows);
+    tcase_add_test(tc, test_gather_batch);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -507,6 +507,85 @@ static double read_loss(ct_context *ctx, ct_loss loss, int from_logits, const fl
     return mean;
 }
 
+/* The loss and the metrics of each batch in one launch give what the two
+ * separate launches give; in place (dpred == pred) the metrics still see the
+ * predictions; loss and metrics must agree on class-id targets. */
+START_TEST(test_loss_and_metrics_in_one_launch)
+{
+    float pred[N_REG * C_REG], target[N_REG * C_REG];
+    for (int i = 0; i < N_REG * C_REG; i++) {
+        pred[i] = (float)(0.3 * sin(1.7 * i) + 0.01 * i);
+        target[i] = (float)(0.2 * cos(0.9 * i) + (i >= 16 ? 2.0 : 0.0));
+    }
+    double mse = 0, mae = 0;
+    for (int r = 0; r < N_REG; r++) {
+        double p[C_REG], t[C_REG];
+        for (int j = 0; j < C_REG; j++)
+            p[j] = pred[r * C_REG + j], t[j] = target[r * C_REG + j];
+        mse += ref_metric_sample(CT_METRIC_MSE, C_REG, p, t, 0.5) / N_REG;
+        mae += ref_metric_sample(CT_METRIC_MAE, C_REG, p, t, 0.5) / N_REG;
+    }
+    FOR_EACH_DEVICE(ctx)
+    {
+        const ct_metric metrics[3] = {CT_METRIC_RMSE, CT_METRIC_MSE, CT_METRIC_MAE};
+        ct_metric_state *state;
+        ct_loss_accum acc;
+        OK(ct_metrics_create(ctx, metrics, 3, C_REG, 0, &state));
+        OK(ct_loss_accum_create(ctx, &acc));
+        for (size_t first = 0; first < N_REG; first += 4) {
+            size_t rows = N_REG - first < 4 ? N_REG - first : 4;
+            ct_tensor p = upload_rows(ctx, pred, C_REG, first, rows, 2);
+            ct_tensor t = upload_rows(ctx, target, C_REG, first, rows, 2);
+            ct_tensor d_fused = upload_rows(ctx, pred, C_REG, first, rows, 2);
+            ct_tensor d_alone = upload_rows(ctx, pred, C_REG, first, rows, 2);
+            OK(ct_loss_and_metrics(ctx, CT_LOSS_MSE, 0, &p, &t, &d_fused, &acc, state));
+            OK(ct_loss_forward_backward(ctx, CT_LOSS_MSE, 0, &p, &t, &d_alone, NULL));
+            float g_fused[4 * C_REG], g_alone[4 * C_REG];
+            OK(ct_tensor_read(ctx, &d_fused, g_fused));
+            OK(ct_tensor_read(ctx, &d_alone, g_alone));
+            ck_assert_int_eq(memcmp(g_fused, g_alone, rows * C_REG * sizeof(float)), 0);
+            ct_tensor_release(&p), ct_tensor_release(&t), ct_tensor_release(&d_fused), ct_tensor_release(&d_alone);
+        }
+        double v[4];
+        OK(ct_loss_and_metrics_read(ctx, &acc, state, v));
+        ck_assert_msg(fabs(v[0] - mse) < 1e-6 * mse, "loss %.9g, expected %.9g", v[0], mse);
+        ck_assert_msg(fabs(v[1] - sqrt(mse)) < 1e-6 * sqrt(mse), "rmse %.9g, expected %.9g", v[1], sqrt(mse));
+        ck_assert_msg(fabs(v[2] - mse) < 1e-6 * mse, "mse %.9g, expected %.9g", v[2], mse);
+        ck_assert_msg(fabs(v[3] - mae) < 1e-6 * mae, "mae %.9g, expected %.9g", v[3], mae);
+        ct_metrics_destroy(state);
+        ct_loss_accum_release(&acc);
+
+        /* In place, class ids: the accuracy is the predictions' 7 of 11, not the gradients'. */
+        ct_metric accuracy = CT_METRIC_ACCURACY;
+        OK(ct_metrics_create(ctx, &accuracy, 1, 3, 1, &state));
+        OK(ct_loss_accum_create(ctx, &acc));
+        for (size_t first = 0; first < N_CLS; first += 4) {
+            size_t rows = N_CLS - first < 4 ? N_CLS - first : 4;
+            ct_tensor p = upload_rows(ctx, cls_pred, 3, first, rows, 2);
+            ct_tensor t = upload_rows(ctx, cls_label, 1, first, rows, 1);
+            OK(ct_loss_and_metrics(ctx, CT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, 1, &p, &t, &p, &acc, state));
+            ct_tensor_release(&p), ct_tensor_release(&t);
+        }
+        double w[2];
+        OK(ct_loss_and_metrics_read(ctx, &acc, state, w));
+        ck_assert_msg(fabs(w[1] - 7.0 / 11.0) < 1e-6, "accuracy %g, expected 7/11", w[1]);
+        double loss = 0;
+        for (int r = 0; r < N_CLS; r++)
+            loss += read_loss(ctx, CT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, 1, cls_pred + 3 * r, cls_label + r, 1, 3);
+        ck_assert_msg(fabs(w[0] - loss / N_CLS) < 1e-6, "loss %.9g, expected %.9g", w[0], loss / N_CLS);
+
+        /* Class-id metrics with a loss on full targets are refused. */
+        ct_tensor p = upload_rows(ctx, cls_pred, 3, 0, 4, 2), t = upload_rows(ctx, cls_pred, 3, 0, 4, 2);
+        ck_assert_int_eq(ct_loss_and_metrics(ctx, CT_LOSS_MSE, 0, &p, &t, NULL, &acc, state), CT_ERR_INVALID_ARGUMENT);
+        ck_assert_ptr_nonnull(strstr(ct_last_error(), "class-id"));
+        ct_tensor_release(&p), ct_tensor_release(&t);
+        ct_metrics_destroy(state);
+        ct_loss_accum_release(&acc);
+    }
+    free(devices_);
+}
+END_TEST
+
 /* Values from the examples in Keras' docstrings. */
 START_TEST(test_loss_keras_examples)
 {
@@ -695,6 +774,7 @@ int main(void)
     tcase_add_test(metrics, test_loss_epoch_mean);
     tcase_add_test(metrics, test_loss_edge_values);
     tcase_add_test(metrics, test_loss_in_place);
+    tcase_add_test(metrics, test_loss_and_metrics_in_one_launch);
     suite_add_tcase(s, metrics);
 
     SRunner *sr = srunner_create(s);

@@ -14,4 +14,10 @@ ct_status ct_shuffle_indices(ct_context *ctx, cl_mem idx, uint32_t n, uint64_t s
  * row has ct_tensor_count(dst) / rows floats. src must start at offset 0. */
 ct_status ct_gather_rows_device(ct_context *ctx, const ct_tensor *src, cl_mem idx, uint32_t first, ct_tensor *dst);
 
+/* A training batch in one launch: the rows idx[first ...] of the samples
+ * (src_x -> dst_x) and of their targets (src_y -> dst_y), which must have the
+ * same number of rows. */
+ct_status ct_gather_batch_device(ct_context *ctx, cl_mem idx, uint32_t first, const ct_tensor *src_x, ct_tensor *dst_x,
+                                 const ct_tensor *src_y, ct_tensor *dst_y);
+
 #endif

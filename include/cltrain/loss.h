@@ -145,6 +145,17 @@ ct_status ct_metrics_update(ct_context *ctx, ct_metric_state *state, const ct_te
  * (0 when there were none, as Keras' divide_no_nan). */
 ct_status ct_metrics_read(ct_context *ctx, const ct_metric_state *state, double *values);
 
+/* ct_loss_forward_backward and ct_metrics_update of the same batch in one
+ * launch (metrics NULL or empty: the loss only). The metrics see the
+ * predictions even when dpred is pred. The loss and the metrics must agree on
+ * sparse (class-id) targets. */
+ct_status ct_loss_and_metrics(ct_context *ctx, ct_loss loss, int from_logits, const ct_tensor *pred,
+                              const ct_tensor *target, ct_tensor *dpred, ct_loss_accum *acc, ct_metric_state *metrics);
+/* ct_loss_accum_read and ct_metrics_read with one wait for the device:
+ * values[0] = the mean loss, values[1 + i] = metric i (metrics may be NULL). */
+ct_status ct_loss_and_metrics_read(ct_context *ctx, const ct_loss_accum *acc, const ct_metric_state *metrics,
+                                   double *values);
+
 #ifdef __cplusplus
 }
 #endif
