@@ -156,15 +156,26 @@ static int record_is_blank(const csv_reader *r)
 
 /* ------------------------------------------------------------------ cells */
 
-/* pandas' default NA markers (read_csv na_values). */
+/* pandas' default NA markers (read_csv na_values). Every cell is checked, so
+ * the lengths are compile-time constants and a cell that starts with a digit
+ * (nearly all of them) is rejected at once. */
 static int is_missing_marker(const char *s, size_t len)
 {
-    static const char *const markers[] = {
-        "",      "#N/A", "#N/A N/A", "#NA",  "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
-        "<NA>",  "N/A",  "NA",       "NULL", "NaN",     "None",     "n/a",  "nan",  "null",
+#define MARKER(text) {text, sizeof text - 1}
+    static const struct {
+        const char *text;
+        size_t len;
+    } markers[] = {
+        MARKER(""),     MARKER("#N/A"), MARKER("#N/A N/A"), MARKER("#NA"),  MARKER("-1.#IND"), MARKER("-1.#QNAN"),
+        MARKER("-NaN"), MARKER("-nan"), MARKER("1.#IND"),   MARKER("1.#QNAN"), MARKER("<NA>"), MARKER("N/A"),
+        MARKER("NA"),   MARKER("NULL"), MARKER("NaN"),      MARKER("None"), MARKER("n/a"),     MARKER("nan"),
+        MARKER("null"),
     };
+#undef MARKER
+    if (len > 0 && s[0] >= '0' && s[0] <= '9' && s[0] != '1')
+        return 0;
     for (size_t i = 0; i < sizeof markers / sizeof markers[0]; i++)
-        if (strlen(markers[i]) == len && memcmp(markers[i], s, len) == 0)
+        if (markers[i].len == len && memcmp(markers[i].text, s, len) == 0)
             return 1;
     return 0;
 }
