@@ -202,9 +202,12 @@ END_TEST
 START_TEST(test_csv_bad_cells)
 {
     ct_table t;
-    ck_assert_ok(read_csv_text("a,BASEL_sunshine\n1,2\n3,\n4,n/a\n5,abc\n6,inf\n7,1e999\n", &t));
-    ck_assert_uint_eq(t.n_rows, 6);
-    ck_assert_uint_eq(t.n_problems, 5);
+    ck_assert_ok(read_csv_text("a,BASEL_sunshine\n1,2\n3,\n4,n/a\n5,abc\n6,inf\n7,1e999\n8,1.#IND\n9,-1.#QNAN\n", &t));
+    ck_assert_uint_eq(t.n_rows, 8);
+    ck_assert_uint_eq(t.n_problems, 7);
+    /* pandas' markers that start like numbers are missing values too. */
+    ck_assert_int_eq(t.problems[5].kind, CT_CELL_MISSING);
+    ck_assert_int_eq(t.problems[6].kind, CT_CELL_MISSING);
     ck_assert_int_eq(t.problems[0].kind, CT_CELL_MISSING);
     ck_assert_int_eq(t.problems[1].kind, CT_CELL_MISSING);
     ck_assert_int_eq(t.problems[2].kind, CT_CELL_NOT_A_NUMBER);
