@@ -56,9 +56,20 @@
  */
 
 /* Helpers are forced inline: the tile loop is specialised by constant
- * arguments at each call site, and a helper left out of line is compiled
- * for 256-bit vectors (its float16 values then travel through memory). */
+ * arguments at each call site, and a helper the compiler leaves out of line
+ * gets its default vector width, 256 bits on AVX-512 CPUs (float16 values
+ * then travel through memory).
+ * OUTLINE helpers are out of line on purpose and ask for 512-bit vectors:
+ * code run once per panel or per launch, not per k step, so the call costs
+ * nothing measurable. It is there for the first-use compile time: PoCL
+ * compiles a kernel's body three times (the kernel and its two work-group
+ * launchers each inline it), and LLVM's time grows faster than the code. */
 #define INLINE static inline __attribute__((always_inline))
+#if CT_IS_CPU && defined(__clang__)
+#define OUTLINE static __attribute__((noinline, min_vector_width(512)))
+#else
+#define OUTLINE INLINE
+#endif
 
 /* A prefetch hint on CPUs, where all address spaces are one (OpenCL's own
  * prefetch() is a no-op in PoCL); nothing elsewhere. */
@@ -110,6 +121,35 @@ INLINE void transpose16(float16 v[16])
                           x.sf, y.sf))
 }
 
+#if CT_IS_CPU && defined(__clang__) && defined(__AVX512F__)
+/* AVX-512: a partial vector is one masked load or store (lanes outside the
+ * mask are neither read nor written, so they never fault). One instruction
+ * instead of a loop or a cascade of narrower vectors: faster, and far less
+ * code to compile at the many places that handle the edges of a matrix. */
+#define MASKED_VECTORS 1
+typedef float gv16f __attribute__((__vector_size__(64)));
+
+/* The mask of lanes 0 .. len-1 (none for len <= 0, all for len >= 16). */
+INLINE ushort first_lanes(const int len)
+{
+    return len >= 16 ? (ushort)0xffff : len <= 0 ? (ushort)0 : (ushort)((1u << len) - 1u);
+}
+
+/* src[0 .. len) in the first lanes, zero in the others. */
+INLINE float16 load16_first(__global const float *src, const int len)
+{
+    const gv16f zero = __builtin_astype((float16)0.0f, gv16f);
+    return __builtin_astype(__builtin_ia32_loadups512_mask((const void *)(size_t)src, zero, first_lanes(len)),
+                            float16);
+}
+
+/* dst[0 .. len) = the first len lanes of v. */
+INLINE void store16_first(const float16 v, __global float *dst, const int len)
+{
+    __builtin_ia32_storeups512_mask((void *)(size_t)dst, __builtin_astype(v, gv16f), first_lanes(len));
+}
+#endif
+
 /* 16 floats of row `row` of a rows x cols matrix from column col0, zero
  * outside the matrix. */
 INLINE float16 load16_guarded(__global const float *x, const int ld, const int rows, const int cols,
@@ -120,16 +160,20 @@ INLINE float16 load16_guarded(__global const float *x, const int ld, const int r
     __global const float *src = x + (size_t)row * ld + col0;
     if (col0 + 16 <= cols)
         return vload16(0, src);
+#ifdef MASKED_VECTORS
+    return load16_first(src, cols - col0);
+#else
     float t[16];
     for (int e = 0; e < 16; e++)
         t[e] = col0 + e < cols ? src[e] : 0.0f;
     return vload16(0, t);
+#endif
 }
 
 /* Panel q of op(B) (k x n) as k rows of NR floats at dst, zero past column
  * n. b_trans: B is stored n x k (op(B) = B^T); 16 x 16 blocks are then read
  * along B's rows and transposed in registers. */
-INLINE void pack_b_panel(const int k, const int n, __global const float *b, const int ldb, const int b_trans,
+OUTLINE void pack_b_panel(const int k, const int n, __global const float *b, const int ldb, const int b_trans,
                          const int q, __global float *dst)
 {
     const int j0 = q * NR, cols = min(NR, n - j0);
@@ -164,7 +208,7 @@ INLINE void pack_b_panel(const int k, const int n, __global const float *b, cons
  * zero past row m: 16 k steps of the MR rows are loaded along A's rows and
  * transposed in registers. (A^T is never packed: it is read in place as one
  * strided stream, 12 contiguous floats per k step.) */
-INLINE void pack_a_panel(const int m, const int k, __global const float *a, const int lda, const int t,
+OUTLINE void pack_a_panel(const int m, const int k, __global const float *a, const int lda, const int t,
                          __global float *dst)
 {
     const int i0 = t * MR;
@@ -236,18 +280,16 @@ INLINE void tile_loop(float16 acc[MR][2], const int a_rows, const int mr, const 
             }
             TILE_STEP(arow[r][p])
         }
-    } else if (pf) {
-        /* A^T in place: one strided stream, prefetched AT_AHEAD steps on. */
+    } else {
+        /* A^T in place: one strided stream, prefetched AT_AHEAD steps on.
+         * (Packed A, one sequential stream, is prefetched alike: no slower
+         * than without, and one loop fewer to compile per tile shape.) */
         ac += (size_t)p0 * lda;
         for (int p = p0; p < p1; p++, ac += lda) {
             PREFETCH(ac + AT_AHEAD * lda);
             PREFETCH(ac + AT_AHEAD * lda + MR - 1);
             TILE_STEP(ac[r])
         }
-    } else {
-        ac += (size_t)p0 * lda;
-        for (int p = p0; p < p1; p++, ac += lda)
-            TILE_STEP(ac[r])
     }
 }
 
@@ -310,6 +352,9 @@ INLINE void store_partial(const float16 v, __global float *dst, const int len, c
         vstore16(beta != 0.0f ? fma((float16)beta, vload16(0, dst), v) : v, 0, dst);
         return;
     }
+#ifdef MASKED_VECTORS
+    store16_first(beta != 0.0f ? fma((float16)beta, load16_first(dst, len), v) : v, dst, len);
+#else
     float t[16];
     vstore16(v, 0, t);
     int o = 0;
@@ -318,34 +363,7 @@ INLINE void store_partial(const float16 v, __global float *dst, const int len, c
     STORE_PART(2, vload2, vstore2)
     if (len & 1)
         dst[o] = beta != 0.0f ? fma(beta, dst[o], t[o]) : t[o];
-}
-
-/* C tile = alpha acc + beta C (C is not read when beta is 0, as in BLAS). */
-INLINE void tile_store(float16 acc[MR][2], __global float *c, const int ldc, const int rows, const int cols,
-                       const float alpha, const float beta, const int stream)
-{
-#if CT_IS_CPU && defined(__clang__)
-    /* A C much larger than the caches, written once: non-temporal stores
-     * skip reading each line before overwriting it (aligned rows only). */
-    if (stream && beta == 0.0f && rows == MR && cols == NR && ((size_t)c & 63) == 0 && (ldc & 15) == 0) {
-        _Pragma("unroll") for (int r = 0; r < MR; r++)
-        {
-            float16 *cr = (float16 *)(size_t)(c + (size_t)r * ldc);
-            __builtin_nontemporal_store(alpha * acc[r][0], cr);
-            __builtin_nontemporal_store(alpha * acc[r][1], cr + 1);
-        }
-        return;
-    }
 #endif
-    _Pragma("unroll") for (int r = 0; r < MR; r++)
-    {
-        if (r < rows) {
-            __global float *cr = c + (size_t)r * ldc;
-            store_partial(alpha * acc[r][0], cr, min(cols, 16), beta);
-            if (cols > 16)
-                store_partial(alpha * acc[r][1], cr + 16, cols - 16, beta);
-        }
-    }
 }
 
 /* Number of leading k steps in which full-width loads stay inside an
@@ -392,26 +410,110 @@ INLINE float epilogue1(const float v, const float alpha, const float b, const fl
     return x;
 }
 
-/* Row r of a 32-column tile's Y, 16 columns from col0 (zero outside). */
-INLINE float16 y16(__global const float *yt, const int ldc, const int rows, const int cols, const int r,
-                   const int col0, const int epi)
+/* The tile in acc into C at c: C = alpha acc + beta C (C is not read when
+ * beta is 0, as in BLAS), or with the epilogue (epi, beta 0): bias b for
+ * the tile's columns from j0 of n, relu or times relu'(Y) for Y at y (the
+ * tile's first element). A tile of 32 columns is stored with whole
+ * vectors; a narrower one (the last panel of n) with masked loads and
+ * stores, or, without AVX-512, through private memory row by row in a loop,
+ * so that the guarded loads and partial stores are compiled once rather
+ * than once per row (first-use compile time). */
+INLINE void tile_finish(float16 acc[MR][2], __global float *c, const int ldc, const int rows, const int cols,
+                        const float alpha, const float beta, const int stream, __global const float *bias,
+                        __global const float *y, const int n, const int j0, const int epi)
 {
-    return (epi & EPI_DRELU) ? load16_guarded(yt, ldc, rows, cols, r, col0) : (float16)0.0f;
-}
-
-/* The epilogue on a tile of C at (i0, j0) held in acc (alpha applied here). */
-INLINE void tile_epilogue(float16 acc[MR][2], const float alpha, __global const float *bias,
-                          __global const float *y, const int ldc, const int n, const int i0, const int j0,
-                          const int rows, const int cols, const int epi)
-{
-    const float16 b0 = (epi & EPI_BIAS) ? bias16(bias, n, j0) : (float16)0.0f;
-    const float16 b1 = (epi & EPI_BIAS) ? bias16(bias, n, j0 + 16) : (float16)0.0f;
-    __global const float *yt = y + (size_t)i0 * ldc + j0;
+    if (cols == NR) {
+        const float16 b0 = (epi & EPI_BIAS) ? vload16(0, bias + j0) : (float16)0.0f;
+        const float16 b1 = (epi & EPI_BIAS) ? vload16(0, bias + j0 + 16) : (float16)0.0f;
+        _Pragma("unroll") for (int r = 0; r < MR; r++)
+        {
+            if (r < rows) {
+                if (epi) {
+                    __global const float *yr = y + (size_t)r * ldc;
+                    const float16 y0 = (epi & EPI_DRELU) ? vload16(0, yr) : (float16)0.0f;
+                    const float16 y1 = (epi & EPI_DRELU) ? vload16(1, yr) : (float16)0.0f;
+                    acc[r][0] = epilogue16(acc[r][0], alpha, b0, y0, epi);
+                    acc[r][1] = epilogue16(acc[r][1], alpha, b1, y1, epi);
+                } else {
+                    acc[r][0] *= alpha;
+                    acc[r][1] *= alpha;
+                }
+            }
+        }
+#if CT_IS_CPU && defined(__clang__)
+        /* A C much larger than the caches, written once: non-temporal stores
+         * skip reading each line before overwriting it (aligned rows only). */
+        if (stream && beta == 0.0f && rows == MR && ((size_t)c & 63) == 0 && (ldc & 15) == 0) {
+            _Pragma("unroll") for (int r = 0; r < MR; r++)
+            {
+                float16 *cr = (float16 *)(size_t)(c + (size_t)r * ldc);
+                __builtin_nontemporal_store(acc[r][0], cr);
+                __builtin_nontemporal_store(acc[r][1], cr + 1);
+            }
+            return;
+        }
+#endif
+        _Pragma("unroll") for (int r = 0; r < MR; r++)
+        {
+            if (r < rows) {
+                __global float *cr = c + (size_t)r * ldc;
+                if (beta != 0.0f) {
+                    acc[r][0] = fma((float16)beta, vload16(0, cr), acc[r][0]);
+                    acc[r][1] = fma((float16)beta, vload16(1, cr), acc[r][1]);
+                }
+                vstore16(acc[r][0], 0, cr);
+                vstore16(acc[r][1], 1, cr);
+            }
+        }
+        return;
+    }
+#ifdef MASKED_VECTORS
     _Pragma("unroll") for (int r = 0; r < MR; r++)
     {
-        acc[r][0] = epilogue16(acc[r][0], alpha, b0, y16(yt, ldc, rows, cols, r, 0, epi), epi);
-        acc[r][1] = epilogue16(acc[r][1], alpha, b1, y16(yt, ldc, rows, cols, r, 16, epi), epi);
+        if (r < rows) {
+            __global float *cr = c + (size_t)r * ldc;
+            float16 v0 = acc[r][0], v1 = acc[r][1];
+            if (epi) {
+                __global const float *yr = y + (size_t)r * ldc;
+                const float16 b0 = (epi & EPI_BIAS) ? load16_first(bias + j0, cols) : (float16)0.0f;
+                const float16 b1 = (epi & EPI_BIAS) ? load16_first(bias + j0 + 16, cols - 16) : (float16)0.0f;
+                v0 = epilogue16(v0, alpha, b0, (epi & EPI_DRELU) ? load16_first(yr, cols) : (float16)0.0f, epi);
+                v1 = epilogue16(v1, alpha, b1, (epi & EPI_DRELU) ? load16_first(yr + 16, cols - 16) : (float16)0.0f,
+                                epi);
+            } else {
+                v0 *= alpha;
+                v1 *= alpha;
+            }
+            store_partial(v0, cr, min(cols, 16), beta);
+            if (cols > 16)
+                store_partial(v1, cr + 16, cols - 16, beta);
+        }
     }
+#else
+    float t[MR * NR];
+    _Pragma("unroll") for (int r = 0; r < MR; r++)
+    {
+        vstore16(acc[r][0], 0, t + r * NR);
+        vstore16(acc[r][1], 0, t + r * NR + 16);
+    }
+    _Pragma("clang loop unroll(disable)") for (int r = 0; r < rows; r++)
+    {
+        _Pragma("clang loop unroll(disable)") for (int h = 0; h < cols; h += 16)
+        {
+            const int len = min(16, cols - h);
+            float16 v = vload16(0, t + r * NR + h);
+            if (epi) {
+                const float16 bv = (epi & EPI_BIAS) ? load16_guarded(bias, 0, 1, n, 0, j0 + h) : (float16)0.0f;
+                const float16 yv =
+                    (epi & EPI_DRELU) ? load16_guarded(y + (size_t)r * ldc + h, 0, 1, len, 0, 0) : (float16)0.0f;
+                v = epilogue16(v, alpha, bv, yv, epi);
+            } else {
+                v *= alpha;
+            }
+            store_partial(v, c + (size_t)r * ldc + h, len, beta);
+        }
+    }
+#endif
 }
 
 /* Sums over the k rows of B (in place, not transposed) of one panel's
@@ -468,9 +570,9 @@ INLINE void tile_compute(const int m, const int n, const int k, const int tile, 
         TILE_LOOP_MR(0)
     if (fast_end < ke)
         tile_tail(acc, a_rows, arow, ac, o.lda, rows - 1, bq, o.ldb, cols - 1, fast_end, ke);
-    if (epi) /* beta is 0 here (the host fuses no epilogue otherwise) */
-        tile_epilogue(acc, alpha, bias, y, ldc, n, i0, j0, rows, cols, epi);
-    tile_store(acc, c + (size_t)i0 * ldc + j0, ldc, rows, cols, epi ? 1.0f : alpha, beta, stream);
+    /* With epi, beta is 0 (the host fuses no epilogue otherwise). */
+    tile_finish(acc, c + (size_t)i0 * ldc + j0, ldc, rows, cols, alpha, beta, stream, bias,
+                y + (size_t)i0 * ldc + j0, n, j0, epi);
 }
 
 /* K-range sums: C tile = alpha * (sum of the `splits` partial tiles, m x n
@@ -553,11 +655,11 @@ typedef struct {
  * (at ws_a, ws_b) and partial products (at ws_part); group: row tiles per
  * task (several when K is short, so that a task outweighs taking it);
  * counters, flags: see SYNC_*; epoch: a number no earlier launch on these
- * buffers used. */
-__kernel __attribute__((reqd_work_group_size(1, 1, 1)))
-void gemm_tile(const tile_params prm, __global const float *a, __global const float *b, __global float *c,
-               __global float *ws, __global volatile int *counters, __global volatile int *flags,
-               __global const float *bias, __global const float *y, __global float *col_sums)
+ * buffers used; groups: the launch's work-groups. */
+OUTLINE void gemm_tile_run(const tile_params prm, __global const float *a, __global const float *b, __global float *c,
+                           __global float *ws, __global volatile int *counters, __global volatile int *flags,
+                           __global const float *bias, __global const float *y, __global float *col_sums,
+                           const int groups)
 {
     const int m = prm.m, n = prm.n, k = prm.k, lda = prm.lda, ldb = prm.ldb, ldc = prm.ldc;
     const int a_trans = prm.a_trans, b_trans = prm.b_trans;
@@ -637,11 +739,20 @@ void gemm_tile(const tile_params prm, __global const float *a, __global const fl
      * launch can be seen to end. The last work-group out resets the task
      * counter for the next launch. */
     mem_fence(CLK_GLOBAL_MEM_FENCE);
-    const int groups = get_num_groups(0) * get_num_groups(1) * get_num_groups(2);
     if (atomic_inc(&counters[SYNC_DONE]) == groups - 1) {
         atomic_xchg(&counters[SYNC_NEXT], 0);
         atomic_xchg(&counters[SYNC_DONE], 0);
     }
+}
+
+/* The body is out of line (see OUTLINE): compiled once, not three times. */
+__kernel __attribute__((reqd_work_group_size(1, 1, 1)))
+void gemm_tile(const tile_params prm, __global const float *a, __global const float *b, __global float *c,
+               __global float *ws, __global volatile int *counters, __global volatile int *flags,
+               __global const float *bias, __global const float *y, __global float *col_sums)
+{
+    gemm_tile_run(prm, a, b, c, ws, counters, flags, bias, y, col_sums,
+                  get_num_groups(0) * get_num_groups(1) * get_num_groups(2));
 }
 
 /* ------------------------------------------------------- portable (GPU) */
