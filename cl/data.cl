@@ -31,12 +31,28 @@ __kernel void shuffle_indices(uint n, ulong seed, ulong epoch, __global uint *id
 
 /* A batch of one or two tensors (samples and their targets) in one launch:
  * row r of dst_a / dst_b = row idx[first + r] of src_a / src_b, rows of len_a /
- * len_b floats (len_b = 0: no second tensor). Work-item (c, r) copies column c
- * of row r, so a work-group's loads and stores run along a row. */
+ * len_b floats (len_b = 0: no second tensor).
+ * CPU-class devices: work-item r copies row r (src/ops/batch.c launches one
+ * work-item per row): a row is one sequential copy, 2-3x faster on PoCL than
+ * a work-item per float (32 CIFAR rows: 10-20 us against 34-60 us).
+ * Other devices: work-item (c, r) copies column c of row r, so neighbouring
+ * work-items touch neighbouring floats. */
 __kernel void gather_rows(uint rows, uint first, __global const uint *idx, uint len_a, __global const float *src_a,
                           __global float *dst_a, ulong dst_a_off, uint len_b, __global const float *src_b,
                           __global float *dst_b, ulong dst_b_off)
 {
+#if CT_IS_CPU
+    const uint r = (uint)get_global_id(0);
+    if (r >= rows)
+        return;
+    const ulong j = idx[first + r];
+    __global const float *from_a = src_a + j * len_a, *from_b = src_b + j * len_b;
+    __global float *to_a = dst_a + dst_a_off + (ulong)r * len_a, *to_b = dst_b + dst_b_off + (ulong)r * len_b;
+    for (uint c = 0; c < len_a; c++)
+        to_a[c] = from_a[c];
+    for (uint c = 0; c < len_b; c++)
+        to_b[c] = from_b[c];
+#else
     const uint c = (uint)get_global_id(0), r = (uint)get_global_id(1);
     if (r >= rows)
         return;
@@ -45,4 +61,5 @@ __kernel void gather_rows(uint rows, uint first, __global const uint *idx, uint 
         dst_a[dst_a_off + (ulong)r * len_a + c] = src_a[j * len_a + c];
     if (c < len_b)
         dst_b[dst_b_off + (ulong)r * len_b + c] = src_b[j * len_b + c];
+#endif
 }

@@ -52,13 +52,24 @@ static ct_status gather(ct_context *ctx, cl_mem idx, uint32_t first, const ct_te
                  CT_ARG(k, 4, src_a->buf) | CT_ARG(k, 5, dst_a->buf) | CT_ARG(k, 6, off_a) | CT_ARG(k, 7, len_b) |
                  CT_ARG(k, 8, src_b->buf) | CT_ARG(k, 9, dst_b->buf) | CT_ARG(k, 10, off_b);
     CT_TRY(ct_args_ok(err, "gather_rows"));
-    /* Work-groups of 64 columns of one row. */
-    size_t local[2] = {64, 1}, max_wg = ct_context_device(ctx)->max_work_group_size;
-    if (local[0] > max_wg)
-        local[0] = max_wg;
-    cl_uint width = len_a > len_b ? len_a : len_b;
-    size_t global[2] = {(width + local[0] - 1) / local[0] * local[0], rows};
-    err = clEnqueueNDRangeKernel(ct_context_queue(ctx), k, 2, NULL, global, local, 0, NULL, NULL);
+    /* The two forms of cl/data.cl's gather_rows. CPU-class: a work-item per
+     * row, work-groups of 32 rows (one size for every batch: PoCL compiles
+     * the kernel once per work-group size). Others: work-groups of 64
+     * columns of one row. */
+    const ct_device_info *dev = ct_context_device(ctx);
+    size_t max_wg = dev->max_work_group_size;
+    if (dev->type == CT_DEVICE_CPU) {
+        size_t local = 32;
+        if (local > max_wg)
+            local = max_wg;
+        size_t global = (rows + local - 1) / local * local;
+        err = clEnqueueNDRangeKernel(ct_context_queue(ctx), k, 1, NULL, &global, &local, 0, NULL, NULL);
+    } else {
+        size_t local[2] = {64 < max_wg ? 64 : max_wg, 1};
+        cl_uint width = len_a > len_b ? len_a : len_b;
+        size_t global[2] = {(width + local[0] - 1) / local[0] * local[0], rows};
+        err = clEnqueueNDRangeKernel(ct_context_queue(ctx), k, 2, NULL, global, local, 0, NULL, NULL);
+    }
     return err == CL_SUCCESS ? CT_OK : ct_cl_fail(err, "launching gather_rows");
 }
 
