@@ -1,5 +1,5 @@
 /* convbench: time Conv2D forward and backward by every algorithm (im2col +
- * GEMM, direct, tiled) and by the automatic per-pass choice (auto),
+ * GEMM, direct, tiled, Winograd) and by the automatic per-pass choice (auto),
  * at the workshop's CIFAR shapes (3x3 'valid', 32 filters):
  *   conv1:  (B, 32, 32, 3)  -> (B, 30, 30, 32)
  *   conv2:  (B, 30, 30, 32) -> (B, 28, 28, 32)
@@ -145,7 +145,7 @@ static ct_status bench_shape(ct_context *ctx, const conv_shape *sh, size_t batch
     const double flop[PART_COUNT] = {gemm_flop, gemm_flop, gemm_flop, 0, 2 * gemm_flop};
     /* Every algorithm, then the automatic choice. */
     static const ct_conv2d_algorithm algorithms[] = {CT_CONV2D_IM2COL, CT_CONV2D_DIRECT, CT_CONV2D_TILED,
-                                                     CT_CONV2D_AUTO};
+                                                     CT_CONV2D_WINOGRAD, CT_CONV2D_AUTO};
     for (size_t ai = 0; ai < sizeof algorithms / sizeof algorithms[0] && s == CT_OK; ai++) {
         ct_conv2d_algorithm a = algorithms[ai];
         p.algorithm = a;
@@ -155,10 +155,10 @@ static ct_status bench_shape(ct_context *ctx, const conv_shape *sh, size_t batch
                 continue; /* one kernel, shared by both algorithms */
             s = time_part(ctx, &p, &b, (part)w, runs, &t);
             if (s == CT_OK && flop[w] > 0)
-                printf("%-20s %-7s %-20s %9.2f ms %8.2f GFLOP/s\n", sh->name, ct_conv2d_algorithm_name(p.algorithm),
+                printf("%-20s %-8s %-20s %9.2f ms %8.2f GFLOP/s\n", sh->name, ct_conv2d_algorithm_name(p.algorithm),
                        part_names[w], t * 1e3, flop[w] / t * 1e-9);
             else if (s == CT_OK)
-                printf("%-20s %-7s %-20s %9.2f ms\n", sh->name, "both", part_names[w], t * 1e3);
+                printf("%-20s %-8s %-20s %9.2f ms\n", sh->name, "both", part_names[w], t * 1e3);
         }
     }
     size_t ws = b.ws.buf ? ct_tensor_count(&b.ws) : 0;

@@ -35,10 +35,12 @@ typedef enum {
     CT_CONV2D_IM2COL,   /* im2col + GEMM (ct_gemm), col2im for the input gradient */
     CT_CONV2D_DIRECT,   /* direct kernels, no workspace */
     CT_CONV2D_TILED,    /* implicit GEMM in CPU register tiles, no patch matrix (workspace optional, see below) */
+    CT_CONV2D_WINOGRAD, /* Winograd F(2x2, 3x3) for 3x3 stride-1 forward and input gradient (CPUs; other
+                           shapes and the kernel gradient take the tiled algorithm) */
     CT_CONV2D_ALGORITHM_COUNT
 } ct_conv2d_algorithm;
 
-const char *ct_conv2d_algorithm_name(ct_conv2d_algorithm a); /* "auto", "im2col", "direct", "tiled" */
+const char *ct_conv2d_algorithm_name(ct_conv2d_algorithm a); /* "auto", "im2col", "direct", "tiled", "winograd" */
 
 typedef struct {
     size_t kh, kw;                 /* kernel size (>= 1) */
@@ -72,9 +74,12 @@ ct_status ct_conv2d_geometry_of(const ct_conv2d_params *p, const size_t x_shape[
  * rows) and the flipped kernel of the input gradient; it is optional: with
  * less, the kernel gradient runs in fewer ranges and the input gradient
  * falls back to the direct kernel; for a relu layer it also holds dL/dz
- * (see ct_conv2d_backward_activated). CT_CONV2D_AUTO asks for the larger of
- * the two; a device may choose the direct algorithm for a pass and leave it
- * unused (ct_conv2d_choose_pass says which). */
+ * (see ct_conv2d_backward_activated). CT_CONV2D_WINOGRAD needs room for
+ * the transformed kernel (16 x Cin x Cout floats, the channels rounded up
+ * to 32, after dL/dz) besides, else those passes take the tiled algorithm.
+ * CT_CONV2D_AUTO asks for the largest; a device may choose the direct
+ * algorithm for a pass and leave it unused (ct_conv2d_choose_pass says
+ * which). */
 ct_status ct_conv2d_workspace_size(const ct_conv2d_params *p, const size_t x_shape[4], size_t filters,
                                    size_t *floats);
 

@@ -38,7 +38,7 @@ typedef struct {
 
 const char *ct_conv2d_algorithm_name(ct_conv2d_algorithm a)
 {
-    static const char *const names[CT_CONV2D_ALGORITHM_COUNT] = {"auto", "im2col", "direct", "tiled"};
+    static const char *const names[CT_CONV2D_ALGORITHM_COUNT] = {"auto", "im2col", "direct", "tiled", "winograd"};
     return (a >= 0 && a < CT_CONV2D_ALGORITHM_COUNT) ? names[a] : "unknown";
 }
 
@@ -110,17 +110,39 @@ static size_t tiled_floats(const ct_conv2d_geometry *g, ct_activation act)
     return dz + (most > zeros ? most : zeros);
 }
 
+/* The Winograd algorithm (3x3, stride 1): the transformed kernel,
+ * U[16][channels reduced over][channels out, rounded up to 32], of the
+ * forward pass or the input gradient, whichever is larger. */
+static int winograd_shape(const ct_conv2d_geometry *g)
+{
+    return g->kh == 3 && g->kw == 3 && g->sh == 1 && g->sw == 1;
+}
+static size_t winograd_u_floats(size_t cin, size_t cout) { return 16 * cin * ((cout + 31) / 32 * 32); }
+static size_t winograd_floats(const ct_conv2d_geometry *g)
+{
+    if (!winograd_shape(g))
+        return 0;
+    size_t fwd = winograd_u_floats(g->cin, g->cout), dx = winograd_u_floats(g->cout, g->cin);
+    return fwd > dx ? fwd : dx;
+}
+
 ct_status ct_conv2d_workspace_size(const ct_conv2d_params *p, const size_t x_shape[4], size_t filters,
                                    size_t *floats)
 {
     ct_conv2d_geometry g;
     CT_TRY(ct_conv2d_geometry_of(p, x_shape, filters, &g));
     size_t im2col = im2col_floats(&g), tiled = tiled_floats(&g, p->activation);
+    /* after dz for a relu layer, as the tiled algorithm's */
+    size_t dz = p->activation == CT_ACTIVATION_RELU ? g.n * out_pixels(&g) * g.cout : 0;
+    size_t wino = winograd_floats(&g) ? dz + winograd_floats(&g) : 0;
+    if (wino < tiled)
+        wino = tiled;
     switch (p->algorithm) {
     case CT_CONV2D_DIRECT: *floats = 0; break;
     case CT_CONV2D_IM2COL: *floats = im2col; break;
     case CT_CONV2D_TILED: *floats = tiled; break;
-    default: *floats = im2col > tiled ? im2col : tiled; break;
+    case CT_CONV2D_WINOGRAD: *floats = wino; break;
+    default: *floats = im2col > wino ? im2col : wino; break;
     }
     return CT_OK;
 }
@@ -151,14 +173,31 @@ static size_t images_per_chunk(const ct_conv2d_geometry *g, size_t workspace_flo
  * 190-205 GFLOP/s on the 32-channel layers, about 85% of the machine's
  * FMA peak.
  *
- * CPUs take the tiled kernels, except for the input gradient of a layer
- * with few input channels (most of a 32-channel tile would be padding) or
- * a stride above 1 (the tiled input gradient needs stride 1), which the
- * direct kernel computes. GPUs take im2col, which hands the work to a
- * vendor-class GEMM, while the direct and tiled kernels there run without
- * local-memory tiling or one work-item per group: a choice by
- * construction, not yet measured (run convbench there). */
+ * Winograd F(2x2, 3x3) (3x3 stride 1 only; forward / input gradient, the
+ * kernel gradient stays tiled), medians of 5 interleaved convbench runs
+ * against the tiled kernels of the same build:
+ *
+ *   shape                 tiled          Winograd
+ *   30x30x32 -> 28x28x32  2.29 / 2.82    1.30 / 1.50   (355 / 308 GFLOP/s counted as direct)
+ *   15x15x32 -> 13x13x32  0.50 / 0.74    0.42 / 0.47   (7x7 tiles for 13x13: 16% computed twice)
+ *   30x30x32 -> 28x28x16  1.15 / 1.51    0.75 / 0.88
+ *   30x30x16 -> 28x28x32  2.53 / 3.05    1.52 / 1.88   (3 runs)
+ *   30x30x8  -> 28x28x32  1.25 / -       0.95 / -      (3 runs)
+ *   32x32x3  -> 30x30x32  0.70 / -       0.86 / -      (3 input channels: the transforms dominate)
+ *
+ * CPUs take Winograd for the forward pass of a 3x3 stride-1 layer with at
+ * least 8 input channels and for its input gradient (the products then
+ * run over the output channels), otherwise the tiled kernels, except for
+ * the input gradient of a layer with few input channels (most of a
+ * 32-channel tile would be padding) or a stride above 1 (the tiled input
+ * gradient needs stride 1), which the direct kernel computes. Winograd
+ * needs the transformed kernel in the workspace (else tiled). GPUs take
+ * im2col, which hands the work to a vendor-class GEMM, while the direct,
+ * tiled and Winograd kernels there run without local-memory tiling or one
+ * work-item per group: a choice by construction, not yet measured (run
+ * convbench there). */
 #define DX_TILED_MIN_CIN 16
+#define WINOGRAD_MIN_CHANNELS 8 /* channels the products run over */
 static ct_conv2d_algorithm choose_by_measurement(const ct_device_info *dev, const ct_conv2d_geometry *g,
                                                  ct_conv2d_pass pass)
 {
@@ -166,6 +205,10 @@ static ct_conv2d_algorithm choose_by_measurement(const ct_device_info *dev, cons
         return CT_CONV2D_IM2COL;
     if (pass == CT_CONV2D_PASS_DX && (g->cin < DX_TILED_MIN_CIN || g->sh != 1 || g->sw != 1))
         return CT_CONV2D_DIRECT;
+    if (pass == CT_CONV2D_PASS_FORWARD && winograd_shape(g) && g->cin >= WINOGRAD_MIN_CHANNELS)
+        return CT_CONV2D_WINOGRAD;
+    if (pass == CT_CONV2D_PASS_DX && winograd_shape(g) && g->cout >= WINOGRAD_MIN_CHANNELS)
+        return CT_CONV2D_WINOGRAD;
     return CT_CONV2D_TILED;
 }
 
@@ -175,6 +218,8 @@ ct_conv2d_algorithm ct_conv2d_choose_pass(ct_context *ctx, const ct_conv2d_geome
     ct_conv2d_algorithm a = choose_by_measurement(ct_context_device(ctx), g, pass);
     if (a == CT_CONV2D_IM2COL && images_per_chunk(g, workspace_floats) == 0)
         return CT_CONV2D_DIRECT; /* no room for even one image's patches */
+    if (a == CT_CONV2D_WINOGRAD && workspace_floats < winograd_floats(g))
+        return CT_CONV2D_TILED; /* no room for the transformed kernel */
     return a;
 }
 
@@ -225,6 +270,8 @@ static ct_status resolve_algorithm(ct_context *ctx, const char *op, const ct_con
 {
     size_t have = workspace_floats_of(ws);
     *out = p->algorithm == CT_CONV2D_AUTO ? ct_conv2d_choose_pass(ctx, g, have, pass) : p->algorithm;
+    if (*out == CT_CONV2D_WINOGRAD && (pass == CT_CONV2D_PASS_DW || !winograd_shape(g)))
+        *out = CT_CONV2D_TILED; /* what Winograd does not cover */
     if (*out == CT_CONV2D_IM2COL && images_per_chunk(g, have) == 0)
         return ct_fail(CT_ERR_INVALID_ARGUMENT,
                        "%s: the im2col algorithm needs a workspace of at least %zu floats (one image), got %zu; "
@@ -688,6 +735,88 @@ static ct_status backward_tiled(ct_context *ctx, const ct_conv2d_geometry *g, co
     return dkernel ? dw_tiled(ctx, g, x, dy, NULL, NULL, dkernel, db, ws) : CT_OK;
 }
 
+/* ---------------------------------------------------------------- Winograd */
+
+/* y = conv(x, kernel) (+ bias, then relu if asked) by the Winograd kernels
+ * of cl/conv.cl for a 3x3 stride-1 geometry as the kernels see it (also the input
+ * gradient's, flip: the kernel is the forward pass's, read flipped and
+ * transposed). The transformed kernel goes to the start of ws. */
+static ct_status winograd_cl(ct_context *ctx, const conv_geometry_cl *gc, cl_int flip, const ct_tensor *kernel,
+                             const ct_tensor *x, const ct_tensor *bias, cl_int relu, const ct_tensor *y,
+                             const ct_tensor *ws)
+{
+    cl_kernel kw, k[2];
+    CT_TRY(ct_context_kernel(ctx, "conv", "conv2d_winograd_weights", &kw));
+    CT_TRY(ct_context_kernel(ctx, "conv", "conv2d_winograd", &k[0]));
+    CT_TRY(ct_context_kernel(ctx, "conv", "conv2d_winograd_any", &k[1]));
+    size_t cout = (size_t)gc->cout;
+    cl_int ldu = (cl_int)(ceil_div(cout, TILE_COLS) * TILE_COLS);
+    cl_uint i = 0;
+    cl_int err = clSetKernelArg(kw, i++, sizeof *gc, gc);
+    err |= CT_ARG(kw, i++, flip);
+    err |= CT_ARG(kw, i++, ldu);
+    err |= ct_arg_tensor(kw, &i, kernel);
+    err |= ct_arg_tensor(kw, &i, ws);
+    CT_TRY(ct_args_ok(err, "conv2d_winograd_weights"));
+    CT_TRY(ct_launch_1d(ctx, kw, (size_t)gc->cin * (size_t)ldu, "conv2d_winograd_weights"));
+
+    size_t tiles = (size_t)gc->images * ceil_div((size_t)gc->oh, 2) * ceil_div((size_t)gc->ow, 2);
+    size_t blocks = ceil_div(tiles, TILE_ROWS), panels = ceil_div(cout, TILE_COLS);
+    cl_int per_item = tiles_per_item(ctx, blocks, panels), has_bias = bias != NULL;
+    const ct_tensor *b = bias ? bias : kernel; /* any valid buffer when there is no bias */
+    size_t items = ceil_div(blocks, (size_t)per_item), local[2] = {1, 1}, full = cout / TILE_COLS;
+    /* conv2d_winograd takes the full panels when there are at most 32 input
+     * channels, conv2d_winograd_any the others and the partial last panel */
+    for (int v = 0; v < 2; v++) {
+        size_t global[2] = {v ? panels - full : full, items};
+        if (!global[0])
+            continue;
+        cl_kernel kv = v || gc->cin > TILE_COLS ? k[1] : k[0];
+        cl_int first_panel = v ? (cl_int)full : 0;
+        i = 0;
+        err = clSetKernelArg(kv, i++, sizeof *gc, gc);
+        err |= CT_ARG(kv, i++, per_item);
+        err |= CT_ARG(kv, i++, first_panel);
+        err |= CT_ARG(kv, i++, ldu);
+        err |= ct_arg_tensor(kv, &i, x);
+        err |= ct_arg_tensor(kv, &i, ws);
+        err |= ct_arg_tensor(kv, &i, b);
+        err |= CT_ARG(kv, i++, has_bias);
+        err |= CT_ARG(kv, i++, relu);
+        err |= ct_arg_tensor(kv, &i, y);
+        CT_TRY(ct_args_ok(err, "conv2d_winograd"));
+        cl_int e = clEnqueueNDRangeKernel(ct_context_queue(ctx), kv, 2, NULL, global, local, 0, NULL, NULL);
+        if (e != CL_SUCCESS)
+            return ct_cl_fail(e, "launching conv2d_winograd");
+    }
+    return CT_OK;
+}
+
+static ct_status forward_winograd(ct_context *ctx, const ct_conv2d_geometry *g, const ct_tensor *x,
+                                  const ct_tensor *kernel, const ct_tensor *bias, int relu, ct_tensor *y,
+                                  const ct_tensor *ws)
+{
+    if (workspace_floats_of(ws) < winograd_u_floats(g->cin, g->cout))
+        return forward_tiled(ctx, g, x, kernel, bias, relu, y, ws);
+    conv_geometry_cl gc = to_cl(g, g->n);
+    return winograd_cl(ctx, &gc, 0, kernel, x, bias, relu, y, ws);
+}
+
+/* The input gradient as the forward convolution of dy (see dx_tiled) by
+ * Winograd; the tiled algorithm's when the workspace lacks room. */
+static ct_status dx_winograd(ct_context *ctx, const ct_conv2d_geometry *g, const ct_tensor *kernel,
+                             const ct_tensor *dy, ct_tensor *dx, const ct_tensor *ws)
+{
+    if (workspace_floats_of(ws) < winograd_u_floats(g->cout, g->cin))
+        return backward_tiled(ctx, g, NULL, kernel, dy, dx, NULL, NULL, ws);
+    conv_geometry_cl t = {
+        .images = (cl_int)g->n, .h = (cl_int)g->oh, .w = (cl_int)g->ow, .cin = (cl_int)g->cout,
+        .oh = (cl_int)g->h, .ow = (cl_int)g->w, .cout = (cl_int)g->cin, .kh = 3, .kw = 3,
+        .sh = 1, .sw = 1, .pad_top = (cl_int)(2 - g->pad_top), .pad_left = (cl_int)(2 - g->pad_left),
+    };
+    return winograd_cl(ctx, &t, 1, kernel, dy, NULL, 0, dx, ws);
+}
+
 /* ---------------------------------------------------------------- entry points */
 
 ct_status ct_conv2d_forward(ct_context *ctx, const ct_conv2d_params *p, const ct_tensor *x, const ct_tensor *kernel,
@@ -704,8 +833,10 @@ ct_status ct_conv2d_forward(ct_context *ctx, const ct_conv2d_params *p, const ct
     if ((unsigned)p->activation >= CT_ACTIVATION_COUNT)
         return ct_fail(CT_ERR_INVALID_ARGUMENT, "conv2d: unknown activation %d", (int)p->activation);
     CT_TRY(resolve_algorithm(ctx, "conv2d", p, &g, workspace, CT_CONV2D_PASS_FORWARD, &algo));
-    int fused = algo == CT_CONV2D_TILED && p->activation == CT_ACTIVATION_RELU;
-    if (algo == CT_CONV2D_DIRECT)
+    int fused = (algo == CT_CONV2D_TILED || algo == CT_CONV2D_WINOGRAD) && p->activation == CT_ACTIVATION_RELU;
+    if (algo == CT_CONV2D_WINOGRAD)
+        CT_TRY(forward_winograd(ctx, &g, x, kernel, bias, fused, y, workspace));
+    else if (algo == CT_CONV2D_DIRECT)
         CT_TRY(forward_direct(ctx, &g, x, kernel, bias, y));
     else if (algo == CT_CONV2D_TILED)
         CT_TRY(forward_tiled(ctx, &g, x, kernel, bias, fused, y, workspace));
@@ -722,6 +853,11 @@ static ct_status backward_with(ct_context *ctx, ct_conv2d_algorithm algo, const 
                                const ct_tensor *x, const ct_tensor *kernel, const ct_tensor *dy, ct_tensor *dx,
                                ct_tensor *dkernel, ct_tensor *db, const ct_tensor *ws)
 {
+    if (algo == CT_CONV2D_WINOGRAD) { /* the input gradient (the kernel gradient is the tiled one's) */
+        if (dx)
+            CT_TRY(dx_winograd(ctx, g, kernel, dy, dx, ws));
+        return dkernel ? dw_tiled(ctx, g, x, dy, NULL, NULL, dkernel, db, ws) : CT_OK;
+    }
     if (algo == CT_CONV2D_TILED)
         return backward_tiled(ctx, g, x, kernel, dy, dx, dkernel, db, ws);
     if (algo == CT_CONV2D_DIRECT)

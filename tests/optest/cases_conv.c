@@ -119,6 +119,7 @@ static const ct_optest_op op_conv_auto = {"conv2d", conv_shape, conv_fwd, conv_r
 static const ct_optest_op op_conv_im2col = {"conv2d_im2col", conv_shape, conv_fwd, conv_ref, conv_bwd, NULL};
 static const ct_optest_op op_conv_direct = {"conv2d_direct", conv_shape, conv_fwd, conv_ref, conv_bwd, NULL};
 static const ct_optest_op op_conv_tiled = {"conv2d_tiled", conv_shape, conv_fwd, conv_ref, conv_bwd, NULL};
+static const ct_optest_op op_conv_winograd = {"conv2d_winograd", conv_shape, conv_fwd, conv_ref, conv_bwd, NULL};
 
 /* Shapes are passed as parenthesised tuples, (n, h, w, c), so they survive nested macros. */
 #define UNPACK(...) __VA_ARGS__
@@ -144,7 +145,8 @@ static const ct_optest_op op_conv_tiled = {"conv2d_tiled", conv_shape, conv_fwd,
 #define ALL_ALGORITHMS(label, x, k, cout, sh, sw, same)                                   \
     CONV_CASE(op_conv_im2col, CT_CONV2D_IM2COL, label, x, k, cout, sh, sw, same, 0),   \
     CONV_CASE(op_conv_direct, CT_CONV2D_DIRECT, label, x, k, cout, sh, sw, same, 0),   \
-    CONV_CASE(op_conv_tiled, CT_CONV2D_TILED, label, x, k, cout, sh, sw, same, 0)
+    CONV_CASE(op_conv_tiled, CT_CONV2D_TILED, label, x, k, cout, sh, sw, same, 0),     \
+    CONV_CASE(op_conv_winograd, CT_CONV2D_WINOGRAD, label, x, k, cout, sh, sw, same, 0)
 
 static const ct_optest_case cases[] = {
     ALL_ALGORITHMS("3x3 valid CIFAR-like 3->32", (2, 9, 9, 3), (3, 3, 3, 32), 32, 1, 1, 0),
@@ -176,6 +178,25 @@ static const ct_optest_case cases[] = {
     CONV_CASE_NO_DX(op_conv_im2col, CT_CONV2D_IM2COL, "no input gradient", (2, 6, 7, 3), (3, 3, 3, 5), 5, 1, 1, 0),
     CONV_CASE_NO_DX(op_conv_direct, CT_CONV2D_DIRECT, "no input gradient", (2, 6, 7, 3), (3, 3, 3, 5), 5, 1, 1, 0),
     CONV_CASE_NO_DX(op_conv_tiled, CT_CONV2D_TILED, "no input gradient", (2, 6, 7, 3), (3, 3, 3, 5), 5, 1, 1, 0),
+    /* Winograd (3x3 stride 1; other shapes above take the tiled algorithm): odd output sizes (a last
+     * tile row/column half outside), input channels in 32-channel chunks with 16-lane vectors and a
+     * tail, full and partial output panels (of up to 16 channels and of more), relu fused, several
+     * blocks of tiles per work-item, no workspace (the tiled algorithm). Relu cases stay small: the
+     * more outputs, the likelier one lies within the finite differences' step of relu's kink. */
+    CONV_CASE(op_conv_winograd, CT_CONV2D_WINOGRAD, "40 -> 33 channels valid", (2, 9, 8, 40), (3, 3, 40, 33), 33, 1,
+              1, 0, 0),
+    CONV_CASE(op_conv_winograd, CT_CONV2D_WINOGRAD, "33 -> 16 channels same", (2, 5, 6, 33), (3, 3, 33, 16), 16, 1,
+              1, 1, 0),
+    CONV_CASE_NO_BIAS(op_conv_winograd, CT_CONV2D_WINOGRAD, "no bias", (2, 6, 5, 3), (3, 3, 3, 5), 1, 1, 1),
+    CONV_CASE(op_conv_winograd, CT_CONV2D_WINOGRAD, "no workspace", (3, 7, 8, 3), (3, 3, 3, 35), 35, 1, 1, 1, -1),
+    CONV_CASE_ACT(op_conv_winograd, CT_CONV2D_WINOGRAD, "relu", CT_ACTIVATION_RELU, (2, 7, 9, 5), (3, 3, 5, 35), 35,
+                  1, 1, 1),
+    CONV_CASE_ACT(op_conv_winograd, CT_CONV2D_WINOGRAD, "relu, 16 filters (half tile)", CT_ACTIVATION_RELU,
+                  (2, 7, 9, 16), (3, 3, 16, 16), 16, 1, 1, 1),
+    CONV_CASE_ACT(op_conv_winograd, CT_CONV2D_WINOGRAD, "relu 32 -> 32 valid", CT_ACTIVATION_RELU, (3, 10, 11, 32),
+                  (3, 3, 32, 32), 32, 1, 1, 0),
+    CONV_CASE(op_conv_winograd, CT_CONV2D_WINOGRAD, "32 -> 32 valid, 10 blocks of 12 tiles", (4, 12, 13, 32),
+              (3, 3, 32, 32), 32, 1, 1, 0, 0),
     /* Tiled without a workspace: the kernel gradient in one K range, no partial sums. */
     CONV_CASE(op_conv_tiled, CT_CONV2D_TILED, "no workspace", (3, 7, 8, 3), (3, 3, 3, 35), 35, 1, 1, 1, -1),
     /* With an activation: relu fused into the tiled forward pass and, with
