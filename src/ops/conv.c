@@ -111,13 +111,19 @@ static size_t tiled_floats(const ct_conv2d_geometry *g, ct_activation act)
 }
 
 /* The Winograd algorithm (3x3, stride 1): the transformed kernel,
- * U[16][channels reduced over][channels out, rounded up to 32], of the
- * forward pass or the input gradient, whichever is larger. */
+ * U[16 or 36][channels reduced over][channels out, rounded up to 32], of
+ * the forward pass or the input gradient, whichever is larger. */
 static int winograd_shape(const ct_conv2d_geometry *g)
 {
     return g->kh == 3 && g->kw == 3 && g->sh == 1 && g->sw == 1;
 }
-static size_t winograd_u_floats(size_t cin, size_t cout) { return 16 * cin * ((cout + 31) / 32 * 32); }
+/* F(4x4, 3x3) (conv2d_winograd4: full 32-channel panels, 16 or 32 input
+ * channels), else F(2x2, 3x3). */
+static int winograd_f4(size_t cin, size_t cout) { return cout % 32 == 0 && (cin == 16 || cin == 32); }
+static size_t winograd_u_floats(size_t cin, size_t cout)
+{
+    return (winograd_f4(cin, cout) ? 36 : 16) * cin * ((cout + 31) / 32 * 32);
+}
 static size_t winograd_floats(const ct_conv2d_geometry *g)
 {
     if (!winograd_shape(g))
@@ -173,17 +179,23 @@ static size_t images_per_chunk(const ct_conv2d_geometry *g, size_t workspace_flo
  * 190-205 GFLOP/s on the 32-channel layers, about 85% of the machine's
  * FMA peak.
  *
- * Winograd F(2x2, 3x3) (3x3 stride 1 only; forward / input gradient, the
- * kernel gradient stays tiled), medians of 5 interleaved convbench runs
- * against the tiled kernels of the same build:
+ * Winograd (3x3 stride 1 only; forward / input gradient, the kernel
+ * gradient stays tiled), medians of 5 interleaved convbench runs against
+ * the tiled kernels of the same build, F(2x2, 3x3) and, where it applies
+ * (full 32-channel output panels, 16 or 32 channels reduced over),
+ * F(4x4, 3x3):
  *
- *   shape                 tiled          Winograd
- *   30x30x32 -> 28x28x32  2.29 / 2.82    1.30 / 1.50   (355 / 308 GFLOP/s counted as direct)
- *   15x15x32 -> 13x13x32  0.50 / 0.74    0.42 / 0.47   (7x7 tiles for 13x13: 16% computed twice)
- *   30x30x32 -> 28x28x16  1.15 / 1.51    0.75 / 0.88
- *   30x30x16 -> 28x28x32  2.53 / 3.05    1.52 / 1.88   (3 runs)
- *   30x30x8  -> 28x28x32  1.25 / -       0.95 / -      (3 runs)
- *   32x32x3  -> 30x30x32  0.70 / -       0.86 / -      (3 input channels: the transforms dominate)
+ *   shape                 tiled          F(2x2)         F(4x4)
+ *   30x30x32 -> 28x28x32  2.29 / 2.82    1.30 / 1.49    1.07 / 1.31   (431 / 353 GFLOP/s counted as direct)
+ *   15x15x32 -> 13x13x32  0.50 / 0.74    0.42 / 0.47    0.37 / 0.38
+ *   30x30x32 -> 28x28x16  1.15 / 1.51    0.75 / 0.88    -    / 0.67
+ *   30x30x16 -> 28x28x32  2.53 / 3.05    1.52 / 1.88                  (3 runs, F(2x2) only)
+ *   30x30x8  -> 28x28x32  1.25 / -       0.95 / -                     (3 runs)
+ *   32x32x3  -> 30x30x32  0.70 / -       0.86 / -                     (3 input channels: the transforms dominate)
+ *
+ * F(4x4)'s error is larger (op tests: forward nmse ~1.5e-12 against F(2x2)'s
+ * ~4e-14 and the table's 1e-10) and so is its kernel (PoCL JIT ~1.3 s
+ * against ~0.9 s).
  *
  * CPUs take Winograd for the forward pass of a 3x3 stride-1 layer with at
  * least 8 input channels and for its input gradient (the products then
@@ -746,8 +758,9 @@ static ct_status winograd_cl(ct_context *ctx, const conv_geometry_cl *gc, cl_int
                              const ct_tensor *ws)
 {
     cl_kernel kw, k[2];
-    CT_TRY(ct_context_kernel(ctx, "conv", "conv2d_winograd_weights", &kw));
-    CT_TRY(ct_context_kernel(ctx, "conv", "conv2d_winograd", &k[0]));
+    int f4 = winograd_f4((size_t)gc->cin, (size_t)gc->cout);
+    CT_TRY(ct_context_kernel(ctx, "conv", f4 ? "conv2d_winograd4_weights" : "conv2d_winograd_weights", &kw));
+    CT_TRY(ct_context_kernel(ctx, "conv", f4 ? "conv2d_winograd4" : "conv2d_winograd", &k[0]));
     CT_TRY(ct_context_kernel(ctx, "conv", "conv2d_winograd_any", &k[1]));
     size_t cout = (size_t)gc->cout;
     cl_int ldu = (cl_int)(ceil_div(cout, TILE_COLS) * TILE_COLS);
@@ -760,13 +773,15 @@ static ct_status winograd_cl(ct_context *ctx, const conv_geometry_cl *gc, cl_int
     CT_TRY(ct_args_ok(err, "conv2d_winograd_weights"));
     CT_TRY(ct_launch_1d(ctx, kw, (size_t)gc->cin * (size_t)ldu, "conv2d_winograd_weights"));
 
-    size_t tiles = (size_t)gc->images * ceil_div((size_t)gc->oh, 2) * ceil_div((size_t)gc->ow, 2);
+    size_t edge = f4 ? 4 : 2; /* output tile */
+    size_t tiles = (size_t)gc->images * ceil_div((size_t)gc->oh, edge) * ceil_div((size_t)gc->ow, edge);
     size_t blocks = ceil_div(tiles, TILE_ROWS), panels = ceil_div(cout, TILE_COLS);
     cl_int per_item = tiles_per_item(ctx, blocks, panels), has_bias = bias != NULL;
     const ct_tensor *b = bias ? bias : kernel; /* any valid buffer when there is no bias */
     size_t items = ceil_div(blocks, (size_t)per_item), local[2] = {1, 1}, full = cout / TILE_COLS;
-    /* conv2d_winograd takes the full panels when there are at most 32 input
-     * channels, conv2d_winograd_any the others and the partial last panel */
+    /* conv2d_winograd4 or conv2d_winograd takes the full panels when there
+     * are at most 32 input channels, conv2d_winograd_any the others and
+     * the partial last panel (F(2x2) both) */
     for (int v = 0; v < 2; v++) {
         size_t global[2] = {v ? panels - full : full, items};
         if (!global[0])

@@ -178,11 +178,13 @@ static const ct_optest_case cases[] = {
     CONV_CASE_NO_DX(op_conv_im2col, CT_CONV2D_IM2COL, "no input gradient", (2, 6, 7, 3), (3, 3, 3, 5), 5, 1, 1, 0),
     CONV_CASE_NO_DX(op_conv_direct, CT_CONV2D_DIRECT, "no input gradient", (2, 6, 7, 3), (3, 3, 3, 5), 5, 1, 1, 0),
     CONV_CASE_NO_DX(op_conv_tiled, CT_CONV2D_TILED, "no input gradient", (2, 6, 7, 3), (3, 3, 3, 5), 5, 1, 1, 0),
-    /* Winograd (3x3 stride 1; other shapes above take the tiled algorithm): odd output sizes (a last
-     * tile row/column half outside), input channels in 32-channel chunks with 16-lane vectors and a
-     * tail, full and partial output panels (of up to 16 channels and of more), relu fused, several
-     * blocks of tiles per work-item, no workspace (the tiled algorithm). Relu cases stay small: the
-     * more outputs, the likelier one lies within the finite differences' step of relu's kink. */
+    /* Winograd (3x3 stride 1; other shapes above take the tiled algorithm), F(4x4) for 16 or 32
+     * input channels and full 32-channel output panels, F(2x2) otherwise: odd output sizes (a last
+     * tile partly outside), 'same' padding, input channels in 32-channel chunks with 16-lane vectors
+     * and a tail, full and partial output panels (of up to 16 channels and of more), relu fused,
+     * several blocks of tiles per work-item, no workspace (the tiled algorithm). Relu cases stay
+     * small: the more outputs, the likelier one lies within the finite differences' step of relu's
+     * kink. */
     CONV_CASE(op_conv_winograd, CT_CONV2D_WINOGRAD, "40 -> 33 channels valid", (2, 9, 8, 40), (3, 3, 40, 33), 33, 1,
               1, 0, 0),
     CONV_CASE(op_conv_winograd, CT_CONV2D_WINOGRAD, "33 -> 16 channels same", (2, 5, 6, 33), (3, 3, 33, 16), 16, 1,
@@ -195,8 +197,14 @@ static const ct_optest_case cases[] = {
                   (2, 7, 9, 16), (3, 3, 16, 16), 16, 1, 1, 1),
     CONV_CASE_ACT(op_conv_winograd, CT_CONV2D_WINOGRAD, "relu 32 -> 32 valid", CT_ACTIVATION_RELU, (3, 10, 11, 32),
                   (3, 3, 32, 32), 32, 1, 1, 0),
-    CONV_CASE(op_conv_winograd, CT_CONV2D_WINOGRAD, "32 -> 32 valid, 10 blocks of 12 tiles", (4, 12, 13, 32),
-              (3, 3, 32, 32), 32, 1, 1, 0, 0),
+    CONV_CASE(op_conv_winograd, CT_CONV2D_WINOGRAD, "32 -> 48 valid, F(2x2) in 10 blocks of 12 tiles",
+              (4, 12, 13, 32), (3, 3, 32, 48), 48, 1, 1, 0, 0),
+    CONV_CASE(op_conv_winograd, CT_CONV2D_WINOGRAD, "32 -> 32 valid, F(4x4) in 9 blocks of 12 tiles",
+              (4, 20, 22, 32), (3, 3, 32, 32), 32, 1, 1, 0, 0),
+    CONV_CASE(op_conv_winograd, CT_CONV2D_WINOGRAD, "32 -> 32 same, odd sizes", (2, 9, 7, 32), (3, 3, 32, 32), 32, 1,
+              1, 1, 0),
+    CONV_CASE(op_conv_winograd, CT_CONV2D_WINOGRAD, "16 -> 32 valid", (2, 8, 10, 16), (3, 3, 16, 32), 32, 1, 1, 0,
+              0),
     /* Tiled without a workspace: the kernel gradient in one K range, no partial sums. */
     CONV_CASE(op_conv_tiled, CT_CONV2D_TILED, "no workspace", (3, 7, 8, 3), (3, 3, 3, 35), 35, 1, 1, 1, -1),
     /* With an activation: relu fused into the tiled forward pass and, with
