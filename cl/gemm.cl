@@ -22,7 +22,10 @@
  *   One launch does the whole GEMM as a list of tasks, in this order:
  *     pack A panels | pack B panels | row tiles (x K ranges) | K-range sums
  *   (B panels are packed by the tile task itself when that task is a
- *   panel's only user: pack_b_inline).
+ *   panel's only user: pack_b_inline). A launch may carry two independent
+ *   GEMMs (a Dense layer's weight and input gradients): the second GEMM's
+ *   list follows the first's, with its own workspace and sync regions, so
+ *   one launch's work-groups run both.
  *   A tile task covers `group` consecutive row tiles of one column panel
  *   (several when K is short, so a task outweighs taking it). The host
  *   orders tile tasks row tiles first (consecutive tasks share a B panel) or
@@ -86,9 +89,11 @@
 
 /* Synchronisation buffers, sized by the host (src/gemm/gemm_own.c):
  * counters: task counter, finished work-groups, then per tile the number of
- *   K ranges done; every one is back to 0 when a launch ends.
- * flags: ready flags of the A panels, then of the B panels, holding the
- *   epoch of the launch that packed them (never reset). */
+ *   K ranges done (per GEMM of the launch, from its ranges_off); every one
+ *   is back to 0 when a launch ends.
+ * flags: per GEMM (from its flags_off), ready flags of the A panels, then
+ *   of the B panels, holding the epoch of the launch that packed them
+ *   (never reset). */
 #define SYNC_NEXT 0
 #define SYNC_DONE 1
 #define SYNC_RANGES 2
@@ -639,49 +644,71 @@ INLINE void wait_for(__global volatile int *flag, const int value)
     mem_fence(CLK_GLOBAL_MEM_FENCE);
 }
 
-/* Every scalar parameter of gemm_tile, as one by-value argument: PoCL copies
- * each kernel argument into an allocation of its own at every launch, so
- * thirty scalar arguments cost microseconds per GEMM. Must match
- * tile_params in src/gemm/gemm_own.c (8-byte fields first: no padding
- * between fields on either side). */
+/* One GEMM of a gemm_tile launch: its scalar parameters, the slots of
+ * gemm_tile's buffer arguments holding its operands (a_buf .. sums_buf, 0-5),
+ * and where its sync state starts (ranges_off: its per-tile K-range
+ * counters in counters; flags_off: its ready flags in flags). Must match
+ * tile_desc in src/gemm/gemm_own.c (8-byte fields first: no padding between
+ * fields on either side). */
 typedef struct {
     ulong a_off, b_off, c_off, ws_a, ws_b, ws_part, bias_off, y_off, col_sums_off;
     int m, n, k, lda, a_trans, ldb, b_trans, ldc;
     float alpha, beta;
-    int pack_a, pack_b, pack_b_inline, splits, k_split, epoch, ahead, panel_fastest, stream, group, epi;
+    int pack_a, pack_b, pack_b_inline, splits, k_split, ahead, panel_fastest, stream, group, epi;
+    int ranges_off, flags_off;
+    int a_buf, b_buf, c_buf, bias_buf, y_buf, sums_buf;
+} tile_desc;
+
+/* Every scalar parameter of gemm_tile, as one by-value argument: PoCL copies
+ * each kernel argument into an allocation of its own at every launch, so
+ * thirty scalar arguments cost microseconds per GEMM. One or two GEMMs
+ * (count; independent of each other: a Dense layer's weight and input
+ * gradients), whose task lists run one after the other from the same task
+ * counter, so that both GEMMs share the launch's work-groups. Must match
+ * tile_params in src/gemm/gemm_own.c. */
+typedef struct {
+    tile_desc g[2];
+    int count, epoch;
 } tile_params;
 
-/* The CPU GEMM (see the top of this file). ws: workspace for packed panels
- * (at ws_a, ws_b) and partial products (at ws_part); group: row tiles per
- * task (several when K is short, so that a task outweighs taking it);
- * counters, flags: see SYNC_*; epoch: a number no earlier launch on these
- * buffers used; groups: the launch's work-groups. */
-OUTLINE void gemm_tile_run(const tile_params prm, __global const float *a, __global const float *b, __global float *c,
-                           __global float *ws, __global volatile int *counters, __global volatile int *flags,
-                           __global const float *bias, __global const float *y, __global float *col_sums,
-                           const int groups)
+/* Tasks in a GEMM's list (see the top of this file). */
+INLINE int task_count(const tile_desc *d)
 {
-    const int m = prm.m, n = prm.n, k = prm.k, lda = prm.lda, ldb = prm.ldb, ldc = prm.ldc;
-    const int a_trans = prm.a_trans, b_trans = prm.b_trans;
-    const float alpha = prm.alpha, beta = prm.beta;
-    const int pack_a = prm.pack_a, pack_b = prm.pack_b, pack_b_inline = prm.pack_b_inline, splits = prm.splits;
-    const int k_split = prm.k_split, epoch = prm.epoch, ahead = prm.ahead, panel_fastest = prm.panel_fastest;
-    const int stream = prm.stream, group = prm.group, epi = prm.epi;
-    const ulong ws_a = prm.ws_a, ws_b = prm.ws_b, ws_part = prm.ws_part;
+    const int tiles_m = (d->m + MR - 1) / MR, panels = (d->n + NR - 1) / NR;
+    const int groups_m = (tiles_m + d->group - 1) / d->group;
+    return (d->pack_a ? tiles_m : 0) + (d->pack_b && !d->pack_b_inline ? panels : 0) + groups_m * panels * d->splits +
+           (d->splits > 1 ? tiles_m * panels : 0) + ((d->epi & EPI_COLSUM) ? panels : 0);
+}
+
+/* The tasks of GEMM d, numbered from base in the launch's list: runs task
+ * t, then the next ones taken from the counter, until one falls past d's
+ * list; returns that one (the first task of the next GEMM, or past the
+ * end). ws: workspace for packed panels (at ws_a, ws_b) and partial
+ * products (at ws_part); group: row tiles per task (several when K is
+ * short, so that a task outweighs taking it); counters, flags: see SYNC_*;
+ * epoch: a number no earlier launch on these buffers used. */
+OUTLINE int gemm_tile_run(const tile_desc *d, int t, const int base, const int epoch, __global float *const slot[6],
+                          __global float *ws, __global volatile int *counters, __global volatile int *flags)
+{
+    const int m = d->m, n = d->n, k = d->k, lda = d->lda, ldb = d->ldb, ldc = d->ldc;
+    const int a_trans = d->a_trans, b_trans = d->b_trans;
+    const float alpha = d->alpha, beta = d->beta;
+    const int pack_a = d->pack_a, pack_b = d->pack_b, pack_b_inline = d->pack_b_inline, splits = d->splits;
+    const int k_split = d->k_split, ahead = d->ahead, panel_fastest = d->panel_fastest;
+    const int stream = d->stream, group = d->group, epi = d->epi;
+    const ulong ws_a = d->ws_a, ws_b = d->ws_b, ws_part = d->ws_part;
     const int tiles_m = (m + MR - 1) / MR, panels = (n + NR - 1) / NR, tiles = tiles_m * panels;
     const int groups_m = (tiles_m + group - 1) / group;
-    const int first_b = pack_a ? tiles_m : 0;
+    const int first_b = base + (pack_a ? tiles_m : 0);
     const int first_tile = first_b + (pack_b && !pack_b_inline ? panels : 0);
     const int first_sum = first_tile + groups_m * panels * splits;
     const int first_colsum = first_sum + (splits > 1 ? tiles : 0);
-    const int total = first_colsum + ((epi & EPI_COLSUM) ? panels : 0);
-    __global volatile int *ready_a = flags, *ready_b = flags + tiles_m, *ranges_done = counters + SYNC_RANGES;
-    a += prm.a_off;
-    b += prm.b_off;
-    c += prm.c_off;
-    bias += prm.bias_off;
-    y += prm.y_off;
-    col_sums += prm.col_sums_off;
+    const int end = first_colsum + ((epi & EPI_COLSUM) ? panels : 0);
+    __global volatile int *ready_a = flags + d->flags_off, *ready_b = ready_a + tiles_m;
+    __global volatile int *ranges_done = counters + d->ranges_off;
+    __global const float *a = slot[d->a_buf] + d->a_off, *b = slot[d->b_buf] + d->b_off;
+    __global float *c = slot[d->c_buf] + d->c_off, *col_sums = slot[d->sums_buf] + d->col_sums_off;
+    __global const float *bias = slot[d->bias_buf] + d->bias_off, *y = slot[d->y_buf] + d->y_off;
     __global float *ap = ws + ws_a, *bp = ws + ws_b, *part = ws + ws_part;
     const ulong c_split = (ulong)m * n;
     /* The operands as the tile loop reads them (see `operands`). */
@@ -689,13 +716,11 @@ OUTLINE void gemm_tile_run(const tile_params prm, __global const float *a, __glo
     const int a_rows = !a_trans && !pack_a;
     const ulong a_step = pack_a ? (ulong)k * MR : MR, b_step = pack_b ? (ulong)k * NR : NR;
 
-    for (;;) {
-        const int t = atomic_inc(&counters[SYNC_NEXT]);
-        if (t >= total)
-            break;
+    for (; t < end; t = atomic_inc(&counters[SYNC_NEXT])) {
         if (t < first_b) {
-            pack_a_panel(m, k, a, lda, t, ap + (size_t)t * k * MR);
-            publish(&ready_a[t], epoch);
+            const int q = t - base;
+            pack_a_panel(m, k, a, lda, q, ap + (size_t)q * k * MR);
+            publish(&ready_a[q], epoch);
         } else if (t < first_tile) {
             const int q = t - first_b;
             pack_b_panel(k, n, b, ldb, b_trans, q, bp + (size_t)q * k * NR);
@@ -735,6 +760,21 @@ OUTLINE void gemm_tile_run(const tile_params prm, __global const float *a, __glo
             colsum_panel(k, n, b, ldb, t - first_colsum, col_sums);
         }
     }
+    return t;
+}
+
+/* A work-group's share of the launch: tasks from the counter, GEMM by GEMM
+ * (a task of the second GEMM only waits for tasks of the second, all of
+ * lower index, so the waits still always end); groups: the launch's
+ * work-groups. */
+OUTLINE void gemm_tile_all(const tile_params *prm, __global float *const slot[6], __global float *ws,
+                           __global volatile int *counters, __global volatile int *flags, const int groups)
+{
+    int t = atomic_inc(&counters[SYNC_NEXT]), base = 0;
+    for (int g = 0; g < prm->count; g++) {
+        t = gemm_tile_run(&prm->g[g], t, base, prm->epoch, slot, ws, counters, flags);
+        base += task_count(&prm->g[g]);
+    }
     /* Orders this work-group's non-temporal stores (if any) before the
      * launch can be seen to end. The last work-group out resets the task
      * counter for the next launch. */
@@ -745,14 +785,15 @@ OUTLINE void gemm_tile_run(const tile_params prm, __global const float *a, __glo
     }
 }
 
-/* The body is out of line (see OUTLINE): compiled once, not three times. */
+/* The body is out of line (see OUTLINE): compiled once, not three times.
+ * s0 .. s5: the GEMMs' operand buffers, by slot (see tile_desc). */
 __kernel __attribute__((reqd_work_group_size(1, 1, 1)))
-void gemm_tile(const tile_params prm, __global const float *a, __global const float *b, __global float *c,
-               __global float *ws, __global volatile int *counters, __global volatile int *flags,
-               __global const float *bias, __global const float *y, __global float *col_sums)
+void gemm_tile(const tile_params prm, __global float *s0, __global float *s1, __global float *s2,
+               __global float *s3, __global float *s4, __global float *s5, __global float *ws,
+               __global volatile int *counters, __global volatile int *flags)
 {
-    gemm_tile_run(prm, a, b, c, ws, counters, flags, bias, y, col_sums,
-                  get_num_groups(0) * get_num_groups(1) * get_num_groups(2));
+    __global float *const slot[6] = {s0, s1, s2, s3, s4, s5};
+    gemm_tile_all(&prm, slot, ws, counters, flags, get_num_groups(0) * get_num_groups(1) * get_num_groups(2));
 }
 
 /* ------------------------------------------------------- portable (GPU) */

@@ -2,7 +2,7 @@
  *
  *   gemmbench [--device SPEC] [--engine own|clblast|auto] [--trans NN|NT|TN|TT]
  *             [--shape MxNxK | --shape TT:MxNxK]... [--runs R] [--min-ms T]
- *             [--beta B] [--pad P] [--check] [--select-engines [--measure-all]]
+ *             [--beta B] [--pad P] [--check] [--pair] [--select-engines [--measure-all]]
  *
  * Each --shape adds a case (transposes from its own "TT:" prefix or the last
  * --trans). Per case: two warm-up calls (the first builds kernels; CLBlast's
@@ -11,6 +11,9 @@
  * enough to take --min-ms; the figure is the median batch's time per call.
  * --pad adds P to every leading dimension (lda, ldb, ldc). --check compares
  * sampled elements of C against a double-precision reference. --select-engines runs (and prints) the engine selection.
+ * --pair: consecutive shapes make pairs, each timed as two calls and as one
+ * ct_gemm_pair call (one launch on the own engine's tile kernel), in
+ * alternating batches; the figures are each way's median us per pair.
  */
 #include <math.h>
 #include <stdio.h>
@@ -40,6 +43,7 @@ typedef struct {
     float beta;
     size_t pad;
     int check;
+    int pair;
     int select, measure_all;
 } options;
 
@@ -60,7 +64,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: gemmbench [--device SPEC] [--engine own|clblast|auto] [--trans NN|NT|TN|TT]\n"
                     "                 [--shape [TT:]MxNxK]... [--runs R] [--min-ms T] [--beta B] [--pad P]\n"
-                    "                 [--check]\n"
+                    "                 [--check] [--pair]\n"
                     "                 [--select-engines [--measure-all]]\n");
 }
 
@@ -105,6 +109,8 @@ static int parse_args(int argc, char **argv, options *o)
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--check"))
             o->check = 1;
+        else if (!strcmp(a, "--pair"))
+            o->pair = 1;
         else if (!strcmp(a, "--select-engines"))
             o->select = 1;
         else if (!strcmp(a, "--measure-all"))
@@ -140,7 +146,7 @@ static int parse_args(int argc, char **argv, options *o)
         else
             return 0;
     }
-    return o->runs > 0 && o->runs <= 1000 && (o->count > 0 || o->select);
+    return o->runs > 0 && o->runs <= 1000 && (o->count > 0 || o->select) && (!o->pair || o->count % 2 == 0);
 }
 
 /* ------------------------------------------------------------ buffers */
@@ -317,6 +323,70 @@ static int bench(ct_context *ctx, const options *o, const bench_case *c)
     return check > 1e-5 ? 1 : 0;
 }
 
+/* The two GEMMs as two calls (pair 0) or one ct_gemm_pair call (pair 1). */
+static ct_status call_two(ct_context *ctx, ct_gemm_engine e, const ct_gemm_args *g, int pair)
+{
+    if (pair)
+        return e == CT_GEMM_AUTO ? ct_gemm_pair(ctx, &g[0], NULL, &g[1], NULL)
+                                 : ct_gemm_pair_with(ctx, e, &g[0], NULL, &g[1], NULL);
+    ct_status st = call(ctx, e, &g[0]);
+    return st == CT_OK ? call(ctx, e, &g[1]) : st;
+}
+
+/* --pair: cases c[0] and c[1] as two calls and as one pair call. */
+static int bench_pair(ct_context *ctx, const options *o, const bench_case *c)
+{
+    case_data d[2];
+    int ok = data_create(ctx, &c[0], o->pad, &d[0]);
+    ok = data_create(ctx, &c[1], o->pad, &d[1]) && ok;
+    double *t[2] = {malloc((size_t)o->runs * sizeof(double)), malloc((size_t)o->runs * sizeof(double))};
+    ct_status st = CT_OK;
+    if (!ok || !t[0] || !t[1]) {
+        fprintf(stderr, "gemmbench: cannot allocate buffers for a pair\n");
+        st = CT_ERR_NO_MEMORY;
+    }
+    ct_gemm_args g[2] = {args_of(&c[0], &d[0], o->beta), args_of(&c[1], &d[1], o->beta)};
+    /* Warm-up (kernel builds), then calls per batch for about min_ms. */
+    for (int w = 0; w < 4 && st == CT_OK; w++)
+        st = call_two(ctx, o->engine, g, w & 1);
+    if (st == CT_OK)
+        st = ct_context_finish(ctx);
+    double once = now_seconds();
+    if (st == CT_OK)
+        st = call_two(ctx, o->engine, g, 0);
+    if (st == CT_OK)
+        st = ct_context_finish(ctx);
+    once = now_seconds() - once;
+    int reps = (int)(o->min_ms * 1e-3 / (once > 1e-6 ? once : 1e-6)) + 1;
+    reps = reps > 100000 ? 100000 : reps;
+    for (int r = 0; st == CT_OK && r < o->runs; r++)
+        for (int pair = 0; pair < 2 && st == CT_OK; pair++) {
+            double start = now_seconds();
+            for (int i = 0; i < reps && st == CT_OK; i++)
+                st = call_two(ctx, o->engine, g, pair);
+            if (st == CT_OK)
+                st = ct_context_finish(ctx);
+            t[pair][r] = (now_seconds() - start) / reps;
+        }
+    if (st == CT_OK) {
+        qsort(t[0], (size_t)o->runs, sizeof(double), cmp_double);
+        qsort(t[1], (size_t)o->runs, sizeof(double), cmp_double);
+        printf("%-7s %c%c %zux%zux%zu + %c%c %zux%zux%zu: two calls %8.2f us, pair %8.2f us  (best %.2f / %.2f, %d "
+               "runs x %d)\n",
+               ct_gemm_engine_name(o->engine), c[0].ta ? 'T' : 'N', c[0].tb ? 'T' : 'N', c[0].m, c[0].n, c[0].k,
+               c[1].ta ? 'T' : 'N', c[1].tb ? 'T' : 'N', c[1].m, c[1].n, c[1].k, t[0][o->runs / 2] * 1e6,
+               t[1][o->runs / 2] * 1e6, t[0][0] * 1e6, t[1][0] * 1e6, o->runs, reps);
+        fflush(stdout);
+    } else if (ok) {
+        fprintf(stderr, "gemmbench: %s: %s\n", ct_status_name(st), ct_last_error());
+    }
+    free(t[0]);
+    free(t[1]);
+    data_free(&d[0]);
+    data_free(&d[1]);
+    return st != CT_OK;
+}
+
 static void print_selection(const ct_gemm_selection *s)
 {
     printf("engine selection (%s, %.2f s%s)%s%s\n", s->from_cache ? "from cache" : "measured", s->seconds,
@@ -365,8 +435,8 @@ int main(int argc, char **argv)
         ct_context_destroy(ctx);
         return 1;
     }
-    for (int i = 0; i < o.count; i++)
-        failed |= bench(ctx, &o, &o.cases[i]);
+    for (int i = 0; i < o.count; i += o.pair ? 2 : 1)
+        failed |= o.pair ? bench_pair(ctx, &o, &o.cases[i]) : bench(ctx, &o, &o.cases[i]);
     ct_context_destroy(ctx);
     return failed;
 }

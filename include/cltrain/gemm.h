@@ -62,6 +62,19 @@ ct_status ct_gemm_fused(ct_context *ctx, const ct_gemm_args *args, const ct_gemm
 ct_status ct_gemm_fused_with(ct_context *ctx, ct_gemm_engine engine, const ct_gemm_args *args,
                              const ct_gemm_epilogue *epi);
 
+/* Two independent GEMMs, each with an epilogue or none (NULL; as
+ * ct_gemm_fused / ct_gemm): the results of the two calls in order. Neither
+ * GEMM may write memory that the other reads or writes. The own engine on
+ * a CPU runs both in one launch (one launch overhead fewer, and both
+ * GEMMs' tasks for the runtime's threads to share) when both take it and
+ * their epilogues fuse; otherwise they are two calls (CLBlast, the portable
+ * kernel for GPUs). */
+ct_status ct_gemm_pair(ct_context *ctx, const ct_gemm_args *g0, const ct_gemm_epilogue *e0, const ct_gemm_args *g1,
+                       const ct_gemm_epilogue *e1);
+/* Same, with an explicit engine for both. */
+ct_status ct_gemm_pair_with(ct_context *ctx, ct_gemm_engine engine, const ct_gemm_args *g0,
+                            const ct_gemm_epilogue *e0, const ct_gemm_args *g1, const ct_gemm_epilogue *e1);
+
 #ifdef __cplusplus
 }
 #endif

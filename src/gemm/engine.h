@@ -13,6 +13,10 @@ typedef struct {
     /* Enqueue the GEMM with its epilogue in one launch and set *fused, or
      * enqueue nothing and clear *fused when the engine cannot; NULL: never. */
     ct_status (*run_fused)(ct_context *ctx, const ct_gemm_args *args, const ct_gemm_epilogue *epi, int *fused);
+    /* Enqueue two independent GEMMs (epilogues may be NULL) in one launch
+     * and set *done, or enqueue nothing and clear *done; NULL: never. */
+    ct_status (*run_pair)(ct_context *ctx, const ct_gemm_args *g0, const ct_gemm_epilogue *e0,
+                          const ct_gemm_args *g1, const ct_gemm_epilogue *e1, int *done);
 } ct_gemm_engine_impl;
 
 extern const ct_gemm_engine_impl ct_gemm_clblast_engine;

@@ -141,3 +141,44 @@ ct_status ct_gemm_fused(ct_context *ctx, const ct_gemm_args *args, const ct_gemm
     CT_TRY(choose(ctx, args, &e));
     return ct_gemm_fused_with(ctx, e, args, epi);
 }
+
+/* One GEMM of a pair on its own: fused when it has an epilogue. */
+static ct_status run_one(ct_context *ctx, ct_gemm_engine engine, const ct_gemm_args *args,
+                         const ct_gemm_epilogue *epi)
+{
+    return epi ? ct_gemm_fused_with(ctx, engine, args, epi) : ct_gemm_with(ctx, engine, args);
+}
+
+static ct_status pair_with(ct_context *ctx, ct_gemm_engine x0, const ct_gemm_args *g0, const ct_gemm_epilogue *e0,
+                           ct_gemm_engine x1, const ct_gemm_args *g1, const ct_gemm_epilogue *e1)
+{
+    const ct_gemm_engine_impl *i0 = NULL, *i1 = NULL;
+    if (e0)
+        CT_TRY(check_epilogue(g0, e0));
+    if (e1)
+        CT_TRY(check_epilogue(g1, e1));
+    CT_TRY(resolve(ctx, x0, g0, &i0));
+    CT_TRY(resolve(ctx, x1, g1, &i1));
+    int done = 0;
+    if (i0 == i1 && i0->run_pair)
+        CT_TRY(i0->run_pair(ctx, g0, e0, g1, e1, &done));
+    if (done)
+        return CT_OK;
+    CT_TRY(run_one(ctx, x0, g0, e0));
+    return run_one(ctx, x1, g1, e1);
+}
+
+ct_status ct_gemm_pair_with(ct_context *ctx, ct_gemm_engine engine, const ct_gemm_args *g0,
+                            const ct_gemm_epilogue *e0, const ct_gemm_args *g1, const ct_gemm_epilogue *e1)
+{
+    return pair_with(ctx, engine, g0, e0, engine, g1, e1);
+}
+
+ct_status ct_gemm_pair(ct_context *ctx, const ct_gemm_args *g0, const ct_gemm_epilogue *e0, const ct_gemm_args *g1,
+                       const ct_gemm_epilogue *e1)
+{
+    ct_gemm_engine x0, x1;
+    CT_TRY(choose(ctx, g0, &x0));
+    CT_TRY(choose(ctx, g1, &x1));
+    return pair_with(ctx, x0, g0, e0, x1, g1, e1);
+}

@@ -52,4 +52,4 @@ static ct_status clblast_run(ct_context *ctx, const ct_gemm_args *g)
     return CT_OK;
 }
 
-const ct_gemm_engine_impl ct_gemm_clblast_engine = {"clblast", clblast_supports, clblast_run, NULL};
+const ct_gemm_engine_impl ct_gemm_clblast_engine = {"clblast", clblast_supports, clblast_run, NULL, NULL};

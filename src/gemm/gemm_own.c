@@ -322,28 +322,58 @@ static ct_status launch(ct_context *ctx, cl_kernel kernel, const char *name, cl_
     return CT_OK;
 }
 
-/* gemm_tile's scalar parameters (see tile_params in cl/gemm.cl, which this
- * must match field for field). */
+/* gemm_tile's scalar parameters (see tile_desc and tile_params in
+ * cl/gemm.cl, which these must match field for field). */
 typedef struct {
     cl_ulong a_off, b_off, c_off, ws_a, ws_b, ws_part, bias_off, y_off, col_sums_off;
     cl_int m, n, k, lda, a_trans, ldb, b_trans, ldc;
     cl_float alpha, beta;
-    cl_int pack_a, pack_b, pack_b_inline, splits, k_split, epoch, ahead, panel_fastest, stream, group, epi;
+    cl_int pack_a, pack_b, pack_b_inline, splits, k_split, ahead, panel_fastest, stream, group, epi;
+    cl_int ranges_off, flags_off;
+    cl_int a_buf, b_buf, c_buf, bias_buf, y_buf, sums_buf;
+} tile_desc;
+
+enum { TILE_GEMMS = 2, TILE_SLOTS = 6 };
+
+typedef struct {
+    tile_desc g[TILE_GEMMS];
+    cl_int count, epoch;
 } tile_params;
 
-/* The whole GEMM as one launch of gemm_tile; epi: EPI_* flags (buffers
- * read from epilogue). */
-static ct_status run_tiles(ct_context *ctx, own_state *s, const ct_gemm_args *g, const ct_gemm_own_plan *p,
-                           const ct_gemm_epilogue *epilogue, cl_int epi)
+/* The launch's operand buffers, gemm_tile's arguments s0 .. s5. */
+typedef struct {
+    cl_mem buf[TILE_SLOTS];
+    int used;
+} tile_slots;
+
+/* The slot holding buf (added if new); -1 when all slots hold others. */
+static int slot_of(tile_slots *s, cl_mem buf)
 {
-    cl_kernel k;
-    CT_TRY(ct_context_kernel(ctx, "gemm", "gemm_tile", &k));
-    /* A fresh epoch per launch marks this launch's packed panels (0 never:
-     * that is what a new flags buffer holds). */
-    s->epoch = s->epoch >= INT_MAX - 1 ? 1 : s->epoch + 1;
-    const tile_params prm = {
+    for (int i = 0; i < s->used; i++)
+        if (s->buf[i] == buf)
+            return i;
+    if (s->used == TILE_SLOTS)
+        return -1;
+    s->buf[s->used] = buf;
+    return s->used++;
+}
+
+/* One GEMM of a launch: the plan's workspace offsets moved by ws_base, its
+ * sync state at ranges_off/flags_off, operands in slots. epi: EPI_* flags
+ * (buffers read from epilogue). 0 when the slots are full. */
+static int make_desc(const ct_gemm_args *g, const ct_gemm_own_plan *p, const ct_gemm_epilogue *epilogue, cl_int epi,
+                     size_t ws_base, size_t ranges_off, size_t flags_off, tile_slots *slots, tile_desc *d)
+{
+    /* Buffers the flags leave unused: any slot, the kernel does not read it. */
+    int a = slot_of(slots, g->a), b = slot_of(slots, g->b), c = slot_of(slots, g->c);
+    int bias = (epi & EPI_BIAS) ? slot_of(slots, epilogue->bias) : c;
+    int y = (epi & EPI_DRELU) ? slot_of(slots, epilogue->y) : c;
+    int sums = (epi & EPI_COLSUM) ? slot_of(slots, epilogue->col_sums) : c;
+    if (a < 0 || b < 0 || c < 0 || bias < 0 || y < 0 || sums < 0)
+        return 0;
+    *d = (tile_desc){
         .a_off = g->a_offset, .b_off = g->b_offset, .c_off = g->c_offset,
-        .ws_a = p->ws_a, .ws_b = p->ws_b, .ws_part = p->ws_part,
+        .ws_a = ws_base + p->ws_a, .ws_b = ws_base + p->ws_b, .ws_part = ws_base + p->ws_part,
         .bias_off = (epi & EPI_BIAS) ? epilogue->bias_offset : 0,
         .y_off = (epi & EPI_DRELU) ? epilogue->y_offset : 0,
         .col_sums_off = (epi & EPI_COLSUM) ? epilogue->col_sums_offset : 0,
@@ -351,18 +381,44 @@ static ct_status run_tiles(ct_context *ctx, own_state *s, const ct_gemm_args *g,
         .lda = (cl_int)g->lda, .a_trans = g->trans_a, .ldb = (cl_int)g->ldb, .b_trans = g->trans_b,
         .ldc = (cl_int)g->ldc, .alpha = g->alpha, .beta = g->beta,
         .pack_a = p->pack_a, .pack_b = p->pack_b, .pack_b_inline = p->pack_b_inline, .splits = p->splits,
-        .k_split = p->k_split, .epoch = s->epoch, .ahead = p->ahead, .panel_fastest = p->panel_fastest,
+        .k_split = p->k_split, .ahead = p->ahead, .panel_fastest = p->panel_fastest,
         .stream = p->stream, .group = p->group, .epi = epi,
+        .ranges_off = (cl_int)ranges_off, .flags_off = (cl_int)flags_off,
+        .a_buf = a, .b_buf = b, .c_buf = c, .bias_buf = bias, .y_buf = y, .sums_buf = sums,
     };
-    /* Buffers the flags leave unused: any valid one, the kernel does not read it. */
-    cl_mem bias = (epi & EPI_BIAS) ? epilogue->bias : g->c, y = (epi & EPI_DRELU) ? epilogue->y : g->c;
-    cl_mem sums = (epi & EPI_COLSUM) ? epilogue->col_sums : g->c;
+    return 1;
+}
+
+/* One launch of gemm_tile for the prm.count GEMMs in prm (epoch set here),
+ * with `groups` work-groups; workspace and sync buffers already sized. */
+static ct_status launch_tiles(ct_context *ctx, own_state *s, tile_params *prm, const tile_slots *slots, int groups)
+{
+    cl_kernel k;
+    CT_TRY(ct_context_kernel(ctx, "gemm", "gemm_tile", &k));
+    /* A fresh epoch per launch marks this launch's packed panels (0 never:
+     * that is what a new flags buffer holds). */
+    s->epoch = s->epoch >= INT_MAX - 1 ? 1 : s->epoch + 1;
+    prm->epoch = s->epoch;
+    cl_mem buf[TILE_SLOTS];
+    for (int i = 0; i < TILE_SLOTS; i++)
+        buf[i] = slots->buf[i < slots->used ? i : 0];
     /* In the order of gemm_tile's parameters. */
-    const kernel_arg args[] = {ARG(prm),         ARG(g->a),        ARG(g->b),     ARG(g->c), ARG(s->workspace),
-                               ARG(s->counters), ARG(s->flags),    ARG(bias),     ARG(y),    ARG(sums)};
+    const kernel_arg args[] = {ARG(*prm),   ARG(buf[0]),      ARG(buf[1]),      ARG(buf[2]),  ARG(buf[3]),
+                               ARG(buf[4]), ARG(buf[5]),      ARG(s->workspace), ARG(s->counters), ARG(s->flags)};
     CT_TRY(set_args(k, "gemm_tile", args, sizeof args / sizeof args[0]));
-    size_t global = (size_t)p->groups, local = 1;
+    size_t global = (size_t)groups, local = 1;
     return launch(ctx, k, "gemm_tile", 1, &global, &local);
+}
+
+/* The whole GEMM as one launch of gemm_tile; epi: EPI_* flags (buffers
+ * read from epilogue). */
+static ct_status run_tiles(ct_context *ctx, own_state *s, const ct_gemm_args *g, const ct_gemm_own_plan *p,
+                           const ct_gemm_epilogue *epilogue, cl_int epi)
+{
+    tile_params prm = {.count = 1};
+    tile_slots slots = {.used = 0};
+    make_desc(g, p, epilogue, epi, 0, SYNC_RANGES, 0, &slots, &prm.g[0]); /* at most 6 buffers: never full */
+    return launch_tiles(ctx, s, &prm, &slots, p->groups);
 }
 
 static ct_status run_portable(ct_context *ctx, const ct_gemm_args *g)
@@ -432,19 +488,68 @@ static ct_status own_run(ct_context *ctx, const ct_gemm_args *g)
     return own_run_epi(ctx, g, NULL, 0);
 }
 
-/* The tile kernel fuses relu or linear and the column sums of B in place
- * (CPU devices only). */
+/* The tile kernel's EPI_* flags for epi (NULL: none, 0): relu or linear and
+ * the column sums of B in place; -1 when it cannot fuse epi. */
+static cl_int tile_epi_flags(const ct_gemm_args *g, const ct_gemm_epilogue *epi)
+{
+    if (!epi)
+        return 0;
+    int relu = epi->activation == CT_ACTIVATION_RELU;
+    if (!(relu || epi->activation == CT_ACTIVATION_LINEAR) || (epi->col_sums && g->trans_b))
+        return -1;
+    return (epi->bias ? EPI_BIAS : 0) | (relu ? (epi->y ? EPI_DRELU : EPI_RELU) : 0) | (epi->col_sums ? EPI_COLSUM : 0);
+}
+
+/* The tile kernel fuses the epilogue (CPU devices only). */
 static ct_status own_run_fused(ct_context *ctx, const ct_gemm_args *g, const ct_gemm_epilogue *epi, int *fused)
 {
     own_state *s = own_state_get(ctx);
-    int relu = epi->activation == CT_ACTIVATION_RELU;
-    *fused = s && !s->portable && g->m > 0 && (relu || epi->activation == CT_ACTIVATION_LINEAR) &&
-             !(epi->col_sums && g->trans_b);
+    cl_int flags = tile_epi_flags(g, epi);
+    *fused = s && !s->portable && g->m > 0 && flags >= 0;
     if (!*fused)
         return CT_OK;
-    cl_int flags = (epi->bias ? EPI_BIAS : 0) | (relu ? (epi->y ? EPI_DRELU : EPI_RELU) : 0) |
-                   (epi->col_sums ? EPI_COLSUM : 0);
     return own_run_epi(ctx, g, epi, flags);
 }
 
-const ct_gemm_engine_impl ct_gemm_own_engine = {"own", own_supports, own_run, own_run_fused};
+/* Work-groups for two GEMMs in one launch: as many as the larger plan's.
+ * Two small GEMMs (one work-group each) stay one work-group, not the few
+ * per compute unit of a GEMM of their combined size: a Dense layer's dW and
+ * dx (163x100x32 TN + 32x163x100 NT, ~1M multiply-adds together) take 32 us
+ * as one work-group and 45-50 us as four, the second worker thread waking
+ * up too late to help (gemmbench --pair). */
+static int pair_groups(const ct_gemm_own_plan *p0, const ct_gemm_own_plan *p1)
+{
+    return p0->groups > p1->groups ? p0->groups : p1->groups;
+}
+
+/* Both GEMMs (with their epilogues) in one launch of the tile kernel: the
+ * second's task list after the first's, workspace and sync regions side by
+ * side. *done 0 (nothing enqueued) where that cannot be: the portable
+ * kernel, an epilogue the kernel does not fuse, an empty GEMM, more than 6
+ * distinct buffers. */
+static ct_status own_run_pair(ct_context *ctx, const ct_gemm_args *g0, const ct_gemm_epilogue *e0,
+                              const ct_gemm_args *g1, const ct_gemm_epilogue *e1, int *done)
+{
+    *done = 0;
+    own_state *s = own_state_get(ctx);
+    cl_int f0 = tile_epi_flags(g0, e0), f1 = tile_epi_flags(g1, e1);
+    if (!s || s->portable || f0 < 0 || f1 < 0 || !g0->m || !g0->n || !g1->m || !g1->n)
+        return CT_OK;
+    CT_TRY(check_limits(g0));
+    CT_TRY(check_limits(g1));
+    ct_gemm_own_plan p0, p1;
+    ct_gemm_own_make_plan(ctx, g0, &p0);
+    ct_gemm_own_make_plan(ctx, g1, &p1);
+    tile_params prm = {.count = 2};
+    tile_slots slots = {.used = 0};
+    if (!make_desc(g0, &p0, e0, f0, 0, SYNC_RANGES, 0, &slots, &prm.g[0]) ||
+        !make_desc(g1, &p1, e1, f1, p0.ws_total, p0.counter_ints, p0.flag_ints, &slots, &prm.g[1]))
+        return CT_OK;
+    CT_TRY(ensure_ints(ctx, &s->counters, &s->counter_ints, p0.counter_ints + p1.counter_ints - SYNC_RANGES));
+    CT_TRY(ensure_ints(ctx, &s->flags, &s->flag_ints, p0.flag_ints + p1.flag_ints));
+    CT_TRY(ensure_workspace(ctx, s, p0.ws_total + p1.ws_total));
+    *done = 1;
+    return launch_tiles(ctx, s, &prm, &slots, pair_groups(&p0, &p1));
+}
+
+const ct_gemm_engine_impl ct_gemm_own_engine = {"own", own_supports, own_run, own_run_fused, own_run_pair};

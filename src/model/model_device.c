@@ -397,16 +397,17 @@ static ct_status dense_backward(ct_model *m, layer_state *l, const ct_tensor *dy
     }
     ct_gemm_args gw = {CT_TRANS, CT_NO_TRANS, in, units, n, 1.0f, 0.0f, x->buf, x->offset, in, dz.buf, dz.offset,
                        units, l->dkernel.buf, l->dkernel.offset, units};
-    CT_TRY(ew.col_sums ? ct_gemm_fused(m->ctx, &gw, &ew) : ct_gemm(m->ctx, &gw));
+    const ct_gemm_epilogue *pw = ew.col_sums ? &ew : NULL;
     if (!dx)
-        return CT_OK;
+        return pw ? ct_gemm_fused(m->ctx, &gw, pw) : ct_gemm(m->ctx, &gw);
     ct_gemm_args gx = {CT_NO_TRANS, CT_TRANS, n, in, units, 1.0f, 0.0f, dz.buf, dz.offset, units, l->kernel.buf,
                        l->kernel.offset, units, dx->buf, dx->offset, in};
-    if (!below)
-        return ct_gemm(m->ctx, &gx);
     /* x is the output of `below` (through views): dx becomes its dz. */
-    ct_gemm_epilogue ex = {.activation = below->plan->spec->dense.activation, .y = x->buf, .y_offset = x->offset};
-    return ct_gemm_fused(m->ctx, &gx, &ex);
+    ct_gemm_epilogue ex = {.activation = below ? below->plan->spec->dense.activation : CT_ACTIVATION_LINEAR,
+                           .y = x->buf, .y_offset = x->offset};
+    /* dW and dx only read dz, x and W, and write disjoint buffers: one
+     * launch for both where the engine can. */
+    return ct_gemm_pair(m->ctx, &gw, pw, &gx, below ? &ex : NULL);
 }
 
 /* dx may be NULL for the first layer (no input gradient needed); dz_ready:

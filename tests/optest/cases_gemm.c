@@ -287,6 +287,147 @@ static const ct_optest_op op_gemm_fused_sums = {"gemm_fused_sums", gemm_sums_sha
       {1, {n}, -1, 1, 0, 0}},                                                                                \
      {ta, tb, m, n, k, engine, 0, act}, {0}, 1e-10, 0}
 
+/* ---- Two GEMMs in one call (ct_gemm_pair: one launch of the own engine's
+ * tile kernel where it can, two calls otherwise). ip[0]: index into
+ * pair_specs, ip[1]: engine. Inputs: A0 then B0 (one vector), A1 then B1,
+ * X0, X1: per GEMM its epilogue's bias (n) or Y (m x n). The output holds
+ * C0, then the column sums of B0 when asked, then C1 and its sums. */
+enum { PAIR_NONE, PAIR_RELU_BIAS, PAIR_DRELU, PAIR_COLSUM, PAIR_DTANH };
+
+typedef struct {
+    int ta, tb;
+    size_t m, n, k;
+    float alpha;
+    int epi; /* PAIR_* */
+} pair_gemm;
+
+/* Each GEMM as (ta, tb, m, n, k, alpha, epilogue), so that the case table
+ * can size the inputs from the same numbers. */
+#define PAIR_DENSE_BWD_0 (1, 0, 100, 50, 32, 1.0f, PAIR_COLSUM)
+#define PAIR_DENSE_BWD_1 (0, 1, 32, 100, 50, 1.0f, PAIR_DRELU)
+#define PAIR_DENSE_OUT_0 (1, 0, 50, 1, 32, 1.0f, PAIR_COLSUM)
+#define PAIR_DENSE_OUT_1 (0, 1, 32, 50, 1, 1.0f, PAIR_DRELU)
+#define PAIR_SPLIT_0 (1, 0, 27, 40, 1500, 1.0f, PAIR_DRELU)
+#define PAIR_SPLIT_1 (0, 0, 37, 41, 43, 0.5f, PAIR_RELU_BIAS)
+#define PAIR_PACKED_0 (0, 1, 130, 70, 300, 1.0f, PAIR_NONE)
+#define PAIR_PACKED_1 (0, 1, 61, 45, 150, -1.5f, PAIR_DRELU)
+#define PAIR_PACK_A_0 (1, 1, 19, 23, 29, 1.0f, PAIR_NONE)
+#define PAIR_PACK_A_1 (0, 0, 24, 70, 1024, 1.0f, PAIR_COLSUM)
+#define PAIR_SPLITS_0 (1, 0, 27, 32, 2000, 1.0f, PAIR_COLSUM)
+#define PAIR_SPLITS_1 (0, 0, 20, 40, 3000, 2.0f, PAIR_NONE)
+#define PAIR_TANH_0 (1, 0, 100, 50, 32, 1.0f, PAIR_COLSUM)
+#define PAIR_TANH_1 (0, 1, 32, 100, 50, 1.0f, PAIR_DTANH)
+#define PAIR_INLINE_0 (0, 1, 32, 203, 10, 1.0f, PAIR_NONE)
+#define PAIR_INLINE_1 (0, 1, 300, 90, 200, 1.0f, PAIR_DRELU)
+
+#define PAIR_APPLY(f, args) f args
+#define PAIR_INIT(ta, tb, m, n, k, alpha, epi) {ta, tb, m, n, k, alpha, epi}
+#define PAIR_AB(ta, tb, m, n, k, alpha, epi) ((m) * (k) + (k) * (n))
+#define PAIR_X(ta, tb, m, n, k, alpha, epi)                                                                   \
+    ((epi) == PAIR_RELU_BIAS ? (n) : ((epi) == PAIR_DRELU || (epi) == PAIR_DTANH) ? (m) * (n) : 1)
+
+enum { PAIR_DENSE_BWD, PAIR_DENSE_OUT, PAIR_SPLIT, PAIR_PACKED, PAIR_PACK_A, PAIR_SPLITS, PAIR_TANH, PAIR_INLINE };
+
+static const pair_gemm pair_specs[][2] = {
+    /* A Dense layer's backward (100 -> 50 units, batch 32): dW + db, dx relu'. */
+    [PAIR_DENSE_BWD] = {PAIR_APPLY(PAIR_INIT, PAIR_DENSE_BWD_0), PAIR_APPLY(PAIR_INIT, PAIR_DENSE_BWD_1)},
+    /* The output layer's (50 -> 1): single-column dW, edge tiles everywhere. */
+    [PAIR_DENSE_OUT] = {PAIR_APPLY(PAIR_INIT, PAIR_DENSE_OUT_0), PAIR_APPLY(PAIR_INIT, PAIR_DENSE_OUT_1)},
+    /* Split-K in the first, a forward epilogue in the second (edge tiles). */
+    [PAIR_SPLIT] = {PAIR_APPLY(PAIR_INIT, PAIR_SPLIT_0), PAIR_APPLY(PAIR_INIT, PAIR_SPLIT_1)},
+    /* Packed B in both (pack tasks and ready flags in both sync regions). */
+    [PAIR_PACKED] = {PAIR_APPLY(PAIR_INIT, PAIR_PACKED_0), PAIR_APPLY(PAIR_INIT, PAIR_PACKED_1)},
+    /* Packed A and split-K with column sums in the second (lda 1024). */
+    [PAIR_PACK_A] = {PAIR_APPLY(PAIR_INIT, PAIR_PACK_A_0), PAIR_APPLY(PAIR_INIT, PAIR_PACK_A_1)},
+    /* Split-K in both (partial products side by side in the workspace). */
+    [PAIR_SPLITS] = {PAIR_APPLY(PAIR_INIT, PAIR_SPLITS_0), PAIR_APPLY(PAIR_INIT, PAIR_SPLITS_1)},
+    /* An epilogue the tile kernel does not fuse: two calls. */
+    [PAIR_TANH] = {PAIR_APPLY(PAIR_INIT, PAIR_TANH_0), PAIR_APPLY(PAIR_INIT, PAIR_TANH_1)},
+    /* B packed by its one task in the first, pack tasks in the second. */
+    [PAIR_INLINE] = {PAIR_APPLY(PAIR_INIT, PAIR_INLINE_0), PAIR_APPLY(PAIR_INIT, PAIR_INLINE_1)},
+};
+
+static const pair_gemm *pair_of(const ct_optest_case *c)
+{
+    return pair_specs[c->ip[0]];
+}
+
+static size_t pair_a_size(const pair_gemm *g) { return g->m * g->k; }
+/* C and its column sums, if any. */
+static size_t pair_out_size(const pair_gemm *g) { return g->m * g->n + (g->epi == PAIR_COLSUM ? g->n : 0); }
+
+static ct_status pair_shape(const ct_optest_case *c, int *ndim, size_t *shape)
+{
+    const pair_gemm *p = pair_of(c);
+    *ndim = 1;
+    shape[0] = pair_out_size(&p[0]) + pair_out_size(&p[1]);
+    return CT_OK;
+}
+
+static ct_status pair_fwd(ct_context *ctx, const ct_optest_case *c, const ct_tensor *in, ct_tensor *out)
+{
+    const pair_gemm *p = pair_of(c);
+    ct_gemm_args g[2];
+    ct_gemm_epilogue e[2];
+    size_t at = out->offset;
+    for (int i = 0; i < 2; i++) {
+        const pair_gemm *q = &p[i];
+        const ct_tensor *ab = &in[i], *x = &in[2 + i];
+        g[i] = (ct_gemm_args){q->ta ? CT_TRANS : CT_NO_TRANS, q->tb ? CT_TRANS : CT_NO_TRANS, q->m, q->n, q->k,
+                              q->alpha, 0.0f, ab->buf, ab->offset, q->ta ? q->m : q->k, ab->buf,
+                              ab->offset + pair_a_size(q), q->tb ? q->k : q->n, out->buf, at, q->n};
+        e[i] = (ct_gemm_epilogue){.activation = CT_ACTIVATION_LINEAR};
+        if (q->epi == PAIR_RELU_BIAS)
+            e[i] = (ct_gemm_epilogue){.bias = x->buf, .bias_offset = x->offset, .activation = CT_ACTIVATION_RELU};
+        else if (q->epi == PAIR_DRELU || q->epi == PAIR_DTANH)
+            e[i] = (ct_gemm_epilogue){.activation = q->epi == PAIR_DRELU ? CT_ACTIVATION_RELU : CT_ACTIVATION_TANH,
+                                      .y = x->buf, .y_offset = x->offset};
+        else if (q->epi == PAIR_COLSUM)
+            e[i].col_sums = out->buf, e[i].col_sums_offset = at + q->m * q->n;
+        at += pair_out_size(q);
+    }
+    const ct_gemm_epilogue *e0 = p[0].epi ? &e[0] : NULL, *e1 = p[1].epi ? &e[1] : NULL;
+    if (c->ip[1] == CT_GEMM_AUTO)
+        return ct_gemm_pair(ctx, &g[0], e0, &g[1], e1);
+    return ct_gemm_pair_with(ctx, (ct_gemm_engine)c->ip[1], &g[0], e0, &g[1], e1);
+}
+
+static void pair_ref(const ct_optest_case *c, const double *const *in, double *out)
+{
+    const pair_gemm *p = pair_of(c);
+    for (int i = 0; i < 2; i++) {
+        const pair_gemm *q = &p[i];
+        const double *a = in[i], *b = in[i] + pair_a_size(q), *x = in[2 + i];
+        size_t mn = q->m * q->n;
+        ref_gemm(q->ta, q->tb, q->m, q->n, q->k, q->alpha, a, q->ta ? q->m : q->k, b, q->tb ? q->k : q->n, 0.0, out,
+                 q->n);
+        if (q->epi == PAIR_RELU_BIAS)
+            ref_bias_activation(CT_ACTIVATION_RELU, q->m, q->n, out, x, out);
+        for (size_t e = 0; e < mn && (q->epi == PAIR_DRELU || q->epi == PAIR_DTANH); e++)
+            out[e] *= ref_grad_from_y(q->epi == PAIR_DRELU ? CT_ACTIVATION_RELU : CT_ACTIVATION_TANH, x[e]);
+        for (size_t j = 0; j < q->n && q->epi == PAIR_COLSUM; j++) {
+            double sum = 0;
+            for (size_t r = 0; r < q->k; r++)
+                sum += b[r * q->n + j];
+            out[mn + j] = sum;
+        }
+        out += pair_out_size(q);
+    }
+}
+
+static int pair_supported(ct_context *ctx, const ct_optest_case *c)
+{
+    return c->ip[1] == CT_GEMM_AUTO || ct_gemm_engine_available(ctx, (ct_gemm_engine)c->ip[1]);
+}
+
+static const ct_optest_op op_gemm_pair = {"gemm_pair", pair_shape, pair_fwd, pair_ref, NULL, pair_supported};
+
+#define PAIR_CASE(label, spec, engine)                                                                     \
+    {&op_gemm_pair, label, 4,                                                                             \
+     {{1, {PAIR_APPLY(PAIR_AB, spec##_0)}, -1, 1, 0, 0}, {1, {PAIR_APPLY(PAIR_AB, spec##_1)}, -1, 1, 0, 0},                          \
+      {1, {PAIR_APPLY(PAIR_X, spec##_0)}, -1, 1, 0, 0}, {1, {PAIR_APPLY(PAIR_X, spec##_1)}, -1, 1, 0, 0}},                           \
+     {spec, engine}, {0}, 1e-10, 0}
+
 #define BIG_CASE(label, ta, tb, m, n, k) GEMM_CASE(op_gemm_own_big, label, ta, tb, m, n, k, CT_GEMM_OWN, 0, 1e-10)
 
 static const ct_optest_case cases[] = {
@@ -351,6 +492,17 @@ static const ct_optest_case cases[] = {
     SUMS_CASE("split-K TN 27x40x1500", 1, 27, 40, 1500, CT_GEMM_OWN),
     SUMS_CASE("odd primes TN (second launch)", 1, 37, 41, 43, CT_GEMM_CLBLAST),
     SUMS_CASE("Dense dW+db 100x50x32 TN", 1, 100, 50, 32, CT_GEMM_AUTO),
+    /* Two GEMMs in one launch (own engine on a CPU), two calls elsewhere. */
+    PAIR_CASE("Dense dW+db 100x50x32 TN | dX relu' 32x100x50 NT", PAIR_DENSE_BWD, CT_GEMM_OWN),
+    PAIR_CASE("Dense dW+db 50x1x32 TN | dX relu' 32x50x1 NT", PAIR_DENSE_OUT, CT_GEMM_OWN),
+    PAIR_CASE("split-K TN relu' 27x40x1500 | NN relu+bias 37x41x43", PAIR_SPLIT, CT_GEMM_OWN),
+    PAIR_CASE("packed B NT 130x70x300 | packed B NT relu' 61x45x150", PAIR_PACKED, CT_GEMM_OWN),
+    PAIR_CASE("TT 19x23x29 | packed A, split-K NN+sums 24x70x1024", PAIR_PACK_A, CT_GEMM_OWN),
+    PAIR_CASE("split-K TN+sums 27x32x2000 | split-K NN 20x40x3000", PAIR_SPLITS, CT_GEMM_OWN),
+    PAIR_CASE("TN+sums 100x50x32 | tanh' (two calls) 32x100x50 NT", PAIR_TANH, CT_GEMM_OWN),
+    PAIR_CASE("B packed in task NT 32x203x10 | packed B NT relu' 300x90x200", PAIR_INLINE, CT_GEMM_OWN),
+    PAIR_CASE("Dense dW+db | dX relu' (two calls)", PAIR_DENSE_BWD, CT_GEMM_CLBLAST),
+    PAIR_CASE("Dense dW+db | dX relu' (engine chosen)", PAIR_DENSE_BWD, CT_GEMM_AUTO),
 };
 
 const ct_optest_family ct_optest_family_gemm = CT_OPTEST_FAMILY("gemm", cases);
