@@ -1,4 +1,4 @@
-/* Conv2D forward and backward (cl/conv.cl): im2col + GEMM, direct or tiled kernels.
+/* Conv2D forward and backward (cl/conv.cl): im2col + GEMM, direct, tiled or Winograd kernels.
  *
  * im2col + GEMM, row-major, NHWC: the patch matrix P (rows = N*OH*OW,
  * K = KH*KW*Cin, patch elements in (ky, kx, ci) order) times the Keras kernel
@@ -15,6 +15,11 @@
  * the kernel gradient from x and dy (split over ranges of output rows when
  * the workspace holds partial results), the input gradient (stride 1) as a
  * forward convolution of dy with the flipped kernel.
+ *
+ * Winograd (3x3, stride 1: the forward pass and the input gradient, the
+ * latter again as a forward convolution of dy) transforms the kernel into
+ * the workspace, then computes F(4x4, 3x3) or F(2x2, 3x3) tiles in one
+ * kernel per pass (see winograd_cl); the kernel gradient stays tiled.
  *
  * The choice of algorithm (CT_CONV2D_AUTO) is made per pass (forward,
  * input gradient, kernel gradient) by measurement, see
