@@ -806,7 +806,13 @@ __kernel void conv2d_sum_parts(int count, int cout, int ranges, int has_db, __gl
  * tiled kernels: 88 %); without the products the kernel took 0.37 ms (the
  * input and output transforms ~0.1 ms each, the stores of M, the weight
  * transform and the launches). F(4x4, 3x3) (conv2d_winograd4, after this
- * section) halves the products again where it applies. */
+ * section) halves the products again where it applies.
+ * Tried and dropped: a Winograd kernel gradient, F(3x3, 2x2) with the
+ * tiles as the reduction (a work-item: 12 input x 32 output channels, all
+ * 16 products, batches of 16 transformed tiles, partial sums over ranges
+ * of tiles): conv2 2.59 ms against the tiled kernel's 2.30 (convbench,
+ * medians of 5), before the separate relu and bias-gradient passes it
+ * would need; each tile's transforms feed too few products. */
 
 #define WB 12 /* tiles per block: the rows of the register tile */
 #define WC 32 /* input channels per chunk of V */
