@@ -197,6 +197,7 @@ static size_t images_per_chunk(const ct_conv2d_geometry *g, size_t workspace_flo
  *   30x30x16 -> 28x28x32  2.53 / 3.05    1.52 / 1.88                  (3 runs, F(2x2) only)
  *   30x30x8  -> 28x28x32  1.25 / -       0.95 / -                     (3 runs)
  *   32x32x3  -> 30x30x32  0.70 / -       0.86 / -                     (3 input channels: the transforms dominate)
+ *   6x6x32   -> 4x4x32    0.10 / 0.28    -              0.17 / 0.25   (wall, 5 runs; 32 F(4x4) tiles: 3 work-items)
  *
  * F(4x4)'s error is larger (op tests: forward nmse ~1.5e-12 against F(2x2)'s
  * ~4e-14 and the table's 1e-10) and so is its kernel (PoCL JIT ~1.3 s
@@ -204,17 +205,20 @@ static size_t images_per_chunk(const ct_conv2d_geometry *g, size_t workspace_flo
  *
  * CPUs take Winograd for the forward pass of a 3x3 stride-1 layer with at
  * least 8 input channels and for its input gradient (the products then
- * run over the output channels), otherwise the tiled kernels, except for
- * the input gradient of a layer with few input channels (most of a
- * 32-channel tile would be padding) or a stride above 1 (the tiled input
- * gradient needs stride 1), which the direct kernel computes. Winograd
+ * run over the output channels) when the pass has at least 2048 output
+ * pixels (over all images; fewer leave too few blocks of tiles to share
+ * out), otherwise the tiled kernels, except for the input gradient of a
+ * layer with few input channels (most of a 32-channel tile would be
+ * padding) or a stride above 1 (the tiled input gradient needs stride 1),
+ * which the direct kernel computes. Winograd
  * needs the transformed kernel in the workspace (else tiled). GPUs take
  * im2col, which hands the work to a vendor-class GEMM, while the direct,
  * tiled and Winograd kernels there run without local-memory tiling or one
  * work-item per group: a choice by construction, not yet measured (run
  * convbench there). */
 #define DX_TILED_MIN_CIN 16
-#define WINOGRAD_MIN_CHANNELS 8 /* channels the products run over */
+#define WINOGRAD_MIN_CHANNELS 8   /* channels the products run over */
+#define WINOGRAD_MIN_PIXELS 2048 /* output pixels of the pass, all images */
 static ct_conv2d_algorithm choose_by_measurement(const ct_device_info *dev, const ct_conv2d_geometry *g,
                                                  ct_conv2d_pass pass)
 {
@@ -222,9 +226,11 @@ static ct_conv2d_algorithm choose_by_measurement(const ct_device_info *dev, cons
         return CT_CONV2D_IM2COL;
     if (pass == CT_CONV2D_PASS_DX && (g->cin < DX_TILED_MIN_CIN || g->sh != 1 || g->sw != 1))
         return CT_CONV2D_DIRECT;
-    if (pass == CT_CONV2D_PASS_FORWARD && winograd_shape(g) && g->cin >= WINOGRAD_MIN_CHANNELS)
+    if (pass == CT_CONV2D_PASS_FORWARD && winograd_shape(g) && g->cin >= WINOGRAD_MIN_CHANNELS &&
+        g->n * g->oh * g->ow >= WINOGRAD_MIN_PIXELS)
         return CT_CONV2D_WINOGRAD;
-    if (pass == CT_CONV2D_PASS_DX && winograd_shape(g) && g->cout >= WINOGRAD_MIN_CHANNELS)
+    if (pass == CT_CONV2D_PASS_DX && winograd_shape(g) && g->cout >= WINOGRAD_MIN_CHANNELS &&
+        g->n * g->h * g->w >= WINOGRAD_MIN_PIXELS)
         return CT_CONV2D_WINOGRAD;
     return CT_CONV2D_TILED;
 }
