@@ -258,6 +258,43 @@ START_TEST(test_shipped_cifar)
 }
 END_TEST
 
+/* CIFAR's test images serve as validation without a second copy, and
+ * scale: false multiplies them by 255 once, not once per split. */
+START_TEST(test_cifar_test_images_as_validation)
+{
+    const char *data = getenv("CLTRAIN_DATA_DIR");
+    ck_assert_msg(data && *data, "set CLTRAIN_DATA_DIR to the folder with weather/ and cifar-10-batches-bin/");
+    char file[1024];
+    snprintf(file, sizeof file, "%s/experiments/cifar10_cnn.yaml", CLTRAIN_SOURCE_DIR);
+    for (int scale = 0; scale <= 1; scale++) {
+        const char *sets[] = {"data.cifar10.train_subset=4", "data.cifar10.test_subset=3",
+                              scale ? "data.cifar10.scale=true" : "data.cifar10.scale=false"};
+        ct_experiment *exp;
+        ck_assert_msg(ct_experiment_open(file, sets, 3, &exp) == CT_OK, "%s", ct_last_error());
+        ck_assert(exp->data.cifar10.use_test_as_validation);
+        ct_dataset d;
+        ck_assert_msg(ct_dataset_load(exp, data, &d) == CT_OK, "%s", ct_last_error());
+        ck_assert_uint_eq(d.train.n, 4);
+        ck_assert_uint_eq(d.test.n, 3);
+        ck_assert_uint_eq(d.validation.n, 3);
+        ck_assert_ptr_eq(d.validation.x, d.test.x);
+        ck_assert(d.validation.x_shared && !d.test.x_shared && !d.train.x_shared);
+        for (size_t i = 0; i < 3; i++)
+            ck_assert(d.validation.y[i] == d.test.y[i]);
+        float most = 0;
+        for (size_t i = 0; i < 3 * 32 * 32 * 3; i++) {
+            float v = d.test.x[i], step = scale ? v * 255.0f : v;
+            ck_assert_msg(v >= 0 && step == roundf(step), "pixel %zu = %g is not a byte value%s", i, v,
+                          scale ? " / 255" : "");
+            most = v > most ? v : most;
+        }
+        ck_assert(scale ? most <= 1.0f && most > 0.5f : most <= 255.0f && most > 127.0f);
+        ct_dataset_free(&d);
+        ct_experiment_free(exp);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("run");
@@ -269,6 +306,7 @@ int main(void)
     tcase_add_test(tc, test_shipped_sunshine);
     tcase_add_test(tc, test_shipped_sunshine_beats_persistence);
     tcase_add_test(tc, test_shipped_cifar);
+    tcase_add_test(tc, test_cifar_test_images_as_validation);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

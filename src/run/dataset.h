@@ -13,6 +13,7 @@ typedef struct {
     float *x;        /* n x sample size */
     float *y;        /* n x target width: a value, or a class index as float */
     float *baseline; /* n: persistence prediction ("tomorrow = today"), or NULL */
+    int x_shared;    /* x belongs to another split (CIFAR's test images as validation) */
 } ct_split_data;
 
 typedef struct {
