@@ -112,10 +112,22 @@ static void fill_info(ct_device_info *info, cl_platform_id p, cl_device_id d)
     "on the CPU; GPU vendors ship their own (e.g. nvidia-opencl-icd, mesa-opencl-icd, "        \
     "intel-opencl-icd). Check /etc/OpenCL/vendors/*.icd and OCL_ICD_VENDORS"
 
+static int opencl_used; /* a platform query has been made in this process */
+
+int ct_device_limit_cpu_threads(unsigned threads)
+{
+    if (opencl_used || getenv("POCL_MAX_PTHREAD_COUNT"))
+        return 0;
+    char value[16];
+    snprintf(value, sizeof value, "%u", threads);
+    return setenv("POCL_MAX_PTHREAD_COUNT", value, 0) == 0;
+}
+
 ct_status ct_device_list(ct_device_info **out, size_t *count)
 {
     *out = NULL;
     *count = 0;
+    opencl_used = 1;
     cl_uint nplat = 0;
     cl_int err = clGetPlatformIDs(0, NULL, &nplat);
     if (err == CL_PLATFORM_NOT_FOUND_KHR || (err == CL_SUCCESS && nplat == 0))

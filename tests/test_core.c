@@ -127,6 +127,10 @@ START_TEST(test_list_real_devices)
         ck_assert(devs[i].max_alloc_bytes > 0 && devs[i].max_alloc_bytes <= devs[i].global_mem_bytes);
     }
     free(devs);
+    /* OpenCL is in use now: asking PoCL for fewer threads is too late and sets nothing. */
+    const char *before = getenv("POCL_MAX_PTHREAD_COUNT");
+    ck_assert_int_eq(ct_device_limit_cpu_threads(1), 0);
+    ck_assert(getenv("POCL_MAX_PTHREAD_COUNT") == before);
 }
 END_TEST
 

@@ -66,6 +66,7 @@ START_TEST(test_sunshine_counts)
     ck_assert_uint_eq(plan.layers[1].params, 5050);
     ck_assert_uint_eq(plan.layers[2].params, 51);
     ck_assert_uint_eq(plan.total_params, 14101);
+    ck_assert_double_eq(ct_model_plan_train_flops(&plan), 6.0 * 14101);
     ck_assert_str_eq(plan.layers[0].name, "dense");
     ck_assert_str_eq(plan.layers[2].name, "dense_2");
 
@@ -93,6 +94,8 @@ START_TEST(test_cifar_counts)
     ck_assert_uint_eq(plan.layers[2].out_shape[0], 25088);
     ck_assert_uint_eq(plan.layers[3].params, 250890);
     ck_assert_str_eq(plan.layers[1].name, "conv2d_1");
+    /* 6 x (896 x 30x30 + 9248 x 28x28 + 250890): a training sample's forward and both gradients */
+    ck_assert_double_eq(ct_model_plan_train_flops(&plan), 6.0 * (896 * 900 + 9248 * 784 + 250890));
     ct_model_plan_free(&plan);
 }
 END_TEST

@@ -57,6 +57,13 @@ ct_status ct_device_select(const ct_device_info *devices, size_t count, const ch
 /* The selection spec in force: explicit (flag) if given, else $CLTRAIN_DEVICE. */
 const char *ct_device_spec_from_env(const char *explicit_spec);
 
+/* Asks PoCL to run CPU devices' kernels on `threads` worker threads
+ * (POCL_MAX_PTHREAD_COUNT, which PoCL reads once, when OpenCL is first used
+ * in the process). Returns 1 if the request was made; 0 if OpenCL has
+ * already been used here (too late) or the user set POCL_MAX_PTHREAD_COUNT
+ * (theirs wins). Other OpenCL platforms ignore it. */
+int ct_device_limit_cpu_threads(unsigned threads);
+
 /* Convenience: list + select into *out. */
 ct_status ct_device_find(const char *spec, ct_device_info *out);
 

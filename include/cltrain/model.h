@@ -48,6 +48,12 @@ ct_status ct_model_plan_create(const ct_model_spec *spec, int in_ndim, const siz
                                ct_model_plan *out);
 void ct_model_plan_free(ct_model_plan *plan);
 
+/* Floating-point operations of one training sample, estimated: a Dense or
+ * Conv2D layer multiplies and adds each parameter once per output position
+ * in the forward pass and twice in the backward pass (weight and input
+ * gradients), 6 x parameters x positions in all; other layers count nothing. */
+double ct_model_plan_train_flops(const ct_model_plan *plan);
+
 /* Keras 3 `model.summary()` as text (malloc'd; free it). */
 ct_status ct_model_plan_summary(const ct_model_plan *plan, const char *model_name, char **text);
 

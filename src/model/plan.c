@@ -157,6 +157,21 @@ ct_status ct_model_plan_create(const ct_model_spec *spec, int in_ndim, const siz
     return CT_OK;
 }
 
+double ct_model_plan_train_flops(const ct_model_plan *plan)
+{
+    double flops = 0;
+    for (size_t i = 0; i < plan->layer_count; i++) {
+        const ct_layer_plan *l = &plan->layers[i];
+        if (l->spec->kind != CT_LAYER_DENSE && l->spec->kind != CT_LAYER_CONV2D)
+            continue;
+        double positions = 1; /* Conv2D: every output pixel; Dense: one */
+        for (int d = 0; d + 1 < l->out_ndim; d++)
+            positions *= (double)l->out_shape[d];
+        flops += 6.0 * (double)l->params * positions;
+    }
+    return flops;
+}
+
 void ct_model_plan_free(ct_model_plan *plan)
 {
     free(plan->layers);
