@@ -10,8 +10,9 @@
 # the speed-up (PyTorch seconds / cltrain seconds, of the medians and of the
 # fastest runs). Both sides time the training loop only, with no validation
 # pass (the experiments' validation is switched off with --set). Then, per
-# experiment, the warm start-up (summary.yaml seconds.startup) and the cold
-# compile: the wall time of a small 1-epoch run with no caches
+# experiment, the warm start-up (summary.yaml seconds.startup: process start
+# to the first training step, of a 1-epoch run on the experiment's own data)
+# and the cold compile: the wall time of a small 1-epoch run with no caches
 # (CLTRAIN_NO_CACHE=1, an empty POCL_CACHE_DIR) minus the same run warm.
 #
 # Environment: CLTRAIN=path/to/cltrain uses that binary and skips the build;
@@ -136,11 +137,14 @@ for entry in "${experiments[@]}"; do
   read -r -a small_args <<<"$small"
   echo "== $name" >&2
 
-  # Warm: one untimed run fills the kernel and engine caches, then N small runs.
+  # Warm: one untimed run fills the kernel and engine caches, then N small
+  # runs (the wall time the cold runs are compared with) and N start-ups with
+  # all of the experiment's data (CIFAR: 5000 training and 10000 test images).
   run_cltrain "$name.yaml" "${small_args[@]}" >/dev/null
   : >"$work/warm_wall"; : >"$work/warm_startup"
   for ((i = 0; i < runs; i++)); do
     run_cltrain "$name.yaml" "${small_args[@]}" >>"$work/warm_wall"
+    run_cltrain "$name.yaml" --set train.epochs=1 >/dev/null
     seconds_of "$work/run" startup >>"$work/warm_startup"
   done
   if [ -z "${device_name:-}" ]; then
@@ -198,7 +202,8 @@ echo "| experiment | epochs x samples | cltrain s | cltrain samples/s | PyTorch 
 echo "| --- | --- | --- | --- | --- | --- | --- |"
 printf '%s\n' "${speed_rows[@]}"
 echo
-echo "Start-up, a small 1-epoch run (sunshine: 767 rows; CIFAR: 64 images):"
+echo "Start-up: warm = process start to the first training step with the experiment's own data;"
+echo "cold compile = a small 1-epoch run (sunshine: 767 rows; CIFAR: 64 images) with no caches, minus the same run warm:"
 echo
 echo "| experiment | warm start-up s | warm run wall s | cold run wall s (no caches) | cold compile s (cold − warm) |"
 echo "| --- | --- | --- | --- | --- |"
