@@ -887,6 +887,38 @@ __kernel void conv2d_winograd_weights(conv_geometry g, int flip, int ldu, __glob
 DEFINE_INPUT_TRANSFORM(input_transform16, float16, LOAD16, STORE16)
 DEFINE_INPUT_TRANSFORM(input_transform1, float, LOAD1, STORE1)
 
+/* Origins of the output tiles [t0, t0 + WB) of side `step` (2 for F(2x2),
+ * 4 for F(4x4)) in a grid of tw x th tiles per image: image and top-left
+ * input pixel. Rows past the last tile repeat it (computed, not stored). */
+INLINE void tile_origins(const conv_geometry g, const int step, const int tw, const int th, const int t0,
+                         int img[WB], int iy0[WB], int ix0[WB])
+{
+    const int tiles = g.images * th * tw;
+    for (int r = 0; r < WB; r++) {
+        const int t = min(t0 + r, tiles - 1);
+        const int tx = t % tw, ty = (t / tw) % th;
+        img[r] = t / (tw * th);
+        iy0[r] = step * ty - g.pad_top;
+        ix0[r] = step * tx - g.pad_left;
+    }
+}
+
+/* The n x n input window at (iy0, ix0): offsets of its rows and columns,
+ * clamped into the image, and bit masks of those inside it (padding
+ * outside reads as zeros in the input transforms). */
+INLINE void input_window(const conv_geometry g, const int n, const int iy0, const int ix0, int *roff, int *coff,
+                         int *rv, int *cv)
+{
+    *rv = 0, *cv = 0;
+    for (int i = 0; i < n; i++) {
+        const int iy = iy0 + i, ix = ix0 + i;
+        *rv |= (iy >= 0 && iy < g.h) << i;
+        *cv |= (ix >= 0 && ix < g.w) << i;
+        roff[i] = clamp(iy, 0, g.h - 1) * g.w * g.cin;
+        coff[i] = clamp(ix, 0, g.w - 1) * g.cin;
+    }
+}
+
 /* Output tiles [t0, t0 + WB) (fewer at the end) x channels [j0, j0 + cols)
  * (cols <= WN). u starts at the panel's first channel. Constants per call:
  * `chunks` 0 when all input channels fit one chunk (cin <= WC), else 1;
@@ -902,24 +934,12 @@ INLINE void winograd_block(const conv_geometry g, const int chunks, const int wi
 {
     const int tw = (g.ow + 1) / 2, th = (g.oh + 1) / 2, tiles = g.images * th * tw, rows = min(WB, tiles - t0);
     int iy0[WB], ix0[WB], img[WB];
-    for (int r = 0; r < WB; r++) {
-        const int t = min(t0 + r, tiles - 1); /* rows past the end repeat the last tile, unstored */
-        const int tx = t % tw, ty = (t / tw) % th;
-        img[r] = t / (tw * th);
-        iy0[r] = 2 * ty - g.pad_top;
-        ix0[r] = 2 * tx - g.pad_left;
-    }
+    tile_origins(g, 2, tw, th, t0, img, iy0, ix0);
     for (int c0 = 0; c0 < (chunks ? g.cin : 1); c0 += WC) {
         const int cn = chunks ? min(WC, g.cin - c0) : g.cin;
         for (int r = 0; r < WB; r++) {
-            int roff[4], coff[4], rv = 0, cv = 0;
-            for (int i = 0; i < 4; i++) {
-                const int iy = iy0[r] + i, ix = ix0[r] + i;
-                rv |= (iy >= 0 && iy < g.h) << i;
-                cv |= (ix >= 0 && ix < g.w) << i;
-                roff[i] = clamp(iy, 0, g.h - 1) * g.w * g.cin;
-                coff[i] = clamp(ix, 0, g.w - 1) * g.cin;
-            }
+            int roff[4], coff[4], rv, cv;
+            input_window(g, 4, iy0[r], ix0[r], roff, coff, &rv, &cv);
             __global const float *src = x + (size_t)img[r] * g.h * g.w * g.cin + c0;
             __private float *v = V + r * WC;
             int c = 0;
@@ -1134,23 +1154,11 @@ INLINE void winograd4_block(const conv_geometry g, const int t0, const int j0, c
 {
     const int tw = (g.ow + 3) / 4, th = (g.oh + 3) / 4, tiles = g.images * th * tw, rows = min(WB, tiles - t0);
     int iy0[WB], ix0[WB], img[WB];
-    for (int r = 0; r < WB; r++) {
-        const int t = min(t0 + r, tiles - 1);
-        const int tx = t % tw, ty = (t / tw) % th;
-        img[r] = t / (tw * th);
-        iy0[r] = 4 * ty - g.pad_top;
-        ix0[r] = 4 * tx - g.pad_left;
-    }
+    tile_origins(g, 4, tw, th, t0, img, iy0, ix0);
     const int cn = g.cin;
     for (int r = 0; r < WB; r++) {
-        int roff[6], coff[6], rv = 0, cv = 0;
-        for (int i = 0; i < 6; i++) {
-            const int iy = iy0[r] + i, ix = ix0[r] + i;
-            rv |= (iy >= 0 && iy < g.h) << i;
-            cv |= (ix >= 0 && ix < g.w) << i;
-            roff[i] = clamp(iy, 0, g.h - 1) * g.w * g.cin;
-            coff[i] = clamp(ix, 0, g.w - 1) * g.cin;
-        }
+        int roff[6], coff[6], rv, cv;
+        input_window(g, 6, iy0[r], ix0[r], roff, coff, &rv, &cv);
         __global const float *src = x + (size_t)img[r] * g.h * g.w * g.cin;
         __private float *v = V + r * WC;
         for (int c = 0; c < cn; c += 16)
