@@ -818,6 +818,19 @@ __kernel void conv2d_sum_parts(int count, int cout, int ranges, int has_db, __gl
 #define WC 32 /* input channels per chunk of V */
 #define WN 32 /* output channels per panel: two float16 */
 
+/* f = the 3x3 kernel of input channel c, output channel k (zeros for
+ * k >= Cout) of w, shape (3, 3, Cin, Cout); flip: w has shape (3, 3, Cout,
+ * Cin) and is read flipped (the input gradient's view). */
+INLINE void kernel3x3(const conv_geometry g, const int flip, __global const float *w, const int c, const int k,
+                      float f[3][3])
+{
+    for (int ky = 0; ky < 3; ky++)
+        for (int kx = 0; kx < 3; kx++)
+            f[ky][kx] = k >= g.cout ? 0.0f
+                        : flip      ? w[((size_t)((2 - ky) * 3 + 2 - kx) * g.cout + k) * g.cin + c]
+                                    : w[((size_t)(ky * 3 + kx) * g.cin + c) * g.cout + k];
+}
+
 /* U[e][c][k] (e = 4 * ey + ex) = (G g G^T)[ey][ex] of the 3x3 kernel g of
  * input channel c, output channel k (0 for k >= Cout), G = [1 0 0; 1/2 1/2
  * 1/2; 1/2 -1/2 1/2; 0 0 1]. flip: g is w[2-ky][2-kx][k][c] from a kernel
@@ -831,11 +844,7 @@ __kernel void conv2d_winograd_weights(conv_geometry g, int flip, int ldu, __glob
         return;
     const int k = (int)(i % ldu), c = (int)(i / ldu);
     float f[3][3], t[4][3];
-    for (int ky = 0; ky < 3; ky++)
-        for (int kx = 0; kx < 3; kx++)
-            f[ky][kx] = k >= g.cout ? 0.0f
-                        : flip      ? w[w_off + ((size_t)((2 - ky) * 3 + 2 - kx) * g.cout + k) * g.cin + c]
-                                    : w[w_off + ((size_t)(ky * 3 + kx) * g.cin + c) * g.cout + k];
+    kernel3x3(g, flip, w + w_off, c, k, f);
     for (int kx = 0; kx < 3; kx++) {
         t[0][kx] = f[0][kx];
         t[1][kx] = 0.5f * (f[0][kx] + f[1][kx] + f[2][kx]);
@@ -1085,11 +1094,7 @@ __kernel void conv2d_winograd4_weights(conv_geometry g, int flip, int ldu, __glo
         return;
     const int k = (int)(i % ldu), c = (int)(i / ldu);
     float f[3][3], t[6][3], col[6];
-    for (int ky = 0; ky < 3; ky++)
-        for (int kx = 0; kx < 3; kx++)
-            f[ky][kx] = k >= g.cout ? 0.0f
-                        : flip      ? w[w_off + ((size_t)((2 - ky) * 3 + 2 - kx) * g.cout + k) * g.cin + c]
-                                    : w[w_off + ((size_t)(ky * 3 + kx) * g.cin + c) * g.cout + k];
+    kernel3x3(g, flip, w + w_off, c, k, f);
     for (int kx = 0; kx < 3; kx++) {
         g6(f[0][kx], f[1][kx], f[2][kx], col);
         for (int ey = 0; ey < 6; ey++)
