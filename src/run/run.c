@@ -376,7 +376,7 @@ ct_status ct_run_experiment(const ct_experiment *exp, const ct_run_options *o, c
     if (s == CT_OK && o->report) {
         const ct_device_info *dev = ct_context_device(ctx);
         fprintf(o->report, "Device: %s (%s, %s)\n", dev->name, ct_device_type_name(dev->type), dev->platform_name);
-        if (one_thread && dev->type == CT_DEVICE_CPU)
+        if (one_thread && dev->type == CT_DEVICE_CPU && strstr(dev->platform_name, "Portable Computing Language"))
             fprintf(o->report, "One worker thread: a small net (%.1f MFLOP per training step); set "
                                "POCL_MAX_PTHREAD_COUNT to choose\n",
                     step_flops / 1e6);
