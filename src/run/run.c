@@ -211,17 +211,12 @@ static double rmse_of(const float *a, const float *b, size_t n, size_t stride_a)
 }
 
 /* Asks for one PoCL worker thread when the net is small (see
- * ONE_CPU_THREAD_BELOW_FLOPS); must run before OpenCL is first used.
- * *step_flops: the estimate, for the report. */
-static ct_status choose_cpu_threads(const ct_experiment *exp, const ct_dataset *d, double *step_flops,
-                                    int *one_thread)
+ * ONE_CPU_THREAD_BELOW_FLOPS) and returns whether it did; must run before
+ * OpenCL is first used. *step_flops: the estimate, for the report. */
+static int choose_cpu_threads(const ct_experiment *exp, const ct_model_plan *plan, double *step_flops)
 {
-    ct_model_plan plan;
-    CT_TRY(ct_model_plan_create(&exp->model, d->in_ndim, d->in_shape, &plan));
-    *step_flops = ct_model_plan_train_flops(&plan) * (double)exp->train.batch_size;
-    ct_model_plan_free(&plan);
-    *one_thread = *step_flops < ONE_CPU_THREAD_BELOW_FLOPS && ct_device_limit_cpu_threads(1);
-    return CT_OK;
+    *step_flops = ct_model_plan_train_flops(plan) * (double)exp->train.batch_size;
+    return *step_flops < ONE_CPU_THREAD_BELOW_FLOPS && ct_device_limit_cpu_threads(1);
 }
 
 static ct_status open_context(const ct_run_options *o, ct_context **ctx)
@@ -368,11 +363,15 @@ ct_status ct_run_experiment(const ct_experiment *exp, const ct_run_options *o, c
     memset(&res, 0, sizeof res);
     res.stopped_epoch = -1;
     res.best_epoch = -1;
+    ct_model_plan plan;
+    ct_status s = ct_model_plan_create(&exp->model, d.in_ndim, d.in_shape, &plan);
+    if (s != CT_OK) {
+        ct_dataset_free(&d);
+        return s;
+    }
     double step_flops = 0;
-    int one_thread = 0;
-    ct_status s = choose_cpu_threads(exp, &d, &step_flops, &one_thread);
-    if (s == CT_OK)
-        s = open_context(o, &ctx);
+    int one_thread = choose_cpu_threads(exp, &plan, &step_flops);
+    s = open_context(o, &ctx);
     if (s == CT_OK && o->report) {
         const ct_device_info *dev = ct_context_device(ctx);
         fprintf(o->report, "Device: %s (%s, %s)\n", dev->name, ct_device_type_name(dev->type), dev->platform_name);
@@ -384,17 +383,13 @@ ct_status ct_run_experiment(const ct_experiment *exp, const ct_run_options *o, c
                 d.test.n);
     }
     if (s == CT_OK && o->report) {
-        ct_model_plan plan;
         char *text = NULL;
-        s = ct_model_plan_create(&exp->model, d.in_ndim, d.in_shape, &plan);
-        if (s == CT_OK) {
-            s = ct_model_plan_summary(&plan, "sequential", &text);
-            ct_model_plan_free(&plan);
-        }
+        s = ct_model_plan_summary(&plan, "sequential", &text);
         if (s == CT_OK)
             fprintf(o->report, "%s\n", text);
         free(text);
     }
+    ct_model_plan_free(&plan);
     if (s == CT_OK)
         s = choose_run_dir(exp, o, run_dir);
     if (s == CT_OK)
