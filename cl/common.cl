@@ -1,4 +1,4 @@
-/* Prepended to every cltrain program (src/program.c): shared helpers. */
+/* Prepended to every cltrain program (src/core/program.c): shared helpers. */
 
 /* Work-items past the end of a rounded-up 1-D range return early. */
 #define CT_GID_OR_RETURN(i, n) \

@@ -1,6 +1,6 @@
 /* Dropout with a counter-based RNG: the mask of element i is a pure function
  * of (seed, layer id, step, i), so forward and backward recompute it, and
- * every device (and the C reference, tests/ref/ref_nn.c) draws the same mask.
+ * every device (and the C reference, src/selftest/ref/ref_nn.c) draws the same mask.
  *
  * Philox-4x32-10 (Salmon, Moraes, Dror, Shaw: "Parallel random numbers: as
  * easy as 1, 2, 3", SC 2011); its C mirror is checked against the Random123

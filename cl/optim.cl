@@ -1,4 +1,4 @@
-/* Optimizer updates over a whole parameter arena (src/optim.c). The formulas
+/* Optimizer updates over a whole parameter arena (src/train/optim.c). The formulas
  * are Keras 3's update_step (keras/src/optimizers/{adam,sgd,rmsprop}.py), in
  * the same operation order, so float32 results track Keras closely. Gaps
  * between tensors in the arena have zero weights and gradients, and stay zero
@@ -9,7 +9,7 @@
  * form ran Adam on the sunshine net's 21.6k parameters in 13.6 us against
  * 8.0 us (best of 9 x 3000 launches), and 1 elsewhere, so that a GPU's
  * neighbouring work-items read neighbouring floats. The arena's size is a
- * multiple of CT_PARAM_ALIGN = 16 floats; src/optim.c launches size /
+ * multiple of CT_PARAM_ALIGN = 16 floats; src/train/optim.c launches size /
  * OPT_WIDTH work-items. */
 #if CT_IS_CPU
 #define OPT_WIDTH 16

@@ -9,8 +9,8 @@
 
 #include "cltrain/device.h"
 #include "cltrain/ops.h"
-#include "context.h"
-#include "program.h"
+#include "core/context.h"
+#include "core/program.h"
 #include "test_devices.h"
 
 /* ------------------------------------------------------------ status table */

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "cltrain/ops_nn.h"
-#include "ref/ref_nn.h"
+#include "selftest/ref/ref_nn.h"
 #include "test_devices.h"
 
 /* ---------------------------------------------------------- host helpers */

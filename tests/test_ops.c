@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "optest/optest.h"
+#include "selftest/optest.h"
 #include "test_devices.h"
 
 static size_t family_count(void)

@@ -9,7 +9,7 @@
 
 #include "cltrain/loss.h"
 #include "cltrain/optim.h"
-#include "ref/ref_loss.h"
+#include "selftest/ref/ref_loss.h"
 #include "test_devices.h"
 
 /* The statement after it runs once per test device, with ctx open; free(devices_) after it. */

@@ -71,7 +71,7 @@ ct_status ct_bias_activation_backward(ct_context *ctx, ct_activation act, const 
  * bits) and counter (g low, g high, step, layer_id), g = i / 4; word i % 4
  * of the result, r, keeps the element when r >= floor(rate * 2^32). The same
  * (seed, layer_id, step) gives the same mask on every device and in the C
- * reference (tests/ref/ref_nn.c). */
+ * reference (src/selftest/ref/ref_nn.c). */
 typedef struct {
     float rate;        /* fraction dropped, 0 <= rate < 1 */
     uint64_t seed;     /* the run's seed */

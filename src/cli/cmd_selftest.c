@@ -8,7 +8,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
-#include "optest/optest.h"
+#include "selftest/optest.h"
 
 /* run_on's results: 0 all passed, 1 some case failed, DEVICE_SKIPPED the
  * device cannot run cltrain at all (no context, a program fails to build). */

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "cltrain/data.h"
-#include "fs.h"
+#include "core/fs.h"
 #include "data/internal.h"
 #include "data/util.h"
 

@@ -1,7 +1,7 @@
 /* The CLBlast engine: the only file that includes CLBlast. */
 #include <clblast_c.h>
 
-#include "context.h"
+#include "core/context.h"
 #include "gemm/engine.h"
 
 static const char *clblast_status_name(CLBlastStatusCode s)

@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "context.h"
+#include "core/context.h"
 #include "gemm/engine.h"
 #include "gemm/own.h"
 #include "gemm/state.h"

@@ -10,10 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "context.h"
-#include "fs.h"
+#include "core/context.h"
+#include "core/fs.h"
 #include "gemm/state.h"
-#include "program.h"
+#include "core/program.h"
 
 /* Bump when the file format or the measurement changes. */
 #define CACHE_FORMAT "cltrain-gemm-engines 1"

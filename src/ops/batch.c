@@ -1,7 +1,7 @@
 /* Launchers for cl/data.cl. */
 #include "cltrain/batch.h"
 
-#include "ops/launch.h"
+#include "core/launch.h"
 
 ct_status ct_shuffle_indices(ct_context *ctx, cl_mem idx, uint32_t n, uint64_t seed, uint64_t epoch)
 {

@@ -30,7 +30,7 @@
 
 #include "cltrain/gemm.h"
 #include "cltrain/ops_nn.h"
-#include "ops/launch.h"
+#include "core/launch.h"
 #include "ops/window.h"
 
 /* Cap on the im2col workspace ct_conv2d_workspace_size() asks for. */

@@ -3,7 +3,7 @@
 
 #include <math.h>
 
-#include "ops/launch.h"
+#include "core/launch.h"
 
 /* floor(rate * 2^32): element kept when its 32-bit draw is >= this. Exact in
  * double for a float rate, so host, device and reference agree bit for bit. */

@@ -1,7 +1,7 @@
 /* Launchers for cl/elementwise.cl. */
 #include "cltrain/ops.h"
 
-#include "ops/launch.h"
+#include "core/launch.h"
 
 static ct_status binary(ct_context *ctx, const char *name, const ct_tensor *a, const ct_tensor *b, ct_tensor *y)
 {

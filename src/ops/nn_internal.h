@@ -6,7 +6,7 @@
 
 #include <stdio.h>
 
-#include "ops/launch.h"
+#include "core/launch.h"
 
 /* Upper bound on the work-group size of reduction kernels: beyond this, more
  * items per group only lengthen the local-memory tree. */

@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-#include "ops/launch.h"
+#include "core/launch.h"
 #include "ops/window.h"
 
 /* Mirror of pool_geometry in cl/pool.cl: 16 ints in the same order. */

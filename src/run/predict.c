@@ -17,7 +17,7 @@
 #include "cltrain/data.h"
 #include "cltrain/model.h"
 #include "cltrain/plot.h" /* ct_image_read, ct_image_resize */
-#include "fs.h"             /* ct_read_file */
+#include "core/fs.h"             /* ct_read_file */
 #include "plot/run_reader.h" /* summary.yaml's class names */
 #include "run/run.h"      /* ct_run_load_weights */
 

@@ -16,7 +16,7 @@
 #include "cltrain/loss.h"
 #include "cltrain/plot.h"
 #include "cltrain/report.h"
-#include "fs.h"
+#include "core/fs.h"
 #include "run/run_files.h"
 
 /* Below this many floating-point operations per training step (batch x

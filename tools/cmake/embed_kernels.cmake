@@ -1,7 +1,7 @@
 # Turns each cl/NAME.cl into a byte array and writes one C file with a table
 #   { "NAME", bytes, length }
 # Invoked with -DOUTPUT=file.c "-DSOURCES=a.cl;b.cl".
-set(body "#include <stddef.h>\n#include \"kernels_embedded.h\"\n\n")
+set(body "#include <stddef.h>\n#include \"core/kernels_embedded.h\"\n\n")
 set(table "")
 foreach(src IN LISTS SOURCES)
   get_filename_component(name "${src}" NAME_WE)

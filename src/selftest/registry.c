@@ -1,7 +1,7 @@
 /* Every op family in the op-test table. A new family: define its cases and
  * `const ct_optest_family ct_optest_family_NAME = CT_OPTEST_FAMILY("NAME", cases);`
- * in tests/optest/cases_NAME.c, declare it in families.h, list it here. */
-#include "optest/families.h"
+ * in src/selftest/cases_NAME.c, declare it in families.h, list it here. */
+#include "selftest/families.h"
 
 const ct_optest_family *const ct_optest_families[] = {
     &ct_optest_family_elementwise,

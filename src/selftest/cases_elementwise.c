@@ -1,6 +1,6 @@
 /* Op-test cases: element-wise arithmetic, ReLU, sum. */
-#include "optest/families.h"
-#include "ref/ref.h"
+#include "selftest/families.h"
+#include "selftest/ref/ref.h"
 
 #include "cltrain/ops.h"
 

@@ -5,9 +5,9 @@
  * engine's packing, split-K and conv-shaped paths.
  * ip: [0] trans_a [1] trans_b [2] m [3] n [4] k [5] engine [6] extra columns of
  * padding in each leading dimension [7] the epilogue's activation (fused cases). */
-#include "optest/families.h"
-#include "ref/ref.h"
-#include "ref/ref_nn.h"
+#include "selftest/families.h"
+#include "selftest/ref/ref.h"
+#include "selftest/ref/ref_nn.h"
 
 #include "cltrain/gemm.h"
 

@@ -1,4 +1,4 @@
-#include "ref/ref_nn.h"
+#include "selftest/ref/ref_nn.h"
 
 #include <math.h>
 

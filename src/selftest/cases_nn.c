@@ -9,8 +9,8 @@
  * moving (2, C) = (moving_mean; moving_variance). */
 #include <stdint.h>
 
-#include "optest/families.h"
-#include "ref/ref_nn.h"
+#include "selftest/families.h"
+#include "selftest/ref/ref_nn.h"
 
 #include "cltrain/ops.h"
 #include "cltrain/ops_nn.h"

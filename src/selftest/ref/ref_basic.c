@@ -1,4 +1,4 @@
-#include "ref/ref.h"
+#include "selftest/ref/ref.h"
 
 void ref_add(size_t n, const double *a, const double *b, double *y)
 {

@@ -1,11 +1,11 @@
 /* A device context: OpenCL context, one in-order queue, and the programs and
  * kernels built for it so far (each built once per context). */
-#include "context.h"
+#include "core/context.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernels_embedded.h"
+#include "core/kernels_embedded.h"
 
 ct_status ct_context_create(const ct_device_info *info, ct_context **out)
 {

@@ -2,7 +2,7 @@
 #ifndef CLTRAIN_OPTEST_FAMILIES_H
 #define CLTRAIN_OPTEST_FAMILIES_H
 
-#include "optest/optest.h"
+#include "selftest/optest.h"
 
 extern const ct_optest_family ct_optest_family_elementwise;
 extern const ct_optest_family ct_optest_family_gemm;

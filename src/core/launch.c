@@ -1,4 +1,4 @@
-#include "ops/launch.h"
+#include "core/launch.h"
 
 #include <stdio.h>
 

@@ -5,8 +5,8 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "loss_internal.h"
-#include "ops/launch.h"
+#include "train/loss_internal.h"
+#include "core/launch.h"
 
 /* ------------------------------------------------------------------- names */
 

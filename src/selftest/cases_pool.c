@@ -2,8 +2,8 @@
  * Input [0] x (N, H, W, C), uniform floats (ties have probability ~0, so the
  * max gradient is well defined at the sampled points). ip: [0] pool h
  * [1] pool w [2] stride h [3] stride w (0: pool size) [4] 1 = 'same'. */
-#include "optest/families.h"
-#include "ref/ref_conv.h"
+#include "selftest/families.h"
+#include "selftest/ref/ref_conv.h"
 
 #include "cltrain/ops_conv.h"
 

@@ -1,5 +1,5 @@
 /* The harness behind the op-test table (see optest.h). */
-#include "optest/optest.h"
+#include "selftest/optest.h"
 
 #include <math.h>
 #include <stdint.h>

@@ -1,4 +1,4 @@
-#include "ref/ref_loss.h"
+#include "selftest/ref/ref_loss.h"
 
 #include <math.h>
 

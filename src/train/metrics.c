@@ -4,8 +4,8 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "loss_internal.h"
-#include "ops/launch.h"
+#include "train/loss_internal.h"
+#include "core/launch.h"
 
 struct ct_metric_state {
     size_t count;

@@ -1,4 +1,4 @@
-#include "ref/ref_conv.h"
+#include "selftest/ref/ref_conv.h"
 
 #include <math.h>
 

@@ -7,9 +7,9 @@
  * as a model's does). */
 #include <stdlib.h>
 
-#include "optest/families.h"
-#include "ref/ref_conv.h"
-#include "ref/ref_nn.h"
+#include "selftest/families.h"
+#include "selftest/ref/ref_conv.h"
+#include "selftest/ref/ref_nn.h"
 
 #include "cltrain/ops_conv.h"
 #include "cltrain/ops_nn.h"

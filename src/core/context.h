@@ -3,7 +3,7 @@
 #define CLTRAIN_CONTEXT_INTERNAL_H
 
 #include "cltrain/device.h"
-#include "program.h"
+#include "core/program.h"
 
 typedef struct {
     char file[64];

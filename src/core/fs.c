@@ -1,4 +1,4 @@
-#include "fs.h"
+#include "core/fs.h"
 
 #include <errno.h>
 #include <stdio.h>

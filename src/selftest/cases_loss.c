@@ -8,8 +8,8 @@
  * ip[0]: rows in the first launch of the forward (0: one launch), so a case
  * can accumulate a batch of 32 and a smaller last batch of 1 and still expect
  * the mean over all samples. */
-#include "optest/families.h"
-#include "ref/ref_loss.h"
+#include "selftest/families.h"
+#include "selftest/ref/ref_loss.h"
 
 #include "cltrain/loss.h"
 #include "cltrain/ops.h"

@@ -7,7 +7,7 @@
  * The key text holds the source hash, options, device, driver and platform
  * version, so a stale or colliding entry is recognised by comparison, and the
  * binary hash catches truncation or corruption. A bad entry is rebuilt. */
-#include "program.h"
+#include "core/program.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -18,8 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fs.h"
-#include "kernels_embedded.h"
+#include "core/fs.h"
+#include "core/kernels_embedded.h"
 
 static const char CACHE_MAGIC[8] = {'C', 'T', 'P', 'R', 'O', 'G', '0', '1'};
 /* Prepended to every program so kernels share helpers without #include. */
