@@ -8,6 +8,7 @@
 #include "cltrain/batch.h"
 #include "cltrain/loss.h"
 #include "cltrain/model.h"
+#include "cltrain/optim.h"
 #include "test_devices.h"
 
 static ct_layer_spec dense(int units, ct_activation act)

@@ -33,7 +33,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "cltrain/experiment.h" /* ct_early_stopping_spec, ct_monitor_mode */
+#include "cltrain/monitor.h" /* ct_early_stopping_spec, ct_monitor_mode */
 #include "cltrain/status.h"
 
 #ifdef __cplusplus

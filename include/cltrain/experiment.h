@@ -46,8 +46,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cltrain/layer_kind.h"     /* ct_layer_kind, ct_initializer */
+#include "cltrain/loss_kind.h"      /* ct_loss, ct_metric */
+#include "cltrain/monitor.h"        /* ct_monitor_mode, ct_early_stopping_spec */
+#include "cltrain/optimizer_spec.h" /* ct_optimizer_kind, ct_optimizer_spec */
 #include "cltrain/status.h"
-#include "cltrain/types.h" /* ct_activation, ct_padding */
+#include "cltrain/types.h"          /* ct_activation, ct_padding */
 
 #ifdef __cplusplus
 extern "C" {
@@ -55,65 +59,10 @@ extern "C" {
 
 /* ================================================================ enumerations
  * The YAML spelling of each value is its Keras name; ct_*_name() returns it.
- * Values listed as "also" are accepted aliases and read as the first name. */
-
-typedef enum {
-    CT_INIT_GLOROT_UNIFORM, /* "glorot_uniform": Keras' default kernel initializer */
-    CT_INIT_GLOROT_NORMAL,  /* "glorot_normal" (truncated normal, as in Keras) */
-    CT_INIT_HE_UNIFORM,     /* "he_uniform" */
-    CT_INIT_HE_NORMAL,      /* "he_normal" */
-    CT_INIT_LECUN_UNIFORM,  /* "lecun_uniform" */
-    CT_INIT_LECUN_NORMAL,   /* "lecun_normal" */
-    CT_INIT_ZEROS,          /* "zeros": Keras' default bias initializer */
-    CT_INIT_ONES,           /* "ones" */
-    CT_INIT_COUNT
-} ct_initializer;
-
-typedef enum {
-    CT_LOSS_MSE,                             /* "mse", also "mean_squared_error" */
-    CT_LOSS_MAE,                             /* "mae", also "mean_absolute_error" */
-    CT_LOSS_BINARY_CROSSENTROPY,             /* "binary_crossentropy" */
-    CT_LOSS_CATEGORICAL_CROSSENTROPY,        /* "categorical_crossentropy": one-hot labels */
-    CT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, /* "sparse_categorical_crossentropy": class indices */
-    CT_LOSS_COUNT
-} ct_loss;
-
-typedef enum {
-    CT_METRIC_RMSE,                        /* "rmse", also "root_mean_squared_error" */
-    CT_METRIC_MSE,                         /* "mse", also "mean_squared_error" */
-    CT_METRIC_MAE,                         /* "mae", also "mean_absolute_error" */
-    CT_METRIC_ACCURACY,                    /* "accuracy", also "acc": the accuracy the loss implies */
-    CT_METRIC_BINARY_ACCURACY,             /* "binary_accuracy" (threshold 0.5) */
-    CT_METRIC_CATEGORICAL_ACCURACY,        /* "categorical_accuracy" */
-    CT_METRIC_SPARSE_CATEGORICAL_ACCURACY, /* "sparse_categorical_accuracy" */
-    CT_METRIC_COUNT
-} ct_metric;
-
-typedef enum {
-    CT_OPTIMIZER_ADAM,    /* "adam" */
-    CT_OPTIMIZER_SGD,     /* "sgd" */
-    CT_OPTIMIZER_RMSPROP, /* "rmsprop": Keras' default optimizer in compile() */
-    CT_OPTIMIZER_COUNT
-} ct_optimizer_kind;
-
-typedef enum {
-    CT_MODE_AUTO, /* "auto": max for accuracy metrics, min for losses and errors */
-    CT_MODE_MIN,  /* "min" */
-    CT_MODE_MAX,  /* "max" */
-    CT_MODE_COUNT
-} ct_monitor_mode;
-
-typedef enum {
-    CT_LAYER_DENSE,               /* "dense" */
-    CT_LAYER_CONV2D,              /* "conv2d" */
-    CT_LAYER_MAX_POOLING2D,       /* "max_pooling2d" */
-    CT_LAYER_AVERAGE_POOLING2D,   /* "average_pooling2d" */
-    CT_LAYER_FLATTEN,             /* "flatten" */
-    CT_LAYER_DROPOUT,             /* "dropout" */
-    CT_LAYER_BATCH_NORMALIZATION, /* "batch_normalization" */
-    CT_LAYER_ACTIVATION,          /* "activation" */
-    CT_LAYER_COUNT
-} ct_layer_kind;
+ * Values listed as "also" are accepted aliases and read as the first name.
+ * The kinds the device code shares (activation, padding, initializer, layer,
+ * loss, metric, optimizer, monitor mode) live in the small headers included
+ * above, with their spellings in src/core/names.c: the schema uses them. */
 
 typedef enum {
     CT_DATA_CSV,     /* "csv": a table with a header row */
@@ -134,19 +83,8 @@ typedef enum {
     CT_PLOT_ALL = (1u << 3) - 1         /* `plots: true`: every plot that applies */
 } ct_plot;
 
-/* The YAML spelling of each value (e.g. "relu"); "?" when out of range. */
-const char *ct_initializer_name(ct_initializer i);
-const char *ct_loss_name(ct_loss l);
-const char *ct_metric_name(ct_metric m);
-const char *ct_optimizer_name(ct_optimizer_kind o);
-const char *ct_monitor_mode_name(ct_monitor_mode m);
-const char *ct_layer_kind_name(ct_layer_kind k);
+/* The YAML spelling of a data source ("csv"); "?" when out of range. */
 const char *ct_data_kind_name(ct_data_kind k);
-/* The name Keras gives the metric in History and in history.csv columns:
- * "root_mean_squared_error", "mean_squared_error", "mean_absolute_error",
- * "accuracy", "binary_accuracy", "categorical_accuracy",
- * "sparse_categorical_accuracy" (validation columns add "val_"). */
-const char *ct_metric_keras_name(ct_metric m);
 
 /* ====================================================================== data */
 
@@ -306,37 +244,6 @@ typedef struct {
 /* ===================================================================== train */
 
 typedef struct {
-    double learning_rate; /* > 0, default 0.001 */
-    double beta_1;        /* [0, 1), default 0.9 */
-    double beta_2;        /* [0, 1), default 0.999 */
-    double epsilon;       /* > 0, default 1e-07 */
-} ct_adam_spec;
-
-typedef struct {
-    double learning_rate; /* > 0, default 0.01 */
-    double momentum;      /* [0, 1], default 0.0 */
-    bool nesterov;        /* default false */
-} ct_sgd_spec;
-
-typedef struct {
-    double learning_rate; /* > 0, default 0.001 */
-    double rho;           /* [0, 1), default 0.9 */
-    double momentum;      /* [0, 1], default 0.0 */
-    double epsilon;       /* > 0, default 1e-07 */
-} ct_rmsprop_spec;
-
-/* train.optimizer: a name (`adam`) or a one-key mapping with settings
- * (`{adam: {learning_rate: 0.0001}}`). Default rmsprop, as Keras' compile(). */
-typedef struct {
-    ct_optimizer_kind kind;
-    union {
-        ct_adam_spec adam;
-        ct_sgd_spec sgd;
-        ct_rmsprop_spec rmsprop;
-    };
-} ct_optimizer_spec;
-
-typedef struct {
     ct_loss loss;     /* `loss`, required */
     bool from_logits; /* `from_logits`, default false: the model outputs logits and the
                          crossentropy applies the sigmoid/softmax itself */
@@ -352,30 +259,6 @@ typedef struct {
 } ct_train_spec;
 
 /* ================================================================= callbacks */
-
-/* callbacks.early_stopping, Keras 3 EarlyStopping. Present (a mapping, an
- * empty value or `true`) enables it; absent or `false` disables it. */
-typedef struct {
-    bool enabled;
-    char *monitor;     /* `monitor`, default "val_loss": "loss", a metric ("rmse" or its
-                          Keras name "root_mean_squared_error"), or either with "val_" */
-    double min_delta;  /* `min_delta` >= 0, default 0.0 */
-    int patience;      /* `patience` >= 0, default 0 */
-    ct_monitor_mode mode; /* `mode`, default auto */
-    bool has_baseline; /* `baseline`, default null (false) */
-    double baseline;
-    bool restore_best_weights; /* `restore_best_weights`, default false (Keras 3: restored
-                                  at the end even when training ran all epochs) */
-    int start_from_epoch;      /* `start_from_epoch` >= 0, default 0 */
-
-    /* Derived from monitor, mode and train.metrics whenever the spec is built
-     * (not written back). ct_experiment_validate() rejects a monitor that names
-     * neither the loss nor a compiled metric. */
-    bool monitor_validation;  /* monitor starts with "val_" */
-    bool monitor_loss;        /* monitors the loss, else monitor_metric */
-    ct_metric monitor_metric;
-    bool maximize;            /* mode resolved: max, or auto with an accuracy metric */
-} ct_early_stopping_spec;
 
 typedef struct {
     ct_early_stopping_spec early_stopping;

@@ -10,14 +10,14 @@
  * batch, and reads the epoch's values once, at the end of the epoch.
  *
  * The enums ct_loss and ct_metric, and their names (ct_loss_name,
- * ct_metric_name, ct_metric_keras_name), come from cltrain/experiment.h, so an
+ * ct_metric_name, ct_metric_keras_name), come from cltrain/loss_kind.h, so an
  * experiment file and the device code share one list. */
 #ifndef CLTRAIN_LOSS_H
 #define CLTRAIN_LOSS_H
 
 #include <stdint.h>
 
-#include "cltrain/experiment.h"
+#include "cltrain/loss_kind.h"
 #include "cltrain/tensor.h"
 
 #ifdef __cplusplus

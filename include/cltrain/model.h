@@ -69,7 +69,7 @@ const char *ct_layer_class_name(ct_layer_kind kind);
 #ifndef CLTRAIN_MODEL_DEVICE_API
 #define CLTRAIN_MODEL_DEVICE_API
 
-#include "cltrain/optim.h"
+#include "cltrain/param_arena.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,5 +1,5 @@
-/* Neural-network ops: activations, bias add fused with an activation (Dense),
- * dropout and batch normalisation, forward and backward, with Keras semantics.
+/* Neural-network ops: activations and bias add fused with an activation
+ * (Dense; declared in cltrain/ops_activation.h), dropout and batch normalisation, forward and backward, with Keras semantics.
  *
  * Layouts are row-major. Ops that work "per row" or "per feature" treat every
  * axis but the last as the batch: a (N, H, W, C) tensor is a (N*H*W, C)
@@ -16,54 +16,13 @@
 
 #include <stdint.h>
 
+#include "cltrain/ops_activation.h" /* activations, bias + activation */
 #include "cltrain/tensor.h"
-#include "cltrain/types.h" /* ct_activation */
+#include "cltrain/types.h"          /* ct_activation */
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* ------------------------------------------------------------ activations */
-/* Keras 3 defaults: keras.activations.leaky_relu(x, negative_slope=0.2),
- * keras.activations.elu(x, alpha=1.0). */
-#define CT_LEAKY_RELU_NEGATIVE_SLOPE 0.2f
-#define CT_ELU_ALPHA 1.0f
-
-/* Inverse of ct_activation_name (exact, case-sensitive as in Keras). NULL or
- * "" is "linear", as Keras's activation=None. Unknown names fail with
- * CT_ERR_CONFIG listing the valid ones. */
-ct_status ct_activation_from_name(const char *name, ct_activation *out);
-
-/* y = act(x), element-wise; softmax over the last axis (numerically stable:
- * the row maximum is subtracted). x and y have the same shape; in place
- * allowed (y == x). Sigmoid is stable for any |x|. */
-ct_status ct_activation_forward(ct_context *ctx, ct_activation act, const ct_tensor *x, ct_tensor *y);
-
-/* dx = dy * act'(x). Every derivative is computed from the forward output y
- * when y is given (y(1-y) for sigmoid, 1-y^2 for tanh, y*(dy - sum(dy*y))
- * per row for softmax; relu, leaky_relu and elu read the sign and, for elu,
- * the value of y), as TensorFlow does. Either x or y may be NULL: y is used
- * when present, otherwise x (softmax needs y); from x, the sigmoid and tanh
- * derivatives avoid the cancellation of 1-y in float and stay accurate where
- * they saturate. Gradient at exactly 0 as TensorFlow: relu 0, leaky_relu the
- * slope, elu 1. In place allowed (dx == dy). */
-ct_status ct_activation_backward(ct_context *ctx, ct_activation act, const ct_tensor *x, const ct_tensor *y,
-                                 const ct_tensor *dy, ct_tensor *dx);
-
-/* ------------------------------------------- bias + activation (Dense) */
-/* y = act(z + bias) with z and y (N, U) (or any rank, U the last axis) and
- * bias (U); one launch. bias may be NULL (use_bias=False). In place allowed
- * (y == z), so a Dense forward is a GEMM into y followed by this call on y.
- * Nothing else needs keeping for the backward pass: it works from y. */
-ct_status ct_bias_activation_forward(ct_context *ctx, ct_activation act, const ct_tensor *z, const ct_tensor *bias,
-                                     ct_tensor *y);
-
-/* From the forward output y and the upstream gradient dy (both (N, U)):
- * dz = dy * act'(.) (N, U) and, when dbias is not NULL, dbias (U) = column
- * sums of dz, in one launch (softmax with U > 16: two, a row pass then the
- * column sums). In place allowed (dz == dy). */
-ct_status ct_bias_activation_backward(ct_context *ctx, ct_activation act, const ct_tensor *y, const ct_tensor *dy,
-                                      ct_tensor *dz, ct_tensor *dbias);
 
 /* ---------------------------------------------------------------- dropout */
 /* The keep/drop decision of element i (its index in the tensor): Philox-

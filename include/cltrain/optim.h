@@ -25,13 +25,14 @@
  * it, and owns its state buffer (moments, velocities).
  *
  * The optimizer kinds and settings (ct_optimizer_kind, ct_optimizer_spec)
- * come from cltrain/experiment.h. */
+ * come from cltrain/optimizer_spec.h. */
 #ifndef CLTRAIN_OPTIM_H
 #define CLTRAIN_OPTIM_H
 
 #include <stdint.h>
 
-#include "cltrain/experiment.h"
+#include "cltrain/optimizer_spec.h"
+#include "cltrain/param_arena.h"
 #include "cltrain/tensor.h"
 
 #ifdef __cplusplus
@@ -51,39 +52,6 @@ ct_status ct_optimizer_from_name(const char *name, ct_optimizer_kind *out);
 /* Ranges Keras accepts: learning_rate >= 0, momentum in [0, 1], betas and rho
  * in [0, 1), epsilon >= 0. */
 ct_status ct_optimizer_check(const ct_optimizer_spec *spec);
-
-/* ============================================================ parameter arena */
-
-/* Each tensor starts at a multiple of this many floats (64 bytes), which
- * keeps GEMM and vector loads aligned. The gaps hold zeros, and their
- * gradients stay 0, so the optimizer leaves them at 0. */
-#define CT_PARAM_ALIGN 16
-
-typedef struct ct_param_arena ct_param_arena;
-
-/* count rounded up to CT_PARAM_ALIGN: what a tensor of count floats takes. */
-size_t ct_param_arena_padded(size_t count);
-
-/* Room for capacity floats of weights and as many of gradients, both zeroed. */
-ct_status ct_param_arena_create(ct_context *ctx, size_t capacity, ct_param_arena **out);
-void ct_param_arena_destroy(ct_param_arena *arena);
-
-/* The next parameter tensor: *weights and *grads become non-owning views of
- * the given shape at the same offset of the two buffers. Fails (CT_ERR_SHAPE)
- * when the arena is full, or once an optimizer is attached to it. */
-ct_status ct_param_arena_add(ct_param_arena *arena, int ndim, const size_t *shape, ct_tensor *weights,
-                             ct_tensor *grads);
-
-size_t ct_param_arena_used(const ct_param_arena *arena);  /* floats handed out, gaps included */
-size_t ct_param_arena_count(const ct_param_arena *arena); /* tensors added */
-
-/* Views (1-D, ct_param_arena_used() floats) of all weights and all gradients:
- * for snapshots (restore_best_weights), checkpoints and bulk operations. */
-ct_status ct_param_arena_weights(const ct_param_arena *arena, ct_tensor *out);
-ct_status ct_param_arena_grads(const ct_param_arena *arena, ct_tensor *out);
-
-/* Enqueues zeroing of every gradient; does not wait. */
-ct_status ct_param_arena_zero_grads(ct_context *ctx, ct_param_arena *arena);
 
 /* ================================================================ optimizers
  *

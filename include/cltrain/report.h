@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "cltrain/experiment.h" /* ct_monitor_mode */
+#include "cltrain/monitor.h" /* ct_monitor_mode */
 #include "cltrain/status.h"
 
 #ifdef __cplusplus

@@ -451,7 +451,7 @@ static ct_status convert_enum_list(const field *f, const ynode *node, void *base
         for (size_t j = 0; s == CT_OK && j < *count_out; j++)
             if (values[j] == e->value)
                 s = xp_error_at(ctx, items[i], "%s '%s' is listed twice (as '%s' before)",
-                                f->enums->what, items[i]->text, xp_enum_name(f->enums, e->value));
+                                f->enums->what, items[i]->text, ct_name_of(f->enums, e->value));
         if (s == CT_OK && *count_out == f->capacity)
             s = xp_error_at(ctx, items[i], "too many %ss", f->enums->what);
         path_pop(ctx, old);

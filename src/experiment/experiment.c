@@ -245,31 +245,6 @@ ct_status ct_experiment_open(const char *path, const char *const *assignments, s
     return CT_OK;
 }
 
-const char *ct_experiment_where(const ct_experiment *exp, const char *key_path_text, char *buf,
-                                size_t size)
-{
-    if (!buf || size == 0)
-        return buf;
-    if (!exp || !exp->source || !exp->source->root) {
-        snprintf(buf, size, "%s", exp && exp->source_path ? exp->source_path : "experiment");
-        return buf;
-    }
-    const ynode *node = exp->source->root;
-    key_path path;
-    /* A malformed path falls back to the file's start; it must not replace
-     * the error detail the caller may be about to extend. */
-    char saved[2048];
-    snprintf(saved, sizeof saved, "%s", ct_last_error());
-    if (key_path_text &&
-        xp_key_path_parse(key_path_text, strlen(key_path_text), "", &path) == CT_OK) {
-        node = xp_key_path_find(node, &path);
-        xp_key_path_free(&path);
-    }
-    ct_fail(CT_OK, "%s", saved);
-    ynode_where(node, buf, size);
-    return buf;
-}
-
 ct_status ct_experiment_write_yaml(const ct_experiment *exp, FILE *out)
 {
     if (!exp || !out)

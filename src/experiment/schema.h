@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "cltrain/experiment.h"
+#include "core/names.h"
 #include "experiment/ytree.h"
 
 typedef enum {
@@ -51,17 +52,10 @@ typedef struct {
     unsigned flags; /* R_* */
 } value_range;
 
-typedef struct {
-    const char *name;
-    int value;
-    bool alias; /* accepted, never written, not listed in "expected one of" */
-} enum_entry;
-
-typedef struct {
-    const char *what; /* "activation", for messages */
-    const enum_entry *entries;
-    size_t count;
-} enum_table;
+/* Enum spellings: the shared tables of src/core/names.c, and the schema's
+ * own (plots). */
+typedef ct_name_entry enum_entry;
+typedef ct_name_table enum_table;
 
 struct section;
 struct variant_set;
@@ -114,15 +108,13 @@ typedef struct variant_set {
 
 /* The whole file, from the top-level mapping. */
 extern const section xp_experiment_section;
-/* Variant tables, also behind ct_layer_kind_name() and friends. */
+/* Variant tables. Their keys spell the kinds as src/core/names.c does
+ * (tests/test_experiment.c holds them to it); the data sources' keys are
+ * the truth behind ct_data_kind_name(). */
 extern const variant_set xp_data_variants, xp_layer_variants, xp_optimizer_variants;
 
-/* Enum tables (names.c), shared by the schema and the ct_*_name() functions. */
-extern const enum_table xp_activation_names, xp_initializer_names, xp_padding_names,
-    xp_loss_names, xp_metric_names, xp_mode_names, xp_plot_names;
-
-/* Name of an enum value: the first entry that is not an alias; NULL if none. */
-const char *xp_enum_name(const enum_table *t, int value);
+/* The plot names of output.plots (CT_PLOT_* bits). */
+extern const enum_table xp_plot_names;
 
 /* ---------------------------------------------------------------- engine */
 

@@ -107,6 +107,15 @@ static const variant data_variants[] = {
 };
 const variant_set xp_data_variants = {"data source", offsetof(ct_data_spec, kind), 0, data_variants,
                                       COUNT(data_variants), NULL};
+_Static_assert(COUNT(data_variants) == CT_DATA_COUNT, "a ct_data_kind without a key");
+
+const char *ct_data_kind_name(ct_data_kind k)
+{
+    for (size_t i = 0; i < COUNT(data_variants); i++)
+        if (data_variants[i].kind == (int)k)
+            return data_variants[i].key;
+    return "?";
+}
 
 /* =================================================================== model */
 
@@ -114,16 +123,16 @@ const variant_set xp_data_variants = {"data source", offsetof(ct_data_spec, kind
 #define NAME_FIELD {.key = "name", .type = FT_STRING, .offset = LAYER(name), \
                     .flags = FL_NULLABLE | FL_NONEMPTY, .default_text = "null"}
 #define ACTIVATION_FIELD(member) {.key = "activation", .type = FT_ENUM, .offset = LAYER(member), \
-                                  .default_text = "linear", .enums = &xp_activation_names}
+                                  .default_text = "linear", .enums = &ct_activation_names}
 #define USE_BIAS_FIELD(member) {.key = "use_bias", .type = FT_BOOL, .offset = LAYER(member), \
                                 .default_text = "true"}
 #define KERNEL_INIT_FIELD(member) {.key = "kernel_initializer", .type = FT_ENUM, \
                                    .offset = LAYER(member), .default_text = "glorot_uniform", \
-                                   .enums = &xp_initializer_names}
+                                   .enums = &ct_initializer_names}
 #define BIAS_INIT_FIELD(member) {.key = "bias_initializer", .type = FT_ENUM, .offset = LAYER(member), \
-                                 .default_text = "zeros", .enums = &xp_initializer_names}
+                                 .default_text = "zeros", .enums = &ct_initializer_names}
 #define PADDING_FIELD(member) {.key = "padding", .type = FT_ENUM, .offset = LAYER(member), \
-                               .default_text = "valid", .enums = &xp_padding_names}
+                               .default_text = "valid", .enums = &ct_padding_names}
 
 static const field dense_fields[] = {
     {.key = "units", .type = FT_INT, .offset = LAYER(dense.units), .flags = FL_REQUIRED,
@@ -205,7 +214,7 @@ static const section batch_norm_section = {"batch_normalization settings", batch
 
 static const field activation_fields[] = {
     {.key = "activation", .type = FT_ENUM, .offset = LAYER(activation.activation),
-     .flags = FL_REQUIRED, .enums = &xp_activation_names},
+     .flags = FL_REQUIRED, .enums = &ct_activation_names},
     NAME_FIELD,
 };
 static const section activation_section = {"activation settings", activation_fields,
@@ -254,6 +263,7 @@ static const variant layer_variants[] = {
 const variant_set xp_layer_variants = {"layer type", offsetof(ct_layer_spec, kind),
                                        sizeof(ct_layer_spec), layer_variants,
                                        COUNT(layer_variants), name_layers};
+_Static_assert(COUNT(layer_variants) == CT_LAYER_COUNT, "a ct_layer_kind without a key");
 
 /* =================================================================== train */
 
@@ -299,14 +309,15 @@ static const variant optimizer_variants[] = {
 };
 const variant_set xp_optimizer_variants = {"optimizer", offsetof(ct_optimizer_spec, kind), 0,
                                            optimizer_variants, COUNT(optimizer_variants), NULL};
+_Static_assert(COUNT(optimizer_variants) == CT_OPTIMIZER_COUNT, "a ct_optimizer_kind without a key");
 
 #define TRAIN(member) offsetof(ct_train_spec, member)
 static const field train_fields[] = {
     {.key = "loss", .type = FT_ENUM, .offset = TRAIN(loss), .flags = FL_REQUIRED,
-     .enums = &xp_loss_names},
+     .enums = &ct_loss_names},
     {.key = "from_logits", .type = FT_BOOL, .offset = TRAIN(from_logits), .default_text = "false"},
     {.key = "metrics", .type = FT_ENUM_LIST, .offset = TRAIN(metrics),
-     .count_offset = TRAIN(metric_count), .capacity = CT_METRIC_COUNT, .enums = &xp_metric_names},
+     .count_offset = TRAIN(metric_count), .capacity = CT_METRIC_COUNT, .enums = &ct_metric_names},
     {.key = "optimizer", .type = FT_VARIANT, .offset = TRAIN(optimizer), .flags = FL_FLOW,
      .default_text = "rmsprop", .variants = &xp_optimizer_variants},
     {.key = "batch_size", .type = FT_INT, .offset = TRAIN(batch_size), .default_text = "32",
@@ -331,7 +342,7 @@ static const field early_stopping_fields[] = {
     {.key = "patience", .type = FT_INT, .offset = ES(patience), .default_text = "0",
      .range = R_NON_NEGATIVE},
     {.key = "mode", .type = FT_ENUM, .offset = ES(mode), .default_text = "auto",
-     .enums = &xp_mode_names},
+     .enums = &ct_monitor_mode_names},
     {.key = "baseline", .type = FT_DOUBLE, .offset = ES(baseline), .flags = FL_NULLABLE,
      .default_text = "null", .has_offset = ES(has_baseline)},
     {.key = "restore_best_weights", .type = FT_BOOL, .offset = ES(restore_best_weights),
@@ -374,6 +385,14 @@ static const section evaluate_section = {"evaluate settings", evaluate_fields,
                                          COUNT(evaluate_fields), NULL, NULL};
 
 /* ================================================================== output */
+
+static const enum_entry plot_names[] = {
+    {"history", CT_PLOT_HISTORY, false},
+    {"predictions", CT_PLOT_PREDICTIONS, false},
+    {"confusion_matrix", CT_PLOT_CONFUSION_MATRIX, false},
+};
+_Static_assert((1u << COUNT(plot_names)) - 1 == CT_PLOT_ALL, "a CT_PLOT_ bit without a name");
+const enum_table xp_plot_names = {"plot", plot_names, COUNT(plot_names)};
 
 static const field output_fields[] = {
     {.key = "dir", .type = FT_STRING, .offset = offsetof(ct_output_spec, dir),

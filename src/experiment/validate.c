@@ -71,9 +71,9 @@ static bool parse_monitor(const char *monitor, bool *validation, bool *loss, ct_
     *metric = CT_METRIC_RMSE;
     if (*loss)
         return true;
-    for (size_t i = 0; i < xp_metric_names.count; i++)
-        if (!strcmp(xp_metric_names.entries[i].name, name)) {
-            *metric = (ct_metric)xp_metric_names.entries[i].value;
+    for (size_t i = 0; i < ct_metric_names.count; i++)
+        if (!strcmp(ct_metric_names.entries[i].name, name)) {
+            *metric = (ct_metric)ct_metric_names.entries[i].value;
             return true;
         }
     ct_metric keras;

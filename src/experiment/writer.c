@@ -126,7 +126,7 @@ static void write_inline_value(FILE *out, const field *f, const void *base)
             fputs("null", out);
         break;
     case FT_ENUM:
-        fputs(xp_enum_name(f->enums, *(const int *)p), out);
+        fputs(ct_name_of(f->enums, *(const int *)p), out);
         break;
     case FT_INT_PAIR:
         fprintf(out, "[%d, %d]", ((const int *)p)[0], ((const int *)p)[1]);
@@ -146,7 +146,7 @@ static void write_inline_value(FILE *out, const field *f, const void *base)
         size_t count = *(const size_t *)at(base, f->count_offset);
         fputc('[', out);
         for (size_t i = 0; i < count; i++)
-            fprintf(out, "%s%s", i ? ", " : "", xp_enum_name(f->enums, ((const int *)p)[i]));
+            fprintf(out, "%s%s", i ? ", " : "", ct_name_of(f->enums, ((const int *)p)[i]));
         fputc(']', out);
         break;
     }

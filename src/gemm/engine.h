@@ -22,4 +22,10 @@ typedef struct {
 extern const ct_gemm_engine_impl ct_gemm_clblast_engine;
 extern const ct_gemm_engine_impl ct_gemm_own_engine;
 
+/* Two GEMMs (epilogues may be NULL) on engines x0 and x1: one launch when
+ * both are the same engine and it can pair them, else one after the other
+ * (gemm.c; ct_gemm_pair and ct_gemm_pair_with use it). */
+ct_status ct_gemm_pair_engines(ct_context *ctx, ct_gemm_engine x0, const ct_gemm_args *g0, const ct_gemm_epilogue *e0,
+                               ct_gemm_engine x1, const ct_gemm_args *g1, const ct_gemm_epilogue *e1);
+
 #endif

@@ -1,14 +1,13 @@
-/* GEMM dispatch: argument checks, then the engine chosen for the device.
- * CLTRAIN_GEMM_ENGINE=clblast|own forces one engine everywhere. An epilogue
- * the engine cannot fuse runs as the bias+activation op after it. */
+/* GEMM on a given engine: argument checks, then the engine's launch. An
+ * epilogue the engine cannot fuse runs as the bias+activation op after it.
+ * The engine chosen per device (ct_gemm, ct_gemm_fused, ct_gemm_pair) is
+ * dispatch.c's, above select.c, which times the engines through this file. */
 #include "cltrain/gemm.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include "cltrain/gemm_select.h"
-#include "cltrain/ops_nn.h"
+#include "cltrain/ops_activation.h"
 #include "gemm/engine.h"
 
 static const ct_gemm_engine_impl *const engines[CT_GEMM_ENGINE_COUNT] = {
@@ -36,17 +35,6 @@ static ct_status check_args(const ct_gemm_args *g)
     return CT_OK;
 }
 
-static ct_gemm_engine forced_engine(void)
-{
-    const char *env = getenv("CLTRAIN_GEMM_ENGINE");
-    if (!env || !*env)
-        return CT_GEMM_AUTO;
-    for (int e = 1; e < CT_GEMM_ENGINE_COUNT; e++)
-        if (!strcasecmp(env, engines[e]->name))
-            return (ct_gemm_engine)e;
-    return CT_GEMM_AUTO;
-}
-
 int ct_gemm_engine_available(ct_context *ctx, ct_gemm_engine engine)
 {
     return engine > CT_GEMM_AUTO && engine < CT_GEMM_ENGINE_COUNT && engines[engine]->supports(ctx);
@@ -71,22 +59,6 @@ ct_status ct_gemm_with(ct_context *ctx, ct_gemm_engine engine, const ct_gemm_arg
     const ct_gemm_engine_impl *impl = NULL;
     CT_TRY(resolve(ctx, engine, args, &impl));
     return impl->run(ctx, args);
-}
-
-/* The engine chosen for this shape on this device. */
-static ct_status choose(ct_context *ctx, const ct_gemm_args *args, ct_gemm_engine *e)
-{
-    *e = forced_engine();
-    if (*e == CT_GEMM_AUTO) /* measured per device and shape class, cached (src/gemm/select.c) */
-        CT_TRY(ct_gemm_engine_for(ctx, args->m, args->n, args->k, e));
-    return CT_OK;
-}
-
-ct_status ct_gemm(ct_context *ctx, const ct_gemm_args *args)
-{
-    ct_gemm_engine e;
-    CT_TRY(choose(ctx, args, &e));
-    return ct_gemm_with(ctx, e, args);
 }
 
 /* The epilogue as launches of the bias+activation ops on C (m x n,
@@ -135,13 +107,6 @@ ct_status ct_gemm_fused_with(ct_context *ctx, ct_gemm_engine engine, const ct_ge
     return run_epilogue(ctx, args, epi);
 }
 
-ct_status ct_gemm_fused(ct_context *ctx, const ct_gemm_args *args, const ct_gemm_epilogue *epi)
-{
-    ct_gemm_engine e;
-    CT_TRY(choose(ctx, args, &e));
-    return ct_gemm_fused_with(ctx, e, args, epi);
-}
-
 /* One GEMM of a pair on its own: fused when it has an epilogue. */
 static ct_status run_one(ct_context *ctx, ct_gemm_engine engine, const ct_gemm_args *args,
                          const ct_gemm_epilogue *epi)
@@ -149,7 +114,7 @@ static ct_status run_one(ct_context *ctx, ct_gemm_engine engine, const ct_gemm_a
     return epi ? ct_gemm_fused_with(ctx, engine, args, epi) : ct_gemm_with(ctx, engine, args);
 }
 
-static ct_status pair_with(ct_context *ctx, ct_gemm_engine x0, const ct_gemm_args *g0, const ct_gemm_epilogue *e0,
+ct_status ct_gemm_pair_engines(ct_context *ctx, ct_gemm_engine x0, const ct_gemm_args *g0, const ct_gemm_epilogue *e0,
                            ct_gemm_engine x1, const ct_gemm_args *g1, const ct_gemm_epilogue *e1)
 {
     const ct_gemm_engine_impl *i0 = NULL, *i1 = NULL;
@@ -171,14 +136,5 @@ static ct_status pair_with(ct_context *ctx, ct_gemm_engine x0, const ct_gemm_arg
 ct_status ct_gemm_pair_with(ct_context *ctx, ct_gemm_engine engine, const ct_gemm_args *g0,
                             const ct_gemm_epilogue *e0, const ct_gemm_args *g1, const ct_gemm_epilogue *e1)
 {
-    return pair_with(ctx, engine, g0, e0, engine, g1, e1);
-}
-
-ct_status ct_gemm_pair(ct_context *ctx, const ct_gemm_args *g0, const ct_gemm_epilogue *e0, const ct_gemm_args *g1,
-                       const ct_gemm_epilogue *e1)
-{
-    ct_gemm_engine x0, x1;
-    CT_TRY(choose(ctx, g0, &x0));
-    CT_TRY(choose(ctx, g1, &x1));
-    return pair_with(ctx, x0, g0, e0, x1, g1, e1);
+    return ct_gemm_pair_engines(ctx, engine, g0, e0, engine, g1, e1);
 }

@@ -1,6 +1,5 @@
 /* GEMM engine selection by measurement, cached per device (see
- * include/cltrain/gemm_select.h for the rules), and the context's GEMM
- * state hook. */
+ * include/cltrain/gemm_select.h for the rules). */
 #include "cltrain/gemm_select.h"
 
 #include <stdio.h>
@@ -21,29 +20,6 @@
 struct ct_gemm_select_state {
     ct_gemm_selection selection;
 };
-
-/* ------------------------------------------------------------ state hook */
-
-static void hook_destroy(void *p)
-{
-    ct_gemm_hook *h = p;
-    if (!h)
-        return;
-    ct_gemm_own_state_destroy(h->own);
-    ct_gemm_select_state_destroy(h->select);
-    free(h);
-}
-
-ct_gemm_hook *ct_gemm_hook_get(ct_context *ctx)
-{
-    ct_gemm_hook *h = ct_context_hook(ctx, CT_HOOK_GEMM);
-    if (h)
-        return h;
-    h = calloc(1, sizeof *h);
-    if (h)
-        ct_context_set_hook(ctx, CT_HOOK_GEMM, h, hook_destroy);
-    return h;
-}
 
 void ct_gemm_select_state_destroy(struct ct_gemm_select_state *s)
 {
@@ -427,6 +403,7 @@ ct_status ct_gemm_select_engines(ct_context *ctx, int flags, ct_gemm_selection *
 
     if (!hook->select) {
         hook->select = calloc(1, sizeof *hook->select);
+        hook->select_destroy = ct_gemm_select_state_destroy;
         if (!hook->select)
             return ct_fail(CT_ERR_NO_MEMORY, "GEMM engine selection state");
     }

@@ -1,7 +1,7 @@
 /* Launchers for cl/batchnorm.cl. */
 #include "cltrain/ops_nn.h"
 
-#include "ops/nn_internal.h"
+#include "core/launch_groups.h"
 
 static const ct_batchnorm_params KERAS_DEFAULTS = {CT_BATCHNORM_MOMENTUM, CT_BATCHNORM_EPSILON};
 

@@ -11,14 +11,6 @@
 #define MAX_GRAD_SAMPLES 48       /* finite differences checked per input */
 #define FD_STEP 1e-4
 
-size_t ct_optest_count(int ndim, const size_t *shape)
-{
-    size_t n = 1;
-    for (int i = 0; i < ndim; i++)
-        n *= shape[i];
-    return n;
-}
-
 /* splitmix64: a tiny seeded generator; the stream depends only on the key. */
 static uint64_t splitmix64(uint64_t *state)
 {

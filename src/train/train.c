@@ -8,6 +8,7 @@
 
 #include "cltrain/batch.h"
 #include "cltrain/loss.h"
+#include "cltrain/optim.h"
 
 #define MAX_VALUES (2 * (1 + CT_METRICS_MAX))
 /* Activations (input and every layer's output, per sample, times the

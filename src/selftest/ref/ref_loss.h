@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "cltrain/experiment.h"
+#include "cltrain/loss_kind.h"
 
 /* Loss of one sample: pred and target hold c values (target: 1 class id for
  * the sparse loss). NaN for a class id outside 0..c-1. */

@@ -1,15 +1,12 @@
-/* Launchers for cl/activations.cl: activations, softmax, bias + activation. */
-#include "cltrain/ops_nn.h"
+/* Launchers for cl/activations.cl: activations, softmax, bias + activation.
+ * They live with the GEMM, below the other ops, because they are the GEMM's
+ * epilogue whenever an engine cannot fuse it (gemm.c), while ops (conv.c)
+ * and the model call both the GEMM and these as ops of their own. */
+#include "cltrain/ops_activation.h"
 
 #include <string.h>
 
-#include "ops/nn_internal.h"
-
-static const char *const ACTIVATION_NAMES[CT_ACTIVATION_COUNT] = {
-    [CT_ACTIVATION_LINEAR] = "linear", [CT_ACTIVATION_RELU] = "relu",       [CT_ACTIVATION_SIGMOID] = "sigmoid",
-    [CT_ACTIVATION_TANH] = "tanh",     [CT_ACTIVATION_SOFTMAX] = "softmax", [CT_ACTIVATION_LEAKY_RELU] = "leaky_relu",
-    [CT_ACTIVATION_ELU] = "elu",
-};
+#include "core/launch_groups.h"
 
 ct_status ct_activation_from_name(const char *name, ct_activation *out)
 {
@@ -18,7 +15,7 @@ ct_status ct_activation_from_name(const char *name, ct_activation *out)
         return CT_OK;
     }
     for (int a = 0; a < CT_ACTIVATION_COUNT; a++)
-        if (!strcmp(name, ACTIVATION_NAMES[a])) {
+        if (!strcmp(name, ct_activation_name((ct_activation)a))) {
             *out = (ct_activation)a;
             return CT_OK;
         }

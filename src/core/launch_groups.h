@@ -1,8 +1,8 @@
-/* Launch geometry shared by the neural-network op launchers (activations.c,
- * batchnorm.c): row kernels (one work-group per row) and column kernels
+/* Launch geometry shared by the neural-network op launchers (gemm/activations.c,
+ * ops/batchnorm.c): row kernels (one work-group per row) and column kernels
  * (one work-group per block of adjacent columns, owning them over all rows). */
-#ifndef CLTRAIN_OPS_NN_INTERNAL_H
-#define CLTRAIN_OPS_NN_INTERNAL_H
+#ifndef CLTRAIN_CORE_LAUNCH_GROUPS_H
+#define CLTRAIN_CORE_LAUNCH_GROUPS_H
 
 #include <stdio.h>
 

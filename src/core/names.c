@@ -1,0 +1,111 @@
+/* The spelling of every shared enum value (Keras' names), aliases after the
+ * names, and the public ct_*_name() lookups built on the same tables. */
+#include "core/names.h"
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+#define TABLE(var, what_text, ...)                                                   \
+    static const ct_name_entry var##_entries[] = {__VA_ARGS__};                                         \
+    const ct_name_table var = {what_text, var##_entries, COUNT(var##_entries)}
+
+TABLE(ct_activation_names, "activation",
+      {"linear", CT_ACTIVATION_LINEAR, false},
+      {"relu", CT_ACTIVATION_RELU, false},
+      {"sigmoid", CT_ACTIVATION_SIGMOID, false},
+      {"tanh", CT_ACTIVATION_TANH, false},
+      {"softmax", CT_ACTIVATION_SOFTMAX, false},
+      {"leaky_relu", CT_ACTIVATION_LEAKY_RELU, false},
+      {"elu", CT_ACTIVATION_ELU, false});
+_Static_assert(COUNT(ct_activation_names_entries) == CT_ACTIVATION_COUNT, "a ct_activation without a name");
+
+TABLE(ct_padding_names, "padding",
+      {"valid", CT_PADDING_VALID, false},
+      {"same", CT_PADDING_SAME, false});
+_Static_assert(COUNT(ct_padding_names_entries) == CT_PADDING_COUNT, "a ct_padding without a name");
+
+TABLE(ct_initializer_names, "initializer",
+      {"glorot_uniform", CT_INIT_GLOROT_UNIFORM, false},
+      {"glorot_normal", CT_INIT_GLOROT_NORMAL, false},
+      {"he_uniform", CT_INIT_HE_UNIFORM, false},
+      {"he_normal", CT_INIT_HE_NORMAL, false},
+      {"lecun_uniform", CT_INIT_LECUN_UNIFORM, false},
+      {"lecun_normal", CT_INIT_LECUN_NORMAL, false},
+      {"zeros", CT_INIT_ZEROS, false},
+      {"ones", CT_INIT_ONES, false});
+_Static_assert(COUNT(ct_initializer_names_entries) == CT_INIT_COUNT, "a ct_initializer without a name");
+
+TABLE(ct_layer_kind_names, "layer type",
+      {"dense", CT_LAYER_DENSE, false},
+      {"conv2d", CT_LAYER_CONV2D, false},
+      {"max_pooling2d", CT_LAYER_MAX_POOLING2D, false},
+      {"average_pooling2d", CT_LAYER_AVERAGE_POOLING2D, false},
+      {"flatten", CT_LAYER_FLATTEN, false},
+      {"dropout", CT_LAYER_DROPOUT, false},
+      {"batch_normalization", CT_LAYER_BATCH_NORMALIZATION, false},
+      {"activation", CT_LAYER_ACTIVATION, false});
+_Static_assert(COUNT(ct_layer_kind_names_entries) == CT_LAYER_COUNT, "a ct_layer_kind without a name");
+
+/* Aliases follow the names: the count of names is the enum's count. */
+TABLE(ct_loss_names, "loss",
+      {"mse", CT_LOSS_MSE, false},
+      {"mae", CT_LOSS_MAE, false},
+      {"binary_crossentropy", CT_LOSS_BINARY_CROSSENTROPY, false},
+      {"categorical_crossentropy", CT_LOSS_CATEGORICAL_CROSSENTROPY, false},
+      {"sparse_categorical_crossentropy", CT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, false},
+      {"mean_squared_error", CT_LOSS_MSE, true},
+      {"mean_absolute_error", CT_LOSS_MAE, true});
+_Static_assert(COUNT(ct_loss_names_entries) == CT_LOSS_COUNT + 2, "ct_loss and its names (2 aliases) differ");
+
+TABLE(ct_metric_names, "metric",
+      {"rmse", CT_METRIC_RMSE, false},
+      {"mse", CT_METRIC_MSE, false},
+      {"mae", CT_METRIC_MAE, false},
+      {"accuracy", CT_METRIC_ACCURACY, false},
+      {"binary_accuracy", CT_METRIC_BINARY_ACCURACY, false},
+      {"categorical_accuracy", CT_METRIC_CATEGORICAL_ACCURACY, false},
+      {"sparse_categorical_accuracy", CT_METRIC_SPARSE_CATEGORICAL_ACCURACY, false},
+      {"root_mean_squared_error", CT_METRIC_RMSE, true},
+      {"mean_squared_error", CT_METRIC_MSE, true},
+      {"mean_absolute_error", CT_METRIC_MAE, true},
+      {"acc", CT_METRIC_ACCURACY, true});
+_Static_assert(COUNT(ct_metric_names_entries) == CT_METRIC_COUNT + 4, "ct_metric and its names (4 aliases) differ");
+
+TABLE(ct_optimizer_names, "optimizer",
+      {"adam", CT_OPTIMIZER_ADAM, false},
+      {"sgd", CT_OPTIMIZER_SGD, false},
+      {"rmsprop", CT_OPTIMIZER_RMSPROP, false});
+_Static_assert(COUNT(ct_optimizer_names_entries) == CT_OPTIMIZER_COUNT, "a ct_optimizer_kind without a name");
+
+TABLE(ct_monitor_mode_names, "mode",
+      {"auto", CT_MODE_AUTO, false},
+      {"min", CT_MODE_MIN, false},
+      {"max", CT_MODE_MAX, false});
+_Static_assert(COUNT(ct_monitor_mode_names_entries) == CT_MODE_COUNT, "a ct_monitor_mode without a name");
+
+const char *ct_name_of(const ct_name_table *t, int value)
+{
+    for (size_t i = 0; i < t->count; i++)
+        if (t->entries[i].value == value && !t->entries[i].alias)
+            return t->entries[i].name;
+    return NULL;
+}
+
+static const char *or_unknown(const char *s) { return s ? s : "?"; }
+
+const char *ct_activation_name(ct_activation a) { return or_unknown(ct_name_of(&ct_activation_names, (int)a)); }
+const char *ct_padding_name(ct_padding p) { return or_unknown(ct_name_of(&ct_padding_names, (int)p)); }
+const char *ct_initializer_name(ct_initializer i) { return or_unknown(ct_name_of(&ct_initializer_names, (int)i)); }
+const char *ct_layer_kind_name(ct_layer_kind k) { return or_unknown(ct_name_of(&ct_layer_kind_names, (int)k)); }
+const char *ct_loss_name(ct_loss l) { return or_unknown(ct_name_of(&ct_loss_names, (int)l)); }
+const char *ct_metric_name(ct_metric m) { return or_unknown(ct_name_of(&ct_metric_names, (int)m)); }
+const char *ct_optimizer_name(ct_optimizer_kind o) { return or_unknown(ct_name_of(&ct_optimizer_names, (int)o)); }
+const char *ct_monitor_mode_name(ct_monitor_mode m) { return or_unknown(ct_name_of(&ct_monitor_mode_names, (int)m)); }
+
+static const char *const metric_keras_names[] = {
+    "root_mean_squared_error", "mean_squared_error",   "mean_absolute_error",        "accuracy",
+    "binary_accuracy",         "categorical_accuracy", "sparse_categorical_accuracy"};
+_Static_assert(COUNT(metric_keras_names) == CT_METRIC_COUNT, "a ct_metric without a Keras name");
+
+const char *ct_metric_keras_name(ct_metric m)
+{
+    return (unsigned)m < CT_METRIC_COUNT ? metric_keras_names[m] : "?";
+}
