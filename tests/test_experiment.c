@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cltrain/experiment.h"
+#include "experiment/schema.h"
 
 /* `cltrain check` lives with the command line, outside the library. */
 #include "cli/cmd_check.c"
@@ -699,6 +700,82 @@ START_TEST(test_names)
     ck_assert_str_eq(ct_data_kind_name(CT_DATA_CIFAR10), "cifar10");
     ck_assert_str_eq(ct_layer_kind_name((ct_layer_kind)99), "?");
     ck_assert_str_eq(ct_activation_name((ct_activation)-1), "?");
+}
+END_TEST
+
+/* The schema's variant keys spell the kinds as src/core/names.c does. */
+START_TEST(test_variant_keys_are_the_names)
+{
+    for (size_t i = 0; i < xp_layer_variants.count; i++)
+        ck_assert_str_eq(xp_layer_variants.variants[i].key,
+                         ct_layer_kind_name((ct_layer_kind)xp_layer_variants.variants[i].kind));
+    for (size_t i = 0; i < xp_optimizer_variants.count; i++)
+        ck_assert_str_eq(xp_optimizer_variants.variants[i].key,
+                         ct_optimizer_name((ct_optimizer_kind)xp_optimizer_variants.variants[i].kind));
+    for (size_t i = 0; i < xp_data_variants.count; i++)
+        ck_assert_str_eq(xp_data_variants.variants[i].key,
+                         ct_data_kind_name((ct_data_kind)xp_data_variants.variants[i].kind));
+    ck_assert_uint_eq(xp_layer_variants.count, CT_LAYER_COUNT);
+    ck_assert_uint_eq(xp_optimizer_variants.count, CT_OPTIMIZER_COUNT);
+}
+END_TEST
+
+/* ------------------------------------------------------------------- docs */
+
+/* A key counts as documented when experiments/README.md shows it in code,
+ * alone or as a part of a dotted path: `key`, `rows.first`, `key: ...`. */
+static bool documented(const char *doc, const char *key)
+{
+    size_t n = strlen(key);
+    for (const char *p = strstr(doc, key); p; p = strstr(p + 1, key)) {
+        char before = p > doc ? p[-1] : ' ', after = p[n];
+        if ((before == '`' || before == '.' || before == '{' || before == ' ') &&
+            (after == '`' || after == '.' || after == ':') && (before != ' ' || after == ':'))
+            return true;
+    }
+    return false;
+}
+
+static void undocumented_keys(const char *doc, const section *s, char *missing, size_t size);
+
+static void undocumented_variants(const char *doc, const variant_set *v, char *missing, size_t size)
+{
+    for (size_t i = 0; i < v->count; i++) {
+        if (!documented(doc, v->variants[i].key))
+            snprintf(missing + strlen(missing), size - strlen(missing), " %s", v->variants[i].key);
+        undocumented_keys(doc, v->variants[i].body, missing, size);
+    }
+}
+
+static void undocumented_keys(const char *doc, const section *s, char *missing, size_t size)
+{
+    for (size_t i = 0; i < s->count; i++) {
+        const field *f = &s->fields[i];
+        if (!documented(doc, f->key))
+            snprintf(missing + strlen(missing), size - strlen(missing), " %s", f->key);
+        if (f->section)
+            undocumented_keys(doc, f->section, missing, size);
+        if (f->variants)
+            undocumented_variants(doc, f->variants, missing, size);
+    }
+}
+
+/* Every key of the schema (src/experiment/schema_tables.c) is in the README. */
+START_TEST(test_every_schema_key_documented)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/experiments/README.md", source_dir());
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+    static char doc[1 << 20];
+    size_t n = fread(doc, 1, sizeof doc - 1, f);
+    fclose(f);
+    doc[n] = '\0';
+    char missing[4096] = "";
+    undocumented_keys(doc, &xp_experiment_section, missing, sizeof missing);
+    ck_assert_msg(missing[0] == '\0', "keys missing from experiments/README.md:%s", missing);
+    /* The check itself can fail: a key the README never shows. */
+    ck_assert(!documented(doc, "no_such_key_anywhere"));
 }
 END_TEST
 
@@ -1420,6 +1497,7 @@ static Suite *experiment_suite(void)
     tcase_add_test(tc, test_every_layer_and_option);
     tcase_add_test(tc, test_short_forms_and_aliases);
     tcase_add_test(tc, test_names);
+    tcase_add_test(tc, test_variant_keys_are_the_names);
     tcase_add_test(tc, test_load_errors);
     tcase_add_test(tc, test_suggestions);
     suite_add_tcase(s, tc);
@@ -1440,6 +1518,7 @@ static Suite *experiment_suite(void)
     tcase_add_test(tc, test_shipped_sunshine);
     tcase_add_test(tc, test_shipped_cifar10);
     tcase_add_test(tc, test_cli_check);
+    tcase_add_test(tc, test_every_schema_key_documented);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("fuzz");

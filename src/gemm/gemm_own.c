@@ -340,6 +340,7 @@ typedef struct {
     tile_desc g[TILE_GEMMS];
     cl_int count, epoch;
 } tile_params;
+#include "gemm/tile_layout.h" /* _Static_asserts against cl/gemm.cl */
 
 /* The launch's operand buffers, gemm_tile's arguments s0 .. s5. */
 typedef struct {

@@ -40,6 +40,7 @@
 typedef struct {
     cl_int images, h, w, cin, oh, ow, cout, kh, kw, sh, sw, pad_top, pad_left, unused[3];
 } conv_geometry_cl;
+#include "ops/conv_layout.h" /* _Static_asserts against cl/conv.cl */
 
 const char *ct_conv2d_algorithm_name(ct_conv2d_algorithm a)
 {

@@ -16,6 +16,7 @@
 typedef struct {
     cl_int n, h, w, c, oh, ow, ph, pw, sh, sw, pad_top, pad_left, unused[4];
 } pool_geometry_cl;
+#include "ops/pool_layout.h" /* _Static_asserts against cl/pool.cl */
 
 static const char *pool_op_name(const ct_pool2d_params *p)
 {
