@@ -24,6 +24,7 @@
 #include "cltrain/device.h"
 #include "cltrain/gemm.h"
 #include "cltrain/gemm_select.h"
+#include "core/clock.h"
 #include "gemm/own.h"
 
 #define MAX_CASES 64
@@ -46,13 +47,6 @@ typedef struct {
     int pair;
     int select, measure_all;
 } options;
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -262,11 +256,11 @@ static int bench(ct_context *ctx, const options *o, const bench_case *c)
     }
     ct_gemm_args g = args_of(c, &d, o->beta);
     ct_status st = CT_OK;
-    double first = now_seconds();
+    double first = ct_now_seconds();
     st = call(ctx, o->engine, &g);
     if (st == CT_OK)
         st = ct_context_finish(ctx);
-    first = now_seconds() - first;
+    first = ct_now_seconds() - first;
     double check = -1;
     if (st == CT_OK && o->check && o->beta == 0.0f && c->m > 0 && c->n > 0)
         check = check_case(ctx, c, &d);
@@ -276,23 +270,23 @@ static int bench(ct_context *ctx, const options *o, const bench_case *c)
         st = ct_context_finish(ctx);
 
     /* Calls per batch so that a batch lasts about min_ms. */
-    double once = now_seconds();
+    double once = ct_now_seconds();
     if (st == CT_OK)
         st = call(ctx, o->engine, &g);
     if (st == CT_OK)
         st = ct_context_finish(ctx);
-    once = now_seconds() - once;
+    once = ct_now_seconds() - once;
     int reps = (int)(o->min_ms * 1e-3 / (once > 1e-6 ? once : 1e-6)) + 1;
     reps = reps > 100000 ? 100000 : reps;
 
     double *t = malloc((size_t)o->runs * sizeof *t);
     for (int r = 0; st == CT_OK && t && r < o->runs; r++) {
-        double start = now_seconds();
+        double start = ct_now_seconds();
         for (int i = 0; i < reps && st == CT_OK; i++)
             st = call(ctx, o->engine, &g);
         if (st == CT_OK)
             st = ct_context_finish(ctx);
-        t[r] = (now_seconds() - start) / reps;
+        t[r] = (ct_now_seconds() - start) / reps;
     }
     if (st != CT_OK || !t) {
         fprintf(stderr, "gemmbench: %s: %s\n", ct_status_name(st), ct_last_error());
@@ -351,22 +345,22 @@ static int bench_pair(ct_context *ctx, const options *o, const bench_case *c)
         st = call_two(ctx, o->engine, g, w & 1);
     if (st == CT_OK)
         st = ct_context_finish(ctx);
-    double once = now_seconds();
+    double once = ct_now_seconds();
     if (st == CT_OK)
         st = call_two(ctx, o->engine, g, 0);
     if (st == CT_OK)
         st = ct_context_finish(ctx);
-    once = now_seconds() - once;
+    once = ct_now_seconds() - once;
     int reps = (int)(o->min_ms * 1e-3 / (once > 1e-6 ? once : 1e-6)) + 1;
     reps = reps > 100000 ? 100000 : reps;
     for (int r = 0; st == CT_OK && r < o->runs; r++)
         for (int pair = 0; pair < 2 && st == CT_OK; pair++) {
-            double start = now_seconds();
+            double start = ct_now_seconds();
             for (int i = 0; i < reps && st == CT_OK; i++)
                 st = call_two(ctx, o->engine, g, pair);
             if (st == CT_OK)
                 st = ct_context_finish(ctx);
-            t[pair][r] = (now_seconds() - start) / reps;
+            t[pair][r] = (ct_now_seconds() - start) / reps;
         }
     if (st == CT_OK) {
         qsort(t[0], (size_t)o->runs, sizeof(double), cmp_double);

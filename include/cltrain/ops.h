@@ -1,6 +1,13 @@
 /* Element-wise ops, ReLU and reductions on device tensors. All enqueue work on
  * the context's queue and return without waiting for it. Outputs may alias
- * inputs for the element-wise ops. */
+ * inputs for the element-wise ops.
+ *
+ * Nothing on the training path calls these (layers use cltrain/ops_nn.h);
+ * they stay because the op table (src/selftest/cases_elementwise.c) checks
+ * them as its simplest cases, the first to fail when the launcher, the
+ * guard bytes or the finite differences break, and because the table's
+ * other families copy device tensors with ct_scale(1) and scale upstream
+ * gradients with it. Removing them would change the op table. */
 #ifndef CLTRAIN_OPS_H
 #define CLTRAIN_OPS_H
 

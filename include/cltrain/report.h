@@ -1,5 +1,6 @@
 /* Writers of the run directory: atomic files, the per-epoch history
- * (history.csv), the weights file and a small YAML emitter for summary.yaml.
+ * (history.csv), the weights file, a small YAML emitter for summary.yaml and
+ * the input columns of a CSV model (features.csv, also read back here).
  *
  * Everything here works on host memory and files only (no OpenCL). Every
  * file is written through ct_atomic_open/ct_atomic_commit, so a crash or a
@@ -180,6 +181,23 @@ ct_status ct_yaml_value_int(ct_yaml_writer *w, int64_t value);
 ct_status ct_yaml_value_bool(ct_yaml_writer *w, bool value);
 ct_status ct_yaml_value_null(ct_yaml_writer *w);
 ct_status ct_yaml_writer_close(ct_yaml_writer *w);
+
+/* ============================================================ features.csv
+ * The input columns of a CSV model, `feature,mean,scale` per column in input
+ * order, so that `cltrain predict` prepares new rows exactly as training
+ * did. mean NULL writes 0 and scale NULL writes 1 (no standardisation). */
+typedef struct {
+    char **names;
+    double *mean, *scale;
+    size_t count;
+} ct_feature_columns;
+
+ct_status ct_features_write(const char *path, const char *const *names, const double *mean, const double *scale,
+                            size_t count);
+/* CT_ERR_PARSE naming path:line for a malformed file; release with
+ * ct_feature_columns_free (also after a failure, harmlessly). */
+ct_status ct_features_read(const char *path, ct_feature_columns *out);
+void ct_feature_columns_free(ct_feature_columns *c);
 
 #ifdef __cplusplus
 }

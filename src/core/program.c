@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/fs.h"
 #include "core/kernels_embedded.h"
 
@@ -34,13 +35,6 @@ unsigned long long ct_hash64(const void *data, size_t len, unsigned long long se
         h *= 1099511628211ULL;
     }
     return h;
-}
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 static ct_status single_source(const char *name, char **out, size_t *length)
@@ -252,7 +246,7 @@ static unsigned char *program_binary(cl_program program, size_t *len)
 ct_status ct_program_build(cl_context context, const ct_device_info *info, const char *name, cl_program *out,
                            ct_program_stats *stats)
 {
-    double start = now_seconds();
+    double start = ct_now_seconds();
     char *source;
     size_t length;
     CT_TRY(ct_program_source(name, &source, &length));
@@ -307,6 +301,6 @@ ct_status ct_program_build(cl_context context, const ct_device_info *info, const
     free(key);
     free(source);
     if (stats)
-        stats->build_seconds += now_seconds() - start;
+        stats->build_seconds += ct_now_seconds() - start;
     return s;
 }

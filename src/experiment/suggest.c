@@ -1,40 +1,16 @@
 #include "experiment/suggest.h"
 
-#include <ctype.h>
 #include <string.h>
+
+#include "core/edit_distance.h"
 
 #define MAX_WORD 64
 
 size_t xp_edit_distance(const char *a, const char *b)
 {
-    size_t n = strlen(a), m = strlen(b);
-    if (n > MAX_WORD || m > MAX_WORD)
+    if (strlen(a) > MAX_WORD || strlen(b) > MAX_WORD)
         return (size_t)-1;
-    /* Three rolling rows: the swap rule looks two rows back. */
-    size_t rows[3][MAX_WORD + 1];
-    size_t *prev2 = rows[0], *prev = rows[1], *cur = rows[2];
-    for (size_t j = 0; j <= m; j++)
-        prev[j] = j;
-    for (size_t i = 1; i <= n; i++) {
-        cur[0] = i;
-        for (size_t j = 1; j <= m; j++) {
-            int ca = tolower((unsigned char)a[i - 1]), cb = tolower((unsigned char)b[j - 1]);
-            size_t best = prev[j - 1] + (ca != cb);
-            if (prev[j] + 1 < best)
-                best = prev[j] + 1;
-            if (cur[j - 1] + 1 < best)
-                best = cur[j - 1] + 1;
-            if (i > 1 && j > 1 && ca == tolower((unsigned char)b[j - 2]) &&
-                tolower((unsigned char)a[i - 2]) == cb && prev2[j - 2] + 1 < best)
-                best = prev2[j - 2] + 1;
-            cur[j] = best;
-        }
-        size_t *t = prev2;
-        prev2 = prev;
-        prev = cur;
-        cur = t;
-    }
-    return prev[m];
+    return ct_edit_distance(a, b, true);
 }
 
 const char *xp_suggest(const char *word, const char *const *candidates, size_t count)

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/context.h"
 #include "core/fs.h"
 #include "gemm/state.h"
@@ -76,13 +77,6 @@ static const struct {
 };
 
 /* ------------------------------------------------------------ timing */
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -178,11 +172,11 @@ static ct_status time_class(ct_context *ctx, ct_gemm_engine e, ct_gemm_class c, 
     double t[BATCHES];
     int reps = class_shapes[c].reps;
     for (int b = 0; b < BATCHES; b++) {
-        double start = now_seconds();
+        double start = ct_now_seconds();
         for (int r = 0; r < reps; r++)
             CT_TRY(run_class_once(ctx, e, c, bb));
         CT_TRY(ct_context_finish(ctx));
-        t[b] = (now_seconds() - start) / reps;
+        t[b] = (ct_now_seconds() - start) / reps;
     }
     qsort(t, BATCHES, sizeof t[0], cmp_double);
     *us_out = t[BATCHES / 2] * 1e6;
@@ -380,7 +374,7 @@ ct_status ct_gemm_select_engines(ct_context *ctx, int flags, ct_gemm_selection *
             *out = hook->select->selection; /* this context already chose */
         return CT_OK;
     }
-    double start = now_seconds();
+    double start = ct_now_seconds();
     ct_gemm_selection sel;
     memset(&sel, 0, sizeof sel);
 
@@ -399,7 +393,7 @@ ct_status ct_gemm_select_engines(ct_context *ctx, int flags, ct_gemm_selection *
     }
     if (cached)
         snprintf(sel.cache_path, sizeof sel.cache_path, "%s", path);
-    sel.seconds = now_seconds() - start;
+    sel.seconds = ct_now_seconds() - start;
 
     if (!hook->select) {
         hook->select = calloc(1, sizeof *hook->select);

@@ -35,6 +35,18 @@ static ct_status check_epsilon(const char *op, const ct_batchnorm_params *p)
     return ct_fail(CT_ERR_INVALID_ARGUMENT, "%s: epsilon %g must be positive", op, (double)p->epsilon);
 }
 
+/* The tensor arguments of a column kernel after its scalars (arguments
+ * [0, i) are set, err their status so far), then the launch: one work-group
+ * per column block (core/launch_groups.h). */
+static ct_status launch_columns(ct_context *ctx, cl_kernel k, cl_uint i, cl_int err, const ct_tensor *const *tensors,
+                                size_t count, size_t rows, size_t cols, const char *name)
+{
+    for (size_t t = 0; t < count; t++)
+        err |= ct_arg_tensor(k, &i, tensors[t]);
+    CT_TRY(ct_args_ok(err, name));
+    return ct_nn_launch_columns(ctx, k, i, rows, cols, name);
+}
+
 ct_status ct_batchnorm_forward_train(ct_context *ctx, const ct_batchnorm_params *p, const ct_tensor *x,
                                      const ct_tensor *gamma, const ct_tensor *beta, ct_tensor *moving_mean,
                                      ct_tensor *moving_variance, ct_tensor *saved, ct_tensor *y)
@@ -62,15 +74,8 @@ ct_status ct_batchnorm_forward_train(ct_context *ctx, const ct_batchnorm_params 
     err |= CT_ARG(k, i++, momentum);
     err |= CT_ARG(k, i++, one_minus);
     err |= CT_ARG(k, i++, eps);
-    err |= ct_arg_tensor(k, &i, x);
-    err |= ct_arg_tensor(k, &i, gamma);
-    err |= ct_arg_tensor(k, &i, beta);
-    err |= ct_arg_tensor(k, &i, moving_mean);
-    err |= ct_arg_tensor(k, &i, moving_variance);
-    err |= ct_arg_tensor(k, &i, saved);
-    err |= ct_arg_tensor(k, &i, y);
-    CT_TRY(ct_args_ok(err, "bn_forward_train"));
-    return ct_nn_launch_columns(ctx, k, i, rows, cols, "bn_forward_train");
+    const ct_tensor *tensors[] = {x, gamma, beta, moving_mean, moving_variance, saved, y};
+    return launch_columns(ctx, k, i, err, tensors, sizeof tensors / sizeof tensors[0], rows, cols, "bn_forward_train");
 }
 
 ct_status ct_batchnorm_forward_inference(ct_context *ctx, const ct_batchnorm_params *p, const ct_tensor *x,
@@ -130,16 +135,8 @@ static ct_status bn_backward(ct_context *ctx, const char *op, int training, floa
     err |= CT_ARG(k, i++, train);
     err |= CT_ARG(k, i++, stats_are_variance);
     err |= CT_ARG(k, i++, eps);
-    err |= ct_arg_tensor(k, &i, x);
-    err |= ct_arg_tensor(k, &i, gamma);
-    err |= ct_arg_tensor(k, &i, mean);
-    err |= ct_arg_tensor(k, &i, spread);
-    err |= ct_arg_tensor(k, &i, dy);
-    err |= ct_arg_tensor(k, &i, dx);
-    err |= ct_arg_tensor(k, &i, dgamma);
-    err |= ct_arg_tensor(k, &i, dbeta);
-    CT_TRY(ct_args_ok(err, "bn_backward"));
-    return ct_nn_launch_columns(ctx, k, i, rows, cols, "bn_backward");
+    const ct_tensor *tensors[] = {x, gamma, mean, spread, dy, dx, dgamma, dbeta};
+    return launch_columns(ctx, k, i, err, tensors, sizeof tensors / sizeof tensors[0], rows, cols, "bn_backward");
 }
 
 ct_status ct_batchnorm_backward_train(ct_context *ctx, const ct_tensor *x, const ct_tensor *gamma,

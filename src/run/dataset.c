@@ -259,24 +259,7 @@ ct_status ct_dataset_write_features(const ct_dataset *d, const char *run_dir)
         return CT_OK;
     char path[4096];
     snprintf(path, sizeof path, "%s/features.csv", run_dir);
-    ct_atomic_file *f;
-    CT_TRY(ct_atomic_open(path, &f));
-    FILE *o = ct_atomic_stream(f);
-    fprintf(o, "feature,mean,scale\n");
-    for (size_t i = 0; i < d->in_shape[0]; i++) {
-        /* Quoted as CSV when the name needs it (a comma, quote or newline). */
-        const char *name = d->feature_names[i];
-        if (strpbrk(name, ",\"\r\n")) {
-            fputc('"', o);
-            for (const char *c = name; *c; c++)
-                fprintf(o, *c == '"' ? "\"\"" : "%c", *c);
-            fputc('"', o);
-        } else {
-            fputs(name, o);
-        }
-        int standardized = d->standardizer.n_cols == d->in_shape[0];
-        fprintf(o, ",%.17g,%.17g\n", standardized ? d->standardizer.mean[i] : 0.0,
-                standardized ? d->standardizer.scale[i] : 1.0);
-    }
-    return ct_atomic_commit(f);
+    int standardized = d->standardizer.n_cols == d->in_shape[0];
+    return ct_features_write(path, (const char *const *)d->feature_names, standardized ? d->standardizer.mean : NULL,
+                             standardized ? d->standardizer.scale : NULL, d->in_shape[0]);
 }

@@ -17,6 +17,7 @@
 #include "cltrain/data.h"
 #include "cltrain/model.h"
 #include "cltrain/plot.h" /* ct_image_read, ct_image_resize */
+#include "cltrain/report.h" /* ct_features_read */
 #include "core/fs.h"             /* ct_read_file */
 #include "plot/run_reader.h" /* summary.yaml's class names */
 #include "run/run.h"      /* ct_run_load_weights */
@@ -86,168 +87,24 @@ static ct_status require_run_dir(const char *run_dir)
                         "so there is no model to predict with");
 }
 
-/* ========================================================== features.csv
- * `feature,mean,scale`, one line per model input column, as
- * ct_dataset_write_features writes it: a name is quoted (with "" for a
- * quote) when it holds a comma, quote or line break. Read by hand rather
- * than with ct_csv_read because names are text that may look like numbers
- * (a column "2019"), which the table reader would turn into values. */
-
-typedef struct {
-    const char *path;
-    const char *text;
-    size_t pos, len, line;
-} features_reader;
-
-static ct_status features_syntax(const features_reader *r, const char *what)
-{
-    return ct_fail(CT_ERR_PARSE, "%s:%zu: %s (expected lines `feature,mean,scale` as cltrain run writes them)",
-                   r->path, r->line, what);
-}
-
-/* The name field, unquoted, into a new string; pos ends on the comma. */
-static ct_status features_name(features_reader *r, char **name)
-{
-    size_t cap = 64, n = 0;
-    char *out = malloc(cap);
-    if (!out)
-        return ct_fail(CT_ERR_NO_MEMORY, "reading %s: out of memory", r->path);
-    int quoted = r->pos < r->len && r->text[r->pos] == '"';
-    r->pos += quoted;
-    while (r->pos < r->len) {
-        char c = r->text[r->pos];
-        if (quoted && c == '"' && (r->pos + 1 >= r->len || r->text[r->pos + 1] != '"')) {
-            r->pos++;
-            quoted = 0;
-            break;
-        }
-        if (!quoted && (c == ',' || c == '\n' || c == '\r'))
-            break;
-        if (n + 2 > cap) {
-            char *grown = realloc(out, cap *= 2);
-            if (!grown) {
-                free(out);
-                return ct_fail(CT_ERR_NO_MEMORY, "reading %s: out of memory", r->path);
-            }
-            out = grown;
-        }
-        out[n++] = c;
-        r->pos += (quoted && c == '"') ? 2 : 1; /* "" is one quote */
-        r->line += c == '\n';
-    }
-    out[n] = '\0';
-    if (quoted || n == 0) {
-        free(out);
-        return features_syntax(r, quoted ? "a quoted name is never closed" : "empty feature name");
-    }
-    *name = out;
-    return CT_OK;
-}
-
-/* ",NUMBER" into *value. */
-static ct_status features_number(features_reader *r, double *value)
-{
-    if (r->pos >= r->len || r->text[r->pos] != ',')
-        return features_syntax(r, "missing field");
-    const char *start = r->text + ++r->pos;
-    char *end;
-    errno = 0;
-    *value = strtod(start, &end);
-    if (end == start || errno || !isfinite(*value))
-        return features_syntax(r, "mean and scale must be finite numbers");
-    r->pos += (size_t)(end - start);
-    return CT_OK;
-}
-
-static ct_status features_line_end(features_reader *r)
-{
-    if (r->pos < r->len && r->text[r->pos] == '\r')
-        r->pos++;
-    if (r->pos >= r->len)
-        return CT_OK; /* no newline at the end */
-    if (r->text[r->pos] != '\n')
-        return features_syntax(r, "unexpected text after the scale");
-    r->pos++;
-    r->line++;
-    return CT_OK;
-}
-
-static ct_status features_add(ct_predictor *p, char *name, double mean, double scale)
-{
-    size_t n = p->n_features + 1;
-    char **names = realloc(p->feature_names, n * sizeof *names);
-    if (names)
-        p->feature_names = names;
-    double *means = realloc(p->mean, n * sizeof *means);
-    if (means)
-        p->mean = means;
-    double *scales = realloc(p->scale, n * sizeof *scales);
-    if (scales)
-        p->scale = scales;
-    if (!names || !means || !scales) {
-        free(name);
-        return ct_fail(CT_ERR_NO_MEMORY, "features.csv: out of memory");
-    }
-    names[p->n_features] = name;
-    means[p->n_features] = mean;
-    scales[p->n_features] = scale;
-    p->n_features = n;
-    return CT_OK;
-}
-
-static ct_status features_parse(ct_predictor *p, features_reader *r)
-{
-    static const char header[] = "feature,mean,scale";
-    if (strncmp(r->text, header, sizeof header - 1) != 0)
-        return features_syntax(r, "the header is not `feature,mean,scale`");
-    r->pos = sizeof header - 1;
-    CT_TRY(features_line_end(r));
-    while (r->pos < r->len) {
-        if (r->text[r->pos] == '\n' || r->text[r->pos] == '\r') { /* a blank line */
-            CT_TRY(features_line_end(r));
-            continue;
-        }
-        size_t line = r->line;
-        char *name = NULL;
-        double mean, scale;
-        CT_TRY(features_name(r, &name));
-        ct_status s = features_number(r, &mean);
-        if (s == CT_OK)
-            s = features_number(r, &scale);
-        if (s == CT_OK)
-            s = features_line_end(r);
-        if (s == CT_OK && scale == 0) {
-            r->line = line;
-            s = features_syntax(r, "a scale of 0 (training never divides by 0)");
-        }
-        if (s != CT_OK) {
-            free(name);
-            return s;
-        }
-        CT_TRY(features_add(p, name, mean, scale));
-    }
-    if (p->n_features == 0)
-        return features_syntax(r, "no feature columns");
-    return CT_OK;
-}
-
 static ct_status load_features(ct_predictor *p)
 {
     CT_TRY(require_file(p->run_dir, "features.csv",
                         "the run does not record its input columns (runs made before features.csv existed); "
                         "train it again to predict from CSV rows"));
-    char *path = join(p->run_dir, "features.csv"), *text = NULL;
+    char *path = join(p->run_dir, "features.csv");
     if (!path)
         return ct_fail(CT_ERR_NO_MEMORY, "out of memory");
-    size_t len = 0;
-    ct_status s = ct_read_file(path, &text, &len);
-    if (s == CT_OK) {
-        features_reader r = {path, text, 0, len, 1};
-        s = features_parse(p, &r);
-    }
-    free(text);
+    ct_feature_columns cols;
+    ct_status s = ct_features_read(path, &cols);
     free(path);
-    return s;
+    if (s != CT_OK)
+        return s;
+    p->feature_names = cols.names;
+    p->mean = cols.mean;
+    p->scale = cols.scale;
+    p->n_features = cols.count;
+    return CT_OK;
 }
 
 /* ============================================================ the model */

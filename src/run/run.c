@@ -16,6 +16,7 @@
 #include "cltrain/loss.h"
 #include "cltrain/plot.h"
 #include "cltrain/report.h"
+#include "core/clock.h"
 #include "core/fs.h"
 #include "run/run_files.h"
 
@@ -45,13 +46,6 @@ typedef struct {
     double baseline_rmse;
     int has_baseline;
 } run_result;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static ct_status choose_run_dir(const ct_experiment *exp, const ct_run_options *o, char **out)
 {
@@ -248,7 +242,7 @@ static ct_status fit(const ct_experiment *exp, ct_trainer *t, const ct_run_optio
     ct_status s = ct_early_stopping_init(&es, &exp->callbacks.early_stopping);
     char history_path[4096];
     snprintf(history_path, sizeof history_path, "%s/history.csv", dir);
-    double start = now();
+    double start = ct_now_seconds();
     /* history.csv is replaced atomically after every epoch, so a killed run
      * keeps every finished epoch; syncing it to disk (against a power cut)
      * costs milliseconds, as much as a whole small epoch, so that happens at
@@ -256,19 +250,19 @@ static ct_status fit(const ct_experiment *exp, ct_trainer *t, const ct_run_optio
     double last_sync = start;
     bool history_synced = true;
     for (int epoch = 0; s == CT_OK && epoch < exp->train.epochs; epoch++) {
-        double values[2 * (1 + CT_METRICS_MAX) + 1], t0 = now();
+        double values[2 * (1 + CT_METRICS_MAX) + 1], t0 = ct_now_seconds();
         s = ct_trainer_epoch(t, epoch, values, o->live ? live_bar : NULL, o->live);
         if (s != CT_OK)
             break;
-        values[nv] = now() - t0;
+        values[nv] = ct_now_seconds() - t0;
         res->epochs_run = epoch + 1;
         print_epoch(o->report, epoch, exp->train.epochs, values[nv], t, values);
         s = ct_history_append(history, values, nv + 1);
-        history_synced = now() - last_sync >= HISTORY_SYNC_SECONDS;
+        history_synced = ct_now_seconds() - last_sync >= HISTORY_SYNC_SECONDS;
         if (s == CT_OK)
             s = ct_history_write_csv_durability(history, history_path, history_synced);
         if (history_synced)
-            last_sync = now();
+            last_sync = ct_now_seconds();
         if (s == CT_OK)
             s = ct_nan_guard_check(epoch, names, values, nv);
         if (s != CT_OK)
@@ -282,7 +276,7 @@ static ct_status fit(const ct_experiment *exp, ct_trainer *t, const ct_run_optio
             break;
         }
     }
-    res->train_seconds = now() - start;
+    res->train_seconds = ct_now_seconds() - start;
     if (!history_synced) { /* also after a failed epoch: what was logged stays */
         ct_status w = ct_history_write_csv(history, history_path);
         if (s == CT_OK)
@@ -321,10 +315,10 @@ static ct_status evaluate_test(const ct_experiment *exp, const ct_dataset *d, ct
     float *pred = malloc(d->test.n * out_size * sizeof *pred);
     if (!pred)
         return ct_fail(CT_ERR_NO_MEMORY, "test predictions");
-    double t0 = now();
+    double t0 = ct_now_seconds();
     ct_host_split test = {d->test.n, d->test.x, d->test.y};
     ct_status s = ct_trainer_evaluate(t, &test, res->test_values, pred);
-    res->evaluate_seconds = now() - t0;
+    res->evaluate_seconds = ct_now_seconds() - t0;
     if (s == CT_OK && d->test.baseline) {
         res->has_baseline = 1;
         res->baseline_rmse = rmse_of(d->test.baseline, d->test.y, d->test.n, 1);
@@ -354,7 +348,7 @@ static ct_status evaluate_test(const ct_experiment *exp, const ct_dataset *d, ct
 ct_status ct_run_experiment(const ct_experiment *exp, const ct_run_options *o, char **run_dir)
 {
     *run_dir = NULL;
-    double t_start = now();
+    double t_start = ct_now_seconds();
     ct_dataset d;
     CT_TRY(ct_dataset_load(exp, o->data_dir, &d));
     ct_context *ctx = NULL;
@@ -399,7 +393,7 @@ ct_status ct_run_experiment(const ct_experiment *exp, const ct_run_options *o, c
     if (s == CT_OK)
         s = create_trainer(exp, &d, ctx, &t);
     if (s == CT_OK) {
-        res.startup_seconds = now() - t_start;
+        res.startup_seconds = ct_now_seconds() - t_start;
         s = fit(exp, t, o, *run_dir, &res);
     }
     if (s == CT_OK)
@@ -414,7 +408,7 @@ ct_status ct_run_experiment(const ct_experiment *exp, const ct_run_options *o, c
             fprintf(o->report, "Plots not drawn: %s (redraw with `cltrain plot %s`)\n", ct_last_error(), *run_dir);
     }
     if (s == CT_OK && o->report)
-        fprintf(o->report, "\nRun directory: %s (%.1f s in all, %.1f s training)\n", *run_dir, now() - t_start,
+        fprintf(o->report, "\nRun directory: %s (%.1f s in all, %.1f s training)\n", *run_dir, ct_now_seconds() - t_start,
                 res.train_seconds);
     ct_trainer_free(t);
     ct_context_destroy(ctx);
