@@ -27,12 +27,12 @@ const char *ct_monitor_mode_name(ct_monitor_mode m);
  * empty value or `true`) enables it; absent or `false` disables it. */
 typedef struct {
     bool enabled;
-    char *monitor;     /* `monitor`, default "val_loss": "loss", a metric ("rmse" or its
-                          Keras name "root_mean_squared_error"), or either with "val_" */
-    double min_delta;  /* `min_delta` >= 0, default 0.0 */
-    int patience;      /* `patience` >= 0, default 0 */
+    char *monitor;        /* `monitor`, default "val_loss": "loss", a metric ("rmse" or its
+                             Keras name "root_mean_squared_error"), or either with "val_" */
+    double min_delta;     /* `min_delta` >= 0, default 0.0 */
+    int patience;         /* `patience` >= 0, default 0 */
     ct_monitor_mode mode; /* `mode`, default auto */
-    bool has_baseline; /* `baseline`, default null (false) */
+    bool has_baseline;    /* `baseline`, default null (false) */
     double baseline;
     bool restore_best_weights; /* `restore_best_weights`, default false (Keras 3: restored
                                   at the end even when training ran all epochs) */
@@ -41,10 +41,10 @@ typedef struct {
     /* Derived from monitor, mode and train.metrics whenever the spec is built
      * (not written back). ct_experiment_validate() rejects a monitor that names
      * neither the loss nor a compiled metric. */
-    bool monitor_validation;  /* monitor starts with "val_" */
-    bool monitor_loss;        /* monitors the loss, else monitor_metric */
+    bool monitor_validation; /* monitor starts with "val_" */
+    bool monitor_loss;       /* monitors the loss, else monitor_metric */
     ct_metric monitor_metric;
-    bool maximize;            /* mode resolved: max, or auto with an accuracy metric */
+    bool maximize; /* mode resolved: max, or auto with an accuracy metric */
 } ct_early_stopping_spec;
 
 #ifdef __cplusplus

@@ -9,9 +9,9 @@
 
 #include <stddef.h>
 
-#define CT_KERNEL_SIZE(type, bytes) \
+#define CT_KERNEL_SIZE(type, bytes)                                                                                    \
     _Static_assert(sizeof(type) == (bytes), #type ": size differs from the kernel's struct")
-#define CT_KERNEL_FIELD(type, field, bytes) \
+#define CT_KERNEL_FIELD(type, field, bytes)                                                                            \
     _Static_assert(offsetof(type, field) == (bytes), #type "." #field ": not where the kernel's struct has it")
 /* A struct of n ints: field i at 4 i bytes. */
 #define CT_KERNEL_INT(type, field, index) CT_KERNEL_FIELD(type, field, 4 * (index))

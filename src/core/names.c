@@ -3,10 +3,12 @@
 #include "core/names.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-#define TABLE(var, what_text, ...)                                                   \
-    static const ct_name_entry var##_entries[] = {__VA_ARGS__};                                         \
+#define TABLE(var, what_text, ...)                                                                                     \
+    static const ct_name_entry var##_entries[] = {__VA_ARGS__};                                                        \
     const ct_name_table var = {what_text, var##_entries, COUNT(var##_entries)}
 
+/* One name per line, one lookup per line. */
+/* clang-format off */
 TABLE(ct_activation_names, "activation",
       {"linear", CT_ACTIVATION_LINEAR, false},
       {"relu", CT_ACTIVATION_RELU, false},
@@ -99,6 +101,7 @@ const char *ct_loss_name(ct_loss l) { return or_unknown(ct_name_of(&ct_loss_name
 const char *ct_metric_name(ct_metric m) { return or_unknown(ct_name_of(&ct_metric_names, (int)m)); }
 const char *ct_optimizer_name(ct_optimizer_kind o) { return or_unknown(ct_name_of(&ct_optimizer_names, (int)o)); }
 const char *ct_monitor_mode_name(ct_monitor_mode m) { return or_unknown(ct_name_of(&ct_monitor_mode_names, (int)m)); }
+/* clang-format on */
 
 static const char *const metric_keras_names[] = {
     "root_mean_squared_error", "mean_squared_error",   "mean_absolute_error",        "accuracy",

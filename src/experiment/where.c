@@ -9,8 +9,7 @@
 #include "experiment/keypath.h"
 #include "experiment/source.h"
 
-const char *ct_experiment_where(const ct_experiment *exp, const char *key_path_text, char *buf,
-                                size_t size)
+const char *ct_experiment_where(const ct_experiment *exp, const char *key_path_text, char *buf, size_t size)
 {
     if (!buf || size == 0)
         return buf;
@@ -24,8 +23,7 @@ const char *ct_experiment_where(const ct_experiment *exp, const char *key_path_t
      * the error detail the caller may be about to extend. */
     char saved[2048];
     snprintf(saved, sizeof saved, "%s", ct_last_error());
-    if (key_path_text &&
-        xp_key_path_parse(key_path_text, strlen(key_path_text), "", &path) == CT_OK) {
+    if (key_path_text && xp_key_path_parse(key_path_text, strlen(key_path_text), "", &path) == CT_OK) {
         node = xp_key_path_find(node, &path);
         xp_key_path_free(&path);
     }

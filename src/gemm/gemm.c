@@ -115,7 +115,7 @@ static ct_status run_one(ct_context *ctx, ct_gemm_engine engine, const ct_gemm_a
 }
 
 ct_status ct_gemm_pair_engines(ct_context *ctx, ct_gemm_engine x0, const ct_gemm_args *g0, const ct_gemm_epilogue *e0,
-                           ct_gemm_engine x1, const ct_gemm_args *g1, const ct_gemm_epilogue *e1)
+                               ct_gemm_engine x1, const ct_gemm_args *g1, const ct_gemm_epilogue *e1)
 {
     const ct_gemm_engine_impl *i0 = NULL, *i1 = NULL;
     if (e0)

@@ -37,7 +37,6 @@ ct_status ct_features_write(const char *path, const char *const *names, const do
     return ct_atomic_commit(f);
 }
 
-
 typedef struct {
     const char *path;
     const char *text;
@@ -46,8 +45,8 @@ typedef struct {
 
 static ct_status features_syntax(const features_reader *r, const char *what)
 {
-    return ct_fail(CT_ERR_PARSE, "%s:%zu: %s (expected lines `feature,mean,scale` as cltrain run writes them)",
-                   r->path, r->line, what);
+    return ct_fail(CT_ERR_PARSE, "%s:%zu: %s (expected lines `feature,mean,scale` as cltrain run writes them)", r->path,
+                   r->line, what);
 }
 
 /* The name field, unquoted, into a new string; pos ends on the comma. */
