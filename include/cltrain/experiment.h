@@ -46,7 +46,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "cltrain/layer_kind.h"     /* ct_layer_kind, ct_initializer */
+#include "cltrain/model_spec.h"     /* ct_model_spec, ct_layer_kind, ct_initializer */
 #include "cltrain/loss_kind.h"      /* ct_loss, ct_metric */
 #include "cltrain/monitor.h"        /* ct_monitor_mode, ct_early_stopping_spec */
 #include "cltrain/optimizer_spec.h" /* ct_optimizer_kind, ct_optimizer_spec */
@@ -176,70 +176,8 @@ typedef struct {
 } ct_data_spec;
 
 /* ===================================================================== model
- * model: a list of layers, input to output. Each item is a one-key mapping
- * `- dense: {units: 10}`; a layer without settings may be written bare
- * (`- flatten`); `- dropout: 0.5` and `- activation: relu` are short forms.
- * The input shape comes from the data (features of the CSV, 32x32x3 for
- * CIFAR-10). Sizes given as `int or [height, width]` are stored as {h, w}. */
-
-typedef struct {
-    int units;                        /* `units` >= 1, required */
-    ct_activation activation;         /* `activation`, default linear */
-    bool use_bias;                    /* `use_bias`, default true */
-    ct_initializer kernel_initializer; /* `kernel_initializer`, default glorot_uniform */
-    ct_initializer bias_initializer;   /* `bias_initializer`, default zeros */
-} ct_dense_spec;
-
-typedef struct {
-    int filters;                       /* `filters` >= 1, required */
-    int kernel_size[2];                /* `kernel_size`, required: 3 or [3, 3] */
-    int strides[2];                    /* `strides`, default [1, 1] */
-    ct_padding padding;                /* `padding`, default valid */
-    ct_activation activation;          /* `activation`, default linear */
-    bool use_bias;                     /* `use_bias`, default true */
-    ct_initializer kernel_initializer; /* default glorot_uniform */
-    ct_initializer bias_initializer;   /* default zeros */
-} ct_conv2d_spec;
-
-/* max_pooling2d and average_pooling2d. */
-typedef struct {
-    int pool_size[2];   /* `pool_size`, default [2, 2] */
-    int strides[2];     /* `strides`, default: pool_size (Keras' strides=None) */
-    ct_padding padding; /* `padding`, default valid */
-} ct_pooling2d_spec;
-
-typedef struct {
-    double rate; /* `rate` in [0, 1), required: fraction of inputs zeroed in training */
-} ct_dropout_spec;
-
-typedef struct {
-    double momentum; /* `momentum` in [0, 1], default 0.99 (moving statistics) */
-    double epsilon;  /* `epsilon` > 0, default 0.001 */
-    bool center;     /* `center`, default true: learn beta */
-    bool scale;      /* `scale`, default true: learn gamma */
-} ct_batch_norm_spec;
-
-typedef struct {
-    ct_activation activation; /* `activation`, required */
-} ct_activation_spec;
-
-typedef struct {
-    ct_layer_kind kind;
-    char *name; /* `name`, default: Keras' automatic name: dense, dense_1, conv2d, ... */
-    union {
-        ct_dense_spec dense;                      /* CT_LAYER_DENSE */
-        ct_conv2d_spec conv2d;                    /* CT_LAYER_CONV2D */
-        ct_pooling2d_spec pooling;                /* CT_LAYER_MAX_/AVERAGE_POOLING2D */
-        ct_dropout_spec dropout;                  /* CT_LAYER_DROPOUT */
-        ct_batch_norm_spec batch_normalization;   /* CT_LAYER_BATCH_NORMALIZATION */
-        ct_activation_spec activation;            /* CT_LAYER_ACTIVATION */
-    };                                            /* CT_LAYER_FLATTEN: no settings */
-} ct_layer_spec;
-
-typedef struct {
-    ct_layer_spec *layers; /* required, at least one layer */
-    size_t layer_count;
-} ct_model_spec;
+ * model: the layer specs (ct_model_spec, ct_layer_spec and each layer's
+ * settings) are in cltrain/model_spec.h, which the model code reads too. */
 
 /* ===================================================================== train */
 

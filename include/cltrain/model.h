@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cltrain/experiment.h"
+#include "cltrain/model_spec.h"
 #include "cltrain/tensor.h"
 
 #ifdef __cplusplus

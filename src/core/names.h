@@ -1,5 +1,5 @@
 /* Name tables of the enumerations the library shares (cltrain/types.h,
- * layer_kind.h, loss_kind.h, optimizer_spec.h, monitor.h): the spelling of
+ * model_spec.h, loss_kind.h, optimizer_spec.h, monitor.h): the spelling of
  * every value, aliases included. The ct_*_name() functions read them, and the
  * experiment schema (src/experiment/schema_tables.c) parses and writes with
  * them, so a file and the device code cannot disagree about a name. */
@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "cltrain/layer_kind.h"
+#include "cltrain/model_spec.h"
 #include "cltrain/loss_kind.h"
 #include "cltrain/monitor.h"
 #include "cltrain/optimizer_spec.h"

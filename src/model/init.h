@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cltrain/layer_kind.h" /* ct_initializer */
+#include "cltrain/model_spec.h" /* ct_initializer */
 
 /* A 64-bit hash of (seed, a, b, c); equal keys give equal values everywhere. */
 uint64_t ct_counter_hash(uint64_t seed, uint64_t a, uint64_t b, uint64_t c);

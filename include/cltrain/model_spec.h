@@ -1,0 +1,114 @@
+/* The model spec: layer kinds, weight initializers and each layer's
+ * settings, as an experiment file's `model:` list gives them (the schema
+ * fills these structs) and as the model code builds them (cltrain/model.h).
+ * Plain data; the spellings live in src/core/names.c, below both. */
+#ifndef CLTRAIN_MODEL_SPEC_H
+#define CLTRAIN_MODEL_SPEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cltrain/types.h" /* ct_activation, ct_padding */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    CT_LAYER_DENSE,               /* "dense" */
+    CT_LAYER_CONV2D,              /* "conv2d" */
+    CT_LAYER_MAX_POOLING2D,       /* "max_pooling2d" */
+    CT_LAYER_AVERAGE_POOLING2D,   /* "average_pooling2d" */
+    CT_LAYER_FLATTEN,             /* "flatten" */
+    CT_LAYER_DROPOUT,             /* "dropout" */
+    CT_LAYER_BATCH_NORMALIZATION, /* "batch_normalization" */
+    CT_LAYER_ACTIVATION,          /* "activation" */
+    CT_LAYER_COUNT
+} ct_layer_kind;
+
+typedef enum {
+    CT_INIT_GLOROT_UNIFORM, /* "glorot_uniform": Keras' default kernel initializer */
+    CT_INIT_GLOROT_NORMAL,  /* "glorot_normal" (truncated normal, as in Keras) */
+    CT_INIT_HE_UNIFORM,     /* "he_uniform" */
+    CT_INIT_HE_NORMAL,      /* "he_normal" */
+    CT_INIT_LECUN_UNIFORM,  /* "lecun_uniform" */
+    CT_INIT_LECUN_NORMAL,   /* "lecun_normal" */
+    CT_INIT_ZEROS,          /* "zeros": Keras' default bias initializer */
+    CT_INIT_ONES,           /* "ones" */
+    CT_INIT_COUNT
+} ct_initializer;
+
+/* The YAML spelling ("dense", "glorot_uniform"); "?" when out of range. */
+const char *ct_layer_kind_name(ct_layer_kind k);
+const char *ct_initializer_name(ct_initializer i);
+
+/* ===================================================================== model
+ * model: a list of layers, input to output. Each item is a one-key mapping
+ * `- dense: {units: 10}`; a layer without settings may be written bare
+ * (`- flatten`); `- dropout: 0.5` and `- activation: relu` are short forms.
+ * The input shape comes from the data (features of the CSV, 32x32x3 for
+ * CIFAR-10). Sizes given as `int or [height, width]` are stored as {h, w}. */
+
+typedef struct {
+    int units;                        /* `units` >= 1, required */
+    ct_activation activation;         /* `activation`, default linear */
+    bool use_bias;                    /* `use_bias`, default true */
+    ct_initializer kernel_initializer; /* `kernel_initializer`, default glorot_uniform */
+    ct_initializer bias_initializer;   /* `bias_initializer`, default zeros */
+} ct_dense_spec;
+
+typedef struct {
+    int filters;                       /* `filters` >= 1, required */
+    int kernel_size[2];                /* `kernel_size`, required: 3 or [3, 3] */
+    int strides[2];                    /* `strides`, default [1, 1] */
+    ct_padding padding;                /* `padding`, default valid */
+    ct_activation activation;          /* `activation`, default linear */
+    bool use_bias;                     /* `use_bias`, default true */
+    ct_initializer kernel_initializer; /* default glorot_uniform */
+    ct_initializer bias_initializer;   /* default zeros */
+} ct_conv2d_spec;
+
+/* max_pooling2d and average_pooling2d. */
+typedef struct {
+    int pool_size[2];   /* `pool_size`, default [2, 2] */
+    int strides[2];     /* `strides`, default: pool_size (Keras' strides=None) */
+    ct_padding padding; /* `padding`, default valid */
+} ct_pooling2d_spec;
+
+typedef struct {
+    double rate; /* `rate` in [0, 1), required: fraction of inputs zeroed in training */
+} ct_dropout_spec;
+
+typedef struct {
+    double momentum; /* `momentum` in [0, 1], default 0.99 (moving statistics) */
+    double epsilon;  /* `epsilon` > 0, default 0.001 */
+    bool center;     /* `center`, default true: learn beta */
+    bool scale;      /* `scale`, default true: learn gamma */
+} ct_batch_norm_spec;
+
+typedef struct {
+    ct_activation activation; /* `activation`, required */
+} ct_activation_spec;
+
+typedef struct {
+    ct_layer_kind kind;
+    char *name; /* `name`, default: Keras' automatic name: dense, dense_1, conv2d, ... */
+    union {
+        ct_dense_spec dense;                      /* CT_LAYER_DENSE */
+        ct_conv2d_spec conv2d;                    /* CT_LAYER_CONV2D */
+        ct_pooling2d_spec pooling;                /* CT_LAYER_MAX_/AVERAGE_POOLING2D */
+        ct_dropout_spec dropout;                  /* CT_LAYER_DROPOUT */
+        ct_batch_norm_spec batch_normalization;   /* CT_LAYER_BATCH_NORMALIZATION */
+        ct_activation_spec activation;            /* CT_LAYER_ACTIVATION */
+    };                                            /* CT_LAYER_FLATTEN: no settings */
+} ct_layer_spec;
+
+typedef struct {
+    ct_layer_spec *layers; /* required, at least one layer */
+    size_t layer_count;
+} ct_model_spec;
+
+#ifdef __cplusplus
+}
+#endif
+#endif
