@@ -13,6 +13,7 @@ packages=(
   libcairo2-dev fonts-dejavu-core        # plots (PNG, SVG) and their text
   libpng-dev libjpeg-dev                 # reading your own images
   check libsubunit-dev                   # unit tests
+  python3                                # the layering check (tools/check_layers.py)
 )
 
 missing=()
