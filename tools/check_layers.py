@@ -38,16 +38,15 @@ def read_readme(path):
         text = f.read()
     m = CORE_LIBRARY.search(text)
     core = set(re.findall(r"`(\w+)/`", m.group(1))) if m else set()
-    if True:
-        for line in text.splitlines():
-            m = HEADER_ROW.match(line)
-            if m:
-                owners[m.group(1)] = m.group(2)
-                continue
-            m = LAYER_ROW.match(line)
-            if m:
-                for folder in re.findall(r"`(\w+)/`", m.group(2)):
-                    layers[folder] = int(m.group(1))
+    for line in text.splitlines():
+        m = HEADER_ROW.match(line)
+        if m:
+            owners[m.group(1)] = m.group(2)
+            continue
+        m = LAYER_ROW.match(line)
+        if m:
+            for folder in re.findall(r"`(\w+)/`", m.group(2)):
+                layers[folder] = int(m.group(1))
     return layers, owners, core
 
 

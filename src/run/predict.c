@@ -4,7 +4,6 @@
  * probabilities. */
 #include "run/predict.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <math.h>
@@ -18,7 +17,6 @@
 #include "cltrain/model.h"
 #include "cltrain/plot.h" /* ct_image_read, ct_image_resize */
 #include "cltrain/report.h" /* ct_features_read */
-#include "core/fs.h"             /* ct_read_file */
 #include "plot/run_reader.h" /* summary.yaml's class names */
 #include "run/run.h"      /* ct_run_load_weights */
 
