@@ -39,7 +39,7 @@ static double rmse(const double *truth, const double *predicted, size_t n)
             sum += d * d;
             used++;
         }
-    return used ? sqrt(sum / used) : NAN;
+    return used ? sqrt(sum / (double)used) : NAN;
 }
 
 /* Four significant digits, trailing zeros kept so that model and baseline
