@@ -161,7 +161,7 @@ static int record_is_blank(const csv_reader *r)
  * (nearly all of them) is rejected at once. */
 static int is_missing_marker(const char *s, size_t len)
 {
-#define MARKER(text) {text, sizeof text - 1}
+#define MARKER(text) {(text), sizeof(text) - 1}
     static const struct {
         const char *text;
         size_t len;

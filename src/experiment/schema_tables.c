@@ -259,7 +259,7 @@ const variant_set xp_layer_variants = {"layer type", offsetof(ct_layer_spec, kin
 
 #define OPT(member) offsetof(ct_optimizer_spec, member)
 #define LEARNING_RATE(member, def) {.key = "learning_rate", .type = FT_DOUBLE, .offset = OPT(member), \
-                                    .default_text = def, .range = R_POSITIVE_REAL}
+                                    .default_text = (def), .range = R_POSITIVE_REAL}
 
 static const field adam_fields[] = {
     LEARNING_RATE(adam.learning_rate, "0.001"),

@@ -88,7 +88,7 @@ static const ct_optest_op op_gemm_own_ld = {"gemm_own_ld", gemm_shape, gemm_fwd,
  * sizes are size_t in the shapes and long in ip: CT_OPTEST_ABOVE_WG becomes
  * (long)CT_OPTEST_ABOVE_WG there, the value resolve_case looks for. */
 #define GEMM_CASE(op, label, ta, tb, m, n, k, engine, pad, tol)                                               \
-    {&(op), label, 2,                                                                                          \
+    {&(op), label, 2,                                                                                        \
      {{2, {(ta) ? (k) : (m), ((ta) ? (m) : (k)) + (pad)}, -1, 1, 0, (pad) == 0},                             \
       {2, {(tb) ? (n) : (k), ((tb) ? (k) : (n)) + (pad)}, -1, 1, 0, (pad) == 0}},                            \
      {ta, tb, (long)(m), (long)(n), (long)(k), engine, pad}, {0}, tol, 1e-5}
@@ -161,7 +161,7 @@ static const ct_optest_op op_gemm_auto_ab = {"gemm_auto_ab", gemm_shape, gemm_sc
 static const ct_optest_op op_gemm_own_big = {"gemm_own_big", gemm_shape, gemm_fwd, gemm_ref, NULL, engine_supported};
 
 #define SCALED_CASE(op, label, ta, tb, m, n, k, engine, alpha, beta)                                          \
-    {&(op), label, 3,                                                                                          \
+    {&(op), label, 3,                                                                                        \
      {{2, {(ta) ? (k) : (m), (ta) ? (m) : (k)}, -1, 1, 0, 0},                                                \
       {2, {(tb) ? (n) : (k), (tb) ? (k) : (n)}, -1, 1, 0, 0},                                                \
       {2, {m, n}, -1, 1, 0, 0}},                                                                             \

@@ -80,6 +80,6 @@ ct_status ct_optest_run_all(ct_context *ctx, const char *filter, FILE *log, int 
 /* Helpers for op files. */
 size_t ct_optest_count(int ndim, const size_t *shape);
 
-#define CT_OPTEST_FAMILY(name, array) {name, array, sizeof array / sizeof array[0]}
+#define CT_OPTEST_FAMILY(name, array) {(name), (array), sizeof(array) / sizeof((array)[0])}
 
 #endif
