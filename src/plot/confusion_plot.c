@@ -146,11 +146,7 @@ static void draw_colourbar(cairo_t *cr, const confusion_figure *f)
 static ct_status draw_confusion(cairo_t *cr, const void *data)
 {
     const confusion_figure *f = data;
-    style_set_colour(cr, STYLE_BLACK);
-    text_font(cr, STYLE_FONT_FIGURE, true);
-    text_draw(cr, f->width / 2.0, 12, f->title, TEXT_CENTER, TEXT_START, 0);
-    text_font(cr, STYLE_FONT_LABEL, false);
-    text_draw(cr, f->width / 2.0, 44, f->subtitle, TEXT_CENTER, TEXT_START, 0);
+    figure_draw_heading(cr, f->width, f->title, f->subtitle);
     draw_cells(cr, f);
     draw_names(cr, f);
     draw_colourbar(cr, f);

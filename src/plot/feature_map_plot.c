@@ -36,11 +36,7 @@ static ct_status draw_features(cairo_t *cr, const void *data)
 {
     const feature_figure *f = data;
     const feature_map_set *set = f->set;
-    style_set_colour(cr, STYLE_BLACK);
-    text_font(cr, STYLE_FONT_FIGURE, true);
-    text_draw(cr, f->width / 2.0, 12, f->title, TEXT_CENTER, TEXT_START, 0);
-    text_font(cr, STYLE_FONT_LABEL, false);
-    text_draw(cr, f->width / 2.0, 44, f->subtitle, TEXT_CENTER, TEXT_START, 0);
+    figure_draw_heading(cr, f->width, f->title, f->subtitle);
 
     raster_view input = raster_packed(set->input, set->input_height, set->input_width, 3);
     cairo_surface_t *s;

@@ -128,11 +128,7 @@ static ct_status draw_filters(cairo_t *cr, const void *data)
 {
     const filter_layout *l = data;
     char label[32];
-    style_set_colour(cr, STYLE_BLACK);
-    text_font(cr, STYLE_FONT_FIGURE, true);
-    text_draw(cr, l->width / 2.0, 12, l->title, TEXT_CENTER, TEXT_START, 0);
-    text_font(cr, STYLE_FONT_LABEL, false);
-    text_draw(cr, l->width / 2.0, 44, l->subtitle, TEXT_CENTER, TEXT_START, 0);
+    figure_draw_heading(cr, l->width, l->title, l->subtitle);
     double grid_left = (l->width - l->columns * l->cell_width) / 2.0;
     if (!l->rgb && l->cin != 1)
         grid_left = l->left;

@@ -63,11 +63,7 @@ static void draw_caption(cairo_t *cr, const samples_figure *f, size_t i, double 
 static ct_status draw_samples(cairo_t *cr, const void *data)
 {
     const samples_figure *f = data;
-    style_set_colour(cr, STYLE_BLACK);
-    text_font(cr, STYLE_FONT_FIGURE, true);
-    text_draw(cr, f->figure_width / 2.0, 12, f->title, TEXT_CENTER, TEXT_START, 0);
-    text_font(cr, STYLE_FONT_LABEL, false);
-    text_draw(cr, f->figure_width / 2.0, 44, f->subtitle, TEXT_CENTER, TEXT_START, 0);
+    figure_draw_heading(cr, f->figure_width, f->title, f->subtitle);
     double image_width = (double)f->width * f->scale;
     for (size_t i = 0; i < f->n; i++) {
         size_t row = i / GRID, column = i % GRID;
