@@ -55,14 +55,8 @@ int ct_cmd_inspect(int argc, char **argv)
             image = value;
         } else if ((value = ct_cli_option(argc, argv, &i, "--device"))) {
             device = value;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "cltrain inspect: unknown option '%s' (see cltrain inspect --help)\n", argv[i]);
+        } else if (ct_cli_run_dir_arg("inspect", argv[i], &run_dir) != 0) {
             return 2;
-        } else if (run_dir) {
-            fprintf(stderr, "cltrain inspect: one run directory at a time ('%s' and '%s')\n", run_dir, argv[i]);
-            return 2;
-        } else {
-            run_dir = argv[i];
         }
     }
     if (!run_dir) {

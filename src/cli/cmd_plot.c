@@ -73,14 +73,8 @@ int ct_cmd_plot(int argc, char **argv)
         } else if ((value = ct_cli_option(argc, argv, &i, "--only"))) {
             if (!(plots = parse_only(value)))
                 return 2;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "cltrain plot: unknown option '%s' (see cltrain plot --help)\n", argv[i]);
+        } else if (ct_cli_run_dir_arg("plot", argv[i], &run_dir) != 0) {
             return 2;
-        } else if (run_dir) {
-            fprintf(stderr, "cltrain plot: one run directory at a time ('%s' and '%s')\n", run_dir, argv[i]);
-            return 2;
-        } else {
-            run_dir = argv[i];
         }
     }
     if (!run_dir) {
