@@ -28,6 +28,12 @@ const char *ct_cli_option(int argc, char **argv, int *i, const char *name)
     return argv[++*i];
 }
 
+void ct_cli_print_written(const char *path, void *user)
+{
+    (void)user;
+    printf("wrote %s\n", path);
+}
+
 int ct_cli_run_dir_arg(const char *command, const char *arg, const char **run_dir)
 {
     if (arg[0] == '-' && arg[1]) {

@@ -24,12 +24,6 @@ static void inspect_usage(FILE *out)
             "  --no-svg       PNG only (default: PNG and SVG)\n");
 }
 
-static void print_written(const char *path, void *user)
-{
-    (void)user;
-    printf("wrote %s\n", path);
-}
-
 static int feature_maps(const char *run_dir, const char *image, const char *device, const ct_plot_options *o)
 {
     ct_context *ctx = NULL;
@@ -44,7 +38,7 @@ static int feature_maps(const char *run_dir, const char *image, const char *devi
 int ct_cmd_inspect(int argc, char **argv)
 {
     const char *run_dir = NULL, *image = NULL, *device = NULL, *value;
-    ct_plot_options options = {.written = print_written};
+    ct_plot_options options = {.written = ct_cli_print_written};
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             inspect_usage(stdout);

@@ -23,12 +23,6 @@ static void plot_usage(FILE *out)
             "Exit status: 0 all drawn, 1 a plot could not be drawn, 2 usage error.\n");
 }
 
-static void print_written(const char *path, void *user)
-{
-    (void)user;
-    printf("wrote %s\n", path);
-}
-
 /* "history,confusion_matrix" -> CT_PLOT_* bits; 0 for an unknown name. */
 static unsigned parse_only(const char *list)
 {
@@ -62,7 +56,7 @@ int ct_cmd_plot(int argc, char **argv)
 {
     const char *run_dir = NULL;
     unsigned plots = CT_PLOT_ALL;
-    ct_plot_options options = {.written = print_written};
+    ct_plot_options options = {.written = ct_cli_print_written};
     for (int i = 1; i < argc; i++) {
         const char *value;
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
