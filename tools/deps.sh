@@ -16,6 +16,9 @@ packages=(
   python3                                # the layering check (tools/check_layers.py)
 )
 
+# CI also runs clang-tidy's checks (the CTest test clang_tidy, tools/tidy.sh).
+[ "${CI:-}" = true ] && packages+=(clang-tidy)
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

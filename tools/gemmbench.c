@@ -109,8 +109,8 @@ static int parse_args(int argc, char **argv, options *o)
             o->select = 1;
         else if (!strcmp(a, "--measure-all"))
             o->measure_all = 1;
-        else if (!v)
-            return 0;
+        else if (!v) /* as for an unknown option at the end of the chain */
+            return 0; /* NOLINT(bugprone-branch-clone) */
         else if (i++, !strcmp(a, "--device"))
             o->device = v;
         else if (!strcmp(a, "--engine")) {
@@ -170,7 +170,7 @@ static void fill(float *x, size_t n, unsigned seed)
     unsigned long long s = seed * 0x9E3779B97F4A7C15ULL + 1;
     for (size_t i = 0; i < n; i++) {
         s = s * 6364136223846793005ULL + 1442695040888963407ULL;
-        x[i] = (float)((s >> 40) * (1.0 / 16777216.0)) - 0.5f;
+        x[i] = (float)((double)(s >> 40) * (1.0 / 16777216.0)) - 0.5f; /* 24 bits: exact */
     }
 }
 

@@ -28,6 +28,26 @@ const char *ct_cli_option(int argc, char **argv, int *i, const char *name)
     return argv[++*i];
 }
 
+void ct_cli_print_written(const char *path, void *user)
+{
+    (void)user;
+    printf("wrote %s\n", path);
+}
+
+int ct_cli_run_dir_arg(const char *command, const char *arg, const char **run_dir)
+{
+    if (arg[0] == '-' && arg[1]) {
+        fprintf(stderr, "cltrain %s: unknown option '%s' (see cltrain %s --help)\n", command, arg, command);
+        return 2;
+    }
+    if (*run_dir) {
+        fprintf(stderr, "cltrain %s: one run directory at a time ('%s' and '%s')\n", command, *run_dir, arg);
+        return 2;
+    }
+    *run_dir = arg;
+    return 0;
+}
+
 ct_status ct_cli_open_device(const char *spec, ct_context **ctx)
 {
     ct_device_info info;

@@ -13,6 +13,14 @@ int ct_cli_error(ct_status s);
  * message when the value is missing. */
 const char *ct_cli_option(int argc, char **argv, int *i, const char *name);
 
+/* An argument of `cltrain COMMAND RUN_DIR [options]` that no option took:
+ * the run directory (*run_dir, one at most), or an unknown option. Returns 0,
+ * or 2 (a usage error) after saying why on stderr. */
+int ct_cli_run_dir_arg(const char *command, const char *arg, const char **run_dir);
+
+/* ct_plot_options.written for the commands that draw: "wrote PATH" on stdout. */
+void ct_cli_print_written(const char *path, void *user);
+
 /* Find the device for --device/CLTRAIN_DEVICE and create its context. */
 ct_status ct_cli_open_device(const char *spec, ct_context **ctx);
 

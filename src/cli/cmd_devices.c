@@ -62,8 +62,8 @@ static void print_table(const ct_device_info *d, size_t n, size_t selected)
         printf("        type %-11s vendor %s\n", ct_device_type_name(d[i].type), d[i].vendor);
         printf("        driver %s, %s, %s\n", d[i].driver_version, d[i].device_version, d[i].opencl_c_version);
         printf("        %u compute units at %u MHz, global memory %.1f GiB (max buffer %.1f GiB), local %llu KiB\n",
-               d[i].compute_units, d[i].clock_mhz, d[i].global_mem_bytes / 1073741824.0,
-               d[i].max_alloc_bytes / 1073741824.0, (unsigned long long)(d[i].local_mem_bytes / 1024));
+               d[i].compute_units, d[i].clock_mhz, (double)d[i].global_mem_bytes / 1073741824.0,
+               (double)d[i].max_alloc_bytes / 1073741824.0, (unsigned long long)(d[i].local_mem_bytes / 1024));
         printf("        max work-group %zu, fp16 %s, fp64 %s, preferred float vector width %u\n",
                d[i].max_work_group_size, d[i].has_fp16 ? "yes" : "no", d[i].has_fp64 ? "yes" : "no",
                d[i].preferred_vector_width_float);

@@ -24,12 +24,6 @@ static void inspect_usage(FILE *out)
             "  --no-svg       PNG only (default: PNG and SVG)\n");
 }
 
-static void print_written(const char *path, void *user)
-{
-    (void)user;
-    printf("wrote %s\n", path);
-}
-
 static int feature_maps(const char *run_dir, const char *image, const char *device, const ct_plot_options *o)
 {
     ct_context *ctx = NULL;
@@ -44,7 +38,7 @@ static int feature_maps(const char *run_dir, const char *image, const char *devi
 int ct_cmd_inspect(int argc, char **argv)
 {
     const char *run_dir = NULL, *image = NULL, *device = NULL, *value;
-    ct_plot_options options = {.written = print_written};
+    ct_plot_options options = {.written = ct_cli_print_written};
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             inspect_usage(stdout);
@@ -55,14 +49,8 @@ int ct_cmd_inspect(int argc, char **argv)
             image = value;
         } else if ((value = ct_cli_option(argc, argv, &i, "--device"))) {
             device = value;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "cltrain inspect: unknown option '%s' (see cltrain inspect --help)\n", argv[i]);
+        } else if (ct_cli_run_dir_arg("inspect", argv[i], &run_dir) != 0) {
             return 2;
-        } else if (run_dir) {
-            fprintf(stderr, "cltrain inspect: one run directory at a time ('%s' and '%s')\n", run_dir, argv[i]);
-            return 2;
-        } else {
-            run_dir = argv[i];
         }
     }
     if (!run_dir) {

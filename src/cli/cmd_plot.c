@@ -23,12 +23,6 @@ static void plot_usage(FILE *out)
             "Exit status: 0 all drawn, 1 a plot could not be drawn, 2 usage error.\n");
 }
 
-static void print_written(const char *path, void *user)
-{
-    (void)user;
-    printf("wrote %s\n", path);
-}
-
 /* "history,confusion_matrix" -> CT_PLOT_* bits; 0 for an unknown name. */
 static unsigned parse_only(const char *list)
 {
@@ -62,7 +56,7 @@ int ct_cmd_plot(int argc, char **argv)
 {
     const char *run_dir = NULL;
     unsigned plots = CT_PLOT_ALL;
-    ct_plot_options options = {.written = print_written};
+    ct_plot_options options = {.written = ct_cli_print_written};
     for (int i = 1; i < argc; i++) {
         const char *value;
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
@@ -73,14 +67,8 @@ int ct_cmd_plot(int argc, char **argv)
         } else if ((value = ct_cli_option(argc, argv, &i, "--only"))) {
             if (!(plots = parse_only(value)))
                 return 2;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "cltrain plot: unknown option '%s' (see cltrain plot --help)\n", argv[i]);
+        } else if (ct_cli_run_dir_arg("plot", argv[i], &run_dir) != 0) {
             return 2;
-        } else if (run_dir) {
-            fprintf(stderr, "cltrain plot: one run directory at a time ('%s' and '%s')\n", run_dir, argv[i]);
-            return 2;
-        } else {
-            run_dir = argv[i];
         }
     }
     if (!run_dir) {

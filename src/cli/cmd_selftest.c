@@ -45,7 +45,7 @@ static int run_on(const ct_device_info *info, const char *filter, int verbose, c
         return 1;
     }
     printf("   %u passed, %u failed, %u skipped (%.1f s)\n", counts.passed, counts.failed, counts.skipped,
-           (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9);
+           (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9);
     total->passed += counts.passed;
     total->failed += counts.failed;
     total->skipped += counts.skipped;

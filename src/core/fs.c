@@ -45,9 +45,14 @@ int ct_cache_dir(const char *sub, char *buf, size_t size)
 
 ct_status ct_read_file(const char *path, char **out, size_t *length)
 {
+    return ct_read_file_as(path, CT_ERR_IO, out, length);
+}
+
+ct_status ct_read_file_as(const char *path, ct_status if_missing, char **out, size_t *length)
+{
     FILE *f = fopen(path, "rb");
     if (!f)
-        return ct_fail(CT_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+        return ct_fail(errno == ENOENT ? if_missing : CT_ERR_IO, "cannot open %s: %s", path, strerror(errno));
     char *buf = NULL;
     size_t used = 0, cap = 0;
     for (;;) {

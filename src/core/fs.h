@@ -16,7 +16,12 @@ ct_status ct_make_dirs(const char *path);
 int ct_cache_dir(const char *sub, char *buf, size_t size);
 
 /* The whole file as a NUL-terminated buffer (malloc'd; *length excludes the
- * NUL). Works for pipes too: no reliance on the file size. */
+ * NUL). Works for pipes too: no reliance on the file size. Failing to open or
+ * read it is CT_ERR_IO. */
 ct_status ct_read_file(const char *path, char **out, size_t *length);
+
+/* The same, but a file that does not exist is if_missing (a CSV file the
+ * user named is CT_ERR_NOT_FOUND; a kernel file stays CT_ERR_IO). */
+ct_status ct_read_file_as(const char *path, ct_status if_missing, char **out, size_t *length);
 
 #endif

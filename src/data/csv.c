@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cltrain/data.h"
+#include "core/fs.h" /* ct_read_file_as */
 #include "data/internal.h"
 #include "data/util.h"
 
@@ -161,7 +162,7 @@ static int record_is_blank(const csv_reader *r)
  * (nearly all of them) is rejected at once. */
 static int is_missing_marker(const char *s, size_t len)
 {
-#define MARKER(text) {text, sizeof text - 1}
+#define MARKER(text) {(text), sizeof(text) - 1}
     static const struct {
         const char *text;
         size_t len;
@@ -348,37 +349,6 @@ ct_status ct_csv_parse(const char *source, const char *text, size_t len, ct_tabl
     return s;
 }
 
-/* Reads the whole file; works for pipes too (no reliance on the size). */
-static ct_status read_file(const char *path, char **text_out, size_t *len_out)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return ct_fail(errno == ENOENT ? CT_ERR_NOT_FOUND : CT_ERR_IO, "cannot open %s: %s", path,
-                       strerror(errno));
-    char *text = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (ct_data_reserve((void **)&text, &cap, len + 65536, 1)) {
-            free(text);
-            fclose(f);
-            return ct_fail(CT_ERR_NO_MEMORY, "%s: out of memory while reading", path);
-        }
-        size_t got = fread(text + len, 1, cap - len, f);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    int failed = ferror(f);
-    fclose(f);
-    if (failed) {
-        free(text);
-        return ct_fail(CT_ERR_IO, "cannot read %s", path);
-    }
-    *text_out = text;
-    *len_out = len;
-    return CT_OK;
-}
-
 ct_status ct_csv_read(const char *path, ct_table *out)
 {
     memset(out, 0, sizeof *out);
@@ -386,7 +356,7 @@ ct_status ct_csv_read(const char *path, ct_table *out)
         return ct_fail(CT_ERR_INVALID_ARGUMENT, "ct_csv_read: no path given");
     char *text = NULL;
     size_t len = 0;
-    CT_TRY(read_file(path, &text, &len));
+    CT_TRY(ct_read_file_as(path, CT_ERR_NOT_FOUND, &text, &len));
     ct_status s = ct_csv_parse(path, text, len, out);
     free(text);
     return s;

@@ -122,8 +122,11 @@ ct_status ct_split_make(size_t n, const ct_split_options *o, ct_split *out)
     size_t *order = malloc(n * sizeof *order);
     if (!order)
         return ct_fail(CT_ERR_NO_MEMORY, "split: out of memory for %zu samples", n);
-    ct_status s = o->use_random_state ? sklearn_order(n, o->random_state, &sizes, order)
-                                      : (seeded_order(n, o, order), CT_OK);
+    ct_status s = CT_OK;
+    if (o->use_random_state)
+        s = sklearn_order(n, o->random_state, &sizes, order);
+    else
+        seeded_order(n, o, order);
     if (s != CT_OK) {
         free(order);
         return s;

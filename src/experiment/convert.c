@@ -256,6 +256,17 @@ static bool is_name_scalar(const ynode *n)
     return n->kind == YNODE_SCALAR && !ynode_is_null(n) && n->length > 0 && strlen(n->text) == n->length;
 }
 
+/* " (did you mean 'NAME'?)" into out when node is a scalar close to one of
+ * names, else "". */
+static void did_you_mean(const ynode *node, const char *const *names, size_t count, char *out, size_t size)
+{
+    const char *hint = node->kind == YNODE_SCALAR ? xp_suggest(node->text, names, count) : NULL;
+    if (hint)
+        snprintf(out, size, " (did you mean '%s'?)", hint);
+    else
+        out[0] = '\0';
+}
+
 static const enum_entry *find_enum(const enum_table *t, const char *name)
 {
     for (size_t i = 0; i < t->count; i++)
@@ -270,10 +281,8 @@ static ct_status enum_error(const convert_ctx *ctx, const field *f, const ynode 
     size_t count = 0;
     for (size_t i = 0; i < f->enums->count && count < 64; i++)
         names[count++] = f->enums->entries[i].name;
-    const char *hint = node->kind == YNODE_SCALAR ? xp_suggest(node->text, names, count) : NULL;
-    char extra[120] = "";
-    if (hint)
-        snprintf(extra, sizeof extra, " (did you mean '%s'?)", hint);
+    char extra[120];
+    did_you_mean(node, names, count, extra, sizeof extra);
     return expected_error(ctx, f, node, extra);
 }
 
@@ -510,11 +519,9 @@ static ct_status unknown_variant(const convert_ctx *ctx, const variant_set *v, c
     size_t n = 0;
     for (size_t i = 0; i < v->count && n < 32; i++)
         keys[n++] = v->variants[i].key;
-    char names[400], hint[120] = "", got[300];
+    char names[400], hint[120], got[300];
     list_variants(v, names, sizeof names);
-    const char *s = name->kind == YNODE_SCALAR ? xp_suggest(name->text, keys, n) : NULL;
-    if (s)
-        snprintf(hint, sizeof hint, " (did you mean '%s'?)", s);
+    did_you_mean(name, keys, n, hint, sizeof hint);
     if (name->kind == YNODE_SCALAR && !ynode_is_null(name)) {
         ynode_escape(name->text, name->length, 60, got, sizeof got);
         return xp_error_at(ctx, name, "unknown %s '%s'%s; expected one of %s", v->what, got, hint,

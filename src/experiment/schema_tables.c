@@ -269,7 +269,7 @@ _Static_assert(COUNT(layer_variants) == CT_LAYER_COUNT, "a ct_layer_kind without
 
 #define OPT(member) offsetof(ct_optimizer_spec, member)
 #define LEARNING_RATE(member, def) {.key = "learning_rate", .type = FT_DOUBLE, .offset = OPT(member), \
-                                    .default_text = def, .range = R_POSITIVE_REAL}
+                                    .default_text = (def), .range = R_POSITIVE_REAL}
 
 static const field adam_fields[] = {
     LEARNING_RATE(adam.learning_rate, "0.001"),

@@ -184,7 +184,7 @@ static ct_status check_download(const ct_experiment *exp, const char *prefix, co
                                 const char *sha256)
 {
     char path[128];
-    if (url && strncmp(url, "https://", 8) && strncmp(url, "http://", 7) && strncmp(url, "file://", 7)) {
+    if (url && strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0 && strncmp(url, "file://", 7) != 0) {
         snprintf(path, sizeof path, "%s.url", prefix);
         return fail_at(exp, path, "'%s' is not an https://, http:// or file:// URL", url);
     }

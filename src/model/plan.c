@@ -91,11 +91,13 @@ static ct_status infer_layer(size_t index, ct_layer_plan *l)
         l->out_shape[0] = n;
         break;
     }
-    case CT_LAYER_BATCH_NORMALIZATION:
+    case CT_LAYER_BATCH_NORMALIZATION: {
         /* gamma, beta (trainable when scale/center), moving mean and variance. */
-        l->params = features * (2 + (s->batch_normalization.scale ? 1 : 0) + (s->batch_normalization.center ? 1 : 0));
-        l->trainable_params = features * ((s->batch_normalization.scale ? 1 : 0) + (s->batch_normalization.center ? 1 : 0));
+        size_t affine = (s->batch_normalization.scale ? 1u : 0u) + (s->batch_normalization.center ? 1u : 0u);
+        l->params = features * (2 + affine);
+        l->trainable_params = features * affine;
         return CT_OK;
+    }
     case CT_LAYER_DROPOUT:
     case CT_LAYER_ACTIVATION:
         break;

@@ -41,7 +41,7 @@ static double longest_name(cairo_t *cr, const confusion_figure *f)
 
 static void layout(cairo_t *cr, confusion_figure *f)
 {
-    size_t n = f->p->n_classes;
+    double n = (double)f->p->n_classes; /* a count of CSV columns: exact in a double */
     f->cell = MATRIX_SIZE / n < CELL_MAX ? MATRIX_SIZE / n : CELL_MAX;
     f->name_width = longest_name(cr, f);
     text_font(cr, STYLE_FONT_LABEL, false);
@@ -67,8 +67,8 @@ static void draw_cells(cairo_t *cr, const confusion_figure *f)
     for (size_t t = 0; t < n; t++)
         for (size_t p = 0; p < n; p++) {
             size_t count = f->counts[t * n + p];
-            style_rgb colour = style_viridis(f->max_count ? (double)count / f->max_count : 0);
-            double x = f->left + p * f->cell, y = f->top + t * f->cell;
+            style_rgb colour = style_viridis(f->max_count ? (double)count / (double)f->max_count : 0);
+            double x = f->left + (double)p * f->cell, y = f->top + (double)t * f->cell;
             style_set_colour(cr, colour);
             cairo_rectangle(cr, x, y, f->cell, f->cell);
             cairo_fill(cr);
@@ -81,20 +81,20 @@ static void draw_cells(cairo_t *cr, const confusion_figure *f)
         }
     style_set_colour(cr, STYLE_FRAME);
     cairo_set_line_width(cr, 1);
-    cairo_rectangle(cr, f->left, f->top, f->cell * n, f->cell * n);
+    cairo_rectangle(cr, f->left, f->top, f->cell * (double)n, f->cell * (double)n);
     cairo_stroke(cr);
 }
 
 static void draw_names(cairo_t *cr, const confusion_figure *f)
 {
     size_t n = f->p->n_classes;
-    double matrix = f->cell * n;
+    double matrix = f->cell * (double)n;
     char buf[64];
     style_set_colour(cr, STYLE_BLACK);
     text_font(cr, STYLE_FONT_TICK, false);
     for (size_t c = 0; c < n; c++) {
         const char *name = plot_class_name(f->summary, c, buf, sizeof buf);
-        double mid = (c + 0.5) * f->cell;
+        double mid = ((double)c + 0.5) * f->cell;
         text_draw(cr, f->left - 8, f->top + mid, name, TEXT_END, TEXT_CENTER, 0);
         /* Rotated so long names ("automobile") do not run into each other;
          * the end of each name sits under its column. */
@@ -109,7 +109,7 @@ static void draw_names(cairo_t *cr, const confusion_figure *f)
 
 static void draw_colourbar(cairo_t *cr, const confusion_figure *f)
 {
-    double matrix = f->cell * f->p->n_classes;
+    double matrix = f->cell * (double)f->p->n_classes;
     double x = f->left + matrix + 28;
     cairo_pattern_t *gradient = cairo_pattern_create_linear(0, f->top + matrix, 0, f->top);
     for (int i = 0; i <= 10; i++) {
@@ -130,7 +130,7 @@ static void draw_colourbar(cairo_t *cr, const confusion_figure *f)
     text_font(cr, STYLE_FONT_TICK, false);
     size_t marks[3] = {0, f->max_count / 2, f->max_count};
     for (int i = 0; i < 3; i++) {
-        double y = f->top + matrix - (f->max_count ? (double)marks[i] / f->max_count : i / 2.0) * matrix;
+        double y = f->top + matrix - (f->max_count ? (double)marks[i] / (double)f->max_count : i / 2.0) * matrix;
         char text[32];
         snprintf(text, sizeof text, "%zu", marks[i]);
         style_set_colour(cr, STYLE_FRAME);
@@ -146,11 +146,7 @@ static void draw_colourbar(cairo_t *cr, const confusion_figure *f)
 static ct_status draw_confusion(cairo_t *cr, const void *data)
 {
     const confusion_figure *f = data;
-    style_set_colour(cr, STYLE_BLACK);
-    text_font(cr, STYLE_FONT_FIGURE, true);
-    text_draw(cr, f->width / 2.0, 12, f->title, TEXT_CENTER, TEXT_START, 0);
-    text_font(cr, STYLE_FONT_LABEL, false);
-    text_draw(cr, f->width / 2.0, 44, f->subtitle, TEXT_CENTER, TEXT_START, 0);
+    figure_draw_heading(cr, f->width, f->title, f->subtitle);
     draw_cells(cr, f);
     draw_names(cr, f);
     draw_colourbar(cr, f);
@@ -176,8 +172,7 @@ ct_status plot_confusion_matrix(const run_predictions *p, const run_summary *sum
     }
     snprintf(f.title, sizeof f.title, "%s: confusion matrix", title);
     snprintf(f.subtitle, sizeof f.subtitle, "test split: %zu %s, accuracy %.3f", p->n,
-             labels->images ? "images" : "samples",
-             p->n ? (double)correct / p->n : 0.0);
+             labels->images ? "images" : "samples", p->n ? (double)correct / (double)p->n : 0.0);
 
     cairo_surface_t *scratch = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 1, 1);
     cairo_t *cr = cairo_create(scratch);

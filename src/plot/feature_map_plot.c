@@ -29,18 +29,14 @@ typedef struct {
 
 static int enlargement(size_t size, int target)
 {
-    return size >= (size_t)target ? 1 : (int)(target / size);
+    return size >= (size_t)target ? 1 : (int)((size_t)target / size); /* target > 0: a pixel size */
 }
 
 static ct_status draw_features(cairo_t *cr, const void *data)
 {
     const feature_figure *f = data;
     const feature_map_set *set = f->set;
-    style_set_colour(cr, STYLE_BLACK);
-    text_font(cr, STYLE_FONT_FIGURE, true);
-    text_draw(cr, f->width / 2.0, 12, f->title, TEXT_CENTER, TEXT_START, 0);
-    text_font(cr, STYLE_FONT_LABEL, false);
-    text_draw(cr, f->width / 2.0, 44, f->subtitle, TEXT_CENTER, TEXT_START, 0);
+    figure_draw_heading(cr, f->width, f->title, f->subtitle);
 
     raster_view input = raster_packed(set->input, set->input_height, set->input_width, 3);
     cairo_surface_t *s;
@@ -50,24 +46,26 @@ static ct_status draw_features(cairo_t *cr, const void *data)
     char caption[96];
     snprintf(caption, sizeof caption, "input (%zux%zu)", set->input_height, set->input_width);
     text_font(cr, STYLE_FONT_TICK, false);
-    text_draw(cr, MARGIN + set->input_width * f->input_scale / 2.0,
-              TITLE_HEIGHT + set->input_height * f->input_scale + 4.0, caption, TEXT_CENTER, TEXT_START, 0);
+    text_draw(cr, MARGIN + (double)set->input_width * f->input_scale / 2.0,
+              TITLE_HEIGHT + (double)set->input_height * f->input_scale + 4.0, caption, TEXT_CENTER, TEXT_START, 0);
 
+    size_t columns = (size_t)f->columns; /* 1 to 16, see plot_feature_maps */
     for (size_t c = 0; c < set->channels; c++) {
         raster_view map = {set->maps + c, set->height, set->width, 1, set->width * set->channels, set->channels, 1};
         double lo, hi;
         raster_range(&map, &lo, &hi);
         bool flat = !(hi > lo);
-        double x = f->grid_left + (double)(c % f->columns) * f->cell_width;
-        double y = TITLE_HEIGHT + (double)(c / f->columns) * f->cell_height;
+        size_t row = c / columns, column = c % columns;
+        double x = f->grid_left + (double)column * f->cell_width;
+        double y = TITLE_HEIGHT + (double)row * f->cell_height;
         CT_TRY(raster_surface(&map, RASTER_VIRIDIS, lo, flat ? lo + 1 : hi, f->scale, &s));
         raster_paint(cr, s, x, y);
         cairo_surface_destroy(s);
         snprintf(caption, sizeof caption, flat ? "%zu flat" : "%zu", c);
         style_set_colour(cr, STYLE_MUTED);
         text_font(cr, STYLE_FONT_TICK, false);
-        text_draw(cr, x + set->width * f->scale / 2.0, y + set->height * f->scale + 3.0, caption, TEXT_CENTER,
-                  TEXT_START, 0);
+        text_draw(cr, x + (double)set->width * f->scale / 2.0, y + (double)set->height * f->scale + 3.0, caption,
+                  TEXT_CENTER, TEXT_START, 0);
     }
     return CT_OK;
 }
@@ -81,8 +79,9 @@ ct_status plot_feature_maps(const feature_map_set *set, const char *png_path, co
     size_t input_longer = set->input_height > set->input_width ? set->input_height : set->input_width;
     f.scale = enlargement(longer, TILE);
     f.input_scale = enlargement(input_longer, INPUT_SIZE);
-    f.columns = set->channels <= 8 ? (int)set->channels : set->channels <= 64 ? 8 : 16;
-    f.rows = (int)((set->channels + f.columns - 1) / f.columns);
+    size_t columns = set->channels <= 8 ? set->channels : set->channels <= 64 ? 8 : 16;
+    f.columns = (int)columns; /* 1 to 16 */
+    f.rows = (int)((set->channels + columns - 1) / columns);
     f.cell_width = (int)set->width * f.scale + GAP;
     f.cell_height = (int)set->height * f.scale + CAPTION + GAP;
     f.grid_left = MARGIN + (int)set->input_width * f.input_scale + 3 * GAP;

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "cltrain/report.h"
+#include "plot/style.h"
 #include "plot/text.h"
 
 ct_status figure_join(const char *dir, const char *name, char **out)
@@ -34,6 +35,15 @@ double figure_text_width(const char *text, double size, bool bold)
     cairo_destroy(cr);
     cairo_surface_destroy(scratch);
     return width;
+}
+
+void figure_draw_heading(cairo_t *cr, double width, const char *title, const char *subtitle)
+{
+    style_set_colour(cr, STYLE_BLACK);
+    text_font(cr, STYLE_FONT_FIGURE, true);
+    text_draw(cr, width / 2, 12, title, TEXT_CENTER, TEXT_START, 0);
+    text_font(cr, STYLE_FONT_LABEL, false);
+    text_draw(cr, width / 2, 44, subtitle, TEXT_CENTER, TEXT_START, 0);
 }
 
 ct_status figure_plots_dir(const char *run_dir, char **out)

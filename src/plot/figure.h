@@ -23,6 +23,10 @@ ct_status figure_write(const char *png_path, int width, int height, figure_draw_
 /* Width of text in the figure font, for sizing a figure before drawing. */
 double figure_text_width(const char *text, double size, bool bold);
 
+/* The title (bold) and the subtitle under it, centred at the top of a figure
+ * width pixels wide: the heading every figure but the history starts with. */
+void figure_draw_heading(cairo_t *cr, double width, const char *title, const char *subtitle);
+
 /* "dir/plots" created when missing; *out malloc'd. */
 ct_status figure_plots_dir(const char *run_dir, char **out);
 

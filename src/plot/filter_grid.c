@@ -54,14 +54,15 @@ static ct_status make_layout(const ct_named_tensor *kernel, filter_layout *l)
     l->rgb = l->cin == 3;
     size_t longer = l->kh > l->kw ? l->kh : l->kw;
     int target = l->rgb || l->cin == 1 ? TILE_RGB : TILE_GREY;
-    l->scale = longer >= (size_t)target ? 1 : (int)ceil((double)target / longer);
+    l->scale = longer >= (size_t)target ? 1 : (int)ceil((double)target / (double)longer);
     l->tile_width = (int)l->kw * l->scale;
     l->tile_height = (int)l->kh * l->scale;
     if (l->rgb || l->cin == 1) {
         /* One tile per filter, in a grid about twice as wide as high. */
-        l->columns = (int)ceil(sqrt(2.0 * l->cout));
-        l->columns = l->columns > (int)l->cout ? (int)l->cout : l->columns;
-        l->rows = (int)((l->cout + l->columns - 1) / l->columns);
+        size_t columns = (size_t)ceil(sqrt(2.0 * (double)l->cout)); /* cout <= 4096: at most 91 */
+        columns = columns > l->cout ? l->cout : columns;
+        l->columns = (int)columns;
+        l->rows = (int)((l->cout + columns - 1) / columns);
         l->cell_width = l->tile_width + TILE_GAP;
         l->cell_height = l->tile_height + CAPTION + TILE_GAP;
         l->left = MARGIN;
@@ -127,14 +128,11 @@ static ct_status draw_filters(cairo_t *cr, const void *data)
 {
     const filter_layout *l = data;
     char label[32];
-    style_set_colour(cr, STYLE_BLACK);
-    text_font(cr, STYLE_FONT_FIGURE, true);
-    text_draw(cr, l->width / 2.0, 12, l->title, TEXT_CENTER, TEXT_START, 0);
-    text_font(cr, STYLE_FONT_LABEL, false);
-    text_draw(cr, l->width / 2.0, 44, l->subtitle, TEXT_CENTER, TEXT_START, 0);
+    figure_draw_heading(cr, l->width, l->title, l->subtitle);
     double grid_left = (l->width - l->columns * l->cell_width) / 2.0;
     if (!l->rgb && l->cin != 1)
         grid_left = l->left;
+    size_t columns = (size_t)l->columns; /* 1 to 91, see make_layout */
     for (size_t f = 0; f < l->cout; f++) {
         double lo, hi;
         raster_view whole = filter_view(l, f, 0, l->cin);
@@ -143,8 +141,9 @@ static ct_status draw_filters(cairo_t *cr, const void *data)
         style_set_colour(cr, STYLE_MUTED);
         snprintf(label, sizeof label, "%zu", f);
         if (l->rgb || l->cin == 1) {
-            double x = grid_left + (double)(f % l->columns) * l->cell_width + TILE_GAP / 2.0;
-            double y = TITLE_HEIGHT + (double)(f / l->columns) * l->cell_height;
+            size_t row = f / columns, column = f % columns;
+            double x = grid_left + (double)column * l->cell_width + TILE_GAP / 2.0;
+            double y = TITLE_HEIGHT + (double)row * l->cell_height;
             CT_TRY(draw_tile(cr, &whole, l->rgb ? RASTER_RGB : RASTER_GREY, lo, hi, l->scale, x, y));
             text_draw(cr, x + l->tile_width / 2.0, y + l->tile_height + 3, label, TEXT_CENTER, TEXT_START, 0);
         } else {

@@ -166,9 +166,11 @@ static ct_status draw_history(cairo_t *cr, const void *data)
     style_set_colour(cr, STYLE_BLACK);
     text_font(cr, STYLE_FONT_FIGURE, true);
     text_draw(cr, width / 2, TITLE_HEIGHT / 2.0, f->title, TEXT_CENTER, TEXT_CENTER, 0);
-    for (size_t i = 0; i < f->n_panels; i++)
-        draw_panel(cr, f, &f->panels[i], (double)(i % f->columns) * PANEL_WIDTH,
-                   TITLE_HEIGHT + (double)(i / f->columns) * PANEL_HEIGHT);
+    size_t columns = (size_t)f->columns; /* 1 to MAX_COLUMNS */
+    for (size_t i = 0; i < f->n_panels; i++) {
+        size_t row = i / columns, column = i % columns;
+        draw_panel(cr, f, &f->panels[i], (double)column * PANEL_WIDTH, TITLE_HEIGHT + (double)row * PANEL_HEIGHT);
+    }
     legend_draw(cr, f->legend, f->n_legend, width / 2, TITLE_HEIGHT + f->rows * PANEL_HEIGHT + 6, width - 20);
     return CT_OK;
 }

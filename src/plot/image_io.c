@@ -44,7 +44,7 @@ ct_status ct_image_read(const char *path, size_t *width, size_t *height, float *
         return ct_fail(CT_ERR_NO_MEMORY, "%s: out of memory for %zux%zu pixels", path, *width, *height);
     }
     for (size_t i = 0; i < count; i++)
-        pixels[i] = bytes[i] / 255.0f; /* as the CIFAR-10 experiments scale their pixels */
+        pixels[i] = (float)bytes[i] / 255.0f; /* as the CIFAR-10 experiments scale their pixels */
     free(bytes);
     *rgb = pixels;
     return CT_OK;

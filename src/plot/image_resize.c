@@ -27,7 +27,7 @@ static void plan_free(resample_plan *p)
 
 static ct_status plan_make(size_t in_size, size_t out_size, resample_plan *p)
 {
-    double scale = (double)in_size / out_size;
+    double scale = (double)in_size / (double)out_size;
     double support = scale > 1 ? scale : 1; /* the triangle's half-width in input pixels */
     p->max_taps = (size_t)ceil(support) * 2 + 1;
     p->first = calloc(out_size, sizeof *p->first);
@@ -38,14 +38,14 @@ static ct_status plan_make(size_t in_size, size_t out_size, resample_plan *p)
         return ct_fail(CT_ERR_NO_MEMORY, "resizing an image: out of memory");
     }
     for (size_t o = 0; o < out_size; o++) {
-        double centre = (o + 0.5) * scale; /* half-pixel centres: the edges line up */
+        double centre = ((double)o + 0.5) * scale; /* half-pixel centres: the edges line up */
         long lo = (long)floor(centre - support), hi = (long)ceil(centre + support);
         lo = lo < 0 ? 0 : lo;
         hi = hi > (long)in_size ? (long)in_size : hi;
         double total = 0;
         size_t taps = 0;
         for (long i = lo; i < hi && taps < p->max_taps; i++) {
-            double w = 1 - fabs((i + 0.5 - centre) / support);
+            double w = 1 - fabs(((double)i + 0.5 - centre) / support);
             w = w > 0 ? w : 0;
             p->weights[o * p->max_taps + taps++] = w;
             total += w;

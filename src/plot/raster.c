@@ -85,7 +85,7 @@ ct_status raster_surface(const raster_view *v, raster_colours colours, double lo
     unsigned char *bytes = cairo_image_surface_get_data(s);
     int stride = cairo_image_surface_get_stride(s);
     for (int py = 0; py < h; py++) {
-        uint32_t *row = (uint32_t *)(bytes + (size_t)py * stride);
+        uint32_t *row = (uint32_t *)(bytes + (size_t)py * (size_t)stride); /* >= 0 on a good surface */
         for (int px = 0; px < w; px++)
             row[px] = pixel(v, colours, (size_t)(py / scale), (size_t)(px / scale), lo, hi);
     }

@@ -39,7 +39,7 @@ static double rmse(const double *truth, const double *predicted, size_t n)
             sum += d * d;
             used++;
         }
-    return used ? sqrt(sum / used) : NAN;
+    return used ? sqrt(sum / (double)used) : NAN;
 }
 
 /* Four significant digits, trailing zeros kept so that model and baseline
@@ -75,11 +75,7 @@ static ct_status draw_regression(cairo_t *cr, const void *data)
     const regression_figure *f = data;
     const run_predictions *p = f->p;
     double width = f->width;
-    style_set_colour(cr, STYLE_BLACK);
-    text_font(cr, STYLE_FONT_FIGURE, true);
-    text_draw(cr, width / 2, 12, f->title, TEXT_CENTER, TEXT_START, 0);
-    text_font(cr, STYLE_FONT_LABEL, false);
-    text_draw(cr, width / 2, 44, f->subtitle, TEXT_CENTER, TEXT_START, 0);
+    figure_draw_heading(cr, width, f->title, f->subtitle);
 
     axes a = {.xmin = INFINITY, .xmax = -INFINITY, .equal_ticks = true};
     extend(&a.xmin, &a.xmax, p->truth, p->n);

@@ -63,14 +63,11 @@ static void draw_caption(cairo_t *cr, const samples_figure *f, size_t i, double 
 static ct_status draw_samples(cairo_t *cr, const void *data)
 {
     const samples_figure *f = data;
-    style_set_colour(cr, STYLE_BLACK);
-    text_font(cr, STYLE_FONT_FIGURE, true);
-    text_draw(cr, f->figure_width / 2.0, 12, f->title, TEXT_CENTER, TEXT_START, 0);
-    text_font(cr, STYLE_FONT_LABEL, false);
-    text_draw(cr, f->figure_width / 2.0, 44, f->subtitle, TEXT_CENTER, TEXT_START, 0);
+    figure_draw_heading(cr, f->figure_width, f->title, f->subtitle);
     double image_width = (double)f->width * f->scale;
     for (size_t i = 0; i < f->n; i++) {
-        double x = MARGIN + (double)(i % GRID) * CELL_WIDTH, y = TITLE_HEIGHT + (double)(i / GRID) * f->cell_height;
+        size_t row = i / GRID, column = i % GRID;
+        double x = MARGIN + (double)column * CELL_WIDTH, y = TITLE_HEIGHT + (double)row * f->cell_height;
         CT_TRY(draw_image(cr, f, i, x + (CELL_WIDTH - image_width) / 2, y));
         draw_caption(cr, f, i, x + CELL_WIDTH / 2, y + (double)f->height * f->scale + 6);
     }
@@ -91,7 +88,7 @@ ct_status plot_test_samples(const float *images, size_t n, size_t height, size_t
     samples_figure f = {.images = images, .n = n, .height = height, .width = width, .channels = channels,
                         .p = p, .summary = summary};
     size_t longer = height > width ? height : width;
-    f.scale = longer >= IMAGE_PIXELS ? 1 : (int)(IMAGE_PIXELS / longer);
+    f.scale = (double)longer >= IMAGE_PIXELS ? 1 : (int)(IMAGE_PIXELS / (double)longer);
     f.cell_height = (double)height * f.scale + 8 + CAPTION + CELL_GAP;
     size_t correct = 0;
     for (size_t i = 0; i < n; i++)
@@ -102,7 +99,7 @@ ct_status plot_test_samples(const float *images, size_t n, size_t height, size_t
              correct, n - correct);
     size_t rows = (n + GRID - 1) / GRID;
     f.figure_width = (int)(2 * MARGIN + GRID * CELL_WIDTH);
-    f.figure_height = (int)(TITLE_HEIGHT + rows * f.cell_height + MARGIN);
+    f.figure_height = (int)(TITLE_HEIGHT + (double)rows * f.cell_height + MARGIN);
     return figure_write(png_path, f.figure_width, f.figure_height, draw_samples, &f, options);
 }
 

@@ -176,7 +176,8 @@ ct_status ct_weights_write(const char *path, const ct_named_tensor *tensors, siz
     CT_TRY(ct_atomic_open(path, &file));
     weights_writer w = {.stream = ct_atomic_stream(file), .crc = 0};
     unsigned char header[HEADER_SIZE];
-    memcpy(header, CT_WEIGHTS_MAGIC, MAGIC_SIZE);
+    /* The magic is 8 bytes on disk with no terminator after it. */
+    memcpy(header, CT_WEIGHTS_MAGIC, MAGIC_SIZE); /* NOLINT(bugprone-not-null-terminated-result) */
     put_u32(header + MAGIC_SIZE, CT_WEIGHTS_VERSION);
     put_u32(header + MAGIC_SIZE + 4, (uint32_t)n);
     put_bytes(&w, header, sizeof header);

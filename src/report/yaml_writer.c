@@ -51,6 +51,15 @@ static ct_status emit(ct_yaml_writer *w, yaml_event_t *event)
     return CT_OK;
 }
 
+/* The same for a new event; initialized is what its libyaml initializer
+ * returned, 0 only when libyaml ran out of memory. */
+static ct_status emit_new(ct_yaml_writer *w, int initialized, yaml_event_t *event)
+{
+    if (!initialized)
+        return fail_sticky(w, ct_fail(CT_ERR_NO_MEMORY, "writing YAML: out of memory"));
+    return emit(w, event);
+}
+
 /* The sticky check every public call starts with. */
 static ct_status previous_failure(ct_yaml_writer *w)
 {
@@ -66,12 +75,8 @@ static ct_status previous_failure(ct_yaml_writer *w)
 static ct_status start_document(ct_yaml_writer *w)
 {
     yaml_event_t event;
-    if (!yaml_stream_start_event_initialize(&event, YAML_UTF8_ENCODING))
-        return fail_sticky(w, ct_fail(CT_ERR_NO_MEMORY, "writing YAML: out of memory"));
-    CT_TRY(emit(w, &event));
-    if (!yaml_document_start_event_initialize(&event, NULL, NULL, NULL, 1))
-        return fail_sticky(w, ct_fail(CT_ERR_NO_MEMORY, "writing YAML: out of memory"));
-    return emit(w, &event);
+    CT_TRY(emit_new(w, yaml_stream_start_event_initialize(&event, YAML_UTF8_ENCODING), &event));
+    return emit_new(w, yaml_document_start_event_initialize(&event, NULL, NULL, NULL, 1), &event);
 }
 
 ct_status ct_yaml_writer_open(FILE *stream, ct_yaml_writer **out)
@@ -102,12 +107,8 @@ ct_status ct_yaml_writer_open(FILE *stream, ct_yaml_writer **out)
 static ct_status end_document(ct_yaml_writer *w)
 {
     yaml_event_t event;
-    if (!yaml_document_end_event_initialize(&event, 1))
-        return fail_sticky(w, ct_fail(CT_ERR_NO_MEMORY, "writing YAML: out of memory"));
-    CT_TRY(emit(w, &event));
-    if (!yaml_stream_end_event_initialize(&event))
-        return fail_sticky(w, ct_fail(CT_ERR_NO_MEMORY, "writing YAML: out of memory"));
-    CT_TRY(emit(w, &event));
+    CT_TRY(emit_new(w, yaml_document_end_event_initialize(&event, 1), &event));
+    CT_TRY(emit_new(w, yaml_stream_end_event_initialize(&event), &event));
     if (!yaml_emitter_flush(&w->emitter))
         return emitter_failure(w);
     return CT_OK;
@@ -131,36 +132,29 @@ ct_status ct_yaml_begin_map(ct_yaml_writer *w)
 {
     CT_TRY(previous_failure(w));
     yaml_event_t event;
-    if (!yaml_mapping_start_event_initialize(&event, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE))
-        return fail_sticky(w, ct_fail(CT_ERR_NO_MEMORY, "writing YAML: out of memory"));
-    return emit(w, &event);
+    return emit_new(w, yaml_mapping_start_event_initialize(&event, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE), &event);
 }
 
 ct_status ct_yaml_end_map(ct_yaml_writer *w)
 {
     CT_TRY(previous_failure(w));
     yaml_event_t event;
-    if (!yaml_mapping_end_event_initialize(&event))
-        return fail_sticky(w, ct_fail(CT_ERR_NO_MEMORY, "writing YAML: out of memory"));
-    return emit(w, &event);
+    return emit_new(w, yaml_mapping_end_event_initialize(&event), &event);
 }
 
 ct_status ct_yaml_begin_list(ct_yaml_writer *w)
 {
     CT_TRY(previous_failure(w));
     yaml_event_t event;
-    if (!yaml_sequence_start_event_initialize(&event, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE))
-        return fail_sticky(w, ct_fail(CT_ERR_NO_MEMORY, "writing YAML: out of memory"));
-    return emit(w, &event);
+    return emit_new(w, yaml_sequence_start_event_initialize(&event, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE),
+                    &event);
 }
 
 ct_status ct_yaml_end_list(ct_yaml_writer *w)
 {
     CT_TRY(previous_failure(w));
     yaml_event_t event;
-    if (!yaml_sequence_end_event_initialize(&event))
-        return fail_sticky(w, ct_fail(CT_ERR_NO_MEMORY, "writing YAML: out of memory"));
-    return emit(w, &event);
+    return emit_new(w, yaml_sequence_end_event_initialize(&event), &event);
 }
 
 /* ------------------------------------------------------------ scalars */

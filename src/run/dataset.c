@@ -54,16 +54,27 @@ static ct_status take_rows(const ct_tabular *t, const size_t *idx, size_t n, int
     return CT_OK;
 }
 
+/* The data's local path (*path malloc'd), downloaded and checked first when
+ * the experiment gives a url; an error names the experiment's key. */
+static ct_status locate(const ct_experiment *exp, const char *key, const char *file, const char *url,
+                        const char *sha256, const char *data_dir, char **path)
+{
+    ct_status s = ct_data_locate(file, url, sha256, data_dir, path);
+    if (s != CT_OK) {
+        char where[256];
+        return ct_fail_context(s, "%s: %s", ct_experiment_where(exp, key, where, sizeof where), key);
+    }
+    return CT_OK;
+}
+
 static ct_status load_csv(const ct_experiment *exp, const char *data_dir, ct_dataset *d)
 {
     const ct_csv_spec *c = &exp->data.csv;
     char where[256];
     char *path = NULL;
-    ct_status s = ct_data_locate(c->file, c->url, c->sha256, data_dir, &path);
-    if (s != CT_OK)
-        return ct_fail_context(s, "%s: data.csv.file", ct_experiment_where(exp, "data.csv.file", where, sizeof where));
+    CT_TRY(locate(exp, "data.csv.file", c->file, c->url, c->sha256, data_dir, &path));
     ct_table table;
-    s = ct_csv_read(path, &table);
+    ct_status s = ct_csv_read(path, &table);
     free(path);
     if (s != CT_OK)
         return s;
@@ -167,14 +178,11 @@ static ct_status share_images(const ct_split_data *from, ct_split_data *out)
 static ct_status load_cifar(const ct_experiment *exp, const char *data_dir, ct_dataset *d)
 {
     const ct_cifar10_spec *c = &exp->data.cifar10;
-    char where[256];
     char *dir = NULL;
-    ct_status s = ct_data_locate(c->dir, c->url, c->sha256, data_dir, &dir);
-    if (s != CT_OK)
-        return ct_fail_context(s, "%s: data.cifar10", ct_experiment_where(exp, "data.cifar10", where, sizeof where));
+    CT_TRY(locate(exp, "data.cifar10", c->dir, c->url, c->sha256, data_dir, &dir));
     ct_cifar10_options o = {dir, (unsigned)c->train_batches, (size_t)c->train_subset, (size_t)c->test_subset};
     ct_cifar10 data;
-    s = ct_cifar10_load(&o, &data);
+    ct_status s = ct_cifar10_load(&o, &data);
     free(dir);
     if (s != CT_OK)
         return s;

@@ -99,7 +99,7 @@ static void live_bar(void *user, size_t batch, size_t batches)
     FILE *tty = user;
     if (batch != batches && batch % 4 != 0)
         return;
-    int width = 30, done = (int)(width * batch / batches);
+    int width = 30, done = (int)((size_t)width * batch / batches); /* batch <= batches: 0 to width */
     fprintf(tty, "\r  %5zu/%-5zu [", batch, batches);
     for (int i = 0; i < width; i++)
         fputc(i < done ? '=' : (i == done ? '>' : ' '), tty);

@@ -130,17 +130,18 @@ static const ct_optest_op op_conv_winograd = {"conv2d_winograd", conv_shape, con
 #define TOL_GRAD 1e-8
 
 #define CONV_CASE(op, algo, label, x, k, cout, sh, sw, same, ws_images) \
-    {&op, label, 3, {INPUT(x, 1), INPUT(k, 1), BIAS(cout)}, {sh, sw, same, ws_images, algo}, {0}, TOL_FWD, TOL_GRAD}
+    {&(op), label, 3, {INPUT(x, 1), INPUT(k, 1), BIAS(cout)}, {sh, sw, same, ws_images, algo}, {0}, TOL_FWD, TOL_GRAD}
 #define CONV_CASE_NO_BIAS(op, algo, label, x, k, sh, sw, same) \
-    {&op, label, 2, {INPUT(x, 1), INPUT(k, 1)}, {sh, sw, same, 0, algo}, {0}, TOL_FWD, TOL_GRAD}
+    {&(op), label, 2, {INPUT(x, 1), INPUT(k, 1)}, {sh, sw, same, 0, algo}, {0}, TOL_FWD, TOL_GRAD}
 #define CONV_CASE_ACT(op, algo, label, act, x, k, cout, sh, sw, same) \
-    {&op, label, 3, {INPUT(x, 1), INPUT(k, 1), BIAS(cout)}, {sh, sw, same, 0, algo, act}, {0}, TOL_FWD, TOL_GRAD}
-#define CONV_CASE_ACT_WS(op, algo, label, act, x, k, cout, sh, sw, same, ws_images) \
-    {&op, label, 3, {INPUT(x, 1), INPUT(k, 1), BIAS(cout)}, {sh, sw, same, ws_images, algo, act}, {0}, TOL_FWD, TOL_GRAD}
+    {&(op), label, 3, {INPUT(x, 1), INPUT(k, 1), BIAS(cout)}, {sh, sw, same, 0, algo, act}, {0}, TOL_FWD, TOL_GRAD}
+#define CONV_CASE_ACT_WS(op, algo, label, act, x, k, cout, sh, sw, same, ws_images)                          \
+    {&(op), label, 3, {INPUT(x, 1), INPUT(k, 1), BIAS(cout)}, {sh, sw, same, ws_images, algo, act}, {0}, TOL_FWD, \
+     TOL_GRAD}
 #define CONV_CASE_ACT_NO_DX(op, algo, label, act, x, k, cout, sh, sw, same) \
-    {&op, label, 3, {INPUT(x, 0), INPUT(k, 1), BIAS(cout)}, {sh, sw, same, 0, algo, act}, {0}, TOL_FWD, TOL_GRAD}
+    {&(op), label, 3, {INPUT(x, 0), INPUT(k, 1), BIAS(cout)}, {sh, sw, same, 0, algo, act}, {0}, TOL_FWD, TOL_GRAD}
 #define CONV_CASE_NO_DX(op, algo, label, x, k, cout, sh, sw, same) \
-    {&op, label, 3, {INPUT(x, 0), INPUT(k, 1), BIAS(cout)}, {sh, sw, same, 0, algo}, {0}, TOL_FWD, TOL_GRAD}
+    {&(op), label, 3, {INPUT(x, 0), INPUT(k, 1), BIAS(cout)}, {sh, sw, same, 0, algo}, {0}, TOL_FWD, TOL_GRAD}
 
 #define ALL_ALGORITHMS(label, x, k, cout, sh, sw, same)                                   \
     CONV_CASE(op_conv_im2col, CT_CONV2D_IM2COL, label, x, k, cout, sh, sw, same, 0),   \

@@ -88,6 +88,6 @@ static inline size_t ct_optest_count(int ndim, const size_t *shape)
     return n;
 }
 
-#define CT_OPTEST_FAMILY(name, array) {name, array, sizeof array / sizeof array[0]}
+#define CT_OPTEST_FAMILY(name, array) {(name), (array), sizeof(array) / sizeof((array)[0])}
 
 #endif

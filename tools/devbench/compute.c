@@ -97,7 +97,8 @@ static ct_status fma_verify(fma_job *j, unsigned width, size_t *mismatches, floa
             *first_device = out[item];
             *first_host = want;
         }
-        if (memcmp(&out[item], &want, sizeof want) != 0)
+        /* Bit for bit: fma() is correctly rounded, so the host predicts every bit. */
+        if (memcmp(&out[item], &want, sizeof want) != 0) /* NOLINT(bugprone-suspicious-memory-comparison) */
             ++*mismatches;
     }
     free(out);

@@ -43,13 +43,9 @@ static void release(conv_job *j)
 static ct_status fill(ct_context *ctx, ct_tensor *t, unsigned seed)
 {
     size_t n = ct_tensor_count(t);
-    float *host = malloc(n * sizeof *host);
+    float *host = db_random_floats(n, seed);
     if (!host)
         return ct_fail(CT_ERR_NO_MEMORY, "conv: %zu floats", n);
-    for (size_t i = 0; i < n; i++) {
-        seed = seed * 1664525u + 1013904223u;
-        host[i] = (float)(seed >> 8) / 16777216.0f - 0.5f;
-    }
     ct_status s = ct_tensor_write(ctx, t, host);
     free(host);
     return s;

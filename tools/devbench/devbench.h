@@ -153,6 +153,9 @@ double db_now_s(void);
  * Adds an ok row with the statistics, or an error row with ct_last_error()
  * when a run fails (the status is returned too; *row_out gets the row, may be NULL). */
 ct_status db_measure(db_bench *b, const db_row_spec *spec, db_run_fn run, void *user, db_row **row_out);
+/* n floats in [-0.5, 0.5) from a small LCG started at seed (the same for the
+ * same seed everywhere), malloc'd; NULL when out of memory. */
+float *db_random_floats(size_t n, unsigned seed);
 /* Median, min, max and quartiles of n values (sorted in place). */
 void db_stats(double *values, size_t n, db_row *row);
 

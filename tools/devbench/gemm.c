@@ -56,13 +56,9 @@ static ct_status gemm_run(void *user, double *seconds)
 
 static ct_status make_buffer(ct_context *ctx, size_t n, unsigned seed, cl_mem *out)
 {
-    float *host = malloc(n * sizeof *host);
+    float *host = db_random_floats(n, seed);
     if (!host)
         return ct_fail(CT_ERR_NO_MEMORY, "gemm: %zu floats", n);
-    for (size_t i = 0; i < n; i++) {
-        seed = seed * 1664525u + 1013904223u;
-        host[i] = (float)(seed >> 8) / 16777216.0f - 0.5f;
-    }
     cl_int err;
     *out = clCreateBuffer(ct_context_cl(ctx), CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, n * sizeof(float), host, &err);
     free(host);

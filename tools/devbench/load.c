@@ -100,7 +100,7 @@ static ct_status read_row(const place *at, const json_value *v, db_row *row)
     CT_TRY(get_string(at, v, "tag", row->tag, sizeof row->tag));
     CT_TRY(get_string(at, v, "note", row->note, sizeof row->note));
     CT_TRY(parse_status(at, status, &row->status));
-    if (strcmp(better, "higher") && strcmp(better, "lower"))
+    if (strcmp(better, "higher") != 0 && strcmp(better, "lower") != 0)
         return ct_fail(CT_ERR_PARSE, "%s: %s.better: \"higher\" or \"lower\" expected", at->path, at->where);
     row->better = better[0] == 'h' ? DB_HIGHER_IS_BETTER : DB_LOWER_IS_BETTER;
     int null_ok = row->status != DB_OK;

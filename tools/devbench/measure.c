@@ -15,6 +15,18 @@
 
 #define DB_MAX_RUNS 10000
 
+float *db_random_floats(size_t n, unsigned seed)
+{
+    float *v = malloc(n * sizeof *v);
+    if (!v)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        seed = seed * 1664525u + 1013904223u;
+        v[i] = (float)(seed >> 8) / 16777216.0f - 0.5f;
+    }
+    return v;
+}
+
 double db_now_s(void)
 {
     struct timespec t;

@@ -27,7 +27,7 @@ static size_t collect_keys(const db_report *r, row_key **out)
         for (size_t i = 0; i < r->devices[d].row_count; i++) {
             const db_row *row = &r->devices[d].rows[i];
             size_t k = 0;
-            while (k < n && (strcmp(keys[k].test, row->test) || strcmp(keys[k].metric, row->metric)))
+            while (k < n && (strcmp(keys[k].test, row->test) != 0 || strcmp(keys[k].metric, row->metric) != 0))
                 k++;
             if (k == n)
                 keys[n++] = (row_key){row->test, row->metric, row->unit};
