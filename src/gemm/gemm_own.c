@@ -195,7 +195,7 @@ void ct_gemm_own_make_plan(ct_context *ctx, const ct_gemm_args *g, ct_gemm_own_p
      * small GEMM gets one: it is over before a sleeping worker thread of
      * the runtime wakes up, and a launch is not complete until every
      * work-group has run, so a second one would only add that wake-up. */
-    plan->groups = (double)g->m * g->n * g->k < SMALL_MACS ? 1 : (int)(2 * cu);
+    plan->groups = (double)g->m * (double)g->n * (double)g->k < SMALL_MACS ? 1 : (int)(2 * cu);
     if (plan->groups > 1)
         plan_splits(g, tiles_m * panels, cu, plan);
     /* Row tiles per task: a task should outweigh taking it (an atomic on a

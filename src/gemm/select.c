@@ -239,7 +239,8 @@ static int cache_load(const char *path, const char *key, ct_gemm_selection *sel)
         return 0;
     text[len] = '\0';
     size_t head = strlen(CACHE_FORMAT) + 1, key_len = strlen(key);
-    if (len < head + key_len || strncmp(text, CACHE_FORMAT "\n", head) != 0 || strncmp(text + head, key, key_len))
+    if (len < head + key_len || strncmp(text, CACHE_FORMAT "\n", head) != 0 ||
+        strncmp(text + head, key, key_len) != 0)
         return 0;
     ct_gemm_selection s;
     memset(&s, 0, sizeof s);

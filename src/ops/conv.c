@@ -597,7 +597,8 @@ static ct_status forward_tiled_cl(ct_context *ctx, const conv_geometry_cl *gc, c
     cl_kernel k[2];
     CT_TRY(ct_context_kernel(ctx, "conv", "conv2d_forward_tile", &k[0]));
     CT_TRY(ct_context_kernel(ctx, "conv", "conv2d_forward_tile_edge", &k[1]));
-    size_t cout = (size_t)gc->cout, tiles = ceil_div((size_t)gc->images * gc->oh * gc->ow, TILE_ROWS);
+    size_t cout = (size_t)gc->cout;
+    size_t tiles = ceil_div((size_t)gc->images * (size_t)gc->oh * (size_t)gc->ow, TILE_ROWS);
     cl_int per_item = tiles_per_item(ctx, tiles, ceil_div(cout, TILE_COLS));
     cl_int has_bias = bias != NULL, has_zeros = zeros != NULL;
     const ct_tensor *b = bias ? bias : kernel, *z = zeros ? zeros : kernel; /* any valid buffer when unused */

@@ -57,7 +57,7 @@ static ct_status features_name(features_reader *r, char **name)
     if (!out)
         return ct_fail(CT_ERR_NO_MEMORY, "reading %s: out of memory", r->path);
     int quoted = r->pos < r->len && r->text[r->pos] == '"';
-    r->pos += quoted;
+    r->pos += (size_t)quoted;
     while (r->pos < r->len) {
         char c = r->text[r->pos];
         if (quoted && c == '"' && (r->pos + 1 >= r->len || r->text[r->pos + 1] != '"')) {
