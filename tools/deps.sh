@@ -14,6 +14,11 @@ packages=(
   libpng-dev libjpeg-dev                 # reading your own images
   check libsubunit-dev                   # unit tests
   python3                                # the layering check (tools/check_layers.py)
+  libprotobuf-c-dev protobuf-c-compiler  # ONNX files: protobuf reader/writer generated at build time
+  libonnx-dev                            # ONNX: onnx.proto, the schema that code is generated from
+  libonnx-testdata                       # ONNX's node conformance tests (tests/test_onnx_conformance.c)
+  libhdf5-dev                            # Keras 3 .weights.h5 export (HDF5)
+  python3-venv                           # export tests: a venv with onnxruntime and keras from PyPI
 )
 
 # CI also runs clang-tidy's checks (the CTest test clang_tidy, tools/tidy.sh).

@@ -15,9 +15,13 @@ static void predict_usage(FILE *out)
 {
     fprintf(out,
             "usage: cltrain predict RUN_DIR INPUT... [--out FILE] [--device SPEC]\n"
+            "       cltrain predict MODEL.onnx INPUT... [--out FILE] [--device SPEC]\n"
             "\n"
             "Predicts with the model a run saved (RUN_DIR/config.yaml and weights.bin); the\n"
-            "training data is not needed.\n"
+            "training data is not needed. An ONNX model (cltrain export, or another exporter's,\n"
+            "made of the operators cltrain runs) reads the columns its metadata names, else every\n"
+            "column in order, or images (pixels in [0, 1]); an unsupported operator is named with\n"
+            "its node before anything runs.\n"
             "  INPUT          a CSV file with the columns the model was trained on (listed in\n"
             "                 RUN_DIR/features.csv, any order; the target and dropped columns\n"
             "                 may stay): prints `row,prediction` per row (row counts data rows\n"
@@ -223,7 +227,10 @@ int ct_cmd_predict(int argc, char **argv)
         free(inputs);
         return 2;
     }
-    int rc = run_predict(run_dir, inputs, n_inputs, out_path, device);
+    size_t len = strlen(run_dir);
+    bool onnx = len > 5 && !strcmp(run_dir + len - 5, ".onnx");
+    int rc = onnx ? ct_cmd_predict_onnx(run_dir, inputs, n_inputs, out_path, device)
+                  : run_predict(run_dir, inputs, n_inputs, out_path, device);
     free(inputs);
     return rc;
 }
