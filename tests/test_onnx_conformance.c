@@ -2,8 +2,10 @@
  * (src/onnx/onnx_model.h) on every device.
  *
  * Debian's libonnx-testdata installs them under
- * /usr/share/libonnx-testdata/data/node ($CLTRAIN_ONNX_NODE_TESTS to point
- * elsewhere): one folder per test with model.onnx and test_data_set_N/
+ * /usr/share/libonnx-testdata/data/node ($CLTRAIN_ONNX_TEST_DATA for another
+ * data folder), beside the models PyTorch's exporter wrote
+ * (pytorch-converted, pytorch-operator) and small whole models (simple),
+ * which run here too: one folder per test with model.onnx and test_data_set_N/
  * holding input_K.pb and output_K.pb (serialized TensorProtos). Every test
  * whose operators and attributes the runner supports is run against the
  * reference outputs with ONNX's tolerances (rtol 1e-3, atol 1e-7); every
@@ -28,10 +30,15 @@
 #define RTOL 1e-3
 #define ATOL 1e-7
 
-static const char *tests_dir(void)
+/* The suites of libonnx-testdata: ONNX's node tests, then models that
+ * PyTorch's exporter wrote (layers, operators) and small whole models, the
+ * "common exporters" cltrain predict model.onnx should run. */
+static const char *const suites[] = {"node", "pytorch-converted", "pytorch-operator", "simple"};
+
+static const char *tests_root(void)
 {
-    const char *dir = getenv("CLTRAIN_ONNX_NODE_TESTS");
-    return dir && *dir ? dir : "/usr/share/libonnx-testdata/data/node";
+    const char *dir = getenv("CLTRAIN_ONNX_TEST_DATA");
+    return dir && *dir ? dir : "/usr/share/libonnx-testdata/data";
 }
 
 static int is_dir(const char *path)
@@ -159,34 +166,32 @@ static result run_test(ct_context *ctx, const char *dir, char *why, size_t size)
     return r;
 }
 
-static counts run_all(const ct_device_info *device)
+static counts run_suite(ct_context *ctx, const char *suite)
 {
     counts c = {0, 0, 0};
-    ct_context *ctx = NULL;
-    ct_status s = ct_context_create(device, &ctx);
-    ck_assert_msg(s == CT_OK, "%s: %s", device->name, ct_last_error());
+    char root[1024];
+    snprintf(root, sizeof root, "%s/%s", tests_root(), suite);
     struct dirent **tests = NULL;
-    int n = scandir(tests_dir(), &tests, NULL, alphasort);
-    ck_assert_msg(n > 0, "cannot list %s", tests_dir());
+    int n = scandir(root, &tests, NULL, alphasort);
+    ck_assert_msg(n > 0, "cannot list %s", root);
     for (int i = 0; i < n; i++) {
         char dir[2048], why[1024] = "";
-        snprintf(dir, sizeof dir, "%s/%s", tests_dir(), tests[i]->d_name);
+        snprintf(dir, sizeof dir, "%s/%s", root, tests[i]->d_name);
         if (tests[i]->d_name[0] == '.' || !is_dir(dir)) {
             free(tests[i]);
             continue;
         }
         result r = run_test(ctx, dir, why, sizeof why);
         if (r == RESULT_PASS)
-            c.passed++, printf("PASS %s\n", tests[i]->d_name);
+            c.passed++, printf("PASS %s/%s\n", suite, tests[i]->d_name);
         else if (r == RESULT_FAIL)
-            c.failed++, printf("FAIL %s: %s\n", tests[i]->d_name, why);
+            c.failed++, printf("FAIL %s/%s: %s\n", suite, tests[i]->d_name, why);
         else
-            c.skipped++, printf("SKIP %s: %s\n", tests[i]->d_name, why);
+            c.skipped++, printf("SKIP %s/%s: %s\n", suite, tests[i]->d_name, why);
         ct_clear_error();
         free(tests[i]);
     }
     free(tests);
-    ct_context_destroy(ctx);
     return c;
 }
 
@@ -196,12 +201,20 @@ START_TEST(test_node_conformance)
     size_t count = test_devices(&devices);
     int failed = 0, passed = 0;
     for (size_t d = 0; d < count; d++) {
-        counts c = run_all(&devices[d]);
-        printf("ONNX node tests on %s: %d passed, %d failed, %d skipped\n", devices[d].name, c.passed, c.failed,
-               c.skipped);
+        ct_context *ctx = NULL;
+        ct_status s = ct_context_create(&devices[d], &ctx);
+        ck_assert_msg(s == CT_OK, "%s: %s", devices[d].name, ct_last_error());
+        counts sum[sizeof suites / sizeof suites[0]];
+        for (size_t k = 0; k < sizeof suites / sizeof suites[0]; k++) {
+            sum[k] = run_suite(ctx, suites[k]);
+            failed += sum[k].failed;
+            passed += sum[k].passed;
+        }
+        for (size_t k = 0; k < sizeof suites / sizeof suites[0]; k++)
+            printf("ONNX %s tests on %s: %d passed, %d failed, %d skipped\n", suites[k], devices[d].name,
+                   sum[k].passed, sum[k].failed, sum[k].skipped);
         fflush(stdout);
-        failed += c.failed;
-        passed += c.passed;
+        ct_context_destroy(ctx);
     }
     free(devices);
     ck_assert_msg(failed == 0, "%d ONNX node tests failed (see FAIL lines above)", failed);
@@ -211,10 +224,12 @@ END_TEST
 
 int main(void)
 {
-    if (!is_dir(tests_dir())) {
+    char node[1100];
+    snprintf(node, sizeof node, "%s/node", tests_root());
+    if (!is_dir(node)) {
         printf("SKIP: no ONNX node tests at %s: install the Debian package libonnx-testdata "
-               "(or set CLTRAIN_ONNX_NODE_TESTS)\n",
-               tests_dir());
+               "(or set CLTRAIN_ONNX_TEST_DATA to its data folder)\n",
+               node);
         return 77;
     }
     Suite *suite = suite_create("onnx_conformance");

@@ -4,7 +4,7 @@
  * Supported operators (default domain, float32 tensors): Gemm, MatMul, Add,
  * Sub, Mul, Div, Conv, MaxPool, AveragePool, GlobalAveragePool, Relu,
  * LeakyRelu, Elu, Sigmoid, Tanh, Softmax, BatchNormalization (inference),
- * Dropout (inference), Flatten, Reshape, Transpose, Identity: what cltrain's
+ * Dropout (inference), Flatten, Reshape, Transpose, Identity, Constant: what cltrain's
  * own export writes and what common exporters write for such networks.
  *
  * Arithmetic runs on the device through src/ops and src/gemm: ONNX's NCHW

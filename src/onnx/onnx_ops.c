@@ -65,6 +65,22 @@ static ct_status activation_on(ct_context *ctx, ct_activation act, const ct_onnx
 
 static ct_status run_identity(const ct_onnx_call *c) { return ct_onnx_tensor_copy(c->in[0], &c->out[0]); }
 
+/* Constant: its `value` tensor (the value_float, value_ints, ... forms are
+ * not in the attribute list, so they are refused by name). */
+static ct_status check_constant(const Onnx__NodeProto *n, int64_t opset)
+{
+    (void)opset;
+    const Onnx__AttributeProto *a = ct_onnx_attr(n, "value");
+    if (!a || !a->t)
+        return ct_onnx_unsupported(n, "no tensor attribute value");
+    return CT_OK;
+}
+
+static ct_status run_constant(const ct_onnx_call *c)
+{
+    return ct_onnx_tensor_from_proto(ct_onnx_attr(c->node, "value")->t, &c->out[0]);
+}
+
 static ct_status run_dropout(const ct_onnx_call *c)
 {
     if (c->in[2] && ct_onnx_tensor_count(c->in[2]) == 1 && (c->in[2]->is_int64 ? c->in[2]->i[0] != 0 : c->in[2]->f[0] != 0))
@@ -710,6 +726,8 @@ static ct_status check_batchnorm(const Onnx__NodeProto *n, int64_t opset)
     (void)opset;
     if (ct_onnx_attr_i(n, "training_mode", 0) != 0)
         return ct_onnx_unsupported(n, "attribute training_mode = 1 is not supported (inference only)");
+    if (ct_onnx_attr_i(n, "is_test", 1) != 1) /* opsets before 7 */
+        return ct_onnx_unsupported(n, "attribute is_test = 0 is not supported (inference only)");
     if (ct_onnx_attr_i(n, "spatial", 1) != 1)
         return ct_onnx_unsupported(n, "attribute spatial = 0 is not supported (per-channel statistics only)");
     return CT_OK;
@@ -767,15 +785,17 @@ static ct_status run_batchnorm(const ct_onnx_call *c)
 
 static const char *const no_attributes[] = {NULL};
 static const char *const axis_attribute[] = {"axis", NULL};
+static const char *const value_attribute[] = {"value", NULL};
 static const char *const alpha_attribute[] = {"alpha", NULL};
-static const char *const gemm_attributes[] = {"alpha", "beta", "transA", "transB", NULL};
+/* Gemm's broadcast (opsets before 7) only allowed what C's broadcasting does anyway. */
+static const char *const gemm_attributes[] = {"alpha", "beta", "broadcast", "transA", "transB", NULL};
 static const char *const conv_attributes[] = {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides",
                                               NULL};
 static const char *const maxpool_attributes[] = {"auto_pad", "ceil_mode", "dilations", "kernel_shape",
                                                  "pads",     "storage_order", "strides", NULL};
 static const char *const averagepool_attributes[] = {"auto_pad", "ceil_mode", "count_include_pad", "kernel_shape",
                                                      "pads",     "strides",   NULL};
-static const char *const batchnorm_attributes[] = {"epsilon", "momentum", "spatial", "training_mode", NULL};
+static const char *const batchnorm_attributes[] = {"epsilon", "is_test", "momentum", "spatial", "training_mode", NULL};
 static const char *const dropout_attributes[] = {"ratio", "seed", NULL};
 static const char *const reshape_attributes[] = {"allowzero", NULL};
 static const char *const transpose_attributes[] = {"perm", NULL};
@@ -785,6 +805,7 @@ static const ct_onnx_op ops[] = {
     {"Add", no_attributes, 2, 2, 1, NULL, run_add},
     {"AveragePool", averagepool_attributes, 1, 1, 1, check_pool, run_averagepool},
     {"BatchNormalization", batchnorm_attributes, 5, 5, 1, check_batchnorm, run_batchnorm},
+    {"Constant", value_attribute, 0, 0, 1, check_constant, run_constant},
     {"Conv", conv_attributes, 2, 3, 1, check_conv, run_conv},
     {"Div", no_attributes, 2, 2, 1, NULL, run_div},
     {"Dropout", dropout_attributes, 1, 3, 1, NULL, run_dropout},
