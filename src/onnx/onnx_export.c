@@ -2,7 +2,6 @@
  * shapes, weights.bin its tensors; each layer becomes one or a few nodes. */
 #include "onnx/onnx_export.h"
 
-#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,9 +19,7 @@
 typedef struct {
     const char *run_dir;
     ct_exported_run run;
-    ct_experiment *exp;     /* run.exp */
-    ct_model_plan plan;     /* run.plan (a copy of the struct) */
-    ct_feature_columns features; /* run.features (a copy of the struct) */
+    ct_experiment *exp; /* run.exp */
     ct_onnx_builder *b;
     const char *cur; /* the value the next layer reads */
     int ndim;        /* its rank with the batch axis */
@@ -38,9 +35,7 @@ static void join(char *out, size_t size, const char *dir, const char *name)
 static Onnx__NodeProto *chain(exporter *e, const char *op, const char *node_name, const char *extra1,
                               const char *extra2)
 {
-    char value[CT_LAYER_NAME_MAX + 64];
-    snprintf(value, sizeof value, "%s", node_name);
-    const char *out = ct_onnx_unique_name(e->b, value);
+    const char *out = ct_onnx_unique_name(e->b, node_name);
     const char *inputs[4] = {e->cur, extra1, extra1 ? extra2 : NULL, NULL};
     const char *outputs[2] = {out, NULL};
     Onnx__NodeProto *node = ct_onnx_add_node(e->b, op, node_name, inputs, outputs);
@@ -300,9 +295,9 @@ static void add_list_metadata(exporter *e, const char *key, char *const *items, 
 
 static ct_status export_input(exporter *e)
 {
-    int64_t dims[4] = {-1, (int64_t)e->plan.in_shape[0], (int64_t)e->plan.in_shape[1],
-                       (int64_t)e->plan.in_shape[2]};
-    e->ndim = e->plan.in_ndim + 1;
+    int64_t dims[4] = {-1, (int64_t)e->run.plan.in_shape[0], (int64_t)e->run.plan.in_shape[1],
+                       (int64_t)e->run.plan.in_shape[2]};
+    e->ndim = e->run.plan.in_ndim + 1;
     ct_onnx_add_input(e->b, "input", e->ndim, dims);
     e->cur = "input";
     if (e->exp->data.kind != CT_DATA_CSV) {
@@ -317,7 +312,7 @@ static ct_status export_input(exporter *e)
      * the standardised value). So the mean goes in as two floats, hi + lo:
      * x - hi is exact for x near the mean, and subtracting lo then rounds
      * once, as the double computation does. */
-    size_t n = e->features.count;
+    size_t n = e->run.features.count;
     float *hi = malloc(n * sizeof *hi), *lo = malloc(n * sizeof *lo), *scale = malloc(n * sizeof *scale);
     if (!hi || !lo || !scale) {
         free(hi);
@@ -326,9 +321,9 @@ static ct_status export_input(exporter *e)
         return ct_fail(CT_ERR_NO_MEMORY, "ONNX export: out of memory");
     }
     for (size_t i = 0; i < n; i++) {
-        hi[i] = (float)e->features.mean[i];
-        lo[i] = (float)(e->features.mean[i] - (double)hi[i]);
-        scale[i] = (float)e->features.scale[i];
+        hi[i] = (float)e->run.features.mean[i];
+        lo[i] = (float)(e->run.features.mean[i] - (double)hi[i]);
+        scale[i] = (float)e->run.features.scale[i];
     }
     int64_t fdims[1] = {(int64_t)n};
     ct_onnx_add_float_tensor(e->b, "standardize/mean_hi", 1, fdims, hi);
@@ -340,14 +335,14 @@ static ct_status export_input(exporter *e)
     chain(e, "Sub", "standardize/subtract_mean_hi", "standardize/mean_hi", NULL);
     chain(e, "Sub", "standardize/subtract_mean_lo", "standardize/mean_lo", NULL);
     chain(e, "Div", "standardize/divide_by_scale", "standardize/scale", NULL);
-    add_list_metadata(e, "cltrain.input_columns", e->features.names, n);
+    add_list_metadata(e, "cltrain.input_columns", e->run.features.names, n);
     return CT_OK;
 }
 
 /* The last value as `cltrain predict` reports it, renamed "output". */
 static void export_output(exporter *e)
 {
-    const ct_layer_plan *last = &e->plan.layers[e->plan.layer_count - 1];
+    const ct_layer_plan *last = &e->run.plan.layers[e->run.plan.layer_count - 1];
     want_nhwc(e, "output");
     bool classes = ct_exported_run_classifies(&e->run);
     if (classes && e->exp->train.from_logits) {
@@ -383,7 +378,7 @@ ct_status ct_onnx_export_run(const char *run_dir, const char *out_path)
         return ct_fail(CT_ERR_INVALID_ARGUMENT, "ct_onnx_export_run: NULL argument");
     exporter e = {.run_dir = run_dir};
     ct_status s = ct_exported_run_open(run_dir, &e.run);
-    e.exp = e.run.exp, e.plan = e.run.plan, e.features = e.run.features;
+    e.exp = e.run.exp;
     if (s == CT_OK)
         s = ct_onnx_builder_create(e.exp->name, CT_ONNX_OPSET, &e.b);
     if (s == CT_OK) {
@@ -397,8 +392,8 @@ ct_status ct_onnx_export_run(const char *run_dir, const char *out_path)
         ct_onnx_add_metadata(e.b, "cltrain.experiment", e.exp->name);
         s = export_input(&e);
     }
-    for (size_t i = 0; s == CT_OK && i < e.plan.layer_count; i++)
-        s = export_layer(&e, &e.plan.layers[i]);
+    for (size_t i = 0; s == CT_OK && i < e.run.plan.layer_count; i++)
+        s = export_layer(&e, &e.run.plan.layers[i]);
     if (s == CT_OK) {
         export_output(&e);
         export_class_names(&e);
