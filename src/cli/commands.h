@@ -11,5 +11,6 @@ int ct_cmd_inspect(int argc, char **argv);
 int ct_cmd_predict(int argc, char **argv);
 int ct_cmd_run(int argc, char **argv);
 int ct_cmd_evaluate(int argc, char **argv);
+int ct_cmd_resume(int argc, char **argv);
 
 #endif

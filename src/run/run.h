@@ -4,6 +4,9 @@
 #ifndef CLTRAIN_RUN_H
 #define CLTRAIN_RUN_H
 
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "cltrain/experiment.h"
@@ -16,10 +19,25 @@ typedef struct {
     const char *device_spec; /* NULL: $CLTRAIN_DEVICE, then the default device */
     FILE *report;            /* progress, summary, results; NULL for silence */
     FILE *live;              /* a terminal for the in-epoch progress bar, or NULL */
+    const char *resume_dir;  /* continue this run directory from its checkpoint.bin */
+    /* Set (by a signal handler) to stop training after the current step: a
+     * checkpoint is written and ct_run_experiment returns CT_OK with
+     * *interrupted set. May be NULL. */
+    volatile sig_atomic_t *stop;
+    uint64_t stop_at_step;   /* also stop once this many optimizer steps are done (0: never; for tests) */
+    bool *interrupted;       /* out, may be NULL: training was stopped and can be resumed */
 } ct_run_options;
 
 /* Train, evaluate and write the run directory. *run_dir (malloc'd) names it,
- * also on failure once it exists, so partial results can be found. */
+ * also on failure once it exists, so partial results can be found.
+ *
+ * Every finished epoch replaces the directory's checkpoint.bin (atomically;
+ * synced to disk at most every few seconds and at the end), so a killed run
+ * loses at most the epoch in progress. With o->resume_dir, the run
+ * continues from that checkpoint: exp must be the experiment it was started
+ * with (ct_run_check_config_change says which changes are allowed), and on
+ * the same device the weights, history values (not their seconds) and test
+ * results come out bit for bit as without the interruption. */
 ct_status ct_run_experiment(const ct_experiment *exp, const ct_run_options *o, char **run_dir);
 
 /* A finished run, reopened: its experiment (from config.yaml), data, and a
