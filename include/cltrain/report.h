@@ -178,7 +178,9 @@ uint32_t ct_crc32(uint32_t crc, const void *data, size_t size);
  *   rng/seed                  i64   the experiment's seed
  *   rng/shuffle_epoch         i64   the epoch whose sample order is in use (-1: none)
  *   rng/dropout_step          i64   training forwards so far (dropout masks)
- *   model/state               f32[] every model tensor, weights.bin's order
+ *   model/tensors             text  the model's tensor names, one per line, weights.bin's order
+ *   model/NAME                f32[] that tensor's values ("model/dense_1/kernel")
+ *   model/NAME/shape          i64[] its shape
  *   optimizer/state           f32[] moments or velocities (empty for plain SGD)
  *   optimizer/iterations      i64   optimizer steps taken
  *   optimizer/learning_rate   f64   the learning rate in force
@@ -188,8 +190,9 @@ uint32_t ct_crc32(uint32_t crc, const void *data, size_t size);
  *   accumulators/metric_samples i64
  *   early_stopping            f64[6] wait, best, best_epoch, weights_epoch,
  *                                   stopped_epoch, last_epoch (-1: none)
- *   early_stopping/best_weights f32[] restore_best_weights' copy (only once taken)
- *   model_checkpoint          f64[2] best monitored value and its epoch (-1: none)
+ *   early_stopping/best_weights f32[] restore_best_weights' copy (only once taken), the
+ *                                   model/NAME arrays one after the other
+ *   model_checkpoint          f64[6] as early_stopping, for model_checkpoint's best
  *   history/columns           text  the history's column names, comma-separated
  *   history/values            f64[] rows x columns, row-major (history.csv's numbers)
  *   seconds/training          f64   training time so far */
@@ -224,6 +227,16 @@ ct_status ct_checkpoint_write(const ct_checkpoint *c, const char *path, bool dur
 /* CT_ERR_NOT_FOUND when the file does not exist, CT_ERR_IO, CT_ERR_PARSE,
  * CT_ERR_UNSUPPORTED (newer version), CT_ERR_CHECKSUM. */
 ct_status ct_checkpoint_read(const char *path, ct_checkpoint **out);
+
+/* The weights a run directory offers, best first: weights.bin (training
+ * finished); else, for a run that did not finish, best.weights.bin
+ * (model_checkpoint), early stopping's kept weights in checkpoint.bin, or the
+ * last checkpoint's. *source (size bytes) says which, for the user: "RUN/
+ * checkpoint.bin: the last checkpoint (after epoch 4) of a run that did not
+ * finish"; *final is true for weights.bin. CT_ERR_IO when there is none of
+ * them. */
+ct_status ct_run_weights_read(const char *run_dir, ct_named_tensor **out, size_t *n, bool *final, char *source,
+                              size_t size);
 
 /* ===================================================================== YAML
  * A thin layer over libyaml's emitter for summary.yaml: block mappings and

@@ -74,6 +74,70 @@ static ct_status put_history(ct_checkpoint *c, const ct_history *h)
     return s;
 }
 
+/* The model as named tensors: "model/tensors" lists the names (one per
+ * line, weights.bin's order), "model/NAME" holds the values and
+ * "model/NAME/shape" the shape, so the weights can be read without
+ * building the model (cltrain predict, plot, inspect). */
+static ct_status put_model(ct_checkpoint *c, ct_model *m, const float *state)
+{
+    size_t n = ct_model_tensor_count(m), len = 1;
+    const char *name;
+    ct_tensor view;
+    for (size_t i = 0; i < n; i++) {
+        CT_TRY(ct_model_tensor(m, i, &name, &view));
+        len += strlen(name) + 1;
+    }
+    char *names = malloc(len);
+    if (!names)
+        return ct_fail(CT_ERR_NO_MEMORY, "checkpoint");
+    names[0] = '\0';
+    ct_status s = CT_OK;
+    for (size_t i = 0; s == CT_OK && i < n; i++) {
+        s = ct_model_tensor(m, i, &name, &view);
+        if (s != CT_OK)
+            break;
+        strcat(names, name);
+        strcat(names, "\n");
+        char record[CT_CHECKPOINT_MAX_NAME + 64];
+        int w = snprintf(record, sizeof record, "model/%s/shape", name);
+        if (w < 0 || w > CT_CHECKPOINT_MAX_NAME) {
+            s = ct_fail(CT_ERR_INVALID_ARGUMENT, "checkpoint: tensor name '%s' is too long", name);
+            break;
+        }
+        int64_t shape[CT_MAX_DIMS];
+        for (int d = 0; d < view.ndim; d++)
+            shape[d] = (int64_t)view.shape[d];
+        s = ct_checkpoint_put(c, record, CT_RECORD_I64, shape, (uint64_t)view.ndim);
+        snprintf(record, sizeof record, "model/%s", name);
+        if (s == CT_OK)
+            s = ct_checkpoint_put(c, record, CT_RECORD_F32, state, ct_tensor_count(&view));
+        state += ct_tensor_count(&view);
+    }
+    if (s == CT_OK)
+        s = ct_checkpoint_put_text(c, "model/tensors", names);
+    free(names);
+    return s;
+}
+
+/* The model's tensors back into one array, checking names and sizes. */
+static ct_status get_model(const ct_checkpoint *c, ct_model *m, float *state)
+{
+    size_t n = ct_model_tensor_count(m);
+    for (size_t i = 0; i < n; i++) {
+        const char *name;
+        ct_tensor view;
+        CT_TRY(ct_model_tensor(m, i, &name, &view));
+        char record[CT_CHECKPOINT_MAX_NAME + 64];
+        snprintf(record, sizeof record, "model/%s", name);
+        size_t count = ct_tensor_count(&view);
+        ct_status s = ct_checkpoint_get_array(c, record, CT_RECORD_F32, state, count);
+        if (s != CT_OK)
+            return ct_fail_context(s, "the checkpoint does not hold this model's '%s' (%zu values)", name, count);
+        state += count;
+    }
+    return CT_OK;
+}
+
 static ct_status put_trainer(ct_checkpoint *c, ct_trainer *t, const ct_experiment *exp)
 {
     ct_trainer_state st;
@@ -87,7 +151,7 @@ static ct_status put_trainer(ct_checkpoint *c, ct_trainer *t, const ct_experimen
     if (s == CT_OK)
         s = ct_checkpoint_put_i64(c, "rng/dropout_step", (int64_t)st.dropout_step);
     if (s == CT_OK)
-        s = ct_checkpoint_put(c, "model/state", CT_RECORD_F32, st.model, st.model_floats);
+        s = put_model(c, ct_trainer_model(t), st.model);
     if (s == CT_OK)
         s = ct_checkpoint_put(c, "optimizer/state", CT_RECORD_F32, st.optimizer, st.optimizer_floats);
     if (s == CT_OK)
@@ -206,12 +270,19 @@ static ct_status restore_trainer(const ct_checkpoint *c, ct_trainer *t)
     CT_TRY(ct_checkpoint_get_i64(c, "accumulators/metric_samples", &v));
     st.metric_samples = (uint64_t)v;
     st.model_floats = ct_model_state_size(m);
-    CT_TRY(get_f32(c, "model/state", st.model_floats, &st.model));
-    const void *opt;
-    CT_TRY(ct_checkpoint_get(c, "optimizer/state", CT_RECORD_F32, &opt, &n));
+    st.model = malloc((st.model_floats ? st.model_floats : 1) * sizeof(float));
+    if (!st.model)
+        return ct_fail(CT_ERR_NO_MEMORY, "checkpoint model");
+    ct_status s = get_model(c, m, st.model);
+    const void *opt = NULL;
+    if (s == CT_OK)
+        s = ct_checkpoint_get(c, "optimizer/state", CT_RECORD_F32, &opt, &n);
     st.optimizer = (float *)opt;
     st.optimizer_floats = (size_t)n;
-    return ct_trainer_load(t, &st);
+    if (s == CT_OK)
+        s = ct_trainer_load(t, &st);
+    free(st.model);
+    return s;
 }
 
 static ct_status restore_history(const ct_checkpoint *c, ct_history *h)
@@ -252,7 +323,7 @@ ct_status ct_run_checkpoint_restore(const ct_checkpoint *c, ct_fit_state *f)
     set_callback_fields(f->early_stopping, v);
     CT_TRY(ct_checkpoint_get_array(c, "model_checkpoint", CT_RECORD_F64, v, CALLBACK_FIELDS));
     set_callback_fields(f->model_checkpoint, v);
-    float *best;
+    float *best = NULL;
     if (get_f32(c, "early_stopping/best_weights", ct_model_state_size(ct_trainer_model(f->trainer)), &best) == CT_OK)
         CT_TRY(ct_trainer_set_snapshot(f->trainer, best));
     else if (f->early_stopping->weights_epoch >= 0)

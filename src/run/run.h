@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "cltrain/experiment.h"
+#include "cltrain/report.h"
 #include "cltrain/train.h"
 #include "run/dataset.h"
 
@@ -40,13 +41,16 @@ typedef struct {
  * results come out bit for bit as without the interruption. */
 ct_status ct_run_experiment(const ct_experiment *exp, const ct_run_options *o, char **run_dir);
 
-/* A finished run, reopened: its experiment (from config.yaml), data, and a
- * trainer whose model holds the saved weights. */
+/* A run, reopened: its experiment (from config.yaml), data, and a trainer
+ * whose model holds the saved weights: weights.bin, or for an interrupted
+ * run its best or last checkpoint (ct_run_weights_read). */
 typedef struct {
     ct_experiment *exp;
     ct_dataset data;
     ct_context *ctx;
     ct_trainer *trainer;
+    bool final_weights;        /* weights.bin; else an interrupted run's best or last checkpoint */
+    char weights_source[1024]; /* which (ct_run_weights_read) */
 } ct_run;
 
 ct_status ct_run_open(const char *run_dir, const ct_run_options *o, ct_run *out);
@@ -57,5 +61,7 @@ ct_status ct_run_evaluate(ct_run *run, FILE *report);
 
 /* Load weights.bin of a run into a model (names and shapes must match). */
 ct_status ct_run_load_weights(ct_model *model, const char *path);
+/* The same from tensors read elsewhere; `path` names them in errors. */
+ct_status ct_run_set_weights(ct_model *model, const ct_named_tensor *tensors, size_t n, const char *path);
 
 #endif
