@@ -91,6 +91,9 @@ ct_status ct_optimizer_set_learning_rate(ct_optimizer *opt, double learning_rate
  * blocking; load writes the floats and sets the count, so that the next step
  * is the one the saved optimizer would have taken. */
 size_t ct_optimizer_state_size(const ct_optimizer *opt);
+/* The state's device buffer (a non-owning view; no buffer for plain SGD),
+ * for reads batched with others. */
+ct_tensor ct_optimizer_state(const ct_optimizer *opt);
 ct_status ct_optimizer_save(ct_context *ctx, const ct_optimizer *opt, float *state, uint64_t *iterations);
 ct_status ct_optimizer_load(ct_context *ctx, ct_optimizer *opt, const float *state, uint64_t iterations);
 

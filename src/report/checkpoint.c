@@ -202,11 +202,19 @@ static void emit_le(writer *w, uint64_t v, int bytes)
     emit(w, b, (size_t)bytes);
 }
 
+static bool host_is_little_endian(void)
+{
+    const uint32_t one = 1;
+    unsigned char first;
+    memcpy(&first, &one, 1);
+    return first == 1;
+}
+
 static void emit_data(writer *w, const record *r)
 {
     size_t size = element_size(r->type);
-    if (size == 1) {
-        emit(w, r->data, (size_t)r->count);
+    if (size == 1 || host_is_little_endian()) { /* the file's byte order already */
+        emit(w, r->data, (size_t)r->count * size);
         return;
     }
     unsigned char chunk[4096];

@@ -157,6 +157,13 @@ ct_status ct_optimizer_set_learning_rate(ct_optimizer *opt, double learning_rate
     return CT_OK;
 }
 
+ct_tensor ct_optimizer_state(const ct_optimizer *opt)
+{
+    ct_tensor view = opt->state;
+    view.owns = 0;
+    return view;
+}
+
 size_t ct_optimizer_state_size(const ct_optimizer *opt)
 {
     return opt->state.buf ? ct_tensor_count(&opt->state) : 0;

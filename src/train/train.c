@@ -395,6 +395,44 @@ ct_status ct_trainer_epoch(ct_trainer *t, int epoch, double *values, const ct_ep
     return CT_OK;
 }
 
+/* Enqueues a non-blocking read of t into host; the caller waits once for all. */
+static cl_int enqueue_read(ct_context *ctx, const ct_tensor *t, float *host)
+{
+    return clEnqueueReadBuffer(ct_context_queue(ctx), t->buf, CL_FALSE, t->offset * sizeof(float),
+                               ct_tensor_count(t) * sizeof(float), host, 0, NULL, NULL);
+}
+
+/* Every model tensor, the optimizer state and the accumulators with one
+ * wait for the device: a checkpoint after every epoch must cost little next
+ * to a small net's epoch of a millisecond or two. */
+static ct_status read_state(ct_trainer *t, ct_trainer_state *out)
+{
+    cl_int err = CL_SUCCESS;
+    float *host = out->model;
+    for (size_t i = 0; err == CL_SUCCESS && i < ct_model_tensor_count(t->model); i++) {
+        const char *name;
+        ct_tensor view;
+        CT_TRY(ct_model_tensor(t->model, i, &name, &view));
+        err = enqueue_read(t->ctx, &view, host);
+        host += ct_tensor_count(&view);
+    }
+    ct_tensor opt_state = ct_optimizer_state(t->opt);
+    if (err == CL_SUCCESS && out->optimizer_floats)
+        err = enqueue_read(t->ctx, &opt_state, out->optimizer);
+    if (err == CL_SUCCESS)
+        err = enqueue_read(t->ctx, &t->loss.sums, out->loss_sums);
+    ct_tensor sums = t->metric_count ? ct_metrics_sums(t->metrics) : t->loss.sums;
+    if (err == CL_SUCCESS && t->metric_count)
+        err = enqueue_read(t->ctx, &sums, out->metric_sums);
+    cl_int done = clFinish(ct_context_queue(t->ctx));
+    if (err != CL_SUCCESS || done != CL_SUCCESS)
+        return ct_cl_fail(err != CL_SUCCESS ? err : done, "reading the training state");
+    out->iterations = ct_optimizer_iterations(t->opt);
+    out->loss_count = t->loss.count;
+    out->metric_samples = t->metric_count ? ct_metrics_samples(t->metrics) : 0;
+    return CT_OK;
+}
+
 ct_status ct_trainer_save(ct_trainer *t, ct_trainer_state *out)
 {
     memset(out, 0, sizeof *out);
@@ -410,14 +448,7 @@ ct_status ct_trainer_save(ct_trainer *t, ct_trainer_state *out)
     ct_status s = out->model && out->optimizer ? CT_OK : ct_fail(CT_ERR_NO_MEMORY, "checkpoint of %zu floats",
                                                                    out->model_floats + out->optimizer_floats);
     if (s == CT_OK)
-        s = ct_model_read_state(t->model, out->model);
-    if (s == CT_OK)
-        s = ct_optimizer_save(t->ctx, t->opt, out->optimizer, &out->iterations);
-    if (s == CT_OK)
-        s = ct_tensor_read(t->ctx, &t->loss.sums, out->loss_sums);
-    out->loss_count = t->loss.count;
-    if (s == CT_OK && t->metric_count)
-        s = ct_metrics_save(t->ctx, t->metrics, out->metric_sums, &out->metric_samples);
+        s = read_state(t, out);
     if (s != CT_OK)
         ct_trainer_state_free(out);
     return s;
