@@ -271,13 +271,25 @@ START_TEST(test_config_changes)
     const char *other = "name: a\nmodel:\n  - dense: {units: 100}\n  - dense: {units: 2}\ntrain:\n  loss: mse\n"
                         "  batch_size: 16\n  epochs: 10\noutput:\n  plots: true\n";
     ck_assert(ct_run_check_config_change(saved, other, 5) == CT_ERR_CONFIG);
-    ck_assert_msg(strstr(ct_last_error(), "model[1].dense: {units: 1} -> {units: 2}") &&
+    ck_assert_msg(strstr(ct_last_error(), "model[1].dense.units: 1 -> 2") &&
                       strstr(ct_last_error(), "train.batch_size: 32 -> 16"),
                   "%s", ct_last_error());
     const char *added = "name: a\nmodel:\n  - dense: {units: 100}\n  - dense: {units: 1}\n  - flatten\ntrain:\n"
                         "  loss: mse\n  batch_size: 32\n  epochs: 10\noutput:\n  plots: true\n";
     ck_assert(ct_run_check_config_change(saved, added, 5) == CT_ERR_CONFIG);
     ck_assert_msg(strstr(ct_last_error(), "model[2]: (absent) -> flatten"), "%s", ct_last_error());
+    /* Nested flow mappings name the innermost key. */
+    const char *opt_a = "train:\n  optimizer: {adam: {learning_rate: 0.001, beta_1: 0.9}}\n  epochs: 3\n";
+    const char *opt_b = "train:\n  optimizer: {adam: {learning_rate: 0.01, beta_1: 0.9}}\n  epochs: 3\n";
+    ck_assert(ct_run_check_config_change(opt_a, opt_b, 1) == CT_ERR_CONFIG);
+    ck_assert_msg(strstr(ct_last_error(), "train.optimizer.adam.learning_rate: 0.001 -> 0.01"), "%s",
+                  ct_last_error());
+    const char *opt_c = "train:\n  optimizer: {sgd: {learning_rate: 0.01, momentum: 0.0, nesterov: false}}\n"
+                        "  epochs: 3\n";
+    ck_assert(ct_run_check_config_change(opt_a, opt_c, 1) == CT_ERR_CONFIG);
+    ck_assert_msg(strstr(ct_last_error(), "train.optimizer.adam: {learning_rate: 0.001, beta_1: 0.9} -> (absent)") &&
+                      strstr(ct_last_error(), "train.optimizer.sgd: (absent) -> {learning_rate"),
+                  "%s", ct_last_error());
 }
 END_TEST
 

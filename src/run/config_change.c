@@ -6,6 +6,7 @@
  * their index ("model[2].dense"), flow values ({units: 10, ...}) compare as
  * text. A change inside a flow value is named by the enclosing key, with the
  * old and new text. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +122,71 @@ static int is_safe(const char *path)
     return 0;
 }
 
+/* The next top-level "key: value" of a flow mapping's text at *p (after
+ * '{' or ', '), nesting respected; false at the closing '}'. */
+static bool next_flow_pair(const char **p, char *key, size_t key_size, char *value, size_t value_size)
+{
+    const char *s = *p;
+    while (*s == ' ' || *s == ',' || *s == '{')
+        s++;
+    if (!*s || *s == '}')
+        return false;
+    const char *colon = strstr(s, ": ");
+    if (!colon)
+        return false;
+    snprintf(key, key_size, "%.*s", (int)(colon - s), s);
+    const char *v = colon + 2, *e = v;
+    int depth = 0;
+    for (; *e; e++) {
+        if (*e == '{' || *e == '[')
+            depth++;
+        else if ((*e == '}' || *e == ']') && depth-- == 0)
+            break;
+        else if (*e == ',' && depth == 0)
+            break;
+        else if (*e == '"') /* a quoted string: skip to its end */
+            while (e[1] && *++e != '"')
+                if (*e == '\\' && e[1])
+                    e++;
+    }
+    snprintf(value, value_size, "%.*s", (int)(e - v), v);
+    *p = e;
+    return true;
+}
+
+static void add_change(char *msg, size_t size, size_t *used, const char *path, const char *old, const char *new_);
+
+/* Two flow mappings compared key by key: "model[0].dense.units: 100 -> 50".
+ * False when either is not a flow mapping (then the whole values are named). */
+static bool add_flow_changes(char *msg, size_t size, size_t *used, const char *path, const char *a, const char *b)
+{
+    if (a[0] != '{' || b[0] != '{')
+        return false;
+    char key[128], va[512], vb[512], sub[PATH_MAX_LEN + 130];
+    for (const char *p = a; next_flow_pair(&p, key, sizeof key, va, sizeof va);) {
+        bool found = false;
+        char kb[128];
+        for (const char *q = b; !found && next_flow_pair(&q, kb, sizeof kb, vb, sizeof vb);)
+            found = !strcmp(kb, key);
+        if (found && !strcmp(va, vb))
+            continue;
+        snprintf(sub, sizeof sub, "%s.%s", path, key);
+        if (!found || !add_flow_changes(msg, size, used, sub, va, vb))
+            add_change(msg, size, used, sub, va, found ? vb : NULL);
+    }
+    for (const char *q = b; next_flow_pair(&q, key, sizeof key, vb, sizeof vb);) {
+        bool found = false;
+        char ka[128];
+        for (const char *p = a; !found && next_flow_pair(&p, ka, sizeof ka, va, sizeof va);)
+            found = !strcmp(ka, key);
+        if (!found) {
+            snprintf(sub, sizeof sub, "%s.%s", path, key);
+            add_change(msg, size, used, sub, NULL, vb);
+        }
+    }
+    return true;
+}
+
 static void add_change(char *msg, size_t size, size_t *used, const char *path, const char *old, const char *new_)
 {
     if (*used >= size)
@@ -153,7 +219,8 @@ ct_status ct_run_check_config_change(const char *saved_yaml, const char *new_yam
             }
             continue;
         }
-        add_change(unsafe, sizeof unsafe, &used, a.items[i].path, a.items[i].value, e ? e->value : NULL);
+        if (!e || !add_flow_changes(unsafe, sizeof unsafe, &used, a.items[i].path, a.items[i].value, e->value))
+            add_change(unsafe, sizeof unsafe, &used, a.items[i].path, a.items[i].value, e ? e->value : NULL);
     }
     for (size_t i = 0; s == CT_OK && i < b.count; i++)
         if (!lookup(&a, b.items[i].path) && !is_safe(b.items[i].path))

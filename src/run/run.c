@@ -331,6 +331,10 @@ static ct_status fit(const ct_experiment *exp, ct_trainer *t, const ct_run_optio
             break;
         if (!finished) { /* stopped between two steps: keep the position */
             interrupted = true;
+            if (o->report)
+                fprintf(o->report, "Stopped in epoch %d after batch %llu of %zu\n", epoch + 1,
+                        (unsigned long long)(hooks.steps - (uint64_t)epoch * ct_trainer_batches(t)),
+                        ct_trainer_batches(t));
             break;
         }
         values[nv] = ct_now_seconds() - t0;
@@ -361,6 +365,8 @@ static ct_status fit(const ct_experiment *exp, ct_trainer *t, const ct_run_optio
         }
         if (s == CT_OK && !state.finished && stop_requested(o, hooks.steps)) {
             interrupted = true;
+            if (o->report)
+                fprintf(o->report, "Stopped after epoch %d\n", epoch + 1);
             break;
         }
     }
