@@ -12,11 +12,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cltrain/report.h"
 #include "run/checkpoint_io.h"
+#include "run/progress_bar.h"
 #include "run/run.h"
 
 static char tmp[512];
@@ -452,6 +454,191 @@ START_TEST(test_sigkill_at_random_moments)
 }
 END_TEST
 
+/* ------------------------------------------------------------ signals */
+
+/* `cltrain run` of sunshine into out in a child, its output to out.log; returns its pid. */
+static pid_t start_cli(const char *out, const char *epochs)
+{
+    char log[800], set_epochs[64];
+    snprintf(log, sizeof log, "%s.log", out);
+    snprintf(set_epochs, sizeof set_epochs, "train.epochs=%s", epochs);
+    char file[1024];
+    snprintf(file, sizeof file, "%s/experiments/sunshine.yaml", CLTRAIN_SOURCE_DIR);
+    fflush(NULL);
+    pid_t pid = fork();
+    ck_assert(pid >= 0);
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execl(CLTRAIN_BINARY, "cltrain", "run", file, "--set", set_epochs, "--set", "output.plots=false", "--out",
+              out, "--data-dir", data_dir(), (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* Waits (up to 60 s) until out/checkpoint.bin exists. */
+static void wait_for_checkpoint(const char *out)
+{
+    char path[800];
+    snprintf(path, sizeof path, "%s/checkpoint.bin", out);
+    for (int i = 0; i < 6000 && access(path, F_OK) != 0; i++)
+        usleep(10000);
+    ck_assert_msg(access(path, F_OK) == 0, "%s never appeared", path);
+}
+
+static void assert_checkpoint_readable(const char *out, bool *finished)
+{
+    char path[800];
+    snprintf(path, sizeof path, "%s/checkpoint.bin", out);
+    ct_checkpoint *c;
+    ck_assert_msg(ct_checkpoint_read(path, &c) == CT_OK, "%s", ct_last_error());
+    int epoch;
+    uint64_t batch;
+    ck_assert(ct_run_checkpoint_position(c, &epoch, &batch, finished) == CT_OK);
+    ct_checkpoint_free(c);
+}
+
+START_TEST(test_signals)
+{
+    make_tmp("signals");
+    const char *sets[] = {"train.epochs=400", "output.plots=false"};
+    ct_experiment *exp = shipped("sunshine", sets, 2);
+    char full[700], *dir;
+    snprintf(full, sizeof full, "%s/full", tmp);
+    ct_run_options o = {.data_dir = data_dir(), .out_dir = full};
+    ck_assert_msg(ct_run_experiment(exp, &o, &dir) == CT_OK, "%s", ct_last_error());
+    free(dir);
+    srand((unsigned)getpid());
+    /* First SIGINT / SIGTERM: stop after the step, checkpoint, exit 130 / 143, resumable exactly. */
+    const int signals[] = {SIGINT, SIGTERM};
+    for (int k = 0; k < 2; k++) {
+        char out[700];
+        snprintf(out, sizeof out, "%s/signal-%d", tmp, signals[k]);
+        pid_t pid = start_cli(out, "400");
+        wait_for_checkpoint(out);
+        usleep((useconds_t)(rand() % 100000));
+        kill(pid, signals[k]);
+        int status;
+        waitpid(pid, &status, 0);
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 128 + signals[k], "signal %d: status %d",
+                      signals[k], status);
+        bool finished;
+        assert_checkpoint_readable(out, &finished);
+        ck_assert(!finished);
+        size_t n;
+        char log[800];
+        snprintf(log, sizeof log, "%s.log", out);
+        char *text = slurp(tmp, strrchr(log, '/') + 1, &n);
+        ck_assert_msg(text && strstr(text, "cltrain resume "), "no resume hint in:\n%s", text ? text : "");
+        free(text);
+        ct_run_options r = {.data_dir = data_dir(), .resume_dir = out};
+        ck_assert_msg(ct_run_experiment(exp, &r, &dir) == CT_OK, "%s", ct_last_error());
+        free(dir);
+        assert_same_run(full, out, 0);
+    }
+    /* Two SIGINTs: the second exits at once (130); the last checkpoint is whole. */
+    char out[700];
+    snprintf(out, sizeof out, "%s/twice", tmp);
+    pid_t pid = start_cli(out, "4000");
+    wait_for_checkpoint(out);
+    kill(pid, SIGINT);
+    kill(pid, SIGINT);
+    int status;
+    waitpid(pid, &status, 0);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 130, "status %d", status);
+    bool finished;
+    assert_checkpoint_readable(out, &finished);
+    ck_assert(!finished);
+    ct_experiment_free(exp);
+}
+END_TEST
+
+/* ------------------------------------------------------------ progress */
+
+typedef struct {
+    size_t calls, last_done, batches;
+    double last_running[2];
+    bool monotonic;
+} progress_log;
+
+static void log_progress(void *user, size_t done, size_t batches, const double *running)
+{
+    progress_log *p = user;
+    p->monotonic = p->monotonic && done == p->last_done + 1;
+    p->calls++;
+    p->last_done = done;
+    p->batches = batches;
+    memcpy(p->last_running, running, sizeof p->last_running);
+}
+
+/* Every finished batch is reported once, in order, and the running values
+ * after the last batch are the epoch's training values, bit for bit. */
+START_TEST(test_progress_follows_finished_batches)
+{
+    const char *sets[] = {"train.epochs=1"};
+    ct_experiment *exp = shipped("sunshine", sets, 1);
+    ct_dataset d;
+    ck_assert_msg(ct_dataset_load(exp, data_dir(), &d) == CT_OK, "%s", ct_last_error());
+    ct_device_info info;
+    ck_assert(ct_device_find(ct_device_spec_from_env(NULL), &info) == CT_OK);
+    ct_context *ctx;
+    ck_assert(ct_context_create(&info, &ctx) == CT_OK);
+    ct_host_split train = {d.train.n, d.train.x, d.train.y};
+    ct_trainer *t;
+    ck_assert_msg(ct_trainer_create(ctx, exp, d.in_ndim, d.in_shape, d.target_width, &train, NULL, &t) == CT_OK, "%s",
+                  ct_last_error());
+    for (int epoch = 0; epoch < 2; epoch++) {
+        progress_log log = {.monotonic = true};
+        ct_epoch_hooks hooks = {log_progress, NULL, &log};
+        double values[2];
+        bool finished;
+        ck_assert(ct_trainer_epoch(t, epoch, values, &hooks, &finished) == CT_OK);
+        ck_assert(finished);
+        ck_assert_uint_eq(log.batches, ct_trainer_batches(t));
+        ck_assert_uint_eq(log.calls, ct_trainer_batches(t));
+        ck_assert(log.monotonic);
+        ck_assert_msg(log.last_running[0] == values[0] && log.last_running[1] == values[1],
+                      "running %.9g %.9g, epoch %.9g %.9g", log.last_running[0], log.last_running[1], values[0],
+                      values[1]);
+    }
+    ct_trainer_free(t);
+    ct_context_destroy(ctx);
+    ct_dataset_free(&d);
+    ct_experiment_free(exp);
+}
+END_TEST
+
+/* The bar's line: epoch, i/N, elapsed, ETA, running values; throttled redraws. */
+START_TEST(test_progress_bar_line)
+{
+    FILE *f = tmpfile();
+    ck_assert_ptr_nonnull(f);
+    const char *names[] = {"loss", "accuracy"};
+    ct_progress_bar *bar;
+    ck_assert(ct_progress_bar_create(f, names, 2, &bar) == CT_OK);
+    ct_progress_bar_start(bar, 2, 10);
+    double running[2] = {1.25, 0.5};
+    ct_progress_bar_update(bar, 1, 157, running);
+    ct_progress_bar_update(bar, 2, 157, running); /* within 0.1 s: not drawn */
+    usleep(1000000 / CT_PROGRESS_REDRAWS_PER_SECOND + 20000);
+    ct_progress_bar_update(bar, 40, 157, running);
+    ct_progress_bar_clear(bar);
+    ct_progress_bar_free(bar);
+    rewind(f);
+    char text[2048] = "";
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    ck_assert_msg(strstr(text, "\rEpoch 3/10  1/157 [") && strstr(text, "ETA ?  loss: 1.2500  accuracy: 0.5000"),
+                  "%s", text);
+    ck_assert_msg(!strstr(text, " 2/157 "), "redrawn within 0.1 s: %s", text);
+    ck_assert_msg(strstr(text, "\rEpoch 3/10  40/157 [======>") && strstr(text, "s, ETA "), "%s", text);
+    ck_assert_msg(n >= 4 && !strcmp(text + n - 4, "\r\033[K"), "not erased at the end: %s", text);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("resume");
@@ -463,6 +650,9 @@ int main(void)
     tcase_add_test(tc, test_resume_cnn_exact);
     tcase_add_test(tc, test_resume_more_epochs);
     tcase_add_test(tc, test_sigkill_at_random_moments);
+    tcase_add_test(tc, test_signals);
+    tcase_add_test(tc, test_progress_follows_finished_batches);
+    tcase_add_test(tc, test_progress_bar_line);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -77,7 +77,7 @@ static int terminal_columns(FILE *tty)
     struct winsize ws;
     if (ioctl(fileno(tty), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
         return ws.ws_col;
-    return 80;
+    return isatty(fileno(tty)) ? 80 : LINE_MAX_LEN; /* a file (tests): the whole line */
 }
 
 void ct_progress_bar_update(ct_progress_bar *b, size_t done, size_t batches, const double *running)
