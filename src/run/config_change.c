@@ -140,10 +140,8 @@ static bool next_flow_pair(const char **p, char *key, size_t key_size, char *val
     for (; *e; e++) {
         if (*e == '{' || *e == '[')
             depth++;
-        else if ((*e == '}' || *e == ']') && depth-- == 0)
-            break;
-        else if (*e == ',' && depth == 0)
-            break;
+        else if (((*e == '}' || *e == ']') && depth-- == 0) || (*e == ',' && depth == 0))
+            break; /* the end of this value */
         else if (*e == '"') /* a quoted string: skip to its end */
             while (e[1] && *++e != '"')
                 if (*e == '\\' && e[1])

@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cltrain/loss.h" /* CT_METRICS_MAX */
+#include "core/clock.h"
 
 #define BAR_WIDTH 24
 #define LINE_MAX_LEN 512
@@ -22,13 +22,6 @@ struct ct_progress_bar {
     size_t first_done;
     int shown;          /* a bar is on the screen */
 };
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 ct_status ct_progress_bar_create(FILE *tty, const char *const *names, size_t n, ct_progress_bar **out)
 {
@@ -54,7 +47,7 @@ void ct_progress_bar_start(ct_progress_bar *b, int epoch, int epochs)
 {
     b->epoch = epoch;
     b->epochs = epochs;
-    b->start = now();
+    b->start = ct_now_seconds();
     b->last_draw = 0;
     b->first_time = 0;
     b->first_done = 0;
@@ -82,7 +75,7 @@ static int terminal_columns(FILE *tty)
 
 void ct_progress_bar_update(ct_progress_bar *b, size_t done, size_t batches, const double *running)
 {
-    double t = now();
+    double t = ct_now_seconds();
     if (!b->first_time) {
         b->first_time = t;
         b->first_done = done;
@@ -96,7 +89,7 @@ void ct_progress_bar_update(ct_progress_bar *b, size_t done, size_t batches, con
     o += (size_t)snprintf(line + o, sizeof line - o, "Epoch %d/%d  %zu/%zu [", b->epoch + 1, b->epochs, done,
                           batches);
     for (int i = 0; i < BAR_WIDTH; i++)
-        line[o++] = i < filled ? '=' : (i == filled ? '>' : '.');
+        line[o++] = "=>."[i < filled ? 0 : i == filled ? 1 : 2];
     format_duration(t - b->start, elapsed, sizeof elapsed);
     if (done > b->first_done)
         format_duration((t - b->first_time) / (double)(done - b->first_done) * (double)(batches - done), eta,
