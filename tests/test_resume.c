@@ -348,9 +348,29 @@ START_TEST(test_resume_more_epochs)
     ck_assert(ct_run_experiment(e4, &r, &dir) == CT_ERR_CONFIG);
     ck_assert_msg(strstr(ct_last_error(), "finished all its 4 epochs"), "%s", ct_last_error());
     free(dir);
+    /* Resumed with more epochs and stopped again: the old weights.bin is
+     * stale, so evaluate takes the checkpoint and says so. */
+    bool interrupted = false;
+    r.interrupted = &interrupted;
+    r.stop_at_step = 4 * 24 + 5;
     ck_assert_msg(ct_run_experiment(e7, &r, &dir) == CT_OK, "%s", ct_last_error());
     free(dir);
+    ck_assert(interrupted);
+    ct_run run;
+    ct_run_options eo = {.data_dir = data_dir()};
+    ck_assert_msg(ct_run_open(part, &eo, &run) == CT_OK, "%s", ct_last_error());
+    ck_assert(!run.final_weights);
+    ck_assert_msg(strstr(run.weights_source, "checkpoint.bin: the last checkpoint (epoch 5, after batch 5)"), "%s",
+                  run.weights_source);
+    ct_run_close(&run);
+    r.stop_at_step = 0;
+    ck_assert_msg(ct_run_experiment(e7, &r, &dir) == CT_OK, "%s", ct_last_error());
+    free(dir);
+    ck_assert(!interrupted);
     assert_same_run(full, part, 0);
+    ck_assert_msg(ct_run_open(part, &eo, &run) == CT_OK, "%s", ct_last_error());
+    ck_assert(run.final_weights);
+    ct_run_close(&run);
     /* Another batch size is not. */
     const char *other[] = {"train.epochs=9", "train.batch_size=16"};
     ct_experiment *e16 = shipped("sunshine", other, 2);

@@ -228,10 +228,11 @@ ct_status ct_checkpoint_write(const ct_checkpoint *c, const char *path, bool dur
  * CT_ERR_UNSUPPORTED (newer version), CT_ERR_CHECKSUM. */
 ct_status ct_checkpoint_read(const char *path, ct_checkpoint **out);
 
-/* The weights a run directory offers, best first: weights.bin (training
- * finished); else, for a run that did not finish, best.weights.bin
- * (model_checkpoint), early stopping's kept weights in checkpoint.bin, or the
- * last checkpoint's. *source (size bytes) says which, for the user: "RUN/
+/* The weights a run directory offers: weights.bin when training finished;
+ * for a run that did not finish (no weights.bin, or a checkpoint.bin that
+ * says training is under way again after a resume with more epochs),
+ * best.weights.bin (model_checkpoint), else early stopping's kept weights in
+ * checkpoint.bin, else the last checkpoint's. *source (size bytes) says which, for the user: "RUN/
  * checkpoint.bin: the last checkpoint (after epoch 4) of a run that did not
  * finish"; *final is true for weights.bin. CT_ERR_IO when there is none of
  * them. */

@@ -108,6 +108,20 @@ static ct_status from_checkpoint(const char *path, ct_named_tensor **out, size_t
     return s;
 }
 
+/* Whether checkpoint.bin says training is under way (stopped before its
+ * end): then weights.bin, if any, is from an earlier end that a resume with
+ * more epochs has gone past. */
+static bool checkpoint_unfinished(const char *path)
+{
+    ct_checkpoint *c;
+    if (access(path, F_OK) != 0 || ct_checkpoint_read(path, &c) != CT_OK)
+        return false;
+    int64_t finished = 1;
+    ct_checkpoint_get_i64(c, "finished", &finished);
+    ct_checkpoint_free(c);
+    return finished == 0;
+}
+
 ct_status ct_run_weights_read(const char *run_dir, ct_named_tensor **out, size_t *n, bool *final, char *source,
                               size_t size)
 {
@@ -115,7 +129,12 @@ ct_status ct_run_weights_read(const char *run_dir, ct_named_tensor **out, size_t
     static const char *const files[] = {"weights.bin", "best.weights.bin", "checkpoint.bin"};
     *out = NULL;
     *n = 0;
-    for (size_t i = 0; i < 3; i++) {
+    char *checkpoint = join(run_dir, "checkpoint.bin");
+    if (!checkpoint)
+        return ct_fail(CT_ERR_NO_MEMORY, "out of memory");
+    bool unfinished = checkpoint_unfinished(checkpoint);
+    free(checkpoint);
+    for (size_t i = unfinished ? 1 : 0; i < 3; i++) {
         char *path = join(run_dir, files[i]);
         if (!path)
             return ct_fail(CT_ERR_NO_MEMORY, "out of memory");
@@ -132,8 +151,7 @@ ct_status ct_run_weights_read(const char *run_dir, ct_named_tensor **out, size_t
             if (i == 0)
                 snprintf(source, size, "%s: the weights at the end of training", path);
             else
-                snprintf(source, size, "%s: the best epoch so far (model_checkpoint) of a run that did not finish",
-                         path);
+                snprintf(source, size, "%s: model_checkpoint's weights of a run that did not finish", path);
         }
         free(path);
         return s;

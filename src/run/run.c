@@ -290,6 +290,8 @@ static ct_status fit(const ct_experiment *exp, ct_trainer *t, const ct_run_optio
     if (s == CT_OK && c) {
         s = ct_run_checkpoint_restore(c, &state);
         first_epoch = (int)ct_history_rows(history);
+        /* A finished run resumed with more epochs is under way again. */
+        state.finished = state.finished && first_epoch >= exp->train.epochs;
         /* history.csv may be an epoch ahead of the checkpoint (killed between the two writes). */
         if (s == CT_OK)
             s = ct_history_write_csv(history, history_path);
