@@ -80,7 +80,8 @@ void ct_progress_bar_update(ct_progress_bar *b, size_t done, size_t batches, con
         b->first_time = t;
         b->first_done = done;
     }
-    if (t - b->last_draw < 1.0 / CT_PROGRESS_REDRAWS_PER_SECOND)
+    /* The last batch is always drawn: validation may follow for a while. */
+    if (t - b->last_draw < 1.0 / CT_PROGRESS_REDRAWS_PER_SECOND && done != batches)
         return;
     b->last_draw = t;
     char line[LINE_MAX_LEN], elapsed[32], eta[32] = "?";

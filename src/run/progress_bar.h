@@ -1,6 +1,7 @@
 /* The in-epoch progress bar on a terminal: batch i/N of the batches the
  * device has finished, elapsed time, ETA, the running loss and metrics.
- * Redrawn in place at most CT_PROGRESS_REDRAWS_PER_SECOND times a second,
+ * Redrawn in place at most CT_PROGRESS_REDRAWS_PER_SECOND times a second
+ * (and once more for the last batch, which validation may follow),
  * cut to the terminal's width (a wrapped line could not be redrawn), and
  * erased before the epoch's own line is printed. Only for a terminal: in a
  * pipe the runner makes none. */
