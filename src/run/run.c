@@ -577,8 +577,9 @@ ct_status ct_run_experiment(const ct_experiment *exp, const ct_run_options *o, c
             fprintf(o->report, "Plots not drawn: %s (redraw with `cltrain plot %s`)\n", ct_last_error(), *run_dir);
     }
     if (s == CT_OK && o->report)
-        fprintf(o->report, "\nRun directory: %s (%.1f s in all, %.1f s training)\n", *run_dir, ct_now_seconds() - t_start,
-                res.train_seconds);
+        fprintf(o->report, "\nRun directory: %s (%.1f s %s, %.1f s training%s)\n", *run_dir,
+                ct_now_seconds() - t_start, o->resume_dir ? "this session" : "in all", res.train_seconds,
+                o->resume_dir ? " in all sessions" : "");
     ct_trainer_free(t);
     ct_context_destroy(ctx);
     ct_dataset_free(&d);
