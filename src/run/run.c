@@ -346,8 +346,12 @@ static ct_status fit(const ct_experiment *exp, ct_trainer *t, const ct_run_optio
         synced = ct_now_seconds() - last_sync >= HISTORY_SYNC_SECONDS;
         if (s == CT_OK)
             s = ct_history_write_csv_durability(history, history_path, synced);
-        if (s == CT_OK) /* a non-finite epoch is logged but never checkpointed */
-            s = ct_nan_guard_check(epoch, names, values, nv);
+        if (s == CT_OK && (s = ct_nan_guard_check(epoch, names, values, nv)) != CT_OK && epoch > 0) {
+            /* A non-finite epoch is logged but never checkpointed: say where the last good state is. */
+            char why[512];
+            snprintf(why, sizeof why, "%s", ct_last_error());
+            s = ct_fail(s, "%s; the last good state (after epoch %d) is in %s", why, epoch, checkpoint_path);
+        }
         ct_early_stopping_decision d = {0};
         if (s == CT_OK)
             s = ct_early_stopping_update(&es, epoch, names, values, nv, &d);
