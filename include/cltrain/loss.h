@@ -146,18 +146,15 @@ ct_status ct_metrics_update(ct_context *ctx, ct_metric_state *state, const ct_te
 ct_status ct_metrics_read(ct_context *ctx, const ct_metric_state *state, double *values);
 
 /* The raw accumulators, for checkpoints (an epoch interrupted between two
- * batches resumes with exactly these sums) and for a running value read
- * without waiting: 2 floats (sum, compensation) per metric, and the sample
- * count. save and load are blocking. */
-size_t ct_metrics_sum_count(const ct_metric_state *state);
+ * batches resumes with exactly these sums) and for running values read
+ * without waiting: 2 floats (sum, compensation) per metric in the device
+ * buffer ct_metrics_sums (a non-owning view), and the sample count. load is
+ * blocking. */
 uint64_t ct_metrics_samples(const ct_metric_state *state);
-ct_status ct_metrics_save(ct_context *ctx, const ct_metric_state *state, float *sums, uint64_t *samples);
-ct_status ct_metrics_load(ct_context *ctx, ct_metric_state *state, const float *sums, uint64_t samples);
-/* values[i] = metric i from sums read earlier (ct_metrics_save or an
- * asynchronous read of the accumulators) over `samples` samples. */
-void ct_metrics_values(const ct_metric_state *state, const float *sums, uint64_t samples, double *values);
-/* The device buffer of the sums (non-owning view), for asynchronous reads. */
 ct_tensor ct_metrics_sums(const ct_metric_state *state);
+ct_status ct_metrics_load(ct_context *ctx, ct_metric_state *state, const float *sums, uint64_t samples);
+/* values[i] = metric i from sums read earlier, over `samples` samples. */
+void ct_metrics_values(const ct_metric_state *state, const float *sums, uint64_t samples, double *values);
 
 /* ct_loss_forward_backward and ct_metrics_update of the same batch in one
  * launch (metrics NULL or empty: the loss only). The metrics see the

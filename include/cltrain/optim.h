@@ -87,14 +87,12 @@ double ct_optimizer_learning_rate(const ct_optimizer *opt);
 ct_status ct_optimizer_set_learning_rate(ct_optimizer *opt, double learning_rate);
 
 /* The whole state for checkpoints: ct_optimizer_state_size() floats
- * (moments, velocities; 0 for plain SGD) and the step count. save is
- * blocking; load writes the floats and sets the count, so that the next step
- * is the one the saved optimizer would have taken. */
+ * (moments, velocities; 0 for plain SGD) in the device buffer
+ * ct_optimizer_state (a non-owning view), and the step count
+ * (ct_optimizer_iterations). load writes the floats and sets the count, so
+ * that the next step is the one the saved optimizer would have taken. */
 size_t ct_optimizer_state_size(const ct_optimizer *opt);
-/* The state's device buffer (a non-owning view; no buffer for plain SGD),
- * for reads batched with others. */
 ct_tensor ct_optimizer_state(const ct_optimizer *opt);
-ct_status ct_optimizer_save(ct_context *ctx, const ct_optimizer *opt, float *state, uint64_t *iterations);
 ct_status ct_optimizer_load(ct_context *ctx, ct_optimizer *opt, const float *state, uint64_t iterations);
 
 /* Zeroes the state (enqueued) and the step count, as a fresh optimizer. */

@@ -217,7 +217,6 @@ static void metric_values(const ct_metric_state *state, const float *sums, doubl
     ct_metrics_values(state, sums, state->samples, values);
 }
 
-size_t ct_metrics_sum_count(const ct_metric_state *state) { return 2 * state->count; }
 uint64_t ct_metrics_samples(const ct_metric_state *state) { return state->samples; }
 
 ct_tensor ct_metrics_sums(const ct_metric_state *state)
@@ -225,12 +224,6 @@ ct_tensor ct_metrics_sums(const ct_metric_state *state)
     ct_tensor view = state->sums;
     view.owns = 0;
     return view;
-}
-
-ct_status ct_metrics_save(ct_context *ctx, const ct_metric_state *state, float *sums, uint64_t *samples)
-{
-    *samples = state->samples;
-    return state->count ? ct_tensor_read(ctx, &state->sums, sums) : CT_OK;
 }
 
 ct_status ct_metrics_load(ct_context *ctx, ct_metric_state *state, const float *sums, uint64_t samples)

@@ -169,12 +169,6 @@ size_t ct_optimizer_state_size(const ct_optimizer *opt)
     return opt->state.buf ? ct_tensor_count(&opt->state) : 0;
 }
 
-ct_status ct_optimizer_save(ct_context *ctx, const ct_optimizer *opt, float *state, uint64_t *iterations)
-{
-    *iterations = opt->iterations;
-    return opt->state.buf ? ct_tensor_read(ctx, &opt->state, state) : CT_OK;
-}
-
 ct_status ct_optimizer_load(ct_context *ctx, ct_optimizer *opt, const float *state, uint64_t iterations)
 {
     if (opt->state.buf)
