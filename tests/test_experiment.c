@@ -994,6 +994,7 @@ START_TEST(test_write_yaml_exact)
                      "  validation_split: 0.0\n"
                      "callbacks:\n"
                      "  early_stopping: false\n"
+                     "  model_checkpoint: false\n"
                      "evaluate:\n"
                      "  baselines: []\n"
                      "output:\n"

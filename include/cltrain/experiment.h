@@ -198,8 +198,23 @@ typedef struct {
 
 /* ================================================================= callbacks */
 
+/* callbacks.model_checkpoint, Keras 3 ModelCheckpoint writing weights only
+ * (save_weights_only): the run directory's best.weights.bin, in weights.bin's
+ * format. Present (a mapping, an empty value or `true`) enables it. With
+ * save_best_only the file is replaced only when the monitored value improves
+ * on the best so far (the first monitored epoch always does; NaN never
+ * does), else after every epoch. The best value survives a resume in the
+ * run's checkpoint. */
+typedef struct {
+    bool enabled;
+    char *monitor;        /* `monitor`, default "val_loss": as early_stopping.monitor */
+    bool save_best_only;  /* `save_best_only`, default false */
+    ct_monitor_mode mode; /* `mode`, default auto */
+} ct_model_checkpoint_spec;
+
 typedef struct {
     ct_early_stopping_spec early_stopping;
+    ct_model_checkpoint_spec model_checkpoint;
 } ct_callbacks_spec;
 
 /* ================================================================== evaluate */

@@ -145,6 +145,17 @@ ct_status ct_metrics_update(ct_context *ctx, ct_metric_state *state, const ct_te
  * (0 when there were none, as Keras' divide_no_nan). */
 ct_status ct_metrics_read(ct_context *ctx, const ct_metric_state *state, double *values);
 
+/* The raw accumulators, for checkpoints (an epoch interrupted between two
+ * batches resumes with exactly these sums) and for running values read
+ * without waiting: 2 floats (sum, compensation) per metric in the device
+ * buffer ct_metrics_sums (a non-owning view), and the sample count. load is
+ * blocking. */
+uint64_t ct_metrics_samples(const ct_metric_state *state);
+ct_tensor ct_metrics_sums(const ct_metric_state *state);
+ct_status ct_metrics_load(ct_context *ctx, ct_metric_state *state, const float *sums, uint64_t samples);
+/* values[i] = metric i from sums read earlier, over `samples` samples. */
+void ct_metrics_values(const ct_metric_state *state, const float *sums, uint64_t samples, double *values);
+
 /* ct_loss_forward_backward and ct_metrics_update of the same batch in one
  * launch (metrics NULL or empty: the loss only). The metrics see the
  * predictions even when dpred is pred. The loss and the metrics must agree on

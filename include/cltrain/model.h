@@ -98,6 +98,12 @@ size_t ct_model_output_size(const ct_model *model);
  * dropout step. Enqueued only. */
 ct_status ct_model_forward(ct_model *model, const ct_tensor *x, int training, ct_tensor *y);
 
+/* The dropout counter: training forwards so far. A Dropout layer's mask is a
+ * function of (seed, layer, this step, element), so a checkpoint that keeps
+ * it resumes with the masks the uninterrupted run would have drawn. */
+uint64_t ct_model_dropout_step(const ct_model *model);
+void ct_model_set_dropout_step(ct_model *model, uint64_t step);
+
 /* Where the loss must write dL/dy for a batch of n: a view (n, out...). */
 ct_status ct_model_output_grad(ct_model *model, size_t n, ct_tensor *dy);
 

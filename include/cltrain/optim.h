@@ -86,6 +86,15 @@ uint64_t ct_optimizer_iterations(const ct_optimizer *opt);
 double ct_optimizer_learning_rate(const ct_optimizer *opt);
 ct_status ct_optimizer_set_learning_rate(ct_optimizer *opt, double learning_rate);
 
+/* The whole state for checkpoints: ct_optimizer_state_size() floats
+ * (moments, velocities; 0 for plain SGD) in the device buffer
+ * ct_optimizer_state (a non-owning view), and the step count
+ * (ct_optimizer_iterations). load writes the floats and sets the count, so
+ * that the next step is the one the saved optimizer would have taken. */
+size_t ct_optimizer_state_size(const ct_optimizer *opt);
+ct_tensor ct_optimizer_state(const ct_optimizer *opt);
+ct_status ct_optimizer_load(ct_context *ctx, ct_optimizer *opt, const float *state, uint64_t iterations);
+
 /* Zeroes the state (enqueued) and the step count, as a fresh optimizer. */
 ct_status ct_optimizer_reset(ct_context *ctx, ct_optimizer *opt);
 

@@ -1,6 +1,7 @@
 /* Writers of the run directory: atomic files, the per-epoch history
- * (history.csv), the weights file, a small YAML emitter for summary.yaml and
- * the input columns of a CSV model (features.csv, also read back here).
+ * (history.csv), the weights and checkpoint files, a small YAML emitter for
+ * summary.yaml and the input columns of a CSV model (features.csv, also read
+ * back here).
  *
  * Everything here works on host memory and files only (no OpenCL). Every
  * file is written through ct_atomic_open/ct_atomic_commit, so a crash or a
@@ -144,6 +145,99 @@ void ct_weights_free(ct_named_tensor *tensors, size_t n); /* NULL is fine */
 /* CRC-32 (IEEE, reflected, as zlib): start with crc = 0, feed chunks in
  * order, each call returning the running value. */
 uint32_t ct_crc32(uint32_t crc, const void *data, size_t size);
+
+/* ============================================================== checkpoint
+ * The checkpoint file ("checkpoint.bin" in a run directory): everything a
+ * run needs to continue exactly where it stopped, as named arrays. Same
+ * conventions as weights.bin (unsigned little-endian integers, IEEE-754
+ * little-endian floats, zlib's CRC-32):
+ *
+ *   offset  size        field
+ *   0       8           magic "CLTRAINC"
+ *   8       4           u32 format version = CT_CHECKPOINT_VERSION (1)
+ *   12      4           u32 record count R
+ *   then R records, each:
+ *           4           u32 name length L (1 .. CT_CHECKPOINT_MAX_NAME)
+ *           L           name, ASCII, no terminator ("optimizer/state")
+ *           4           u32 type: 1 f32, 2 f64, 3 i64 (two's complement), 4 text (UTF-8)
+ *           8           u64 count of values (bytes for text)
+ *           count * 4, 8, 8 or 1 bytes of values
+ *   last    4           u32 CRC-32 of every byte before it
+ *
+ * Nothing follows the checksum; a reader rejects another magic, a newer
+ * version, a wrong checksum, sizes beyond the end and trailing bytes. Record
+ * order does not matter; a reader ignores records it does not know, so later
+ * versions may add some without a new version number.
+ *
+ * The records of a run (src/run/checkpoint_io.c), epochs counted from 0:
+ *   experiment                text  the effective configuration (config.yaml's text)
+ *   position                  i64[2] epoch in progress or next; batches of it done
+ *                                   (0: the checkpoint is at an epoch's end)
+ *   finished                  i64   1 when training has ended (all epochs, early
+ *                                   stopping), 0 when it can continue
+ *   rng/seed                  i64   the experiment's seed
+ *   rng/shuffle_epoch         i64   the epoch whose sample order is in use (-1: none)
+ *   rng/dropout_step          i64   training forwards so far (dropout masks)
+ *   model/tensors             text  the model's tensor names, one per line, weights.bin's order
+ *   model/NAME                f32[] that tensor's values ("model/dense_1/kernel")
+ *   model/NAME/shape          i64[] its shape
+ *   optimizer/state           f32[] moments or velocities (empty for plain SGD)
+ *   optimizer/iterations      i64   optimizer steps taken
+ *   optimizer/learning_rate   f64   the learning rate in force
+ *   accumulators/loss         f32[2] the epoch's loss sum and its compensation
+ *   accumulators/loss_count   i64   samples in it
+ *   accumulators/metrics      f32[] (sum, compensation) per metric
+ *   accumulators/metric_samples i64
+ *   early_stopping            f64[6] wait, best, best_epoch, weights_epoch,
+ *                                   stopped_epoch, last_epoch (-1: none)
+ *   early_stopping/best_weights f32[] restore_best_weights' copy (only once taken), the
+ *                                   model/NAME arrays one after the other
+ *   model_checkpoint          f64[6] as early_stopping, for model_checkpoint's best
+ *   history/columns           text  the history's column names, comma-separated
+ *   history/values            f64[] rows x columns, row-major (history.csv's numbers)
+ *   seconds/training          f64   training time so far */
+#define CT_CHECKPOINT_MAGIC "CLTRAINC"
+#define CT_CHECKPOINT_VERSION 1u
+#define CT_CHECKPOINT_MAX_NAME 255
+
+typedef enum { CT_RECORD_F32 = 1, CT_RECORD_F64 = 2, CT_RECORD_I64 = 3, CT_RECORD_TEXT = 4 } ct_record_type;
+
+/* A set of named records in host memory. put copies the data; a name may be
+ * given once. get returns a pointer into the set (valid until it is freed). */
+typedef struct ct_checkpoint ct_checkpoint;
+
+ct_status ct_checkpoint_create(ct_checkpoint **out);
+void ct_checkpoint_free(ct_checkpoint *checkpoint); /* NULL is fine */
+ct_status ct_checkpoint_put(ct_checkpoint *c, const char *name, ct_record_type type, const void *data,
+                            uint64_t count);
+ct_status ct_checkpoint_put_i64(ct_checkpoint *c, const char *name, int64_t value);
+ct_status ct_checkpoint_put_text(ct_checkpoint *c, const char *name, const char *text);
+/* CT_ERR_NOT_FOUND when missing, CT_ERR_PARSE for another type. */
+ct_status ct_checkpoint_get(const ct_checkpoint *c, const char *name, ct_record_type type, const void **data,
+                            uint64_t *count);
+/* Copies exactly count values; CT_ERR_SHAPE for another count. */
+ct_status ct_checkpoint_get_array(const ct_checkpoint *c, const char *name, ct_record_type type, void *out,
+                                  uint64_t count);
+ct_status ct_checkpoint_get_i64(const ct_checkpoint *c, const char *name, int64_t *value);
+
+/* Written atomically (ct_atomic_commit, or ct_atomic_commit_unsynced when
+ * durable is false): a crash at any instant leaves the previous complete
+ * checkpoint or the new one. */
+ct_status ct_checkpoint_write(const ct_checkpoint *c, const char *path, bool durable);
+/* CT_ERR_NOT_FOUND when the file does not exist, CT_ERR_IO, CT_ERR_PARSE,
+ * CT_ERR_UNSUPPORTED (newer version), CT_ERR_CHECKSUM. */
+ct_status ct_checkpoint_read(const char *path, ct_checkpoint **out);
+
+/* The weights a run directory offers: weights.bin when training finished;
+ * for a run that did not finish (no weights.bin, or a checkpoint.bin that
+ * says training is under way again after a resume with more epochs),
+ * best.weights.bin (model_checkpoint), else early stopping's kept weights in
+ * checkpoint.bin, else the last checkpoint's. *source (size bytes) says which, for the user: "RUN/
+ * checkpoint.bin: the last checkpoint (after epoch 4) of a run that did not
+ * finish"; *final is true for weights.bin. CT_ERR_IO when there is none of
+ * them. */
+ct_status ct_run_weights_read(const char *run_dir, ct_named_tensor **out, size_t *n, bool *final, char *source,
+                              size_t size);
 
 /* ===================================================================== YAML
  * A thin layer over libyaml's emitter for summary.yaml: block mappings and

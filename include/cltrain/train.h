@@ -5,9 +5,12 @@
 #ifndef CLTRAIN_TRAIN_H
 #define CLTRAIN_TRAIN_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cltrain/experiment.h"
+#include "cltrain/loss.h" /* CT_METRICS_MAX */
 #include "cltrain/model.h"
 
 #ifdef __cplusplus
@@ -38,12 +41,68 @@ ct_model *ct_trainer_model(ct_trainer *t);
 size_t ct_trainer_value_count(const ct_trainer *t);
 const char *ct_trainer_value_name(const ct_trainer *t, size_t i);
 
-/* One epoch (0-based): shuffle, all training batches, then validation.
- * values receives ct_trainer_value_count() numbers. progress (may be NULL) is
- * called after each batch with the batch count so far and the total, for a
- * live bar; it must not call back into the trainer. */
-typedef void (*ct_progress_fn)(void *user, size_t batch, size_t batches);
-ct_status ct_trainer_epoch(ct_trainer *t, int epoch, double *values, ct_progress_fn progress, void *user);
+/* What an epoch reports while it runs (every member may be NULL).
+ *
+ * progress follows the batches the device has finished, not those merely
+ * enqueued: with it set, each step is followed by a non-blocking read of the
+ * loss and metric accumulators (a few bytes) whose completion marks the
+ * step done, and the host waits whenever it is more than
+ * CT_PROGRESS_IN_FLIGHT steps ahead of the device. `running` holds the
+ * running loss and metrics (ct_trainer_value_name order, training values
+ * only) over the finished batches. Without progress, nothing is read and
+ * nothing waits until the end of the epoch.
+ *
+ * should_stop is asked after every step is enqueued; true ends the epoch
+ * after that step (the device finishes it; after the epoch's last step the
+ * epoch ends normally): the trainer keeps its position,
+ * ct_trainer_save records it, and the next ct_trainer_epoch call for the
+ * same epoch continues with the next batch. Neither may call back into the
+ * trainer. */
+#define CT_PROGRESS_IN_FLIGHT 3
+typedef struct {
+    void (*progress)(void *user, size_t done, size_t batches, const double *running);
+    bool (*should_stop)(void *user);
+    void *user;
+} ct_epoch_hooks;
+
+/* One epoch (0-based): shuffle, the training batches, then validation.
+ * values receives ct_trainer_value_count() numbers when *finished is true.
+ * hooks may be NULL. finished may be NULL when hooks cannot stop. */
+ct_status ct_trainer_epoch(ct_trainer *t, int epoch, double *values, const ct_epoch_hooks *hooks, bool *finished);
+
+/* Training batches per epoch. */
+size_t ct_trainer_batches(const ct_trainer *t);
+
+/* ============================================================== checkpoint
+ * Everything the fit loop's next step depends on, on the host: the position,
+ * every random counter, the optimizer and accumulators, all model tensors.
+ * Restoring it into a trainer made from the same experiment and data and
+ * continuing gives, on the same device, bit for bit the values and weights
+ * the uninterrupted run would have (every kernel is deterministic and the
+ * random draws are functions of counters: the sample order of (seed, epoch),
+ * a dropout mask of (seed, layer, dropout step, element)). */
+typedef struct {
+    int epoch;              /* the epoch in progress or next */
+    uint64_t batch;         /* its batches done (0: not started) */
+    int64_t order_epoch;    /* shuffle counter: the epoch whose sample order is in use; -1 identity */
+    uint64_t dropout_step;  /* training forwards so far (ct_model_dropout_step) */
+    uint64_t iterations;    /* optimizer steps (Keras' optimizer.iterations) */
+    double learning_rate;
+    float loss_sums[2];     /* the epoch's loss accumulator (sum, compensation) */
+    uint64_t loss_count;
+    float metric_sums[2 * CT_METRICS_MAX];
+    uint64_t metric_samples;
+    size_t model_floats;    /* ct_model_state_size */
+    float *model;           /* every model tensor, ct_model_tensor order */
+    size_t optimizer_floats;
+    float *optimizer;       /* ct_optimizer_state_size floats */
+} ct_trainer_state;
+
+/* Reads the state (blocking); release with ct_trainer_state_free. */
+ct_status ct_trainer_save(ct_trainer *t, ct_trainer_state *out);
+/* Puts a saved state back; CT_ERR_SHAPE when its sizes are not this trainer's. */
+ct_status ct_trainer_load(ct_trainer *t, const ct_trainer_state *state);
+void ct_trainer_state_free(ct_trainer_state *state);
 
 /* `steps` training steps over consecutive batches of the current order,
  * without reading anything back (for throughput benchmarks; the caller
@@ -55,9 +114,13 @@ ct_status ct_trainer_run_steps(ct_trainer *t, size_t steps);
  * when predictions is not NULL. */
 ct_status ct_trainer_evaluate(ct_trainer *t, const ct_host_split *split, double *values, float *predictions);
 
-/* Snapshot and restore of every model tensor (restore_best_weights). */
+/* Snapshot and restore of every model tensor (restore_best_weights). The
+ * snapshot (ct_model_state_size floats, NULL before the first) can be read
+ * and set, for checkpoints. */
 ct_status ct_trainer_snapshot(ct_trainer *t);
 ct_status ct_trainer_restore(ct_trainer *t);
+const float *ct_trainer_snapshot_data(const ct_trainer *t);
+ct_status ct_trainer_set_snapshot(ct_trainer *t, const float *state);
 
 #ifdef __cplusplus
 }

@@ -8,6 +8,7 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "cltrain/plot.h"
+#include "cltrain/report.h"
 
 static void inspect_usage(FILE *out)
 {
@@ -58,7 +59,17 @@ int ct_cmd_inspect(int argc, char **argv)
         inspect_usage(stderr);
         return 2;
     }
-    ct_status s = ct_plot_filters(run_dir, &options);
+    ct_named_tensor *weights;
+    size_t n;
+    bool final;
+    char source[1024];
+    ct_status s = ct_run_weights_read(run_dir, &weights, &n, &final, source, sizeof source);
+    if (s != CT_OK)
+        return ct_cli_error(s);
+    ct_weights_free(weights, n);
+    if (!final)
+        printf("the run did not finish; using %s\n", source);
+    s = ct_plot_filters(run_dir, &options);
     if (s != CT_OK)
         return ct_cli_error(s);
     return image ? feature_maps(run_dir, image, device, &options) : 0;

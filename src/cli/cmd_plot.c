@@ -2,6 +2,7 @@
  * the files it left (history.csv, predictions.csv, ...), without training. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
@@ -75,6 +76,15 @@ int ct_cmd_plot(int argc, char **argv)
         fprintf(stderr, "cltrain plot: no run directory given\n");
         plot_usage(stderr);
         return 2;
+    }
+    /* An interrupted run (a checkpoint, no test predictions yet) has only its history to draw. */
+    char predictions[4096], checkpoint[4096];
+    snprintf(predictions, sizeof predictions, "%s/predictions.csv", run_dir);
+    snprintf(checkpoint, sizeof checkpoint, "%s/checkpoint.bin", run_dir);
+    if ((plots & CT_PLOT_HISTORY) && access(predictions, F_OK) != 0 && access(checkpoint, F_OK) == 0) {
+        printf("the run did not finish: drawing its history up to the last checkpoint (the other plots need the "
+               "test predictions written when training ends)\n");
+        plots = CT_PLOT_HISTORY;
     }
     ct_status s = ct_plot_run(run_dir, plots, &options);
     return s == CT_OK ? 0 : ct_cli_error(s);

@@ -175,6 +175,10 @@ static int run_predict(const char *run_dir, char **inputs, int n_inputs, const c
             ct_context_destroy(ctx);
         return rc;
     }
+    bool final;
+    const char *source = ct_predictor_weights_source(p, &final);
+    if (!final) /* stderr: stdout may be the predictions' CSV */
+        fprintf(stderr, "cltrain predict: the run did not finish; using %s\n", source);
     bool images = ct_predictor_takes_images(p);
     output o = {.p = p, .with_file = images || n_inputs > 1};
     o.csv = file ? ct_atomic_stream(file) : (images ? NULL : stdout);

@@ -6,6 +6,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/train_session.h"
 #include "run/run.h"
 
 #define MAX_SETS 64
@@ -13,11 +14,14 @@
 static void run_usage(FILE *out)
 {
     fprintf(out, "usage: cltrain run EXPERIMENT.yaml [--set KEY.PATH=VALUE ...] [--device SPEC]\n"
-                 "                  [--data-dir DIR] [--out RUN_DIR] [--quiet]\n"
+                 "                  [--data-dir DIR] [--out RUN_DIR | --resume RUN_DIR] [--quiet]\n"
                  "Trains and evaluates the experiment and writes config.yaml, history.csv,\n"
                  "summary.yaml, weights.bin and predictions.csv into the run directory\n"
-                 "(default runs/NAME-TIMESTAMP). Data is found in --data-dir, $CLTRAIN_DATA_DIR,\n"
-                 "or downloaded into ~/.cache/cltrain/datasets.\n");
+                 "(default runs/NAME-TIMESTAMP), and checkpoint.bin after every epoch.\n"
+                 "Ctrl-C (or SIGTERM) stops after the current step with a checkpoint; a second\n"
+                 "Ctrl-C quits at once. --resume RUN_DIR continues that run from its checkpoint\n"
+                 "(the experiment must be the same; more train.epochs is allowed). Data is found\n"
+                 "in --data-dir, $CLTRAIN_DATA_DIR, or downloaded into ~/.cache/cltrain/datasets.\n");
 }
 
 int ct_cmd_run(int argc, char **argv)
@@ -40,6 +44,8 @@ int ct_cmd_run(int argc, char **argv)
             o.data_dir = v;
         else if ((v = ct_cli_option(argc, argv, &i, "--out")))
             o.out_dir = v;
+        else if ((v = ct_cli_option(argc, argv, &i, "--resume")))
+            o.resume_dir = v;
         else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q"))
             quiet = 1;
         else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -62,17 +68,12 @@ int ct_cmd_run(int argc, char **argv)
         fprintf(stderr, "cltrain: error: %s\n", ct_last_error());
         return 2;
     }
-    o.report = quiet ? NULL : stdout;
-    o.live = (!quiet && isatty(STDERR_FILENO)) ? stderr : NULL;
-    char *run_dir = NULL;
-    s = ct_run_experiment(exp, &o, &run_dir);
-    int rc = 0;
-    if (s != CT_OK) {
-        rc = ct_cli_error(s);
-        if (run_dir)
-            fprintf(stderr, "cltrain: what the run wrote before stopping is in %s\n", run_dir);
+    if (o.resume_dir && o.out_dir) {
+        fprintf(stderr, "cltrain run: --resume continues a run in its own directory; leave out --out\n");
+        ct_experiment_free(exp);
+        return 2;
     }
-    free(run_dir);
+    int rc = ct_cli_train(exp, &o, quiet);
     ct_experiment_free(exp);
     return rc;
 }

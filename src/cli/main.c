@@ -12,6 +12,7 @@ typedef struct {
 
 static const command commands[] = {
     {"run", ct_cmd_run, "train and evaluate an experiment file into a run directory"},
+    {"resume", ct_cmd_resume, "continue an interrupted run from its checkpoint"},
     {"evaluate", ct_cmd_evaluate, "evaluate a finished run's model on its test split"},
     {"devices", ct_cmd_devices, "list OpenCL platforms and devices (--json)"},
     {"selftest", ct_cmd_selftest, "check every op against the reference on a device"},

@@ -353,10 +353,24 @@ static const field early_stopping_fields[] = {
 static const section early_stopping_section = {"early_stopping settings", early_stopping_fields,
                                                COUNT(early_stopping_fields), NULL, NULL};
 
+#define MC(member) offsetof(ct_model_checkpoint_spec, member)
+static const field model_checkpoint_fields[] = {
+    {.key = "monitor", .type = FT_STRING, .offset = MC(monitor), .flags = FL_NONEMPTY,
+     .default_text = "val_loss"},
+    {.key = "save_best_only", .type = FT_BOOL, .offset = MC(save_best_only), .default_text = "false"},
+    {.key = "mode", .type = FT_ENUM, .offset = MC(mode), .default_text = "auto",
+     .enums = &ct_monitor_mode_names},
+};
+static const section model_checkpoint_section = {"model_checkpoint settings", model_checkpoint_fields,
+                                                 COUNT(model_checkpoint_fields), NULL, NULL};
+
 static const field callbacks_fields[] = {
     {.key = "early_stopping", .type = FT_SECTION, .offset = offsetof(ct_callbacks_spec, early_stopping),
      .flags = FL_SWITCH, .has_offset = offsetof(ct_callbacks_spec, early_stopping.enabled),
      .section = &early_stopping_section},
+    {.key = "model_checkpoint", .type = FT_SECTION, .offset = offsetof(ct_callbacks_spec, model_checkpoint),
+     .flags = FL_SWITCH, .has_offset = offsetof(ct_callbacks_spec, model_checkpoint.enabled),
+     .section = &model_checkpoint_section},
 };
 static const section callbacks_section = {"callbacks", callbacks_fields, COUNT(callbacks_fields),
                                           NULL, NULL};

@@ -115,12 +115,9 @@ bool ct_experiment_has_validation(const ct_experiment *exp)
     return exp->data.cifar10.use_test_as_validation;
 }
 
-static ct_status check_monitor(const ct_experiment *exp)
+/* A callback's monitor (at key path `path`) names a recorded quantity. */
+static ct_status check_monitor_name(const ct_experiment *exp, const char *monitor, const char *path)
 {
-    const ct_early_stopping_spec *es = &exp->callbacks.early_stopping;
-    const char *path = "callbacks.early_stopping.monitor";
-    if (!es->enabled)
-        return CT_OK;
 
     /* What History will record: loss, the metrics (short and Keras names), val_ of each. */
     char names[2 + 4 * CT_METRIC_COUNT][48];
@@ -146,25 +143,34 @@ static ct_status check_monitor(const ct_experiment *exp)
 
     bool validation, loss;
     ct_metric metric;
-    if (!parse_monitor(es->monitor, &validation, &loss, &metric)) {
-        const char *hint = xp_suggest(es->monitor, candidates, n);
+    if (!parse_monitor(monitor, &validation, &loss, &metric)) {
+        const char *hint = xp_suggest(monitor, candidates, n);
         char did[120] = "";
         if (hint)
             snprintf(did, sizeof did, " (did you mean '%s'?)", hint);
         return fail_at(exp, path, "'%s' is not recorded during training%s; choose one of %s",
-                       es->monitor, did, recorded);
+                       monitor, did, recorded);
     }
     if (!loss && !has_metric(&exp->train, metric))
         return fail_at(exp, path, "'%s' is not recorded: add %s to train.metrics (recorded now: %s)",
-                       es->monitor, ct_metric_name(metric), recorded);
+                       monitor, ct_metric_name(metric), recorded);
     if (validation && !ct_experiment_has_validation(exp))
         return fail_at(exp, path,
                        "'%s' needs validation data, but the experiment has none: set %s or "
                        "train.validation_split, or monitor '%s'",
-                       es->monitor,
+                       monitor,
                        exp->data.kind == CT_DATA_CSV ? "data.csv.split.validation"
                                                      : "data.cifar10.use_test_as_validation: true",
-                       es->monitor + 4);
+                       monitor + 4);
+    return CT_OK;
+}
+
+static ct_status check_monitor(const ct_experiment *exp)
+{
+    if (exp->callbacks.early_stopping.enabled)
+        CT_TRY(check_monitor_name(exp, exp->callbacks.early_stopping.monitor, "callbacks.early_stopping.monitor"));
+    if (exp->callbacks.model_checkpoint.enabled)
+        CT_TRY(check_monitor_name(exp, exp->callbacks.model_checkpoint.monitor, "callbacks.model_checkpoint.monitor"));
     return CT_OK;
 }
 

@@ -502,6 +502,9 @@ size_t ct_model_state_size(const ct_model *m)
     return n;
 }
 
+uint64_t ct_model_dropout_step(const ct_model *m) { return m->dropout_step; }
+void ct_model_set_dropout_step(ct_model *m, uint64_t step) { m->dropout_step = (uint32_t)step; }
+
 ct_status ct_model_read_state(ct_model *m, float *host)
 {
     for (size_t i = 0; i < m->tensor_count; i++) {

@@ -178,11 +178,11 @@ static ct_status open_run(feature_job *job)
     free(config);
     CT_TRY(s);
     job->in_shape[0] = 32, job->in_shape[1] = 32, job->in_shape[2] = 3; /* CIFAR-10 */
-    CT_TRY(figure_join(job->run_dir, "weights.bin", &job->weights_path));
-    if (access(job->weights_path, R_OK) != 0)
-        return ct_fail(CT_ERR_IO, "%s: no such file: feature maps need the weights a run saves when training ends",
-                       job->weights_path);
-    return ct_weights_read(job->weights_path, &job->weights, &job->n_weights);
+    /* weights.bin, or an interrupted run's best or last checkpoint */
+    bool final;
+    char source[1024];
+    CT_TRY(ct_run_weights_read(job->run_dir, &job->weights, &job->n_weights, &final, source, sizeof source));
+    return figure_join(job->run_dir, final ? "weights.bin" : "checkpoint.bin", &job->weights_path);
 }
 
 ct_status ct_plot_feature_maps(const char *run_dir, ct_context *ctx, const char *image_path,

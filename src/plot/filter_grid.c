@@ -183,13 +183,13 @@ ct_status ct_plot_filters(const char *run_dir, const ct_plot_options *options)
     ct_named_tensor *tensors = NULL;
     size_t n = 0;
     ct_status s = figure_plots_dir(run_dir, &plots); /* also says when run_dir is not there */
+    /* weights.bin, or an interrupted run's best or last checkpoint */
+    bool final;
+    char source[1024];
     if (s == CT_OK)
-        s = figure_join(run_dir, "weights.bin", &weights_path);
-    if (s == CT_OK && access(weights_path, F_OK) != 0)
-        s = ct_fail(CT_ERR_IO, "%s: no such file: the filters are drawn from the weights a run saves "
-                    "when training ends (was the run interrupted?)", weights_path);
+        s = ct_run_weights_read(run_dir, &tensors, &n, &final, source, sizeof source);
     if (s == CT_OK)
-        s = ct_weights_read(weights_path, &tensors, &n);
+        s = figure_join(run_dir, final ? "weights.bin" : "checkpoint.bin", &weights_path);
     const ct_named_tensor *kernel = NULL;
     if (s == CT_OK && !(kernel = first_conv_kernel(tensors, n)))
         s = ct_fail(CT_ERR_NOT_FOUND, "%s: no conv layer (no tensor '<layer>/kernel' with 4 dimensions): "

@@ -42,6 +42,9 @@ struct ct_predictor {
     bool classification;
     size_t n_classes;
     char **class_names;
+    /* which weights (ct_run_weights_read) */
+    bool final_weights;
+    char weights_source[1024];
 };
 
 /* ================================================================ files */
@@ -80,9 +83,12 @@ static ct_status require_run_dir(const char *run_dir)
     if (!S_ISDIR(st.st_mode))
         return ct_fail(CT_ERR_IO, "%s is not a directory: expected a run directory (cltrain run --out DIR)", run_dir);
     CT_TRY(require_file(run_dir, "config.yaml", "not a cltrain run directory (a run writes config.yaml first)"));
+    /* An interrupted run still has its best or last checkpoint. */
+    if (require_file(run_dir, "best.weights.bin", "") == CT_OK || require_file(run_dir, "checkpoint.bin", "") == CT_OK)
+        return CT_OK;
     return require_file(run_dir, "weights.bin",
-                        "the run did not finish training (weights.bin is written when it ends), "
-                        "so there is no model to predict with");
+                        "the run did not finish training (weights.bin is written when it ends) and left no "
+                        "checkpoint.bin (written after every epoch), so there is no model to predict with");
 }
 
 static ct_status load_features(ct_predictor *p)
@@ -146,13 +152,15 @@ static ct_status build_model(ct_predictor *p)
     CT_TRY(ct_model_create(p->ctx, &p->exp->model, p->in_ndim, p->in_shape, PREDICT_BATCH, (uint64_t)p->exp->seed,
                            &p->model));
     p->out_size = ct_model_output_size(p->model);
-    char *path = join(p->run_dir, "weights.bin");
-    if (!path)
-        return ct_fail(CT_ERR_NO_MEMORY, "out of memory");
-    ct_status s = ct_run_load_weights(p->model, path);
+    /* weights.bin, or an interrupted run's best or last checkpoint */
+    ct_named_tensor *tensors;
+    size_t n;
+    CT_TRY(ct_run_weights_read(p->run_dir, &tensors, &n, &p->final_weights, p->weights_source,
+                               sizeof p->weights_source));
+    ct_status s = ct_run_set_weights(p->model, tensors, n, p->weights_source);
+    ct_weights_free(tensors, n);
     if (s == CT_ERR_SHAPE && p->n_features)
         s = ct_fail_context(s, "the model reads the %zu columns of %s/features.csv", p->n_features, p->run_dir);
-    free(path);
     CT_TRY(s);
     size_t shape[4] = {PREDICT_BATCH, p->in_shape[0], p->in_shape[1], p->in_shape[2]};
     return ct_tensor_create(p->ctx, p->in_ndim + 1, shape, &p->input);
@@ -228,6 +236,12 @@ void ct_predictor_free(ct_predictor *p)
     free(p->class_names);
     free(p->run_dir);
     free(p);
+}
+
+const char *ct_predictor_weights_source(const ct_predictor *p, bool *final)
+{
+    *final = p->final_weights;
+    return p->weights_source;
 }
 
 bool ct_predictor_takes_images(const ct_predictor *p) { return p->in_ndim == 3; }

@@ -41,6 +41,10 @@ void ct_predictor_free(ct_predictor *p); /* NULL is fine */
 
 /* The model reads images (else CSV rows). */
 bool ct_predictor_takes_images(const ct_predictor *p);
+
+/* Which weights it uses: weights.bin (*final), or an interrupted run's best
+ * or last checkpoint (see ct_run_weights_read). */
+const char *ct_predictor_weights_source(const ct_predictor *p, bool *final);
 /* The model is a classifier: predictions are class probabilities. */
 bool ct_predictor_classifies(const ct_predictor *p);
 /* Values per prediction: the class count of a classifier, else the model's

@@ -6,6 +6,7 @@
 #include "run/run.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,8 @@
 #include "cltrain/report.h"
 #include "core/clock.h"
 #include "core/fs.h"
+#include "run/checkpoint_io.h"
+#include "run/progress_bar.h"
 #include "run/run_files.h"
 
 /* Below this many floating-point operations per training step (batch x
@@ -42,6 +45,7 @@ typedef struct {
     int stopped_epoch; /* -1: ran all epochs */
     char stop_reason[512];
     int restored;
+    bool interrupted; /* stopped by a request; the checkpoint can resume it */
     double test_values[1 + CT_METRICS_MAX];
     double baseline_rmse;
     int has_baseline;
@@ -91,22 +95,6 @@ static int is_classification(const ct_experiment *exp)
     ct_loss l = exp->train.loss;
     return l == CT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY || l == CT_LOSS_CATEGORICAL_CROSSENTROPY ||
            l == CT_LOSS_BINARY_CROSSENTROPY;
-}
-
-/* In-epoch bar on a terminal: redrawn in place, erased at the end. */
-static void live_bar(void *user, size_t batch, size_t batches)
-{
-    FILE *tty = user;
-    if (batch != batches && batch % 4 != 0)
-        return;
-    int width = 30, done = (int)((size_t)width * batch / batches); /* batch <= batches: 0 to width */
-    fprintf(tty, "\r  %5zu/%-5zu [", batch, batches);
-    for (int i = 0; i < width; i++)
-        fputc(i < done ? '=' : (i == done ? '>' : ' '), tty);
-    fputc(']', tty);
-    if (batch == batches)
-        fprintf(tty, "\r%*s\r", width + 20, "");
-    fflush(tty);
 }
 
 static void print_epoch(FILE *r, int epoch, int epochs, double seconds, const ct_trainer *t, const double *values)
@@ -227,9 +215,60 @@ static ct_status create_trainer(const ct_experiment *exp, const ct_dataset *d, c
     return ct_trainer_create(ctx, exp, d->in_ndim, d->in_shape, d->target_width, &train, &val, t);
 }
 
-/* The epoch loop. */
+/* The fit loop's hooks: the live bar and the stop request. */
+typedef struct {
+    const ct_run_options *o;
+    ct_progress_bar *bar;
+    uint64_t steps; /* optimizer steps so far, for o->stop_at_step */
+} fit_hooks;
+
+static bool stop_requested(const ct_run_options *o, uint64_t steps)
+{
+    return (o->stop && *o->stop) || (o->stop_at_step && steps >= o->stop_at_step);
+}
+
+static bool hook_should_stop(void *user)
+{
+    fit_hooks *h = user;
+    h->steps++;
+    return stop_requested(h->o, h->steps);
+}
+
+static void hook_progress(void *user, size_t done, size_t batches, const double *running)
+{
+    fit_hooks *h = user;
+    ct_progress_bar_update(h->bar, done, batches, running);
+}
+
+/* model_checkpoint: best.weights.bin after an improving epoch (or every
+ * epoch without save_best_only). The tracker is an early-stopping state
+ * that never stops: it has Keras' improvement rule for `monitor` and `mode`. */
+static ct_status model_checkpoint_init(const ct_experiment *exp, ct_early_stopping *tracker)
+{
+    const ct_model_checkpoint_spec *mc = &exp->callbacks.model_checkpoint;
+    ct_early_stopping_spec spec = {.enabled = mc->enabled, .monitor = mc->monitor ? mc->monitor : "val_loss",
+                                   .patience = INT_MAX, .mode = mc->mode};
+    return ct_early_stopping_init(tracker, &spec);
+}
+
+static ct_status model_checkpoint_update(const ct_experiment *exp, ct_early_stopping *tracker, ct_trainer *t,
+                                         int epoch, const char *const *names, const double *values, size_t n,
+                                         const char *dir)
+{
+    if (!tracker->enabled)
+        return CT_OK;
+    ct_early_stopping_decision d;
+    CT_TRY(ct_early_stopping_update(tracker, epoch, names, values, n, &d));
+    if (exp->callbacks.model_checkpoint.save_best_only && !d.improved)
+        return CT_OK;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/best.weights.bin", dir);
+    return ct_run_write_weights_file(ct_trainer_model(t), path);
+}
+
+/* The epoch loop, from the start or from the checkpoint c. */
 static ct_status fit(const ct_experiment *exp, ct_trainer *t, const ct_run_options *o, const char *dir,
-                     run_result *res)
+                     const ct_checkpoint *c, run_result *res)
 {
     size_t nv = ct_trainer_value_count(t);
     const char *names[2 * (1 + CT_METRICS_MAX) + 1];
@@ -238,52 +277,127 @@ static ct_status fit(const ct_experiment *exp, ct_trainer *t, const ct_run_optio
     names[nv] = "seconds";
     ct_history *history;
     CT_TRY(ct_history_create(names, nv + 1, &history));
-    ct_early_stopping es;
+    ct_early_stopping es, best_tracker;
     ct_status s = ct_early_stopping_init(&es, &exp->callbacks.early_stopping);
-    char history_path[4096];
+    if (s == CT_OK)
+        s = model_checkpoint_init(exp, &best_tracker);
+    ct_fit_state state = {t, history, &es, &best_tracker, 0, false};
+    char history_path[4096], checkpoint_path[4096];
     snprintf(history_path, sizeof history_path, "%s/history.csv", dir);
-    double start = ct_now_seconds();
-    /* history.csv is replaced atomically after every epoch, so a killed run
-     * keeps every finished epoch; syncing it to disk (against a power cut)
-     * costs milliseconds, as much as a whole small epoch, so that happens at
-     * most every HISTORY_SYNC_SECONDS and once at the end. */
+    snprintf(checkpoint_path, sizeof checkpoint_path, "%s/" CT_CHECKPOINT_FILE, dir);
+    int first_epoch = 0;
+    uint64_t resume_batch = 0;
+    if (s == CT_OK && c) {
+        s = ct_run_checkpoint_restore(c, &state);
+        first_epoch = (int)ct_history_rows(history);
+        /* A finished run resumed with more epochs is under way again. */
+        state.finished = state.finished && first_epoch >= exp->train.epochs;
+        /* history.csv may be an epoch ahead of the checkpoint (killed between the two writes). */
+        if (s == CT_OK)
+            s = ct_history_write_csv(history, history_path);
+        int epoch = 0;
+        bool finished;
+        if (s == CT_OK)
+            s = ct_run_checkpoint_position(c, &epoch, &resume_batch, &finished);
+        if (s == CT_OK && o->report) {
+            if (resume_batch)
+                fprintf(o->report, "Resuming %s in epoch %d, after batch %llu of %zu\n", dir, epoch + 1,
+                        (unsigned long long)resume_batch, ct_trainer_batches(t));
+            else
+                fprintf(o->report, "Resuming %s after epoch %d\n", dir, epoch);
+        }
+    }
+    double earlier_seconds = state.train_seconds, start = ct_now_seconds();
+    ct_progress_bar *bar = NULL;
+    if (s == CT_OK && o->live)
+        s = ct_progress_bar_create(o->live, names, 1 + exp->train.metric_count, &bar);
+    fit_hooks hooks = {o, bar, (uint64_t)first_epoch * ct_trainer_batches(t)};
+    ct_epoch_hooks epoch_hooks = {bar ? hook_progress : NULL, hook_should_stop, &hooks};
+    /* history.csv and checkpoint.bin are replaced atomically after every
+     * epoch, so a killed run keeps every finished epoch; syncing them to disk
+     * (against a power cut) costs milliseconds, as much as a whole small
+     * epoch, so that happens at most every HISTORY_SYNC_SECONDS and once at
+     * the end. */
     double last_sync = start;
-    bool history_synced = true;
-    for (int epoch = 0; s == CT_OK && epoch < exp->train.epochs; epoch++) {
+    bool synced = true, interrupted = false;
+    for (int epoch = first_epoch; s == CT_OK && epoch < exp->train.epochs; epoch++) {
         double values[2 * (1 + CT_METRICS_MAX) + 1], t0 = ct_now_seconds();
-        s = ct_trainer_epoch(t, epoch, values, o->live ? live_bar : NULL, o->live);
+        bool finished = false;
+        if (bar)
+            ct_progress_bar_start(bar, epoch, exp->train.epochs);
+        hooks.steps = (uint64_t)epoch * ct_trainer_batches(t) + (epoch == first_epoch ? resume_batch : 0);
+        s = ct_trainer_epoch(t, epoch, values, &epoch_hooks, &finished);
+        if (bar)
+            ct_progress_bar_clear(bar);
         if (s != CT_OK)
             break;
+        if (!finished) { /* stopped between two steps: keep the position */
+            interrupted = true;
+            if (o->report)
+                fprintf(o->report, "Stopped in epoch %d after batch %llu of %zu\n", epoch + 1,
+                        (unsigned long long)(hooks.steps - (uint64_t)epoch * ct_trainer_batches(t)),
+                        ct_trainer_batches(t));
+            break;
+        }
         values[nv] = ct_now_seconds() - t0;
         res->epochs_run = epoch + 1;
         print_epoch(o->report, epoch, exp->train.epochs, values[nv], t, values);
         s = ct_history_append(history, values, nv + 1);
-        history_synced = ct_now_seconds() - last_sync >= HISTORY_SYNC_SECONDS;
+        synced = ct_now_seconds() - last_sync >= HISTORY_SYNC_SECONDS;
         if (s == CT_OK)
-            s = ct_history_write_csv_durability(history, history_path, history_synced);
-        if (history_synced)
-            last_sync = ct_now_seconds();
+            s = ct_history_write_csv_durability(history, history_path, synced);
+        if (s == CT_OK && (s = ct_nan_guard_check(epoch, names, values, nv)) != CT_OK && epoch > 0) {
+            /* A non-finite epoch is logged but never checkpointed: say where the last good state is. */
+            char why[512];
+            snprintf(why, sizeof why, "%s", ct_last_error());
+            s = ct_fail(s, "%s; the last good state (after epoch %d) is in %s", why, epoch, checkpoint_path);
+        }
+        ct_early_stopping_decision d = {0};
         if (s == CT_OK)
-            s = ct_nan_guard_check(epoch, names, values, nv);
-        if (s != CT_OK)
-            break;
-        ct_early_stopping_decision d;
-        s = ct_early_stopping_update(&es, epoch, names, values, nv, &d);
+            s = ct_early_stopping_update(&es, epoch, names, values, nv, &d);
         if (s == CT_OK && d.save_weights)
             s = ct_trainer_snapshot(t);
+        if (s == CT_OK)
+            s = model_checkpoint_update(exp, &best_tracker, t, epoch, names, values, nv, dir);
+        state.finished = d.stop || epoch + 1 == exp->train.epochs;
+        state.train_seconds = earlier_seconds + ct_now_seconds() - start;
+        if (s == CT_OK)
+            s = ct_run_checkpoint_save(checkpoint_path, exp, &state, synced || state.finished);
+        if (synced)
+            last_sync = ct_now_seconds();
         if (s == CT_OK && d.stop) {
             res->stopped_epoch = epoch;
             break;
         }
+        if (s == CT_OK && !state.finished && stop_requested(o, hooks.steps)) {
+            interrupted = true;
+            if (o->report)
+                fprintf(o->report, "Stopped after epoch %d\n", epoch + 1);
+            break;
+        }
     }
-    res->train_seconds = ct_now_seconds() - start;
-    if (!history_synced) { /* also after a failed epoch: what was logged stays */
+    ct_progress_bar_free(bar);
+    res->train_seconds = earlier_seconds + ct_now_seconds() - start;
+    if (s == CT_OK && interrupted) {
+        state.train_seconds = res->train_seconds;
+        s = ct_run_checkpoint_save(checkpoint_path, exp, &state, true);
+        res->interrupted = true;
+        if (o->interrupted)
+            *o->interrupted = true;
+    }
+    if (!synced) { /* also after a failed epoch: what was logged stays */
         ct_status w = ct_history_write_csv(history, history_path);
         if (s == CT_OK)
             s = w;
     }
+    if (s == CT_OK && first_epoch >= exp->train.epochs && !state.finished)
+        s = ct_fail(CT_ERR_INTERNAL, "resumed after epoch %d of %d without finishing", first_epoch,
+                    exp->train.epochs);
+    if (s == CT_OK && !interrupted && es.stopped_epoch >= 0)
+        res->stopped_epoch = es.stopped_epoch;
+    res->epochs_run = (int)ct_history_rows(history);
     ct_history_free(history);
-    if (s != CT_OK)
+    if (s != CT_OK || interrupted)
         return s;
     int restore_epoch = -1;
     if (ct_early_stopping_end(&es, &restore_epoch)) {
@@ -345,12 +459,62 @@ static ct_status evaluate_test(const ct_experiment *exp, const ct_dataset *d, ct
     return s;
 }
 
+/* The checkpoint of o->resume_dir, checked against exp before any data is
+ * loaded: the same experiment (safe changes aside) and training left to do. */
+static ct_status open_resume(const ct_experiment *exp, const ct_run_options *o, ct_checkpoint **out)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/" CT_CHECKPOINT_FILE, o->resume_dir);
+    ct_status s = ct_checkpoint_read(path, out);
+    if (s == CT_ERR_NOT_FOUND)
+        return ct_fail(s, "%s has no " CT_CHECKPOINT_FILE ": not a run directory, or its run stopped before its "
+                          "first epoch ended (start it again with `cltrain run`)", o->resume_dir);
+    if (s != CT_OK)
+        return ct_fail_context(s, "cannot resume %s", o->resume_dir);
+    char *saved = NULL, *now_yaml = NULL;
+    int epoch = 0;
+    uint64_t batch = 0;
+    bool finished = false;
+    double es[6];
+    s = ct_run_checkpoint_position(*out, &epoch, &batch, &finished);
+    if (s == CT_OK)
+        s = ct_checkpoint_get_array(*out, "early_stopping", CT_RECORD_F64, es, 6);
+    if (s == CT_OK)
+        s = ct_run_checkpoint_experiment(*out, &saved);
+    if (s == CT_OK)
+        s = ct_run_experiment_yaml(exp, &now_yaml);
+    if (s == CT_OK)
+        s = ct_run_check_config_change(saved, now_yaml, epoch);
+    if (s == CT_OK && finished && es[4] >= 0)
+        s = ct_fail(CT_ERR_CONFIG, "%s: early stopping ended this run after epoch %d; there is nothing to resume",
+                    o->resume_dir, (int)es[4] + 1);
+    else if (s == CT_OK && finished && epoch >= exp->train.epochs)
+        s = ct_fail(CT_ERR_CONFIG, "%s: the run has finished all its %d epochs; to train longer, resume it with "
+                                   "--set train.epochs=N (N > %d)", o->resume_dir, epoch, epoch);
+    free(saved);
+    free(now_yaml);
+    if (s != CT_OK) {
+        ct_checkpoint_free(*out);
+        *out = NULL;
+    }
+    return s;
+}
+
 ct_status ct_run_experiment(const ct_experiment *exp, const ct_run_options *o, char **run_dir)
 {
     *run_dir = NULL;
     double t_start = ct_now_seconds();
+    ct_checkpoint *resume = NULL;
+    if (o->interrupted)
+        *o->interrupted = false;
+    if (o->resume_dir)
+        CT_TRY(open_resume(exp, o, &resume));
     ct_dataset d;
-    CT_TRY(ct_dataset_load(exp, o->data_dir, &d));
+    ct_status ds = ct_dataset_load(exp, o->data_dir, &d);
+    if (ds != CT_OK) {
+        ct_checkpoint_free(resume);
+        return ds;
+    }
     ct_context *ctx = NULL;
     ct_trainer *t = NULL;
     run_result res;
@@ -384,7 +548,9 @@ ct_status ct_run_experiment(const ct_experiment *exp, const ct_run_options *o, c
         free(text);
     }
     ct_model_plan_free(&plan);
-    if (s == CT_OK)
+    if (s == CT_OK && resume)
+        s = (*run_dir = strdup(o->resume_dir)) ? CT_OK : ct_fail(CT_ERR_NO_MEMORY, "run directory name");
+    else if (s == CT_OK)
         s = choose_run_dir(exp, o, run_dir);
     if (s == CT_OK)
         s = write_config(exp, *run_dir);
@@ -394,7 +560,14 @@ ct_status ct_run_experiment(const ct_experiment *exp, const ct_run_options *o, c
         s = create_trainer(exp, &d, ctx, &t);
     if (s == CT_OK) {
         res.startup_seconds = ct_now_seconds() - t_start;
-        s = fit(exp, t, o, *run_dir, &res);
+        s = fit(exp, t, o, *run_dir, resume, &res);
+    }
+    ct_checkpoint_free(resume);
+    if (s == CT_OK && res.interrupted) { /* the checkpoint holds it all; no results yet */
+        ct_trainer_free(t);
+        ct_context_destroy(ctx);
+        ct_dataset_free(&d);
+        return CT_OK;
     }
     if (s == CT_OK)
         s = evaluate_test(exp, &d, t, o->report, *run_dir, &res);
@@ -408,8 +581,9 @@ ct_status ct_run_experiment(const ct_experiment *exp, const ct_run_options *o, c
             fprintf(o->report, "Plots not drawn: %s (redraw with `cltrain plot %s`)\n", ct_last_error(), *run_dir);
     }
     if (s == CT_OK && o->report)
-        fprintf(o->report, "\nRun directory: %s (%.1f s in all, %.1f s training)\n", *run_dir, ct_now_seconds() - t_start,
-                res.train_seconds);
+        fprintf(o->report, "\nRun directory: %s (%.1f s %s, %.1f s training%s)\n", *run_dir,
+                ct_now_seconds() - t_start, o->resume_dir ? "this session" : "in all", res.train_seconds,
+                o->resume_dir ? " in all sessions" : "");
     ct_trainer_free(t);
     ct_context_destroy(ctx);
     ct_dataset_free(&d);

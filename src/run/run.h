@@ -4,9 +4,13 @@
 #ifndef CLTRAIN_RUN_H
 #define CLTRAIN_RUN_H
 
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "cltrain/experiment.h"
+#include "cltrain/report.h"
 #include "cltrain/train.h"
 #include "run/dataset.h"
 
@@ -16,19 +20,37 @@ typedef struct {
     const char *device_spec; /* NULL: $CLTRAIN_DEVICE, then the default device */
     FILE *report;            /* progress, summary, results; NULL for silence */
     FILE *live;              /* a terminal for the in-epoch progress bar, or NULL */
+    const char *resume_dir;  /* continue this run directory from its checkpoint.bin */
+    /* Set (by a signal handler) to stop training after the current step: a
+     * checkpoint is written and ct_run_experiment returns CT_OK with
+     * *interrupted set. May be NULL. */
+    volatile sig_atomic_t *stop;
+    uint64_t stop_at_step;   /* also stop once this many optimizer steps are done (0: never; for tests) */
+    bool *interrupted;       /* out, may be NULL: training was stopped and can be resumed */
 } ct_run_options;
 
 /* Train, evaluate and write the run directory. *run_dir (malloc'd) names it,
- * also on failure once it exists, so partial results can be found. */
+ * also on failure once it exists, so partial results can be found.
+ *
+ * Every finished epoch replaces the directory's checkpoint.bin (atomically;
+ * synced to disk at most every few seconds and at the end), so a killed run
+ * loses at most the epoch in progress. With o->resume_dir, the run
+ * continues from that checkpoint: exp must be the experiment it was started
+ * with (ct_run_check_config_change says which changes are allowed), and on
+ * the same device the weights, history values (not their seconds) and test
+ * results come out bit for bit as without the interruption. */
 ct_status ct_run_experiment(const ct_experiment *exp, const ct_run_options *o, char **run_dir);
 
-/* A finished run, reopened: its experiment (from config.yaml), data, and a
- * trainer whose model holds the saved weights. */
+/* A run, reopened: its experiment (from config.yaml), data, and a trainer
+ * whose model holds the saved weights: weights.bin, or for an interrupted
+ * run its best or last checkpoint (ct_run_weights_read). */
 typedef struct {
     ct_experiment *exp;
     ct_dataset data;
     ct_context *ctx;
     ct_trainer *trainer;
+    bool final_weights;        /* weights.bin; else an interrupted run's best or last checkpoint */
+    char weights_source[1024]; /* which (ct_run_weights_read) */
 } ct_run;
 
 ct_status ct_run_open(const char *run_dir, const ct_run_options *o, ct_run *out);
@@ -39,5 +61,7 @@ ct_status ct_run_evaluate(ct_run *run, FILE *report);
 
 /* Load weights.bin of a run into a model (names and shapes must match). */
 ct_status ct_run_load_weights(ct_model *model, const char *path);
+/* The same from tensors read elsewhere; `path` names them in errors. */
+ct_status ct_run_set_weights(ct_model *model, const ct_named_tensor *tensors, size_t n, const char *path);
 
 #endif

@@ -14,6 +14,13 @@ static void join(char *buf, size_t size, const char *dir, const char *name)
 
 ct_status ct_run_write_weights(ct_model *model, const char *dir)
 {
+    char path[4096];
+    join(path, sizeof path, dir, "weights.bin");
+    return ct_run_write_weights_file(model, path);
+}
+
+ct_status ct_run_write_weights_file(ct_model *model, const char *path)
+{
     size_t n = ct_model_tensor_count(model);
     ct_named_tensor *tensors = calloc(n ? n : 1, sizeof *tensors);
     if (!tensors)
@@ -35,11 +42,8 @@ ct_status ct_run_write_weights(ct_model *model, const char *dir)
         else
             s = ct_tensor_read(ct_model_context(model), &view, tensors[i].data);
     }
-    if (s == CT_OK) {
-        char path[4096];
-        join(path, sizeof path, dir, "weights.bin");
+    if (s == CT_OK)
         s = ct_weights_write(path, tensors, n);
-    }
     for (size_t i = 0; i < n; i++)
         free(tensors[i].data);
     free(tensors);

@@ -9,6 +9,8 @@
 
 /* weights.bin: every model tensor by name (report.h format). */
 ct_status ct_run_write_weights(ct_model *model, const char *dir);
+/* The same into any file (best.weights.bin of model_checkpoint). */
+ct_status ct_run_write_weights_file(ct_model *model, const char *path);
 
 /* predictions.csv for the test split. Regression: index,true,predicted[,baseline].
  * Classification: index,true,predicted,p_0..p_{C-1}, the class probabilities

@@ -11,6 +11,13 @@ ct_status ct_run_load_weights(ct_model *model, const char *path)
     ct_named_tensor *tensors;
     size_t n;
     CT_TRY(ct_weights_read(path, &tensors, &n));
+    ct_status s = ct_run_set_weights(model, tensors, n, path);
+    ct_weights_free(tensors, n);
+    return s;
+}
+
+ct_status ct_run_set_weights(ct_model *model, const ct_named_tensor *tensors, size_t n, const char *path)
+{
     ct_status s = CT_OK;
     if (n != ct_model_tensor_count(model))
         s = ct_fail(CT_ERR_SHAPE, "%s holds %zu tensors, the model has %zu", path, n, ct_model_tensor_count(model));
@@ -29,7 +36,6 @@ ct_status ct_run_load_weights(ct_model *model, const char *path)
         else
             s = ct_tensor_write(ct_model_context(model), &view, tensors[i].data);
     }
-    ct_weights_free(tensors, n);
     return s;
 }
 
@@ -40,8 +46,14 @@ ct_status ct_run_open(const char *run_dir, const ct_run_options *o, ct_run *out)
     snprintf(path, sizeof path, "%s/config.yaml", run_dir);
     ct_status s = ct_experiment_open(path, NULL, 0, &out->exp);
     if (s != CT_OK)
-        return ct_fail_context(s, "%s is not a finished cltrain run", run_dir);
-    s = ct_dataset_load(out->exp, o->data_dir, &out->data);
+        return ct_fail_context(s, "%s is not a cltrain run", run_dir);
+    /* The weights before the data, which may take long to load. */
+    ct_named_tensor *tensors = NULL;
+    size_t n = 0;
+    s = ct_run_weights_read(run_dir, &tensors, &n, &out->final_weights, out->weights_source,
+                            sizeof out->weights_source);
+    if (s == CT_OK)
+        s = ct_dataset_load(out->exp, o->data_dir, &out->data);
     if (s == CT_OK) {
         ct_device_info info;
         s = ct_device_find(ct_device_spec_from_env(o->device_spec), &info);
@@ -53,10 +65,9 @@ ct_status ct_run_open(const char *run_dir, const ct_run_options *o, ct_run *out)
         s = ct_trainer_create(out->ctx, out->exp, out->data.in_ndim, out->data.in_shape, out->data.target_width,
                               &train, NULL, &out->trainer);
     }
-    if (s == CT_OK) {
-        snprintf(path, sizeof path, "%s/weights.bin", run_dir);
-        s = ct_run_load_weights(ct_trainer_model(out->trainer), path);
-    }
+    if (s == CT_OK)
+        s = ct_run_set_weights(ct_trainer_model(out->trainer), tensors, n, out->weights_source);
+    ct_weights_free(tensors, n);
     if (s != CT_OK)
         ct_run_close(out);
     return s;
@@ -79,6 +90,8 @@ ct_status ct_run_evaluate(ct_run *run, FILE *report)
     ct_host_split split = {test->n, test->x, test->y};
     double values[1 + CT_METRICS_MAX];
     CT_TRY(ct_trainer_evaluate(run->trainer, &split, values, NULL));
+    if (!run->final_weights)
+        fprintf(report, "Weights: %s\n", run->weights_source);
     fprintf(report, "Test set (%zu samples):", test->n);
     for (size_t i = 0; i <= run->exp->train.metric_count; i++)
         fprintf(report, "  %s: %.4f", ct_trainer_value_name(run->trainer, i), values[i]);

@@ -204,12 +204,32 @@ ct_status ct_loss_and_metrics(ct_context *ctx, ct_loss loss, int from_logits, co
 }
 
 /* metrics->sums -> values; sums as read from the device. */
-static void metric_values(const ct_metric_state *state, const float *sums, double *values)
+void ct_metrics_values(const ct_metric_state *state, const float *sums, uint64_t samples, double *values)
 {
     for (size_t m = 0; m < state->count; m++) {
-        double mean = state->samples ? ct_kahan_value(sums[2 * m], sums[2 * m + 1]) / (double)state->samples : 0.0;
+        double mean = samples ? ct_kahan_value(sums[2 * m], sums[2 * m + 1]) / (double)samples : 0.0;
         values[m] = state->kinds[m] == CT_METRIC_RMSE ? sqrt(mean) : mean;
     }
+}
+
+static void metric_values(const ct_metric_state *state, const float *sums, double *values)
+{
+    ct_metrics_values(state, sums, state->samples, values);
+}
+
+uint64_t ct_metrics_samples(const ct_metric_state *state) { return state->samples; }
+
+ct_tensor ct_metrics_sums(const ct_metric_state *state)
+{
+    ct_tensor view = state->sums;
+    view.owns = 0;
+    return view;
+}
+
+ct_status ct_metrics_load(ct_context *ctx, ct_metric_state *state, const float *sums, uint64_t samples)
+{
+    state->samples = samples;
+    return state->count ? ct_tensor_write(ctx, &state->sums, sums) : CT_OK;
 }
 
 ct_status ct_metrics_read(ct_context *ctx, const ct_metric_state *state, double *values)

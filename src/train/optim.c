@@ -157,6 +157,26 @@ ct_status ct_optimizer_set_learning_rate(ct_optimizer *opt, double learning_rate
     return CT_OK;
 }
 
+ct_tensor ct_optimizer_state(const ct_optimizer *opt)
+{
+    ct_tensor view = opt->state;
+    view.owns = 0;
+    return view;
+}
+
+size_t ct_optimizer_state_size(const ct_optimizer *opt)
+{
+    return opt->state.buf ? ct_tensor_count(&opt->state) : 0;
+}
+
+ct_status ct_optimizer_load(ct_context *ctx, ct_optimizer *opt, const float *state, uint64_t iterations)
+{
+    if (opt->state.buf)
+        CT_TRY(ct_tensor_write(ctx, &opt->state, state));
+    opt->iterations = iterations;
+    return CT_OK;
+}
+
 ct_status ct_optimizer_reset(ct_context *ctx, ct_optimizer *opt)
 {
     opt->iterations = 0;

@@ -9,6 +9,7 @@
 #include "cltrain/batch.h"
 #include "cltrain/loss.h"
 #include "cltrain/optim.h"
+#include "train/loss_internal.h"
 
 #define MAX_VALUES (2 * (1 + CT_METRICS_MAX))
 /* Activations (input and every layer's output, per sample, times the
@@ -36,6 +37,9 @@ struct ct_trainer {
     ct_metric_state *metrics;
     size_t metric_count;
     size_t next_batch;            /* ct_trainer_run_steps position */
+    int epoch;                    /* fit position: the epoch in progress or next */
+    size_t epoch_batch;           /* its batches done; 0: not started */
+    int64_t order_epoch;          /* epoch whose shuffled order `order` holds; -1 identity */
     size_t value_count;
     char names[MAX_VALUES][96];
     float *snapshot;
@@ -129,6 +133,7 @@ ct_status ct_trainer_create(ct_context *ctx, const ct_experiment *exp, int in_nd
     t->target_width = target_width;
     t->batch_size = (size_t)exp->train.batch_size < train->n ? (size_t)exp->train.batch_size : train->n;
     t->metric_count = exp->train.metric_count;
+    t->order_epoch = -1;
     name_values(t, validation && validation->n > 0);
 
     t->eval_batch = eval_batch_size(&exp->model, in_ndim, in_shape, t->batch_size, validation ? validation->n : 0);
@@ -246,26 +251,243 @@ static ct_status evaluate_split(ct_trainer *t, const device_split *d, double *va
     return ct_loss_and_metrics_read(t->ctx, &t->loss, t->metric_count ? t->metrics : NULL, values);
 }
 
-ct_status ct_trainer_epoch(ct_trainer *t, int epoch, double *values, ct_progress_fn progress, void *user)
+size_t ct_trainer_batches(const ct_trainer *t) { return batch_count(t->train.n, t->batch_size); }
+
+/* The sample order of `epoch` (the identity without shuffling). */
+static ct_status load_order(ct_trainer *t, int64_t epoch)
 {
-    if (t->exp->train.shuffle)
-        CT_TRY(ct_shuffle_indices(t->ctx, t->order, (uint32_t)t->train.n, (uint64_t)t->exp->seed, (uint64_t)epoch));
-    CT_TRY(ct_loss_accum_reset(t->ctx, &t->loss));
-    if (t->metric_count)
-        CT_TRY(ct_metrics_reset(t->ctx, t->metrics));
-    size_t batches = batch_count(t->train.n, t->batch_size);
-    for (size_t b = 0; b < batches; b++) {
-        ct_status s = train_batch(t, b, &t->loss, t->metrics);
-        if (s != CT_OK)
-            return ct_fail_context(s, "epoch %d, batch %zu", epoch + 1, b + 1);
-        if (progress)
-            progress(user, b + 1, batches);
+    if (epoch < 0 || t->order_epoch == epoch)
+        return CT_OK;
+    CT_TRY(ct_shuffle_indices(t->ctx, t->order, (uint32_t)t->train.n, (uint64_t)t->exp->seed, (uint64_t)epoch));
+    t->order_epoch = epoch;
+    return CT_OK;
+}
+
+/* Progress tracking (ct_epoch_hooks.progress): after each step, one
+ * non-blocking read of the accumulators whose completion says the step is
+ * done; a ring of CT_PROGRESS_IN_FLIGHT such reads. */
+typedef struct {
+    cl_event done;
+    size_t batch; /* batches done when it completes */
+    uint64_t loss_count, samples;
+    float loss_sums[2], metric_sums[2 * CT_METRICS_MAX];
+} progress_slot;
+
+typedef struct {
+    progress_slot slots[CT_PROGRESS_IN_FLIGHT];
+    size_t next, pending;
+} progress_ring;
+
+static ct_status progress_enqueue(ct_trainer *t, progress_ring *r, size_t batch)
+{
+    progress_slot *p = &r->slots[r->next];
+    cl_command_queue q = ct_context_queue(t->ctx);
+    p->batch = batch;
+    p->loss_count = t->loss.count;
+    p->samples = t->metric_count ? ct_metrics_samples(t->metrics) : 0;
+    cl_int err = CL_SUCCESS;
+    if (t->metric_count) {
+        ct_tensor sums = ct_metrics_sums(t->metrics);
+        err = clEnqueueReadBuffer(q, sums.buf, CL_FALSE, sums.offset * sizeof(float),
+                                  2 * t->metric_count * sizeof(float), p->metric_sums, 0, NULL, NULL);
     }
+    if (err == CL_SUCCESS)
+        err = clEnqueueReadBuffer(q, t->loss.sums.buf, CL_FALSE, t->loss.sums.offset * sizeof(float),
+                                  sizeof p->loss_sums, p->loss_sums, 0, NULL, &p->done);
+    if (err == CL_SUCCESS)
+        err = clFlush(q);
+    if (err != CL_SUCCESS)
+        return ct_cl_fail(err, "reading the running loss");
+    r->next = (r->next + 1) % CT_PROGRESS_IN_FLIGHT;
+    r->pending++;
+    return CT_OK;
+}
+
+/* Waits for the oldest pending read and reports it. */
+static ct_status progress_complete_oldest(ct_trainer *t, progress_ring *r, size_t batches, const ct_epoch_hooks *h)
+{
+    progress_slot *p = &r->slots[(r->next + CT_PROGRESS_IN_FLIGHT - r->pending) % CT_PROGRESS_IN_FLIGHT];
+    cl_int err = clWaitForEvents(1, &p->done);
+    clReleaseEvent(p->done);
+    p->done = NULL;
+    r->pending--;
+    if (err != CL_SUCCESS)
+        return ct_cl_fail(err, "waiting for a training step");
+    double running[1 + CT_METRICS_MAX];
+    running[0] = p->loss_count ? ct_kahan_value(p->loss_sums[0], p->loss_sums[1]) / (double)p->loss_count : 0.0;
+    if (t->metric_count)
+        ct_metrics_values(t->metrics, p->metric_sums, p->samples, running + 1);
+    h->progress(h->user, p->batch, batches, running);
+    return CT_OK;
+}
+
+static void progress_drop(progress_ring *r)
+{
+    for (size_t i = 0; i < CT_PROGRESS_IN_FLIGHT; i++)
+        if (r->slots[i].done) {
+            clWaitForEvents(1, &r->slots[i].done); /* the host buffers must outlive the reads */
+            clReleaseEvent(r->slots[i].done);
+            r->slots[i].done = NULL;
+        }
+    r->pending = 0;
+}
+
+static ct_status train_batches(ct_trainer *t, int epoch, const ct_epoch_hooks *h, bool *stopped)
+{
+    size_t batches = batch_count(t->train.n, t->batch_size);
+    bool track = h && h->progress;
+    progress_ring ring;
+    memset(&ring, 0, sizeof ring);
+    ct_status s = CT_OK;
+    *stopped = false;
+    while (t->epoch_batch < batches) {
+        size_t b = t->epoch_batch;
+        s = train_batch(t, b, &t->loss, t->metrics);
+        if (s != CT_OK) {
+            s = ct_fail_context(s, "epoch %d, batch %zu", epoch + 1, b + 1);
+            break;
+        }
+        t->epoch_batch = b + 1;
+        if (track) {
+            if (ring.pending == CT_PROGRESS_IN_FLIGHT && (s = progress_complete_oldest(t, &ring, batches, h)) != CT_OK)
+                break;
+            if ((s = progress_enqueue(t, &ring, b + 1)) != CT_OK)
+                break;
+        }
+        /* Asked after every step (the caller counts them); the last step of
+         * the epoch ends it anyway. */
+        if (h && h->should_stop && h->should_stop(h->user) && t->epoch_batch < batches) {
+            *stopped = true;
+            break;
+        }
+    }
+    while (s == CT_OK && track && ring.pending)
+        s = progress_complete_oldest(t, &ring, batches, h);
+    progress_drop(&ring);
+    return s;
+}
+
+ct_status ct_trainer_epoch(ct_trainer *t, int epoch, double *values, const ct_epoch_hooks *hooks, bool *finished)
+{
+    if (finished)
+        *finished = false;
+    if (t->epoch != epoch || t->epoch_batch == 0) { /* a fresh epoch, else continue where it stopped */
+        t->epoch = epoch;
+        t->epoch_batch = 0;
+        if (t->exp->train.shuffle)
+            CT_TRY(load_order(t, epoch));
+        CT_TRY(ct_loss_accum_reset(t->ctx, &t->loss));
+        if (t->metric_count)
+            CT_TRY(ct_metrics_reset(t->ctx, t->metrics));
+    }
+    bool stopped;
+    CT_TRY(train_batches(t, epoch, hooks, &stopped));
+    if (stopped)
+        return ct_context_finish(t->ctx);
     /* The one read of the epoch's training values. */
     CT_TRY(ct_loss_and_metrics_read(t->ctx, &t->loss, t->metric_count ? t->metrics : NULL, values));
     if (t->validation.n)
         CT_TRY(evaluate_split(t, &t->validation, values + 1 + t->metric_count, NULL));
+    t->epoch = epoch + 1;
+    t->epoch_batch = 0;
+    if (finished)
+        *finished = true;
     return CT_OK;
+}
+
+/* Enqueues a non-blocking read of t into host; the caller waits once for all. */
+static cl_int enqueue_read(ct_context *ctx, const ct_tensor *t, float *host)
+{
+    return clEnqueueReadBuffer(ct_context_queue(ctx), t->buf, CL_FALSE, t->offset * sizeof(float),
+                               ct_tensor_count(t) * sizeof(float), host, 0, NULL, NULL);
+}
+
+/* Every model tensor, the optimizer state and the accumulators with one
+ * wait for the device: a checkpoint after every epoch must cost little next
+ * to a small net's epoch of a millisecond or two. */
+static ct_status read_state(ct_trainer *t, ct_trainer_state *out)
+{
+    cl_int err = CL_SUCCESS;
+    float *host = out->model;
+    for (size_t i = 0; err == CL_SUCCESS && i < ct_model_tensor_count(t->model); i++) {
+        const char *name;
+        ct_tensor view;
+        CT_TRY(ct_model_tensor(t->model, i, &name, &view));
+        err = enqueue_read(t->ctx, &view, host);
+        host += ct_tensor_count(&view);
+    }
+    ct_tensor opt_state = ct_optimizer_state(t->opt);
+    if (err == CL_SUCCESS && out->optimizer_floats)
+        err = enqueue_read(t->ctx, &opt_state, out->optimizer);
+    if (err == CL_SUCCESS)
+        err = enqueue_read(t->ctx, &t->loss.sums, out->loss_sums);
+    ct_tensor sums = t->metric_count ? ct_metrics_sums(t->metrics) : t->loss.sums;
+    if (err == CL_SUCCESS && t->metric_count)
+        err = enqueue_read(t->ctx, &sums, out->metric_sums);
+    cl_int done = clFinish(ct_context_queue(t->ctx));
+    if (err != CL_SUCCESS || done != CL_SUCCESS)
+        return ct_cl_fail(err != CL_SUCCESS ? err : done, "reading the training state");
+    out->iterations = ct_optimizer_iterations(t->opt);
+    out->loss_count = t->loss.count;
+    out->metric_samples = t->metric_count ? ct_metrics_samples(t->metrics) : 0;
+    return CT_OK;
+}
+
+ct_status ct_trainer_save(ct_trainer *t, ct_trainer_state *out)
+{
+    memset(out, 0, sizeof *out);
+    out->epoch = t->epoch;
+    out->batch = t->epoch_batch;
+    out->order_epoch = t->order_epoch;
+    out->dropout_step = ct_model_dropout_step(t->model);
+    out->learning_rate = ct_optimizer_learning_rate(t->opt);
+    out->model_floats = ct_model_state_size(t->model);
+    out->optimizer_floats = ct_optimizer_state_size(t->opt);
+    out->model = malloc((out->model_floats ? out->model_floats : 1) * sizeof(float));
+    out->optimizer = malloc((out->optimizer_floats ? out->optimizer_floats : 1) * sizeof(float));
+    ct_status s = out->model && out->optimizer ? CT_OK : ct_fail(CT_ERR_NO_MEMORY, "checkpoint of %zu floats",
+                                                                   out->model_floats + out->optimizer_floats);
+    if (s == CT_OK)
+        s = read_state(t, out);
+    if (s != CT_OK)
+        ct_trainer_state_free(out);
+    return s;
+}
+
+ct_status ct_trainer_load(ct_trainer *t, const ct_trainer_state *st)
+{
+    if (st->model_floats != ct_model_state_size(t->model))
+        return ct_fail(CT_ERR_SHAPE, "the checkpoint's model holds %zu floats, this model %zu", st->model_floats,
+                       ct_model_state_size(t->model));
+    if (st->optimizer_floats != ct_optimizer_state_size(t->opt))
+        return ct_fail(CT_ERR_SHAPE, "the checkpoint's optimizer state holds %zu floats, this optimizer %zu",
+                       st->optimizer_floats, ct_optimizer_state_size(t->opt));
+    if (st->epoch < 0 || st->batch >= ct_trainer_batches(t) + (st->batch == 0))
+        return ct_fail(CT_ERR_PARSE, "the checkpoint's position (epoch %d, batch %llu) is not in an epoch of %zu "
+                                     "batches", st->epoch, (unsigned long long)st->batch, ct_trainer_batches(t));
+    if (st->batch > 0 && t->exp->train.shuffle && st->order_epoch != st->epoch)
+        return ct_fail(CT_ERR_PARSE, "the checkpoint stopped in epoch %d but holds the sample order of epoch %lld",
+                       st->epoch + 1, (long long)st->order_epoch);
+    CT_TRY(ct_model_write_state(t->model, st->model));
+    CT_TRY(ct_optimizer_load(t->ctx, t->opt, st->optimizer, st->iterations));
+    CT_TRY(ct_optimizer_set_learning_rate(t->opt, st->learning_rate));
+    ct_model_set_dropout_step(t->model, st->dropout_step);
+    CT_TRY(ct_tensor_write(t->ctx, &t->loss.sums, st->loss_sums));
+    t->loss.count = st->loss_count;
+    if (t->metric_count)
+        CT_TRY(ct_metrics_load(t->ctx, t->metrics, st->metric_sums, st->metric_samples));
+    if (st->batch > 0 && t->exp->train.shuffle)
+        CT_TRY(load_order(t, st->order_epoch));
+    t->epoch = st->epoch;
+    t->epoch_batch = (size_t)st->batch;
+    return ct_context_finish(t->ctx);
+}
+
+void ct_trainer_state_free(ct_trainer_state *st)
+{
+    free(st->model);
+    free(st->optimizer);
+    st->model = st->optimizer = NULL;
 }
 
 ct_status ct_trainer_run_steps(ct_trainer *t, size_t steps)
@@ -293,6 +515,17 @@ ct_status ct_trainer_snapshot(ct_trainer *t)
     if (!t->snapshot && !(t->snapshot = malloc(ct_model_state_size(t->model) * sizeof(float))))
         return ct_fail(CT_ERR_NO_MEMORY, "weights snapshot");
     return ct_model_read_state(t->model, t->snapshot);
+}
+
+const float *ct_trainer_snapshot_data(const ct_trainer *t) { return t->snapshot; }
+
+ct_status ct_trainer_set_snapshot(ct_trainer *t, const float *state)
+{
+    size_t n = ct_model_state_size(t->model);
+    if (!t->snapshot && !(t->snapshot = malloc(n * sizeof(float))))
+        return ct_fail(CT_ERR_NO_MEMORY, "weights snapshot");
+    memcpy(t->snapshot, state, n * sizeof(float));
+    return CT_OK;
 }
 
 ct_status ct_trainer_restore(ct_trainer *t)

@@ -1,0 +1,69 @@
+/* Signals around a training run (see train_session.h). */
+#include "cli/train_session.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli_util.h"
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int signo)
+{
+    if (stop_signal) { /* the second one: leave now */
+        static const char msg[] = "\ncltrain: stopped at once; the last checkpoint is intact\n";
+        ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
+        (void)ignored;
+        _exit(128 + signo);
+    }
+    stop_signal = signo;
+    static const char msg[] = "\ncltrain: stopping after this step to write a checkpoint "
+                              "(press Ctrl-C again to quit at once)\n";
+    ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
+    (void)ignored;
+}
+
+static void handle_signals(struct sigaction *old_int, struct sigaction *old_term)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &sa, old_int);
+    sigaction(SIGTERM, &sa, old_term);
+}
+
+int ct_cli_train(const ct_experiment *exp, ct_run_options *o, int quiet)
+{
+    o->report = quiet ? NULL : stdout;
+    o->live = (!quiet && isatty(STDERR_FILENO)) ? stderr : NULL;
+    o->stop = &stop_signal;
+    bool interrupted = false;
+    o->interrupted = &interrupted;
+    struct sigaction old_int, old_term;
+    stop_signal = 0;
+    handle_signals(&old_int, &old_term);
+    char *run_dir = NULL;
+    ct_status s = ct_run_experiment(exp, o, &run_dir);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    int rc = 0;
+    if (s != CT_OK) {
+        rc = ct_cli_error(s);
+        if (run_dir)
+            fprintf(stderr, "cltrain: what the run wrote before stopping is in %s\n", run_dir);
+    } else if (interrupted) {
+        int signo = stop_signal ? (int)stop_signal : SIGINT;
+        fflush(stdout);
+        fprintf(stderr, "cltrain: interrupted; training state saved in %s/checkpoint.bin\n"
+                        "cltrain: continue with: cltrain resume %s\n",
+                run_dir, run_dir);
+        rc = 128 + signo;
+    }
+    free(run_dir);
+    return rc;
+}

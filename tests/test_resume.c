@@ -1,0 +1,682 @@
+/* Checkpoints and exact resume: the checkpoint file format (round trip,
+ * corruption, versions), which configuration changes a resume accepts, runs
+ * of a sunshine MLP (with dropout, batch normalisation, early stopping and
+ * model_checkpoint) and of a CIFAR CNN stopped at several steps (mid-epoch
+ * and at epoch ends) and resumed until done, compared byte for byte with
+ * the uninterrupted run, and runs killed with SIGKILL at random moments. */
+#include <check.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cltrain/report.h"
+#include "run/checkpoint_io.h"
+#include "run/progress_bar.h"
+#include "run/run.h"
+
+static char tmp[512];
+static unsigned long long bytes_compared;
+
+static void make_tmp(const char *what)
+{
+    const char *base = getenv("CLTRAIN_TEST_TMPDIR");
+    snprintf(tmp, sizeof tmp, "%s", base && *base ? base : "/tmp");
+    mkdir(tmp, 0755);
+    size_t len = strlen(tmp);
+    snprintf(tmp + len, sizeof tmp - len, "/resume-%s-%ld", what, (long)getpid());
+    mkdir(tmp, 0755);
+}
+
+static char *slurp(const char *dir, const char *name, size_t *size)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    ck_assert_ptr_nonnull(buf);
+    ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+    buf[n] = '\0';
+    fclose(f);
+    *size = (size_t)n;
+    return buf;
+}
+
+static void assert_same_file(const char *a, const char *b, const char *name)
+{
+    size_t na, nb;
+    char *x = slurp(a, name, &na), *y = slurp(b, name, &nb);
+    ck_assert_msg(x && y, "%s missing in %s or %s", name, a, b);
+    ck_assert_msg(na == nb && !memcmp(x, y, na), "%s differs between %s and %s", name, a, b);
+    bytes_compared += na;
+    free(x);
+    free(y);
+}
+
+/* history.csv without its last column (seconds, which differ run to run). */
+static char *history_values(const char *dir, size_t *size)
+{
+    char *text = slurp(dir, "history.csv", size);
+    ck_assert_ptr_nonnull(text);
+    char *out = malloc(*size + 1), *o = out;
+    for (char *line = text; *line;) {
+        char *end = strchr(line, '\n'), *comma = NULL;
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        for (size_t i = 0; i < len; i++)
+            if (line[i] == ',')
+                comma = line + i;
+        size_t keep = comma ? (size_t)(comma - line) : len;
+        memcpy(o, line, keep);
+        o += keep;
+        *o++ = '\n';
+        line += len + (end != NULL);
+    }
+    *o = '\0';
+    *size = (size_t)(o - out);
+    free(text);
+    return out;
+}
+
+/* summary.yaml from "epochs_run:" up to "seconds:" (what does not depend on the clock). */
+static char *summary_results(const char *dir)
+{
+    size_t n;
+    char *text = slurp(dir, "summary.yaml", &n);
+    ck_assert_ptr_nonnull(text);
+    char *from = strstr(text, "epochs_run:"), *to = strstr(text, "seconds:");
+    ck_assert_msg(from && to && to > from, "summary.yaml of %s lacks its results", dir);
+    *to = '\0';
+    char *out = strdup(from);
+    free(text);
+    return out;
+}
+
+static void assert_same_run(const char *a, const char *b, int has_best)
+{
+    assert_same_file(a, b, "weights.bin");
+    assert_same_file(a, b, "predictions.csv");
+    if (has_best)
+        assert_same_file(a, b, "best.weights.bin");
+    size_t na, nb;
+    char *ha = history_values(a, &na), *hb = history_values(b, &nb);
+    ck_assert_msg(na == nb && !strcmp(ha, hb), "history of %s:\n%s\ndiffers from %s:\n%s", a, ha, b, hb);
+    bytes_compared += na;
+    free(ha);
+    free(hb);
+    char *sa = summary_results(a), *sb = summary_results(b);
+    ck_assert_msg(!strcmp(sa, sb), "summary of %s:\n%s\ndiffers from %s:\n%s", a, sa, b, sb);
+    bytes_compared += strlen(sa);
+    free(sa);
+    free(sb);
+}
+
+static ct_experiment *shipped(const char *name, const char *const *sets, size_t n)
+{
+    char file[1024];
+    snprintf(file, sizeof file, "%s/experiments/%s.yaml", CLTRAIN_SOURCE_DIR, name);
+    ct_experiment *exp;
+    ck_assert_msg(ct_experiment_open(file, sets, n, &exp) == CT_OK, "%s", ct_last_error());
+    return exp;
+}
+
+static const char *data_dir(void)
+{
+    const char *data = getenv("CLTRAIN_DATA_DIR");
+    ck_assert_msg(data && *data, "set CLTRAIN_DATA_DIR to the folder with weather/ and cifar-10-batches-bin/");
+    return data;
+}
+
+/* One uninterrupted run into tmp/full, then for each list of stop steps a
+ * run stopped at the first, resumed and stopped at the next, ..., and
+ * resumed to the end; each must equal the uninterrupted one. */
+static void check_interruptions(const ct_experiment *exp, const uint64_t *const *stops, size_t nlists,
+                                int has_best)
+{
+    char full[700];
+    snprintf(full, sizeof full, "%s/full", tmp);
+    ct_run_options o = {.data_dir = data_dir(), .out_dir = full};
+    char *dir = NULL;
+    ck_assert_msg(ct_run_experiment(exp, &o, &dir) == CT_OK, "%s", ct_last_error());
+    free(dir);
+    for (size_t l = 0; l < nlists; l++) {
+        char out[700];
+        snprintf(out, sizeof out, "%s/stopped-%zu", tmp, l);
+        bool interrupted = false;
+        for (size_t k = 0;; k++) {
+            ct_run_options r = {.data_dir = data_dir(), .interrupted = &interrupted, .stop_at_step = stops[l][k]};
+            if (k == 0)
+                r.out_dir = out;
+            else
+                r.resume_dir = out;
+            ck_assert_msg(ct_run_experiment(exp, &r, &dir) == CT_OK, "%s", ct_last_error());
+            free(dir);
+            if (!stops[l][k]) {
+                ck_assert(!interrupted);
+                break;
+            }
+            ck_assert_msg(interrupted, "list %zu: not stopped at step %llu", l, (unsigned long long)stops[l][k]);
+            size_t n;
+            char *weights = slurp(out, "weights.bin", &n);
+            ck_assert_msg(!weights, "an interrupted run wrote weights.bin");
+        }
+        assert_same_run(full, out, has_best);
+    }
+}
+
+/* ------------------------------------------------------------ the file */
+
+static void write_sample(const char *path)
+{
+    ct_checkpoint *c;
+    ck_assert(ct_checkpoint_create(&c) == CT_OK);
+    float f[3] = {1.5f, -0.0f, NAN};
+    double d[2] = {0.1, INFINITY};
+    ck_assert(ct_checkpoint_put(c, "model/state", CT_RECORD_F32, f, 3) == CT_OK);
+    ck_assert(ct_checkpoint_put(c, "history/values", CT_RECORD_F64, d, 2) == CT_OK);
+    ck_assert(ct_checkpoint_put_i64(c, "position", -7) == CT_OK);
+    ck_assert(ct_checkpoint_put_text(c, "experiment", "name: x\n") == CT_OK);
+    ck_assert(ct_checkpoint_put(c, "empty", CT_RECORD_F32, NULL, 0) == CT_OK);
+    ck_assert(ct_checkpoint_put_i64(c, "position", 1) == CT_ERR_INVALID_ARGUMENT); /* twice */
+    ck_assert(ct_checkpoint_write(c, path, true) == CT_OK);
+    ct_checkpoint_free(c);
+}
+
+START_TEST(test_checkpoint_file_round_trip)
+{
+    make_tmp("file");
+    char path[700];
+    snprintf(path, sizeof path, "%s/checkpoint.bin", tmp);
+    write_sample(path);
+    ct_checkpoint *c;
+    ck_assert_msg(ct_checkpoint_read(path, &c) == CT_OK, "%s", ct_last_error());
+    float f[3];
+    ck_assert(ct_checkpoint_get_array(c, "model/state", CT_RECORD_F32, f, 3) == CT_OK);
+    ck_assert(f[0] == 1.5f && signbit(f[1]) && isnan(f[2]));
+    double d[2];
+    ck_assert(ct_checkpoint_get_array(c, "history/values", CT_RECORD_F64, d, 2) == CT_OK);
+    ck_assert(d[0] == 0.1 && isinf(d[1]));
+    int64_t v;
+    ck_assert(ct_checkpoint_get_i64(c, "position", &v) == CT_OK);
+    ck_assert_int_eq(v, -7);
+    const void *text;
+    uint64_t n;
+    ck_assert(ct_checkpoint_get(c, "experiment", CT_RECORD_TEXT, &text, &n) == CT_OK);
+    ck_assert(n == 8 && !memcmp(text, "name: x\n", 8));
+    ck_assert(ct_checkpoint_get(c, "empty", CT_RECORD_F32, &text, &n) == CT_OK);
+    ck_assert_uint_eq(n, 0);
+    ck_assert(ct_checkpoint_get_i64(c, "missing", &v) == CT_ERR_NOT_FOUND);
+    ck_assert(ct_checkpoint_get_array(c, "model/state", CT_RECORD_F64, d, 2) == CT_ERR_PARSE);
+    ck_assert(ct_checkpoint_get_array(c, "model/state", CT_RECORD_F32, f, 2) == CT_ERR_SHAPE);
+    ct_checkpoint_free(c);
+
+    /* The layout of report.h: magic, version 1, record count, CRC of the rest. */
+    size_t size;
+    unsigned char *bytes = (unsigned char *)slurp(tmp, "checkpoint.bin", &size);
+    ck_assert(!memcmp(bytes, "CLTRAINC", 8));
+    ck_assert(bytes[8] == 1 && bytes[9] == 0 && bytes[10] == 0 && bytes[11] == 0);
+    ck_assert_int_eq(bytes[12], 5);
+    uint32_t crc = (uint32_t)bytes[size - 4] | (uint32_t)bytes[size - 3] << 8 | (uint32_t)bytes[size - 2] << 16 |
+                   (uint32_t)bytes[size - 1] << 24;
+    ck_assert_uint_eq(crc, ct_crc32(0, bytes, size - 4));
+
+    /* Every flipped byte and every truncation is refused, never crashes. */
+    char bad[700];
+    snprintf(bad, sizeof bad, "%s/bad.bin", tmp);
+    for (size_t i = 0; i < size; i++) {
+        bytes[i] ^= 0x40;
+        FILE *w = fopen(bad, "wb");
+        fwrite(bytes, 1, size, w);
+        fclose(w);
+        ct_status s = ct_checkpoint_read(bad, &c);
+        ck_assert_msg(s == CT_ERR_CHECKSUM || s == CT_ERR_PARSE || s == CT_ERR_UNSUPPORTED,
+                      "byte %zu flipped: status %d", i, (int)s);
+        bytes[i] ^= 0x40;
+    }
+    for (size_t cut = 0; cut < size; cut++) {
+        FILE *w = fopen(bad, "wb");
+        fwrite(bytes, 1, cut, w);
+        fclose(w);
+        ck_assert(ct_checkpoint_read(bad, &c) != CT_OK);
+    }
+    bytes[8] = 2; /* a newer version */
+    FILE *w = fopen(bad, "wb");
+    fwrite(bytes, 1, size, w);
+    fclose(w);
+    ck_assert(ct_checkpoint_read(bad, &c) == CT_ERR_UNSUPPORTED);
+    ck_assert(strstr(ct_last_error(), "version 2"));
+    free(bytes);
+    snprintf(bad, sizeof bad, "%s/none.bin", tmp);
+    ck_assert(ct_checkpoint_read(bad, &c) == CT_ERR_NOT_FOUND);
+}
+END_TEST
+
+START_TEST(test_config_changes)
+{
+    const char *saved = "name: a\nmodel:\n  - dense: {units: 100}\n  - dense: {units: 1}\ntrain:\n  loss: mse\n"
+                        "  batch_size: 32\n  epochs: 10\noutput:\n  plots: true\n";
+    const char *more = "name: a\nmodel:\n  - dense: {units: 100}\n  - dense: {units: 1}\ntrain:\n  loss: mse\n"
+                       "  batch_size: 32\n  epochs: 20\noutput:\n  plots: false\n";
+    ck_assert_msg(ct_run_check_config_change(saved, more, 5) == CT_OK, "%s", ct_last_error());
+    ck_assert(ct_run_check_config_change(saved, more, 25) == CT_ERR_CONFIG);
+    ck_assert(strstr(ct_last_error(), "train.epochs: 20 is fewer than the 25 epochs"));
+    const char *other = "name: a\nmodel:\n  - dense: {units: 100}\n  - dense: {units: 2}\ntrain:\n  loss: mse\n"
+                        "  batch_size: 16\n  epochs: 10\noutput:\n  plots: true\n";
+    ck_assert(ct_run_check_config_change(saved, other, 5) == CT_ERR_CONFIG);
+    ck_assert_msg(strstr(ct_last_error(), "model[1].dense.units: 1 -> 2") &&
+                      strstr(ct_last_error(), "train.batch_size: 32 -> 16"),
+                  "%s", ct_last_error());
+    const char *added = "name: a\nmodel:\n  - dense: {units: 100}\n  - dense: {units: 1}\n  - flatten\ntrain:\n"
+                        "  loss: mse\n  batch_size: 32\n  epochs: 10\noutput:\n  plots: true\n";
+    ck_assert(ct_run_check_config_change(saved, added, 5) == CT_ERR_CONFIG);
+    ck_assert_msg(strstr(ct_last_error(), "model[2]: (absent) -> flatten"), "%s", ct_last_error());
+    /* Nested flow mappings name the innermost key. */
+    const char *opt_a = "train:\n  optimizer: {adam: {learning_rate: 0.001, beta_1: 0.9}}\n  epochs: 3\n";
+    const char *opt_b = "train:\n  optimizer: {adam: {learning_rate: 0.01, beta_1: 0.9}}\n  epochs: 3\n";
+    ck_assert(ct_run_check_config_change(opt_a, opt_b, 1) == CT_ERR_CONFIG);
+    ck_assert_msg(strstr(ct_last_error(), "train.optimizer.adam.learning_rate: 0.001 -> 0.01"), "%s",
+                  ct_last_error());
+    const char *opt_c = "train:\n  optimizer: {sgd: {learning_rate: 0.01, momentum: 0.0, nesterov: false}}\n"
+                        "  epochs: 3\n";
+    ck_assert(ct_run_check_config_change(opt_a, opt_c, 1) == CT_ERR_CONFIG);
+    ck_assert_msg(strstr(ct_last_error(), "train.optimizer.adam: {learning_rate: 0.001, beta_1: 0.9} -> (absent)") &&
+                      strstr(ct_last_error(), "train.optimizer.sgd: (absent) -> {learning_rate"),
+                  "%s", ct_last_error());
+}
+END_TEST
+
+/* ------------------------------------------------------------ exact resume */
+
+START_TEST(test_resume_mlp_exact)
+{
+    make_tmp("mlp");
+    /* 767 training samples in 24 batches: steps 24, 48, ... end epochs. */
+    const char *sets[] = {"train.epochs=10", "callbacks.early_stopping.patience=4",
+                          "callbacks.early_stopping.restore_best_weights=true",
+                          "callbacks.model_checkpoint={monitor: val_rmse, save_best_only: true}",
+                          "output.plots=false"};
+    ct_experiment *exp = shipped("sunshine_dropout_batchnorm", sets, 5);
+    static const uint64_t a[] = {1, 0}, b[] = {24, 61, 0}, c[] = {13, 14, 120, 0}, d[] = {200, 0};
+    const uint64_t *stops[] = {a, b, c, d};
+    check_interruptions(exp, stops, 4, 1);
+    ct_experiment_free(exp);
+}
+END_TEST
+
+START_TEST(test_resume_cnn_exact)
+{
+    make_tmp("cnn");
+    /* 256 training images in 8 batches of 32, 3 epochs. */
+    const char *sets[] = {"train.epochs=3", "data.cifar10.train_subset=256", "data.cifar10.test_subset=100",
+                          "output.plots=false"};
+    ct_experiment *exp = shipped("cifar10_cnn_pool", sets, 4);
+    static const uint64_t a[] = {3, 0}, b[] = {8, 13, 0}, c[] = {17, 0};
+    const uint64_t *stops[] = {a, b, c};
+    check_interruptions(exp, stops, 3, 0);
+    ct_experiment_free(exp);
+    fprintf(stderr, "test_resume: %llu bytes compared so far in this process\n", bytes_compared);
+}
+END_TEST
+
+/* More epochs is a safe change: 4 epochs, then resumed to 7, equal 7 at once. */
+START_TEST(test_resume_more_epochs)
+{
+    make_tmp("more");
+    const char *sets7[] = {"train.epochs=7", "output.plots=false"}, *sets4[] = {"train.epochs=4", "output.plots=false"};
+    ct_experiment *e7 = shipped("sunshine", sets7, 2), *e4 = shipped("sunshine", sets4, 2);
+    char full[700], part[700], *dir;
+    snprintf(full, sizeof full, "%s/full", tmp);
+    snprintf(part, sizeof part, "%s/part", tmp);
+    ct_run_options o = {.data_dir = data_dir(), .out_dir = full};
+    ck_assert_msg(ct_run_experiment(e7, &o, &dir) == CT_OK, "%s", ct_last_error());
+    free(dir);
+    o.out_dir = part;
+    ck_assert_msg(ct_run_experiment(e4, &o, &dir) == CT_OK, "%s", ct_last_error());
+    free(dir);
+    /* A finished run resumed without more epochs is refused. */
+    ct_run_options r = {.data_dir = data_dir(), .resume_dir = part};
+    ck_assert(ct_run_experiment(e4, &r, &dir) == CT_ERR_CONFIG);
+    ck_assert_msg(strstr(ct_last_error(), "finished all its 4 epochs"), "%s", ct_last_error());
+    free(dir);
+    /* Resumed with more epochs and stopped again: the old weights.bin is
+     * stale, so evaluate takes the checkpoint and says so. */
+    bool interrupted = false;
+    r.interrupted = &interrupted;
+    r.stop_at_step = 4 * 24 + 5;
+    ck_assert_msg(ct_run_experiment(e7, &r, &dir) == CT_OK, "%s", ct_last_error());
+    free(dir);
+    ck_assert(interrupted);
+    ct_run run;
+    ct_run_options eo = {.data_dir = data_dir()};
+    ck_assert_msg(ct_run_open(part, &eo, &run) == CT_OK, "%s", ct_last_error());
+    ck_assert(!run.final_weights);
+    ck_assert_msg(strstr(run.weights_source, "checkpoint.bin: the last checkpoint (epoch 5, after batch 5)"), "%s",
+                  run.weights_source);
+    ct_run_close(&run);
+    r.stop_at_step = 0;
+    ck_assert_msg(ct_run_experiment(e7, &r, &dir) == CT_OK, "%s", ct_last_error());
+    free(dir);
+    ck_assert(!interrupted);
+    assert_same_run(full, part, 0);
+    ck_assert_msg(ct_run_open(part, &eo, &run) == CT_OK, "%s", ct_last_error());
+    ck_assert(run.final_weights);
+    ct_run_close(&run);
+    /* Another batch size is not. */
+    const char *other[] = {"train.epochs=9", "train.batch_size=16"};
+    ct_experiment *e16 = shipped("sunshine", other, 2);
+    ck_assert(ct_run_experiment(e16, &r, &dir) == CT_ERR_CONFIG);
+    ck_assert_msg(strstr(ct_last_error(), "train.batch_size: 32 -> 16"), "%s", ct_last_error());
+    free(dir);
+    ct_experiment_free(e4);
+    ct_experiment_free(e7);
+    ct_experiment_free(e16);
+}
+END_TEST
+
+/* ------------------------------------------------------------ SIGKILL */
+
+/* Runs exp into out in a child process, killed with SIGKILL after
+ * delay_us; returns whether it was still running then. */
+static int run_killed(const ct_experiment *exp, const char *out, long delay_us)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    ck_assert(pid >= 0);
+    if (pid == 0) {
+        ct_run_options o = {.data_dir = data_dir(), .out_dir = out};
+        char *dir;
+        _exit(ct_run_experiment(exp, &o, &dir) == CT_OK ? 0 : 1);
+    }
+    struct timespec ts = {delay_us / 1000000, (delay_us % 1000000) * 1000};
+    nanosleep(&ts, NULL);
+    int killed = kill(pid, SIGKILL) == 0, status;
+    waitpid(pid, &status, 0);
+    return killed && WIFSIGNALED(status);
+}
+
+START_TEST(test_sigkill_at_random_moments)
+{
+    make_tmp("kill");
+    /* 300 epochs of ~1-2 ms after a start-up of a few hundred: kills land
+     * before the first checkpoint, between epochs, in checkpoint writes and
+     * in the evaluation at the end. */
+    const char *sets[] = {"train.epochs=300", "output.plots=false"};
+    ct_experiment *exp = shipped("sunshine", sets, 2);
+    enum { TRIALS = 12 };
+    srand((unsigned)time(NULL) ^ (unsigned)getpid());
+    long delays[TRIALS];
+    int killed[TRIALS];
+    for (int i = 0; i < TRIALS; i++) { /* first, before this process touches OpenCL */
+        char out[700];
+        snprintf(out, sizeof out, "%s/killed-%d", tmp, i);
+        delays[i] = 150000 + rand() % 700000;
+        killed[i] = run_killed(exp, out, delays[i]);
+    }
+    char full[700], *dir;
+    snprintf(full, sizeof full, "%s/full", tmp);
+    ct_run_options o = {.data_dir = data_dir(), .out_dir = full};
+    ck_assert_msg(ct_run_experiment(exp, &o, &dir) == CT_OK, "%s", ct_last_error());
+    free(dir);
+    int resumed = 0;
+    for (int i = 0; i < TRIALS; i++) {
+        char out[700], path[800];
+        snprintf(out, sizeof out, "%s/killed-%d", tmp, i);
+        snprintf(path, sizeof path, "%s/checkpoint.bin", out);
+        ct_checkpoint *c;
+        ct_status s = ct_checkpoint_read(path, &c);
+        if (s == CT_ERR_NOT_FOUND) { /* killed before the first epoch ended: nothing to lose */
+            size_t n;
+            char *h = slurp(out, "history.csv", &n);
+            ck_assert_msg(!h || !strchr(strchr(h, '\n') + 1, '\n'), "history.csv has epochs but no checkpoint");
+            free(h);
+            continue;
+        }
+        ck_assert_msg(s == CT_OK, "kill %d after %ld us left a bad checkpoint: %s", i, delays[i], ct_last_error());
+        int epoch;
+        uint64_t batch;
+        bool finished;
+        ck_assert(ct_run_checkpoint_position(c, &epoch, &batch, &finished) == CT_OK);
+        ct_checkpoint_free(c);
+        ck_assert_uint_eq(batch, 0);
+        /* history.csv is written first: at most the epoch in progress is lost. */
+        size_t n, rows = 0;
+        char *h = slurp(out, "history.csv", &n);
+        ck_assert_ptr_nonnull(h);
+        for (char *p = h; *p; p++)
+            rows += *p == '\n';
+        free(h);
+        ck_assert_msg(rows - 1 == (size_t)epoch || rows - 1 == (size_t)epoch + 1,
+                      "history.csv has %zu epochs, the checkpoint %d", rows - 1, epoch);
+        if (finished)
+            continue; /* killed while evaluating: training was done */
+        ct_run_options r = {.data_dir = data_dir(), .resume_dir = out};
+        ck_assert_msg(ct_run_experiment(exp, &r, &dir) == CT_OK, "kill %d: %s", i, ct_last_error());
+        free(dir);
+        assert_same_run(full, out, 0);
+        resumed++;
+    }
+    int kills = 0;
+    for (int i = 0; i < TRIALS; i++)
+        kills += killed[i];
+    fprintf(stderr, "test_sigkill_at_random_moments: %d kills, %d resumed to identical results, %llu bytes compared\n",
+            kills, resumed, bytes_compared);
+    ct_experiment_free(exp);
+}
+END_TEST
+
+/* ------------------------------------------------------------ signals */
+
+/* `cltrain run` of sunshine into out in a child, its output to out.log; returns its pid. */
+static pid_t start_cli(const char *out, const char *epochs)
+{
+    char log[800], set_epochs[64];
+    snprintf(log, sizeof log, "%s.log", out);
+    snprintf(set_epochs, sizeof set_epochs, "train.epochs=%s", epochs);
+    char file[1024];
+    snprintf(file, sizeof file, "%s/experiments/sunshine.yaml", CLTRAIN_SOURCE_DIR);
+    fflush(NULL);
+    pid_t pid = fork();
+    ck_assert(pid >= 0);
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execl(CLTRAIN_BINARY, "cltrain", "run", file, "--set", set_epochs, "--set", "output.plots=false", "--out",
+              out, "--data-dir", data_dir(), (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* Waits (up to 60 s) until out/checkpoint.bin exists. */
+static void wait_for_checkpoint(const char *out)
+{
+    char path[800];
+    snprintf(path, sizeof path, "%s/checkpoint.bin", out);
+    for (int i = 0; i < 6000 && access(path, F_OK) != 0; i++)
+        usleep(10000);
+    ck_assert_msg(access(path, F_OK) == 0, "%s never appeared", path);
+}
+
+static void assert_checkpoint_readable(const char *out, bool *finished)
+{
+    char path[800];
+    snprintf(path, sizeof path, "%s/checkpoint.bin", out);
+    ct_checkpoint *c;
+    ck_assert_msg(ct_checkpoint_read(path, &c) == CT_OK, "%s", ct_last_error());
+    int epoch;
+    uint64_t batch;
+    ck_assert(ct_run_checkpoint_position(c, &epoch, &batch, finished) == CT_OK);
+    ct_checkpoint_free(c);
+}
+
+START_TEST(test_signals)
+{
+    make_tmp("signals");
+    const char *sets[] = {"train.epochs=400", "output.plots=false"};
+    ct_experiment *exp = shipped("sunshine", sets, 2);
+    char full[700], *dir;
+    snprintf(full, sizeof full, "%s/full", tmp);
+    ct_run_options o = {.data_dir = data_dir(), .out_dir = full};
+    ck_assert_msg(ct_run_experiment(exp, &o, &dir) == CT_OK, "%s", ct_last_error());
+    free(dir);
+    srand((unsigned)getpid());
+    /* First SIGINT / SIGTERM: stop after the step, checkpoint, exit 130 / 143, resumable exactly. */
+    const int signals[] = {SIGINT, SIGTERM};
+    for (int k = 0; k < 2; k++) {
+        char out[700];
+        snprintf(out, sizeof out, "%s/signal-%d", tmp, signals[k]);
+        pid_t pid = start_cli(out, "400");
+        wait_for_checkpoint(out);
+        usleep((useconds_t)(rand() % 100000));
+        kill(pid, signals[k]);
+        int status;
+        waitpid(pid, &status, 0);
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 128 + signals[k], "signal %d: status %d",
+                      signals[k], status);
+        bool finished;
+        assert_checkpoint_readable(out, &finished);
+        ck_assert(!finished);
+        size_t n;
+        char log[800];
+        snprintf(log, sizeof log, "%s.log", out);
+        char *text = slurp(tmp, strrchr(log, '/') + 1, &n);
+        ck_assert_msg(text && strstr(text, "cltrain resume "), "no resume hint in:\n%s", text ? text : "");
+        free(text);
+        ct_run_options r = {.data_dir = data_dir(), .resume_dir = out};
+        ck_assert_msg(ct_run_experiment(exp, &r, &dir) == CT_OK, "%s", ct_last_error());
+        free(dir);
+        assert_same_run(full, out, 0);
+    }
+    /* Two SIGINTs: the second exits at once (130); the last checkpoint is whole. */
+    char out[700];
+    snprintf(out, sizeof out, "%s/twice", tmp);
+    pid_t pid = start_cli(out, "4000");
+    wait_for_checkpoint(out);
+    kill(pid, SIGINT);
+    kill(pid, SIGINT);
+    int status;
+    waitpid(pid, &status, 0);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 130, "status %d", status);
+    bool finished;
+    assert_checkpoint_readable(out, &finished);
+    ck_assert(!finished);
+    ct_experiment_free(exp);
+}
+END_TEST
+
+/* ------------------------------------------------------------ progress */
+
+typedef struct {
+    size_t calls, last_done, batches;
+    double last_running[2];
+    bool monotonic;
+} progress_log;
+
+static void log_progress(void *user, size_t done, size_t batches, const double *running)
+{
+    progress_log *p = user;
+    p->monotonic = p->monotonic && done == p->last_done + 1;
+    p->calls++;
+    p->last_done = done;
+    p->batches = batches;
+    memcpy(p->last_running, running, sizeof p->last_running);
+}
+
+/* Every finished batch is reported once, in order, and the running values
+ * after the last batch are the epoch's training values, bit for bit. */
+START_TEST(test_progress_follows_finished_batches)
+{
+    const char *sets[] = {"train.epochs=1"};
+    ct_experiment *exp = shipped("sunshine", sets, 1);
+    ct_dataset d;
+    ck_assert_msg(ct_dataset_load(exp, data_dir(), &d) == CT_OK, "%s", ct_last_error());
+    ct_device_info info;
+    ck_assert(ct_device_find(ct_device_spec_from_env(NULL), &info) == CT_OK);
+    ct_context *ctx;
+    ck_assert(ct_context_create(&info, &ctx) == CT_OK);
+    ct_host_split train = {d.train.n, d.train.x, d.train.y};
+    ct_trainer *t;
+    ck_assert_msg(ct_trainer_create(ctx, exp, d.in_ndim, d.in_shape, d.target_width, &train, NULL, &t) == CT_OK, "%s",
+                  ct_last_error());
+    for (int epoch = 0; epoch < 2; epoch++) {
+        progress_log log = {.monotonic = true};
+        ct_epoch_hooks hooks = {log_progress, NULL, &log};
+        double values[2];
+        bool finished;
+        ck_assert(ct_trainer_epoch(t, epoch, values, &hooks, &finished) == CT_OK);
+        ck_assert(finished);
+        ck_assert_uint_eq(log.batches, ct_trainer_batches(t));
+        ck_assert_uint_eq(log.calls, ct_trainer_batches(t));
+        ck_assert(log.monotonic);
+        ck_assert_msg(log.last_running[0] == values[0] && log.last_running[1] == values[1],
+                      "running %.9g %.9g, epoch %.9g %.9g", log.last_running[0], log.last_running[1], values[0],
+                      values[1]);
+    }
+    ct_trainer_free(t);
+    ct_context_destroy(ctx);
+    ct_dataset_free(&d);
+    ct_experiment_free(exp);
+}
+END_TEST
+
+/* The bar's line: epoch, i/N, elapsed, ETA, running values; throttled redraws. */
+START_TEST(test_progress_bar_line)
+{
+    FILE *f = tmpfile();
+    ck_assert_ptr_nonnull(f);
+    const char *names[] = {"loss", "accuracy"};
+    ct_progress_bar *bar;
+    ck_assert(ct_progress_bar_create(f, names, 2, &bar) == CT_OK);
+    ct_progress_bar_start(bar, 2, 10);
+    double running[2] = {1.25, 0.5};
+    ct_progress_bar_update(bar, 1, 157, running);
+    ct_progress_bar_update(bar, 2, 157, running); /* within 0.1 s: not drawn */
+    usleep(1000000 / CT_PROGRESS_REDRAWS_PER_SECOND + 20000);
+    ct_progress_bar_update(bar, 40, 157, running);
+    ct_progress_bar_clear(bar);
+    ct_progress_bar_free(bar);
+    rewind(f);
+    char text[2048] = "";
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    ck_assert_msg(strstr(text, "\rEpoch 3/10  1/157 [") && strstr(text, "ETA ?  loss: 1.2500  accuracy: 0.5000"),
+                  "%s", text);
+    ck_assert_msg(!strstr(text, " 2/157 "), "redrawn within 0.1 s: %s", text);
+    ck_assert_msg(strstr(text, "\rEpoch 3/10  40/157 [======>") && strstr(text, "s, ETA "), "%s", text);
+    ck_assert_msg(n >= 4 && !strcmp(text + n - 4, "\r\033[K"), "not erased at the end: %s", text);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("resume");
+    TCase *tc = tcase_create("checkpoint");
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, test_checkpoint_file_round_trip);
+    tcase_add_test(tc, test_config_changes);
+    tcase_add_test(tc, test_resume_mlp_exact);
+    tcase_add_test(tc, test_resume_cnn_exact);
+    tcase_add_test(tc, test_resume_more_epochs);
+    tcase_add_test(tc, test_sigkill_at_random_moments);
+    tcase_add_test(tc, test_signals);
+    tcase_add_test(tc, test_progress_follows_finished_batches);
+    tcase_add_test(tc, test_progress_bar_line);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
