@@ -9,6 +9,7 @@
 
 #include <CL/cl.h>
 
+#include "cltrain/profile.h"
 #include "cltrain/status.h"
 
 #ifdef __cplusplus
@@ -39,6 +40,7 @@ typedef struct {
     int has_fp16;
     int has_fp64;
     unsigned preferred_vector_width_float;
+    ct_device_profile profile; /* policy derived from the above, computed once (cltrain/profile.h) */
 } ct_device_info;
 
 const char *ct_device_type_name(ct_device_type t); /* "cpu", "gpu", ... */

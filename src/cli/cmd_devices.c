@@ -41,11 +41,22 @@ static void print_json(const ct_device_info *d, size_t n, size_t selected)
         json_string(stdout, d[i].opencl_c_version);
         printf(", \"compute_units\": %u, \"clock_mhz\": %u, \"global_mem_bytes\": %llu, \"local_mem_bytes\": %llu, "
                "\"max_alloc_bytes\": %llu, \"max_work_group_size\": %zu, \"fp16\": %s, \"fp64\": %s, "
-               "\"default\": %s}%s\n",
+               "\"default\": %s, ",
                d[i].compute_units, d[i].clock_mhz, (unsigned long long)d[i].global_mem_bytes,
                (unsigned long long)d[i].local_mem_bytes, (unsigned long long)d[i].max_alloc_bytes,
                d[i].max_work_group_size, d[i].has_fp16 ? "true" : "false", d[i].has_fp64 ? "true" : "false",
-               i == selected ? "true" : "false", i + 1 < n ? "," : "");
+               i == selected ? "true" : "false");
+        const ct_device_profile *p = &d[i].profile;
+        char tile[64];
+        printf("\"profile\": {\"cpu_class\": %s, \"arch\": ", p->is_cpu_class ? "true" : "false");
+        json_string(stdout, p->arch);
+        printf(", \"vector_floats\": %u, \"preferred_vector_float\": %u, \"native_vector_float\": %u, "
+               "\"vector_registers\": %u, \"local_mem_dedicated\": %s, \"subgroups\": %s, \"gemm_tile\": \"%s\", "
+               "\"gemm_tile_origin\": \"%s\"}}%s\n",
+               p->vector_floats, p->preferred_vector_float, p->native_vector_float, p->vector_registers,
+               p->local_mem_dedicated ? "true" : "false", p->has_subgroups ? "true" : "false",
+               ct_gemm_tile_str(&p->gemm, 1, tile, sizeof tile), ct_tile_origin_name(p->gemm_origin),
+               i + 1 < n ? "," : "");
     }
     printf("  ]\n}\n");
 }
@@ -67,6 +78,15 @@ static void print_table(const ct_device_info *d, size_t n, size_t selected)
         printf("        max work-group %zu, fp16 %s, fp64 %s, preferred float vector width %u\n",
                d[i].max_work_group_size, d[i].has_fp16 ? "yes" : "no", d[i].has_fp64 ? "yes" : "no",
                d[i].preferred_vector_width_float);
+        const ct_device_profile *p = &d[i].profile;
+        char tile[64];
+        printf("        profile: %s, arch %s, float%u vectors (preferred %u, native %u)", p->is_cpu_class ? "CPU class" : "GPU class",
+               p->arch, p->vector_floats, p->preferred_vector_float, p->native_vector_float);
+        if (p->vector_registers)
+            printf(", %u vector registers", p->vector_registers);
+        printf("\n        local memory %s, sub-groups %s, GEMM tile %s (%s)\n",
+               p->local_mem_dedicated ? "on chip" : "in global memory", p->has_subgroups ? "yes" : "no",
+               ct_gemm_tile_str(&p->gemm, 0, tile, sizeof tile), ct_tile_origin_name(p->gemm_origin));
     }
     printf("\n* = the device cltrain uses by default here (choose with --device or CLTRAIN_DEVICE:\n"
            "    P:D, cpu, gpu, accelerator, or part of the name)\n");

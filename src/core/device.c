@@ -10,6 +10,8 @@
 
 #include <CL/cl_ext.h>
 
+#include "core/profile.h"
+
 const char *ct_device_type_name(ct_device_type t)
 {
     switch (t) {
@@ -105,6 +107,7 @@ static void fill_info(ct_device_info *info, cl_platform_id p, cl_device_id d)
     info->has_fp16 = has_extension(d, "cl_khr_fp16");
     info->has_fp64 = has_extension(d, "cl_khr_fp64");
     info->preferred_vector_width_float = get_device_uint(d, CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT);
+    ct_profile_compute(info);
 }
 
 #define NO_PLATFORM_HINT                                                                        \

@@ -21,6 +21,7 @@
 #include "core/clock.h"
 #include "core/fs.h"
 #include "core/kernels_embedded.h"
+#include "core/profile.h"
 
 static const char CACHE_MAGIC[8] = {'C', 'T', 'P', 'R', 'O', 'G', '0', '1'};
 /* Prepended to every program so kernels share helpers without #include. */
@@ -104,7 +105,7 @@ void ct_program_options(const ct_device_info *info, char *buf, size_t size)
     snprintf(buf, size, "-cl-std=CL1.2 -DCT_MAX_WG=%zu -DCT_LOCAL_MEM=%llu -DCT_HAS_FP64=%d -DCT_HAS_FP16=%d "
              "-DCT_IS_CPU=%d -DCT_IS_GPU=%d",
              info->max_work_group_size, (unsigned long long)info->local_mem_bytes, info->has_fp64,
-             info->has_fp16, info->type == CT_DEVICE_CPU, info->type == CT_DEVICE_GPU);
+             info->has_fp16, info->profile.is_cpu_class, info->type == CT_DEVICE_GPU);
 }
 
 int ct_program_cache_dir(char *buf, size_t size) { return ct_cache_dir("kernels", buf, size); }
@@ -253,6 +254,7 @@ ct_status ct_program_build(cl_context context, const ct_device_info *info, const
 
     char options[512];
     ct_program_options(info, options, sizeof options);
+    ct_profile_build_options(info, name, options, sizeof options);
 
     char dir[4096], path[4400], *key = NULL;
     int use_cache = ct_program_cache_dir(dir, sizeof dir);

@@ -90,7 +90,7 @@ static own_state *own_state_get(ct_context *ctx)
     if (!s)
         return NULL;
     const char *env = getenv("CLTRAIN_GEMM_OWN_PORTABLE");
-    s->portable = ct_context_device(ctx)->type != CT_DEVICE_CPU || (env && *env && strcmp(env, "0") != 0);
+    s->portable = !ct_context_device(ctx)->profile.is_cpu_class || (env && *env && strcmp(env, "0") != 0);
     hook->own = s;
     hook->own_destroy = ct_gemm_own_state_destroy;
     return s;

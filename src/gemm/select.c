@@ -341,7 +341,7 @@ static ct_status measure(ct_context *ctx, int flags, ct_gemm_selection *sel)
      * kernels do not build on this device) is left out of the choice. */
     if (own_ok && st == CT_OK)
         own_ok = time_engine(ctx, CT_GEMM_OWN, &bb, sel);
-    int cpu_rule = own_ok && ct_context_device(ctx)->type == CT_DEVICE_CPU &&
+    int cpu_rule = own_ok && ct_context_device(ctx)->profile.is_cpu_class &&
                    sel->classes[CT_GEMM_CLASS_LARGE].own_gflops >= CT_GEMM_OWN_CPU_GFLOPS;
     sel->clblast_skipped = cpu_rule && !(flags & CT_GEMM_SELECT_MEASURE_ALL);
     if (clblast_ok && st == CT_OK && !sel->clblast_skipped)

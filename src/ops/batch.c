@@ -58,7 +58,7 @@ static ct_status gather(ct_context *ctx, cl_mem idx, uint32_t first, const ct_te
      * columns of one row. */
     const ct_device_info *dev = ct_context_device(ctx);
     size_t max_wg = dev->max_work_group_size;
-    if (dev->type == CT_DEVICE_CPU) {
+    if (dev->profile.is_cpu_class) {
         size_t local = 32;
         if (local > max_wg)
             local = max_wg;

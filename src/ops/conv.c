@@ -223,7 +223,7 @@ static size_t images_per_chunk(const ct_conv2d_geometry *g, size_t workspace_flo
 static ct_conv2d_algorithm choose_by_measurement(const ct_device_info *dev, const ct_conv2d_geometry *g,
                                                  ct_conv2d_pass pass)
 {
-    if (dev->type != CT_DEVICE_CPU)
+    if (!dev->profile.is_cpu_class)
         return CT_CONV2D_IM2COL;
     if (pass == CT_CONV2D_PASS_DX && (g->cin < DX_TILED_MIN_CIN || g->sh != 1 || g->sw != 1))
         return CT_CONV2D_DIRECT;
@@ -390,7 +390,7 @@ static ct_status launch_bias_grad(ct_context *ctx, const ct_conv2d_geometry *g, 
     while (local * 2 <= limit)
         local *= 2;
     cl_ulong rows = g->n * out_pixels(g);
-    cl_int cout = (cl_int)g->cout, lanes = ct_context_device(ctx)->type == CT_DEVICE_CPU ? 16 : 1;
+    cl_int cout = (cl_int)g->cout, lanes = ct_context_device(ctx)->profile.is_cpu_class ? 16 : 1;
     cl_uint i = 0;
     cl_int err = CT_ARG(k, i++, rows);
     err |= CT_ARG(k, i++, cout);

@@ -46,7 +46,7 @@ ct_status ct_launch_rows(ct_context *ctx, cl_kernel k, size_t inner, size_t oute
 
 cl_int ct_channels_per_item(ct_context *ctx, size_t run)
 {
-    return ct_context_device(ctx)->type == CT_DEVICE_CPU ? (cl_int)run : 1;
+    return ct_context_device(ctx)->profile.is_cpu_class ? (cl_int)run : 1;
 }
 
 size_t ct_items_for(size_t run, cl_int per_item) { return (run + (size_t)per_item - 1) / (size_t)per_item; }

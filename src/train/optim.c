@@ -281,7 +281,7 @@ ct_status ct_optimizer_step(ct_context *ctx, ct_optimizer *opt)
         break;
     }
     /* OPT_WIDTH of cl/optim.cl: floats per work-item. */
-    size_t width = ct_context_device(ctx)->type == CT_DEVICE_CPU ? CT_PARAM_ALIGN : 1;
+    size_t width = ct_context_device(ctx)->profile.is_cpu_class ? CT_PARAM_ALIGN : 1;
     if (opt->n % width)
         return ct_fail(CT_ERR_INTERNAL, "optimizer: %zu floats are not a multiple of %zu", opt->n, width);
     CT_TRY(ct_launch_1d(ctx, k, opt->n / width, name));

@@ -1,0 +1,83 @@
+/* The device profile: what cltrain's kernels and launchers need to know
+ * about a device, computed once when the device is enumerated (a field of
+ * ct_device_info). It is the one place where CPU/GPU policy lives: launchers
+ * read it instead of the device type, and kernels are specialised from it
+ * through -D build options (ct_profile_build_options). */
+#ifndef CLTRAIN_PROFILE_H
+#define CLTRAIN_PROFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The own GEMM's register tile (cl/gemm.cl): each work-item keeps a
+ * rows x (vectors x width) block of C in registers; k_unroll k steps per
+ * loop iteration. On GPUs, wg_side x wg_side work-items per work-group of
+ * the local-memory kernel, each computing wg_work x wg_work elements. */
+typedef struct {
+    int rows;     /* MR: rows of C per tile (1..16) */
+    int vectors;  /* NV: vectors per row of the tile (1..3) */
+    int width;    /* VW: floats per vector (8 or 16) */
+    int k_unroll; /* KU: k steps unrolled in the tile loop (1, 2 or 4) */
+    int wg_side;  /* GPU kernel: work-group side (1, 4, 8 or 16) */
+    int wg_work;  /* GPU kernel: elements per work-item and side (4) */
+} ct_gemm_tile;
+
+/* Where the tile in use came from. */
+typedef enum {
+    CT_TILE_DEFAULT, /* derived from the profile's register file */
+    CT_TILE_TUNED,   /* `cltrain tune`'s cached winner for this device, driver and kernel source */
+    CT_TILE_ENV      /* $CLTRAIN_GEMM_TILE */
+} ct_tile_origin;
+
+typedef struct {
+    /* Register-tiled kernels (the own GEMM's tile kernel, tiled and
+     * Winograd conv, host-side packing): a CPU, whose local memory is its
+     * cache and whose work-items run one after another. */
+    int is_cpu_class;
+    /* The instruction-set part of the device name: PoCL's LLVM CPU
+     * ("haswell", "skylake-avx512", "znver4"), else the vendor and name. */
+    char arch[64];
+    unsigned preferred_vector_float, native_vector_float; /* as the driver reports them */
+    /* Floats per SIMD register the kernels are specialised for: the
+     * preferred width, capped by what the instruction set named in arch
+     * has (a driver may report the host's width while compiling for an
+     * older CPU: PoCL with POCL_KERNELLIB_NAME=avx2 on an AVX-512 host). */
+    unsigned vector_floats;
+    /* SIMD registers the compiler may allocate (x86-64: 32 with AVX-512,
+     * 16 otherwise); 0 where not known (GPUs). */
+    unsigned vector_registers;
+    uint64_t local_mem_bytes;
+    int local_mem_dedicated; /* CL_LOCAL: on-chip; 0: emulated in global memory */
+    unsigned compute_units;
+    size_t max_work_group_size;
+    int has_subgroups;           /* cl_khr_subgroups or OpenCL 3.0 subgroups */
+    ct_gemm_tile gemm;           /* the own GEMM's tile in use */
+    ct_gemm_tile gemm_default;   /* the tile derived from the registers */
+    ct_tile_origin gemm_origin;  /* where `gemm` came from */
+} ct_device_profile;
+
+/* The default tile for a register file of `registers` vectors of `width`
+ * floats: accumulators take at most three quarters of the registers (the
+ * rest hold the B vectors and the broadcast A value). */
+ct_gemm_tile ct_gemm_tile_default(unsigned registers, unsigned width, size_t max_work_group_size);
+
+/* 1 when the kernel accepts the tile (rows 1..16, vectors 1..3, width 8 or
+ * 16, k_unroll 1, 2 or 4, wg_side 1, 4, 8 or 16, wg_work 4). */
+int ct_gemm_tile_valid(const ct_gemm_tile *t);
+
+/* "12x32 (float16 x2, k unroll 1)"; "RxC/W/K" with compact = 1. */
+const char *ct_gemm_tile_str(const ct_gemm_tile *t, int compact, char *buf, size_t size);
+
+/* Parses "ROWSxCOLS/WIDTH[/KUNROLL]" (e.g. "6x16/8/1"); 0 if malformed. */
+int ct_gemm_tile_parse(const char *s, ct_gemm_tile *t);
+
+const char *ct_tile_origin_name(ct_tile_origin o); /* "default", "tuned", "CLTRAIN_GEMM_TILE" */
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,334 @@
+/* The device profile: capabilities read once per device, the policy derived
+ * from them (CPU class, vector width, register file, the GEMM tile), the -D
+ * options kernels are built with, and the cache of tuned GEMM tiles. */
+#include "core/profile.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/fs.h"
+#include "core/program.h"
+
+/* ------------------------------------------------------------ the tile */
+
+ct_gemm_tile ct_gemm_tile_default(unsigned registers, unsigned width, size_t max_work_group_size)
+{
+    ct_gemm_tile t = {.vectors = 2, .k_unroll = 1, .wg_work = 4};
+    t.width = width >= 16 ? 16 : width >= 8 ? 8 : 4;
+    /* Three quarters of the registers hold accumulators: 24 of AVX-512's
+     * 32 (12 x 2 float16), 12 of AVX2's 16 (6 x 2 float8). The rest take
+     * the row's B vectors and the broadcast A value, so the k loop never
+     * spills. */
+    unsigned budget = (registers ? registers : 16) * 3 / 4;
+    int rows = (int)(budget / (unsigned)t.vectors);
+    t.rows = rows < 1 ? 1 : rows > 16 ? 16 : rows;
+    size_t wg = max_work_group_size;
+    t.wg_side = wg >= 256 ? 16 : wg >= 64 ? 8 : wg >= 16 ? 4 : 1;
+    return t;
+}
+
+int ct_gemm_tile_valid(const ct_gemm_tile *t)
+{
+    return t->rows >= 1 && t->rows <= 16 && t->vectors >= 1 && t->vectors <= 3 &&
+           (t->width == 4 || t->width == 8 || t->width == 16) &&
+           (t->k_unroll == 1 || t->k_unroll == 2 || t->k_unroll == 4) &&
+           (t->wg_side == 1 || t->wg_side == 4 || t->wg_side == 8 || t->wg_side == 16) && t->wg_work == 4;
+}
+
+const char *ct_gemm_tile_str(const ct_gemm_tile *t, int compact, char *buf, size_t size)
+{
+    if (compact)
+        snprintf(buf, size, "%dx%d/%d/%d", t->rows, t->vectors * t->width, t->width, t->k_unroll);
+    else
+        snprintf(buf, size, "%dx%d (float%d x%d, k unroll %d)", t->rows, t->vectors * t->width, t->width,
+                 t->vectors, t->k_unroll);
+    return buf;
+}
+
+int ct_gemm_tile_parse(const char *s, ct_gemm_tile *t)
+{
+    int rows, cols, width, unroll = 1, used = 0;
+    int n = sscanf(s, "%dx%d/%d%n/%d%n", &rows, &cols, &width, &used, &unroll, &used);
+    if (n < 3 || s[used] != '\0' || width <= 0 || cols % width != 0)
+        return 0;
+    ct_gemm_tile c = *t;
+    c.rows = rows;
+    c.width = width;
+    c.vectors = cols / width;
+    c.k_unroll = unroll;
+    if (!ct_gemm_tile_valid(&c))
+        return 0;
+    *t = c;
+    return 1;
+}
+
+const char *ct_tile_origin_name(ct_tile_origin o)
+{
+    switch (o) {
+    case CT_TILE_TUNED: return "tuned";
+    case CT_TILE_ENV: return "CLTRAIN_GEMM_TILE";
+    default: return "default";
+    }
+}
+
+/* ------------------------------------------------------- the instruction set */
+
+/* PoCL's CPU devices name the LLVM CPU they compile for in the device's
+ * HSTR ("... HSTR: pthread-x86_64-pc-linux-gnu-skylake-avx512") and in
+ * the device name ("pthread-skylake-avx512-AMD EPYC"): the longest tail of
+ * the HSTR's target that the name repeats after its driver prefix. 0 when
+ * the device says nothing of the kind. */
+static int pocl_cpu_name(const ct_device_info *info, char *out, size_t size)
+{
+    const char *h = strstr(info->device_version, "HSTR: ");
+    if (!h)
+        return 0;
+    h += 6;
+    char target[160];
+    size_t len = strcspn(h, " ,");
+    if (len == 0 || len >= sizeof target)
+        return 0;
+    memcpy(target, h, len);
+    target[len] = '\0';
+    const char *driver_end = strchr(target, '-');
+    if (!driver_end)
+        return 0;
+    size_t driver_len = (size_t)(driver_end - target) + 1; /* "pthread-" */
+    if (strncmp(info->name, target, driver_len) != 0)
+        return 0;
+    const char *rest = info->name + driver_len;
+    for (const char *c = driver_end; c; c = strchr(c + 1, '-')) {
+        const char *cand = c + 1;
+        size_t cl = strlen(cand);
+        if (cl > 0 && strncmp(rest, cand, cl) == 0 && (rest[cl] == '-' || rest[cl] == '\0')) {
+            snprintf(out, size, "%s", cand);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int name_in(const char *name, const char *const *list)
+{
+    for (; *list; list++)
+        if (!strcmp(name, *list))
+            return 1;
+    return 0;
+}
+
+/* Floats per vector register of an LLVM x86 CPU name: 16 with AVX-512, 8
+ * with AVX or AVX2, 4 with SSE only; 0 when the name is not known here. */
+static unsigned x86_vector_floats(const char *cpu)
+{
+    static const char *const avx512[] = {"knl", "knm", "cannonlake", "icelake-client", "icelake-server",
+                                         "cascadelake", "cooperlake", "tigerlake", "sapphirerapids", "rocketlake",
+                                         "graniterapids", "graniterapids-d", "emeraldrapids", "znver4", "znver5",
+                                         "x86-64-v4", NULL};
+    static const char *const avx[] = {"haswell", "broadwell", "skylake", "alderlake", "raptorlake", "meteorlake",
+                                      "arrowlake", "lunarlake", "gracemont", "znver1", "znver2", "znver3",
+                                      "x86-64-v3", "core-avx2", "sandybridge", "ivybridge", "corei7-avx",
+                                      "core-avx-i", "bdver1", "bdver2", "bdver3", "bdver4", "btver2", NULL};
+    static const char *const sse[] = {"nehalem", "westmere", "core2", "penryn", "x86-64", "x86-64-v2",
+                                      "silvermont", "goldmont", "goldmont-plus", "tremont", "btver1", "corei7",
+                                      NULL};
+    if (strstr(cpu, "avx512") || name_in(cpu, avx512))
+        return 16;
+    if (name_in(cpu, avx))
+        return 8;
+    if (name_in(cpu, sse))
+        return 4;
+    return 0;
+}
+
+static unsigned pow2_floor(unsigned v)
+{
+    unsigned p = 1;
+    while (p * 2 <= v && p < 16)
+        p *= 2;
+    return p;
+}
+
+static int device_has_subgroups(const ct_device_info *info)
+{
+    size_t size = 0;
+    if (clGetDeviceInfo(info->device, CL_DEVICE_EXTENSIONS, 0, NULL, &size) != CL_SUCCESS || size == 0)
+        return 0;
+    char *exts = malloc(size + 1);
+    if (!exts)
+        return 0;
+    int found = 0;
+    if (clGetDeviceInfo(info->device, CL_DEVICE_EXTENSIONS, size, exts, NULL) == CL_SUCCESS) {
+        exts[size] = '\0';
+        found = strstr(exts, "cl_khr_subgroups") != NULL || strstr(exts, "cl_intel_subgroups") != NULL;
+    }
+    free(exts);
+#ifdef CL_DEVICE_MAX_NUM_SUB_GROUPS
+    cl_uint groups = 0;
+    if (!found && clGetDeviceInfo(info->device, CL_DEVICE_MAX_NUM_SUB_GROUPS, sizeof groups, &groups, NULL) ==
+                      CL_SUCCESS)
+        found = groups > 0;
+#endif
+    return found;
+}
+
+/* ---------------------------------------------------------- tuning cache */
+
+static unsigned long long gemm_source_hash(void)
+{
+    char *src = NULL;
+    size_t len = 0;
+    if (ct_program_source("gemm", &src, &len) != CT_OK) {
+        ct_clear_error();
+        return 0;
+    }
+    unsigned long long h = ct_hash64(src, len, 0);
+    free(src);
+    return h;
+}
+
+/* One line naming what a tuned tile is valid for. */
+static void tune_key(const ct_device_info *info, char *buf, size_t size)
+{
+    snprintf(buf, size, "device=%s;vendor=%s;driver=%s;version=%s;platform=%s;source=%016llx", info->name,
+             info->vendor, info->driver_version, info->device_version, info->platform_version, gemm_source_hash());
+    for (char *c = buf; *c; c++)
+        if (*c == '\n' || *c == '\r')
+            *c = ' ';
+}
+
+int ct_profile_tune_path(const ct_device_info *info, char *buf, size_t size)
+{
+    char dir[4096], key[1024];
+    if (!ct_cache_dir("tune", dir, sizeof dir))
+        return 0;
+    tune_key(info, key, sizeof key);
+    snprintf(buf, size, "%s/gemm-%016llx.txt", dir, ct_hash64(key, strlen(key), 0));
+    return 1;
+}
+
+/* The tuned tile for the device, if the cache holds a valid entry. */
+static int load_tuned(const ct_device_info *info, ct_gemm_tile *tile)
+{
+    char path[4200], key[1024];
+    if (!ct_profile_tune_path(info, path, sizeof path))
+        return 0;
+    if (access(path, R_OK) != 0)
+        return 0;
+    char *text = NULL;
+    size_t len = 0;
+    if (ct_read_file(path, &text, &len) != CT_OK) {
+        ct_clear_error();
+        return 0;
+    }
+    tune_key(info, key, sizeof key);
+    int ok = 0;
+    char *key_line = strstr(text, "key=");
+    char *tile_line = strstr(text, "\ntile=");
+    if (key_line == text && tile_line) {
+        size_t klen = strcspn(key_line + 4, "\n");
+        char value[64];
+        size_t vlen = strcspn(tile_line + 6, "\n");
+        if (klen == strlen(key) && !strncmp(key_line + 4, key, klen) && vlen < sizeof value) {
+            memcpy(value, tile_line + 6, vlen);
+            value[vlen] = '\0';
+            ok = ct_gemm_tile_parse(value, tile);
+        }
+    }
+    free(text);
+    return ok;
+}
+
+ct_status ct_profile_save_tuned(const ct_device_info *info, const ct_gemm_tile *tile, const char *note)
+{
+    char path[4200], dir[4096], tmp[4300], key[1024], str[64];
+    if (!ct_profile_tune_path(info, path, sizeof path) || !ct_cache_dir("tune", dir, sizeof dir))
+        return ct_fail(CT_ERR_IO, "no cache folder for tuned parameters (CLTRAIN_NO_CACHE is set, or neither "
+                                  "XDG_CACHE_HOME nor HOME)");
+    CT_TRY(ct_make_dirs(dir));
+    tune_key(info, key, sizeof key);
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return ct_fail(CT_ERR_IO, "cannot write %s", tmp);
+    fprintf(f, "key=%s\ntile=%s\n", key, ct_gemm_tile_str(tile, 1, str, sizeof str));
+    if (note && *note)
+        fprintf(f, "# %s\n", note);
+    int ok = !ferror(f);
+    ok = fclose(f) == 0 && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        remove(tmp);
+        return ct_fail(CT_ERR_IO, "cannot write %s", path);
+    }
+    return CT_OK;
+}
+
+/* ------------------------------------------------------------ the profile */
+
+void ct_profile_compute(ct_device_info *info)
+{
+    ct_device_profile *p = &info->profile;
+    memset(p, 0, sizeof *p);
+    p->is_cpu_class = info->type == CT_DEVICE_CPU;
+    p->compute_units = info->compute_units;
+    p->max_work_group_size = info->max_work_group_size;
+    p->local_mem_bytes = info->local_mem_bytes;
+    cl_device_local_mem_type lmt = CL_GLOBAL;
+    if (clGetDeviceInfo(info->device, CL_DEVICE_LOCAL_MEM_TYPE, sizeof lmt, &lmt, NULL) == CL_SUCCESS)
+        p->local_mem_dedicated = lmt == CL_LOCAL;
+    cl_uint w = 0;
+    p->preferred_vector_float = info->preferred_vector_width_float;
+    if (clGetDeviceInfo(info->device, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, sizeof w, &w, NULL) == CL_SUCCESS)
+        p->native_vector_float = w;
+    p->has_subgroups = device_has_subgroups(info);
+
+    char cpu[64];
+    int pocl = pocl_cpu_name(info, cpu, sizeof cpu);
+    if (pocl)
+        snprintf(p->arch, sizeof p->arch, "%s", cpu);
+    else
+        snprintf(p->arch, sizeof p->arch, "%.63s", info->name);
+    unsigned reported = p->preferred_vector_float ? p->preferred_vector_float : p->native_vector_float;
+    unsigned width = pow2_floor(reported ? reported : 4);
+    int x86 = strstr(info->device_version, "x86_64") != NULL || strstr(info->device_version, "i386") != NULL;
+    unsigned isa = pocl && x86 ? x86_vector_floats(cpu) : 0;
+    if (isa && isa < width)
+        width = isa;
+    p->vector_floats = width;
+    if (p->is_cpu_class)
+        p->vector_registers = x86 ? (width >= 16 ? 32 : 16) : strstr(info->device_version, "aarch64") ? 32 : 16;
+
+    p->gemm_default = ct_gemm_tile_default(p->vector_registers, p->vector_floats, p->max_work_group_size);
+    p->gemm = p->gemm_default;
+    p->gemm_origin = CT_TILE_DEFAULT;
+    ct_gemm_tile t = p->gemm;
+    const char *env = getenv("CLTRAIN_GEMM_TILE");
+    if (env && *env && ct_gemm_tile_parse(env, &t)) {
+        p->gemm = t;
+        p->gemm_origin = CT_TILE_ENV;
+    } else if (p->is_cpu_class && load_tuned(info, &t)) {
+        p->gemm = t;
+        p->gemm_origin = CT_TILE_TUNED;
+    }
+}
+
+void ct_profile_build_options(const ct_device_info *info, const char *program, char *buf, size_t size)
+{
+    const ct_device_profile *p = &info->profile;
+    size_t used = strlen(buf);
+    if (used + 1 >= size)
+        return;
+    int n = snprintf(buf + used, size - used, " -DCT_VEC=%u -DCT_VREGS=%u -DCT_CPU_CLASS=%d", p->vector_floats,
+                     p->vector_registers, p->is_cpu_class);
+    if (n < 0 || (size_t)n >= size - used)
+        return;
+    used += (size_t)n;
+    if (!strncmp(program, "gemm", 4)) {
+        const ct_gemm_tile *t = &p->gemm;
+        snprintf(buf + used, size - used,
+                 " -DCT_GEMM_MR=%d -DCT_GEMM_NV=%d -DCT_GEMM_VW=%d -DCT_GEMM_KU=%d -DCT_GEMM_PT=%d -DCT_GEMM_PW=%d",
+                 t->rows, t->vectors, t->width, t->k_unroll, t->wg_side, t->wg_work);
+    }
+}

@@ -1,0 +1,31 @@
+/* The device profile's computation, build options and tuning cache (see
+ * include/cltrain/profile.h). Internal to the library. */
+#ifndef CLTRAIN_CORE_PROFILE_H
+#define CLTRAIN_CORE_PROFILE_H
+
+#include <stddef.h>
+
+#include "cltrain/device.h"
+
+/* Fills info->profile from the rest of *info (already queried) and the
+ * device itself; the GEMM tile from $CLTRAIN_GEMM_TILE, else the tuning
+ * cache's entry for this device, driver and kernel source, else the
+ * default. Never fails: what cannot be read keeps a conservative value. */
+void ct_profile_compute(ct_device_info *info);
+
+/* Appends the profile's -D options for program `program` (cl/NAME.cl) to
+ * buf (NUL-terminated, `size` bytes in all): vector width and registers
+ * for every program, the GEMM tile for the GEMM program. Options, not
+ * program sources, carry the tile: a new tile rebuilds one program. */
+void ct_profile_build_options(const ct_device_info *info, const char *program, char *buf, size_t size);
+
+/* The tuning cache entry's path for this device, driver and GEMM kernel
+ * source ($XDG_CACHE_HOME/cltrain/tune/gemm-HASH.txt, beside the kernel
+ * cache); 0 when caching is off. */
+int ct_profile_tune_path(const ct_device_info *info, char *buf, size_t size);
+
+/* Stores `tile` as the tuned GEMM tile for the device (temp file + rename:
+ * a reader never sees half an entry). */
+ct_status ct_profile_save_tuned(const ct_device_info *info, const ct_gemm_tile *tile, const char *note);
+
+#endif
