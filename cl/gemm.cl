@@ -1,31 +1,44 @@
 /* cltrain's own GEMM kernels: C = alpha op(A) op(B) + beta C, row-major.
  *
- * Two kernels, chosen by the host (src/gemm/gemm_own.c) from capabilities:
+ * Two kernels, chosen by the host (src/gemm/gemm_own.c) from the device
+ * profile (src/core/profile.c):
  *
  * gemm_tile, for CPU-class devices.
- *   Each work-item computes an MR x NR = 12 x 32 tile of C in 24 float16
- *   accumulators (two float16 per row). With AVX-512 that is 24 of the 32
- *   vector registers, leaving room for the two B vectors and the broadcast A
- *   value: per k step 2 loads of B, 12 broadcasts of A and 24 FMAs, so the
- *   loop is bound by the FMA units, not by loads. Work-groups hold a single
- *   work-item (nothing to share: the "local memory" of a CPU is its cache).
+ *   Each work-item computes an MR x NR tile of C in MR x NV accumulators of
+ *   VW floats (NR = NV * VW). The tile is a build option (CT_GEMM_MR, _NV,
+ *   _VW, _KU) that the profile derives from the register file, so the
+ *   accumulators, the NV vectors of B and the broadcast A value fit the
+ *   vector registers: 12 x 32 with float16 on AVX-512 (24 of 32 zmm), 6 x 16
+ *   with float8 on AVX2 (12 of 16 ymm). Per k step NV loads of B, MR
+ *   broadcasts of A and MR x NV FMAs, so the loop is bound by the FMA units,
+ *   not by loads. `cltrain tune` may pick another tile per device. Work-groups
+ *   hold a single work-item (nothing to share: the "local memory" of a CPU is
+ *   its cache).
  *
  *   op(B) is read as contiguous rows of NR floats. That is B itself when it is
  *   not transposed (row p of the tile at b + p*ldb + j0), or a packed copy:
  *   panels of K x NR floats, zero-padded past column n, so a panel is one
  *   sequential stream the prefetcher follows (and B^T becomes row-major).
- *   op(A) is read either along rows (A in place, not transposed: 12 row
- *   streams, the next tile's rows prefetched) or as 12 contiguous floats
+ *   op(A) is read either along rows (A in place, not transposed: MR row
+ *   streams, the next tile's rows prefetched) or as MR contiguous floats
  *   per k step (A^T in place, stored k x m: one strided stream, prefetched;
  *   or A packed into K x MR panels, zero-padded past row m).
  *
- *   One launch does the whole GEMM as a list of tasks, in this order:
- *     pack A panels | pack B panels | row tiles (x K ranges) | K-range sums
+ *   A GEMM is a list of tasks, run by one or two launches:
+ *     launch 1 (phase 0, only when something is packed): pack A panels |
+ *       pack B panels;
+ *     launch 2 (phase 1): row tiles (x K ranges) | column sums.
  *   (B panels are packed by the tile task itself when that task is a
- *   panel's only user: pack_b_inline). A launch may carry two independent
- *   GEMMs (a Dense layer's weight and input gradients): the second GEMM's
- *   list follows the first's, with its own workspace and sync regions, so
- *   one launch's work-groups run both.
+ *   panel's only user: pack_b_inline.) No task ever waits for another:
+ *   panels are complete when the second launch starts (the queue is in
+ *   order), and the K ranges of a split tile are summed by whichever task
+ *   finishes the tile's last range (an atomic count says which; the sum
+ *   reads the ranges in a fixed order, so the result does not depend on
+ *   who sums). OpenCL promises no forward progress between work-groups, so
+ *   a wait for another work-group could stall forever.
+ *   A launch may carry two independent GEMMs (a Dense layer's weight and
+ *   input gradients): the second GEMM's list follows the first's, with its
+ *   own workspace and counters, so one launch's work-groups run both.
  *   A tile task covers `group` consecutive row tiles of one column panel
  *   (several when K is short, so a task outweighs taking it). The host
  *   orders tile tasks row tiles first (consecutive tasks share a B panel) or
@@ -35,17 +48,13 @@
  *   atomic counter until none is left. That balances the load whatever the
  *   runtime does: CPU runtimes give a kernel's work-groups to their threads
  *   in large chunks, and a sleeping worker thread wakes up late, so a static
- *   split leaves a core idle on small and medium GEMMs. A task only ever
- *   waits for tasks of lower index (a tile for its packed panels, a sum for
- *   its tile's K ranges), which were all taken earlier by work-groups that
- *   are running them, so the waits always end. Panels are marked ready with
- *   the launch's epoch number (no reset needed); the last work-group to
- *   finish resets the task counter for the next launch (launches on the
+ *   split leaves a core idle on small and medium GEMMs. The last work-group
+ *   to finish resets the task counter for the next launch (launches on the
  *   context's in-order queue never overlap).
  *
  *   Split-K (weight gradients: large K, small M and N): a tile's K range is
  *   cut into `splits` parts whose partial products go to the workspace; the
- *   sum task of the tile adds them into C with alpha and beta.
+ *   task finishing a tile's last part adds them into C with alpha and beta.
  *
  *   Epilogue (epi, with beta 0), so that a Dense layer's forward and
  *   backward are GEMM launches only: the task that writes a tile of C adds
@@ -58,18 +67,65 @@
  * gemm_portable, for other devices: a conventional local-memory tiled kernel.
  */
 
+/* The tile (see the top of this file); the defaults are AVX-512's. */
+#ifndef CT_GEMM_MR
+#define CT_GEMM_MR 12
+#endif
+#ifndef CT_GEMM_NV
+#define CT_GEMM_NV 2
+#endif
+#ifndef CT_GEMM_VW
+#define CT_GEMM_VW 16
+#endif
+#ifndef CT_GEMM_KU
+#define CT_GEMM_KU 1
+#endif
+#define MR CT_GEMM_MR      /* rows of C per CPU tile */
+#define NV CT_GEMM_NV      /* vectors per row of the tile */
+#define VW CT_GEMM_VW      /* floats per vector */
+#define NR (NV * VW)       /* columns of C per CPU tile */
+#define MRQ ((MR + 2) / 3) /* edge tiles compute MR, 2 MRQ or MRQ rows */
+
+#if VW == 16
+typedef float16 floatv;
+#define VLOAD vload16
+#define VSTORE vstore16
+#elif VW == 8
+typedef float8 floatv;
+#define VLOAD vload8
+#define VSTORE vstore8
+#elif VW == 4
+typedef float4 floatv;
+#define VLOAD vload4
+#define VSTORE vstore4
+#else
+#error "CT_GEMM_VW must be 4, 8 or 16"
+#endif
+#if MR < 1 || MR > 16 || NV < 1 || NV > 3
+#error "CT_GEMM_MR must be 1..16 and CT_GEMM_NV 1..3"
+#endif
+
+#define GEMM_STR_(x) #x
+#define GEMM_PRAGMA_(x) _Pragma(GEMM_STR_(x))
+#if CT_GEMM_KU > 1
+#define UNROLL_K GEMM_PRAGMA_(unroll CT_GEMM_KU)
+#else
+#define UNROLL_K
+#endif
+
 /* Helpers are forced inline: the tile loop is specialised by constant
  * arguments at each call site, and a helper the compiler leaves out of line
  * gets its default vector width, 256 bits on AVX-512 CPUs (float16 values
  * then travel through memory).
- * OUTLINE helpers are out of line on purpose and ask for 512-bit vectors:
- * code run once per panel or per launch, not per k step, so the call costs
- * nothing measurable. It is there for the first-use compile time: PoCL
- * compiles a kernel's body three times (the kernel and its two work-group
- * launchers each inline it), and LLVM's time grows faster than the code. */
+ * OUTLINE helpers are out of line on purpose and ask for vectors of the
+ * tile's width: code run once per panel or per launch, not per k step, so
+ * the call costs nothing measurable. It is there for the first-use compile
+ * time: PoCL compiles a kernel's body three times (the kernel and its two
+ * work-group launchers each inline it), and LLVM's time grows faster than
+ * the code. */
 #define INLINE static inline __attribute__((always_inline))
 #if CT_IS_CPU && defined(__clang__)
-#define OUTLINE static __attribute__((noinline, min_vector_width(512)))
+#define OUTLINE static __attribute__((noinline, min_vector_width(VW * 32)))
 #else
 #define OUTLINE INLINE
 #endif
@@ -84,37 +140,32 @@
 
 #define AT_AHEAD 24 /* k steps between prefetching and reading A^T in place */
 
-#define MR 12 /* rows of C per CPU tile */
-#define NR 32 /* columns of C per CPU tile: two float16 */
-
-/* Synchronisation buffers, sized by the host (src/gemm/gemm_own.c):
- * counters: task counter, finished work-groups, then per tile the number of
- *   K ranges done (per GEMM of the launch, from its ranges_off); every one
- *   is back to 0 when a launch ends.
- * flags: per GEMM (from its flags_off), ready flags of the A panels, then
- *   of the B panels, holding the epoch of the launch that packed them
- *   (never reset). */
+/* Counters, sized by the host (src/gemm/gemm_own.c): the task counter,
+ * finished work-groups, then per tile the number of K ranges done (per GEMM
+ * of the launch, from its ranges_off); every one is back to 0 when a launch
+ * ends. */
 #define SYNC_NEXT 0
 #define SYNC_DONE 1
 #define SYNC_RANGES 2
 
 /* ------------------------------------------------------------------ packing */
 
-/* Transpose 16 rows of 16 floats in registers: swapping the off-diagonal
- * d x d blocks of every 2d x 2d block for d = 8, 4, 2, 1 (each swap is one
- * two-source shuffle per row), 64 shuffles for 256 floats. */
+/* Transpose VW rows of VW floats in registers: swapping the off-diagonal
+ * d x d blocks of every 2d x 2d block for d = VW/2 .. 1 (each swap is one
+ * two-source shuffle per row). */
 #define SWAP_BLOCKS(v, d, LO, HI)                                              \
-    _Pragma("unroll") for (int i = 0; i < 16; i++)                             \
+    _Pragma("unroll") for (int i = 0; i < VW; i++)                             \
     {                                                                          \
         if ((i & d) == 0) {                                                    \
-            const float16 x = v[i], y = v[i + d];                              \
+            const floatv x = v[i], y = v[i + d];                               \
             v[i] = LO;                                                         \
             v[i + d] = HI;                                                     \
         }                                                                      \
     }
 
-INLINE void transpose16(float16 v[16])
+INLINE void transpose_v(floatv v[VW])
 {
+#if VW == 16
     SWAP_BLOCKS(v, 8, (float16)(x.lo, y.lo), (float16)(x.hi, y.hi))
     SWAP_BLOCKS(v, 4, (float16)(x.s0123, y.s0123, x.s89ab, y.s89ab), (float16)(x.s4567, y.s4567, x.scdef, y.scdef))
     SWAP_BLOCKS(v, 2, (float16)(x.s01, y.s01, x.s45, y.s45, x.s89, y.s89, x.scd, y.scd),
@@ -124,9 +175,18 @@ INLINE void transpose16(float16 v[16])
                           x.se, y.se),
                 (float16)(x.s1, y.s1, x.s3, y.s3, x.s5, y.s5, x.s7, y.s7, x.s9, y.s9, x.sb, y.sb, x.sd, y.sd,
                           x.sf, y.sf))
+#elif VW == 8
+    SWAP_BLOCKS(v, 4, (float8)(x.lo, y.lo), (float8)(x.hi, y.hi))
+    SWAP_BLOCKS(v, 2, (float8)(x.s01, y.s01, x.s45, y.s45), (float8)(x.s23, y.s23, x.s67, y.s67))
+    SWAP_BLOCKS(v, 1, (float8)(x.s0, y.s0, x.s2, y.s2, x.s4, y.s4, x.s6, y.s6),
+                (float8)(x.s1, y.s1, x.s3, y.s3, x.s5, y.s5, x.s7, y.s7))
+#else
+    SWAP_BLOCKS(v, 2, (float4)(x.lo, y.lo), (float4)(x.hi, y.hi))
+    SWAP_BLOCKS(v, 1, (float4)(x.s0, y.s0, x.s2, y.s2), (float4)(x.s1, y.s1, x.s3, y.s3))
+#endif
 }
 
-#if CT_IS_CPU && defined(__clang__) && defined(__AVX512F__)
+#if CT_IS_CPU && defined(__clang__) && defined(__AVX512F__) && VW == 16
 /* AVX-512: a partial vector is one masked load or store (lanes outside the
  * mask are neither read nor written, so they never fault). One instruction
  * instead of a loop or a cascade of narrower vectors: faster, and far less
@@ -155,28 +215,59 @@ INLINE void store16_first(const float16 v, __global float *dst, const int len)
 }
 #endif
 
-/* 16 floats of row `row` of a rows x cols matrix from column col0, zero
+/* VW floats of row `row` of a rows x cols matrix from column col0, zero
  * outside the matrix. */
-INLINE float16 load16_guarded(__global const float *x, const int ld, const int rows, const int cols,
-                              const int row, const int col0)
+INLINE floatv load_guarded(__global const float *x, const int ld, const int rows, const int cols, const int row,
+                           const int col0)
 {
     if (row >= rows)
-        return (float16)0.0f;
+        return (floatv)0.0f;
     __global const float *src = x + (size_t)row * ld + col0;
-    if (col0 + 16 <= cols)
-        return vload16(0, src);
+    if (col0 + VW <= cols)
+        return VLOAD(0, src);
 #ifdef MASKED_VECTORS
     return load16_first(src, cols - col0);
 #else
-    float t[16];
-    for (int e = 0; e < 16; e++)
+    float t[VW];
+    for (int e = 0; e < VW; e++)
         t[e] = col0 + e < cols ? src[e] : 0.0f;
-    return vload16(0, t);
+    return VLOAD(0, t);
 #endif
 }
 
+/* dst[0 .. len) = the first len lanes of v, len a constant 1 .. VW at
+ * every call site (so the cascade folds to the stores it needs). */
+INLINE void store_lanes(const floatv v, __global float *dst, const int len)
+{
+    if (len >= VW) {
+        VSTORE(v, 0, dst);
+        return;
+    }
+    float t[VW];
+    VSTORE(v, 0, t);
+    int o = 0;
+#if VW > 8
+    if (len & 8) {
+        vstore8(vload8(0, t + o), 0, dst + o);
+        o += 8;
+    }
+#endif
+#if VW > 4
+    if (len & 4) {
+        vstore4(vload4(0, t + o), 0, dst + o);
+        o += 4;
+    }
+#endif
+    if (len & 2) {
+        vstore2(vload2(0, t + o), 0, dst + o);
+        o += 2;
+    }
+    if (len & 1)
+        dst[o] = t[o];
+}
+
 /* Panel q of op(B) (k x n) as k rows of NR floats at dst, zero past column
- * n. b_trans: B is stored n x k (op(B) = B^T); 16 x 16 blocks are then read
+ * n. b_trans: B is stored n x k (op(B) = B^T); VW x VW blocks are then read
  * along B's rows and transposed in registers. */
 OUTLINE void pack_b_panel(const int k, const int n, __global const float *b, const int ldb, const int b_trans,
                          const int q, __global float *dst)
@@ -186,8 +277,8 @@ OUTLINE void pack_b_panel(const int k, const int n, __global const float *b, con
         for (int p = 0; p < k; p++, dst += NR) {
             __global const float *src = b + (size_t)p * ldb + j0;
             if (cols == NR) {
-                vstore16(vload16(0, src), 0, dst);
-                vstore16(vload16(1, src), 1, dst);
+                _Pragma("unroll") for (int h = 0; h < NV; h++)
+                    VSTORE(VLOAD(h, src), h, dst);
             } else {
                 for (int c = 0; c < NR; c++)
                     dst[c] = c < cols ? src[c] : 0.0f;
@@ -195,38 +286,39 @@ OUTLINE void pack_b_panel(const int k, const int n, __global const float *b, con
         }
         return;
     }
-    for (int p0 = 0; p0 < k; p0 += 16)
-        for (int h = 0; h < 2; h++) {
-            float16 v[16];
-            _Pragma("unroll") for (int c = 0; c < 16; c++)
-                v[c] = load16_guarded(b, ldb, n, k, j0 + h * 16 + c, p0);
-            transpose16(v);
-            _Pragma("unroll") for (int p = 0; p < 16; p++)
+    for (int p0 = 0; p0 < k; p0 += VW)
+        for (int h = 0; h < NV; h++) {
+            floatv v[VW];
+            _Pragma("unroll") for (int c = 0; c < VW; c++)
+                v[c] = load_guarded(b, ldb, n, k, j0 + h * VW + c, p0);
+            transpose_v(v);
+            _Pragma("unroll") for (int p = 0; p < VW; p++)
             {
                 if (p0 + p < k)
-                    vstore16(v[p], 0, dst + (size_t)(p0 + p) * NR + h * 16);
+                    VSTORE(v[p], 0, dst + (size_t)(p0 + p) * NR + h * VW);
             }
         }
 }
 
 /* Panel t of A (m x k, not transposed) as k steps of MR floats at dst,
- * zero past row m: 16 k steps of the MR rows are loaded along A's rows and
- * transposed in registers. (A^T is never packed: it is read in place as one
- * strided stream, 12 contiguous floats per k step.) */
+ * zero past row m: VW k steps of VW rows at a time are loaded along A's
+ * rows and transposed in registers. (A^T is never packed: it is read in
+ * place as one strided stream, MR contiguous floats per k step.) */
 OUTLINE void pack_a_panel(const int m, const int k, __global const float *a, const int lda, const int t,
                          __global float *dst)
 {
     const int i0 = t * MR;
-    for (int p0 = 0; p0 < k; p0 += 16) {
-        float16 v[16];
-        _Pragma("unroll") for (int r = 0; r < 16; r++)
-            v[r] = r < MR ? load16_guarded(a, lda, m, k, i0 + r, p0) : (float16)0.0f;
-        transpose16(v);
-        _Pragma("unroll") for (int p = 0; p < 16; p++)
+    for (int p0 = 0; p0 < k; p0 += VW) {
+        _Pragma("unroll") for (int rb = 0; rb < MR; rb += VW)
         {
-            if (p0 + p < k) {
-                vstore8(v[p].lo, 0, dst + (size_t)(p0 + p) * MR);
-                vstore4(v[p].s89ab, 0, dst + (size_t)(p0 + p) * MR + 8);
+            floatv v[VW];
+            _Pragma("unroll") for (int r = 0; r < VW; r++)
+                v[r] = rb + r < MR ? load_guarded(a, lda, m, k, i0 + rb + r, p0) : (floatv)0.0f;
+            transpose_v(v);
+            _Pragma("unroll") for (int p = 0; p < VW; p++)
+            {
+                if (p0 + p < k)
+                    store_lanes(v[p], dst + (size_t)(p0 + p) * MR + rb, min(VW, MR - rb));
             }
         }
     }
@@ -246,35 +338,39 @@ typedef struct {
     int lda, ldb;
 } operands;
 
-/* One k step on the first mr rows and nv float16 columns of the tile. */
+/* One k step on the first mr rows and nv vector columns of the tile. */
 #define TILE_STEP(A_AT)                                                          \
     {                                                                            \
-        const float16 b0 = vload16(0, bq);                                       \
-        const float16 b1 = nv == 2 ? vload16(1, bq) : (float16)0.0f;             \
+        floatv bv[NV];                                                           \
+        _Pragma("unroll") for (int h = 0; h < NV; h++)                           \
+            bv[h] = h < nv ? VLOAD(h, bq) : (floatv)0.0f;                        \
         bq += ldb;                                                               \
         _Pragma("unroll") for (int r = 0; r < MR; r++)                           \
         {                                                                        \
             if (r < mr) {                                                        \
-                const float16 av = (float16)(A_AT);                              \
-                acc[r][0] = fma(av, b0, acc[r][0]);                              \
-                if (nv == 2)                                                     \
-                    acc[r][1] = fma(av, b1, acc[r][1]);                          \
+                const floatv av = (floatv)(A_AT);                                \
+                _Pragma("unroll") for (int h = 0; h < NV; h++)                   \
+                {                                                                \
+                    if (h < nv)                                                  \
+                        acc[r][h] = fma(av, bv[h], acc[r][h]);                   \
+                }                                                                \
             }                                                                    \
         }                                                                        \
     }
 
 /* acc += A(rows, p0..p1) B(p0..p1, cols) for k steps where every load stays
  * inside the operands. The caller passes constants for a_rows, mr (rows
- * computed: 12, 8 or 4) and nv (float16 columns: 2 or 1), so each call
- * becomes its own loop without the unused rows, columns and branches: edge
- * tiles (the last rows of m, the last columns of n) then cost in proportion
- * to their size rather than a full tile. */
-INLINE void tile_loop(float16 acc[MR][2], const int a_rows, const int mr, const int nv,
+ * computed: MR, 2 MRQ or MRQ) and nv (vector columns: 1 .. NV), so each
+ * call becomes its own loop without the unused rows, columns and branches:
+ * edge tiles (the last rows of m, the last columns of n) then cost in
+ * proportion to their size rather than a full tile. */
+INLINE void tile_loop(floatv acc[MR][NV], const int a_rows, const int mr, const int nv,
                       __global const float *const arow[MR], __global const float *ac, const int lda,
                       __global const float *bq, const int ldb, const int p0, const int p1,
                       __global const float *pf)
 {
     if (a_rows) {
+        UNROLL_K
         for (int p = p0; p < p1; p++) {
             /* Every 16 steps (a cache line of each row), prefetch the same
              * line of the rows at pf: the row tile this thread takes next. */
@@ -290,6 +386,7 @@ INLINE void tile_loop(float16 acc[MR][2], const int a_rows, const int mr, const 
          * (Packed A, one sequential stream, is prefetched alike: no slower
          * than without, and one loop fewer to compile per tile shape.) */
         ac += (size_t)p0 * lda;
+        UNROLL_K
         for (int p = p0; p < p1; p++, ac += lda) {
             PREFETCH(ac + AT_AHEAD * lda);
             PREFETCH(ac + AT_AHEAD * lda + MR - 1);
@@ -298,28 +395,63 @@ INLINE void tile_loop(float16 acc[MR][2], const int a_rows, const int mr, const 
     }
 }
 
-#define TILE_LOOP_NV(AR, MRV)                                                          \
-    {                                                                                  \
-        if (nv == 2)                                                                   \
-            tile_loop(acc, AR, MRV, 2, arow, ac, o.lda, bq + (size_t)kb * o.ldb, o.ldb, kb, fast_end, pf); \
-        else                                                                           \
-            tile_loop(acc, AR, MRV, 1, arow, ac, o.lda, bq + (size_t)kb * o.ldb, o.ldb, kb, fast_end, pf); \
+#define TILE_LOOP_CALL(AR, MRV, NVV)                                                                        \
+    tile_loop(acc, AR, MRV, NVV, arow, ac, o.lda, bq + (size_t)kb * o.ldb, o.ldb, kb, fast_end, pf)
+#if NV == 1
+#define TILE_LOOP_NV(AR, MRV) TILE_LOOP_CALL(AR, MRV, 1);
+#elif NV == 2
+#define TILE_LOOP_NV(AR, MRV)                                                                               \
+    {                                                                                                       \
+        if (nv == 2)                                                                                        \
+            TILE_LOOP_CALL(AR, MRV, 2);                                                                     \
+        else                                                                                                \
+            TILE_LOOP_CALL(AR, MRV, 1);                                                                     \
     }
+#else
+#define TILE_LOOP_NV(AR, MRV)                                                                               \
+    {                                                                                                       \
+        if (nv == 3)                                                                                        \
+            TILE_LOOP_CALL(AR, MRV, 3);                                                                     \
+        else if (nv == 2)                                                                                   \
+            TILE_LOOP_CALL(AR, MRV, 2);                                                                     \
+        else                                                                                                \
+            TILE_LOOP_CALL(AR, MRV, 1);                                                                     \
+    }
+#endif
+#if 2 * MRQ < MR
 #define TILE_LOOP_MR(AR)                                                               \
     {                                                                                  \
-        if (mr == 12)                                                                  \
-            TILE_LOOP_NV(AR, 12)                                                       \
-        else if (mr == 8)                                                              \
-            TILE_LOOP_NV(AR, 8)                                                        \
+        if (mr == MR)                                                                  \
+            TILE_LOOP_NV(AR, MR)                                                       \
+        else if (mr == 2 * MRQ)                                                        \
+            TILE_LOOP_NV(AR, 2 * MRQ)                                                  \
         else                                                                           \
-            TILE_LOOP_NV(AR, 4)                                                        \
+            TILE_LOOP_NV(AR, MRQ)                                                      \
     }
+#elif MRQ < MR
+#define TILE_LOOP_MR(AR)                                                               \
+    {                                                                                  \
+        if (mr == MR)                                                                  \
+            TILE_LOOP_NV(AR, MR)                                                       \
+        else                                                                           \
+            TILE_LOOP_NV(AR, MRQ)                                                      \
+    }
+#else
+#define TILE_LOOP_MR(AR) TILE_LOOP_NV(AR, MR)
+#endif
+
+/* Rows computed for a tile of `rows` rows: MR, 2 MRQ or MRQ (the fewest
+ * that cover them; one of the constants TILE_LOOP_MR knows). */
+INLINE int rows_computed(const int rows)
+{
+    return rows > 2 * MRQ ? MR : rows > MRQ ? min(MR, 2 * MRQ) : MRQ;
+}
 
 /* The last k steps of an edge tile whose in-place operands would be read
  * past the end of the matrix by full-width loads: per-element loads, with
  * the row/column index clamped into the matrix (clamped lanes are never
  * stored). Only edge tiles of unpacked operands get here, for a few steps. */
-INLINE void tile_tail(float16 acc[MR][2], const int a_rows, __global const float *const arow[MR],
+INLINE void tile_tail(floatv acc[MR][NV], const int a_rows, __global const float *const arow[MR],
                       __global const float *ac, const int lda, const int rmax, __global const float *bq,
                       const int ldb, const int cmax, const int p0, const int p1)
 {
@@ -327,44 +459,52 @@ INLINE void tile_tail(float16 acc[MR][2], const int a_rows, __global const float
         float bt[NR];
         for (int c = 0; c < NR; c++)
             bt[c] = bq[(size_t)p * ldb + min(c, cmax)];
-        const float16 b0 = vload16(0, bt), b1 = vload16(1, bt);
+        floatv bv[NV];
+        _Pragma("unroll") for (int h = 0; h < NV; h++)
+            bv[h] = VLOAD(h, bt);
         _Pragma("unroll") for (int r = 0; r < MR; r++)
         {
-            const float16 av = (float16)(a_rows ? arow[r][p] : ac[(size_t)p * lda + min(r, rmax)]);
-            acc[r][0] = fma(av, b0, acc[r][0]);
-            acc[r][1] = fma(av, b1, acc[r][1]);
+            const floatv av = (floatv)(a_rows ? arow[r][p] : ac[(size_t)p * lda + min(r, rmax)]);
+            _Pragma("unroll") for (int h = 0; h < NV; h++)
+                acc[r][h] = fma(av, bv[h], acc[r][h]);
         }
     }
 }
 
 /* dst[0..len) = v[0..len) + beta dst (dst not read when beta is 0), for
- * len 0..16, in at most four vector stores (the last columns of n). */
-#define STORE_PART(W, VLOAD, VSTORE)                                           \
+ * len 0..VW, in at most four vector stores (the last columns of n). */
+#define STORE_PART(W, VLOAD_, VSTORE_)                                         \
     if (len & W) {                                                             \
-        VLOAD##_t x = VLOAD(0, t + o);                                         \
+        VLOAD_##_t x = VLOAD_(0, t + o);                                       \
         if (beta != 0.0f)                                                      \
-            x = fma((VLOAD##_t)beta, VLOAD(0, dst + o), x);                    \
-        VSTORE(x, 0, dst + o);                                                 \
+            x = fma((VLOAD_##_t)beta, VLOAD_(0, dst + o), x);                  \
+        VSTORE_(x, 0, dst + o);                                                \
         o += W;                                                                \
     }
 typedef float8 vload8_t;
 typedef float4 vload4_t;
 typedef float2 vload2_t;
 
-INLINE void store_partial(const float16 v, __global float *dst, const int len, const float beta)
+INLINE void store_partial(const floatv v, __global float *dst, const int len, const float beta)
 {
-    if (len == 16) {
-        vstore16(beta != 0.0f ? fma((float16)beta, vload16(0, dst), v) : v, 0, dst);
+    if (len >= VW) {
+        VSTORE(beta != 0.0f ? fma((floatv)beta, VLOAD(0, dst), v) : v, 0, dst);
         return;
     }
+    if (len <= 0)
+        return;
 #ifdef MASKED_VECTORS
     store16_first(beta != 0.0f ? fma((float16)beta, load16_first(dst, len), v) : v, dst, len);
 #else
-    float t[16];
-    vstore16(v, 0, t);
+    float t[VW];
+    VSTORE(v, 0, t);
     int o = 0;
+#if VW > 8
     STORE_PART(8, vload8, vstore8)
+#endif
+#if VW > 4
     STORE_PART(4, vload4, vstore4)
+#endif
     STORE_PART(2, vload2, vstore2)
     if (len & 1)
         dst[o] = beta != 0.0f ? fma(beta, dst[o], t[o]) : t[o];
@@ -386,22 +526,22 @@ INLINE int safe_steps(const int k, const int over, const int ld)
 #define EPI_DRELU 4  /* C *= relu'(Y) */
 #define EPI_COLSUM 8 /* col_sums = column sums of B */
 
-/* 16 bias values from column j0, zero past column n. */
-INLINE float16 bias16(__global const float *bias, const int n, const int j0)
+/* VW bias values from column j0, zero past column n. */
+INLINE floatv bias_v(__global const float *bias, const int n, const int j0)
 {
-    return load16_guarded(bias, 0, 1, n, 0, j0);
+    return load_guarded(bias, 0, 1, n, 0, j0);
 }
 
 /* v = alpha v + bias, then relu or times relu'(y) when asked, as
  * act_apply and act_grad_from_y in cl/activations.cl (relu(x) = x > 0 ? x :
  * 0; relu'(y) = y > 0 ? 1 : 0, multiplied so that a NaN gradient stays NaN). */
-INLINE float16 epilogue16(const float16 v, const float alpha, const float16 b, const float16 y, const int epi)
+INLINE floatv epilogue_v(const floatv v, const float alpha, const floatv b, const floatv y, const int epi)
 {
-    const float16 x = fma((float16)alpha, v, b);
+    const floatv x = fma((floatv)alpha, v, b);
     if (epi & EPI_RELU)
-        return select((float16)0.0f, x, x > 0.0f);
+        return select((floatv)0.0f, x, x > 0.0f);
     if (epi & EPI_DRELU)
-        return x * select((float16)0.0f, (float16)1.0f, y > 0.0f);
+        return x * select((floatv)0.0f, (floatv)1.0f, y > 0.0f);
     return x;
 }
 
@@ -418,30 +558,30 @@ INLINE float epilogue1(const float v, const float alpha, const float b, const fl
 /* The tile in acc into C at c: C = alpha acc + beta C (C is not read when
  * beta is 0, as in BLAS), or with the epilogue (epi, beta 0): bias b for
  * the tile's columns from j0 of n, relu or times relu'(Y) for Y at y (the
- * tile's first element). A tile of 32 columns is stored with whole
+ * tile's first element). A tile of NR columns is stored with whole
  * vectors; a narrower one (the last panel of n) with masked loads and
  * stores, or, without AVX-512, through private memory row by row in a loop,
  * so that the guarded loads and partial stores are compiled once rather
  * than once per row (first-use compile time). */
-INLINE void tile_finish(float16 acc[MR][2], __global float *c, const int ldc, const int rows, const int cols,
+INLINE void tile_finish(floatv acc[MR][NV], __global float *c, const int ldc, const int rows, const int cols,
                         const float alpha, const float beta, const int stream, __global const float *bias,
                         __global const float *y, const int n, const int j0, const int epi)
 {
     if (cols == NR) {
-        const float16 b0 = (epi & EPI_BIAS) ? vload16(0, bias + j0) : (float16)0.0f;
-        const float16 b1 = (epi & EPI_BIAS) ? vload16(0, bias + j0 + 16) : (float16)0.0f;
+        floatv bv[NV];
+        _Pragma("unroll") for (int h = 0; h < NV; h++)
+            bv[h] = (epi & EPI_BIAS) ? VLOAD(0, bias + j0 + h * VW) : (floatv)0.0f;
         _Pragma("unroll") for (int r = 0; r < MR; r++)
         {
             if (r < rows) {
-                if (epi) {
-                    __global const float *yr = y + (size_t)r * ldc;
-                    const float16 y0 = (epi & EPI_DRELU) ? vload16(0, yr) : (float16)0.0f;
-                    const float16 y1 = (epi & EPI_DRELU) ? vload16(1, yr) : (float16)0.0f;
-                    acc[r][0] = epilogue16(acc[r][0], alpha, b0, y0, epi);
-                    acc[r][1] = epilogue16(acc[r][1], alpha, b1, y1, epi);
-                } else {
-                    acc[r][0] *= alpha;
-                    acc[r][1] *= alpha;
+                __global const float *yr = y + (size_t)r * ldc;
+                _Pragma("unroll") for (int h = 0; h < NV; h++)
+                {
+                    if (epi)
+                        acc[r][h] = epilogue_v(acc[r][h], alpha, bv[h],
+                                               (epi & EPI_DRELU) ? VLOAD(h, yr) : (floatv)0.0f, epi);
+                    else
+                        acc[r][h] *= alpha;
                 }
             }
         }
@@ -451,9 +591,9 @@ INLINE void tile_finish(float16 acc[MR][2], __global float *c, const int ldc, co
         if (stream && beta == 0.0f && rows == MR && ((size_t)c & 63) == 0 && (ldc & 15) == 0) {
             _Pragma("unroll") for (int r = 0; r < MR; r++)
             {
-                float16 *cr = (float16 *)(size_t)(c + (size_t)r * ldc);
-                __builtin_nontemporal_store(acc[r][0], cr);
-                __builtin_nontemporal_store(acc[r][1], cr + 1);
+                floatv *cr = (floatv *)(size_t)(c + (size_t)r * ldc);
+                _Pragma("unroll") for (int h = 0; h < NV; h++)
+                    __builtin_nontemporal_store(acc[r][h], cr + h);
             }
             return;
         }
@@ -462,12 +602,12 @@ INLINE void tile_finish(float16 acc[MR][2], __global float *c, const int ldc, co
         {
             if (r < rows) {
                 __global float *cr = c + (size_t)r * ldc;
-                if (beta != 0.0f) {
-                    acc[r][0] = fma((float16)beta, vload16(0, cr), acc[r][0]);
-                    acc[r][1] = fma((float16)beta, vload16(1, cr), acc[r][1]);
+                _Pragma("unroll") for (int h = 0; h < NV; h++)
+                {
+                    if (beta != 0.0f)
+                        acc[r][h] = fma((floatv)beta, VLOAD(h, cr), acc[r][h]);
+                    VSTORE(acc[r][h], h, cr);
                 }
-                vstore16(acc[r][0], 0, cr);
-                vstore16(acc[r][1], 1, cr);
             }
         }
         return;
@@ -477,41 +617,42 @@ INLINE void tile_finish(float16 acc[MR][2], __global float *c, const int ldc, co
     {
         if (r < rows) {
             __global float *cr = c + (size_t)r * ldc;
-            float16 v0 = acc[r][0], v1 = acc[r][1];
-            if (epi) {
-                __global const float *yr = y + (size_t)r * ldc;
-                const float16 b0 = (epi & EPI_BIAS) ? load16_first(bias + j0, cols) : (float16)0.0f;
-                const float16 b1 = (epi & EPI_BIAS) ? load16_first(bias + j0 + 16, cols - 16) : (float16)0.0f;
-                v0 = epilogue16(v0, alpha, b0, (epi & EPI_DRELU) ? load16_first(yr, cols) : (float16)0.0f, epi);
-                v1 = epilogue16(v1, alpha, b1, (epi & EPI_DRELU) ? load16_first(yr + 16, cols - 16) : (float16)0.0f,
-                                epi);
-            } else {
-                v0 *= alpha;
-                v1 *= alpha;
+            __global const float *yr = y + (size_t)r * ldc;
+            _Pragma("unroll") for (int h = 0; h < NV; h++)
+            {
+                const int len = cols - h * VW;
+                if (len > 0) {
+                    float16 v = acc[r][h];
+                    if (epi) {
+                        const float16 b = (epi & EPI_BIAS) ? load16_first(bias + j0 + h * VW, len) : (float16)0.0f;
+                        v = epilogue_v(v, alpha, b, (epi & EPI_DRELU) ? load16_first(yr + h * VW, len) : (float16)0.0f,
+                                       epi);
+                    } else {
+                        v *= alpha;
+                    }
+                    store_partial(v, cr + h * VW, min(len, VW), beta);
+                }
             }
-            store_partial(v0, cr, min(cols, 16), beta);
-            if (cols > 16)
-                store_partial(v1, cr + 16, cols - 16, beta);
         }
     }
 #else
     float t[MR * NR];
     _Pragma("unroll") for (int r = 0; r < MR; r++)
     {
-        vstore16(acc[r][0], 0, t + r * NR);
-        vstore16(acc[r][1], 0, t + r * NR + 16);
+        _Pragma("unroll") for (int h = 0; h < NV; h++)
+            VSTORE(acc[r][h], 0, t + r * NR + h * VW);
     }
     _Pragma("clang loop unroll(disable)") for (int r = 0; r < rows; r++)
     {
-        _Pragma("clang loop unroll(disable)") for (int h = 0; h < cols; h += 16)
+        _Pragma("clang loop unroll(disable)") for (int h = 0; h < cols; h += VW)
         {
-            const int len = min(16, cols - h);
-            float16 v = vload16(0, t + r * NR + h);
+            const int len = min(VW, cols - h);
+            floatv v = VLOAD(0, t + r * NR + h);
             if (epi) {
-                const float16 bv = (epi & EPI_BIAS) ? load16_guarded(bias, 0, 1, n, 0, j0 + h) : (float16)0.0f;
-                const float16 yv =
-                    (epi & EPI_DRELU) ? load16_guarded(y + (size_t)r * ldc + h, 0, 1, len, 0, 0) : (float16)0.0f;
-                v = epilogue16(v, alpha, bv, yv, epi);
+                const floatv bv = (epi & EPI_BIAS) ? load_guarded(bias, 0, 1, n, 0, j0 + h) : (floatv)0.0f;
+                const floatv yv =
+                    (epi & EPI_DRELU) ? load_guarded(y + (size_t)r * ldc + h, 0, 1, len, 0, 0) : (floatv)0.0f;
+                v = epilogue_v(v, alpha, bv, yv, epi);
             } else {
                 v *= alpha;
             }
@@ -527,15 +668,16 @@ INLINE void colsum_panel(const int k, const int n, __global const float *b, cons
                          __global float *sums)
 {
     const int j0 = panel * NR;
-    float16 s0 = (float16)0.0f, s1 = (float16)0.0f;
+    floatv s[NV];
+    _Pragma("unroll") for (int h = 0; h < NV; h++)
+        s[h] = (floatv)0.0f;
     for (int p = 0; p < k; p++) {
-        s0 += load16_guarded(b, ldb, k, n, p, j0);
-        s1 += load16_guarded(b, ldb, k, n, p, j0 + 16);
+        _Pragma("unroll") for (int h = 0; h < NV; h++)
+            s[h] += load_guarded(b, ldb, k, n, p, j0 + h * VW);
     }
     const int cols = min(NR, n - j0);
-    store_partial(s0, sums + j0, min(16, cols), 0.0f);
-    if (cols > 16)
-        store_partial(s1, sums + j0 + 16, cols - 16, 0.0f);
+    _Pragma("unroll") for (int h = 0; h < NV; h++)
+        store_partial(s[h], sums + j0 + h * VW, min(VW, cols - h * VW), 0.0f);
 }
 
 /* One tile: C(i0.., j0..) (+)= op(A) op(B) over k steps [kb, ke). */
@@ -547,22 +689,22 @@ INLINE void tile_compute(const int m, const int n, const int k, const int tile, 
 {
     const int i0 = tile * MR, j0 = panel * NR;
     const int rows = min(MR, m - i0), cols = min(NR, n - j0);
-    const int mr = rows > 8 ? 12 : rows > 4 ? 8 : 4, nv = cols > 16 ? 2 : 1;
+    const int mr = rows_computed(rows), nv = (cols + VW - 1) / VW;
     __global const float *arow[MR];
     _Pragma("unroll") for (int r = 0; r < MR; r++)
         arow[r] = o.a + (size_t)min(i0 + r, m - 1) * o.lda; /* clamped: surplus rows repeat the last */
     __global const float *ac = o.a + (size_t)tile * a_step;
     __global const float *bq = o.b + (size_t)panel * b_step;
 
-    float16 acc[MR][2];
+    floatv acc[MR][NV];
     _Pragma("unroll") for (int r = 0; r < MR; r++)
     {
-        acc[r][0] = (float16)0.0f;
-        acc[r][1] = (float16)0.0f;
+        _Pragma("unroll") for (int h = 0; h < NV; h++)
+            acc[r][h] = (floatv)0.0f;
     }
     int safe = k;
     if (!b_packed)
-        safe = min(safe, safe_steps(k, nv * 16 - cols, o.ldb));
+        safe = min(safe, safe_steps(k, nv * VW - cols, o.ldb));
     if (!a_rows && !a_packed)
         safe = min(safe, safe_steps(k, mr - rows, o.lda));
     const int fast_end = clamp(safe, kb, ke);
@@ -591,27 +733,25 @@ INLINE void sum_tile(const int m, const int n, const int tile, const int panel, 
         __global const float *src = part + (size_t)(i0 + r) * n + j0;
         __global float *dst = c + (size_t)(i0 + r) * ldc + j0;
         if (cols == NR) {
-            float16 s0 = vload16(0, src), s1 = vload16(1, src);
+            floatv s[NV];
+            _Pragma("unroll") for (int h = 0; h < NV; h++)
+                s[h] = VLOAD(h, src);
             for (int q = 1; q < splits; q++) {
-                s0 += vload16(0, src + q * c_split);
-                s1 += vload16(1, src + q * c_split);
+                _Pragma("unroll") for (int h = 0; h < NV; h++)
+                    s[h] += VLOAD(h, src + q * c_split);
             }
-            if (epi) {
-                __global const float *yr = y + (size_t)(i0 + r) * ldc + j0;
-                s0 = epilogue16(s0, alpha, (epi & EPI_BIAS) ? bias16(bias, n, j0) : (float16)0.0f,
-                                (epi & EPI_DRELU) ? vload16(0, yr) : (float16)0.0f, epi);
-                s1 = epilogue16(s1, alpha, (epi & EPI_BIAS) ? bias16(bias, n, j0 + 16) : (float16)0.0f,
-                                (epi & EPI_DRELU) ? vload16(1, yr) : (float16)0.0f, epi);
-            } else {
-                s0 *= alpha;
-                s1 *= alpha;
+            __global const float *yr = y + (size_t)(i0 + r) * ldc + j0;
+            _Pragma("unroll") for (int h = 0; h < NV; h++)
+            {
+                if (epi)
+                    s[h] = epilogue_v(s[h], alpha, (epi & EPI_BIAS) ? bias_v(bias, n, j0 + h * VW) : (floatv)0.0f,
+                                      (epi & EPI_DRELU) ? VLOAD(h, yr) : (floatv)0.0f, epi);
+                else
+                    s[h] *= alpha;
+                if (beta != 0.0f)
+                    s[h] = fma((floatv)beta, VLOAD(h, dst), s[h]);
+                VSTORE(s[h], h, dst);
             }
-            if (beta != 0.0f) {
-                s0 = fma((float16)beta, vload16(0, dst), s0);
-                s1 = fma((float16)beta, vload16(1, dst), s1);
-            }
-            vstore16(s0, 0, dst);
-            vstore16(s1, 1, dst);
         } else {
             for (int j = 0; j < cols; j++) {
                 float s = src[j];
@@ -625,29 +765,9 @@ INLINE void sum_tile(const int m, const int n, const int tile, const int panel, 
     }
 }
 
-/* Mark a panel written in this launch / wait until it is. The atomics keep
- * the compiler and the CPU from moving the panel's stores after the flag or
- * its loads before the check. */
-INLINE void publish(__global volatile int *flag, const int value)
-{
-    mem_fence(CLK_GLOBAL_MEM_FENCE);
-    atomic_xchg(flag, value);
-}
-
-/* The wait is bounded (~1e9 polls, seconds; a legitimate wait is one task's
- * time, far less) so that a broken flag gives wrong numbers, which the
- * op tests catch, rather than a hung process. */
-INLINE void wait_for(__global volatile int *flag, const int value)
-{
-    for (long polls = 0; atomic_add(flag, 0) != value && polls < 1000000000L; polls++)
-        ;
-    mem_fence(CLK_GLOBAL_MEM_FENCE);
-}
-
 /* One GEMM of a gemm_tile launch: its scalar parameters, the slots of
  * gemm_tile's buffer arguments holding its operands (a_buf .. sums_buf, 0-5),
- * and where its sync state starts (ranges_off: its per-tile K-range
- * counters in counters; flags_off: its ready flags in flags). Must match
+ * and where its K-range counters start in counters (ranges_off). Must match
  * tile_desc in src/gemm/gemm_own.c (8-byte fields first: no padding between
  * fields on either side). */
 typedef struct {
@@ -655,7 +775,7 @@ typedef struct {
     int m, n, k, lda, a_trans, ldb, b_trans, ldc;
     float alpha, beta;
     int pack_a, pack_b, pack_b_inline, splits, k_split, ahead, panel_fastest, stream, group, epi;
-    int ranges_off, flags_off;
+    int ranges_off;
     int a_buf, b_buf, c_buf, bias_buf, y_buf, sums_buf;
 } tile_desc;
 
@@ -664,31 +784,32 @@ typedef struct {
  * thirty scalar arguments cost microseconds per GEMM. One or two GEMMs
  * (count; independent of each other: a Dense layer's weight and input
  * gradients), whose task lists run one after the other from the same task
- * counter, so that both GEMMs share the launch's work-groups. Must match
- * tile_params in src/gemm/gemm_own.c. */
+ * counter, so that both GEMMs share the launch's work-groups. phase 0:
+ * the packing tasks; 1: the rest. Must match tile_params in
+ * src/gemm/gemm_own.c. */
 typedef struct {
     tile_desc g[2];
-    int count, epoch;
+    int count, phase;
 } tile_params;
 
-/* Tasks in a GEMM's list (see the top of this file). */
-INLINE int task_count(const tile_desc *d)
+/* Tasks of GEMM d in a launch of this phase (see the top of this file). */
+INLINE int task_count(const tile_desc *d, const int phase)
 {
     const int tiles_m = (d->m + MR - 1) / MR, panels = (d->n + NR - 1) / NR;
     const int groups_m = (tiles_m + d->group - 1) / d->group;
-    return (d->pack_a ? tiles_m : 0) + (d->pack_b && !d->pack_b_inline ? panels : 0) + groups_m * panels * d->splits +
-           (d->splits > 1 ? tiles_m * panels : 0) + ((d->epi & EPI_COLSUM) ? panels : 0);
+    if (phase == 0)
+        return (d->pack_a ? tiles_m : 0) + (d->pack_b && !d->pack_b_inline ? panels : 0);
+    return groups_m * panels * d->splits + ((d->epi & EPI_COLSUM) ? panels : 0);
 }
 
-/* The tasks of GEMM d, numbered from base in the launch's list: runs task
- * t, then the next ones taken from the counter, until one falls past d's
- * list; returns that one (the first task of the next GEMM, or past the
- * end). ws: workspace for packed panels (at ws_a, ws_b) and partial
- * products (at ws_part); group: row tiles per task (several when K is
- * short, so that a task outweighs taking it); counters, flags: see SYNC_*;
- * epoch: a number no earlier launch on these buffers used. */
-OUTLINE int gemm_tile_run(const tile_desc *d, int t, const int base, const int epoch, __global float *const slot[6],
-                          __global float *ws, __global volatile int *counters, __global volatile int *flags)
+/* The tasks of GEMM d in this phase, numbered from base in the launch's
+ * list: runs task t, then the next ones taken from the counter, until one
+ * falls past d's list; returns that one (the first task of the next GEMM,
+ * or past the end). ws: workspace for packed panels (at ws_a, ws_b) and
+ * partial products (at ws_part); group: row tiles per task (several when K
+ * is short, so that a task outweighs taking it); counters: see SYNC_*. */
+OUTLINE int gemm_tile_run(const tile_desc *d, int t, const int base, const int phase,
+                          __global float *const slot[6], __global float *ws, __global volatile int *counters)
 {
     const int m = d->m, n = d->n, k = d->k, lda = d->lda, ldb = d->ldb, ldc = d->ldc;
     const int a_trans = d->a_trans, b_trans = d->b_trans;
@@ -697,37 +818,41 @@ OUTLINE int gemm_tile_run(const tile_desc *d, int t, const int base, const int e
     const int k_split = d->k_split, ahead = d->ahead, panel_fastest = d->panel_fastest;
     const int stream = d->stream, group = d->group, epi = d->epi;
     const ulong ws_a = d->ws_a, ws_b = d->ws_b, ws_part = d->ws_part;
-    const int tiles_m = (m + MR - 1) / MR, panels = (n + NR - 1) / NR, tiles = tiles_m * panels;
+    const int tiles_m = (m + MR - 1) / MR, panels = (n + NR - 1) / NR;
     const int groups_m = (tiles_m + group - 1) / group;
-    const int first_b = base + (pack_a ? tiles_m : 0);
-    const int first_tile = first_b + (pack_b && !pack_b_inline ? panels : 0);
-    const int first_sum = first_tile + groups_m * panels * splits;
-    const int first_colsum = first_sum + (splits > 1 ? tiles : 0);
-    const int end = first_colsum + ((epi & EPI_COLSUM) ? panels : 0);
-    __global volatile int *ready_a = flags + d->flags_off, *ready_b = ready_a + tiles_m;
     __global volatile int *ranges_done = counters + d->ranges_off;
     __global const float *a = slot[d->a_buf] + d->a_off, *b = slot[d->b_buf] + d->b_off;
     __global float *c = slot[d->c_buf] + d->c_off, *col_sums = slot[d->sums_buf] + d->col_sums_off;
     __global const float *bias = slot[d->bias_buf] + d->bias_off, *y = slot[d->y_buf] + d->y_off;
     __global float *ap = ws + ws_a, *bp = ws + ws_b, *part = ws + ws_part;
     const ulong c_split = (ulong)m * n;
+
+    if (phase == 0) {
+        const int first_b = base + (pack_a ? tiles_m : 0);
+        const int end = first_b + (pack_b && !pack_b_inline ? panels : 0);
+        for (; t < end; t = atomic_inc(&counters[SYNC_NEXT])) {
+            if (t < first_b) {
+                const int q = t - base;
+                pack_a_panel(m, k, a, lda, q, ap + (size_t)q * k * MR);
+            } else {
+                const int q = t - first_b;
+                pack_b_panel(k, n, b, ldb, b_trans, q, bp + (size_t)q * k * NR);
+            }
+        }
+        return t;
+    }
+
+    const int first_colsum = base + groups_m * panels * splits;
+    const int end = first_colsum + ((epi & EPI_COLSUM) ? panels : 0);
     /* The operands as the tile loop reads them (see `operands`). */
     const operands o = {pack_a ? ap : a, pack_b ? bp : b, pack_a ? MR : lda, pack_b ? NR : ldb};
     const int a_rows = !a_trans && !pack_a;
     const ulong a_step = pack_a ? (ulong)k * MR : MR, b_step = pack_b ? (ulong)k * NR : NR;
 
     for (; t < end; t = atomic_inc(&counters[SYNC_NEXT])) {
-        if (t < first_b) {
-            const int q = t - base;
-            pack_a_panel(m, k, a, lda, q, ap + (size_t)q * k * MR);
-            publish(&ready_a[q], epoch);
-        } else if (t < first_tile) {
-            const int q = t - first_b;
-            pack_b_panel(k, n, b, ldb, b_trans, q, bp + (size_t)q * k * NR);
-            publish(&ready_b[q], epoch);
-        } else if (t < first_sum) {
+        if (t < first_colsum) {
             /* A task: `group` consecutive row tiles of one panel and K range. */
-            const int u = t - first_tile;
+            const int u = t - base;
             const int fast = panel_fastest ? u % panels : u % groups_m;
             const int rest = panel_fastest ? u / panels : u / groups_m;
             const int s = rest % splits, slow = rest / splits;
@@ -739,23 +864,23 @@ OUTLINE int gemm_tile_run(const tile_desc *d, int t, const int base, const int e
             const float al = splits == 1 ? alpha : 1.0f, be = splits == 1 ? beta : 0.0f;
             if (pack_b_inline)
                 pack_b_panel(k, n, b, ldb, b_trans, panel, bp + (size_t)panel * k * NR);
-            else if (pack_b)
-                wait_for(&ready_b[panel], epoch);
             for (int tile = first; tile < min(first + group, tiles_m); tile++) {
-                if (pack_a)
-                    wait_for(&ready_a[tile], epoch);
                 tile_compute(m, n, k, tile, panel, kb, ke, o, a_rows, a_step, pack_a, b_step, pack_b, dst, ld, al,
                              be, ahead, st, bias, y, splits == 1 ? epi & ~EPI_COLSUM : 0);
                 if (splits > 1) {
+                    /* The task finishing the tile's last K range sums
+                     * them: the fence orders this range's stores before
+                     * the count, and the summer's loads after it. */
                     mem_fence(CLK_GLOBAL_MEM_FENCE);
-                    atomic_inc(&ranges_done[panel * tiles_m + tile]);
+                    __global volatile int *done = &ranges_done[panel * tiles_m + tile];
+                    if (atomic_inc(done) == splits - 1) {
+                        mem_fence(CLK_GLOBAL_MEM_FENCE);
+                        sum_tile(m, n, tile, panel, part, c_split, splits, c, ldc, alpha, beta, bias, y,
+                                 epi & ~EPI_COLSUM);
+                        atomic_xchg(done, 0); /* ready for the next launch */
+                    }
                 }
             }
-        } else if (t < first_colsum) {
-            const int u = t - first_sum, tile = u % tiles_m, panel = u / tiles_m;
-            wait_for(&ranges_done[u], splits);
-            sum_tile(m, n, tile, panel, part, c_split, splits, c, ldc, alpha, beta, bias, y, epi & ~EPI_COLSUM);
-            atomic_xchg(&ranges_done[u], 0); /* ready for the next launch */
         } else {
             colsum_panel(k, n, b, ldb, t - first_colsum, col_sums);
         }
@@ -763,17 +888,15 @@ OUTLINE int gemm_tile_run(const tile_desc *d, int t, const int base, const int e
     return t;
 }
 
-/* A work-group's share of the launch: tasks from the counter, GEMM by GEMM
- * (a task of the second GEMM only waits for tasks of the second, all of
- * lower index, so the waits still always end); groups: the launch's
- * work-groups. */
+/* A work-group's share of the launch: tasks from the counter, GEMM by
+ * GEMM; groups: the launch's work-groups. */
 OUTLINE void gemm_tile_all(const tile_params *prm, __global float *const slot[6], __global float *ws,
-                           __global volatile int *counters, __global volatile int *flags, const int groups)
+                           __global volatile int *counters, const int groups)
 {
     int t = atomic_inc(&counters[SYNC_NEXT]), base = 0;
     for (int g = 0; g < prm->count; g++) {
-        t = gemm_tile_run(&prm->g[g], t, base, prm->epoch, slot, ws, counters, flags);
-        base += task_count(&prm->g[g]);
+        t = gemm_tile_run(&prm->g[g], t, base, prm->phase, slot, ws, counters);
+        base += task_count(&prm->g[g], prm->phase);
     }
     /* Orders this work-group's non-temporal stores (if any) before the
      * launch can be seen to end. The last work-group out resets the task
@@ -790,10 +913,10 @@ OUTLINE void gemm_tile_all(const tile_params *prm, __global float *const slot[6]
 __kernel __attribute__((reqd_work_group_size(1, 1, 1)))
 void gemm_tile(const tile_params prm, __global float *s0, __global float *s1, __global float *s2,
                __global float *s3, __global float *s4, __global float *s5, __global float *ws,
-               __global volatile int *counters, __global volatile int *flags)
+               __global volatile int *counters)
 {
     __global float *const slot[6] = {s0, s1, s2, s3, s4, s5};
-    gemm_tile_all(&prm, slot, ws, counters, flags, get_num_groups(0) * get_num_groups(1) * get_num_groups(2));
+    gemm_tile_all(&prm, slot, ws, counters, get_num_groups(0) * get_num_groups(1) * get_num_groups(2));
 }
 
 /* ------------------------------------------------------- portable (GPU) */
@@ -801,8 +924,11 @@ void gemm_tile(const tile_params prm, __global float *s0, __global float *s1, __
 /* A work-group of PT x PT work-items computes a (PT*PW) x (PT*PW) tile of C,
  * each work-item PW x PW elements strided by PT (so neighbouring work-items
  * touch neighbouring addresses), staging PT*PW x PK slices of op(A) and
- * op(B) in local memory. Sizes follow the device's work-group limit. */
-#if CT_MAX_WG >= 256
+ * op(B) in local memory. Sizes come from the device profile (CT_GEMM_PT,
+ * CT_GEMM_PW), else follow the device's work-group limit. */
+#if defined(CT_GEMM_PT)
+#define PT CT_GEMM_PT
+#elif CT_MAX_WG >= 256
 #define PT 16
 #elif CT_MAX_WG >= 64
 #define PT 8
@@ -811,7 +937,11 @@ void gemm_tile(const tile_params prm, __global float *s0, __global float *s1, __
 #else
 #define PT 1
 #endif
+#ifdef CT_GEMM_PW
+#define PW CT_GEMM_PW
+#else
 #define PW 4
+#endif
 #define PB (PT * PW) /* tile side */
 #define PK 16        /* k slice */
 

@@ -1,9 +1,11 @@
 /* cltrain's own GEMM engine: the kernels in cl/gemm.cl (see the comment at
  * the top of that file for the tile layout and the task list).
  *
- * On CPU-class devices every GEMM is one launch of gemm_tile. Per call, a
+ * On CPU-class devices every GEMM is one launch of gemm_tile (two when
+ * something is packed: the packing first). The tile comes from the device
+ * profile (built into the kernel as -D options). Per call, a
  * plan (ct_gemm_own_plan) decides from the shape alone:
- *   - packing: op(B) is packed into K x 32 panels when B is transposed (the
+ *   - packing: op(B) is packed into K x NR panels when B is transposed (the
  *     tile kernel reads op(B) by rows); B and A in place when their rows
  *     fall into a few cache sets and the copy is reused enough.
  *   - split-K: when there are too few tiles to keep every compute unit busy
@@ -13,7 +15,7 @@
  *   - work-groups: one for a small GEMM, a few per compute unit otherwise.
  * Every threshold below was set by measurement on PoCL (2-core AVX-512).
  * Packed panels and partial products live in a per-context workspace, the
- * task counter and ready flags in two small sync buffers; all grow when needed
+ * task counter and K-range counters in a small sync buffer; both grow when needed
  * and are otherwise reused, so a warm call allocates nothing. Nothing here
  * waits for the device.
  *
@@ -28,9 +30,6 @@
 #include "gemm/engine.h"
 #include "gemm/own.h"
 #include "gemm/state.h"
-
-/* Must match cl/gemm.cl. */
-enum { TILE_MR = 12, TILE_NR = 32, PORTABLE_PW = 4 };
 
 /* Must match SYNC_RANGES and EPI_* in cl/gemm.cl. */
 #define SYNC_RANGES 2
@@ -59,9 +58,8 @@ struct ct_gemm_own_state {
     int portable; /* use gemm_portable */
     cl_mem workspace;
     size_t workspace_floats;
-    cl_mem counters, flags; /* see SYNC_* in cl/gemm.cl */
-    size_t counter_ints, flag_ints;
-    cl_int epoch; /* last launch's epoch number (see gemm_tile) */
+    cl_mem counters; /* see SYNC_* in cl/gemm.cl */
+    size_t counter_ints;
 };
 typedef struct ct_gemm_own_state own_state;
 
@@ -73,8 +71,6 @@ void ct_gemm_own_state_destroy(own_state *s)
         clReleaseMemObject(s->workspace);
     if (s->counters)
         clReleaseMemObject(s->counters);
-    if (s->flags)
-        clReleaseMemObject(s->flags);
     free(s);
 }
 
@@ -105,28 +101,29 @@ static size_t round_up16(size_t x)
     return (x + 15) / 16 * 16;
 }
 
-static int portable_side(const ct_device_info *info)
+/* The tile cl/gemm.cl is built with for this context (the profile's). */
+static const ct_gemm_tile *tile_of(ct_context *ctx)
 {
-    size_t wg = info->max_work_group_size;
-    return wg >= 256 ? 16 : wg >= 64 ? 8 : wg >= 16 ? 4 : 1;
+    return &ct_context_device(ctx)->profile.gemm;
 }
 
-/* 1 when 12 consecutive rows, ld floats apart, fall into so few sets of a
- * typical first-level cache (64 sets of 64-byte lines: 4 KiB per way) that
- * more than 6 share one: the row streams then evict each other. */
-static int rows_share_sets(size_t ld)
+/* 1 when a tile's rows (mr consecutive rows, ld floats apart) fall into so
+ * few sets of a typical first-level cache (64 sets of 64-byte lines: 4 KiB
+ * per way) that more than half share one: the row streams then evict each
+ * other. */
+static int rows_share_sets(size_t ld, size_t mr)
 {
     int count[64] = {0}, most = 0;
-    for (size_t r = 0; r < TILE_MR; r++) {
+    for (size_t r = 0; r < mr; r++) {
         int set = (int)((r * ld * sizeof(float) / 64) % 64);
         most = ++count[set] > most ? count[set] : most;
     }
-    return most > 6;
+    return most > (int)(mr / 2);
 }
 
 /* K ranges: enough tiles for every compute unit (weight gradients have few
  * tiles and a long K), and with a very long K, ranges short enough that a
- * B panel's range (K_RANGE_MAX x 32 floats) stays in the second-level cache
+ * B panel's range (K_RANGE_MAX x NR floats) stays in the second-level cache
  * while the row tiles take turns on it. Partial products cost m x n floats
  * per range, so the second rule only applies while that is small. */
 static void plan_splits(const ct_gemm_args *g, size_t tiles, size_t cu, ct_gemm_own_plan *plan)
@@ -150,7 +147,7 @@ static void plan_splits(const ct_gemm_args *g, size_t tiles, size_t cu, ct_gemm_
  *   panels go first: A is then read from memory once (a tall im2col matrix
  *   or an output gradient can be tens of MiB) and C is written row block by
  *   row block. Otherwise row tiles go first and share a cached B panel.
- * - A read in place by rows comes as 12 streams too short for the hardware
+ * - A read in place by rows comes as MR streams too short for the hardware
  *   prefetcher (one row of K floats each): the tile loop prefetches the
  *   rows of the tile this thread will take next, which is the next row tile
  *   with panels first, or cu row tiles on with row tiles first.
@@ -161,7 +158,7 @@ static void plan_order(const ct_gemm_args *g, size_t panels, size_t cu, ct_gemm_
 {
     plan->panel_fastest = panels > 1 && g->k * g->n <= B_CACHED_FLOATS;
     if (!g->trans_a && !plan->pack_a)
-        plan->ahead = plan->group * TILE_MR * (plan->panel_fastest ? 1 : (int)cu);
+        plan->ahead = plan->group * plan->mr * (plan->panel_fastest ? 1 : (int)cu);
     else if (g->trans_a && !plan->pack_a)
         plan->ahead = 1; /* A^T in place: prefetch along its one strided stream */
     plan->stream = g->beta == 0.0f && plan->splits == 1 && g->m * g->n >= C_STREAM_FLOATS;
@@ -178,7 +175,11 @@ void ct_gemm_own_make_plan(ct_context *ctx, const ct_gemm_args *g, ct_gemm_own_p
         plan->portable = 1;
         return;
     }
-    size_t tiles_m = ceil_div(g->m, TILE_MR), panels = ceil_div(g->n, TILE_NR);
+    const ct_gemm_tile *tile = tile_of(ctx);
+    plan->mr = tile->rows;
+    plan->nr = tile->vectors * tile->width;
+    size_t mr = (size_t)plan->mr, nr = (size_t)plan->nr;
+    size_t tiles_m = ceil_div(g->m, mr), panels = ceil_div(g->n, nr);
     size_t cu = info->compute_units ? info->compute_units : 1;
     if (g->k > 0) {
         /* The tile kernel reads op(B) by rows: B^T must be packed. B and A
@@ -188,8 +189,8 @@ void ct_gemm_own_make_plan(ct_context *ctx, const ct_gemm_args *g, ct_gemm_own_p
          * several column panels, over a long K. A^T in place is read as one
          * strided stream, prefetched, which measured as fast as a copy. */
         int long_k = g->k >= PACK_MIN_K;
-        plan->pack_b = g->trans_b || (long_k && tiles_m >= 4 && rows_share_sets(g->ldb));
-        plan->pack_a = !g->trans_a && long_k && panels >= 3 && rows_share_sets(g->lda);
+        plan->pack_b = g->trans_b || (long_k && tiles_m >= 4 && rows_share_sets(g->ldb, mr));
+        plan->pack_a = !g->trans_a && long_k && panels >= 3 && rows_share_sets(g->lda, mr);
     }
     /* A few work-groups per compute unit take the tasks (cl/gemm.cl). A
      * small GEMM gets one: it is over before a sleeping worker thread of
@@ -205,20 +206,20 @@ void ct_gemm_own_make_plan(ct_context *ctx, const ct_gemm_args *g, ct_gemm_own_p
     plan->group = (int)(group > 8 ? 8 : group);
     /* When one task covers all row tiles of a panel (short, wide GEMMs such
      * as a Dense layer's input gradient), that task packs its B panel
-     * itself: no pack task, no ready flag to wait for, and the panel is in
+     * itself: no packing launch, and the panel is in
      * its cache when the tiles read it. */
     plan->pack_b_inline = plan->pack_b && plan->splits == 1 && tiles_m <= (size_t)plan->group;
     plan_order(g, panels, cu, plan);
     size_t at = 0;
     plan->ws_a = at;
-    at += plan->pack_a ? round_up16(tiles_m * TILE_MR * g->k) : 0;
+    at += plan->pack_a ? round_up16(tiles_m * mr * g->k) : 0;
     plan->ws_b = at;
-    at += plan->pack_b ? round_up16(panels * TILE_NR * g->k) : 0;
+    at += plan->pack_b ? round_up16(panels * nr * g->k) : 0;
     plan->ws_part = at;
     at += plan->splits > 1 ? round_up16((size_t)plan->splits * g->m * g->n) : 0;
     plan->ws_total = at > 16 ? at : 16; /* the kernel takes a buffer even when it does not use it */
     plan->counter_ints = SYNC_RANGES + (plan->splits > 1 ? tiles_m * panels : 0);
-    plan->flag_ints = tiles_m + panels;
+    plan->pack_tasks = (plan->pack_a ? (int)tiles_m : 0) + (plan->pack_b && !plan->pack_b_inline ? (int)panels : 0);
 }
 
 const char *ct_gemm_own_plan_str(const ct_gemm_own_plan *p, char *buf, size_t size)
@@ -227,8 +228,8 @@ const char *ct_gemm_own_plan_str(const ct_gemm_own_plan *p, char *buf, size_t si
         snprintf(buf, size, "portable kernel");
         return buf;
     }
-    snprintf(buf, size, "tile 12x32%s%s, %d K-range%s, %d row tile%s/task, %s first%s%s, %d work-group%s",
-             p->pack_a ? ", pack A" : "", p->pack_b ? (p->pack_b_inline ? ", pack B in task" : ", pack B") : "", p->splits, p->splits == 1 ? "" : "s", p->group,
+    snprintf(buf, size, "tile %dx%d%s%s, %d K-range%s, %d row tile%s/task, %s first%s%s, %d work-group%s",
+             p->mr, p->nr, p->pack_a ? ", pack A" : "", p->pack_b ? (p->pack_b_inline ? ", pack B in task" : ", pack B") : "", p->splits, p->splits == 1 ? "" : "s", p->group,
              p->group == 1 ? "" : "s", p->panel_fastest ? "panels" : "rows", p->ahead ? ", prefetch A" : "",
              p->stream ? ", streaming stores" : "", p->groups, p->groups == 1 ? "" : "s");
     return buf;
@@ -330,7 +331,7 @@ typedef struct {
     cl_int m, n, k, lda, a_trans, ldb, b_trans, ldc;
     cl_float alpha, beta;
     cl_int pack_a, pack_b, pack_b_inline, splits, k_split, ahead, panel_fastest, stream, group, epi;
-    cl_int ranges_off, flags_off;
+    cl_int ranges_off;
     cl_int a_buf, b_buf, c_buf, bias_buf, y_buf, sums_buf;
 } tile_desc;
 
@@ -338,7 +339,7 @@ enum { TILE_GEMMS = 2, TILE_SLOTS = 6 };
 
 typedef struct {
     tile_desc g[TILE_GEMMS];
-    cl_int count, epoch;
+    cl_int count, phase;
 } tile_params;
 #include "gemm/tile_layout.h" /* _Static_asserts against cl/gemm.cl */
 
@@ -361,10 +362,10 @@ static int slot_of(tile_slots *s, cl_mem buf)
 }
 
 /* One GEMM of a launch: the plan's workspace offsets moved by ws_base, its
- * sync state at ranges_off/flags_off, operands in slots. epi: EPI_* flags
+ * K-range counters at ranges_off, operands in slots. epi: EPI_* flags
  * (buffers read from epilogue). 0 when the slots are full. */
 static int make_desc(const ct_gemm_args *g, const ct_gemm_own_plan *p, const ct_gemm_epilogue *epilogue, cl_int epi,
-                     size_t ws_base, size_t ranges_off, size_t flags_off, tile_slots *slots, tile_desc *d)
+                     size_t ws_base, size_t ranges_off, tile_slots *slots, tile_desc *d)
 {
     /* Buffers the flags leave unused: any slot, the kernel does not read it. */
     int a = slot_of(slots, g->a), b = slot_of(slots, g->b), c = slot_of(slots, g->c);
@@ -385,31 +386,37 @@ static int make_desc(const ct_gemm_args *g, const ct_gemm_own_plan *p, const ct_
         .pack_a = p->pack_a, .pack_b = p->pack_b, .pack_b_inline = p->pack_b_inline, .splits = p->splits,
         .k_split = p->k_split, .ahead = p->ahead, .panel_fastest = p->panel_fastest,
         .stream = p->stream, .group = p->group, .epi = epi,
-        .ranges_off = (cl_int)ranges_off, .flags_off = (cl_int)flags_off,
+        .ranges_off = (cl_int)ranges_off,
         .a_buf = a, .b_buf = b, .c_buf = c, .bias_buf = bias, .y_buf = y, .sums_buf = sums,
     };
     return 1;
 }
 
-/* One launch of gemm_tile for the prm.count GEMMs in prm (epoch set here),
- * with `groups` work-groups; workspace and sync buffers already sized. */
-static ct_status launch_tiles(ct_context *ctx, own_state *s, tile_params *prm, const tile_slots *slots, int groups)
+/* The launches of gemm_tile for the prm.count GEMMs in prm: a packing
+ * launch (phase 0) when pack_tasks > 0, then the tiles (phase 1) with
+ * `groups` work-groups; workspace and counters already sized. Two
+ * launches rather than tasks that wait for packed panels: a work-group
+ * must never wait for another (cl/gemm.cl). */
+static ct_status launch_tiles(ct_context *ctx, own_state *s, tile_params *prm, const tile_slots *slots, int groups,
+                              int pack_tasks)
 {
     cl_kernel k;
     CT_TRY(ct_context_kernel(ctx, "gemm", "gemm_tile", &k));
-    /* A fresh epoch per launch marks this launch's packed panels (0 never:
-     * that is what a new flags buffer holds). */
-    s->epoch = s->epoch >= INT_MAX - 1 ? 1 : s->epoch + 1;
-    prm->epoch = s->epoch;
     cl_mem buf[TILE_SLOTS];
     for (int i = 0; i < TILE_SLOTS; i++)
         buf[i] = slots->buf[i < slots->used ? i : 0];
-    /* In the order of gemm_tile's parameters. */
-    const kernel_arg args[] = {ARG(*prm),   ARG(buf[0]),      ARG(buf[1]),      ARG(buf[2]),  ARG(buf[3]),
-                               ARG(buf[4]), ARG(buf[5]),      ARG(s->workspace), ARG(s->counters), ARG(s->flags)};
-    CT_TRY(set_args(k, "gemm_tile", args, sizeof args / sizeof args[0]));
-    size_t global = (size_t)groups, local = 1;
-    return launch(ctx, k, "gemm_tile", 1, &global, &local);
+    for (cl_int phase = pack_tasks > 0 ? 0 : 1; phase <= 1; phase++) {
+        prm->phase = phase;
+        /* In the order of gemm_tile's parameters (the kernel copies the
+         * by-value argument at enqueue, so prm may change afterwards). */
+        const kernel_arg args[] = {ARG(*prm),   ARG(buf[0]), ARG(buf[1]),       ARG(buf[2]), ARG(buf[3]),
+                                   ARG(buf[4]), ARG(buf[5]), ARG(s->workspace), ARG(s->counters)};
+        CT_TRY(set_args(k, "gemm_tile", args, sizeof args / sizeof args[0]));
+        int wgs = phase == 0 && pack_tasks < groups ? pack_tasks : groups;
+        size_t global = (size_t)wgs, local = 1;
+        CT_TRY(launch(ctx, k, "gemm_tile", 1, &global, &local));
+    }
+    return CT_OK;
 }
 
 /* The whole GEMM as one launch of gemm_tile; epi: EPI_* flags (buffers
@@ -419,8 +426,8 @@ static ct_status run_tiles(ct_context *ctx, own_state *s, const ct_gemm_args *g,
 {
     tile_params prm = {.count = 1};
     tile_slots slots = {.used = 0};
-    make_desc(g, p, epilogue, epi, 0, SYNC_RANGES, 0, &slots, &prm.g[0]); /* at most 6 buffers: never full */
-    return launch_tiles(ctx, s, &prm, &slots, p->groups);
+    make_desc(g, p, epilogue, epi, 0, SYNC_RANGES, &slots, &prm.g[0]); /* at most 6 buffers: never full */
+    return launch_tiles(ctx, s, &prm, &slots, p->groups, p->pack_tasks);
 }
 
 static ct_status run_portable(ct_context *ctx, const ct_gemm_args *g)
@@ -438,7 +445,8 @@ static ct_status run_portable(ct_context *ctx, const ct_gemm_args *g)
         ARG(g->c), ARG(c_off), ARG(ldc)};
     /* clang-format on */
     CT_TRY(set_args(k, "gemm_portable", args, sizeof args / sizeof args[0]));
-    size_t side = (size_t)portable_side(ct_context_device(ctx)), block = side * PORTABLE_PW;
+    const ct_gemm_tile *t = tile_of(ctx);
+    size_t side = (size_t)t->wg_side, block = side * (size_t)t->wg_work;
     size_t local[2] = {side, side};
     size_t global[2] = {ceil_div(g->n, block) * side, ceil_div(g->m, block) * side};
     return launch(ctx, k, "gemm_portable", 2, global, local);
@@ -454,14 +462,16 @@ static int own_supports(ct_context *ctx)
     return own_state_get(ctx) != NULL;
 }
 
-static ct_status check_limits(const ct_gemm_args *g)
+static ct_status check_limits(ct_context *ctx, const ct_gemm_args *g)
 {
     /* Kernels index with int; K-split partial offsets and packed panels use 64 bits. */
-    size_t limit = INT_MAX / TILE_NR;
+    const ct_gemm_tile *t = tile_of(ctx);
+    size_t mr = (size_t)t->rows, nr = (size_t)(t->vectors * t->width);
+    size_t limit = INT_MAX / nr;
     if (g->m > limit || g->n > limit || g->k > limit || g->lda > INT_MAX || g->ldb > INT_MAX || g->ldc > INT_MAX)
         return ct_fail(CT_ERR_UNSUPPORTED, "own GEMM: m=%zu n=%zu k=%zu or a leading dimension is too large", g->m,
                        g->n, g->k);
-    if (ceil_div(g->m, TILE_MR) * ceil_div(g->n, TILE_NR) * ceil_div(g->k, SPLIT_MIN_K) > INT_MAX)
+    if (ceil_div(g->m, mr) * ceil_div(g->n, nr) * ceil_div(g->k, SPLIT_MIN_K) > INT_MAX)
         return ct_fail(CT_ERR_UNSUPPORTED, "own GEMM: m=%zu n=%zu gives too many tiles", g->m, g->n);
     return CT_OK;
 }
@@ -471,7 +481,7 @@ static ct_status own_run_epi(ct_context *ctx, const ct_gemm_args *g, const ct_ge
 {
     if (g->m == 0 || g->n == 0)
         return CT_OK;
-    CT_TRY(check_limits(g));
+    CT_TRY(check_limits(ctx, g));
     own_state *s = own_state_get(ctx);
     if (!s)
         return ct_fail(CT_ERR_NO_MEMORY, "own GEMM state");
@@ -480,7 +490,6 @@ static ct_status own_run_epi(ct_context *ctx, const ct_gemm_args *g, const ct_ge
     if (p.portable)
         return run_portable(ctx, g);
     CT_TRY(ensure_ints(ctx, &s->counters, &s->counter_ints, p.counter_ints));
-    CT_TRY(ensure_ints(ctx, &s->flags, &s->flag_ints, p.flag_ints));
     CT_TRY(ensure_workspace(ctx, s, p.ws_total));
     return run_tiles(ctx, s, g, &p, epilogue, epi);
 }
@@ -537,21 +546,20 @@ static ct_status own_run_pair(ct_context *ctx, const ct_gemm_args *g0, const ct_
     cl_int f0 = tile_epi_flags(g0, e0), f1 = tile_epi_flags(g1, e1);
     if (!s || s->portable || f0 < 0 || f1 < 0 || !g0->m || !g0->n || !g1->m || !g1->n)
         return CT_OK;
-    CT_TRY(check_limits(g0));
-    CT_TRY(check_limits(g1));
+    CT_TRY(check_limits(ctx, g0));
+    CT_TRY(check_limits(ctx, g1));
     ct_gemm_own_plan p0, p1;
     ct_gemm_own_make_plan(ctx, g0, &p0);
     ct_gemm_own_make_plan(ctx, g1, &p1);
     tile_params prm = {.count = 2};
     tile_slots slots = {.used = 0};
-    if (!make_desc(g0, &p0, e0, f0, 0, SYNC_RANGES, 0, &slots, &prm.g[0]) ||
-        !make_desc(g1, &p1, e1, f1, p0.ws_total, p0.counter_ints, p0.flag_ints, &slots, &prm.g[1]))
+    if (!make_desc(g0, &p0, e0, f0, 0, SYNC_RANGES, &slots, &prm.g[0]) ||
+        !make_desc(g1, &p1, e1, f1, p0.ws_total, p0.counter_ints, &slots, &prm.g[1]))
         return CT_OK;
     CT_TRY(ensure_ints(ctx, &s->counters, &s->counter_ints, p0.counter_ints + p1.counter_ints - SYNC_RANGES));
-    CT_TRY(ensure_ints(ctx, &s->flags, &s->flag_ints, p0.flag_ints + p1.flag_ints));
     CT_TRY(ensure_workspace(ctx, s, p0.ws_total + p1.ws_total));
     *done = 1;
-    return launch_tiles(ctx, s, &prm, &slots, pair_groups(&p0, &p1));
+    return launch_tiles(ctx, s, &prm, &slots, pair_groups(&p0, &p1), p0.pack_tasks + p1.pack_tasks);
 }
 
 const ct_gemm_engine_impl ct_gemm_own_engine = {"own", own_supports, own_run, own_run_fused, own_run_pair};

@@ -21,7 +21,9 @@ typedef struct {
     int ahead;                            /* prefetch A: rows ahead (A^T in place: any nonzero); 0: off */
     int stream;                           /* write C with non-temporal stores */
     size_t ws_a, ws_b, ws_part, ws_total; /* workspace offsets/size in floats */
-    size_t counter_ints, flag_ints;       /* sizes of the sync buffers (cl/gemm.cl) */
+    size_t counter_ints;                  /* size of the sync buffer (cl/gemm.cl) */
+    int mr, nr;                           /* the tile: rows and columns of C per work-item */
+    int pack_tasks;                       /* tasks of the packing launch (0: no such launch) */
 } ct_gemm_own_plan;
 
 /* The plan the engine would use for args on this context's device. */

@@ -1,6 +1,6 @@
 /* Layout guard (core/kernel_abi.h) of tile_desc and tile_params against the
  * structs of the same names in cl/gemm.cl, which gemm_tile takes by value:
- * nine ulongs, then 4-byte ints and floats, no padding. gemm_own.c includes
+ * nine ulongs, then 4-byte ints and floats, no padding between fields. gemm_own.c includes
  * it right after the mirrors. */
 #include "core/kernel_abi.h"
 
@@ -35,14 +35,14 @@ CT_KERNEL_FIELD(tile_desc, stream, 140);
 CT_KERNEL_FIELD(tile_desc, group, 144);
 CT_KERNEL_FIELD(tile_desc, epi, 148);
 CT_KERNEL_FIELD(tile_desc, ranges_off, 152);
-CT_KERNEL_FIELD(tile_desc, flags_off, 156);
-CT_KERNEL_FIELD(tile_desc, a_buf, 160);
-CT_KERNEL_FIELD(tile_desc, b_buf, 164);
-CT_KERNEL_FIELD(tile_desc, c_buf, 168);
-CT_KERNEL_FIELD(tile_desc, bias_buf, 172);
-CT_KERNEL_FIELD(tile_desc, y_buf, 176);
-CT_KERNEL_FIELD(tile_desc, sums_buf, 180);
+CT_KERNEL_FIELD(tile_desc, a_buf, 156);
+CT_KERNEL_FIELD(tile_desc, b_buf, 160);
+CT_KERNEL_FIELD(tile_desc, c_buf, 164);
+CT_KERNEL_FIELD(tile_desc, bias_buf, 168);
+CT_KERNEL_FIELD(tile_desc, y_buf, 172);
+CT_KERNEL_FIELD(tile_desc, sums_buf, 176);
+/* 180 bytes of fields, rounded up to the ulongs' alignment on both sides. */
 CT_KERNEL_SIZE(tile_params, 2 * 184 + 2 * 4);
 CT_KERNEL_FIELD(tile_params, g, 0);
 CT_KERNEL_FIELD(tile_params, count, 2 * 184);
-CT_KERNEL_FIELD(tile_params, epoch, 2 * 184 + 4);
+CT_KERNEL_FIELD(tile_params, phase, 2 * 184 + 4);
