@@ -1,0 +1,81 @@
+/* `cltrain tune [--device SPEC] [--dry-run]`: times the own GEMM's tile
+ * candidates on one device and caches the fastest for later runs. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli_util.h"
+#include "cli/commands.h"
+#include "cltrain/tune.h"
+
+static void print_row(const ct_tune_result *r, size_t index, size_t count, void *user)
+{
+    (void)user;
+    char tile[64];
+    printf("  %zu/%zu  %-16s", index + 1, count, ct_gemm_tile_str(&r->tile, 1, tile, sizeof tile));
+    if (!r->ok) {
+        printf("  failed: %s\n", r->detail);
+    } else {
+        for (size_t s = 0; s < CT_TUNE_SHAPES; s++)
+            printf(" %9.1f", r->gflops[s]);
+        printf(" %9.1f  (built in %.1f s)\n", r->score, r->build_seconds);
+    }
+    fflush(stdout);
+}
+
+int ct_cmd_tune(int argc, char **argv)
+{
+    const char *spec = NULL;
+    int dry = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        if ((v = ct_cli_option(argc, argv, &i, "--device")))
+            spec = v;
+        else if (!strcmp(argv[i], "--dry-run"))
+            dry = 1;
+        else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            printf("usage: cltrain tune [--device SPEC] [--dry-run]\n"
+                   "Times the own GEMM kernel's register tiles that suit the device (a few, each\n"
+                   "built once) on a few GEMM shapes, and caches the fastest for this device,\n"
+                   "driver and kernel source; later runs use it (see `cltrain devices`).\n"
+                   "--dry-run measures without caching. CLTRAIN_GEMM_TILE=RxC/W/K overrides both.\n");
+            return 0;
+        } else {
+            fprintf(stderr, "cltrain tune: unknown option '%s' (try --help)\n", argv[i]);
+            return 2;
+        }
+    }
+    ct_device_info info;
+    ct_status s = ct_device_find(ct_device_spec_from_env(spec), &info);
+    if (s != CT_OK)
+        return ct_cli_error(s);
+    char tile[64];
+    printf("Tuning the own GEMM on %s (arch %s, float%u, %u vector registers)\n", info.name, info.profile.arch,
+           info.profile.vector_floats, info.profile.vector_registers);
+    printf("  in use now: %s (%s)\n", ct_gemm_tile_str(&info.profile.gemm, 1, tile, sizeof tile),
+           ct_tile_origin_name(info.profile.gemm_origin));
+    printf("  GFLOP/s, median of 5:\n  #    tile            ");
+    for (size_t i = 0; i < CT_TUNE_SHAPES; i++) {
+        const char *name = ct_gemm_tune_shape_name(i);
+        printf(" %9.9s", strchr(name, ' ') ? strchr(name, ' ') + 1 : name);
+    }
+    printf(" %9s\n", "geomean");
+    ct_tune_result results[CT_TUNE_MAX_CANDIDATES];
+    size_t count = 0, best = 0;
+    s = ct_gemm_tune(&info, results, &count, &best, print_row, NULL);
+    if (s != CT_OK)
+        return ct_cli_error(s);
+    const ct_tune_result *w = &results[best];
+    printf("Fastest: %s, %.1f GFLOP/s (geometric mean; the default %s: %.1f)\n",
+           ct_gemm_tile_str(&w->tile, 1, tile, sizeof tile), w->score,
+           ct_gemm_tile_str(&results[0].tile, 1, (char[64]){0}, 64), results[0].ok ? results[0].score : 0.0);
+    if (dry)
+        return 0;
+    char note[160];
+    snprintf(note, sizeof note, "cltrain tune: %.1f GFLOP/s geometric mean over %d shapes (default tile %.1f)",
+             w->score, CT_TUNE_SHAPES, results[0].ok ? results[0].score : 0.0);
+    s = ct_gemm_tune_save(&info, &w->tile, note);
+    if (s != CT_OK)
+        return ct_cli_error(s);
+    printf("Cached for %s; runs on this device now use it.\n", info.name);
+    return 0;
+}

@@ -1,0 +1,232 @@
+/* The device profile and the own GEMM's tile parameters: the defaults per
+ * register file, the tile strings, the tuning candidates, the tuning cache
+ * (round trip, overrides, stale entries), and the GEMM op-table cases run
+ * under other tiles than the device's own, so that the AVX2 tile (float8)
+ * and the AVX-512 tile (float16) are both tested on whichever CPU runs the
+ * tests. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cltrain/device.h"
+#include "cltrain/tune.h"
+#include "core/profile.h"
+#include "selftest/families.h"
+#include "selftest/optest.h"
+#include "test_devices.h"
+
+static ct_gemm_tile tile_of(const char *s)
+{
+    ct_gemm_tile t = ct_gemm_tile_default(32, 16, 256);
+    ck_assert_msg(ct_gemm_tile_parse(s, &t), "tile %s does not parse", s);
+    return t;
+}
+
+START_TEST(test_default_tiles)
+{
+    /* AVX-512: 32 registers of 16 floats: 12 rows x 2 float16 (24 accumulators). */
+    ct_gemm_tile t = ct_gemm_tile_default(32, 16, 4096);
+    ck_assert_int_eq(t.rows, 12);
+    ck_assert_int_eq(t.vectors, 2);
+    ck_assert_int_eq(t.width, 16);
+    ck_assert_int_eq(t.wg_side, 16);
+    /* AVX2: 16 registers of 8 floats: 6 rows x 2 float8 (12 accumulators). */
+    t = ct_gemm_tile_default(16, 8, 4096);
+    ck_assert_int_eq(t.rows, 6);
+    ck_assert_int_eq(t.vectors, 2);
+    ck_assert_int_eq(t.width, 8);
+    /* Unknown register file (GPU profile): still a valid tile; small work-groups. */
+    t = ct_gemm_tile_default(0, 4, 32);
+    ck_assert(ct_gemm_tile_valid(&t));
+    ck_assert_int_eq(t.width, 4);
+    ck_assert_int_eq(t.wg_side, 4);
+}
+END_TEST
+
+START_TEST(test_tile_strings)
+{
+    char buf[64];
+    ct_gemm_tile t = tile_of("6x16/8");
+    ck_assert_int_eq(t.rows, 6);
+    ck_assert_int_eq(t.vectors, 2);
+    ck_assert_int_eq(t.k_unroll, 1);
+    ck_assert_str_eq(ct_gemm_tile_str(&t, 1, buf, sizeof buf), "6x16/8/1");
+    t = tile_of("14x48/16/4");
+    ck_assert_int_eq(t.vectors, 3);
+    ck_assert_int_eq(t.k_unroll, 4);
+    ck_assert_str_eq(ct_gemm_tile_str(&t, 1, buf, sizeof buf), "14x48/16/4");
+    const char *bad[] = {"", "6x16", "6x17/8", "0x16/8", "17x16/8", "6x64/16", "6x16/8/3", "6x16/6", "6x16/8/1x",
+                         "abc"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ct_gemm_tile u = t;
+        ck_assert_msg(!ct_gemm_tile_parse(bad[i], &u), "'%s' parsed", bad[i]);
+        ck_assert_int_eq(u.rows, t.rows); /* untouched on failure */
+    }
+}
+END_TEST
+
+START_TEST(test_candidates)
+{
+    const unsigned regs[] = {32, 16}, widths[] = {16, 8};
+    for (int i = 0; i < 2; i++) {
+        ct_device_profile p = {.is_cpu_class = 1, .vector_floats = widths[i], .vector_registers = regs[i]};
+        p.gemm_default = ct_gemm_tile_default(regs[i], widths[i], 4096);
+        ct_gemm_tile c[CT_TUNE_MAX_CANDIDATES];
+        size_t n = ct_gemm_tune_candidates(&p, c, CT_TUNE_MAX_CANDIDATES);
+        ck_assert_uint_ge(n, 4);
+        ck_assert(!memcmp(&c[0], &p.gemm_default, sizeof c[0]));
+        for (size_t j = 0; j < n; j++) {
+            ck_assert(ct_gemm_tile_valid(&c[j]));
+            ck_assert_int_eq(c[j].width, (int)widths[i]);
+            /* accumulators + B vectors + the broadcast A value fit */
+            ck_assert_int_le(c[j].rows * c[j].vectors + c[j].vectors + 1, (int)regs[i]);
+            for (size_t k = 0; k < j; k++)
+                ck_assert(memcmp(&c[j], &c[k], sizeof c[j]) != 0);
+        }
+    }
+}
+END_TEST
+
+START_TEST(test_profile_of_devices)
+{
+    ct_device_info *devices;
+    size_t count = test_devices(&devices);
+    for (size_t d = 0; d < count; d++) {
+        const ct_device_profile *p = &devices[d].profile;
+        ck_assert_int_eq(p->is_cpu_class, devices[d].type == CT_DEVICE_CPU);
+        ck_assert(p->vector_floats == 1 || p->vector_floats == 2 || p->vector_floats == 4 ||
+                  p->vector_floats == 8 || p->vector_floats == 16);
+        ck_assert(ct_gemm_tile_valid(&p->gemm));
+        ck_assert(ct_gemm_tile_valid(&p->gemm_default));
+        ck_assert(p->arch[0] != '\0');
+        if (p->is_cpu_class) {
+            ck_assert(p->vector_registers == 16 || p->vector_registers == 32);
+            ck_assert_int_le(p->gemm_default.rows * p->gemm_default.vectors, (int)p->vector_registers * 3 / 4);
+        }
+        /* PoCL names its LLVM CPU in the device name: the profile finds it. */
+        if (strstr(devices[d].device_version, "HSTR: "))
+            ck_assert_msg(strstr(devices[d].name, p->arch) != NULL, "arch '%s' not in '%s'", p->arch,
+                          devices[d].name);
+        if (!strcmp(p->arch, "haswell"))
+            ck_assert_uint_eq(p->vector_floats, 8);
+        if (strstr(p->arch, "avx512"))
+            ck_assert_uint_eq(p->vector_floats, 16);
+        char options[512] = "";
+        ct_profile_build_options(&devices[d], "gemm", options, sizeof options);
+        char want[64];
+        snprintf(want, sizeof want, "-DCT_GEMM_VW=%d", p->gemm.width);
+        ck_assert_msg(strstr(options, want) != NULL, "%s", options);
+        options[0] = '\0';
+        ct_profile_build_options(&devices[d], "loss", options, sizeof options);
+        ck_assert_msg(strstr(options, "CT_GEMM") == NULL && strstr(options, "-DCT_VEC=") != NULL, "%s", options);
+    }
+    free(devices);
+}
+END_TEST
+
+/* The tuning cache: a saved tile is what the next enumeration uses; the
+ * environment overrides it; an entry for another source or driver (a key
+ * that does not match) is ignored. */
+START_TEST(test_tune_cache)
+{
+    char dir[4096];
+    const char *tmp = getenv("CLTRAIN_TEST_TMPDIR");
+    snprintf(dir, sizeof dir, "%s/tune-cache-%ld", tmp && *tmp ? tmp : "/tmp", (long)getpid());
+    setenv("XDG_CACHE_HOME", dir, 1);
+    unsetenv("CLTRAIN_NO_CACHE");
+    unsetenv("CLTRAIN_GEMM_TILE");
+    ct_device_info info;
+    ck_assert_msg(ct_device_find(getenv("CLTRAIN_TEST_DEVICE"), &info) == CT_OK, "%s", ct_last_error());
+    if (!info.profile.is_cpu_class)
+        return;
+    ck_assert_int_eq(info.profile.gemm_origin, CT_TILE_DEFAULT);
+    ct_gemm_tile want = info.profile.gemm_default;
+    want.k_unroll = 2;
+    want.rows = want.rows > 2 ? want.rows - 1 : want.rows + 1;
+    ck_assert_msg(ct_gemm_tune_save(&info, &want, "test") == CT_OK, "%s", ct_last_error());
+    ct_device_info again;
+    ck_assert(ct_device_find(getenv("CLTRAIN_TEST_DEVICE"), &again) == CT_OK);
+    ck_assert_int_eq(again.profile.gemm_origin, CT_TILE_TUNED);
+    ck_assert(!memcmp(&again.profile.gemm, &want, sizeof want));
+
+    setenv("CLTRAIN_GEMM_TILE", "4x16/8/1", 1);
+    ck_assert(ct_device_find(getenv("CLTRAIN_TEST_DEVICE"), &again) == CT_OK);
+    ck_assert_int_eq(again.profile.gemm_origin, CT_TILE_ENV);
+    ck_assert_int_eq(again.profile.gemm.rows, 4);
+    ck_assert_int_eq(again.profile.gemm.width, 8);
+    unsetenv("CLTRAIN_GEMM_TILE");
+
+    /* Same file, another key inside: not this device's entry. */
+    char path[4200];
+    ck_assert(ct_profile_tune_path(&info, path, sizeof path));
+    FILE *f = fopen(path, "w");
+    ck_assert(f != NULL);
+    fprintf(f, "key=device=other\ntile=3x16/8/1\n");
+    fclose(f);
+    ck_assert(ct_device_find(getenv("CLTRAIN_TEST_DEVICE"), &again) == CT_OK);
+    ck_assert_int_eq(again.profile.gemm_origin, CT_TILE_DEFAULT);
+    ck_assert(!memcmp(&again.profile.gemm, &again.profile.gemm_default, sizeof want));
+    remove(path);
+}
+END_TEST
+
+/* Tiles other than the device's default: AVX-512's and AVX2's defaults,
+ * three vectors per row, one vector per row, odd row counts, unrolled k,
+ * float4. */
+static const char *const TILE_SETS[] = {"12x32/16/1", "6x16/8/1", "9x48/16/2", "14x8/8/4", "5x8/4/1"};
+
+START_TEST(test_gemm_cases_under_tile)
+{
+    const char *tile = TILE_SETS[_i];
+    ct_device_info *devices;
+    size_t count = test_devices(&devices);
+    unsigned passed = 0, failed = 0;
+    for (size_t d = 0; d < count; d++) {
+        if (!devices[d].profile.is_cpu_class)
+            continue; /* the tile kernel runs on CPU-class devices only */
+        ct_device_info info = devices[d];
+        info.profile.gemm = tile_of(tile);
+        ct_context *ctx;
+        ck_assert_msg(ct_context_create(&info, &ctx) == CT_OK, "%s", ct_last_error());
+        ct_optest_counts counts = {0, 0, 0};
+        printf("gemm cases with tile %s on %s:\n", tile, info.name);
+        const ct_optest_family *f = &ct_optest_family_gemm;
+        for (size_t i = 0; i < f->count; i++) {
+            if (strstr(f->cases[i].op->name, "clblast"))
+                continue; /* not the own engine: the tile does not matter */
+            ck_assert_msg(ct_optest_run_case(ctx, &f->cases[i], stdout, 0, &counts) == CT_OK, "%s",
+                          ct_last_error());
+        }
+        printf("  %u passed, %u failed, %u skipped\n", counts.passed, counts.failed, counts.skipped);
+        fflush(stdout);
+        passed += counts.passed;
+        failed += counts.failed;
+        ct_context_destroy(ctx);
+    }
+    free(devices);
+    ck_assert_msg(failed == 0, "tile %s: %u case(s) failed (details above)", tile, failed);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("gemm_tiles");
+    TCase *tc = tcase_create("profile");
+    tcase_add_test(tc, test_default_tiles);
+    tcase_add_test(tc, test_tile_strings);
+    tcase_add_test(tc, test_candidates);
+    tcase_add_test(tc, test_profile_of_devices);
+    tcase_add_test(tc, test_tune_cache);
+    suite_add_tcase(s, tc);
+    TCase *tiles = tcase_create("tiles");
+    tcase_set_timeout(tiles, 1200);
+    tcase_add_loop_test(tiles, test_gemm_cases_under_tile, 0, (int)(sizeof TILE_SETS / sizeof TILE_SETS[0]));
+    suite_add_tcase(s, tiles);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
