@@ -105,13 +105,7 @@ typedef float4 floatv;
 #error "CT_GEMM_MR must be 1..16 and CT_GEMM_NV 1..3"
 #endif
 
-#define GEMM_STR_(x) #x
-#define GEMM_PRAGMA_(x) _Pragma(GEMM_STR_(x))
-#if CT_GEMM_KU > 1
-#define UNROLL_K GEMM_PRAGMA_(unroll CT_GEMM_KU)
-#else
-#define UNROLL_K
-#endif
+#define KU CT_GEMM_KU /* k steps per iteration of the tile loop */
 
 /* Helpers are forced inline: the tile loop is specialised by constant
  * arguments at each call site, and a helper the compiler leaves out of line
@@ -369,29 +363,47 @@ INLINE void tile_loop(floatv acc[MR][NV], const int a_rows, const int mr, const 
                       __global const float *bq, const int ldb, const int p0, const int p1,
                       __global const float *pf)
 {
+    /* KU k steps per iteration, unrolled by hand (clang's unroll pragma
+     * fails on these loops with a warning), then the remainder. */
     if (a_rows) {
-        UNROLL_K
-        for (int p = p0; p < p1; p++) {
-            /* Every 16 steps (a cache line of each row), prefetch the same
-             * line of the rows at pf: the row tile this thread takes next. */
-            if (pf && ((p - p0) & 15) == 0) {
-                __global const float *q = pf + p;
-                _Pragma("unroll") for (int r = 0; r < MR; r++, q += lda)
-                    PREFETCH(q);
+        int p = p0;
+        for (; p + KU <= p1; p += KU) {
+            _Pragma("unroll") for (int u = 0; u < KU; u++)
+            {
+                /* Every 16 steps (a cache line of each row), prefetch the
+                 * same line of the rows at pf: the row tile this thread
+                 * takes next. */
+                if (pf && ((p + u - p0) & 15) == 0) {
+                    __global const float *q = pf + p + u;
+                    _Pragma("unroll") for (int r = 0; r < MR; r++, q += lda)
+                        PREFETCH(q);
+                }
+                TILE_STEP(arow[r][p + u])
             }
-            TILE_STEP(arow[r][p])
         }
+#if KU > 1
+        for (; p < p1; p++)
+            TILE_STEP(arow[r][p])
+#endif
     } else {
         /* A^T in place: one strided stream, prefetched AT_AHEAD steps on.
          * (Packed A, one sequential stream, is prefetched alike: no slower
          * than without, and one loop fewer to compile per tile shape.) */
         ac += (size_t)p0 * lda;
-        UNROLL_K
-        for (int p = p0; p < p1; p++, ac += lda) {
-            PREFETCH(ac + AT_AHEAD * lda);
-            PREFETCH(ac + AT_AHEAD * lda + MR - 1);
-            TILE_STEP(ac[r])
+        int p = p0;
+        for (; p + KU <= p1; p += KU) {
+            _Pragma("unroll") for (int u = 0; u < KU; u++)
+            {
+                PREFETCH(ac + AT_AHEAD * lda);
+                PREFETCH(ac + AT_AHEAD * lda + MR - 1);
+                TILE_STEP(ac[r])
+                ac += lda;
+            }
         }
+#if KU > 1
+        for (; p < p1; p++, ac += lda)
+            TILE_STEP(ac[r])
+#endif
     }
 }
 

@@ -4,7 +4,7 @@
  *             [--shape MxNxK | --shape TT:MxNxK]... [--runs R] [--min-ms T]
  *             [--beta B] [--pad P] [--check] [--pair] [--select-engines [--measure-all]]
  *
- * Each --shape adds a case (transposes from its own "TT:" prefix or the last
+ * Without --shape: NN, NT and TN at 512 and 1024. Each --shape adds a case (transposes from its own "TT:" prefix or the last
  * --trans). Per case: two warm-up calls (the first builds kernels; CLBlast's
  * first call in a process compiles for seconds on PoCL), then R timed
  * batches of back-to-back calls ending in one clFinish, each batch long
@@ -139,6 +139,15 @@ static int parse_args(int argc, char **argv, options *o)
             o->pad = (size_t)atol(v);
         else
             return 0;
+    }
+    if (o->count == 0 && !o->select && !o->pair) {
+        /* No shape: the targets of the performance notes, NN, NT and TN at
+         * n = 512 and 1024. */
+        static const size_t sizes[] = {512, 1024};
+        for (int s = 0; s < 2; s++)
+            for (int t = 0; t < 3; t++)
+                o->cases[o->count++] = (bench_case){t == 2 ? CT_TRANS : CT_NO_TRANS, t == 1 ? CT_TRANS : CT_NO_TRANS,
+                                                    sizes[s], sizes[s], sizes[s]};
     }
     return o->runs > 0 && o->runs <= 1000 && (o->count > 0 || o->select) && (!o->pair || o->count % 2 == 0);
 }
@@ -412,6 +421,10 @@ int main(int argc, char **argv)
         return 1;
     }
     printf("device: %s (%s, %u compute units)\n", info.name, info.platform_version, info.compute_units);
+    char tile[64];
+    printf("profile: arch %s, float%u, %u vector registers; own GEMM tile %s (%s)\n", info.profile.arch,
+           info.profile.vector_floats, info.profile.vector_registers,
+           ct_gemm_tile_str(&info.profile.gemm, 1, tile, sizeof tile), ct_tile_origin_name(info.profile.gemm_origin));
     int failed = 0;
     if (o.select) {
         ct_gemm_selection sel;

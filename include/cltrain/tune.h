@@ -24,6 +24,7 @@ size_t ct_gemm_tune_candidates(const ct_device_profile *p, ct_gemm_tile *out, si
 
 /* The shapes timed per candidate, "NN 512x512x512" and the like. */
 const char *ct_gemm_tune_shape_name(size_t i);
+const char *ct_gemm_tune_shape_label(size_t i); /* "NN512", "conv": a column heading */
 
 typedef struct {
     ct_gemm_tile tile;

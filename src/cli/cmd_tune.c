@@ -54,11 +54,13 @@ int ct_cmd_tune(int argc, char **argv)
     printf("  in use now: %s (%s)\n", ct_gemm_tile_str(&info.profile.gemm, 1, tile, sizeof tile),
            ct_tile_origin_name(info.profile.gemm_origin));
     printf("  GFLOP/s, median of 5:\n  #    tile            ");
-    for (size_t i = 0; i < CT_TUNE_SHAPES; i++) {
-        const char *name = ct_gemm_tune_shape_name(i);
-        printf(" %9.9s", strchr(name, ' ') ? strchr(name, ' ') + 1 : name);
-    }
+    for (size_t i = 0; i < CT_TUNE_SHAPES; i++)
+        printf(" %9s", ct_gemm_tune_shape_label(i));
     printf(" %9s\n", "geomean");
+    printf("  (");
+    for (size_t i = 0; i < CT_TUNE_SHAPES; i++)
+        printf("%s%s = %s", i ? ", " : "", ct_gemm_tune_shape_label(i), ct_gemm_tune_shape_name(i));
+    printf(")\n");
     ct_tune_result results[CT_TUNE_MAX_CANDIDATES];
     size_t count = 0, best = 0;
     s = ct_gemm_tune(&info, results, &count, &best, print_row, NULL);

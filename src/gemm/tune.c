@@ -18,14 +18,14 @@
  * one (im2col of 3x3x32 channels into 32 filters, 16 images of 28x28):
  * together they decide how a tile does on the work the nets give it. */
 static const struct {
-    const char *name;
+    const char *label, *name;
     ct_transpose ta, tb;
     size_t m, n, k;
 } SHAPES[CT_TUNE_SHAPES] = {
-    {"NN 512x512x512", CT_NO_TRANS, CT_NO_TRANS, 512, 512, 512},
-    {"NT 512x512x512", CT_NO_TRANS, CT_TRANS, 512, 512, 512},
-    {"TN 512x512x512", CT_TRANS, CT_NO_TRANS, 512, 512, 512},
-    {"NN 12544x32x288", CT_NO_TRANS, CT_NO_TRANS, 12544, 32, 288},
+    {"NN512", "NN 512x512x512", CT_NO_TRANS, CT_NO_TRANS, 512, 512, 512},
+    {"NT512", "NT 512x512x512", CT_NO_TRANS, CT_TRANS, 512, 512, 512},
+    {"TN512", "TN 512x512x512", CT_TRANS, CT_NO_TRANS, 512, 512, 512},
+    {"conv", "NN 12544x32x288", CT_NO_TRANS, CT_NO_TRANS, 12544, 32, 288},
 };
 
 enum { TUNE_RUNS = 5 };
@@ -33,6 +33,7 @@ enum { TUNE_RUNS = 5 };
 #define DEFAULT_MARGIN 1.03      /* a tile replaces the default when this much faster */
 
 const char *ct_gemm_tune_shape_name(size_t i) { return i < CT_TUNE_SHAPES ? SHAPES[i].name : "?"; }
+const char *ct_gemm_tune_shape_label(size_t i) { return i < CT_TUNE_SHAPES ? SHAPES[i].label : "?"; }
 
 static int add_candidate(ct_gemm_tile *out, size_t *n, size_t max, ct_gemm_tile t)
 {

@@ -102,6 +102,8 @@ void db_write_table(FILE *out, const db_report *r)
         const db_device *dev = &r->devices[d];
         fprintf(out, "  %-5s %s | %s | driver %s | %u compute units, %u MHz\n", dev->index, dev->name, dev->platform,
                 dev->driver, dev->compute_units, dev->clock_mhz);
+        if (dev->profile[0])
+            fprintf(out, "        profile: %s\n", dev->profile);
         if (dev->status != DB_OK)
             fprintf(out, "        skipped: %s\n", dev->reason);
     }
