@@ -294,14 +294,25 @@ OUTLINE void pack_b_panel(const int k, const int n, __global const float *b, con
         }
 }
 
-/* Panel t of A (m x k, not transposed) as k steps of MR floats at dst,
- * zero past row m: VW k steps of VW rows at a time are loaded along A's
- * rows and transposed in registers. (A^T is never packed: it is read in
- * place as one strided stream, MR contiguous floats per k step.) */
-OUTLINE void pack_a_panel(const int m, const int k, __global const float *a, const int lda, const int t,
-                         __global float *dst)
+/* Panel t of op(A) (m x k) as k steps of MR floats at dst, zero past row
+ * m. A not transposed: VW k steps of VW rows at a time are loaded along
+ * A's rows and transposed in registers. A^T (stored k x m): MR contiguous
+ * floats per k step, copied (packed only when MR floats are a small part
+ * of a cache line, see ct_gemm_own_make_plan; else read in place as one
+ * strided stream). */
+OUTLINE void pack_a_panel(const int m, const int k, __global const float *a, const int lda, const int a_trans,
+                         const int t, __global float *dst)
 {
     const int i0 = t * MR;
+    if (a_trans) {
+        const int rows = min(MR, m - i0);
+        for (int p = 0; p < k; p++) {
+            __global const float *src = a + (size_t)p * lda + i0;
+            for (int r = 0; r < MR; r++)
+                dst[(size_t)p * MR + r] = r < rows ? src[r] : 0.0f;
+        }
+        return;
+    }
     for (int p0 = 0; p0 < k; p0 += VW) {
         _Pragma("unroll") for (int rb = 0; rb < MR; rb += VW)
         {
@@ -845,7 +856,7 @@ OUTLINE int gemm_tile_run(const tile_desc *d, int t, const int base, const int p
         for (; t < end; t = atomic_inc(&counters[SYNC_NEXT])) {
             if (t < first_b) {
                 const int q = t - base;
-                pack_a_panel(m, k, a, lda, q, ap + (size_t)q * k * MR);
+                pack_a_panel(m, k, a, lda, a_trans, q, ap + (size_t)q * k * MR);
             } else {
                 const int q = t - first_b;
                 pack_b_panel(k, n, b, ldb, b_trans, q, bp + (size_t)q * k * NR);

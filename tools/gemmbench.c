@@ -4,6 +4,10 @@
  *             [--shape MxNxK | --shape TT:MxNxK]... [--runs R] [--min-ms T]
  *             [--beta B] [--pad P] [--check] [--pair] [--select-engines [--measure-all]]
  *
+ * --fma W (1, 2, 4, 8, 16; repeatable) first times devbench's FMA kernel of
+ * that width, so a GEMM's share of the peak comes from one process.
+ * --cpu-time times batches by the process's CPU time (use it with one
+ * runtime thread, POCL_MAX_PTHREAD_COUNT=1, on a machine others share).
  * Without --shape: NN, NT and TN at 512 and 1024. Each --shape adds a case (transposes from its own "TT:" prefix or the last
  * --trans). Per case: two warm-up calls (the first builds kernels; CLBlast's
  * first call in a process compiles for seconds on PoCL), then R timed
@@ -46,7 +50,23 @@ typedef struct {
     int check;
     int pair;
     int select, measure_all;
+    int cpu_time;       /* batches timed by the process's CPU time, not the wall clock */
+    unsigned fma[4];    /* --fma W: devbench's FMA kernel at these widths, timed alike */
+    int fma_count;
 } options;
+
+/* --cpu-time: the process's CPU time (all threads). With one runtime worker
+ * thread (POCL_MAX_PTHREAD_COUNT=1) a batch's CPU time is the time it ran,
+ * whatever else the machine runs: a per-core figure that other processes
+ * on a shared machine disturb far less than the wall clock. */
+static int timer_cpu;
+
+static double timer_now(void)
+{
+    struct timespec ts;
+    clock_gettime(timer_cpu ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -58,7 +78,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: gemmbench [--device SPEC] [--engine own|clblast|auto] [--trans NN|NT|TN|TT]\n"
                     "                 [--shape [TT:]MxNxK]... [--runs R] [--min-ms T] [--beta B] [--pad P]\n"
-                    "                 [--check] [--pair]\n"
+                    "                 [--check] [--pair] [--cpu-time] [--fma W]...\n"
                     "                 [--select-engines [--measure-all]]\n");
 }
 
@@ -109,6 +129,8 @@ static int parse_args(int argc, char **argv, options *o)
             o->select = 1;
         else if (!strcmp(a, "--measure-all"))
             o->measure_all = 1;
+        else if (!strcmp(a, "--cpu-time"))
+            o->cpu_time = 1;
         else if (!v) /* as for an unknown option at the end of the chain */
             return 0; /* NOLINT(bugprone-branch-clone) */
         else if (i++, !strcmp(a, "--device"))
@@ -137,10 +159,16 @@ static int parse_args(int argc, char **argv, options *o)
             o->beta = (float)atof(v);
         else if (!strcmp(a, "--pad"))
             o->pad = (size_t)atol(v);
+        else if (!strcmp(a, "--fma")) {
+            unsigned w = (unsigned)atoi(v);
+            if (o->fma_count == 4 || !(w == 1 || w == 2 || w == 4 || w == 8 || w == 16))
+                return 0;
+            o->fma[o->fma_count++] = w;
+        }
         else
             return 0;
     }
-    if (o->count == 0 && !o->select && !o->pair) {
+    if (o->count == 0 && !o->select && !o->pair && !o->fma_count) {
         /* No shape: the targets of the performance notes, NN, NT and TN at
          * n = 512 and 1024. */
         static const size_t sizes[] = {512, 1024};
@@ -149,7 +177,8 @@ static int parse_args(int argc, char **argv, options *o)
                 o->cases[o->count++] = (bench_case){t == 2 ? CT_TRANS : CT_NO_TRANS, t == 1 ? CT_TRANS : CT_NO_TRANS,
                                                     sizes[s], sizes[s], sizes[s]};
     }
-    return o->runs > 0 && o->runs <= 1000 && (o->count > 0 || o->select) && (!o->pair || o->count % 2 == 0);
+    return o->runs > 0 && o->runs <= 1000 && (o->count > 0 || o->select || o->fma_count) &&
+           (!o->pair || o->count % 2 == 0);
 }
 
 /* ------------------------------------------------------------ buffers */
@@ -290,12 +319,12 @@ static int bench(ct_context *ctx, const options *o, const bench_case *c)
 
     double *t = malloc((size_t)o->runs * sizeof *t);
     for (int r = 0; st == CT_OK && t && r < o->runs; r++) {
-        double start = ct_now_seconds();
+        double start = timer_now();
         for (int i = 0; i < reps && st == CT_OK; i++)
             st = call(ctx, o->engine, &g);
         if (st == CT_OK)
             st = ct_context_finish(ctx);
-        t[r] = (ct_now_seconds() - start) / reps;
+        t[r] = (timer_now() - start) / reps;
     }
     if (st != CT_OK || !t) {
         fprintf(stderr, "gemmbench: %s: %s\n", ct_status_name(st), ct_last_error());
@@ -324,6 +353,55 @@ static int bench(ct_context *ctx, const options *o, const bench_case *c)
     free(t);
     data_free(&d);
     return check > 1e-5 ? 1 : 0;
+}
+
+/* --fma W: devbench's db_fma_W kernel (cl/devbench.cl: 8 independent fma
+ * chains of W lanes per work-item), timed as the GEMMs are, so that a GEMM's
+ * fraction of the FMA peak comes from one process and one timer. */
+static int bench_fma(ct_context *ctx, const options *o, unsigned width)
+{
+    char name[32];
+    snprintf(name, sizeof name, "db_fma_%u", width);
+    cl_kernel k;
+    ct_status st = ct_context_kernel(ctx, "devbench", name, &k);
+    size_t items = (size_t)ct_context_device(ctx)->compute_units * 2048;
+    items = items < 4096 ? 4096 : items;
+    cl_int err = CL_SUCCESS;
+    cl_mem out = st == CT_OK ? clCreateBuffer(ct_context_cl(ctx), CL_MEM_WRITE_ONLY, items * sizeof(float), NULL, &err)
+                             : NULL;
+    float a = 0.999f, b = 0.0005f;
+    cl_int iterations = 64;
+    if (st == CT_OK && err == CL_SUCCESS) {
+        clSetKernelArg(k, 0, sizeof out, &out);
+        clSetKernelArg(k, 1, sizeof a, &a);
+        clSetKernelArg(k, 2, sizeof b, &b);
+    }
+    double t[1000];
+    for (int phase = 0; phase < 2 && st == CT_OK && err == CL_SUCCESS; phase++) {
+        /* phase 0: iterations for a launch of about min_ms; phase 1: the runs */
+        for (int r = 0; r < (phase ? o->runs : 8) && err == CL_SUCCESS; r++) {
+            clSetKernelArg(k, 3, sizeof iterations, &iterations);
+            double start = timer_now();
+            err = clEnqueueNDRangeKernel(ct_context_queue(ctx), k, 1, NULL, &items, NULL, 0, NULL, NULL);
+            if (err == CL_SUCCESS)
+                err = clFinish(ct_context_queue(ctx));
+            t[r] = timer_now() - start;
+            if (!phase && t[r] < o->min_ms * 1e-3 / 4 && iterations < (1 << 22))
+                iterations *= 4;
+        }
+    }
+    if (out)
+        clReleaseMemObject(out);
+    if (st != CT_OK || err != CL_SUCCESS) {
+        fprintf(stderr, "gemmbench: fma float%u: %s\n", width, st != CT_OK ? ct_last_error() : ct_cl_error_name(err));
+        return 1;
+    }
+    qsort(t, (size_t)o->runs, sizeof t[0], cmp_double);
+    double flops = (double)items * 8.0 * width * 2.0 * (double)iterations;
+    printf("fma     float%-2u %30s %8.1f GFLOP/s  (best %.1f, %d runs)\n", width, "", flops / t[o->runs / 2] * 1e-9,
+           flops / t[0] * 1e-9, o->runs);
+    fflush(stdout);
+    return 0;
 }
 
 /* The two GEMMs as two calls (pair 0) or one ct_gemm_pair call (pair 1). */
@@ -364,12 +442,12 @@ static int bench_pair(ct_context *ctx, const options *o, const bench_case *c)
     reps = reps > 100000 ? 100000 : reps;
     for (int r = 0; st == CT_OK && r < o->runs; r++)
         for (int pair = 0; pair < 2 && st == CT_OK; pair++) {
-            double start = ct_now_seconds();
+            double start = timer_now();
             for (int i = 0; i < reps && st == CT_OK; i++)
                 st = call_two(ctx, o->engine, g, pair);
             if (st == CT_OK)
                 st = ct_context_finish(ctx);
-            t[pair][r] = (ct_now_seconds() - start) / reps;
+            t[pair][r] = (timer_now() - start) / reps;
         }
     if (st == CT_OK) {
         qsort(t[0], (size_t)o->runs, sizeof(double), cmp_double);
@@ -442,6 +520,11 @@ int main(int argc, char **argv)
         ct_context_destroy(ctx);
         return 1;
     }
+    timer_cpu = o.cpu_time;
+    if (timer_cpu)
+        printf("times: process CPU time (with one runtime thread, a per-core figure)\n");
+    for (int i = 0; i < o.fma_count; i++)
+        failed |= bench_fma(ctx, &o, o.fma[i]);
     for (int i = 0; i < o.count; i += o.pair ? 2 : 1)
         failed |= o.pair ? bench_pair(ctx, &o, &o.cases[i]) : bench(ctx, &o, &o.cases[i]);
     ct_context_destroy(ctx);

@@ -34,6 +34,9 @@
 /* Must match SYNC_RANGES and EPI_* in cl/gemm.cl. */
 #define SYNC_RANGES 2
 enum { EPI_BIAS = 1, EPI_RELU = 2, EPI_DRELU = 4, EPI_COLSUM = 8 };
+/* A^T is packed when a tile's rows take at most this much of a 64-byte
+ * cache line (see ct_gemm_own_make_plan). */
+#define A_T_PACK_MAX_BYTES 32
 /* Below this K, packing does not pay: in-place operands stay cached. */
 #define PACK_MIN_K 128
 /* A K range of a split is at least this long (writing and summing a partial
@@ -187,10 +190,14 @@ void ct_gemm_own_make_plan(ct_context *ctx, const ct_gemm_args *g, ct_gemm_own_p
          * (ld a multiple of 1 KiB or so: the rows then evict each other)
          * and the copy is reused enough: B by several row tiles, A by
          * several column panels, over a long K. A^T in place is read as one
-         * strided stream, prefetched, which measured as fast as a copy. */
+         * strided stream, prefetched, which measured as fast as a copy for
+         * a tile of 12 rows (48 of a cache line's 64 bytes per k step); a
+         * tile of fewer rows uses less of each line it reads, so its A^T
+         * is packed. */
         int long_k = g->k >= PACK_MIN_K;
         plan->pack_b = g->trans_b || (long_k && tiles_m >= 4 && rows_share_sets(g->ldb, mr));
-        plan->pack_a = !g->trans_a && long_k && panels >= 3 && rows_share_sets(g->lda, mr);
+        plan->pack_a = long_k && panels >= 3 &&
+                       (g->trans_a ? mr * sizeof(float) <= A_T_PACK_MAX_BYTES : rows_share_sets(g->lda, mr));
     }
     /* A few work-groups per compute unit take the tasks (cl/gemm.cl). A
      * small GEMM gets one: it is over before a sleeping worker thread of
