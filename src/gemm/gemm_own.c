@@ -191,13 +191,14 @@ void ct_gemm_own_make_plan(ct_context *ctx, const ct_gemm_args *g, ct_gemm_own_p
          * and the copy is reused enough: B by several row tiles, A by
          * several column panels, over a long K. A^T in place is read as one
          * strided stream, prefetched, which measured as fast as a copy for
-         * a tile of 12 rows (48 of a cache line's 64 bytes per k step); a
-         * tile of fewer rows uses less of each line it reads, so its A^T
-         * is packed. */
+         * a tile of 12 rows (48 of a cache line's 64 bytes per k step),
+         * unless its k steps crowd into a few cache sets as well (lda a
+         * multiple of 1 KiB); a tile of fewer rows uses less of each line
+         * it reads, so its A^T is packed. */
         int long_k = g->k >= PACK_MIN_K;
         plan->pack_b = g->trans_b || (long_k && tiles_m >= 4 && rows_share_sets(g->ldb, mr));
         plan->pack_a = long_k && panels >= 3 &&
-                       (g->trans_a ? mr * sizeof(float) <= A_T_PACK_MAX_BYTES : rows_share_sets(g->lda, mr));
+                       ((g->trans_a && mr * sizeof(float) <= A_T_PACK_MAX_BYTES) || rows_share_sets(g->lda, mr));
     }
     /* A few work-groups per compute unit take the tasks (cl/gemm.cl). A
      * small GEMM gets one: it is over before a sleeping worker thread of
