@@ -8,9 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cltrain/gemm.h"
+#include "core/clock.h"
 #include "core/context.h"
 #include "core/profile.h"
 
@@ -69,13 +69,6 @@ size_t ct_gemm_tune_candidates(const ct_device_profile *p, ct_gemm_tile *out, si
     return n;
 }
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -116,21 +109,21 @@ static ct_status time_shape(ct_context *ctx, size_t s, double *gflops)
     double t[TUNE_RUNS];
     int reps = 1;
     for (int w = 0; w < 2 && st == CT_OK; w++) { /* warm-up: builds, sizes the workspace */
-        double t0 = now_seconds();
+        double t0 = ct_now_seconds();
         st = ct_gemm_with(ctx, CT_GEMM_OWN, &g);
         if (st == CT_OK)
             st = ct_context_finish(ctx);
-        double dt = now_seconds() - t0;
+        double dt = ct_now_seconds() - t0;
         if (w == 1 && dt > 0)
             reps = dt >= TUNE_BATCH_SECONDS ? 1 : (int)(TUNE_BATCH_SECONDS / dt) + 1;
     }
     for (int r = 0; r < TUNE_RUNS && st == CT_OK; r++) {
-        double t0 = now_seconds();
+        double t0 = ct_now_seconds();
         for (int i = 0; i < reps && st == CT_OK; i++)
             st = ct_gemm_with(ctx, CT_GEMM_OWN, &g);
         if (st == CT_OK)
             st = ct_context_finish(ctx);
-        t[r] = (now_seconds() - t0) / reps;
+        t[r] = (ct_now_seconds() - t0) / reps;
     }
     if (st == CT_OK) {
         qsort(t, TUNE_RUNS, sizeof t[0], cmp_double);
@@ -153,10 +146,10 @@ static void measure(const ct_device_info *info, ct_tune_result *r)
     ct_context *ctx = NULL;
     ct_status st = ct_context_create(&with_tile, &ctx);
     if (st == CT_OK) {
-        double t0 = now_seconds();
+        double t0 = ct_now_seconds();
         cl_kernel k;
         st = ct_context_kernel(ctx, "gemm", "gemm_tile", &k);
-        r->build_seconds = now_seconds() - t0;
+        r->build_seconds = ct_now_seconds() - t0;
     }
     double log_sum = 0;
     for (size_t s = 0; s < CT_TUNE_SHAPES && st == CT_OK; s++) {
