@@ -58,6 +58,7 @@ typedef struct {
     ct_gemm_tile gemm;           /* the own GEMM's tile in use */
     ct_gemm_tile gemm_default;   /* the tile derived from the registers */
     ct_tile_origin gemm_origin;  /* where `gemm` came from */
+    unsigned long long gemm_source_hash; /* of cl/gemm.cl: a tuned tile holds for this source only */
 } ct_device_profile;
 
 /* The default tile for a register file of `registers` vectors of `width`

@@ -11,6 +11,7 @@
 #include <CL/cl_ext.h>
 
 #include "core/profile.h"
+#include "core/program.h"
 
 const char *ct_device_type_name(ct_device_type t)
 {
@@ -78,6 +79,26 @@ static int has_extension(cl_device_id d, const char *ext)
     return found;
 }
 
+/* The hash of cl/gemm.cl as programs are built from it (a tuned GEMM tile
+ * holds for that source only); computed once per process. */
+static unsigned long long gemm_source_hash(void)
+{
+    static unsigned long long hash;
+    static int known;
+    if (known)
+        return hash;
+    char *src = NULL;
+    size_t len = 0;
+    if (ct_program_source("gemm", &src, &len) == CT_OK) {
+        hash = ct_hash64(src, len, 0);
+        free(src);
+    } else {
+        ct_clear_error(); /* no GEMM source: no tuned tile can match */
+    }
+    known = 1;
+    return hash;
+}
+
 static void fill_info(ct_device_info *info, cl_platform_id p, cl_device_id d)
 {
     info->platform = p;
@@ -107,7 +128,7 @@ static void fill_info(ct_device_info *info, cl_platform_id p, cl_device_id d)
     info->has_fp16 = has_extension(d, "cl_khr_fp16");
     info->has_fp64 = has_extension(d, "cl_khr_fp64");
     info->preferred_vector_width_float = get_device_uint(d, CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT);
-    ct_profile_compute(info);
+    ct_profile_compute(info, gemm_source_hash());
 }
 
 #define NO_PLATFORM_HINT                                                                        \

@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "core/fs.h"
-#include "core/program.h"
 
 /* ------------------------------------------------------------ the tile */
 
@@ -176,36 +175,40 @@ static int device_has_subgroups(const ct_device_info *info)
 
 /* ---------------------------------------------------------- tuning cache */
 
-static unsigned long long gemm_source_hash(void)
-{
-    char *src = NULL;
-    size_t len = 0;
-    if (ct_program_source("gemm", &src, &len) != CT_OK) {
-        ct_clear_error();
-        return 0;
-    }
-    unsigned long long h = ct_hash64(src, len, 0);
-    free(src);
-    return h;
-}
-
 /* One line naming what a tuned tile is valid for. */
 static void tune_key(const ct_device_info *info, char *buf, size_t size)
 {
     snprintf(buf, size, "device=%s;vendor=%s;driver=%s;version=%s;platform=%s;source=%016llx", info->name,
-             info->vendor, info->driver_version, info->device_version, info->platform_version, gemm_source_hash());
+             info->vendor, info->driver_version, info->device_version, info->platform_version, info->profile.gemm_source_hash);
     for (char *c = buf; *c; c++)
         if (*c == '\n' || *c == '\r')
             *c = ' ';
 }
 
+/* s into out with every character outside [A-Za-z0-9._-] as '_' (a file
+ * name part). */
+static void file_name_part(const char *s, char *out, size_t size)
+{
+    size_t n = 0;
+    for (; *s && n + 1 < size; s++) {
+        char c = *s;
+        if (!isalnum((unsigned char)c) && c != '.' && c != '-')
+            c = '_';
+        out[n++] = c;
+    }
+    out[n] = '\0';
+}
+
 int ct_profile_tune_path(const ct_device_info *info, char *buf, size_t size)
 {
-    char dir[4096], key[1024];
+    char dir[4096], device[96], driver[64];
     if (!ct_cache_dir("tune", dir, sizeof dir))
         return 0;
-    tune_key(info, key, sizeof key);
-    snprintf(buf, size, "%s/gemm-%016llx.txt", dir, ct_hash64(key, strlen(key), 0));
+    /* The file holds the whole key and is checked against it on reading;
+     * the name only keeps entries apart. */
+    file_name_part(info->name, device, sizeof device);
+    file_name_part(info->driver_version, driver, sizeof driver);
+    snprintf(buf, size, "%s/gemm-%016llx-%s-%s.txt", dir, info->profile.gemm_source_hash, device, driver);
     return 1;
 }
 
@@ -267,10 +270,11 @@ ct_status ct_profile_save_tuned(const ct_device_info *info, const ct_gemm_tile *
 
 /* ------------------------------------------------------------ the profile */
 
-void ct_profile_compute(ct_device_info *info)
+void ct_profile_compute(ct_device_info *info, unsigned long long gemm_source_hash)
 {
     ct_device_profile *p = &info->profile;
     memset(p, 0, sizeof *p);
+    p->gemm_source_hash = gemm_source_hash;
     p->is_cpu_class = info->type == CT_DEVICE_CPU;
     p->compute_units = info->compute_units;
     p->max_work_group_size = info->max_work_group_size;

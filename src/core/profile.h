@@ -9,9 +9,10 @@
 
 /* Fills info->profile from the rest of *info (already queried) and the
  * device itself; the GEMM tile from $CLTRAIN_GEMM_TILE, else the tuning
- * cache's entry for this device, driver and kernel source, else the
- * default. Never fails: what cannot be read keeps a conservative value. */
-void ct_profile_compute(ct_device_info *info);
+ * cache's entry for this device, driver and kernel source (gemm_source_hash:
+ * of cl/gemm.cl as it is built), else the default. Never fails: what
+ * cannot be read keeps a conservative value. */
+void ct_profile_compute(ct_device_info *info, unsigned long long gemm_source_hash);
 
 /* Appends the profile's -D options for program `program` (cl/NAME.cl) to
  * buf (NUL-terminated, `size` bytes in all): vector width and registers
@@ -20,8 +21,8 @@ void ct_profile_compute(ct_device_info *info);
 void ct_profile_build_options(const ct_device_info *info, const char *program, char *buf, size_t size);
 
 /* The tuning cache entry's path for this device, driver and GEMM kernel
- * source ($XDG_CACHE_HOME/cltrain/tune/gemm-HASH.txt, beside the kernel
- * cache); 0 when caching is off. */
+ * source ($XDG_CACHE_HOME/cltrain/tune/gemm-SOURCEHASH-DEVICE-DRIVER.txt,
+ * beside the kernel cache); 0 when caching is off. */
 int ct_profile_tune_path(const ct_device_info *info, char *buf, size_t size);
 
 /* Stores `tile` as the tuned GEMM tile for the device (temp file + rename:

@@ -474,7 +474,7 @@ static ct_status check_limits(ct_context *ctx, const ct_gemm_args *g)
 {
     /* Kernels index with int; K-split partial offsets and packed panels use 64 bits. */
     const ct_gemm_tile *t = tile_of(ctx);
-    size_t mr = (size_t)t->rows, nr = (size_t)(t->vectors * t->width);
+    size_t mr = (size_t)t->rows, nr = (size_t)t->vectors * (size_t)t->width;
     size_t limit = INT_MAX / nr;
     if (g->m > limit || g->n > limit || g->k > limit || g->lda > INT_MAX || g->ldb > INT_MAX || g->ldc > INT_MAX)
         return ct_fail(CT_ERR_UNSUPPORTED, "own GEMM: m=%zu n=%zu k=%zu or a leading dimension is too large", g->m,
