@@ -172,6 +172,29 @@ START_TEST(test_tune_cache)
 }
 END_TEST
 
+/* Tuning runs every candidate and picks one that ran; nothing is saved. */
+START_TEST(test_tune_runs)
+{
+    ct_device_info info;
+    ck_assert_msg(ct_device_find(getenv("CLTRAIN_TEST_DEVICE"), &info) == CT_OK, "%s", ct_last_error());
+    if (!info.profile.is_cpu_class)
+        return;
+    ct_tune_result r[CT_TUNE_MAX_CANDIDATES];
+    size_t count = 0, best = 99;
+    ck_assert_msg(ct_gemm_tune(&info, r, &count, &best, NULL, NULL) == CT_OK, "%s", ct_last_error());
+    ck_assert_uint_ge(count, 4);
+    ck_assert_uint_lt(best, count);
+    ck_assert(!memcmp(&r[0].tile, &info.profile.gemm_default, sizeof r[0].tile));
+    for (size_t i = 0; i < count; i++) {
+        ck_assert_msg(r[i].ok, "candidate %zu: %s", i, r[i].detail);
+        for (size_t s = 0; s < CT_TUNE_SHAPES; s++)
+            ck_assert(r[i].gflops[s] > 0.01 && r[i].gflops[s] < 1e6);
+        ck_assert(r[i].score > 0.01);
+    }
+    ck_assert(best == 0 || r[best].score > r[0].score);
+}
+END_TEST
+
 /* Tiles other than the device's default: AVX-512's and AVX2's defaults,
  * three vectors per row, one vector per row, odd row counts, unrolled k,
  * float4. */
@@ -222,6 +245,7 @@ int main(void)
     suite_add_tcase(s, tc);
     TCase *tiles = tcase_create("tiles");
     tcase_set_timeout(tiles, 1200);
+    tcase_add_test(tiles, test_tune_runs);
     tcase_add_loop_test(tiles, test_gemm_cases_under_tile, 0, (int)(sizeof TILE_SETS / sizeof TILE_SETS[0]));
     suite_add_tcase(s, tiles);
     SRunner *sr = srunner_create(s);

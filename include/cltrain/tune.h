@@ -28,18 +28,20 @@ const char *ct_gemm_tune_shape_label(size_t i); /* "NN512", "conv": a column hea
 
 typedef struct {
     ct_gemm_tile tile;
-    double gflops[CT_TUNE_SHAPES]; /* median of the timed runs per shape */
+    double gflops[CT_TUNE_SHAPES]; /* per shape: the best round's median */
     double score;                  /* geometric mean of gflops */
     double build_seconds;          /* building cl/gemm.cl with this tile */
     int ok;                        /* 0: it failed to build or run (error in detail) */
     char detail[160];
 } ct_tune_result;
 
-/* Called after each candidate (may be NULL), e.g. to print progress. */
+/* Called per candidate once all are measured (may be NULL), e.g. to print. */
 typedef void (*ct_tune_progress)(const ct_tune_result *r, size_t index, size_t count, void *user);
 
-/* Times every candidate on the device; results[] in candidate order,
- * *best the index of the fastest. Does not save anything. */
+/* Builds every candidate, then times them in turns (rounds of every
+ * candidate on every shape; the best round counts); results[] in
+ * candidate order, *best the index of the fastest (the default unless
+ * another is 5 % faster). Does not save anything. */
 ct_status ct_gemm_tune(const ct_device_info *info, ct_tune_result *results, size_t *count, size_t *best,
                        ct_tune_progress progress, void *user);
 

@@ -53,7 +53,7 @@ int ct_cmd_tune(int argc, char **argv)
            info.profile.vector_floats, info.profile.vector_registers);
     printf("  in use now: %s (%s)\n", ct_gemm_tile_str(&info.profile.gemm, 1, tile, sizeof tile),
            ct_tile_origin_name(info.profile.gemm_origin));
-    printf("  GFLOP/s, median of 5:\n  #    tile            ");
+    printf("  GFLOP per CPU-second (the best of 3 rounds, each the median of 3 timings):\n  #    tile            ");
     for (size_t i = 0; i < CT_TUNE_SHAPES; i++)
         printf(" %9s", ct_gemm_tune_shape_label(i));
     printf(" %9s\n", "geomean");

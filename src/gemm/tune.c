@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cltrain/gemm.h"
 #include "core/clock.h"
@@ -28,9 +29,9 @@ static const struct {
     {"conv", "NN 12544x32x288", CT_NO_TRANS, CT_NO_TRANS, 12544, 32, 288},
 };
 
-enum { TUNE_RUNS = 5 };
+enum { TUNE_RUNS = 3, TUNE_ROUNDS = 3 };
 #define TUNE_BATCH_SECONDS 0.004 /* a timed batch lasts at least this long */
-#define DEFAULT_MARGIN 1.03      /* a tile replaces the default when this much faster */
+#define DEFAULT_MARGIN 1.05      /* a tile replaces the default when this much faster */
 
 const char *ct_gemm_tune_shape_name(size_t i) { return i < CT_TUNE_SHAPES ? SHAPES[i].name : "?"; }
 const char *ct_gemm_tune_shape_label(size_t i) { return i < CT_TUNE_SHAPES ? SHAPES[i].label : "?"; }
@@ -93,7 +94,19 @@ static ct_status make_buffer(ct_context *ctx, size_t floats, unsigned seed, cl_m
     return err == CL_SUCCESS ? CT_OK : ct_cl_fail(err, "creating a tuning buffer");
 }
 
-/* Median GFLOP/s of the own engine on one shape. */
+/* The process's CPU time, all threads. Candidates are timed by it rather
+ * than by the wall clock: a tile changes how much work a core does per
+ * second, not how the work is shared out, and CPU time measures that even
+ * on a machine that other processes keep busy (where the wall clock
+ * swings by several times between runs). */
+static double cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Median GFLOP/s per CPU-second of the own engine on one shape. */
 static ct_status time_shape(ct_context *ctx, size_t s, double *gflops)
 {
     const size_t m = SHAPES[s].m, n = SHAPES[s].n, k = SHAPES[s].k;
@@ -109,21 +122,21 @@ static ct_status time_shape(ct_context *ctx, size_t s, double *gflops)
     double t[TUNE_RUNS];
     int reps = 1;
     for (int w = 0; w < 2 && st == CT_OK; w++) { /* warm-up: builds, sizes the workspace */
-        double t0 = ct_now_seconds();
+        double t0 = cpu_seconds();
         st = ct_gemm_with(ctx, CT_GEMM_OWN, &g);
         if (st == CT_OK)
             st = ct_context_finish(ctx);
-        double dt = ct_now_seconds() - t0;
+        double dt = cpu_seconds() - t0;
         if (w == 1 && dt > 0)
             reps = dt >= TUNE_BATCH_SECONDS ? 1 : (int)(TUNE_BATCH_SECONDS / dt) + 1;
     }
     for (int r = 0; r < TUNE_RUNS && st == CT_OK; r++) {
-        double t0 = ct_now_seconds();
+        double t0 = cpu_seconds();
         for (int i = 0; i < reps && st == CT_OK; i++)
             st = ct_gemm_with(ctx, CT_GEMM_OWN, &g);
         if (st == CT_OK)
             st = ct_context_finish(ctx);
-        t[r] = (ct_now_seconds() - t0) / reps;
+        t[r] = (cpu_seconds() - t0) / reps;
     }
     if (st == CT_OK) {
         qsort(t, TUNE_RUNS, sizeof t[0], cmp_double);
@@ -138,8 +151,9 @@ static ct_status time_shape(ct_context *ctx, size_t s, double *gflops)
     return st;
 }
 
-/* One candidate: a context whose profile carries the tile, then the shapes. */
-static void measure(const ct_device_info *info, ct_tune_result *r)
+/* A context whose profile carries the candidate's tile, with cl/gemm.cl
+ * built for it; NULL (and r->ok 0, the reason in r->detail) on failure. */
+static ct_context *candidate_context(const ct_device_info *info, ct_tune_result *r)
 {
     ct_device_info with_tile = *info;
     with_tile.profile.gemm = r->tile;
@@ -151,19 +165,14 @@ static void measure(const ct_device_info *info, ct_tune_result *r)
         st = ct_context_kernel(ctx, "gemm", "gemm_tile", &k);
         r->build_seconds = ct_now_seconds() - t0;
     }
-    double log_sum = 0;
-    for (size_t s = 0; s < CT_TUNE_SHAPES && st == CT_OK; s++) {
-        st = time_shape(ctx, s, &r->gflops[s]);
-        log_sum += log(r->gflops[s] > 0 ? r->gflops[s] : 1e-9);
-    }
-    ct_context_destroy(ctx);
-    r->ok = st == CT_OK;
-    if (r->ok) {
-        r->score = exp(log_sum / CT_TUNE_SHAPES);
-    } else {
+    if (st != CT_OK) {
         snprintf(r->detail, sizeof r->detail, "%s", ct_last_error());
         ct_clear_error();
+        ct_context_destroy(ctx);
+        return NULL;
     }
+    r->ok = 1;
+    return ctx;
 }
 
 ct_status ct_gemm_tune(const ct_device_info *info, ct_tune_result *results, size_t *count, size_t *best,
@@ -176,17 +185,45 @@ ct_status ct_gemm_tune(const ct_device_info *info, ct_tune_result *results, size
                                            "shape follows the device's limits and is not tuned yet",
                        info->name);
     ct_gemm_tile tiles[CT_TUNE_MAX_CANDIDATES];
+    ct_context *ctx[CT_TUNE_MAX_CANDIDATES] = {NULL};
     size_t n = ct_gemm_tune_candidates(&info->profile, tiles, CT_TUNE_MAX_CANDIDATES);
-    int any = 0;
     for (size_t i = 0; i < n; i++) {
         memset(&results[i], 0, sizeof results[i]);
         results[i].tile = tiles[i];
-        measure(info, &results[i]);
-        /* Another tile must beat the default by more than timing noise. */
-        double margin = *best == 0 && any ? DEFAULT_MARGIN : 1.0;
-        if (results[i].ok && (!any || results[i].score > results[*best].score * margin)) {
-            *best = i;
-            any = 1;
+        ctx[i] = candidate_context(info, &results[i]);
+    }
+    /* Rounds in which every candidate takes its turn on every shape, and
+     * per shape the best round counts: on a machine that other work
+     * shares, the load then falls on all candidates alike, and a round
+     * that others slowed down does not decide. */
+    for (int round = 0; round < TUNE_ROUNDS; round++)
+        for (size_t i = 0; i < n; i++)
+            for (size_t s = 0; s < CT_TUNE_SHAPES && ctx[i]; s++) {
+                double g = 0;
+                if (time_shape(ctx[i], s, &g) != CT_OK) {
+                    snprintf(results[i].detail, sizeof results[i].detail, "%s", ct_last_error());
+                    ct_clear_error();
+                    results[i].ok = 0;
+                    ct_context_destroy(ctx[i]);
+                    ctx[i] = NULL;
+                } else if (g > results[i].gflops[s]) {
+                    results[i].gflops[s] = g;
+                }
+            }
+    int any = 0;
+    for (size_t i = 0; i < n; i++) {
+        ct_context_destroy(ctx[i]);
+        if (results[i].ok) {
+            double log_sum = 0;
+            for (size_t s = 0; s < CT_TUNE_SHAPES; s++)
+                log_sum += log(results[i].gflops[s] > 0 ? results[i].gflops[s] : 1e-9);
+            results[i].score = exp(log_sum / CT_TUNE_SHAPES);
+            /* Another tile must beat the default by more than timing noise. */
+            double margin = *best == 0 && any ? DEFAULT_MARGIN : 1.0;
+            if (!any || results[i].score > results[*best].score * margin) {
+                *best = i;
+                any = 1;
+            }
         }
         if (progress)
             progress(&results[i], i, n, user);
