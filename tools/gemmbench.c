@@ -168,7 +168,7 @@ static int parse_args(int argc, char **argv, options *o)
         else
             return 0;
     }
-    if (o->count == 0 && !o->select && !o->pair && !o->fma_count) {
+    if (o->count == 0 && !o->select && !o->pair) {
         /* No shape: the targets of the performance notes, NN, NT and TN at
          * n = 512 and 1024. */
         static const size_t sizes[] = {512, 1024};
@@ -177,7 +177,7 @@ static int parse_args(int argc, char **argv, options *o)
                 o->cases[o->count++] = (bench_case){t == 2 ? CT_TRANS : CT_NO_TRANS, t == 1 ? CT_TRANS : CT_NO_TRANS,
                                                     sizes[s], sizes[s], sizes[s]};
     }
-    return o->runs > 0 && o->runs <= 1000 && (o->count > 0 || o->select || o->fma_count) &&
+    return o->runs > 0 && o->runs <= 1000 && (o->count > 0 || o->select) &&
            (!o->pair || o->count % 2 == 0);
 }
 
