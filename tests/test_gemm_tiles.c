@@ -126,6 +126,69 @@ START_TEST(test_profile_of_devices)
 }
 END_TEST
 
+/* The profile of devices described by hand (no device behind them: the
+ * queries fail and keep their conservative values): the instruction set
+ * from PoCL's names, the width capped by it, the registers, the tile. */
+static ct_device_info fake_device(const char *name, const char *version, ct_device_type type, unsigned preferred)
+{
+    ct_device_info info;
+    memset(&info, 0, sizeof info);
+    snprintf(info.name, sizeof info.name, "%s", name);
+    snprintf(info.device_version, sizeof info.device_version, "%s", version);
+    info.type = type;
+    info.preferred_vector_width_float = preferred;
+    info.max_work_group_size = type == CT_DEVICE_CPU ? 4096 : 1024;
+    info.compute_units = 2;
+    return info;
+}
+
+START_TEST(test_profile_from_names)
+{
+    unsetenv("CLTRAIN_GEMM_TILE");
+    setenv("CLTRAIN_NO_CACHE", "1", 1); /* no tuned tile for these */
+    ct_device_info d = fake_device("pthread-haswell-AMD EPYC 7763 64-Core Processor",
+                                   "OpenCL 3.0 PoCL HSTR: pthread-x86_64-pc-linux-gnu-haswell", CT_DEVICE_CPU, 16);
+    ct_profile_compute(&d, 1);
+    ck_assert_str_eq(d.profile.arch, "haswell");
+    ck_assert_uint_eq(d.profile.vector_floats, 8); /* the driver said 16: the instruction set caps it */
+    ck_assert_uint_eq(d.profile.vector_registers, 16);
+    ck_assert_int_eq(d.profile.gemm.rows, 6);
+    ck_assert_int_eq(d.profile.gemm.width, 8);
+    ck_assert_int_eq(d.profile.gemm_origin, CT_TILE_DEFAULT);
+
+    d = fake_device("cpu-skylake-avx512-Intel(R) Xeon(R)", "OpenCL 3.0 PoCL HSTR: cpu-x86_64-pc-linux-gnu-skylake-avx512",
+                    CT_DEVICE_CPU, 16);
+    ct_profile_compute(&d, 1);
+    ck_assert_str_eq(d.profile.arch, "skylake-avx512");
+    ck_assert_uint_eq(d.profile.vector_floats, 16);
+    ck_assert_uint_eq(d.profile.vector_registers, 32);
+    ck_assert_int_eq(d.profile.gemm.rows, 12);
+
+    d = fake_device("pthread-znver4-AMD Ryzen", "OpenCL 3.0 PoCL HSTR: pthread-x86_64-pc-linux-gnu-znver4", CT_DEVICE_CPU, 8);
+    ct_profile_compute(&d, 1);
+    ck_assert_str_eq(d.profile.arch, "znver4");
+    ck_assert_uint_eq(d.profile.vector_floats, 8); /* the driver's preference stands below the cap */
+    ck_assert_uint_eq(d.profile.vector_registers, 16);
+
+    d = fake_device("NVIDIA H100 80GB HBM3", "OpenCL 3.0 CUDA", CT_DEVICE_GPU, 1);
+    ct_profile_compute(&d, 1);
+    ck_assert(!d.profile.is_cpu_class);
+    ck_assert_str_eq(d.profile.arch, "NVIDIA H100 80GB HBM3");
+    ck_assert_uint_eq(d.profile.vector_registers, 0);
+    ck_assert(ct_gemm_tile_valid(&d.profile.gemm));
+    ck_assert_int_eq(d.profile.gemm.wg_side, 16);
+    char options[512] = "";
+    ct_profile_build_options(&d, "gemm", options, sizeof options);
+    ck_assert_msg(strstr(options, "-DCT_CPU_CLASS=0") && strstr(options, "-DCT_GEMM_PT=16"), "%s", options);
+
+    setenv("CLTRAIN_GEMM_TILE", "6x16/8/7", 1); /* malformed: ignored */
+    d = fake_device("pthread-haswell-X", "OpenCL 3.0 PoCL HSTR: pthread-x86_64-pc-linux-gnu-haswell", CT_DEVICE_CPU, 8);
+    ct_profile_compute(&d, 1);
+    ck_assert_int_eq(d.profile.gemm_origin, CT_TILE_DEFAULT);
+    unsetenv("CLTRAIN_GEMM_TILE");
+}
+END_TEST
+
 /* The tuning cache: a saved tile is what the next enumeration uses; the
  * environment overrides it; an entry for another source or driver (a key
  * that does not match) is ignored. */
@@ -241,6 +304,7 @@ int main(void)
     tcase_add_test(tc, test_tile_strings);
     tcase_add_test(tc, test_candidates);
     tcase_add_test(tc, test_profile_of_devices);
+    tcase_add_test(tc, test_profile_from_names);
     tcase_add_test(tc, test_tune_cache);
     suite_add_tcase(s, tc);
     TCase *tiles = tcase_create("tiles");
