@@ -12,6 +12,7 @@
 #ifndef CLTRAIN_DATA_H
 #define CLTRAIN_DATA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -60,9 +61,15 @@ typedef struct {
     size_t *lines;    /* n_rows: 1-based line of the file where each row starts */
     ct_cell_problem *problems; /* in file order */
     size_t n_problems;
+    char **texts; /* n_rows x n_cols: for the columns ct_csv_read_keeping() keeps, each field
+                     as written ("007" stays "007"); NULL elsewhere, and NULL without such columns */
 } ct_table;
 
 ct_status ct_csv_read(const char *path, ct_table *out);
+/* Same, also keeping the fields of the named columns as written (texts), to
+ * pass ID columns through; an unknown name is CT_ERR_NOT_FOUND with a "did
+ * you mean". */
+ct_status ct_csv_read_keeping(const char *path, const char *const *keep, size_t n_keep, ct_table *out);
 /* Same, from memory; `source` names the text in messages. */
 ct_status ct_csv_parse(const char *source, const char *text, size_t len, ct_table *out);
 void ct_table_free(ct_table *t);
@@ -144,6 +151,43 @@ void ct_tabular_free(ct_tabular *d);
  * idx[0..n) (idx NULL: all samples). Needs a target. */
 ct_status ct_tabular_persistence_rmse(const ct_tabular *d, const size_t *idx, size_t n,
                                       double *rmse_out);
+
+/* ============================================================== class labels
+ * A classification target column may hold text labels ("setosa",
+ * "class_0"): ct_table_encode_labels() turns them into class indices 0..K-1,
+ * the classes being the column's distinct labels sorted bytewise (strcmp),
+ * as sklearn's LabelEncoder and Keras' image_dataset_from_directory order
+ * them. A numeric cell in such a column counts as its text ("%.15g": 3 is
+ * "3"). Missing cells stay missing (drop_missing or the usual error).
+ * Given a class list (*names non-NULL: the classes a model was trained on),
+ * the labels are looked up in it instead, and a label outside it is an error
+ * naming the line and the closest class; with *names NULL the list is
+ * derived and returned (free with ct_class_names_free()). */
+
+/* Column col holds text that is not a number (CT_CELL_NOT_A_NUMBER). */
+bool ct_table_column_has_text(const ct_table *t, size_t col);
+ct_status ct_table_encode_labels(ct_table *t, size_t col, char ***names, size_t *n_names);
+void ct_class_names_free(char **names, size_t n);
+
+/* Every label a class the model can output, checked before training:
+ * class indices (sparse or categorical crossentropy) must be whole numbers
+ * in [0, n_classes); binary labels lie in [0, 1]. The error names the file
+ * line of the first bad label, and hints at labels that count from 1. */
+typedef struct {
+    const float *y;
+    size_t n;
+    size_t n_classes;     /* classes the output layer gives */
+    size_t units;         /* the output layer's units (for the message) */
+    bool binary;          /* binary_crossentropy: labels in [0, 1] */
+    const size_t *lines;  /* n: file line of each label, or NULL */
+    const char *source;   /* file, for the message */
+    const char *column;   /* label column, for the message */
+} ct_labels_check_args;
+ct_status ct_labels_check(const ct_labels_check_args *a);
+
+/* Class indices y[0..n) as one-hot rows (n x n_classes, malloc'd: free()),
+ * the labels categorical_crossentropy compares with. */
+ct_status ct_labels_one_hot(const float *y, size_t n, size_t n_classes, float **out);
 
 /* ====================================================================== split
  * A seeded train/validation/test split of n samples into index lists.

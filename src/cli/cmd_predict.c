@@ -14,7 +14,7 @@
 static void predict_usage(FILE *out)
 {
     fprintf(out,
-            "usage: cltrain predict RUN_DIR INPUT... [--out FILE] [--device SPEC]\n"
+            "usage: cltrain predict RUN_DIR INPUT... [--keep COLUMN]... [--out FILE] [--device SPEC]\n"
             "       cltrain predict MODEL.onnx INPUT... [--out FILE] [--device SPEC]\n"
             "\n"
             "Predicts with the model a run saved (RUN_DIR/config.yaml and weights.bin); the\n"
@@ -27,6 +27,8 @@ static void predict_usage(FILE *out)
             "                 may stay): prints `row,prediction` per row (row counts data rows\n"
             "                 from 0, like pandas); or PNG/JPEG images of any size for an image\n"
             "                 model: prints the predicted class and the top-3 probabilities\n"
+            "  --keep COLUMN  CSV: copy this column (an ID) into the output after `row`, as\n"
+            "                 written; it may be a column training never saw (repeatable)\n"
             "  --out FILE     write the predictions as CSV to FILE instead (images:\n"
             "                 file,predicted,p_<class>...)\n"
             "  --device SPEC  see cltrain devices (default CLTRAIN_DEVICE, else the best device)\n"
@@ -56,6 +58,8 @@ typedef struct {
     bool with_file; /* a `file` column: images, or several CSV inputs */
     bool header_written;
     size_t written;
+    const char *const *keep; /* --keep columns */
+    size_t n_keep;
 } output;
 
 static void write_header(output *o, bool rows)
@@ -63,8 +67,13 @@ static void write_header(output *o, bool rows)
     FILE *f = o->csv;
     if (o->with_file)
         fputs("file,", f);
-    if (rows)
+    if (rows) {
         fputs("row,", f);
+        for (size_t k = 0; k < o->n_keep; k++) {
+            put_field(f, o->keep[k]);
+            fputc(',', f);
+        }
+    }
     size_t width = ct_predictor_width(o->p);
     if (ct_predictor_classifies(o->p)) {
         fputs("predicted", f);
@@ -95,8 +104,13 @@ static void write_rows(output *o, const char *input, const ct_prediction *pr)
             put_field(f, input);
             fputc(',', f);
         }
-        if (!pr->image)
+        if (!pr->image) {
             fprintf(f, "%zu,", pr->rows[i]);
+            for (size_t k = 0; k < pr->n_kept; k++) {
+                put_field(f, pr->kept[i * pr->n_kept + k] ? pr->kept[i * pr->n_kept + k] : "");
+                fputc(',', f);
+            }
+        }
         if (classes)
             put_field(f, ct_predictor_class_name(o->p, ct_prediction_class(pr, i)));
         const float *v = pr->values + i * pr->width;
@@ -158,7 +172,8 @@ static int predict_all(ct_predictor *p, char **inputs, int n_inputs, output *o)
 }
 
 /* Write the CSV atomically: complete, or (after a failure) not at all. */
-static int run_predict(const char *run_dir, char **inputs, int n_inputs, const char *out_path, const char *device)
+static int run_predict(const char *run_dir, char **inputs, int n_inputs, const char *const *keep, size_t n_keep,
+                       const char *out_path, const char *device)
 {
     ct_context *ctx = NULL;
     ct_predictor *p = NULL;
@@ -180,7 +195,8 @@ static int run_predict(const char *run_dir, char **inputs, int n_inputs, const c
     if (!final) /* stderr: stdout may be the predictions' CSV */
         fprintf(stderr, "cltrain predict: the run did not finish; using %s\n", source);
     bool images = ct_predictor_takes_images(p);
-    output o = {.p = p, .with_file = images || n_inputs > 1};
+    ct_predictor_keep(p, keep, n_keep);
+    output o = {.p = p, .with_file = images || n_inputs > 1, .keep = keep, .n_keep = n_keep};
     o.csv = file ? ct_atomic_stream(file) : (images ? NULL : stdout);
     int failures = predict_all(p, inputs, n_inputs, &o);
     int rc = failures ? 1 : 0;
@@ -201,8 +217,11 @@ int ct_cmd_predict(int argc, char **argv)
 {
     const char *run_dir = NULL, *out_path = NULL, *device = NULL, *value;
     char **inputs = calloc((size_t)argc, sizeof *inputs);
+    const char **keep = calloc((size_t)argc, sizeof *keep);
     int n_inputs = 0;
-    if (!inputs) {
+    size_t n_keep = 0;
+    if (!inputs || !keep) {
+        free(keep);
         fprintf(stderr, "cltrain predict: out of memory\n");
         return 1;
     }
@@ -210,14 +229,18 @@ int ct_cmd_predict(int argc, char **argv)
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             predict_usage(stdout);
             free(inputs);
+            free(keep);
             return 0;
         } else if ((value = ct_cli_option(argc, argv, &i, "--out"))) {
             out_path = value;
+        } else if ((value = ct_cli_option(argc, argv, &i, "--keep"))) {
+            keep[n_keep++] = value;
         } else if ((value = ct_cli_option(argc, argv, &i, "--device"))) {
             device = value;
         } else if (argv[i][0] == '-' && argv[i][1]) {
             fprintf(stderr, "cltrain predict: unknown option '%s' (see cltrain predict --help)\n", argv[i]);
             free(inputs);
+            free(keep);
             return 2;
         } else if (!run_dir) {
             run_dir = argv[i];
@@ -229,12 +252,17 @@ int ct_cmd_predict(int argc, char **argv)
         fprintf(stderr, "cltrain predict: %s\n", run_dir ? "no input files given" : "no run directory given");
         predict_usage(stderr);
         free(inputs);
+        free(keep);
         return 2;
     }
     size_t len = strlen(run_dir);
     bool onnx = len > 5 && !strcmp(run_dir + len - 5, ".onnx");
-    int rc = onnx ? ct_cmd_predict_onnx(run_dir, inputs, n_inputs, out_path, device)
-                  : run_predict(run_dir, inputs, n_inputs, out_path, device);
+    if (onnx && n_keep)
+        fprintf(stderr, "cltrain predict: --keep applies to a run directory's CSV model, not to %s\n", run_dir);
+    int rc = onnx && n_keep ? 2
+             : onnx         ? ct_cmd_predict_onnx(run_dir, inputs, n_inputs, out_path, device)
+                            : run_predict(run_dir, inputs, n_inputs, keep, n_keep, out_path, device);
     free(inputs);
+    free(keep);
     return rc;
 }

@@ -80,7 +80,7 @@ int ct_cmd_run(int argc, char **argv)
 
 int ct_cmd_evaluate(int argc, char **argv)
 {
-    const char *dir = NULL;
+    const char *dir = NULL, *data = NULL;
     ct_run_options o = {0};
     for (int i = 1; i < argc; i++) {
         const char *v;
@@ -88,9 +88,14 @@ int ct_cmd_evaluate(int argc, char **argv)
             o.device_spec = v;
         else if ((v = ct_cli_option(argc, argv, &i, "--data-dir")))
             o.data_dir = v;
+        else if ((v = ct_cli_option(argc, argv, &i, "--data")))
+            data = v;
         else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("usage: cltrain evaluate RUN_DIR [--device SPEC] [--data-dir DIR]\n"
-                   "Loads the run's model and weights and evaluates it on the test split.\n");
+            printf("usage: cltrain evaluate RUN_DIR [--data FILE] [--device SPEC] [--data-dir DIR]\n"
+                   "Loads the run's model and weights and evaluates it on the test split, or with\n"
+                   "--data on every row of FILE, a labelled CSV file of the same form as the\n"
+                   "training data (the target column and the feature columns; text labels must be\n"
+                   "classes the model was trained on). Features are standardised as in training.\n");
             return 0;
         } else if (argv[i][0] == '-' || dir) {
             fprintf(stderr, "cltrain evaluate: unexpected argument '%s'\n", argv[i]);
@@ -99,13 +104,13 @@ int ct_cmd_evaluate(int argc, char **argv)
             dir = argv[i];
     }
     if (!dir) {
-        fprintf(stderr, "usage: cltrain evaluate RUN_DIR [--device SPEC] [--data-dir DIR]\n");
+        fprintf(stderr, "usage: cltrain evaluate RUN_DIR [--data FILE] [--device SPEC] [--data-dir DIR]\n");
         return 2;
     }
     ct_run run;
     ct_status s = ct_run_open(dir, &o, &run);
     if (s == CT_OK) {
-        s = ct_run_evaluate(&run, stdout);
+        s = data ? ct_run_evaluate_file(&run, data, stdout) : ct_run_evaluate(&run, stdout);
         ct_run_close(&run);
     }
     return s == CT_OK ? 0 : ct_cli_error(s);

@@ -31,6 +31,10 @@ typedef struct {
     size_t *field_starts;
     size_t n_fields, fields_cap;
     int first_field_quoted;
+    /* Columns whose fields are kept as written (ct_csv_read_keeping). */
+    const char *const *keep;
+    size_t n_keep;
+    unsigned char *keep_mask; /* n_cols, from the header */
 } csv_reader;
 
 static ct_status out_of_memory(const csv_reader *r)
@@ -245,6 +249,18 @@ static ct_status take_header(csv_reader *r, ct_table *t)
                                "counting from 1)",
                                r->source, t->names[c], earlier + 1, c + 1);
     }
+    if (r->n_keep == 0)
+        return CT_OK;
+    r->keep_mask = calloc(t->n_cols, 1);
+    if (!r->keep_mask)
+        return out_of_memory(r);
+    for (size_t k = 0; k < r->n_keep; k++) {
+        size_t c;
+        ct_status s = ct_table_find_column(t, r->keep[k], &c);
+        if (s != CT_OK)
+            return s;
+        r->keep_mask[c] = 1;
+    }
     return CT_OK;
 }
 
@@ -265,10 +281,19 @@ static ct_status take_row(csv_reader *r, ct_table *t, size_t line, size_t *rows_
         if (!grown)
             return out_of_memory(r);
         t->values = grown;
+        if (r->keep_mask) {
+            char **texts = bytes == SIZE_MAX ? NULL : realloc(t->texts, *rows_cap * t->n_cols * sizeof *texts);
+            if (!texts)
+                return out_of_memory(r);
+            memset(texts + old_cap * t->n_cols, 0, (*rows_cap - old_cap) * t->n_cols * sizeof *texts);
+            t->texts = texts;
+        }
     }
     t->lines[row] = line;
     double *values = t->values + row * t->n_cols;
     for (size_t c = 0; c < t->n_cols; c++) {
+        if (r->keep_mask && r->keep_mask[c] && !(t->texts[row * t->n_cols + c] = ct_data_strdup(field(r, c))))
+            return out_of_memory(r);
         int kind = parse_cell(field(r, c), &values[c]);
         if (kind == 0)
             continue;
@@ -320,7 +345,16 @@ static ct_status parse_all(csv_reader *r, ct_table *t)
     return CT_OK;
 }
 
+static ct_status parse_keeping(const char *source, const char *text, size_t len, const char *const *keep,
+                               size_t n_keep, ct_table *out);
+
 ct_status ct_csv_parse(const char *source, const char *text, size_t len, ct_table *out)
+{
+    return parse_keeping(source, text, len, NULL, 0, out);
+}
+
+static ct_status parse_keeping(const char *source, const char *text, size_t len, const char *const *keep,
+                               size_t n_keep, ct_table *out)
 {
     memset(out, 0, sizeof *out);
     if (!source || (!text && len > 0))
@@ -337,8 +371,9 @@ ct_status ct_csv_parse(const char *source, const char *text, size_t len, ct_tabl
     }
     locale_t previous = uselocale(c_locale);
 
-    csv_reader r = {.source = source, .text = text, .len = len, .line = 1};
+    csv_reader r = {.source = source, .text = text, .len = len, .line = 1, .keep = keep, .n_keep = n_keep};
     ct_status s = parse_all(&r, out);
+    free(r.keep_mask);
 
     uselocale(previous);
     freelocale(c_locale);
@@ -349,7 +384,9 @@ ct_status ct_csv_parse(const char *source, const char *text, size_t len, ct_tabl
     return s;
 }
 
-ct_status ct_csv_read(const char *path, ct_table *out)
+ct_status ct_csv_read(const char *path, ct_table *out) { return ct_csv_read_keeping(path, NULL, 0, out); }
+
+ct_status ct_csv_read_keeping(const char *path, const char *const *keep, size_t n_keep, ct_table *out)
 {
     memset(out, 0, sizeof *out);
     if (!path)
@@ -357,7 +394,7 @@ ct_status ct_csv_read(const char *path, ct_table *out)
     char *text = NULL;
     size_t len = 0;
     CT_TRY(ct_read_file_as(path, CT_ERR_NOT_FOUND, &text, &len));
-    ct_status s = ct_csv_parse(path, text, len, out);
+    ct_status s = parse_keeping(path, text, len, keep, n_keep, out);
     free(text);
     return s;
 }
@@ -371,6 +408,9 @@ void ct_table_free(ct_table *t)
             free(t->names[c]);
     for (size_t i = 0; i < t->n_problems; i++)
         free(t->problems[i].text);
+    for (size_t i = 0; t->texts && i < t->n_rows * t->n_cols; i++)
+        free(t->texts[i]);
+    free(t->texts);
     free(t->names);
     free(t->values);
     free(t->lines);

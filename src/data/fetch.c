@@ -273,16 +273,32 @@ static ct_status locate(fetch_plan *p, char **path_out)
     return fetch_into_cache(p, path_out);
 }
 
+/* A path (with a folder in it) is used as it is: no data folders, no
+ * download. It must exist; a regular file must match the checksum. */
+static ct_status locate_path(const char *path, const char *expected, char **path_out)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return ct_fail(CT_ERR_NOT_FOUND, "%s: %s (a path with a folder is taken as it is, relative to the "
+                       "experiment file; a plain name is looked up in the data folders)",
+                       path, strerror(errno));
+    if (S_ISREG(st.st_mode))
+        CT_TRY(verify_existing(path, expected));
+    *path_out = ct_data_strdup(path);
+    return *path_out ? CT_OK : ct_fail(CT_ERR_NO_MEMORY, "out of memory");
+}
+
 ct_status ct_data_locate(const char *file_name, const char *url, const char *sha256,
                          const char *data_dir, char **path_out)
 {
     *path_out = NULL;
-    if (!file_name || !file_name[0] || strchr(file_name, '/') || strcmp(file_name, "..") == 0 ||
-        strcmp(file_name, ".") == 0)
-        return ct_fail(CT_ERR_INVALID_ARGUMENT, "dataset file name \"%s\" must be a plain file name",
+    if (!file_name || !file_name[0] || strcmp(file_name, "..") == 0 || strcmp(file_name, ".") == 0)
+        return ct_fail(CT_ERR_INVALID_ARGUMENT, "dataset file name \"%s\" names no file",
                        file_name ? file_name : "");
     char expected[65];
     CT_TRY(normalise_sha256(sha256, expected));
+    if (strchr(file_name, '/'))
+        return locate_path(file_name, expected, path_out);
     if (!data_dir || !data_dir[0])
         data_dir = getenv("CLTRAIN_DATA_DIR");
     char *cache_dir;

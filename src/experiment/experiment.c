@@ -38,6 +38,36 @@ static char *name_from_path(const char *path)
     return name;
 }
 
+/* A data path with a folder in it ("data/my.csv", "../x.csv") is relative to
+ * the experiment file, wherever the command runs, and becomes absolute here,
+ * so the copy of the configuration a run directory keeps still finds it. A
+ * plain name ("weather.csv") is looked up in the data folders as before; an
+ * absolute path stays. Where the folder cannot be resolved (a name given for
+ * errors only), the path is left as written. */
+static ct_status resolve_data_path(char **path, const char *origin)
+{
+    if (!*path || (*path)[0] == '/' || !strchr(*path, '/'))
+        return CT_OK;
+    const char *slash = strrchr(origin, '/');
+    char *folder = slash ? strndup(origin, (size_t)(slash - origin) + (slash == origin)) : strdup(".");
+    if (!folder)
+        return ct_fail(CT_ERR_NO_MEMORY, "out of memory");
+    char *absolute = realpath(folder, NULL);
+    free(folder);
+    if (!absolute)
+        return CT_OK;
+    size_t len = strlen(absolute) + strlen(*path) + 2;
+    char *joined = malloc(len);
+    if (joined)
+        snprintf(joined, len, "%s/%s", absolute, *path);
+    free(absolute);
+    if (!joined)
+        return ct_fail(CT_ERR_NO_MEMORY, "out of memory");
+    free(*path);
+    *path = joined;
+    return CT_OK;
+}
+
 /* Convert the tree into *spec (zeroed first); on failure nothing is left to free. */
 static ct_status build_spec(const ynode *root, const char *origin, ct_experiment *spec)
 {
@@ -60,7 +90,10 @@ static ct_status build_spec(const ynode *root, const char *origin, ct_experiment
         return s;
     }
     xp_resolve_derived(spec);
-    return CT_OK;
+    s = spec->data.kind == CT_DATA_CSV ? resolve_data_path(&spec->data.csv.file, origin) : CT_OK;
+    if (s != CT_OK)
+        xp_free_section(&xp_experiment_section, spec);
+    return s;
 }
 
 static void free_source(struct ct_experiment_source *src)

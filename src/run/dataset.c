@@ -1,10 +1,12 @@
 /* From an experiment's data spec to per-split host arrays. */
 #include "run/dataset.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cltrain/loss_kind.h"
 #include "cltrain/report.h"
 
 size_t ct_dataset_sample_size(const ct_dataset *d)
@@ -15,7 +17,7 @@ size_t ct_dataset_sample_size(const ct_dataset *d)
     return n;
 }
 
-static void split_free(ct_split_data *s)
+void ct_split_data_free(ct_split_data *s)
 {
     if (!s->x_shared)
         free(s->x);
@@ -26,9 +28,9 @@ static void split_free(ct_split_data *s)
 
 void ct_dataset_free(ct_dataset *d)
 {
-    split_free(&d->train);
-    split_free(&d->validation);
-    split_free(&d->test);
+    ct_split_data_free(&d->train);
+    ct_split_data_free(&d->validation);
+    ct_split_data_free(&d->test);
     for (size_t i = 0; d->class_names && i < d->n_classes; i++)
         free(d->class_names[i]);
     free(d->class_names);
@@ -41,8 +43,10 @@ void ct_dataset_free(ct_dataset *d)
     memset(d, 0, sizeof *d);
 }
 
-/* One split's rows of the tabular data. */
-static ct_status take_rows(const ct_tabular *t, const size_t *idx, size_t n, int with_baseline, ct_split_data *out)
+/* One split's rows of the tabular data; class indices become one-hot rows
+ * of one_hot classes when that is not 0 (categorical_crossentropy). */
+static ct_status take_rows(const ct_tabular *t, const size_t *idx, size_t n, int with_baseline, size_t one_hot,
+                           ct_split_data *out)
 {
     out->n = n;
     if (n == 0)
@@ -51,7 +55,171 @@ static ct_status take_rows(const ct_tabular *t, const size_t *idx, size_t n, int
     CT_TRY(ct_gather_rows(t->y, 1, idx, n, &out->y));
     if (with_baseline)
         CT_TRY(ct_gather_rows(t->y_today, 1, idx, n, &out->baseline));
+    if (one_hot) {
+        float *hot;
+        CT_TRY(ct_labels_one_hot(out->y, n, one_hot, &hot));
+        free(out->y);
+        out->y = hot;
+    }
     return CT_OK;
+}
+
+static bool classifies(ct_loss l)
+{
+    return l == CT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY || l == CT_LOSS_CATEGORICAL_CROSSENTROPY ||
+           l == CT_LOSS_BINARY_CROSSENTROPY;
+}
+
+/* The units of the last dense layer (the output of a CSV model); 0 when the
+ * model has none. *index_out: that layer. */
+static size_t output_units(const ct_experiment *exp, size_t *index_out)
+{
+    for (size_t i = exp->model.layer_count; i-- > 0;)
+        if (exp->model.layers[i].kind == CT_LAYER_DENSE) {
+            *index_out = i;
+            return (size_t)exp->model.layers[i].dense.units;
+        }
+    return 0;
+}
+
+/* Classes the model outputs: its units, or 2 for one sigmoid unit. */
+static size_t model_classes(const ct_experiment *exp, size_t units)
+{
+    return exp->train.loss == CT_LOSS_BINARY_CROSSENTROPY ? 2 : units;
+}
+
+/* Text labels of a classification target become class indices: the sorted
+ * classes (derived) or, for a file scored against a trained model, the
+ * model's own (given in *names). Their count must fit the output layer. */
+static ct_status encode_labels(const ct_experiment *exp, ct_table *table, char ***names, size_t *n_names)
+{
+    const ct_csv_spec *c = &exp->data.csv;
+    size_t col;
+    if (!classifies(exp->train.loss) || ct_table_find_column(table, c->target.column, &col) != CT_OK)
+        return CT_OK; /* an unknown column is reported with its context by ct_tabular_from_table() */
+    if (!*names && !ct_table_column_has_text(table, col))
+        return CT_OK; /* numeric labels are class indices already */
+    bool derived = *names == NULL;
+    CT_TRY(ct_table_encode_labels(table, col, names, n_names));
+    size_t layer = 0, units = output_units(exp, &layer);
+    if (!derived || units == 0 || model_classes(exp, units) == *n_names)
+        return CT_OK;
+    char where[256], key[64], list[512] = "";
+    for (size_t k = 0; k < *n_names && strlen(list) < 400; k++)
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", k ? ", " : "", (*names)[k]);
+    if (*n_names > 0 && strlen(list) >= 400)
+        snprintf(list + strlen(list), sizeof list - strlen(list), ", ...");
+    snprintf(key, sizeof key, "model[%zu].dense.units", layer);
+    ct_experiment_where(exp, key, where, sizeof where);
+    size_t n = *n_names;
+    ct_class_names_free(*names, n);
+    *names = NULL;
+    *n_names = 0;
+    if (exp->train.loss == CT_LOSS_BINARY_CROSSENTROPY)
+        return ct_fail(CT_ERR_DATA,
+                       "%s: %s: column %s has %zu classes (%s), but binary_crossentropy separates two: use "
+                       "sparse_categorical_crossentropy with units: %zu and activation softmax",
+                       table->source, where, c->target.column, n, list, n);
+    return ct_fail(CT_ERR_DATA,
+                   "%s: %s: the model outputs %zu values, but column %s has %zu classes (%s): the last dense "
+                   "layer needs units: %zu",
+                   table->source, where, units, c->target.column, n, list, n);
+}
+
+/* The target must not be among its own features unless it is shifted: with
+ * shift 0 the model would read the answer (the workshop's "today's sunshine"
+ * predicts tomorrow's, shift 1, and may stay). */
+static ct_status check_target_not_feature(const ct_experiment *exp, const ct_tabular *t)
+{
+    if (t->shift > 0 || !t->target_name)
+        return CT_OK;
+    for (size_t f = 0; f < t->n_features; f++)
+        if (!strcmp(t->feature_names[f], t->target_name)) {
+            char where[256];
+            return ct_fail(CT_ERR_DATA,
+                           "%s: data.csv.features: the target column %s is also a feature, so the model would "
+                           "read the answer it should predict: add it to the drop list (features: {drop: [%s]}); "
+                           "only a target shifted to a later row (target.shift >= 1, \"predict tomorrow\") may "
+                           "stay a feature",
+                           ct_experiment_where(exp, "data.csv.features", where, sizeof where), t->target_name,
+                           t->target_name);
+        }
+    return CT_OK;
+}
+
+/* Every label a class the model outputs, before any training. */
+static ct_status check_labels(const ct_experiment *exp, const ct_table *table, const ct_tabular *t)
+{
+    size_t layer = 0, units = output_units(exp, &layer);
+    if (!classifies(exp->train.loss) || units == 0 || t->n_samples == 0)
+        return CT_OK;
+    size_t *lines = malloc(t->n_samples * sizeof *lines);
+    if (!lines)
+        return ct_fail(CT_ERR_NO_MEMORY, "label lines");
+    for (size_t i = 0; i < t->n_samples; i++)
+        lines[i] = table->lines[t->rows[i] + t->shift];
+    ct_labels_check_args a = {.y = t->y,
+                              .n = t->n_samples,
+                              .n_classes = model_classes(exp, units),
+                              .units = units,
+                              .binary = exp->train.loss == CT_LOSS_BINARY_CROSSENTROPY,
+                              .lines = lines,
+                              .source = table->source,
+                              .column = t->target_name};
+    ct_status s = ct_labels_check(&a);
+    free(lines);
+    return s;
+}
+
+/* Read a CSV file into samples as the experiment selects them: labels
+ * encoded (*names: the classes, derived when NULL), the target kept out of
+ * the features unless shifted, every label checked. all_rows: every row of
+ * the file (a file to score), else data.csv.rows. */
+static ct_status read_samples(const ct_experiment *exp, const char *path, bool all_rows, char ***names,
+                              size_t *n_names, ct_tabular *t)
+{
+    const ct_csv_spec *c = &exp->data.csv;
+    char where[256];
+    ct_table table;
+    CT_TRY(ct_csv_read(path, &table));
+    ct_status s = encode_labels(exp, &table, names, n_names);
+    if (s != CT_OK) {
+        ct_table_free(&table);
+        return s;
+    }
+    ct_tabular_options o;
+    ct_tabular_options_init(&o);
+    o.features.names = (const char *const *)c->features.columns.items;
+    o.features.n_names = c->features.columns.count;
+    o.features.prefixes = (const char *const *)c->features.prefixes.items;
+    o.features.n_prefixes = c->features.prefixes.count;
+    o.features.globs = (const char *const *)c->features.globs.items;
+    o.features.n_globs = c->features.globs.count;
+    o.features.drop = (const char *const *)c->features.drop.items;
+    o.features.n_drop = c->features.drop.count;
+    o.first_row = all_rows ? 0 : (size_t)c->rows.first;
+    o.last_row = c->rows.has_last && !all_rows ? (size_t)c->rows.last : CT_LAST_ROW;
+    o.target = c->target.column;
+    o.shift = (unsigned)c->target.shift;
+    o.drop_missing = c->drop_missing;
+    s = ct_tabular_from_table(&table, &o, t);
+    if (s != CT_OK)
+        s = ct_fail_context(s, "%s: data.csv", ct_experiment_where(exp, "data.csv", where, sizeof where));
+    if (s == CT_OK)
+        s = check_target_not_feature(exp, t);
+    if (s == CT_OK)
+        s = check_labels(exp, &table, t);
+    if (s != CT_OK)
+        ct_tabular_free(t);
+    ct_table_free(&table);
+    return s;
+}
+
+/* Class indices become one-hot rows this wide (0: they stay indices). */
+static size_t one_hot_width(const ct_experiment *exp)
+{
+    size_t layer = 0;
+    return exp->train.loss == CT_LOSS_CATEGORICAL_CROSSENTROPY ? output_units(exp, &layer) : 0;
 }
 
 /* The data's local path (*path malloc'd), downloaded and checked first when
@@ -70,35 +238,13 @@ static ct_status locate(const ct_experiment *exp, const char *key, const char *f
 static ct_status load_csv(const ct_experiment *exp, const char *data_dir, ct_dataset *d)
 {
     const ct_csv_spec *c = &exp->data.csv;
-    char where[256];
     char *path = NULL;
     CT_TRY(locate(exp, "data.csv.file", c->file, c->url, c->sha256, data_dir, &path));
-    ct_table table;
-    ct_status s = ct_csv_read(path, &table);
+    ct_tabular t;
+    ct_status s = read_samples(exp, path, false, &d->class_names, &d->n_classes, &t);
     free(path);
     if (s != CT_OK)
         return s;
-
-    ct_tabular_options o;
-    ct_tabular_options_init(&o);
-    o.features.names = (const char *const *)c->features.columns.items;
-    o.features.n_names = c->features.columns.count;
-    o.features.prefixes = (const char *const *)c->features.prefixes.items;
-    o.features.n_prefixes = c->features.prefixes.count;
-    o.features.globs = (const char *const *)c->features.globs.items;
-    o.features.n_globs = c->features.globs.count;
-    o.features.drop = (const char *const *)c->features.drop.items;
-    o.features.n_drop = c->features.drop.count;
-    o.first_row = (size_t)c->rows.first;
-    o.last_row = c->rows.has_last ? (size_t)c->rows.last : CT_LAST_ROW;
-    o.target = c->target.column;
-    o.shift = (unsigned)c->target.shift;
-    o.drop_missing = c->drop_missing;
-    ct_tabular t;
-    s = ct_tabular_from_table(&table, &o, &t);
-    ct_table_free(&table);
-    if (s != CT_OK)
-        return ct_fail_context(s, "%s: data.csv", ct_experiment_where(exp, "data.csv", where, sizeof where));
 
     ct_split_options so = {
         .train = c->split.train,
@@ -113,9 +259,10 @@ static ct_status load_csv(const ct_experiment *exp, const char *data_dir, ct_dat
     s = ct_split_make(t.n_samples, &so, &split);
     if (s == CT_OK) {
         int baseline = exp->evaluate.baseline_count > 0;
+        size_t hot = one_hot_width(exp);
         d->in_ndim = 1;
         d->in_shape[0] = t.n_features;
-        d->target_width = 1;
+        d->target_width = hot ? hot : 1;
         d->feature_names = calloc(t.n_features, sizeof *d->feature_names);
         if (!d->feature_names)
             s = ct_fail(CT_ERR_NO_MEMORY, "feature names");
@@ -123,11 +270,11 @@ static ct_status load_csv(const ct_experiment *exp, const char *data_dir, ct_dat
             if (!(d->feature_names[i] = strdup(t.feature_names[i])))
                 s = ct_fail(CT_ERR_NO_MEMORY, "feature names");
         if (s == CT_OK)
-            s = take_rows(&t, split.train, split.n_train, baseline, &d->train);
+            s = take_rows(&t, split.train, split.n_train, baseline, hot, &d->train);
         if (s == CT_OK)
-            s = take_rows(&t, split.validation, split.n_validation, baseline, &d->validation);
+            s = take_rows(&t, split.validation, split.n_validation, baseline, hot, &d->validation);
         if (s == CT_OK)
-            s = take_rows(&t, split.test, split.n_test, baseline, &d->test);
+            s = take_rows(&t, split.test, split.n_test, baseline, hot, &d->test);
         if (s == CT_OK && c->standardize && d->train.n) {
             s = ct_standardizer_fit(t.x, t.n_features, split.train, split.n_train, &d->standardizer);
             if (s == CT_OK) {
@@ -138,6 +285,47 @@ static ct_status load_csv(const ct_experiment *exp, const char *data_dir, ct_dat
         }
         ct_split_free(&split);
     }
+    ct_tabular_free(&t);
+    return s;
+}
+
+ct_status ct_dataset_load_file(const ct_experiment *exp, const ct_dataset *trained, const char *path,
+                               ct_split_data *out)
+{
+    memset(out, 0, sizeof *out);
+    if (exp->data.kind != CT_DATA_CSV)
+        return ct_fail(CT_ERR_INVALID_ARGUMENT, "%s: scoring another file needs a CSV experiment", path);
+    char **names = trained->class_names;
+    size_t n_names = trained->n_classes;
+    char **derived = NULL;
+    size_t n_derived = 0;
+    ct_tabular t;
+    /* Text labels are looked up in the trained classes, never re-sorted:
+     * the file may lack a class. Numeric labels stay indices. */
+    ct_status s = read_samples(exp, path, true, names ? &names : &derived, names ? &n_names : &n_derived, &t);
+    ct_class_names_free(derived, n_derived); /* the file had text labels the model was trained on as numbers */
+    if (s != CT_OK)
+        return s;
+    if (derived)
+        s = ct_fail(CT_ERR_DATA, "%s: column %s holds text labels, but the model was trained on numeric ones",
+                    path, exp->data.csv.target.column);
+    if (s == CT_OK && t.n_features != trained->in_shape[0])
+        s = ct_fail(CT_ERR_DATA, "%s: %zu feature columns selected, the model was trained on %zu", path,
+                    t.n_features, trained->in_shape[0]);
+    for (size_t f = 0; s == CT_OK && f < t.n_features; f++)
+        if (strcmp(t.feature_names[f], trained->feature_names[f]) != 0)
+            s = ct_fail(CT_ERR_DATA, "%s: feature %zu is column %s, the model was trained on %s there", path, f,
+                        t.feature_names[f], trained->feature_names[f]);
+    size_t *all = s == CT_OK ? malloc((t.n_samples ? t.n_samples : 1) * sizeof *all) : NULL;
+    if (s == CT_OK && !all)
+        s = ct_fail(CT_ERR_NO_MEMORY, "samples of %s", path);
+    for (size_t i = 0; all && i < t.n_samples; i++)
+        all[i] = i;
+    if (s == CT_OK)
+        s = take_rows(&t, all, t.n_samples, 0, one_hot_width(exp), out);
+    if (s == CT_OK && trained->standardizer.n_cols == t.n_features)
+        ct_standardizer_apply(&trained->standardizer, out->x, out->n);
+    free(all);
     ct_tabular_free(&t);
     return s;
 }

@@ -33,7 +33,17 @@ typedef struct {
 ct_status ct_dataset_load(const ct_experiment *exp, const char *data_dir, ct_dataset *out);
 void ct_dataset_free(ct_dataset *d);
 
+/* A labelled file of the same form as the experiment's data (CSV with the
+ * target column) to score a trained model on: every row of the file becomes a
+ * sample of *out, prepared as `trained` (the run's own dataset) prepared its
+ * samples: the same features, the same standardisation, text labels looked
+ * up in its classes (an unknown label is an error naming the line). Free
+ * *out with ct_split_data_free(). */
+ct_status ct_dataset_load_file(const ct_experiment *exp, const ct_dataset *trained, const char *path,
+                               ct_split_data *out);
+
 size_t ct_dataset_sample_size(const ct_dataset *d);
+void ct_split_data_free(ct_split_data *s);
 
 /* features.csv in a run directory: `feature,mean,scale` per input column in
  * input order (mean 0, scale 1 without standardisation), so `cltrain predict`

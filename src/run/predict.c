@@ -45,6 +45,9 @@ struct ct_predictor {
     /* which weights (ct_run_weights_read) */
     bool final_weights;
     char weights_source[1024];
+    /* ct_predictor_keep(): columns passed through (borrowed) */
+    const char *const *keep;
+    size_t n_keep;
 };
 
 /* ================================================================ files */
@@ -327,6 +330,9 @@ void ct_prediction_free(ct_prediction *pr)
 {
     if (!pr)
         return;
+    for (size_t i = 0; pr->kept && i < pr->n * pr->n_kept; i++)
+        free(pr->kept[i]);
+    free(pr->kept);
     free(pr->values);
     free(pr->rows);
     memset(pr, 0, sizeof *pr);
@@ -357,6 +363,7 @@ static bool matches_any(const ct_string_list *patterns, const char *name)
  * columns may stay in the file, as they were in the training file. */
 static bool ignored_in_training(const ct_experiment *exp, const char *name)
 {
+    /* (kept ID columns are allowed by the caller) */
     const ct_csv_spec *c = &exp->data.csv;
     const ct_feature_selection *f = &c->features;
     if (!strcmp(name, c->target.column) || matches_any(&f->drop, name))
@@ -430,7 +437,10 @@ static ct_status reject_extra_columns(const ct_predictor *p, const ct_table *t, 
         bool feature = false;
         for (size_t i = 0; i < p->n_features && !feature; i++)
             feature = col_of[i] == c;
-        extra[c] = !feature && !ignored_in_training(p->exp, t->names[c]);
+        bool kept = false;
+        for (size_t k = 0; k < p->n_keep && !kept; k++)
+            kept = !strcmp(p->keep[k], t->names[c]);
+        extra[c] = !feature && !kept && !ignored_in_training(p->exp, t->names[c]);
         if (extra[c] && first == SIZE_MAX)
             first = c;
     }
@@ -440,9 +450,9 @@ static ct_status reject_extra_columns(const ct_predictor *p, const ct_table *t, 
         list_names(names, sizeof names, t->names, extra, t->n_cols);
         s = ct_fail(CT_ERR_DATA,
                     "%s: column \"%s\" was not a feature in training (nor the target or a dropped column): "
-                    "remove it; the model reads the %zu columns listed in %s/features.csv "
+                    "remove it, or pass it through with --keep %s; the model reads the %zu columns listed in %s/features.csv "
                     "(unknown columns here: %s)",
-                    t->source, t->names[first], p->n_features, p->run_dir, names);
+                    t->source, t->names[first], t->names[first], p->n_features, p->run_dir, names);
     }
     free(extra);
     return s;
@@ -484,6 +494,30 @@ static float *model_inputs(const ct_predictor *p, const ct_table *t, const size_
     return x;
 }
 
+/* The kept columns' fields as written, row by row, into the prediction. */
+static ct_status take_kept(const ct_predictor *p, ct_table *t, ct_prediction *out)
+{
+    out->kept = calloc((t->n_rows ? t->n_rows : 1) * p->n_keep, sizeof *out->kept);
+    if (!out->kept)
+        return ct_fail(CT_ERR_NO_MEMORY, "kept columns");
+    out->n_kept = p->n_keep;
+    for (size_t k = 0; k < p->n_keep; k++) {
+        size_t c;
+        CT_TRY(ct_table_find_column(t, p->keep[k], &c));
+        for (size_t r = 0; r < t->n_rows; r++) { /* taken over from the table */
+            out->kept[r * p->n_keep + k] = t->texts[r * t->n_cols + c];
+            t->texts[r * t->n_cols + c] = NULL;
+        }
+    }
+    return CT_OK;
+}
+
+void ct_predictor_keep(ct_predictor *p, const char *const *columns, size_t n)
+{
+    p->keep = columns;
+    p->n_keep = n;
+}
+
 ct_status ct_predict_csv(ct_predictor *p, const char *path, ct_prediction *out)
 {
     memset(out, 0, sizeof *out);
@@ -491,7 +525,7 @@ ct_status ct_predict_csv(ct_predictor *p, const char *path, ct_prediction *out)
         return ct_fail(CT_ERR_DATA, "%s: CSV rows, but the model of %s reads images (PNG or JPEG)", path,
                        p->run_dir);
     ct_table t;
-    CT_TRY(ct_csv_read(path, &t));
+    CT_TRY(ct_csv_read_keeping(path, p->keep, p->n_keep, &t));
     size_t *col_of = malloc(p->n_features * sizeof *col_of);
     float *x = NULL;
     ct_status s = col_of ? CT_OK : ct_fail(CT_ERR_NO_MEMORY, "out of memory");
@@ -510,6 +544,8 @@ ct_status ct_predict_csv(ct_predictor *p, const char *path, ct_prediction *out)
             out->rows[r] = r;
         s = ct_predict_samples(p, x, t.n_rows, out->values);
     }
+    if (s == CT_OK && p->n_keep)
+        s = take_kept(p, &t, out);
     if (s != CT_OK)
         ct_prediction_free(out);
     free(x);

@@ -61,9 +61,17 @@ typedef struct {
     float *values; /* n x width: output values, or class probabilities */
     size_t *rows;  /* n: data row of each CSV prediction (0-based, header excluded,
                       like pandas' default index); NULL for an image */
+    size_t n_kept; /* ct_predictor_keep()'s columns */
+    char **kept;   /* n x n_kept: their fields as written, or NULL */
 } ct_prediction;
 
 void ct_prediction_free(ct_prediction *pr); /* zeroes it; a zeroed one is fine */
+
+/* Pass these CSV columns (ID columns: names, keys) through to each
+ * prediction, as written in the file; they may be columns training never
+ * saw. Borrowed: the names must outlive the predictor. A named column a CSV
+ * input lacks is an error naming it. */
+void ct_predictor_keep(ct_predictor *p, const char *const *columns, size_t n);
 
 /* Index of the most probable class of prediction i (classifiers). */
 size_t ct_prediction_class(const ct_prediction *pr, size_t i);

@@ -451,7 +451,7 @@ static ct_status evaluate_test(const ct_experiment *exp, const ct_dataset *d, ct
         }
     }
     if (s == CT_OK)
-        s = ct_run_write_predictions(dir, &d->test, pred, out_size, is_classification(exp),
+        s = ct_run_write_predictions(dir, &d->test, pred, out_size, d->target_width, is_classification(exp),
                                      exp->train.from_logits);
     if (s == CT_OK && d->in_ndim == 3)
         s = ct_run_write_test_images(dir, &d->test, ct_dataset_sample_size(d));

@@ -59,6 +59,10 @@ void ct_run_close(ct_run *run);
 /* Evaluate the reopened run on its test split and print the results. */
 ct_status ct_run_evaluate(ct_run *run, FILE *report);
 
+/* Evaluate it on a labelled file of the same form as its data (see
+ * ct_dataset_load_file) and print the results under the file's name. */
+ct_status ct_run_evaluate_file(ct_run *run, const char *path, FILE *report);
+
 /* Load weights.bin of a run into a model (names and shapes must match). */
 ct_status ct_run_load_weights(ct_model *model, const char *path);
 /* The same from tensors read elsewhere; `path` names them in errors. */

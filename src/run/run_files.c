@@ -77,8 +77,20 @@ static size_t class_probabilities(const float *row, size_t out_size, int from_lo
     return out_size;
 }
 
+/* The class of a label: its index, or the hot column of a one-hot row. */
+static size_t true_class(const float *y, size_t width)
+{
+    if (width == 1)
+        return (size_t)y[0];
+    size_t best = 0;
+    for (size_t c = 1; c < width; c++)
+        if (y[c] > y[best])
+            best = c;
+    return best;
+}
+
 ct_status ct_run_write_predictions(const char *dir, const ct_split_data *test, const float *pred, size_t out_size,
-                                   int classification, int from_logits)
+                                   size_t target_width, int classification, int from_logits)
 {
     char path[4096];
     join(path, sizeof path, dir, "predictions.csv");
@@ -104,7 +116,7 @@ ct_status ct_run_write_predictions(const char *dir, const ct_split_data *test, c
             for (size_t c = 1; c < classes; c++)
                 if (p[c] > p[best]) /* ties: the first class, as argmax */
                     best = c;
-            fprintf(o, "%zu,%d,%zu", i, (int)test->y[i], best);
+            fprintf(o, "%zu,%zu,%zu", i, true_class(test->y + i * target_width, target_width), best);
             for (size_t c = 0; c < classes; c++)
                 fprintf(o, ",%.6g", p[c]);
             fprintf(o, "\n");

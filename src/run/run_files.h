@@ -13,11 +13,12 @@ ct_status ct_run_write_weights(ct_model *model, const char *dir);
 ct_status ct_run_write_weights_file(ct_model *model, const char *path);
 
 /* predictions.csv for the test split. Regression: index,true,predicted[,baseline].
- * Classification: index,true,predicted,p_0..p_{C-1}, the class probabilities
+ * Classification: index,true,predicted,p_0..p_{C-1} (true: the class index, or
+ * the hot column of a one-hot label target_width wide), the class probabilities
  * (softmax of logits when from_logits, else the outputs; a one-unit binary
  * classifier gives p_0 = 1 - p, p_1 = p). */
 ct_status ct_run_write_predictions(const char *dir, const ct_split_data *test, const float *pred, size_t out_size,
-                                   int classification, int from_logits);
+                                   size_t target_width, int classification, int from_logits);
 
 /* test_images.bin: the first 25 test images, raw float32 NHWC. */
 ct_status ct_run_write_test_images(const char *dir, const ct_split_data *test, size_t sample_size);

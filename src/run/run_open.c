@@ -82,19 +82,33 @@ void ct_run_close(ct_run *run)
     memset(run, 0, sizeof *run);
 }
 
-ct_status ct_run_evaluate(ct_run *run, FILE *report)
+static ct_status evaluate_split(ct_run *run, const ct_split_data *test, const char *what, FILE *report)
 {
-    const ct_split_data *test = &run->data.test;
-    if (test->n == 0)
-        return ct_fail(CT_ERR_DATA, "the experiment has no test split to evaluate");
     ct_host_split split = {test->n, test->x, test->y};
     double values[1 + CT_METRICS_MAX];
     CT_TRY(ct_trainer_evaluate(run->trainer, &split, values, NULL));
     if (!run->final_weights)
         fprintf(report, "Weights: %s\n", run->weights_source);
-    fprintf(report, "Test set (%zu samples):", test->n);
+    fprintf(report, "%s (%zu samples):", what, test->n);
     for (size_t i = 0; i <= run->exp->train.metric_count; i++)
         fprintf(report, "  %s: %.4f", ct_trainer_value_name(run->trainer, i), values[i]);
     fprintf(report, "\n");
     return CT_OK;
+}
+
+ct_status ct_run_evaluate(ct_run *run, FILE *report)
+{
+    if (run->data.test.n == 0)
+        return ct_fail(CT_ERR_DATA, "the experiment has no test split to evaluate");
+    return evaluate_split(run, &run->data.test, "Test set", report);
+}
+
+ct_status ct_run_evaluate_file(ct_run *run, const char *path, FILE *report)
+{
+    ct_split_data data;
+    CT_TRY(ct_dataset_load_file(run->exp, &run->data, path, &data));
+    ct_status s = data.n ? evaluate_split(run, &data, path, report)
+                         : ct_fail(CT_ERR_DATA, "%s: no samples to evaluate", path);
+    ct_split_data_free(&data);
+    return s;
 }
