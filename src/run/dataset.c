@@ -109,7 +109,10 @@ static ct_status encode_labels(const ct_experiment *exp, ct_table *table, char *
         snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", k ? ", " : "", (*names)[k]);
     if (*n_names > 0 && strlen(list) >= 400)
         snprintf(list + strlen(list), sizeof list - strlen(list), ", ...");
-    snprintf(key, sizeof key, "model[%zu].dense.units", layer);
+    if (exp->train.loss == CT_LOSS_BINARY_CROSSENTROPY)
+        snprintf(key, sizeof key, "train.loss");
+    else
+        snprintf(key, sizeof key, "model[%zu].dense.units", layer);
     ct_experiment_where(exp, key, where, sizeof where);
     size_t n = *n_names;
     ct_class_names_free(*names, n);
@@ -117,13 +120,13 @@ static ct_status encode_labels(const ct_experiment *exp, ct_table *table, char *
     *n_names = 0;
     if (exp->train.loss == CT_LOSS_BINARY_CROSSENTROPY)
         return ct_fail(CT_ERR_DATA,
-                       "%s: %s: column %s has %zu classes (%s), but binary_crossentropy separates two: use "
-                       "sparse_categorical_crossentropy with units: %zu and activation softmax",
+                       "%s: %s: train.loss: column %s has %zu classes (%s), but binary_crossentropy separates "
+                       "two: use sparse_categorical_crossentropy with units: %zu and activation softmax",
                        table->source, where, c->target.column, n, list, n);
     return ct_fail(CT_ERR_DATA,
-                   "%s: %s: the model outputs %zu values, but column %s has %zu classes (%s): the last dense "
-                   "layer needs units: %zu",
-                   table->source, where, units, c->target.column, n, list, n);
+                   "%s: %s: %s: the model outputs %zu values, but column %s has %zu classes (%s): the last "
+                   "dense layer needs units: %zu",
+                   table->source, where, key, units, c->target.column, n, list, n);
 }
 
 /* The target must not be among its own features unless it is shifted: with
