@@ -21,6 +21,7 @@
 /* jpeglib.h needs size_t and FILE declared first. */
 #include <jpeglib.h>
 
+#include "cltrain/data.h"
 #include "cltrain/experiment.h"
 #include "cltrain/plot.h"
 #include "cltrain/report.h"

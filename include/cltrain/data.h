@@ -306,6 +306,27 @@ void ct_cifar10_free(ct_cifar10 *c);
 ct_status ct_cifar10_read_batch(const char *path, size_t max_images, ct_image_set *set);
 void ct_image_set_free(ct_image_set *s);
 
+/* ================================================================== images
+ * ct_image_read: a PNG or JPEG file (told apart by its first bytes, not its
+ * name) of any size as *rgb, a new array of width*height*3 floats in [0, 1],
+ * row-major, channels last (HWC, like the model's input). Greyscale is
+ * replicated to RGB, palettes are expanded, 16-bit samples are reduced, and
+ * transparency is composited onto white. CT_ERR_IO when the file cannot be
+ * read; CT_ERR_PARSE for another format or a corrupt image, naming the file.
+ * Free *rgb with free(). */
+ct_status ct_image_read(const char *path, size_t *width, size_t *height, float **rgb);
+/* The same as 8-bit RGB (width*height*3 bytes, malloc'd): the decoders' own
+ * output, for the image-folder cache. */
+ct_status ct_image_read_rgb8(const char *path, size_t *width, size_t *height, unsigned char **rgb);
+
+/* Resize an image (height x width x channels, row-major) with bilinear
+ * interpolation, pixel centres aligned (half-pixel), antialiased when
+ * shrinking (the filter widens with the scale, as PIL's BILINEAR does), so a
+ * photo shrunk to 32x32 is not aliased. *out is a new array of
+ * out_height*out_width*channels floats. */
+ct_status ct_image_resize(const float *in, size_t width, size_t height, size_t channels,
+                          size_t out_width, size_t out_height, float **out);
+
 /* ========================================================== locate and fetch
  * Find a dataset file (or folder) by name, downloading it when needed:
  *  1. the data dir: data_dir if non-empty, else $CLTRAIN_DATA_DIR; in it

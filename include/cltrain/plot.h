@@ -1,6 +1,6 @@
 /* Pictures of a run: training history, predictions on the test split,
- * confusion matrix, sample images, learned conv filters and feature maps;
- * and reading the user's own PNG/JPEG images.
+ * confusion matrix, sample images, learned conv filters and feature maps.
+ * (Reading PNG/JPEG images is in cltrain/data.h.)
  *
  * Everything is drawn with cairo and written into RUN_DIR/plots/ as PNG,
  * plus SVG unless options say otherwise. Every file is written atomically
@@ -75,24 +75,6 @@ ct_status ct_plot_filter_grid_size(const ct_named_tensor *kernel, int *width, in
  * model has no conv layer or takes no images. */
 ct_status ct_plot_feature_maps(const char *run_dir, ct_context *ctx, const char *image_path,
                                const ct_plot_options *options);
-
-/* ================================================================== images
- * ct_image_read: a PNG or JPEG file (told apart by its first bytes, not its
- * name) of any size as *rgb, a new array of width*height*3 floats in [0, 1],
- * row-major, channels last (HWC, like the model's input). Greyscale is
- * replicated to RGB, palettes are expanded, 16-bit samples are reduced, and
- * transparency is composited onto white. CT_ERR_IO when the file cannot be
- * read; CT_ERR_PARSE for another format or a corrupt image, naming the file.
- * Free *rgb with free(). */
-ct_status ct_image_read(const char *path, size_t *width, size_t *height, float **rgb);
-
-/* Resize an image (height x width x channels, row-major) with bilinear
- * interpolation, pixel centres aligned (half-pixel), antialiased when
- * shrinking (the filter widens with the scale, as PIL's BILINEAR does), so a
- * photo shrunk to 32x32 is not aliased. *out is a new array of
- * out_height*out_width*channels floats. */
-ct_status ct_image_resize(const float *in, size_t width, size_t height, size_t channels,
-                          size_t out_width, size_t out_height, float **out);
 
 #ifdef __cplusplus
 }

@@ -6,8 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cltrain/data.h"
-#include "cltrain/plot.h" /* ct_image_read, ct_image_resize */
+#include "cltrain/data.h" /* ct_table, ct_image_read, ct_image_resize */
 
 /* Rows per run of the graph: a few runs for a file of thousands of rows. */
 #define ONNX_PREDICT_BATCH 256

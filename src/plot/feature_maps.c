@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cltrain/data.h" /* ct_image_read, ct_image_resize */
 #include "cltrain/model.h"
 #include "cltrain/plot.h"
 #include "plot/feature_maps.h"

@@ -15,7 +15,7 @@
 
 #include "cltrain/data.h"
 #include "cltrain/model.h"
-#include "cltrain/plot.h" /* ct_image_read, ct_image_resize */
+#include "cltrain/data.h" /* ct_image_read, ct_image_resize */
 #include "cltrain/report.h" /* ct_features_read */
 #include "plot/run_reader.h" /* summary.yaml's class names */
 #include "run/run.h"      /* ct_run_load_weights */

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plot/image_formats.h"
+#include "data/image_formats.h"
 
 typedef struct {
     struct jpeg_error_mgr base; /* first, so libjpeg's pointer is ours */

@@ -5,13 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cltrain/plot.h"
-#include "plot/image_formats.h"
+#include "cltrain/data.h"
+#include "data/image_formats.h"
 
 static const unsigned char PNG_SIGNATURE[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 static const unsigned char JPEG_SIGNATURE[3] = {0xff, 0xd8, 0xff};
 
-ct_status ct_image_read(const char *path, size_t *width, size_t *height, float **rgb)
+ct_status ct_image_read_rgb8(const char *path, size_t *width, size_t *height, unsigned char **rgb)
 {
     if (!path || !width || !height || !rgb)
         return ct_fail(CT_ERR_INVALID_ARGUMENT, "ct_image_read: NULL argument");
@@ -35,8 +35,18 @@ ct_status ct_image_read(const char *path, size_t *width, size_t *height, float *
                     head[0], head[1], head[2], head[3]);
     }
     fclose(f);
-    if (s != CT_OK)
-        return s;
+    if (s == CT_OK)
+        *rgb = bytes;
+    return s;
+}
+
+ct_status ct_image_read(const char *path, size_t *width, size_t *height, float **rgb)
+{
+    if (!path || !width || !height || !rgb)
+        return ct_fail(CT_ERR_INVALID_ARGUMENT, "ct_image_read: NULL argument");
+    *rgb = NULL;
+    unsigned char *bytes = NULL;
+    CT_TRY(ct_image_read_rgb8(path, width, height, &bytes));
     size_t count = *width * *height * 3;
     float *pixels = malloc(count * sizeof *pixels);
     if (!pixels) {

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plot/image_formats.h"
+#include "data/image_formats.h"
 
 ct_status image_read_png(const char *path, size_t *width, size_t *height, unsigned char **rgb)
 {

@@ -1,7 +1,7 @@
 /* Decoders behind ct_image_read, one per file format. Each returns 8-bit RGB
  * (width*height*3 bytes, malloc'd); ct_image_read turns that into floats. */
-#ifndef CLTRAIN_PLOT_IMAGE_FORMATS_H
-#define CLTRAIN_PLOT_IMAGE_FORMATS_H
+#ifndef CLTRAIN_DATA_IMAGE_FORMATS_H
+#define CLTRAIN_DATA_IMAGE_FORMATS_H
 
 #include <stddef.h>
 #include <stdio.h>

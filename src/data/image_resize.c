@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "cltrain/plot.h"
+#include "cltrain/data.h"
 
 /* For each output position: the first input index and the weights of the
  * input samples it covers. */
