@@ -98,7 +98,7 @@ START_TEST(test_synthetic_run_directory)
     /* The reopened run evaluates the test split like the run did. */
     ct_run run;
     ck_assert_msg(ct_run_open(dir, &o, &run) == CT_OK, "%s", ct_last_error());
-    ct_host_split test = {run.data.test.n, run.data.test.x, run.data.test.y};
+    ct_host_split test = ct_split_data_host(&run.data.test);
     ck_assert_uint_eq(test.n, 60);
     double values[3];
     ck_assert_int_eq(ct_trainer_evaluate(run.trainer, &test, values, NULL), CT_OK);

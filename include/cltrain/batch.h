@@ -20,4 +20,11 @@ ct_status ct_gather_rows_device(ct_context *ctx, const ct_tensor *src, cl_mem id
 ct_status ct_gather_batch_device(ct_context *ctx, cl_mem idx, uint32_t first, const ct_tensor *src_x, ct_tensor *dst_x,
                                  const ct_tensor *src_y, ct_tensor *dst_y);
 
+/* Images kept as 8-bit pixels: row r of dst (float, rows = dst->shape[0],
+ * row_len values each) = row idx[first + r] of src (bytes, row_len per row),
+ * times scale (1/255: [0, 1]). idx NULL: rows first, first + 1, ... in order
+ * (an evaluation pass). */
+ct_status ct_gather_u8_scaled(ct_context *ctx, cl_mem src, size_t row_len, cl_mem idx, uint32_t first, float scale,
+                              ct_tensor *dst);
+
 #endif

@@ -327,6 +327,60 @@ ct_status ct_image_read_rgb8(const char *path, size_t *width, size_t *height, un
 ct_status ct_image_resize(const float *in, size_t width, size_t height, size_t channels,
                           size_t out_width, size_t out_height, float **out);
 
+/* ============================================================== image folders
+ * keras.utils.image_dataset_from_directory: the classes are the sorted names
+ * of dir's sub-folders (hidden ones left out), and every regular file in a
+ * class folder (sorted by name; files directly in dir are ignored) is an
+ * image of that class, read by its first bytes as PNG or JPEG. Each image is
+ * turned grey (TF's weights 0.2989, 0.5870, 0.1140) when asked, then resized
+ * to height x width: bilinear (antialiased when shrinking, as PIL; Keras'
+ * tf.image.resize is not) or nearest; an image of that size already is
+ * copied unchanged. A file that is not a readable PNG or JPEG is an error
+ * naming it, or with skip_broken it is left out and counted (n_skipped,
+ * first_skipped).
+ *
+ * The 8-bit result is cached in cache_dir (default $XDG_CACHE_HOME/cltrain/
+ * images, else ~/.cache/cltrain/images; none when CLTRAIN_NO_CACHE is set)
+ * under a key over the options and every file's path, size and mtime, so the
+ * next run reads it back instead of decoding (from_cache); any change to a
+ * file gives a fresh decode. */
+typedef struct {
+    const char *dir;
+    size_t height, width;
+    int grayscale;   /* 1 channel, else 3 (RGB) */
+    int nearest;     /* nearest-neighbour resizing, else bilinear */
+    int skip_broken; /* skip and count unreadable files instead of failing */
+    const char *const *classes; /* NULL: dir's sub-folders; else these (the trained model's), which
+                                   dir must have and not exceed (a test folder) */
+    size_t n_classes;
+    const char *cache_dir; /* NULL: the default above; "": no cache */
+} ct_image_folder_options;
+
+typedef struct {
+    size_t n, height, width, channels;
+    uint8_t *pixels;     /* n x height x width x channels (NHWC), 0..255 */
+    int32_t *labels;     /* n class indices */
+    char **class_names;  /* n_classes, sorted */
+    size_t n_classes;
+    size_t n_skipped;    /* skip_broken: files left out */
+    char *first_skipped; /* the first of them (NULL when read from the cache) */
+    int from_cache;
+} ct_image_folder;
+
+ct_status ct_image_folder_load(const ct_image_folder_options *o, ct_image_folder *out);
+/* One image file prepared as the folder loader prepares each image (grey,
+ * resized, 8-bit) into out (height x width x channels bytes): predict uses it
+ * so a new photo meets the model exactly as the training images did. */
+ct_status ct_image_prepare(const char *path, size_t height, size_t width, int grayscale, int nearest,
+                           unsigned char *out);
+void ct_image_folder_free(ct_image_folder *f);
+
+/* Keras' validation_split of n images: the order is
+ * numpy.random.RandomState(seed).permutation(n), as Keras shuffles its file
+ * list with that seed; the last int(validation_split * n) of it validate, the
+ * rest train (in that order). out->test stays empty. */
+ct_status ct_image_folder_split(size_t n, double validation_split, uint32_t seed, ct_split *out);
+
 /* ========================================================== locate and fetch
  * Find a dataset file (or folder) by name, downloading it when needed:
  *  1. the data dir: data_dir if non-empty, else $CLTRAIN_DATA_DIR; in it

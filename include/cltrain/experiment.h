@@ -67,6 +67,7 @@ extern "C" {
 typedef enum {
     CT_DATA_CSV,     /* "csv": a table with a header row */
     CT_DATA_CIFAR10, /* "cifar10": CIFAR-10 in the official binary layout */
+    CT_DATA_IMAGES,  /* "images": a folder of class sub-folders of PNG/JPEG files */
     CT_DATA_COUNT
 } ct_data_kind;
 
@@ -166,12 +167,39 @@ typedef struct {
                                     fit(validation_data=(test_images, test_labels)) */
 } ct_cifar10_spec;
 
-/* data: exactly one of csv / cifar10. */
+typedef enum { CT_COLOR_RGB, CT_COLOR_GRAYSCALE, CT_COLOR_COUNT } ct_color_mode;
+typedef enum { CT_INTERPOLATION_BILINEAR, CT_INTERPOLATION_NEAREST, CT_INTERPOLATION_COUNT } ct_interpolation;
+typedef enum { CT_ON_ERROR_FAIL, CT_ON_ERROR_SKIP, CT_ON_ERROR_COUNT } ct_on_error;
+
+/* data: {images: {...}}: keras.utils.image_dataset_from_directory. The class
+ * names are the sorted names of dir's sub-folders; every PNG or JPEG file in
+ * a sub-folder (sorted by name) is an image of that class. */
+typedef struct {
+    char *dir;             /* `dir`, required: a folder name looked up like data.csv.file, or a
+                              path relative to the experiment file, or absolute */
+    int image_size[2];     /* `image_size`, default [256, 256] (Keras'): height, width; every
+                              image is resized to it (`32` means [32, 32]) */
+    int color_mode;        /* `color_mode`, ct_color_mode: rgb (default, 3 channels) or
+                              grayscale (1 channel) */
+    double validation_split; /* `validation_split` in [0, 1), default 0: this fraction of dir's
+                                images, picked by the seeded shuffle, validates */
+    char *test_dir;        /* `test_dir`, default null: a folder of the same classes to test on */
+    int64_t seed;          /* `seed`, default null: the experiment's seed; shuffles the split */
+    bool has_seed;
+    int interpolation;     /* `interpolation`, ct_interpolation: bilinear (default) or nearest */
+    int on_error;          /* `on_error`, ct_on_error: error (default: a broken file stops the
+                              run, named) or skip (skipped and counted) */
+    bool scale;            /* `scale`, default true: pixels / 255 into [0,1] on the device (false
+                              keeps 0..255, as Keras' loader gives them) */
+} ct_images_spec;
+
+/* data: exactly one of csv / cifar10 / images. */
 typedef struct {
     ct_data_kind kind;
     union {
         ct_csv_spec csv;         /* kind == CT_DATA_CSV */
         ct_cifar10_spec cifar10; /* kind == CT_DATA_CIFAR10 */
+        ct_images_spec images;   /* kind == CT_DATA_IMAGES */
     };
 } ct_data_spec;
 
@@ -294,6 +322,13 @@ ct_status ct_experiment_validate(const ct_experiment *exp);
 /* Load, apply n overrides in order, validate. */
 ct_status ct_experiment_open(const char *path, const char *const *assignments, size_t n,
                              ct_experiment **out);
+
+/* The model reads images (data.cifar10 or data.images), else CSV rows. */
+bool ct_data_takes_images(const ct_data_spec *d);
+/* Height, width and channels of an image sample (32x32x3 for CIFAR-10). */
+void ct_data_image_shape(const ct_data_spec *d, int *height, int *width, int *channels);
+/* Pixels are scaled to [0, 1] (cifar10.scale, images.scale). */
+bool ct_data_scales_pixels(const ct_data_spec *d);
 
 /* True when training will have validation data (a CSV validation split,
  * CIFAR-10's test set as validation, or train.validation_split). */

@@ -18,11 +18,16 @@ extern "C" {
 #endif
 
 /* One split of samples on the host: n samples of sample_size floats and
- * target_width floats of target (a value, or a class id as float). */
+ * target_width floats of target (a value, or a class id as float). Images
+ * may come as bytes instead (x_u8, x then unused): they stay bytes on the
+ * device, a quarter of the memory, and each batch is turned into floats
+ * times x_scale (1/255: [0, 1]) as it is gathered. */
 typedef struct {
     size_t n;
     const float *x;
     const float *y;
+    const uint8_t *x_u8;
+    float x_scale;
 } ct_host_split;
 
 typedef struct ct_trainer ct_trainer;

@@ -90,7 +90,13 @@ static ct_status build_spec(const ynode *root, const char *origin, ct_experiment
         return s;
     }
     xp_resolve_derived(spec);
-    s = spec->data.kind == CT_DATA_CSV ? resolve_data_path(&spec->data.csv.file, origin) : CT_OK;
+    if (spec->data.kind == CT_DATA_CSV)
+        s = resolve_data_path(&spec->data.csv.file, origin);
+    else if (spec->data.kind == CT_DATA_IMAGES) {
+        s = resolve_data_path(&spec->data.images.dir, origin);
+        if (s == CT_OK)
+            s = resolve_data_path(&spec->data.images.test_dir, origin);
+    }
     if (s != CT_OK)
         xp_free_section(&xp_experiment_section, spec);
     return s;

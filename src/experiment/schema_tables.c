@@ -101,9 +101,42 @@ static const field cifar10_fields[] = {
 static const section cifar10_section = {"cifar10 settings", cifar10_fields, COUNT(cifar10_fields),
                                         NULL, NULL};
 
+#define IMAGES(member) offsetof(ct_data_spec, images.member)
+static const enum_entry color_mode_entries[] = {{"rgb", CT_COLOR_RGB, false}, {"grayscale", CT_COLOR_GRAYSCALE, false}};
+static const enum_table color_mode_names = {"color mode", color_mode_entries, COUNT(color_mode_entries)};
+_Static_assert(COUNT(color_mode_entries) == CT_COLOR_COUNT, "a color mode without a name");
+static const enum_entry interpolation_entries[] = {{"bilinear", CT_INTERPOLATION_BILINEAR, false},
+                                                   {"nearest", CT_INTERPOLATION_NEAREST, false}};
+static const enum_table interpolation_names = {"interpolation", interpolation_entries, COUNT(interpolation_entries)};
+_Static_assert(COUNT(interpolation_entries) == CT_INTERPOLATION_COUNT, "an interpolation without a name");
+static const enum_entry on_error_entries[] = {{"error", CT_ON_ERROR_FAIL, false}, {"skip", CT_ON_ERROR_SKIP, false}};
+static const enum_table on_error_names = {"on_error choice", on_error_entries, COUNT(on_error_entries)};
+_Static_assert(COUNT(on_error_entries) == CT_ON_ERROR_COUNT, "an on_error choice without a name");
+
+static const field images_fields[] = {
+    {.key = "dir", .type = FT_STRING, .offset = IMAGES(dir), .flags = FL_REQUIRED | FL_NONEMPTY},
+    {.key = "image_size", .type = FT_INT_PAIR, .offset = IMAGES(image_size), .flags = FL_FLOW,
+     .default_text = "[256, 256]", .range = {.min = 1, .max = 4096, .flags = R_MIN | R_MAX}},
+    {.key = "color_mode", .type = FT_ENUM, .offset = IMAGES(color_mode), .default_text = "rgb",
+     .enums = &color_mode_names},
+    {.key = "validation_split", .type = FT_DOUBLE, .offset = IMAGES(validation_split), .default_text = "0.0",
+     .range = R_UNIT_HALF_OPEN},
+    {.key = "test_dir", .type = FT_STRING, .offset = IMAGES(test_dir), .flags = FL_NULLABLE | FL_NONEMPTY,
+     .default_text = "null"},
+    {.key = "seed", .type = FT_INT64, .offset = IMAGES(seed), .flags = FL_NULLABLE, .default_text = "null",
+     .has_offset = IMAGES(has_seed), .range = R_NON_NEGATIVE},
+    {.key = "interpolation", .type = FT_ENUM, .offset = IMAGES(interpolation), .default_text = "bilinear",
+     .enums = &interpolation_names},
+    {.key = "on_error", .type = FT_ENUM, .offset = IMAGES(on_error), .default_text = "error",
+     .enums = &on_error_names},
+    {.key = "scale", .type = FT_BOOL, .offset = IMAGES(scale), .default_text = "true"},
+};
+static const section images_section = {"images settings", images_fields, COUNT(images_fields), NULL, NULL};
+
 static const variant data_variants[] = {
     {"csv", CT_DATA_CSV, &csv_section},
     {"cifar10", CT_DATA_CIFAR10, &cifar10_section},
+    {"images", CT_DATA_IMAGES, &images_section},
 };
 const variant_set xp_data_variants = {"data source", offsetof(ct_data_spec, kind), 0, data_variants,
                                       COUNT(data_variants), NULL};

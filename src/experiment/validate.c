@@ -106,12 +106,33 @@ void xp_resolve_derived(ct_experiment *exp)
                    (es->mode == CT_MODE_AUTO && !es->monitor_loss && is_accuracy(es->monitor_metric));
 }
 
+bool ct_data_takes_images(const ct_data_spec *d) { return d->kind == CT_DATA_CIFAR10 || d->kind == CT_DATA_IMAGES; }
+
+void ct_data_image_shape(const ct_data_spec *d, int *height, int *width, int *channels)
+{
+    if (d->kind == CT_DATA_IMAGES) {
+        *height = d->images.image_size[0];
+        *width = d->images.image_size[1];
+        *channels = d->images.color_mode == CT_COLOR_GRAYSCALE ? 1 : 3;
+    } else {
+        *height = *width = CIFAR10_SIDE;
+        *channels = CIFAR10_CHANNELS;
+    }
+}
+
+bool ct_data_scales_pixels(const ct_data_spec *d)
+{
+    return d->kind == CT_DATA_IMAGES ? d->images.scale : d->kind == CT_DATA_CIFAR10 && d->cifar10.scale;
+}
+
 bool ct_experiment_has_validation(const ct_experiment *exp)
 {
     if (exp->train.validation_split > 0)
         return true;
     if (exp->data.kind == CT_DATA_CSV)
         return exp->data.csv.split.validation > 0;
+    if (exp->data.kind == CT_DATA_IMAGES)
+        return exp->data.images.validation_split > 0;
     return exp->data.cifar10.use_test_as_validation;
 }
 
@@ -159,8 +180,9 @@ static ct_status check_monitor_name(const ct_experiment *exp, const char *monito
                        "'%s' needs validation data, but the experiment has none: set %s or "
                        "train.validation_split, or monitor '%s'",
                        monitor,
-                       exp->data.kind == CT_DATA_CSV ? "data.csv.split.validation"
-                                                     : "data.cifar10.use_test_as_validation: true",
+                       exp->data.kind == CT_DATA_CSV      ? "data.csv.split.validation"
+                       : exp->data.kind == CT_DATA_IMAGES ? "data.images.validation_split"
+                                                          : "data.cifar10.use_test_as_validation: true",
                        monitor + 4);
     return CT_OK;
 }
@@ -246,6 +268,19 @@ static ct_status check_cifar10(const ct_experiment *exp)
     return CT_OK;
 }
 
+static ct_status check_images(const ct_experiment *exp)
+{
+    const ct_images_spec *im = &exp->data.images;
+    if (im->test_dir && !strcmp(im->test_dir, im->dir))
+        return fail_at(exp, "data.images.test_dir", "is data.images.dir itself: the test images would be "
+                       "training images too; give a folder of other images of the same classes");
+    if ((long)im->image_size[0] * im->image_size[1] > 1024L * 1024)
+        return fail_at(exp, "data.images.image_size", "%dx%d is over a million pixels per image: every image "
+                       "is kept in memory at this size; choose a smaller image_size such as [224, 224]",
+                       im->image_size[0], im->image_size[1]);
+    return CT_OK;
+}
+
 static ct_status check_validation_sources(const ct_experiment *exp)
 {
     if (exp->train.validation_split <= 0)
@@ -254,6 +289,9 @@ static ct_status check_validation_sources(const ct_experiment *exp)
         return fail_at(exp, "train.validation_split",
                        "the data already has a validation split (data.csv.split.validation): "
                        "use one source of validation data");
+    if (exp->data.kind == CT_DATA_IMAGES && exp->data.images.validation_split > 0)
+        return fail_at(exp, "train.validation_split",
+                       "data.images.validation_split is set already: use one source of validation data");
     if (exp->data.kind == CT_DATA_CIFAR10 && exp->data.cifar10.use_test_as_validation)
         return fail_at(exp, "train.validation_split",
                        "data.cifar10.use_test_as_validation is true already: use one source of "
@@ -315,6 +353,10 @@ static ct_status check_train(const ct_experiment *exp)
     if (t->from_logits && is_regression_loss(t->loss))
         return fail_at(exp, "train.from_logits", "applies to crossentropy losses only, not %s",
                        ct_loss_name(t->loss));
+    if (exp->data.kind == CT_DATA_IMAGES && is_regression_loss(t->loss))
+        return fail_at(exp, "train.loss",
+                       "the labels of an image folder are class indices (its sub-folders), not regression "
+                       "targets: use sparse_categorical_crossentropy");
     if (exp->data.kind == CT_DATA_CIFAR10 &&
         (is_regression_loss(t->loss) || t->loss == CT_LOSS_BINARY_CROSSENTROPY))
         return fail_at(exp, "train.loss",
@@ -383,8 +425,9 @@ static ct_status walk_layers(const ct_experiment *exp, flow_state *s)
                 describe_image(s, image, sizeof image);
                 layer_path(exp, i, NULL, path, sizeof path);
                 if (s->shaped_by == SIZE_MAX)
-                    return fail_at(exp, path, "Dense needs flat input, but the CIFAR-10 images are %s: "
-                                   "add '- flatten' before this layer", image);
+                    return fail_at(exp, path, "Dense needs flat input, but the %s images are %s: "
+                                   "add '- flatten' before this layer",
+                                   exp->data.kind == CT_DATA_CIFAR10 ? "CIFAR-10" : "input", image);
                 return fail_at(exp, path, "Dense needs flat input, but model[%zu] (%s) outputs %s "
                                "images: add '- flatten' before this layer", s->shaped_by,
                                ct_layer_kind_name(exp->model.layers[s->shaped_by].kind), image);
@@ -485,10 +528,12 @@ static ct_status check_model(const ct_experiment *exp)
     if (exp->model.layer_count == 0)
         return fail_at(exp, "model", "needs at least one layer, such as '- dense: {units: 1}'");
     CT_TRY(check_layer_names(exp));
-    flow_state s = {.image = exp->data.kind == CT_DATA_CIFAR10,
-                    .h = CIFAR10_SIDE,
-                    .w = CIFAR10_SIDE,
-                    .c = CIFAR10_CHANNELS,
+    int h, w, c;
+    ct_data_image_shape(&exp->data, &h, &w, &c);
+    flow_state s = {.image = ct_data_takes_images(&exp->data),
+                    .h = h,
+                    .w = w,
+                    .c = c,
                     .width = -1,
                     .width_from = SIZE_MAX,
                     .shaped_by = SIZE_MAX,
@@ -549,7 +594,9 @@ ct_status ct_experiment_validate(const ct_experiment *exp)
     if (!exp)
         return ct_fail(CT_ERR_INVALID_ARGUMENT, "ct_experiment_validate: NULL experiment");
     CT_TRY(check_name(exp));
-    CT_TRY(exp->data.kind == CT_DATA_CSV ? check_csv(exp) : check_cifar10(exp));
+    CT_TRY(exp->data.kind == CT_DATA_CSV      ? check_csv(exp)
+           : exp->data.kind == CT_DATA_IMAGES ? check_images(exp)
+                                              : check_cifar10(exp));
     CT_TRY(check_validation_sources(exp));
     CT_TRY(check_train(exp));
     CT_TRY(check_model(exp));

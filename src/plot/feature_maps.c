@@ -158,7 +158,7 @@ static ct_status prepare_image(feature_job *job, const char *image_path)
     size_t n = job->in_shape[0] * job->in_shape[1] * 3;
     if (!(job->input = malloc(n * sizeof *job->input)))
         return ct_fail(CT_ERR_NO_MEMORY, "%s: out of memory", image_path);
-    float factor = job->exp->data.cifar10.scale ? 1.0f : 255.0f; /* pixels / 255, or kept as 0..255 */
+    float factor = ct_data_scales_pixels(&job->exp->data) ? 1.0f : 255.0f; /* pixels / 255, or kept as 0..255 */
     for (size_t i = 0; i < n; i++)
         job->input[i] = job->display[i] * factor;
     return CT_OK;
@@ -173,12 +173,17 @@ static ct_status open_run(feature_job *job)
                       ? ct_experiment_load(config, &job->exp)
                       : ct_fail(CT_ERR_IO, "%s: no such file: feature maps rebuild the model from the run's config.yaml",
                                 config);
-    if (s == CT_OK && job->exp->data.kind != CT_DATA_CIFAR10)
+    if (s == CT_OK && !ct_data_takes_images(&job->exp->data))
         s = ct_fail(CT_ERR_CONFIG, "%s: the model reads %s rows, not images: feature maps need an image model",
                     config, ct_data_kind_name(job->exp->data.kind));
     free(config);
     CT_TRY(s);
-    job->in_shape[0] = 32, job->in_shape[1] = 32, job->in_shape[2] = 3; /* CIFAR-10 */
+    int h, w, c;
+    ct_data_image_shape(&job->exp->data, &h, &w, &c);
+    if (c != 3)
+        return ct_fail(CT_ERR_CONFIG, "%s: feature maps are drawn for RGB models; this one reads grayscale images",
+                       job->run_dir);
+    job->in_shape[0] = (size_t)h, job->in_shape[1] = (size_t)w, job->in_shape[2] = 3;
     /* weights.bin, or an interrupted run's best or last checkpoint */
     bool final;
     char source[1024];

@@ -13,11 +13,6 @@
 #include "plot/plots.h"
 #include "plot/run_reader.h"
 
-/* CIFAR-10 is the only image dataset, and test_images.bin holds its images. */
-#define IMAGE_HEIGHT 32
-#define IMAGE_WIDTH 32
-#define IMAGE_CHANNELS 3
-
 typedef struct {
     const char *run_dir;
     char *plots_dir;
@@ -91,13 +86,19 @@ static ct_status draw_samples(plot_job *job, const run_predictions *p)
     float *images = NULL;
     size_t n = 0;
     ct_status s = figure_join(job->run_dir, "test_images.bin", &bin);
+    if (job->labels.image_height * job->labels.image_width * job->labels.image_channels == 0) {
+        job->labels.image_height = job->labels.image_width = 32; /* no readable config: CIFAR-10's */
+        job->labels.image_channels = 3;
+    }
     if (s == CT_OK)
-        s = run_images_read(bin, IMAGE_HEIGHT, IMAGE_WIDTH, IMAGE_CHANNELS, &images, &n);
+        s = run_images_read(bin, job->labels.image_height, job->labels.image_width, job->labels.image_channels,
+                            &images, &n);
     /* No test_images.bin: a classifier of CSV rows, nothing to show. */
     if (s == CT_OK && n > 0) {
         s = output_path(job, "test_samples.png", &png);
         if (s == CT_OK)
-            s = plot_test_samples(images, n, IMAGE_HEIGHT, IMAGE_WIDTH, IMAGE_CHANNELS, p, &job->summary,
+            s = plot_test_samples(images, n, job->labels.image_height, job->labels.image_width,
+                                  job->labels.image_channels, p, &job->summary,
                                   job->title, png, job->options);
     }
     free(images);

@@ -7,7 +7,7 @@
 
 ct_status run_labels_read(const char *path, run_labels *out)
 {
-    *out = (run_labels){0};
+    *out = (run_labels){.image_height = 32, .image_width = 32, .image_channels = 3};
     ct_experiment *exp = NULL;
     if (ct_experiment_load(path, &exp) != CT_OK) {
         ct_clear_error(); /* see run_reader.h: labels are optional */
@@ -17,7 +17,12 @@ ct_status run_labels_read(const char *path, run_labels *out)
     out->loss = run_strdup(ct_loss_name(exp->train.loss));
     if (!out->loss)
         s = ct_fail(CT_ERR_NO_MEMORY, "%s: out of memory", path);
-    out->images = exp->data.kind == CT_DATA_CIFAR10;
+    out->images = ct_data_takes_images(&exp->data);
+    if (out->images) {
+        int h, w, c;
+        ct_data_image_shape(&exp->data, &h, &w, &c);
+        out->image_height = (size_t)h, out->image_width = (size_t)w, out->image_channels = (size_t)c;
+    }
     if (s == CT_OK && exp->data.kind == CT_DATA_CSV) {
         out->target = run_strdup(exp->data.csv.target.column);
         if (!out->target)

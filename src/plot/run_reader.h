@@ -54,7 +54,8 @@ typedef struct {
     char *loss;     /* "mse", "sparse_categorical_crossentropy" */
     char *target;   /* the CSV target column: "BASEL_sunshine" */
     char *baseline; /* the persistence baseline's column */
-    bool images;    /* the samples are images (CIFAR-10), not CSV rows */
+    bool images;    /* the samples are images (CIFAR-10, an image folder), not CSV rows */
+    size_t image_height, image_width, image_channels; /* their shape (32x32x3 without a config) */
 } run_labels;
 
 /* Never fails for a missing or unreadable config.yaml: labels are a nicety,

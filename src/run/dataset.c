@@ -17,10 +17,23 @@ size_t ct_dataset_sample_size(const ct_dataset *d)
     return n;
 }
 
+ct_host_split ct_split_data_host(const ct_split_data *s)
+{
+    ct_host_split h = {s->n, s->x, s->y, s->x_u8, s->x_scale};
+    return h;
+}
+
+void ct_split_data_sample(const ct_split_data *s, size_t sample_size, size_t i, float *out)
+{
+    for (size_t k = 0; k < sample_size; k++)
+        out[k] = s->x_u8 ? (float)s->x_u8[i * sample_size + k] * s->x_scale : s->x[i * sample_size + k];
+}
+
 void ct_split_data_free(ct_split_data *s)
 {
     if (!s->x_shared)
         free(s->x);
+    free(s->x_u8);
     free(s->y);
     free(s->baseline);
     memset(s, 0, sizeof *s);
@@ -292,47 +305,6 @@ static ct_status load_csv(const ct_experiment *exp, const char *data_dir, ct_dat
     return s;
 }
 
-ct_status ct_dataset_load_file(const ct_experiment *exp, const ct_dataset *trained, const char *path,
-                               ct_split_data *out)
-{
-    memset(out, 0, sizeof *out);
-    if (exp->data.kind != CT_DATA_CSV)
-        return ct_fail(CT_ERR_INVALID_ARGUMENT, "%s: scoring another file needs a CSV experiment", path);
-    char **names = trained->class_names;
-    size_t n_names = trained->n_classes;
-    char **derived = NULL;
-    size_t n_derived = 0;
-    ct_tabular t;
-    /* Text labels are looked up in the trained classes, never re-sorted:
-     * the file may lack a class. Numeric labels stay indices. */
-    ct_status s = read_samples(exp, path, true, names ? &names : &derived, names ? &n_names : &n_derived, &t);
-    ct_class_names_free(derived, n_derived); /* the file had text labels the model was trained on as numbers */
-    if (s != CT_OK)
-        return s;
-    if (derived)
-        s = ct_fail(CT_ERR_DATA, "%s: column %s holds text labels, but the model was trained on numeric ones",
-                    path, exp->data.csv.target.column);
-    if (s == CT_OK && t.n_features != trained->in_shape[0])
-        s = ct_fail(CT_ERR_DATA, "%s: %zu feature columns selected, the model was trained on %zu", path,
-                    t.n_features, trained->in_shape[0]);
-    for (size_t f = 0; s == CT_OK && f < t.n_features; f++)
-        if (strcmp(t.feature_names[f], trained->feature_names[f]) != 0)
-            s = ct_fail(CT_ERR_DATA, "%s: feature %zu is column %s, the model was trained on %s there", path, f,
-                        t.feature_names[f], trained->feature_names[f]);
-    size_t *all = s == CT_OK ? malloc((t.n_samples ? t.n_samples : 1) * sizeof *all) : NULL;
-    if (s == CT_OK && !all)
-        s = ct_fail(CT_ERR_NO_MEMORY, "samples of %s", path);
-    for (size_t i = 0; all && i < t.n_samples; i++)
-        all[i] = i;
-    if (s == CT_OK)
-        s = take_rows(&t, all, t.n_samples, 0, one_hot_width(exp), out);
-    if (s == CT_OK && trained->standardizer.n_cols == t.n_features)
-        ct_standardizer_apply(&trained->standardizer, out->x, out->n);
-    free(all);
-    ct_tabular_free(&t);
-    return s;
-}
-
 /* The split of an image set: its pixels taken over (set->x becomes NULL),
  * not copied, with float labels. The CIFAR test batch alone is 123 MB of
  * floats; a copy into fresh memory cost 0.05-0.1 s of start-up. */
@@ -404,6 +376,134 @@ static ct_status load_cifar(const ct_experiment *exp, const char *data_dir, ct_d
     return s;
 }
 
+/* ------------------------------------------------------------ image folders */
+
+/* The images idx[0..n) of a folder as a split: pixels and labels copied. */
+static ct_status take_folder_rows(const ct_image_folder *f, const size_t *idx, size_t n, float scale, size_t one_hot,
+                                  ct_split_data *out)
+{
+    size_t per = f->height * f->width * f->channels;
+    out->n = n;
+    out->x_scale = scale;
+    if (n == 0)
+        return CT_OK;
+    out->x_u8 = malloc(n * per);
+    out->y = malloc(n * sizeof *out->y);
+    if (!out->x_u8 || !out->y)
+        return ct_fail(CT_ERR_NO_MEMORY, "%zu images", n);
+    for (size_t i = 0; i < n; i++) {
+        size_t j = idx ? idx[i] : i;
+        memcpy(out->x_u8 + i * per, f->pixels + j * per, per);
+        out->y[i] = (float)f->labels[j];
+    }
+    if (one_hot) {
+        float *hot;
+        CT_TRY(ct_labels_one_hot(out->y, n, one_hot, &hot));
+        free(out->y);
+        out->y = hot;
+    }
+    return CT_OK;
+}
+
+/* A folder of the experiment's form: found like data files, read through
+ * the cache, the given classes (or its own when NULL). */
+static ct_status read_folder(const ct_experiment *exp, const char *name, const char *key, bool locate,
+                             const char *data_dir, char *const *classes, size_t n_classes, ct_image_folder *out)
+{
+    const ct_images_spec *im = &exp->data.images;
+    char where[256], *dir = NULL;
+    ct_status s = locate ? ct_data_locate(name, NULL, NULL, data_dir, &dir) : CT_OK;
+    if (s != CT_OK)
+        return ct_fail_context(s, "%s: %s", ct_experiment_where(exp, key, where, sizeof where), key);
+    ct_image_folder_options o = {.dir = dir ? dir : name,
+                                 .height = (size_t)im->image_size[0],
+                                 .width = (size_t)im->image_size[1],
+                                 .grayscale = im->color_mode == CT_COLOR_GRAYSCALE,
+                                 .nearest = im->interpolation == CT_INTERPOLATION_NEAREST,
+                                 .skip_broken = im->on_error == CT_ON_ERROR_SKIP,
+                                 .classes = (const char *const *)classes,
+                                 .n_classes = n_classes};
+    s = ct_image_folder_load(&o, out);
+    free(dir);
+    return s;
+}
+
+/* The folder's classes against the output layer, before any training. */
+static ct_status check_image_classes(const ct_experiment *exp, const ct_image_folder *f)
+{
+    size_t layer = 0, units = output_units(exp, &layer);
+    if (units == 0 || model_classes(exp, units) == f->n_classes)
+        return CT_OK;
+    char where[256], key[64], list[512] = "";
+    for (size_t k = 0; k < f->n_classes && strlen(list) < 400; k++)
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", k ? ", " : "", f->class_names[k]);
+    if (exp->train.loss == CT_LOSS_BINARY_CROSSENTROPY)
+        return ct_fail(CT_ERR_DATA, "%s: train.loss: %s has %zu classes (%s), but binary_crossentropy separates two",
+                       ct_experiment_where(exp, "train.loss", where, sizeof where), exp->data.images.dir,
+                       f->n_classes, list);
+    snprintf(key, sizeof key, "model[%zu].dense.units", layer);
+    return ct_fail(CT_ERR_DATA, "%s: %s: the model outputs %zu values, but %s has %zu classes (%s): the last "
+                   "dense layer needs units: %zu",
+                   ct_experiment_where(exp, key, where, sizeof where), key, units, exp->data.images.dir, f->n_classes,
+                   list, f->n_classes);
+}
+
+static ct_status load_images(const ct_experiment *exp, const char *data_dir, ct_dataset *d)
+{
+    const ct_images_spec *im = &exp->data.images;
+    float scale = im->scale ? 1.0f / 255.0f : 1.0f;
+    size_t hot = one_hot_width(exp);
+    ct_image_folder f;
+    CT_TRY(read_folder(exp, im->dir, "data.images.dir", true, data_dir, NULL, 0, &f));
+    ct_status s = check_image_classes(exp, &f);
+    d->in_ndim = 3;
+    d->in_shape[0] = f.height, d->in_shape[1] = f.width, d->in_shape[2] = f.channels;
+    d->target_width = hot ? hot : 1;
+    d->n_skipped = f.n_skipped;
+    d->from_cache = f.from_cache;
+    ct_split split = {0};
+    uint32_t seed = (uint32_t)(im->has_seed ? im->seed : exp->seed);
+    if (s == CT_OK)
+        s = ct_image_folder_split(f.n, im->validation_split, seed, &split);
+    if (s == CT_OK)
+        s = take_folder_rows(&f, split.train, split.n_train, scale, hot, &d->train);
+    if (s == CT_OK)
+        s = take_folder_rows(&f, split.validation, split.n_validation, scale, hot, &d->validation);
+    ct_split_free(&split);
+    if (s == CT_OK) { /* the classes move to the dataset */
+        d->class_names = f.class_names;
+        d->n_classes = f.n_classes;
+        f.class_names = NULL;
+        f.n_classes = 0;
+    }
+    ct_image_folder_free(&f);
+    if (s == CT_OK && im->test_dir) {
+        ct_image_folder t;
+        s = read_folder(exp, im->test_dir, "data.images.test_dir", true, data_dir, d->class_names, d->n_classes, &t);
+        ct_split order = {0}; /* shuffled with the seed, as Keras' loader shuffles every folder */
+        if (s == CT_OK) {
+            d->n_skipped += t.n_skipped;
+            s = ct_image_folder_split(t.n, 0.0, seed, &order);
+        }
+        if (s == CT_OK)
+            s = take_folder_rows(&t, order.train, order.n_train, scale, hot, &d->test);
+        ct_split_free(&order);
+        ct_image_folder_free(&t);
+    }
+    return s;
+}
+
+static ct_status load_file_images(const ct_experiment *exp, const ct_dataset *trained, const char *path,
+                                  ct_split_data *out)
+{
+    const ct_images_spec *im = &exp->data.images;
+    ct_image_folder f;
+    CT_TRY(read_folder(exp, path, "--data", false, NULL, trained->class_names, trained->n_classes, &f));
+    ct_status s = take_folder_rows(&f, NULL, f.n, im->scale ? 1.0f / 255.0f : 1.0f, one_hot_width(exp), out);
+    ct_image_folder_free(&f);
+    return s;
+}
+
 /* Keras fit(validation_split=f): the last fraction of the training samples,
  * taken before any shuffling, becomes the validation data. */
 static ct_status carve_validation(ct_dataset *d, double fraction)
@@ -414,6 +514,17 @@ static ct_status carve_validation(ct_dataset *d, double fraction)
     size_t keep = d->train.n - n_val, xs = ct_dataset_sample_size(d), ys = d->target_width;
     ct_split_data *v = &d->validation;
     v->n = n_val;
+    if (d->train.x_u8) { /* image folders: bytes */
+        v->x_u8 = malloc(n_val * xs);
+        v->y = malloc(n_val * ys * sizeof(float));
+        if (!v->x_u8 || !v->y)
+            return ct_fail(CT_ERR_NO_MEMORY, "validation split");
+        memcpy(v->x_u8, d->train.x_u8 + keep * xs, n_val * xs);
+        memcpy(v->y, d->train.y + keep * ys, n_val * ys * sizeof(float));
+        v->x_scale = d->train.x_scale;
+        d->train.n = keep;
+        return CT_OK;
+    }
     v->x = malloc(n_val * xs * sizeof(float));
     v->y = malloc(n_val * ys * sizeof(float));
     if (!v->x || !v->y)
@@ -433,7 +544,9 @@ static ct_status carve_validation(ct_dataset *d, double fraction)
 ct_status ct_dataset_load(const ct_experiment *exp, const char *data_dir, ct_dataset *out)
 {
     memset(out, 0, sizeof *out);
-    ct_status s = exp->data.kind == CT_DATA_CSV ? load_csv(exp, data_dir, out) : load_cifar(exp, data_dir, out);
+    ct_status s = exp->data.kind == CT_DATA_CSV      ? load_csv(exp, data_dir, out)
+                  : exp->data.kind == CT_DATA_IMAGES ? load_images(exp, data_dir, out)
+                                                     : load_cifar(exp, data_dir, out);
     if (s == CT_OK && exp->train.validation_split > 0)
         s = carve_validation(out, exp->train.validation_split);
     if (s == CT_OK && exp->evaluate.baseline_count > 0 && exp->data.kind == CT_DATA_CSV) {
@@ -461,4 +574,48 @@ ct_status ct_dataset_write_features(const ct_dataset *d, const char *run_dir)
     int standardized = d->standardizer.n_cols == d->in_shape[0];
     return ct_features_write(path, (const char *const *)d->feature_names, standardized ? d->standardizer.mean : NULL,
                              standardized ? d->standardizer.scale : NULL, d->in_shape[0]);
+}
+
+ct_status ct_dataset_load_file(const ct_experiment *exp, const ct_dataset *trained, const char *path,
+                               ct_split_data *out)
+{
+    memset(out, 0, sizeof *out);
+    if (exp->data.kind == CT_DATA_IMAGES)
+        return load_file_images(exp, trained, path, out);
+    if (exp->data.kind != CT_DATA_CSV)
+        return ct_fail(CT_ERR_INVALID_ARGUMENT, "%s: scoring another file needs a CSV or image-folder experiment",
+                       path);
+    char **names = trained->class_names;
+    size_t n_names = trained->n_classes;
+    char **derived = NULL;
+    size_t n_derived = 0;
+    ct_tabular t;
+    /* Text labels are looked up in the trained classes, never re-sorted:
+     * the file may lack a class. Numeric labels stay indices. */
+    ct_status s = read_samples(exp, path, true, names ? &names : &derived, names ? &n_names : &n_derived, &t);
+    ct_class_names_free(derived, n_derived); /* the file had text labels the model was trained on as numbers */
+    if (s != CT_OK)
+        return s;
+    if (derived)
+        s = ct_fail(CT_ERR_DATA, "%s: column %s holds text labels, but the model was trained on numeric ones",
+                    path, exp->data.csv.target.column);
+    if (s == CT_OK && t.n_features != trained->in_shape[0])
+        s = ct_fail(CT_ERR_DATA, "%s: %zu feature columns selected, the model was trained on %zu", path,
+                    t.n_features, trained->in_shape[0]);
+    for (size_t f = 0; s == CT_OK && f < t.n_features; f++)
+        if (strcmp(t.feature_names[f], trained->feature_names[f]) != 0)
+            s = ct_fail(CT_ERR_DATA, "%s: feature %zu is column %s, the model was trained on %s there", path, f,
+                        t.feature_names[f], trained->feature_names[f]);
+    size_t *all = s == CT_OK ? malloc((t.n_samples ? t.n_samples : 1) * sizeof *all) : NULL;
+    if (s == CT_OK && !all)
+        s = ct_fail(CT_ERR_NO_MEMORY, "samples of %s", path);
+    for (size_t i = 0; all && i < t.n_samples; i++)
+        all[i] = i;
+    if (s == CT_OK)
+        s = take_rows(&t, all, t.n_samples, 0, one_hot_width(exp), out);
+    if (s == CT_OK && trained->standardizer.n_cols == t.n_features)
+        ct_standardizer_apply(&trained->standardizer, out->x, out->n);
+    free(all);
+    ct_tabular_free(&t);
+    return s;
 }

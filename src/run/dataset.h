@@ -4,13 +4,18 @@
 #define CLTRAIN_RUN_DATASET_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cltrain/data.h"
 #include "cltrain/experiment.h"
+#include "cltrain/train.h"
 
 typedef struct {
     size_t n;
-    float *x;        /* n x sample size */
+    float *x;        /* n x sample size; NULL when the samples are x_u8 */
+    uint8_t *x_u8;   /* image folders: n x sample size pixels, 0..255, kept as bytes on the
+                        device too; the model sees them times x_scale */
+    float x_scale;
     float *y;        /* n x target width: a value, or a class index as float */
     float *baseline; /* n: persistence prediction ("tomorrow = today"), or NULL */
     int x_shared;    /* x belongs to another split (CIFAR's test images as validation) */
@@ -25,6 +30,8 @@ typedef struct {
     size_t n_classes;
     char *baseline_name; /* "persistence (BASEL_sunshine)" or NULL */
     char **feature_names; /* CSV: in_shape[0] column names in input order; NULL for images */
+    size_t n_skipped;     /* image folders with on_error: skip: files left out */
+    int from_cache;       /* image folders: the pixels came from the decode cache */
     ct_standardizer standardizer; /* n_cols 0 unless standardize */
 } ct_dataset;
 
@@ -43,6 +50,11 @@ ct_status ct_dataset_load_file(const ct_experiment *exp, const ct_dataset *train
                                ct_split_data *out);
 
 size_t ct_dataset_sample_size(const ct_dataset *d);
+
+/* The split as the trainer takes it (bytes or floats). */
+ct_host_split ct_split_data_host(const ct_split_data *s);
+/* Sample i as floats the model sees (x, or x_u8 times x_scale) into out. */
+void ct_split_data_sample(const ct_split_data *s, size_t sample_size, size_t i, float *out);
 void ct_split_data_free(ct_split_data *s);
 
 /* features.csv in a run directory: `feature,mean,scale` per input column in

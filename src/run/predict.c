@@ -136,9 +136,11 @@ static ct_status load_experiment(ct_predictor *p)
  * values as features.csv lists columns. */
 static ct_status load_input_shape(ct_predictor *p)
 {
-    if (p->exp->data.kind == CT_DATA_CIFAR10) {
-        p->in_ndim = 3; /* CIFAR-10, the only image data */
-        p->in_shape[0] = CT_CIFAR10_SIDE, p->in_shape[1] = CT_CIFAR10_SIDE, p->in_shape[2] = CT_CIFAR10_CHANNELS;
+    if (ct_data_takes_images(&p->exp->data)) {
+        int h, w, c;
+        ct_data_image_shape(&p->exp->data, &h, &w, &c);
+        p->in_ndim = 3;
+        p->in_shape[0] = (size_t)h, p->in_shape[1] = (size_t)w, p->in_shape[2] = (size_t)c;
     } else {
         CT_TRY(load_features(p));
         p->in_ndim = 1;
@@ -556,10 +558,29 @@ ct_status ct_predict_csv(ct_predictor *p, const char *path, ct_prediction *out)
 
 /* ================================================================ images */
 
-/* The image as the model's input: resized, and in 0..255 when training
- * did not scale the pixels (ct_image_read gives [0, 1]). */
+/* The image as the model's input. An image-folder model: prepared exactly
+ * as its training images were (ct_image_folder_load on the one file: grey,
+ * resized with the same interpolation, 8-bit), then scaled. CIFAR-10: the
+ * photo resized to 32x32 (ct_image_read gives [0, 1]), in 0..255 when
+ * training did not scale the pixels. */
 static ct_status image_input(const ct_predictor *p, const char *path, float **x)
 {
+    if (p->exp->data.kind == CT_DATA_IMAGES) {
+        const ct_images_spec *im = &p->exp->data.images;
+        unsigned char *bytes = malloc(p->sample_size);
+        float *f = malloc(p->sample_size * sizeof *f);
+        ct_status s = bytes && f ? ct_image_prepare(path, p->in_shape[0], p->in_shape[1], p->in_shape[2] == 1,
+                                                    im->interpolation == CT_INTERPOLATION_NEAREST, bytes)
+                                 : ct_fail(CT_ERR_NO_MEMORY, "%s: out of memory", path);
+        for (size_t i = 0; s == CT_OK && i < p->sample_size; i++)
+            f[i] = bytes[i] * (im->scale ? 1.0f / 255.0f : 1.0f);
+        free(bytes);
+        if (s != CT_OK)
+            free(f);
+        else
+            *x = f;
+        return s;
+    }
     size_t w, h, side_h = p->in_shape[0], side_w = p->in_shape[1];
     float *rgb = NULL;
     CT_TRY(ct_image_read(path, &w, &h, &rgb));
@@ -570,7 +591,7 @@ static ct_status image_input(const ct_predictor *p, const char *path, float **x)
         free(rgb);
         rgb = resized;
     }
-    if (s == CT_OK && !p->exp->data.cifar10.scale)
+    if (s == CT_OK && !ct_data_scales_pixels(&p->exp->data))
         for (size_t i = 0; i < p->sample_size; i++)
             rgb[i] *= 255.0f;
     if (s != CT_OK)

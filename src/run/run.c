@@ -210,8 +210,8 @@ static ct_status open_context(const ct_run_options *o, ct_context **ctx)
 
 static ct_status create_trainer(const ct_experiment *exp, const ct_dataset *d, ct_context *ctx, ct_trainer **t)
 {
-    ct_host_split train = {d->train.n, d->train.x, d->train.y};
-    ct_host_split val = {d->validation.n, d->validation.x, d->validation.y};
+    ct_host_split train = ct_split_data_host(&d->train);
+    ct_host_split val = ct_split_data_host(&d->validation);
     return ct_trainer_create(ctx, exp, d->in_ndim, d->in_shape, d->target_width, &train, &val, t);
 }
 
@@ -430,7 +430,7 @@ static ct_status evaluate_test(const ct_experiment *exp, const ct_dataset *d, ct
     if (!pred)
         return ct_fail(CT_ERR_NO_MEMORY, "test predictions");
     double t0 = ct_now_seconds();
-    ct_host_split test = {d->test.n, d->test.x, d->test.y};
+    ct_host_split test = ct_split_data_host(&d->test);
     ct_status s = ct_trainer_evaluate(t, &test, res->test_values, pred);
     res->evaluate_seconds = ct_now_seconds() - t0;
     if (s == CT_OK && d->test.baseline) {

@@ -139,11 +139,19 @@ ct_status ct_run_write_test_images(const char *dir, const ct_split_data *test, s
     size_t n = test->n < 25 ? test->n : 25;
     char path[4096];
     join(path, sizeof path, dir, "test_images.bin");
+    float *x = malloc((n ? n : 1) * sample_size * sizeof *x);
+    if (!x)
+        return ct_fail(CT_ERR_NO_MEMORY, "test images");
+    for (size_t i = 0; i < n; i++) /* as the model sees them: 8-bit pixels scaled */
+        ct_split_data_sample(test, sample_size, i, x + i * sample_size);
     ct_atomic_file *f;
-    CT_TRY(ct_atomic_open(path, &f));
-    if (fwrite(test->x, sizeof(float), n * sample_size, ct_atomic_stream(f)) != n * sample_size) {
+    ct_status s = ct_atomic_open(path, &f);
+    if (s == CT_OK && fwrite(x, sizeof(float), n * sample_size, ct_atomic_stream(f)) != n * sample_size) {
         ct_atomic_abort(f);
-        return ct_fail(CT_ERR_IO, "writing %s", path);
+        s = ct_fail(CT_ERR_IO, "writing %s", path);
+    } else if (s == CT_OK) {
+        s = ct_atomic_commit(f);
     }
-    return ct_atomic_commit(f);
+    free(x);
+    return s;
 }

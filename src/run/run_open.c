@@ -61,7 +61,7 @@ ct_status ct_run_open(const char *run_dir, const ct_run_options *o, ct_run *out)
             s = ct_context_create(&info, &out->ctx);
     }
     if (s == CT_OK) {
-        ct_host_split train = {out->data.train.n, out->data.train.x, out->data.train.y};
+        ct_host_split train = ct_split_data_host(&out->data.train);
         s = ct_trainer_create(out->ctx, out->exp, out->data.in_ndim, out->data.in_shape, out->data.target_width,
                               &train, NULL, &out->trainer);
     }
@@ -84,7 +84,7 @@ void ct_run_close(ct_run *run)
 
 static ct_status evaluate_split(ct_run *run, const ct_split_data *test, const char *what, FILE *report)
 {
-    ct_host_split split = {test->n, test->x, test->y};
+    ct_host_split split = ct_split_data_host(test);
     double values[1 + CT_METRICS_MAX];
     CT_TRY(ct_trainer_evaluate(run->trainer, &split, values, NULL));
     if (!run->final_weights)

@@ -16,10 +16,13 @@
  * rows) an evaluation batch may hold: see eval_batch_size(). */
 #define EVAL_BATCH_FLOATS (1024 * 1024)
 
-/* A split on the device: samples (n, in...) and targets (n, width). */
+/* A split on the device: samples (n, in...) and targets (n, width); or the
+ * samples as bytes (x_u8, turned into floats times scale per batch). */
 typedef struct {
     size_t n;
     ct_tensor x, y;
+    cl_mem x_u8;
+    float scale;
 } device_split;
 
 struct ct_trainer {
@@ -33,6 +36,7 @@ struct ct_trainer {
     device_split train, validation;
     cl_mem order;                 /* uint32 sample order of the current epoch */
     ct_tensor batch_x, batch_y;   /* (batch, in...), (batch, width) */
+    ct_tensor eval_x;             /* (eval_batch, in...): an evaluation pass over 8-bit samples */
     ct_loss_accum loss;
     ct_metric_state *metrics;
     size_t metric_count;
@@ -61,9 +65,23 @@ static ct_status upload_split(ct_context *ctx, const ct_host_split *h, int in_nd
     if (d->n == 0)
         return CT_OK;
     size_t xs[CT_MAX_DIMS], ys[2] = {h->n, width};
-    CT_TRY(ct_tensor_create(ctx, rows_shape(h->n, in_ndim, in_shape, xs), xs, &d->x));
     CT_TRY(ct_tensor_create(ctx, 2, ys, &d->y));
-    CT_TRY(ct_tensor_write(ctx, &d->x, h->x));
+    if (h->x_u8) {
+        size_t bytes = h->n;
+        for (int i = 0; i < in_ndim; i++)
+            bytes *= in_shape[i];
+        cl_int err;
+        d->x_u8 = clCreateBuffer(ct_context_cl(ctx), CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, bytes, (void *)h->x_u8,
+                                 &err);
+        if (err != CL_SUCCESS) {
+            d->x_u8 = NULL;
+            return ct_cl_fail(err, "uploading 8-bit image samples");
+        }
+        d->scale = h->x_scale;
+    } else {
+        CT_TRY(ct_tensor_create(ctx, rows_shape(h->n, in_ndim, in_shape, xs), xs, &d->x));
+        CT_TRY(ct_tensor_write(ctx, &d->x, h->x));
+    }
     return ct_tensor_write(ctx, &d->y, h->y);
 }
 
@@ -71,6 +89,9 @@ static void release_split(device_split *d)
 {
     ct_tensor_release(&d->x);
     ct_tensor_release(&d->y);
+    if (d->x_u8)
+        clReleaseMemObject(d->x_u8);
+    d->x_u8 = NULL;
 }
 
 static void name_values(ct_trainer *t, int with_validation)
@@ -191,6 +212,7 @@ void ct_trainer_free(ct_trainer *t)
         clReleaseMemObject(t->order);
     ct_tensor_release(&t->batch_x);
     ct_tensor_release(&t->batch_y);
+    ct_tensor_release(&t->eval_x);
     release_split(&t->train);
     release_split(&t->validation);
     ct_optimizer_free(t->opt);
@@ -218,7 +240,13 @@ static ct_status train_batch(ct_trainer *t, size_t b, ct_loss_accum *acc, ct_met
     size_t rows = t->train.n - first < t->batch_size ? t->train.n - first : t->batch_size;
     ct_tensor x, y, out, dy;
     CT_TRY(batch_views(t, rows, &x, &y));
-    CT_TRY(ct_gather_batch_device(t->ctx, t->order, (uint32_t)first, &t->train.x, &x, &t->train.y, &y));
+    if (t->train.x_u8) {
+        CT_TRY(ct_gather_u8_scaled(t->ctx, t->train.x_u8, t->sample_size, t->order, (uint32_t)first, t->train.scale,
+                                   &x));
+        CT_TRY(ct_gather_rows_device(t->ctx, &t->train.y, t->order, (uint32_t)first, &y));
+    } else {
+        CT_TRY(ct_gather_batch_device(t->ctx, t->order, (uint32_t)first, &t->train.x, &x, &t->train.y, &y));
+    }
     CT_TRY(ct_model_forward(t->model, &x, 1, &out));
     CT_TRY(ct_model_output_grad(t->model, rows, &dy));
     CT_TRY(ct_loss_and_metrics(t->ctx, t->exp->train.loss, t->exp->train.from_logits, &out, &y, &dy, acc,
@@ -240,7 +268,18 @@ static ct_status evaluate_split(ct_trainer *t, const device_split *d, double *va
         size_t rows = d->n - first < t->eval_batch ? d->n - first : t->eval_batch;
         size_t xs[CT_MAX_DIMS], ys[2] = {rows, t->target_width};
         ct_tensor x, y, out;
-        CT_TRY(ct_tensor_view(&d->x, first * t->sample_size, rows_shape(rows, t->in_ndim, t->in_shape, xs), xs, &x));
+        if (d->x_u8) {
+            if (!t->eval_x.buf) {
+                size_t es[CT_MAX_DIMS];
+                CT_TRY(ct_tensor_create(t->ctx, rows_shape(t->eval_batch, t->in_ndim, t->in_shape, es), es,
+                                        &t->eval_x));
+            }
+            CT_TRY(ct_tensor_view(&t->eval_x, 0, rows_shape(rows, t->in_ndim, t->in_shape, xs), xs, &x));
+            CT_TRY(ct_gather_u8_scaled(t->ctx, d->x_u8, t->sample_size, NULL, (uint32_t)first, d->scale, &x));
+        } else {
+            CT_TRY(ct_tensor_view(&d->x, first * t->sample_size, rows_shape(rows, t->in_ndim, t->in_shape, xs), xs,
+                                  &x));
+        }
         CT_TRY(ct_tensor_view(&d->y, first * t->target_width, 2, ys, &y));
         CT_TRY(ct_model_forward(t->model, &x, 0, &out));
         CT_TRY(ct_loss_and_metrics(t->ctx, t->exp->train.loss, t->exp->train.from_logits, &out, &y, NULL, &t->loss,

@@ -113,7 +113,7 @@ static void bench_one(db_bench *b, const char *path)
 
     ct_status s = ct_experiment_open(path, NULL, 0, &exp);
     row_name(path, s == CT_OK ? exp : NULL, name, sizeof name);
-    const char *unit = s == CT_OK && exp->data.kind == CT_DATA_CIFAR10 ? "images/s" : "rows/s";
+    const char *unit = s == CT_OK && ct_data_takes_images(&exp->data) ? "images/s" : "rows/s";
     if (s == CT_OK) {
         if (b->opt->progress)
             b->opt->progress(b->opt->progress_user, b->dev, "experiment", "loading the data");
@@ -121,7 +121,7 @@ static void bench_one(db_bench *b, const char *path)
     }
     if (s == CT_OK) {
         /* No validation split: only training steps are timed. */
-        ct_host_split train = {data.train.n, data.train.x, data.train.y}, none = {0, NULL, NULL};
+        ct_host_split train = ct_split_data_host(&data.train), none = {0, NULL, NULL, NULL, 0};
         s = ct_trainer_create(b->ctx, exp, data.in_ndim, data.in_shape, data.target_width, &train, &none, &j.trainer);
         j.n = data.train.n;
         j.batch = (size_t)exp->train.batch_size < j.n ? (size_t)exp->train.batch_size : j.n;

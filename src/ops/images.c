@@ -1,0 +1,30 @@
+/* Launcher for cl/images.cl: 8-bit image rows into float batches. */
+#include "cltrain/batch.h"
+
+#include "core/launch.h"
+
+ct_status ct_gather_u8_scaled(ct_context *ctx, cl_mem src, size_t row_len, cl_mem idx, uint32_t first, float scale,
+                              ct_tensor *dst)
+{
+    if (!src || !dst || !dst->buf || dst->ndim < 1)
+        return ct_fail(CT_ERR_INVALID_ARGUMENT, "gather_u8_scaled: NULL source or destination");
+    size_t rows = dst->shape[0];
+    if (rows == 0)
+        return CT_OK;
+    if (ct_tensor_count(dst) != rows * row_len)
+        return ct_fail(CT_ERR_SHAPE, "gather_u8_scaled: %zu rows of %zu bytes do not fill %zu floats", rows, row_len,
+                       ct_tensor_count(dst));
+    cl_kernel k;
+    CT_TRY(ct_context_kernel(ctx, "images", "gather_u8_scaled", &k));
+    cl_uint n = (cl_uint)rows, f = first, indexed = idx != NULL, len = (cl_uint)row_len;
+    cl_mem index = idx ? idx : src; /* any valid buffer when unused */
+    cl_ulong off = dst->offset;
+    cl_int err = CT_ARG(k, 0, n) | CT_ARG(k, 1, f) | CT_ARG(k, 2, indexed) | CT_ARG(k, 3, index) | CT_ARG(k, 4, len) |
+                 CT_ARG(k, 5, src) | CT_ARG(k, 6, scale) | CT_ARG(k, 7, dst->buf) | CT_ARG(k, 8, off);
+    CT_TRY(ct_args_ok(err, "gather_u8_scaled"));
+    size_t max_wg = ct_context_device(ctx)->max_work_group_size;
+    size_t local[2] = {64 < max_wg ? 64 : max_wg, 1};
+    size_t global[2] = {(row_len + local[0] - 1) / local[0] * local[0], rows};
+    err = clEnqueueNDRangeKernel(ct_context_queue(ctx), k, 2, NULL, global, local, 0, NULL, NULL);
+    return err == CL_SUCCESS ? CT_OK : ct_cl_fail(err, "launching gather_u8_scaled");
+}
