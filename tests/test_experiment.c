@@ -184,7 +184,7 @@ static const bad_case bad_cases[] = {
      "bad.yaml:5:18: output.plots[0]: expected one of history, predictions, confusion_matrix, got "
      "\"histroy\" (did you mean 'history'?)"},
     {"data: {parquet: {file: a}}\n" ONE_DENSE MSE, CT_ERR_CONFIG, false,
-     "bad.yaml:1:8: data: unknown data source 'parquet'; expected one of csv, cifar10"},
+     "bad.yaml:1:8: data: unknown data source 'parquet'; expected one of csv, cifar10, images"},
     /* ---- types and ranges */
     {"name: sunshine\n"
      "data:\n"

@@ -116,7 +116,7 @@ _Static_assert(COUNT(on_error_entries) == CT_ON_ERROR_COUNT, "an on_error choice
 static const field images_fields[] = {
     {.key = "dir", .type = FT_STRING, .offset = IMAGES(dir), .flags = FL_REQUIRED | FL_NONEMPTY},
     {.key = "image_size", .type = FT_INT_PAIR, .offset = IMAGES(image_size), .flags = FL_FLOW,
-     .default_text = "[256, 256]", .range = {.min = 1, .max = 4096, .flags = R_MIN | R_MAX}},
+     .default_text = "256", .range = {.min = 1, .max = 4096, .flags = R_MIN | R_MAX}},
     {.key = "color_mode", .type = FT_ENUM, .offset = IMAGES(color_mode), .default_text = "rgb",
      .enums = &color_mode_names},
     {.key = "validation_split", .type = FT_DOUBLE, .offset = IMAGES(validation_split), .default_text = "0.0",
