@@ -16,5 +16,6 @@ int ct_cmd_export(int argc, char **argv);
 int ct_cmd_predict_onnx(const char *model, char **inputs, int n_inputs, const char *out_path, const char *device);
 int ct_cmd_resume(int argc, char **argv);
 int ct_cmd_tune(int argc, char **argv);
+int ct_cmd_summary(int argc, char **argv);
 
 #endif

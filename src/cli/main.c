@@ -13,11 +13,12 @@ typedef struct {
 static const command commands[] = {
     {"run", ct_cmd_run, "train and evaluate an experiment file into a run directory"},
     {"resume", ct_cmd_resume, "continue an interrupted run from its checkpoint"},
-    {"evaluate", ct_cmd_evaluate, "evaluate a finished run's model on its test split"},
+    {"evaluate", ct_cmd_evaluate, "evaluate a finished run's model on its test split or --data FILE"},
     {"devices", ct_cmd_devices, "list OpenCL platforms and devices (--json)"},
     {"tune", ct_cmd_tune, "time the own GEMM's tile candidates on a device and cache the fastest"},
     {"selftest", ct_cmd_selftest, "check every op against the reference on a device"},
     {"check", ct_cmd_check, "validate an experiment file and print its effective configuration"},
+    {"summary", ct_cmd_summary, "print an experiment's model: shapes, parameters, FLOPs per sample"},
     {"plot", ct_cmd_plot, "redraw a run's plots from its history and predictions"},
     {"inspect", ct_cmd_inspect, "draw a conv model's learned filters (and feature maps for --image)"},
     {"predict", ct_cmd_predict, "predict with a finished run's model for new CSV rows or images"},
