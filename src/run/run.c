@@ -539,6 +539,9 @@ ct_status ct_run_experiment(const ct_experiment *exp, const ct_run_options *o, c
                     step_flops / 1e6);
         fprintf(o->report, "Data: %zu training, %zu validation, %zu test samples\n", d.train.n, d.validation.n,
                 d.test.n);
+        if (d.n_skipped)
+            fprintf(o->report, "Skipped %zu files that are not readable PNG or JPEG images (on_error: skip)\n",
+                    d.n_skipped);
     }
     if (s == CT_OK && o->report) {
         char *text = NULL;
