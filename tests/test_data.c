@@ -1047,8 +1047,19 @@ START_TEST(test_locate_order)
     ck_assert_fails(ct_data_locate("y.csv", NULL, NULL, tpath("data"), &path), CT_ERR_NOT_FOUND,
                     "y.csv not found in");
     ck_assert_ptr_null(path);
-    ck_assert_fails(ct_data_locate("../x.csv", NULL, NULL, tpath("data"), &path), CT_ERR_INVALID_ARGUMENT,
-                    "plain file name");
+    /* A path (with a folder) is taken as it is: no data folders, no download
+     * (issue 14: data next to the experiment file). */
+    ck_assert_fails(ct_data_locate("no-such-folder/x.csv", NULL, NULL, tpath("data"), &path), CT_ERR_NOT_FOUND,
+                    "no-such-folder/x.csv: No such file or directory (a path with a folder is taken as it is");
+    ck_assert_ok(ct_data_locate(tpath("data/x.csv"), NULL, NULL, NULL, &path));
+    ck_assert_str_eq(path, tpath("data/x.csv"));
+    free(path);
+    ck_assert_ok(ct_data_locate(tpath("data/x.csv"), NULL, small_sha, NULL, &path)); /* its checksum is checked */
+    free(path);
+    ck_assert_fails(ct_data_locate(tpath("data/x.csv"), NULL,
+                                   "0000000000000000000000000000000000000000000000000000000000000000", NULL, &path),
+                    CT_ERR_CHECKSUM, "SHA-256 is");
+    ck_assert_fails(ct_data_locate("..", NULL, NULL, tpath("data"), &path), CT_ERR_INVALID_ARGUMENT, "names no file");
     ck_assert_fails(ct_data_locate("x.csv", NULL, "abc", tpath("data"), &path), CT_ERR_CONFIG,
                     "64 hexadecimal digits");
     free(cached);

@@ -573,7 +573,7 @@ static ct_status image_input(const ct_predictor *p, const char *path, float **x)
                                                     im->interpolation == CT_INTERPOLATION_NEAREST, bytes)
                                  : ct_fail(CT_ERR_NO_MEMORY, "%s: out of memory", path);
         for (size_t i = 0; s == CT_OK && i < p->sample_size; i++)
-            f[i] = bytes[i] * (im->scale ? 1.0f / 255.0f : 1.0f);
+            f[i] = (float)bytes[i] * (im->scale ? 1.0f / 255.0f : 1.0f);
         free(bytes);
         if (s != CT_OK)
             free(f);
