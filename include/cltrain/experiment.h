@@ -184,7 +184,8 @@ typedef struct {
     double validation_split; /* `validation_split` in [0, 1), default 0: this fraction of dir's
                                 images, picked by the seeded shuffle, validates */
     char *test_dir;        /* `test_dir`, default null: a folder of the same classes to test on */
-    int64_t seed;          /* `seed`, default null: the experiment's seed; shuffles the split */
+    int64_t seed;          /* `seed` in [0, 2^32), default null: the experiment's seed; numpy's seed
+                              for the shuffle of the split, as Keras' */
     bool has_seed;
     int interpolation;     /* `interpolation`, ct_interpolation: bilinear (default) or nearest */
     int on_error;          /* `on_error`, ct_on_error: error (default: a broken file stops the

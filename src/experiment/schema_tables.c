@@ -124,7 +124,7 @@ static const field images_fields[] = {
     {.key = "test_dir", .type = FT_STRING, .offset = IMAGES(test_dir), .flags = FL_NULLABLE | FL_NONEMPTY,
      .default_text = "null"},
     {.key = "seed", .type = FT_INT64, .offset = IMAGES(seed), .flags = FL_NULLABLE, .default_text = "null",
-     .has_offset = IMAGES(has_seed), .range = R_NON_NEGATIVE},
+     .has_offset = IMAGES(has_seed), .range = {.min = 0, .max = 4294967295.0, .flags = R_MIN | R_MAX}},
     {.key = "interpolation", .type = FT_ENUM, .offset = IMAGES(interpolation), .default_text = "bilinear",
      .enums = &interpolation_names},
     {.key = "on_error", .type = FT_ENUM, .offset = IMAGES(on_error), .default_text = "error",
