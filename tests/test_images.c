@@ -312,6 +312,65 @@ START_TEST(test_run_predict_evaluate)
 }
 END_TEST
 
+/* Pixels kept as bytes on the device train exactly as the same pixels given
+ * as floats: with scale 1 the gathered floats are the same numbers, so every
+ * epoch's loss and accuracy (training, validation) and the test evaluation
+ * with its predictions agree bit for bit. */
+START_TEST(test_bytes_on_device_train_as_floats)
+{
+    enum { N = 60, V = 20, SIDE = 4, C = 3, PER = SIDE * SIDE * C };
+    uint8_t *bytes = malloc(N * PER);
+    float *floats = malloc(N * PER * sizeof *floats), *y = malloc(N * sizeof *y);
+    for (int i = 0; i < N; i++) {
+        y[i] = (float)(i % 3);
+        for (int k = 0; k < PER; k++) {
+            bytes[i * PER + k] = (uint8_t)((i * 37 + k * 11 + (i % 3) * 80) % 256);
+            floats[i * PER + k] = bytes[i * PER + k];
+        }
+    }
+    ct_experiment *exp;
+    ck_assert_int_eq(ct_experiment_parse_string("name: u8\nseed: 4\ndata: {images: {dir: x, image_size: 4}}\n"
+                                                "model: [{conv2d: {filters: 4, kernel_size: 2, activation: relu}}, "
+                                                "flatten, {dense: {units: 3}}]\n"
+                                                "train: {loss: sparse_categorical_crossentropy, from_logits: true, "
+                                                "metrics: [accuracy], optimizer: {sgd: {learning_rate: 0.001}}, "
+                                                "batch_size: 7}\n",
+                                                "u8.yaml", &exp),
+                     CT_OK);
+    ct_device_info info;
+    ct_context *ctx = NULL;
+    ck_assert_int_eq(ct_device_find(ct_device_spec_from_env(getenv("CLTRAIN_TEST_DEVICE")), &info), CT_OK);
+    ck_assert_int_eq(ct_context_create(&info, &ctx), CT_OK);
+    size_t shape[3] = {SIDE, SIDE, C};
+    double values[2][3][4];
+    float pred[2][V * 3];
+    for (int form = 0; form < 2; form++) {
+        ct_host_split train = {N - V, form ? NULL : floats, y, form ? bytes : NULL, 1.0f};
+        ct_host_split val = {V, form ? NULL : floats + (N - V) * PER, y + N - V,
+                             form ? bytes + (N - V) * PER : NULL, 1.0f};
+        ct_trainer *t;
+        ck_assert_msg(ct_trainer_create(ctx, exp, 3, shape, 1, &train, &val, &t) == CT_OK, "%s", ct_last_error());
+        for (int e = 0; e < 3; e++)
+            ck_assert_msg(ct_trainer_epoch(t, e, values[form][e], NULL, NULL) == CT_OK, "%s", ct_last_error());
+        double test[2];
+        ck_assert_int_eq(ct_trainer_evaluate(t, &val, test, pred[form]), CT_OK);
+        ck_assert_double_eq(test[0], values[form][2][2]); /* the validation loss of the last epoch */
+        ct_trainer_free(t);
+    }
+    for (int e = 0; e < 3; e++)
+        for (int v = 0; v < 4; v++)
+            ck_assert_msg(values[0][e][v] == values[1][e][v], "epoch %d value %d: floats %.9g, bytes %.9g", e, v,
+                          values[0][e][v], values[1][e][v]);
+    ck_assert_mem_eq(pred[0], pred[1], sizeof pred[0]);
+    ck_assert(values[0][2][0] < values[0][0][0] || values[0][2][0] != values[0][0][0]); /* it trained */
+    ct_context_destroy(ctx);
+    ct_experiment_free(exp);
+    free(bytes);
+    free(floats);
+    free(y);
+}
+END_TEST
+
 /* Schema: line:column errors, did-you-mean, cross-field checks. */
 START_TEST(test_schema_errors)
 {
@@ -369,6 +428,7 @@ int main(void)
     tcase_add_test(tc, test_broken_files_named_or_skipped);
     tcase_add_test(tc, test_keras_split);
     tcase_add_test(tc, test_run_predict_evaluate);
+    tcase_add_test(tc, test_bytes_on_device_train_as_floats);
     tcase_add_test(tc, test_schema_errors);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
