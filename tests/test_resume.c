@@ -605,7 +605,7 @@ START_TEST(test_progress_follows_finished_batches)
     ck_assert(ct_device_find(ct_device_spec_from_env(NULL), &info) == CT_OK);
     ct_context *ctx;
     ck_assert(ct_context_create(&info, &ctx) == CT_OK);
-    ct_host_split train = {d.train.n, d.train.x, d.train.y};
+    ct_host_split train = ct_split_data_host(&d.train);
     ct_trainer *t;
     ck_assert_msg(ct_trainer_create(ctx, exp, d.in_ndim, d.in_shape, d.target_width, &train, NULL, &t) == CT_OK, "%s",
                   ct_last_error());

@@ -61,9 +61,11 @@ ct_status ct_exported_run_open(const char *run_dir, ct_exported_run *r)
     CT_TRY(ct_experiment_open(path, NULL, 0, &r->exp));
     int ndim = 1;
     size_t shape[3] = {0, 0, 0};
-    if (r->exp->data.kind == CT_DATA_CIFAR10) {
+    if (ct_data_takes_images(&r->exp->data)) { /* CIFAR-10, or an image folder's image_size and channels */
+        int h, w, c;
+        ct_data_image_shape(&r->exp->data, &h, &w, &c);
         ndim = 3;
-        shape[0] = shape[1] = CT_CIFAR10_SIDE, shape[2] = CT_CIFAR10_CHANNELS;
+        shape[0] = (size_t)h, shape[1] = (size_t)w, shape[2] = (size_t)c;
     } else {
         snprintf(path, sizeof path, "%s/features.csv", run_dir);
         if (stat(path, &st) != 0)

@@ -170,6 +170,57 @@ def check_image_model(cltrain, run_dir, session, model, data_dir):
     return "%d test images (%d as PNG), worst relative %.2g" % (n, N_PNG, worst), x[:N_PNG], want
 
 
+def image_folder_data(data_dir, work):
+    """For an experiment on data.images (own_images.yaml): a small folder of
+    class sub-folders made of CIFAR-10's first 120 test images as PNG files
+    (train, and test from the next 40); returns the --set options."""
+    root = os.path.join(work, "image_folder_data")
+    folder = os.path.join(data_dir, "cifar-10-batches-bin")
+    raw = np.fromfile(os.path.join(folder, "test_batch.bin"), dtype=np.uint8).reshape(-1, 3073)[:160]
+    with open(os.path.join(folder, "batches.meta.txt")) as f:
+        names = [line.strip() for line in f if line.strip()]
+    for i, rec in enumerate(raw):
+        part = "train" if i < 120 else "test"
+        sub = os.path.join(root, part, names[rec[0]])
+        os.makedirs(sub, exist_ok=True)
+        write_png(os.path.join(sub, "%03d.png" % i), rec[1:].reshape(3, 32, 32).transpose(1, 2, 0))
+    return ["--set", "data.images.dir=" + os.path.join(root, "train"),
+            "--set", "data.images.test_dir=" + os.path.join(root, "test"), "--set", "data.images.image_size=32"]
+
+
+def check_folder_model(cltrain, run_dir, session):
+    """An image-folder model: a few of its test PNG files through onnxruntime
+    (pixels / 255, as the folder's 32x32 images need no resizing) and through
+    `cltrain predict`, which prepares them as training did."""
+    test_dir = config_value(run_dir, "test_dir")
+    pngs = sorted(glob.glob(os.path.join(test_dir, "*", "*.png")))[:N_PNG]
+    x = np.stack([png_pixels(p) for p in pngs]).astype(np.float32) / np.float32(255)
+    (probs,) = session.run(None, {"input": x})
+    pred_path = os.path.join(run_dir, "cltrain_predict.csv")
+    run([cltrain, "predict", run_dir] + pngs + ["--out", pred_path])
+    ph, prow = read_csv(pred_path)
+    pcols = [i for i, h in enumerate(ph) if h.startswith("p_")]
+    want = np.array([[float(r[i]) for i in pcols] for r in prow])
+    worst = close(probs, want, "cltrain predict on the folder's PNG files")
+    worst = max(worst, check_import(cltrain, run_dir, pngs, probs))
+    return "%d folder images as PNG, worst relative %.2g" % (len(pngs), worst), x, want
+
+
+def png_pixels(path):
+    """The (32, 32, 3) pixels of a PNG written by write_png (filter 0 rows)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    pos, idat = 8, b""
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos:pos + 4])
+        tag = data[pos + 4:pos + 8]
+        if tag == b"IDAT":
+            idat += data[pos + 8:pos + 8 + length]
+        pos += 12 + length
+    raw = zlib.decompress(idat)
+    return np.frombuffer(raw, dtype=np.uint8).reshape(32, 1 + 96)[:, 1:].reshape(32, 32, 3)
+
+
 # The Keras check runs on these, which between them hold every layer kind
 # and option the Keras export writes (CSV with BatchNormalization and
 # Dropout; conv, pooling and from_logits; strides, 'same' padding, BN on
@@ -215,7 +266,8 @@ def main():
         name = os.path.splitext(os.path.basename(exp))[0]
         run_dir = os.path.join(work, name)
         try:
-            extra = CIFAR_BRIEF if "cifar10:" in open(exp).read() else []
+            text = open(exp).read()
+            extra = CIFAR_BRIEF if "cifar10:" in text else image_folder_data(data_dir, work) if "images:" in text else []
             run([cltrain, "run", exp, "--data-dir", data_dir, "--out", run_dir] + BRIEF + extra)
             path = os.path.join(run_dir, "model.onnx")
             run([cltrain, "export", run_dir, "--format", "onnx", "--out", path])
@@ -227,6 +279,8 @@ def main():
             session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
             if "cltrain.input_columns" in metadata(model):
                 detail, x, want = check_csv_model(cltrain, run_dir, session, model, data_dir)
+            elif "images:" in text:
+                detail, x, want = check_folder_model(cltrain, run_dir, session)
             else:
                 detail, x, want = check_image_model(cltrain, run_dir, session, model, data_dir)
             if keras_too and name in KERAS_CHECKED:
