@@ -10,5 +10,6 @@ extern const ct_optest_family ct_optest_family_nn;
 extern const ct_optest_family ct_optest_family_conv;
 extern const ct_optest_family ct_optest_family_pool;
 extern const ct_optest_family ct_optest_family_loss;
+extern const ct_optest_family ct_optest_family_train;
 
 #endif
