@@ -5,12 +5,14 @@
 #
 #   gpu-check.sh [--out DIR] [--epochs N] [--max-time S] [--experiments LIST]
 #                [--build DIR --data-dir DIR] [--record FILE]
+#                [--selftest-filter OP] [--pocl-only]
 #
 # 1. Finds the vendor's OpenCL library even where no .icd file is registered:
 #    ldconfig -p, /usr/lib/x86_64-linux-gnu, /usr/local/nvidia/lib64,
 #    /usr/lib64 and friends are searched for libnvidia-opencl.so* (and AMD's
 #    libamdocl64.so); an nvidia.icd naming it goes into a folder of its own,
 #    with the registered .icd files, and OCL_ICD_VENDORS points there.
+#    CLTRAIN_GPU_CHECK_LIBDIRS: more folders to search first.
 # 2. `cltrain devices`, then on every GPU and on PoCL: `cltrain selftest`
 #    (the op table), devbench (peaks, launch cost, every experiment's training
 #    step, the verdict), and every experiment for --epochs (default 2) epochs.
@@ -27,6 +29,8 @@
 # Exit: 0 everything agrees; 1 a disagreement or a failed step (listed);
 # 2 usage; 3 no GPU found (the PoCL part still ran; said clearly).
 # --record FILE: write the PoCL figures as the reference (make_gpu_bundle.sh).
+# --selftest-filter OP: only those op-table cases (quick runs); --pocl-only:
+# look for no GPU driver, keep only PoCL (tests the script on any machine).
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 out="${TMPDIR:-/tmp}/cltrain-gpu-check"
@@ -37,6 +41,8 @@ build=""
 data=""
 record=""
 rel_tol=0.01
+selftest_filter=""
+pocl_only=0
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -47,7 +53,9 @@ while [ $# -gt 0 ]; do
     --build) build="$2"; shift 2 ;;
     --data-dir) data="$2"; shift 2 ;;
     --record) record="$2"; shift 2 ;;
-    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+    --selftest-filter) selftest_filter="$2"; shift 2 ;;
+    --pocl-only) pocl_only=1; shift ;;
+    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
     *) echo "gpu-check: unknown option '$1'" >&2; exit 2 ;;
   esac
 done
@@ -78,23 +86,29 @@ start=$SECONDS
 
 # ------------------------------------------------------------ 1. OpenCL vendors
 [ -d /etc/OpenCL/vendors ] && cp /etc/OpenCL/vendors/*.icd "$out/vendors/" 2>/dev/null
-find_vendor_lib() { # $1 = file name pattern
-  { ldconfig -p 2>/dev/null | awk -v p="$1" '$1 ~ p { print $NF }'
-    for d in /usr/lib/x86_64-linux-gnu /usr/local/nvidia/lib64 /usr/local/nvidia/lib /usr/lib64 /usr/lib \
-             /usr/local/cuda/lib64 /usr/local/cuda/compat /opt/rocm/lib /opt/amdgpu/lib/x86_64-linux-gnu; do
-      ls "$d"/$1* 2>/dev/null
-    done; } | awk '!seen[$0]++' | while read -r f; do [ -e "$f" ] && echo "$f"; done | sort | head -1
-}
-registered() { grep -qs "$1" "$out"/vendors/*.icd; }
-nv="$(find_vendor_lib 'libnvidia-opencl.so')"
-if [ -n "$nv" ]; then
-  if registered libnvidia-opencl; then say "NVIDIA OpenCL: registered ($(grep -h libnvidia-opencl "$out"/vendors/*.icd | head -1))"
-  else echo "$nv" >"$out/vendors/nvidia.icd"; say "NVIDIA OpenCL: $nv (no .icd was registered: wrote one)"; fi
+if [ $pocl_only = 1 ]; then
+  find "$out/vendors" -name '*.icd' ! -name 'pocl*.icd' -delete
+  say "--pocl-only: no GPU driver searched; vendors: $(ls "$out/vendors" | tr '\n' ' ')"
 else
-  say "NVIDIA OpenCL: no libnvidia-opencl.so* in ldconfig -p, /usr/lib/x86_64-linux-gnu, /usr/local/nvidia/lib64, /usr/lib64, /usr/lib, /usr/local/cuda"
+  find_vendor_lib() { # $1 = file name pattern
+    { ldconfig -p 2>/dev/null | awk -v p="$1" '$1 ~ p { print $NF }'
+      # shellcheck disable=SC2086
+      for d in ${CLTRAIN_GPU_CHECK_LIBDIRS:-} /usr/lib/x86_64-linux-gnu /usr/local/nvidia/lib64 /usr/local/nvidia/lib /usr/lib64 /usr/lib \
+               /usr/local/cuda/lib64 /usr/local/cuda/compat /opt/rocm/lib /opt/amdgpu/lib/x86_64-linux-gnu; do
+        ls "$d"/$1* 2>/dev/null
+      done; } | awk '!seen[$0]++' | while read -r f; do [ -e "$f" ] && echo "$f"; done | sort | head -1
+  }
+  registered() { grep -qs "$1" "$out"/vendors/*.icd; }
+  nv="$(find_vendor_lib 'libnvidia-opencl.so')"
+  if [ -n "$nv" ]; then
+    if registered libnvidia-opencl; then say "NVIDIA OpenCL: registered ($(grep -h libnvidia-opencl "$out"/vendors/*.icd | head -1))"
+    else echo "$nv" >"$out/vendors/nvidia.icd"; say "NVIDIA OpenCL: $nv (no .icd was registered: wrote one)"; fi
+  else
+    say "NVIDIA OpenCL: no libnvidia-opencl.so* in ldconfig -p, /usr/lib/x86_64-linux-gnu, /usr/local/nvidia/lib64, /usr/lib64, /usr/lib, /usr/local/cuda"
+  fi
+  amd="$(find_vendor_lib 'libamdocl64.so')"
+  if [ -n "$amd" ] && ! registered libamdocl64; then echo "$amd" >"$out/vendors/amdocl64.icd"; say "AMD OpenCL: $amd"; fi
 fi
-amd="$(find_vendor_lib 'libamdocl64.so')"
-if [ -n "$amd" ] && ! registered libamdocl64; then echo "$amd" >"$out/vendors/amdocl64.icd"; say "AMD OpenCL: $amd"; fi
 export OCL_ICD_VENDORS="$out/vendors"
 command -v nvidia-smi >/dev/null && nvidia-smi -L 2>&1 | sed 's/^/gpu-check: nvidia-smi: /' >&2
 
@@ -141,7 +155,7 @@ results="$out/results.tsv" # device \t experiment \t quantity \t value
 for dev in "${devices[@]}"; do
   tag="${dev/:/-}"
   say "device $dev $(device_name "$dev"): selftest"
-  if "$cltrain" selftest --device "$dev" >"$out/logs/selftest-$tag.txt" 2>&1; then
+  if "$cltrain" selftest --device "$dev" ${selftest_filter:+--filter "$selftest_filter"} >"$out/logs/selftest-$tag.txt" 2>&1; then
     say "  $(tail -1 "$out/logs/selftest-$tag.txt")"
   else
     problem "selftest on $dev $(device_name "$dev"): $(tail -1 "$out/logs/selftest-$tag.txt"); failures: $(grep -m5 '^FAIL' "$out/logs/selftest-$tag.txt" | tr '\n' ';')"
