@@ -5,7 +5,7 @@
 #
 #   gpu-check.sh [--out DIR] [--epochs N] [--max-time S] [--experiments LIST]
 #                [--build DIR --data-dir DIR] [--record FILE]
-#                [--selftest-filter OP] [--pocl-only]
+#                [--selftest-filter OP] [--pocl-only] [--keep-cache]
 #
 # 1. Finds the vendor's OpenCL library even where no .icd file is registered:
 #    ldconfig -p, /usr/lib/x86_64-linux-gnu, /usr/local/nvidia/lib64,
@@ -30,7 +30,9 @@
 # 2 usage; 3 no GPU found (the PoCL part still ran; said clearly).
 # --record FILE: write the PoCL figures as the reference (make_gpu_bundle.sh).
 # --selftest-filter OP: only those op-table cases (quick runs); --pocl-only:
-# look for no GPU driver, keep only PoCL (tests the script on any machine).
+# look for no GPU driver, keep only PoCL (tests the script on any machine);
+# --keep-cache: use the usual kernel cache instead of a fresh one in --out
+# (by default every program is compiled cold, as a new user's first run is).
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 out="${TMPDIR:-/tmp}/cltrain-gpu-check"
@@ -43,6 +45,7 @@ record=""
 rel_tol=0.01
 selftest_filter=""
 pocl_only=0
+keep_cache=0
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -55,7 +58,8 @@ while [ $# -gt 0 ]; do
     --record) record="$2"; shift 2 ;;
     --selftest-filter) selftest_filter="$2"; shift 2 ;;
     --pocl-only) pocl_only=1; shift ;;
-    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
+    --keep-cache) keep_cache=1; shift ;;
+    -h|--help) sed -n '2,36p' "$0"; exit 0 ;;
     *) echo "gpu-check: unknown option '$1'" >&2; exit 2 ;;
   esac
 done
@@ -77,7 +81,7 @@ for b in "$cltrain" "$devbench"; do
 done
 rm -rf "$out"
 mkdir -p "$out/vendors" "$out/runs" "$out/logs" "$out/cache"
-export CLTRAIN_CACHE_DIR="$out/cache" XDG_CACHE_HOME="$out/cache"
+[ $keep_cache = 1 ] || export CLTRAIN_CACHE_DIR="$out/cache" XDG_CACHE_HOME="$out/cache"
 problems="$out/problems.txt"
 : >"$problems"
 problem() { echo "$*" >>"$problems"; echo "gpu-check: PROBLEM: $*" >&2; }
@@ -110,6 +114,8 @@ else
   if [ -n "$amd" ] && ! registered libamdocl64; then echo "$amd" >"$out/vendors/amdocl64.icd"; say "AMD OpenCL: $amd"; fi
 fi
 export OCL_ICD_VENDORS="$out/vendors"
+# The driver's own libraries (libcuda.so.1 beside libnvidia-opencl) must be found too.
+for lib in ${nv:-} ${amd:-}; do export LD_LIBRARY_PATH="$(dirname "$lib")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"; done
 command -v nvidia-smi >/dev/null && nvidia-smi -L 2>&1 | sed 's/^/gpu-check: nvidia-smi: /' >&2
 
 # ------------------------------------------------------------ 2. devices

@@ -81,7 +81,8 @@ here="\$(cd "\$(dirname "\$0")/.." && pwd)"
 if [ "\${CLTRAIN_BUNDLE_SYSTEM_LIBC:-0}" = 1 ]; then
   LD_LIBRARY_PATH="\$here/lib-nolibc\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}" exec "\$here/libexec/$name" "\$@"
 fi
-exec "\$here/lib/ld-linux-x86-64.so.2" --library-path "\$here/lib" "\$here/libexec/$name" "\$@"
+# --library-path replaces LD_LIBRARY_PATH for the loader: keep the target's (driver folders) after ours.
+exec "\$here/lib/ld-linux-x86-64.so.2" --library-path "\$here/lib\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}" "\$here/libexec/$name" "\$@"
 EOF
   chmod +x "$out/bin/$name"
 done
