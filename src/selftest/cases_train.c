@@ -215,7 +215,7 @@ static const ct_optest_op op_gather = {"gather_batch", gather_shape, gather_fwd,
 #define GATHER_CASE(label, src_rows, la, lb, n_idx, first, rows)                                             \
     {&op_gather, label, 3,                                                                                  \
      {{2, {src_rows, la}, -1, 1, 0, 0}, {1, {n_idx}, 0, (float)(src_rows), 1, 0}, {2, {src_rows, lb}, -1, 1, 0, 0}}, \
-     {first, rows}, {0}, 1e-12, 0}
+     {(long)(first), (long)(rows)}, {0}, 1e-12, 0}
 
 /* -------------------------------------------------------- epoch shuffle */
 
