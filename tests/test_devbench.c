@@ -387,6 +387,178 @@ START_TEST(test_compare_saved_files)
 }
 END_TEST
 
+
+/* ------------------------------------------------------------ --compare: noise */
+
+static db_row *spread(db_device *d, const char *metric, db_better better, double q1, double median, double q3)
+{
+    db_row *row = add(d, "bench", metric, better == DB_HIGHER_IS_BETTER ? "GB/s" : "ms", better, median);
+    row->q1 = q1;
+    row->q3 = q3;
+    row->min = q1 * 0.9;
+    row->max = q3 * 1.1;
+    row->runs = 9;
+    return row;
+}
+
+START_TEST(test_compare_calls_overlapping_quartiles_noise)
+{
+    db_report old, now;
+    db_report_init(&old, 0.5);
+    db_report_init(&now, 0.5);
+    db_device *o = device(&old, "D"), *n = device(&now, "D");
+    /* 20 % apart, but the quartiles overlap: noise, whatever the medians say. */
+    spread(o, "rate overlap", DB_HIGHER_IS_BETTER, 90, 100, 115);
+    spread(n, "rate overlap", DB_HIGHER_IS_BETTER, 110, 120, 130);
+    /* 2 % apart with tight quartiles that do not overlap: a real change. */
+    spread(o, "rate tight up", DB_HIGHER_IS_BETTER, 99.9, 100, 100.1);
+    spread(n, "rate tight up", DB_HIGHER_IS_BETTER, 101.9, 102, 102.1);
+    spread(o, "rate down", DB_HIGHER_IS_BETTER, 99, 100, 101);
+    spread(n, "rate down", DB_HIGHER_IS_BETTER, 80, 81, 82);
+    /* Times: lower is better. */
+    spread(o, "time down", DB_LOWER_IS_BETTER, 9.5, 10, 10.5);
+    spread(n, "time down", DB_LOWER_IS_BETTER, 7, 7.5, 8);
+    spread(o, "time up", DB_LOWER_IS_BETTER, 9.5, 10, 10.5);
+    spread(n, "time up", DB_LOWER_IS_BETTER, 11, 12, 13);
+    /* Touching quartiles count as overlapping. */
+    spread(o, "time touching", DB_LOWER_IS_BETTER, 9, 10, 11);
+    spread(n, "time touching", DB_LOWER_IS_BETTER, 11, 12, 13);
+
+    db_comparison *c;
+    size_t count;
+    ck_assert(db_compare(&now, &old, &c, &count) == CT_OK);
+    ck_assert_uint_eq(count, 6);
+    const char *want[6] = {"within noise", "better", "worse", "better", "worse", "within noise"};
+    for (size_t i = 0; i < count; i++)
+        ck_assert_msg(!strcmp(db_comparison_verdict(&c[i]), want[i]), "%s: %s, expected %s", c[i].now->metric,
+                      db_comparison_verdict(&c[i]), want[i]);
+    ck_assert_double_eq_tol(c[0].ratio, 1.2, 1e-12);
+
+    /* The printed comparison says it in words. */
+    make_tmpdir();
+    FILE *f = fopen(tpath("cmp.txt"), "w");
+    ck_assert_ptr_nonnull(f);
+    db_write_comparison(f, c, count, "old.json");
+    fclose(f);
+    char *text = read_all(tpath("cmp.txt"));
+    const char *line = strstr(text, "bench rate overlap");
+    ck_assert_msg(line && strstr(line, "within noise") && strstr(line, "within noise") < strchr(line, '\n'), "%s",
+                  text);
+    free(text);
+    free(c);
+    db_report_free(&old);
+    db_report_free(&now);
+}
+END_TEST
+
+/* ------------------------------------------------------------ verdict */
+
+START_TEST(test_roofline_names_the_bound)
+{
+    /* 100 GFLOP/s, 10 GB/s, 5 us per launch. */
+    db_peaks p = {100, 10, 5};
+    /* 1 GFLOP = 10 ms, 10 MB = 1 ms, 20 launches = 0.1 ms: compute. */
+    db_verdict v = db_roofline(&p, 1e9, 1e7, 20, 40);
+    ck_assert_int_eq(v.bound, DB_BOUND_COMPUTE);
+    ck_assert_double_eq_tol(v.compute_ms, 10, 1e-9);
+    ck_assert_double_eq_tol(v.memory_ms, 1, 1e-9);
+    ck_assert_double_eq_tol(v.launch_ms, 0.1, 1e-9);
+    ck_assert_double_eq_tol(v.roof_fraction, 0.25, 1e-9);
+    /* 0.1 GFLOP = 1 ms, 100 MB = 10 ms: memory bandwidth. */
+    v = db_roofline(&p, 1e8, 1e8, 20, 12.5);
+    ck_assert_int_eq(v.bound, DB_BOUND_MEMORY);
+    ck_assert_double_eq_tol(v.roof_fraction, 0.8, 1e-9);
+    /* A small net: 1 MFLOP = 0.01 ms, 1 MB = 0.1 ms, 60 launches = 0.3 ms. */
+    v = db_roofline(&p, 1e6, 1e6, 60, 0.5);
+    ck_assert_int_eq(v.bound, DB_BOUND_LAUNCH);
+    ck_assert_double_eq_tol(v.launch_ms, 0.3, 1e-9);
+    ck_assert_str_eq(db_bound_name(v.bound), "launch latency");
+    /* A peak that was not measured leaves its roof out... */
+    db_peaks no_launch = {100, 10, 0};
+    v = db_roofline(&no_launch, 1e6, 1e6, 60, 0.5);
+    ck_assert_int_eq(v.bound, DB_BOUND_MEMORY);
+    ck_assert(v.launch_ms < 0);
+    /* ...and with none, the bound is unknown. */
+    db_peaks none = {0, 0, 0};
+    v = db_roofline(&none, 1e9, 1e9, 10, 1);
+    ck_assert_int_eq(v.bound, DB_BOUND_UNKNOWN);
+    ck_assert_double_eq(v.roof_fraction, 0);
+}
+END_TEST
+
+START_TEST(test_step_work_from_plan)
+{
+    /* Dense 4 -> 3 -> 2 (15 and 8 parameters), Adam (2 state floats per parameter), batch 10. */
+    ct_layer_spec spec[2];
+    memset(spec, 0, sizeof spec);
+    spec[0].kind = spec[1].kind = CT_LAYER_DENSE;
+    ct_layer_plan layers[2];
+    memset(layers, 0, sizeof layers);
+    size_t dims[3] = {4, 3, 2};
+    for (int i = 0; i < 2; i++) {
+        layers[i].spec = &spec[i];
+        layers[i].in_ndim = layers[i].out_ndim = 1;
+        layers[i].in_shape[0] = dims[i];
+        layers[i].out_shape[0] = dims[i + 1];
+        layers[i].params = layers[i].trainable_params = (dims[i] + 1) * dims[i + 1];
+    }
+    ct_model_plan plan = {layers, 2, 1, {4}, 23, 23};
+    double flops, bytes, launches;
+    db_step_work(&plan, 10, 2, &flops, &bytes, &launches);
+    ck_assert_double_eq_tol(flops, 6.0 * 23 * 10, 1e-9);
+    /* Activations: (4+3)+(3+8) and (3+2)+(2+6) floats a sample; parameters 3 x 23;
+     * Adam 23 x (3 + 4). */
+    ck_assert_double_eq_tol(bytes, 4.0 * (31 * 10 + 69 + 161), 1e-9);
+    ck_assert_double_eq_tol(launches, 3 + 3 + 3, 1e-9);
+}
+END_TEST
+
+START_TEST(test_verdict_in_the_report)
+{
+    make_tmpdir();
+    db_report r;
+    db_report_init(&r, 0.5);
+    db_device *d = device(&r, "GPU X");
+    add(d, "compute", "fma best", "GFLOP/s", DB_HIGHER_IS_BETTER, 1000);
+    add(d, "bandwidth", "copy best", "GB/s", DB_HIGHER_IS_BETTER, 100);
+    add(d, "launch", "enqueue", "us", DB_LOWER_IS_BETTER, 10);
+    db_row *step = add(d, "experiment", "cifar step", "ms", DB_LOWER_IS_BETTER, 4);
+    step->step_flops = 2e9; /* 2 ms of compute */
+    step->step_bytes = 5e7; /* 0.5 ms of memory */
+    step->step_launches = 30; /* 0.3 ms of launches */
+    add(d, "experiment", "cifar throughput", "images/s", DB_HIGHER_IS_BETTER, 8000);
+    db_row *small = add(d, "experiment", "sunshine step", "ms", DB_LOWER_IS_BETTER, 0.5);
+    small->step_flops = 1e6;
+    small->step_bytes = 1e6;
+    small->step_launches = 40; /* 0.4 ms: launch latency */
+    db_device *cpu = device(&r, "CPU Y"); /* no peak rows: bound unknown */
+    db_row *blind = add(cpu, "experiment", "cifar step", "ms", DB_LOWER_IS_BETTER, 30);
+    blind->step_flops = 2e9;
+    char path[700];
+    snprintf(path, sizeof path, "%s", tpath("verdict.json"));
+    ck_assert_msg(db_write_json(path, &r) == CT_OK, "%s", ct_last_error());
+    db_report_free(&r);
+
+    /* From the saved file: the work estimates travel with the rows. */
+    char *argv[] = {"devbench", "--from", path, "--quiet"};
+    ck_assert_int_eq(run_devbench(4, argv, tpath("verdict.txt")), 0);
+    char *text = read_all(tpath("verdict.txt"));
+    const char *v = strstr(text, "Verdict");
+    ck_assert_msg(v != NULL, "%s", text);
+    const char *line = strstr(v, "cifar:");
+    ck_assert_msg(line && strstr(line, "4 ms per step") && strstr(line, "compute-bound") &&
+                      strstr(line, "at 50% of its roof") &&
+                      strstr(line, "[compute 2 ms, memory 0.5 ms, launches 0.3 ms at peak]"),
+                  "%s", text);
+    line = strstr(v, "sunshine:");
+    ck_assert_msg(line && strstr(line, "launch latency-bound, at 80% of its roof"), "%s", text);
+    line = strstr(v, "0:1 cifar:");
+    ck_assert_msg(line && strstr(line, "bound unknown"), "%s", text);
+    ck_assert_msg(strstr(v, "throughput") == NULL, "only step rows get a verdict: %s", text);
+    free(text);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("devbench");
@@ -404,6 +576,10 @@ int main(void)
     tcase_set_timeout(output, 600);
     tcase_add_test(output, test_json_output_has_every_device_and_row);
     tcase_add_test(output, test_compare_saved_files);
+    tcase_add_test(output, test_compare_calls_overlapping_quartiles_noise);
+    tcase_add_test(output, test_roofline_names_the_bound);
+    tcase_add_test(output, test_step_work_from_plan);
+    tcase_add_test(output, test_verdict_in_the_report);
     suite_add_tcase(s, output);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

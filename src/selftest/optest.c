@@ -243,6 +243,46 @@ static int check_gradients(ct_context *ctx, const ct_optest_case *c, case_buffer
     return failures;
 }
 
+/* Cases a run leaves out, from the environment, for slow devices such as a
+ * simulator: CLTRAIN_SELFTEST_SKIP (comma-separated op names) and
+ * CLTRAIN_SELFTEST_MAX_ELEMENTS (cases with a larger input or output).
+ * Writes the reason into why and returns 1 to skip. */
+static int left_out(const ct_optest_case *c, char *why, size_t size)
+{
+    const char *skip = getenv("CLTRAIN_SELFTEST_SKIP");
+    if (skip && *skip) {
+        size_t len = strlen(c->op->name);
+        for (const char *p = skip; *p;) {
+            size_t n = strcspn(p, ",");
+            if (n == len && !strncmp(p, c->op->name, len)) {
+                snprintf(why, size, "named in CLTRAIN_SELFTEST_SKIP");
+                return 1;
+            }
+            p += n + (p[n] == ',');
+        }
+    }
+    const char *cap_text = getenv("CLTRAIN_SELFTEST_MAX_ELEMENTS");
+    size_t cap = cap_text && *cap_text ? (size_t)strtoull(cap_text, NULL, 10) : 0;
+    if (!cap)
+        return 0;
+    size_t biggest = 0, shape[CT_MAX_DIMS];
+    int ndim = 0;
+    for (int i = 0; i < c->n_in; i++) {
+        size_t n = ct_optest_count(c->in[i].ndim, c->in[i].shape);
+        biggest = n > biggest ? n : biggest;
+    }
+    if (c->op->out_shape(c, &ndim, shape) == CT_OK) {
+        size_t n = ct_optest_count(ndim, shape);
+        biggest = n > biggest ? n : biggest;
+    } else {
+        ct_clear_error();
+    }
+    if (biggest <= cap)
+        return 0;
+    snprintf(why, size, "%zu elements, above CLTRAIN_SELFTEST_MAX_ELEMENTS=%zu", biggest, cap);
+    return 1;
+}
+
 ct_status ct_optest_run_case(ct_context *ctx, const ct_optest_case *original, FILE *log, int verbose,
                              ct_optest_counts *counts)
 {
@@ -252,6 +292,13 @@ ct_status ct_optest_run_case(ct_context *ctx, const ct_optest_case *original, FI
     describe_case(c, what, sizeof what);
     if (c->op->supports && !c->op->supports(ctx, c)) {
         fprintf(log, "SKIP %s: not supported on %s\n", what, ct_context_device(ctx)->name);
+        counts->skipped++;
+        return CT_OK;
+    }
+    char why[128];
+    if (left_out(c, why, sizeof why)) {
+        if (verbose)
+            fprintf(log, "SKIP %s: %s\n", what, why);
         counts->skipped++;
         return CT_OK;
     }

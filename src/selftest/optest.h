@@ -74,7 +74,10 @@ extern const ct_optest_family *const ct_optest_families[];
 ct_status ct_optest_run_case(ct_context *ctx, const ct_optest_case *c, FILE *log, int verbose,
                              ct_optest_counts *counts);
 
-/* Run every case whose op name contains `filter` (NULL: all). */
+/* Run every case whose op name contains `filter` (NULL: all). Cases named in
+ * CLTRAIN_SELFTEST_SKIP (comma-separated op names) or larger than
+ * CLTRAIN_SELFTEST_MAX_ELEMENTS elements in an input or the output are
+ * counted as skipped: a simulator (tools/oclgrind_check.sh) runs the rest. */
 ct_status ct_optest_run_all(ct_context *ctx, const char *filter, FILE *log, int verbose, ct_optest_counts *counts);
 
 /* Helpers for op files. */

@@ -11,5 +11,6 @@ const ct_optest_family *const ct_optest_families[] = {
     &ct_optest_family_pool,
     &ct_optest_family_loss,
     &ct_optest_family_data,
+    &ct_optest_family_train,
     NULL,
 };

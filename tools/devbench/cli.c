@@ -242,6 +242,7 @@ int db_main(int argc, char **argv)
     if (s != CT_OK)
         return report_error(s);
     db_write_table(stdout, &r);
+    db_write_verdicts(stdout, &r);
     int status = 0;
     if (c.json && (s = db_write_json(c.json, &r)) != CT_OK)
         status = report_error(s);

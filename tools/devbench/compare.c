@@ -1,15 +1,12 @@
 /* --compare OLD.json: for every row of the new report, the ratio of its
  * median to the median of the row with the same device name, test and
  * metric in the old one (new / old: above 1 means a larger number now, which
- * is better for rates and worse for times; the verdict column says which). */
+ * is better for rates and worse for times; the verdict column says which,
+ * and whether the difference is beyond the runs' noise). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "devbench.h"
-
-/* Changes within this fraction are reported as unchanged: repeated runs on a
- * shared machine easily move by a few percent. */
-#define NOISE 0.05
 
 ct_status db_compare(const db_report *now, const db_report *old, db_comparison **out, size_t *count)
 {
@@ -36,7 +33,10 @@ ct_status db_compare(const db_report *now, const db_report *old, db_comparison *
     return CT_OK;
 }
 
-static const char *verdict(const db_comparison *c)
+/* A difference is real only when the interquartile ranges do not overlap:
+ * a shared machine moves medians by a few percent, and the quartiles say how
+ * much each run moved. */
+const char *db_comparison_verdict(const db_comparison *c)
 {
     if (!c->old)
         return "new row";
@@ -44,12 +44,10 @@ static const char *verdict(const db_comparison *c)
         return c->now->status == c->old->status ? "-" : "status changed";
     if (c->ratio == 0)
         return "-";
-    double gain = c->now->better == DB_HIGHER_IS_BETTER ? c->ratio : 1.0 / c->ratio;
-    if (gain > 1 + NOISE)
-        return "better";
-    if (gain < 1 - NOISE)
-        return "worse";
-    return "same";
+    if (c->now->q1 <= c->old->q3 && c->old->q1 <= c->now->q3)
+        return "within noise";
+    int higher = c->now->q1 > c->old->q3;
+    return higher == (c->now->better == DB_HIGHER_IS_BETTER) ? "better" : "worse";
 }
 
 static void cell(const db_row *row, char *buf, size_t size)
@@ -69,7 +67,8 @@ void db_write_comparison(FILE *out, const db_comparison *c, size_t count, const 
         int len = (int)(strlen(c[i].now->test) + 1 + strlen(c[i].now->metric));
         w_metric = len > w_metric ? len : w_metric;
     }
-    fprintf(out, "\nCompared with %s (ratio = new / old median):\n", old_name);
+    fprintf(out, "\nCompared with %s (ratio = new / old median; a difference is real only where the two "
+                 "runs' interquartile ranges do not overlap, else within noise):\n", old_name);
     const db_device *shown = NULL;
     for (size_t i = 0; i < count; i++) {
         if (c[i].device != shown) {
@@ -86,6 +85,6 @@ void db_write_comparison(FILE *out, const db_comparison *c, size_t count, const 
         else
             snprintf(ratio, sizeof ratio, "-");
         fprintf(out, "  %-*s  %-9s  %10s  %10s  %7s  %s\n", w_metric, name, c[i].now->unit, was, is, ratio,
-                verdict(&c[i]));
+                db_comparison_verdict(&c[i]));
     }
 }

@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "cltrain/device.h"
+#include "cltrain/model.h"
 
 #define DB_FORMAT_NAME "cltrain-devbench"
 #define DB_FORMAT_VERSION 1
@@ -35,6 +36,10 @@ typedef struct {
     char note[128];   /* how it was measured (sizes, repetitions per run, verified) */
     double median, min, max, q1, q3; /* in unit; meaningful when status is ok */
     int runs;                        /* timed runs behind the figure */
+    /* Experiment step rows: the work of one training step, estimated from the
+     * model (db_step_work); 0 when unknown. Saved in JSON, so a verdict can be
+     * drawn from a saved report. */
+    double step_flops, step_bytes, step_launches;
 } db_row;
 
 /* Per shape class: the GEMM engine cltrain uses and the one that won here. */
@@ -206,9 +211,54 @@ typedef struct {
     double ratio;           /* now / old medians; 0 when either is not ok */
 } db_comparison;
 
+/* "better", "worse", "within noise" (the interquartile ranges overlap), "new
+ * row", "status changed" or "-". A difference is real only when the two
+ * rows' interquartile ranges [q1, q3] do not overlap. */
+const char *db_comparison_verdict(const db_comparison *c);
+
 /* One entry per row of `now`, in order. *out is malloc'd. */
 ct_status db_compare(const db_report *now, const db_report *old, db_comparison **out, size_t *count);
 void db_write_comparison(FILE *out, const db_comparison *c, size_t count, const char *old_name);
+
+/* ------------------------------------------------------------ verdict.c
+ * What bounds a training step: a roofline from the device's own peak rows
+ * (compute "fma best", bandwidth "copy best", launch "enqueue"). The model
+ * times of a step are flops / peak, bytes / bandwidth and launches x launch
+ * cost; the largest is the bound, and the measured step time against it says
+ * how close to the roof the step runs. */
+typedef enum { DB_BOUND_UNKNOWN, DB_BOUND_COMPUTE, DB_BOUND_MEMORY, DB_BOUND_LAUNCH } db_bound;
+const char *db_bound_name(db_bound b); /* "compute", "memory bandwidth", "launch latency", "unknown" */
+
+typedef struct {
+    double gflops;    /* 0: not measured */
+    double gbytes_s;  /* 0: not measured */
+    double launch_us; /* 0: not measured */
+} db_peaks;
+
+typedef struct {
+    double step_ms;                       /* measured */
+    double compute_ms, memory_ms, launch_ms; /* model times; < 0 where the peak or the work is unknown */
+    db_bound bound;                       /* the largest model time; UNKNOWN when none is known */
+    double roof_fraction;                 /* the bound's model time / step time (0 when unknown) */
+} db_verdict;
+
+/* The peaks from a device's ok rows. */
+db_peaks db_device_peaks(const db_device *d);
+/* Roofline of one step of the given work measured at step_ms. */
+db_verdict db_roofline(const db_peaks *p, double flops, double bytes, double launches, double step_ms);
+/* Work of one training step of `batch` samples, estimated from the plan of a
+ * model trained with an optimizer of `state_slots` floats per parameter:
+ * flops as ct_model_plan_train_flops; bytes as the minimum traffic (each
+ * layer reads its input and writes its output forward, reads the output
+ * gradient and its input and writes the input gradient backward, and reads
+ * its parameters twice and writes their gradients; the optimizer reads and
+ * writes weights and state and reads gradients); launches as 3 per layer with
+ * parameters (forward, input and weight gradients), 2 per other layer, plus
+ * the batch gather, the loss and the optimizer. */
+void db_step_work(const ct_model_plan *plan, size_t batch, size_t state_slots, double *flops, double *bytes,
+                  double *launches);
+/* "Verdict" section: one line per device and experiment step row. */
+void db_write_verdicts(FILE *out, const db_report *r);
 
 /* ------------------------------------------------------------ cli.c */
 /* The whole tool; returns the exit status (tests call it with argv). */

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cltrain/experiment.h"
+#include "cltrain/model.h"
 #include "cltrain/train.h"
 #include "run/dataset.h"
 
@@ -103,6 +104,19 @@ static void add_throughput_row(db_bench *b, const char *name, const char *unit, 
     snprintf(row->note, sizeof row->note, "batch %.0f / step time", batch);
 }
 
+/* Floats of optimizer state per parameter (src/train/optim.c). */
+static size_t state_slots(const ct_optimizer_spec *o)
+{
+    switch (o->kind) {
+    case CT_OPTIMIZER_ADAM:
+        return 2;
+    case CT_OPTIMIZER_SGD:
+        return o->sgd.momentum != 0 ? 1 : 0;
+    default:
+        return o->rmsprop.momentum > 0 ? 2 : 1;
+    }
+}
+
 static void bench_one(db_bench *b, const char *path)
 {
     ct_experiment *exp = NULL;
@@ -139,6 +153,8 @@ static void bench_one(db_bench *b, const char *path)
         if (db_measure(b, &spec, steps_run, &j, &row) == CT_OK) {
             snprintf(row->note, sizeof row->note, "batch %zu, %zu training samples, %zu steps per run", j.batch, j.n,
                      j.steps);
+            db_step_work(ct_model_get_plan(ct_trainer_model(j.trainer)), j.batch, state_slots(&exp->train.optimizer),
+                         &row->step_flops, &row->step_bytes, &row->step_launches);
             add_throughput_row(b, name, unit, (size_t)(row - b->dev->rows), (double)j.batch);
         } else {
             snprintf(metric, sizeof metric, "%s throughput", name);

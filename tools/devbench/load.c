@@ -112,6 +112,12 @@ static ct_status read_row(const place *at, const json_value *v, db_row *row)
     CT_TRY(get_number(at, v, "q3", null_ok, &row->q3));
     CT_TRY(get_number(at, v, "runs", 0, &runs));
     row->runs = (int)runs;
+    /* Optional: experiment step rows' work estimate (for the verdict). */
+    const char *work[3] = {"step_flops", "step_bytes", "step_launches"};
+    double *dst[3] = {&row->step_flops, &row->step_bytes, &row->step_launches};
+    for (int k = 0; k < 3; k++)
+        if (json_get(v, work[k]))
+            CT_TRY(get_number(at, v, work[k], 0, dst[k]));
     return CT_OK;
 }
 

@@ -83,6 +83,9 @@ static void put_row(FILE *f, const db_row *row, int comma)
         put_number(f, values[i], ok);
         fputs(",\n", f);
     }
+    if (row->step_flops > 0 || row->step_bytes > 0 || row->step_launches > 0)
+        fprintf(f, "%s\"step_flops\": %.9g,\n%s\"step_bytes\": %.9g,\n%s\"step_launches\": %.9g,\n", in,
+                row->step_flops, in, row->step_bytes, in, row->step_launches);
     fprintf(f, "%s\"runs\": %d\n", in, ok ? row->runs : 0);
     fputs(comma ? "        },\n" : "        }\n", f);
 }
