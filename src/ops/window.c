@@ -24,15 +24,12 @@ ct_status ct_launch_rows(ct_context *ctx, cl_kernel k, size_t inner, size_t oute
     if (inner == 0 || outer == 0)
         return CT_OK;
     const ct_device_info *dev = ct_context_device(ctx);
-    size_t group = 64, enough_groups = 4 * (dev->compute_units ? dev->compute_units : 1);
-    while (group > 1 && inner * outer / group < enough_groups)
-        group /= 2;
-    if (group > dev->max_work_group_size)
-        group = dev->max_work_group_size;
+    size_t enough_groups = 4 * (dev->compute_units ? dev->compute_units : 1);
+    size_t group = inner * outer / 64 >= enough_groups ? 64 : 8;
     size_t local[2] = {1, 1};
     while (local[0] * 2 <= group && local[0] < inner)
         local[0] *= 2;
-    while (local[0] * local[1] * 2 <= group && local[1] < outer)
+    while (local[0] * local[1] * 2 <= group)
         local[1] *= 2;
     size_t global[2] = {inner, outer};
     return ct_launch(ctx, k, 2, global, local, name);
