@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 ct_status ct_context_create(const ct_device_info *info, ct_context **out)
 {
     *out = NULL;
