@@ -85,14 +85,9 @@ char *ct_build_log_join(const char *runtime_log, const char *captured)
     if (!have_log && !have_captured)
         return NULL;
     const char *a = have_log ? runtime_log : "", *b = have_captured ? captured : "";
-    size_t la = strlen(a), lb = strlen(b);
-    char *text = malloc(la + lb + 2);
-    if (!text)
-        return NULL;
-    memcpy(text, a, la);
-    size_t n = la;
-    if (la && lb && a[la - 1] != '\n')
-        text[n++] = '\n';
-    memcpy(text + n, b, lb + 1);
+    size_t la = strlen(a), size = la + strlen(b) + 2;
+    char *text = malloc(size);
+    if (text)
+        snprintf(text, size, "%s%s%s", a, la && *b && a[la - 1] != '\n' ? "\n" : "", b);
     return text;
 }
