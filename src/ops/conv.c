@@ -87,12 +87,11 @@ ct_status ct_conv2d_workspace_size(const ct_conv2d_params *p, const size_t x_sha
  * out), otherwise the tiled kernels, except for the input gradient of a
  * layer with few input channels (most of a 32-channel tile would be
  * padding) or a stride above 1 (the tiled input gradient needs stride 1),
- * which the direct kernel computes. Winograd
- * needs the transformed kernel in the workspace (else tiled). GPUs take
- * im2col, which hands the work to a vendor-class GEMM, while the direct,
- * tiled and Winograd kernels there run without local-memory tiling or one
- * work-item per group: a choice by construction, not yet measured (run
- * convbench there). */
+ * which the direct kernel computes. Winograd needs the transformed kernel
+ * in the workspace (else tiled). GPUs take im2col, which hands the work to
+ * a vendor-class GEMM (the tiled and Winograd programs are CPU-only, and the
+ * direct kernels have no local-memory tiling): a choice by construction,
+ * not yet measured (run convbench there). */
 #define DX_TILED_MIN_CIN 16
 #define WINOGRAD_MIN_CHANNELS 8   /* channels the products run over */
 #define WINOGRAD_MIN_PIXELS 2048 /* output pixels of the pass, all images */
@@ -129,7 +128,6 @@ ct_conv2d_algorithm ct_conv2d_choose(ct_context *ctx, const ct_conv2d_geometry *
 }
 
 /* ---------------------------------------------------------------- checks */
-
 
 /* Geometry from x and kernel, and the checks every entry point shares. */
 static ct_status conv_setup(const char *op, const ct_conv2d_params *p, const ct_tensor *x, const ct_tensor *kernel,
@@ -182,7 +180,6 @@ static ct_status resolve_algorithm(ct_context *ctx, const char *op, const ct_con
                        op, patch_floats_per_image(g), have);
     return CT_OK;
 }
-
 
 int ct_conv2d_algorithm_runs_on(ct_context *ctx, ct_conv2d_algorithm a)
 {
