@@ -127,37 +127,7 @@ __kernel void bias_act_forward(ulong rows, ulong cols, int act, float param, __g
 
 /* ---------------------------------------------------------------- row kernels */
 
-/* Sum of v over the 1-D work-group; every item gets the result. Local size
- * a power of two; scratch holds local-size floats. group_max_1d likewise. */
-inline float group_sum_1d(__local float *scratch, float v)
-{
-    const size_t lid = get_local_id(0), lsize = get_local_size(0);
-    scratch[lid] = v;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (size_t s = lsize / 2; s > 0; s /= 2) {
-        if (lid < s)
-            scratch[lid] += scratch[lid + s];
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    const float total = scratch[0];
-    barrier(CLK_LOCAL_MEM_FENCE); /* scratch is free again for the next reduction */
-    return total;
-}
-
-inline float group_max_1d(__local float *scratch, float v)
-{
-    const size_t lid = get_local_id(0), lsize = get_local_size(0);
-    scratch[lid] = v;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (size_t s = lsize / 2; s > 0; s /= 2) {
-        if (lid < s)
-            scratch[lid] = fmax(scratch[lid], scratch[lid + s]);
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    const float total = scratch[0];
-    barrier(CLK_LOCAL_MEM_FENCE);
-    return total;
-}
+/* group_sum_1d and group_max_1d: cl/reduce.cl. */
 
 /* Softmax of (x + bias) over each row, one work-group per row:
  * m = max, y = exp(v - m) (stored), s = sum, y /= s. In place safe: an
@@ -209,29 +179,7 @@ __kernel void softmax_backward(ulong rows, ulong cols, __global const float *y, 
 
 /* ------------------------------------------------------------- column kernel */
 
-/* Columns per work-group of the column kernel. Each item reads CB adjacent
- * floats of a row (one 64-byte line) into private accumulators: contiguous,
- * vectorisable on CPUs, whole cache lines on GPUs. */
-#define CB 16
-
-/* Sum acc[0..CB-1] over the group's lanes (local size a power of two); every
- * lane gets the column totals back in acc. scratch holds CB * local-size floats. */
-inline void lanes_sum_block(__local float *scratch, float *acc)
-{
-    const size_t lane = get_local_id(0), lanes = get_local_size(0);
-    for (int j = 0; j < CB; j++)
-        scratch[lane * CB + j] = acc[j];
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (size_t s = lanes / 2; s > 0; s /= 2) {
-        if (lane < s)
-            for (int j = 0; j < CB; j++)
-                scratch[lane * CB + j] += scratch[(lane + s) * CB + j];
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    for (int j = 0; j < CB; j++)
-        acc[j] = scratch[j];
-    barrier(CLK_LOCAL_MEM_FENCE);
-}
+/* CB and lanes_sum_block: cl/reduce.cl. */
 
 /* dz = dy * act'(y) over rows of a (rows, cols) matrix and, when want_dbias,
  * dbias = column sums of dz. One work-group per block of CB columns; lane l

@@ -7,29 +7,7 @@
  * walks rows l, l+lanes, ...; the lanes' partial sums meet in a local-memory
  * tree: a fixed order, no atomics, deterministic. */
 
-/* Columns per work-group: each item reads CB adjacent floats of a row (one
- * 64-byte line) into private accumulators: contiguous, vectorisable on CPUs,
- * whole cache lines on GPUs. */
-#define CB 16
-
-/* Sum acc[0..CB-1] over the group's lanes (local size a power of two); every
- * lane gets the column totals back in acc. scratch holds CB * local-size floats. */
-inline void lanes_sum_block(__local float *scratch, float *acc)
-{
-    const size_t lane = get_local_id(0), lanes = get_local_size(0);
-    for (int j = 0; j < CB; j++)
-        scratch[lane * CB + j] = acc[j];
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (size_t s = lanes / 2; s > 0; s /= 2) {
-        if (lane < s)
-            for (int j = 0; j < CB; j++)
-                scratch[lane * CB + j] += scratch[(lane + s) * CB + j];
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    for (int j = 0; j < CB; j++)
-        acc[j] = scratch[j];
-    barrier(CLK_LOCAL_MEM_FENCE);
-}
+/* CB (columns per work-group) and lanes_sum_block: cl/reduce.cl. */
 
 /* for (j over the block's columns) with a constant trip count for full
  * blocks, so compilers unroll and keep the private arrays in registers. */

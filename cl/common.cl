@@ -1,4 +1,5 @@
-/* Prepended to every cltrain program (src/core/program.c): shared helpers. */
+/* The first part of every cltrain program (the table in src/core/program.c
+ * lists each program's parts): helpers every kernel may use. */
 
 /* Work-items past the end of a rounded-up 1-D range return early. */
 #define CT_GID_OR_RETURN(i, n) \

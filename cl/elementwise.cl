@@ -45,13 +45,7 @@ __kernel void sum_all(ulong n, __global const float *x, ulong x_off, __global fl
     float acc = 0.0f;
     for (size_t i = lid; i < n; i += lsize)
         acc += x[x_off + i];
-    scratch[lid] = acc;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (size_t s = lsize / 2; s > 0; s /= 2) {
-        if (lid < s)
-            scratch[lid] += scratch[lid + s];
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
+    const float total = group_sum_1d(scratch, acc); /* cl/reduce.cl */
     if (lid == 0)
-        y[y_off] = scratch[0];
+        y[y_off] = total;
 }

@@ -1,9 +1,10 @@
 /* Losses and metrics with Keras semantics (see include/cltrain/loss.h for the
  * formulas). One work-group reduces a whole batch: each work-item takes rows
  * r = lid, lid + lsize, ..., sums their per-sample values in a fixed order,
- * and a tree in local memory adds the partial sums, so results are
- * deterministic without atomics. Work-item 0 adds the batch total to a
- * Kahan-compensated accumulator (sum, compensation) in global memory.
+ * and a tree in local memory adds the partial sums (group_sum_1d in
+ * cl/reduce.cl), so results are deterministic without atomics. Work-item 0
+ * adds the batch total to a Kahan-compensated accumulator (sum,
+ * compensation) in global memory.
  *
  * NaN inputs must stay visible (the trainer's NaN guard reads the epoch
  * loss), so comparisons are written to let NaN through where fmin/fmax/sign
@@ -223,23 +224,6 @@ float loss_row(int kind, int from_logits, __global const float *p, __global cons
     }
 }
 
-/* Sum of v over the work-group (power-of-two size); every work-item gets it.
- * The trailing barrier lets the caller reuse scratch. */
-float group_sum(float v, __local float *scratch)
-{
-    const size_t lid = get_local_id(0), lsize = get_local_size(0);
-    scratch[lid] = v;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (size_t s = lsize / 2; s > 0; s /= 2) {
-        if (lid < s)
-            scratch[lid] += scratch[lid + s];
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    const float total = scratch[0];
-    barrier(CLK_LOCAL_MEM_FENCE);
-    return total;
-}
-
 /* acc[0] += value with Kahan compensation kept in acc[1] (true sum = acc[0] - acc[1]). */
 void kahan_add(__global float *acc, float value)
 {
@@ -300,7 +284,7 @@ void add_metrics(uint n_metrics, uint kinds, float threshold, uint n, uint c, ui
         float part = 0.0f;
         for (uint r = lid; r < n; r += lsize)
             part += metric_row(kind, pred + (ulong)r * c, target + (ulong)r * target_stride, c, threshold);
-        const float total = group_sum(part, scratch);
+        const float total = group_sum_1d(scratch, part);
         if (lid == 0)
             kahan_add(acc + 2 * m, total);
     }
@@ -338,7 +322,7 @@ __kernel void loss_forward_backward(int kind, int from_logits, uint n, uint c, _
         part += loss_row(kind, from_logits, pred + pred_off + (ulong)r * c,
                          target + target_off + (ulong)r * target_stride, c, scale, write_grad,
                          dpred + dpred_off + (ulong)r * c);
-    const float total = group_sum(part, scratch);
+    const float total = group_sum_1d(scratch, part);
     if (accumulate && lid == 0)
         kahan_add(acc + acc_off, total);
 }

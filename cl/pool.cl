@@ -12,22 +12,27 @@ typedef struct {
     int unused0, unused1, unused2, unused3;
 } pool_geometry;
 
-/* The in-bounds part [lo, hi) of window o along one axis. */
-int2 window_span(int o, int stride, int pad, int size, int in)
-{
-    const int start = o * stride - pad;
-    return (int2)(max(start, 0), min(start + size, in));
-}
+/* window_span, windows_containing and the pixel prologues: cl/window_index.cl. */
 
-/* Windows o (0 <= o < out) whose span along one axis contains pos, as [lo, hi). */
-int2 windows_containing(int pos, int stride, int pad, int size, int out)
-{
-    const int last_start = pos + pad;         /* o*stride <= pos + pad */
-    const int first_start = pos + pad - size + 1; /* o*stride >= pos + pad - size + 1 */
-    const int lo = first_start <= 0 ? 0 : (first_start + stride - 1) / stride;
-    const int hi = min(last_start / stride + 1, out);
-    return (int2)(lo, max(lo, hi));
-}
+/* A kernel over output pixels: channels [c0, c1) of output pixel (img, oy,
+ * ox), the window's in-bounds rows ys and columns xs, ximg the image's input. */
+#define POOL_OUTPUT_ITEM(g, per_item, x, x_off)                                       \
+    CT_PIXEL_CHANNELS(c0, c1, pixel, g.c, g.n * g.oh * g.ow, per_item)                \
+    CT_PIXEL_YX(pixel, g.oh, g.ow, img, oy, ox)                                       \
+    __global const float *ximg = x + x_off + (size_t)img * g.h * g.w * g.c;           \
+    const int2 ys = window_span(oy, g.sh, g.pad_top, g.ph, g.h);                      \
+    const int2 xs = window_span(ox, g.sw, g.pad_left, g.pw, g.w);
+
+/* A kernel over input pixels (the gradients): channels [c0, c1) of input
+ * pixel (img, iy, ix), the windows containing it oys x oxs, dyimg the
+ * image's output gradient, out the pixel's input gradient. */
+#define POOL_INPUT_ITEM(g, per_item, dy, dy_off, dx, dx_off)                          \
+    CT_PIXEL_CHANNELS(c0, c1, pixel, g.c, g.n * g.h * g.w, per_item)                  \
+    CT_PIXEL_YX(pixel, g.h, g.w, img, iy, ix)                                         \
+    __global const float *dyimg = dy + dy_off + (size_t)img * g.oh * g.ow * g.c;      \
+    __global float *out = dx + dx_off + (size_t)pixel * g.c;                          \
+    const int2 oys = windows_containing(iy, g.sh, g.pad_top, g.ph, g.oh);             \
+    const int2 oxs = windows_containing(ix, g.sw, g.pad_left, g.pw, g.ow);
 
 /* Number of real (non-padded) elements in window (oy, ox). */
 int window_count(pool_geometry g, int oy, int ox)
@@ -46,16 +51,8 @@ int window_count(pool_geometry g, int oy, int ox)
 __kernel void maxpool2d_forward(pool_geometry g, int per_item, __global const float *x, ulong x_off,
                                 __global float *y, ulong y_off)
 {
-    const int c0 = (int)get_global_id(0) * per_item;
-    const int pixel = (int)get_global_id(1);
-    if (c0 >= g.c || pixel >= g.n * g.oh * g.ow)
-        return;
-    const int c1 = min(c0 + per_item, g.c);
-    const int ox = pixel % g.ow, oy = (pixel / g.ow) % g.oh, img = pixel / (g.ow * g.oh);
-    __global const float *ximg = x + x_off + (size_t)img * g.h * g.w * g.c;
+    POOL_OUTPUT_ITEM(g, per_item, x, x_off)
     __global float *out = y + y_off + (size_t)pixel * g.c;
-    const int2 ys = window_span(oy, g.sh, g.pad_top, g.ph, g.h);
-    const int2 xs = window_span(ox, g.sw, g.pad_left, g.pw, g.w);
     int c = c0;
 #if CT_IS_CPU /* per_item is 1 elsewhere; compiled for gfx90a, this loop's masks spill 54 SGPRs */
     for (; c + 16 <= c1; c += 16) {
@@ -117,18 +114,9 @@ int first_max1(pool_geometry g, __global const float *ximg, int c, int me, int2 
 __kernel void maxpool2d_backward(pool_geometry g, int per_item, __global const float *x, ulong x_off,
                                  __global const float *dy, ulong dy_off, __global float *dx, ulong dx_off)
 {
-    const int c0 = (int)get_global_id(0) * per_item;
-    const int pixel = (int)get_global_id(1);
-    if (c0 >= g.c || pixel >= g.n * g.h * g.w)
-        return;
-    const int c1 = min(c0 + per_item, g.c);
-    const int ix = pixel % g.w, iy = (pixel / g.w) % g.h, img = pixel / (g.w * g.h);
+    POOL_INPUT_ITEM(g, per_item, dy, dy_off, dx, dx_off)
     const int me = iy * g.w + ix;
     __global const float *ximg = x + x_off + (size_t)img * g.h * g.w * g.c;
-    __global const float *dyimg = dy + dy_off + (size_t)img * g.oh * g.ow * g.c;
-    __global float *out = dx + dx_off + (size_t)pixel * g.c;
-    const int2 oys = windows_containing(iy, g.sh, g.pad_top, g.ph, g.oh);
-    const int2 oxs = windows_containing(ix, g.sw, g.pad_left, g.pw, g.ow);
     int c = c0;
     for (; c + 16 <= c1; c += 16) {
         float16 acc = (float16)(0.0f);
@@ -173,18 +161,9 @@ __kernel void maxpool2d_backward_disjoint(pool_geometry g, int per_item, __globa
                                           __global const float *dy, ulong dy_off, __global float *dx,
                                           ulong dx_off)
 {
-    const int c0 = (int)get_global_id(0) * per_item;
-    const int pixel = (int)get_global_id(1);
-    if (c0 >= g.c || pixel >= g.n * g.oh * g.ow)
-        return;
-    const int c1 = min(c0 + per_item, g.c);
-    const int ox = pixel % g.ow, oy = (pixel / g.ow) % g.oh, img = pixel / (g.ow * g.oh);
-    const size_t image = (size_t)img * g.h * g.w * g.c;
-    __global const float *ximg = x + x_off + image;
-    __global float *dximg = dx + dx_off + image;
+    POOL_OUTPUT_ITEM(g, per_item, x, x_off)
+    __global float *dximg = dx + dx_off + (size_t)img * g.h * g.w * g.c;
     __global const float *d = dy + dy_off + (size_t)pixel * g.c;
-    const int2 ys = window_span(oy, g.sh, g.pad_top, g.ph, g.h);
-    const int2 xs = window_span(ox, g.sw, g.pad_left, g.pw, g.w);
     const int2 cys = pool_cell(oy, g.sh, g.pad_top, g.oh, g.h);
     const int2 cxs = pool_cell(ox, g.sw, g.pad_left, g.ow, g.w);
     int c = c0;
@@ -212,16 +191,8 @@ __kernel void maxpool2d_backward_disjoint(pool_geometry g, int per_item, __globa
 __kernel void avgpool2d_forward(pool_geometry g, int per_item, __global const float *x, ulong x_off,
                                 __global float *y, ulong y_off)
 {
-    const int c0 = (int)get_global_id(0) * per_item;
-    const int pixel = (int)get_global_id(1);
-    if (c0 >= g.c || pixel >= g.n * g.oh * g.ow)
-        return;
-    const int c1 = min(c0 + per_item, g.c);
-    const int ox = pixel % g.ow, oy = (pixel / g.ow) % g.oh, img = pixel / (g.ow * g.oh);
-    __global const float *ximg = x + x_off + (size_t)img * g.h * g.w * g.c;
+    POOL_OUTPUT_ITEM(g, per_item, x, x_off)
     __global float *out = y + y_off + (size_t)pixel * g.c;
-    const int2 ys = window_span(oy, g.sh, g.pad_top, g.ph, g.h);
-    const int2 xs = window_span(ox, g.sw, g.pad_left, g.pw, g.w);
     const float count = (float)window_count(g, oy, ox);
     int c = c0;
     for (; c + 16 <= c1; c += 16) {
@@ -244,16 +215,7 @@ __kernel void avgpool2d_forward(pool_geometry g, int per_item, __global const fl
 __kernel void avgpool2d_backward(pool_geometry g, int per_item, __global const float *dy, ulong dy_off,
                                  __global float *dx, ulong dx_off)
 {
-    const int c0 = (int)get_global_id(0) * per_item;
-    const int pixel = (int)get_global_id(1);
-    if (c0 >= g.c || pixel >= g.n * g.h * g.w)
-        return;
-    const int c1 = min(c0 + per_item, g.c);
-    const int ix = pixel % g.w, iy = (pixel / g.w) % g.h, img = pixel / (g.w * g.h);
-    __global const float *dyimg = dy + dy_off + (size_t)img * g.oh * g.ow * g.c;
-    __global float *out = dx + dx_off + (size_t)pixel * g.c;
-    const int2 oys = windows_containing(iy, g.sh, g.pad_top, g.ph, g.oh);
-    const int2 oxs = windows_containing(ix, g.sw, g.pad_left, g.pw, g.ow);
+    POOL_INPUT_ITEM(g, per_item, dy, dy_off, dx, dx_off)
     int c = c0;
     for (; c + 16 <= c1; c += 16) {
         float16 acc = (float16)(0.0f);

@@ -1,4 +1,5 @@
-/* Unit tests of the foundation: status table, device selection, program cache. */
+/* Unit tests of the foundation: status table, device selection, program
+ * table and cache, compiler output, the launcher. */
 #include <check.h>
 #include <dirent.h>
 #include <stdio.h>
@@ -10,6 +11,8 @@
 #include "cltrain/device.h"
 #include "cltrain/ops.h"
 #include "core/context.h"
+#include "core/fs.h"
+#include "core/launch.h"
 #include "core/program.h"
 #include "test_devices.h"
 
@@ -148,6 +151,8 @@ static void use_fresh_cache(void)
     setenv("XDG_CACHE_HOME", cache_root, 1);
     unsetenv("CLTRAIN_NO_CACHE");
     unsetenv("CLTRAIN_KERNEL_DIR");
+    /* the binaries even where they do not pay (PoCL), so the cache is tested */
+    setenv("CLTRAIN_BINARY_CACHE", "1", 1);
 }
 
 /* Path of the single cache entry for the "elementwise" program. */
@@ -281,8 +286,11 @@ START_TEST(test_kernel_dir_and_build_log)
     ck_assert_int_eq(ct_context_create(&devs[0], &ctx), CT_OK);
     cl_kernel k;
     ck_assert_int_eq(ct_context_kernel(ctx, "broken", "k", &k), CT_ERR_BUILD);
-    ck_assert_ptr_nonnull(strstr(ct_last_error(), "building cl/broken.cl"));
+    ck_assert_ptr_nonnull(strstr(ct_last_error(), "building program broken"));
     ck_assert_ptr_nonnull(strstr(ct_last_error(), "undeclared_thing"));
+    /* the message points at the part and line, and at the whole log beside the cache entry */
+    ck_assert_ptr_nonnull(strstr(ct_last_error(), "cl/broken.cl:2:"));
+    ck_assert_ptr_nonnull(strstr(ct_last_error(), "the whole log is in "));
     ck_assert_int_eq(ct_context_kernel(ctx, "missing", "k", &k), CT_ERR_IO);
     ck_assert_ptr_nonnull(strstr(ct_last_error(), "missing.cl"));
     unsetenv("CLTRAIN_KERNEL_DIR");
@@ -290,6 +298,181 @@ START_TEST(test_kernel_dir_and_build_log)
     ck_assert_ptr_nonnull(strstr(ct_last_error(), "no usable kernel 'no_such_kernel'"));
     ct_context_destroy(ctx);
     free(devs);
+}
+END_TEST
+
+/* Every program of the table assembles from parts this build embeds, names
+ * are unique, and the CPU-only ones are exactly the tiled and Winograd
+ * convolutions (and not the GPU path: im2col, direct, the portable GEMM's
+ * program). */
+START_TEST(test_program_table)
+{
+    unsetenv("CLTRAIN_KERNEL_DIR");
+    size_t count;
+    const ct_program_def *table = ct_program_table(&count);
+    ck_assert_uint_ge(count, 10);
+    ct_device_info gpu = {0}, cpu = {0};
+    gpu.type = CT_DEVICE_GPU;
+    cpu.type = CT_DEVICE_CPU;
+    cpu.profile.is_cpu_class = 1;
+    for (size_t i = 0; i < count; i++) {
+        ck_assert_ptr_eq(ct_program_find(table[i].name), &table[i]);
+        ck_assert_str_eq(table[i].parts[0], "common");
+        char *src;
+        size_t len;
+        ck_assert_msg(ct_program_source(table[i].name, &src, &len) == CT_OK, "%s: %s", table[i].name,
+                      ct_last_error());
+        ck_assert_uint_eq(strlen(src), len);
+        /* each part after a #line naming it */
+        for (size_t p = 0; p < CT_PROGRAM_MAX_PARTS && table[i].parts[p]; p++) {
+            char line[128];
+            snprintf(line, sizeof line, "#line 1 \"cl/%s.cl\"\n", table[i].parts[p]);
+            ck_assert_msg(strstr(src, line), "%s lacks %s", table[i].name, line);
+        }
+        free(src);
+        ck_assert(ct_program_for_device(&table[i], &cpu));
+        int cpu_only = !strcmp(table[i].name, "conv_tiled") || !strcmp(table[i].name, "conv_winograd") ||
+                       !strcmp(table[i].name, "conv_winograd4");
+        ck_assert_int_eq(ct_program_for_device(&table[i], &gpu), !cpu_only);
+    }
+    ck_assert_ptr_null(ct_program_find("conv"));
+    char *src;
+    size_t len;
+    ck_assert_int_eq(ct_program_source("no_such_program", &src, &len), CT_ERR_NOT_FOUND);
+    ck_assert_ptr_nonnull(strstr(ct_last_error(), "no_such_program.cl"));
+}
+END_TEST
+
+static char sink_log[4096];
+static unsigned sink_calls;
+static void test_sink(const char *program, const ct_device_info *info, const char *log, void *user)
+{
+    (void)info;
+    ck_assert_ptr_eq(user, &sink_calls);
+    sink_calls++;
+    snprintf(sink_log, sizeof sink_log, "%s: %s", program, log);
+}
+
+/* A kernel that compiles with a warning: nothing reaches stderr, the log
+ * goes to the sink and to <cache entry>.log, and a quiet build leaves none. */
+START_TEST(test_compiler_output_captured)
+{
+    use_fresh_cache();
+    char dir[600], path[700];
+    snprintf(dir, sizeof dir, "%s/kernels-warn", cache_root);
+    mkdir(dir, 0755);
+    snprintf(path, sizeof path, "%s/warns.cl", dir);
+    FILE *f = fopen(path, "w");
+    fputs("__kernel void k(__global int *x)\n{\n    int v = 1.5;\n    x[0] = v;\n}\n", f);
+    fclose(f);
+    setenv("CLTRAIN_KERNEL_DIR", dir, 1);
+    /* stderr into a file, to see what the build writes there */
+    char err_path[700];
+    snprintf(err_path, sizeof err_path, "%s/stderr.txt", cache_root);
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO);
+    FILE *err_file = fopen(err_path, "w");
+    ck_assert_ptr_nonnull(err_file);
+    dup2(fileno(err_file), STDERR_FILENO);
+    ct_program_set_log_sink(test_sink, &sink_calls);
+
+    ct_device_info *devs;
+    test_devices(&devs);
+    ct_context *ctx;
+    ck_assert_int_eq(ct_context_create(&devs[0], &ctx), CT_OK);
+    cl_kernel k;
+    ct_status s = ct_context_kernel(ctx, "warns", "k", &k);
+    fprintf(stderr, "marker\n"); /* stderr works again after the build */
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    fclose(err_file);
+    ct_program_set_log_sink(NULL, NULL);
+    ck_assert_msg(s == CT_OK, "%s", ct_last_error());
+    ct_context_destroy(ctx);
+    free(devs);
+
+    char *err_text;
+    size_t err_len;
+    ck_assert_int_eq(ct_read_file(err_path, &err_text, &err_len), CT_OK);
+    ck_assert_str_eq(err_text, "marker\n");
+    free(err_text);
+    ck_assert_uint_eq(sink_calls, 1);
+    ck_assert_ptr_nonnull(strstr(sink_log, "warns: "));
+    ck_assert_ptr_nonnull(strstr(sink_log, "warning"));
+    /* the log beside the (would-be) cache entry */
+    char kernels[800];
+    snprintf(kernels, sizeof kernels, "%s/cltrain/kernels", cache_root);
+    DIR *d = opendir(kernels);
+    ck_assert_ptr_nonnull(d);
+    int logs = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        if (!strncmp(e->d_name, "warns-", 6) && strstr(e->d_name, ".log")) {
+            char log_path[1200];
+            snprintf(log_path, sizeof log_path, "%s/%s", kernels, e->d_name);
+            char *text;
+            size_t len;
+            ck_assert_int_eq(ct_read_file(log_path, &text, &len), CT_OK);
+            ck_assert_ptr_nonnull(strstr(text, "warning"));
+            ck_assert_ptr_nonnull(strstr(text, "warns.cl:3:"));
+            free(text);
+            logs++;
+        }
+    closedir(d);
+    ck_assert_int_eq(logs, 1);
+    unsetenv("CLTRAIN_KERNEL_DIR");
+}
+END_TEST
+
+/* ct_launch keeps a group within the kernel's limit, rounds the range up
+ * to it, launches nothing for an empty range, and the limit is asked once. */
+START_TEST(test_launch_clamps_to_kernel_limit)
+{
+    unsetenv("CLTRAIN_KERNEL_DIR");
+    setenv("CLTRAIN_NO_CACHE", "1", 1);
+    ct_device_info *devs;
+    size_t n = test_devices(&devs);
+    for (size_t d = 0; d < n; d++) {
+        ct_context *ctx;
+        ck_assert_int_eq(ct_context_create(&devs[d], &ctx), CT_OK);
+        cl_kernel k;
+        ck_assert_int_eq(ct_context_kernel(ctx, "elementwise", "scale", &k), CT_OK);
+        size_t limit = ct_launch_group_limit(ctx, k);
+        ck_assert_uint_ge(limit, 1);
+        ck_assert_uint_le(limit, devs[d].max_work_group_size);
+        ck_assert_uint_eq(ct_launch_group_limit(ctx, k), limit);
+        /* y = 2 x over 1000 elements in groups far larger than allowed */
+        size_t count = 1000, shape[1] = {count};
+        ct_tensor x, y;
+        ck_assert_int_eq(ct_tensor_create(ctx, 1, shape, &x), CT_OK);
+        ck_assert_int_eq(ct_tensor_create(ctx, 1, shape, &y), CT_OK);
+        float *host = malloc(count * sizeof *host);
+        for (size_t i = 0; i < count; i++)
+            host[i] = (float)i;
+        ck_assert_int_eq(ct_tensor_write(ctx, &x, host), CT_OK);
+        cl_ulong nn = count;
+        float alpha = 2.0f;
+        cl_uint a = 0;
+        cl_int err = CT_ARG(k, a++, nn);
+        err |= CT_ARG(k, a++, alpha);
+        err |= ct_arg_tensor(k, &a, &x);
+        err |= ct_arg_tensor(k, &a, &y);
+        ck_assert_int_eq(err, CL_SUCCESS);
+        size_t global = count, local = limit * 4;
+        ck_assert_msg(ct_launch(ctx, k, 1, &global, &local, "scale") == CT_OK, "%s", ct_last_error());
+        ck_assert_int_eq(ct_tensor_read(ctx, &y, host), CT_OK);
+        for (size_t i = 0; i < count; i++)
+            ck_assert_float_eq(host[i], 2.0f * (float)i);
+        size_t none = 0;
+        ck_assert_int_eq(ct_launch(ctx, k, 1, &none, &local, "scale"), CT_OK);
+        ck_assert_int_eq(ct_launch(ctx, k, 4, &global, &local, "scale"), CT_ERR_INVALID_ARGUMENT);
+        free(host);
+        ct_tensor_release(&x);
+        ct_tensor_release(&y);
+        ct_context_destroy(ctx);
+    }
+    free(devs);
+    unsetenv("CLTRAIN_NO_CACHE");
 }
 END_TEST
 
@@ -311,6 +494,9 @@ int main(void)
     tcase_add_test(cache, test_cache_roundtrip_and_corruption);
     tcase_add_test(cache, test_cache_disabled);
     tcase_add_test(cache, test_kernel_dir_and_build_log);
+    tcase_add_test(cache, test_program_table);
+    tcase_add_test(cache, test_compiler_output_captured);
+    tcase_add_test(cache, test_launch_clamps_to_kernel_limit);
     suite_add_tcase(s, cache);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -6,8 +6,9 @@
 #
 #   tools/gpu_compile_check.sh [--out DIR] [--manifest FILE] [--kernels DIR]
 #
-# Which programs and kernels: tools/gpu_programs.txt (the one list; CPU-only
-# kernels are named there and dropped before code generation).
+# Which programs: the library's program table (src/core/program.c), GPU-path
+# ones only; tools/gpu_programs.txt names the CPU-only kernels inside them
+# (dropped before code generation) and the GPU build options.
 # NVIDIA: clang-15 -target nvptx64-nvidia-nvcl + libclc -> llvm-link -> opt ->
 #   llc (PTX, sm_70) -> ptxas -v for sm_70, sm_80 and sm_90 (registers, spills,
 #   stack). Without ptxas the PTX is still generated (compile errors and
@@ -81,14 +82,22 @@ findings="$out/findings.txt"
 : >"$report"
 : >"$findings"
 
-prelude="" programs=() cpu_programs=()
-declare -A cpu_only options
+# The programs and their parts come from the library's own table
+# (src/core/program.c, PROGRAMS[]): {"name", ANY|CPU, {"part", ...}}. CPU
+# programs are never built on a GPU, so only ANY programs are compiled here.
+# The manifest adds the CPU-only kernels inside ANY programs and the options.
+programs=()
+declare -A parts cpu_only options
+table="$root/src/core/program.c"
+while IFS='|' read -r name devices list; do
+  [ "$devices" = ANY ] && programs+=("$name")
+  parts[$name]="$list"
+done < <(sed -nE 's/^ *\{"([a-z0-9_]+)", (ANY|CPU), \{([^}]*)\}\},.*/\1|\2|\3/p' "$table" | tr -d '",')
+[ ${#parts[@]} -gt 0 ] || { echo "gpu_compile_check: no programs found in $table" >&2; exit 2; }
 while read -r kind name rest; do
   case "$kind" in
     ''|'#'*) ;;
-    prelude) prelude="$name" ;;
-    program) programs+=("$name"); cpu_only[$name]="$rest" ;;
-    cpu-program) cpu_programs+=("$name") ;;
+    cpu-kernels) cpu_only[$name]="$rest" ;;
     options) options[$name]="$rest" ;;
     *) echo "gpu_compile_check: $manifest: unknown line '$kind $name'" >&2; exit 2 ;;
   esac
@@ -99,12 +108,13 @@ done
 
 finding() { echo "$*" >>"$findings"; echo "FAIL: $*" >&2; }
 
-# Every cl/*.cl is accounted for, so a new program cannot escape the check.
+# Every cl/*.cl is a part of some program, so new kernel code cannot escape the check.
 for f in "$kernels"/*.cl; do
   n="$(basename "$f" .cl)"
-  listed=0
-  for p in "$prelude" "${programs[@]}" "${cpu_programs[@]}"; do [ "$p" = "$n" ] && listed=1; done
-  [ $listed = 1 ] || finding "cl/$n.cl is not in $(basename "$manifest"): list it as program or cpu-program"
+  [[ " ${parts[*]} " == *" $n "* ]] || finding "cl/$n.cl is a part of no program in src/core/program.c"
+done
+for p in "${!cpu_only[@]}"; do
+  [ -n "${parts[$p]:-}" ] || finding "$(basename "$manifest") names CPU-only kernels of '$p', a program src/core/program.c lacks"
 done
 
 # Kernels defined in a bitcode file (clang marks them with kernel argument metadata).
@@ -115,7 +125,8 @@ kernels_in() { $llvm_dis "$1" -o - | sed -nE 's/^define .*@([A-Za-z0-9_]+)\(.*!k
 front_end() {
   local prog="$1" triple="$2" key="$3" lib="$4" pre="$5" extra="$6"
   local src="$out/$prog.cl"
-  { [ -n "$prelude" ] && cat "$kernels/$prelude.cl" && printf '\n#line 1\n'; cat "$kernels/$prog.cl"; } >"$src"
+  local part
+  for part in ${parts[$prog]}; do printf '#line 1 "cl/%s.cl"\n' "$part"; cat "$kernels/$part.cl"; echo; done >"$src"
   # shellcheck disable=SC2086
   if ! $clang -x cl -cl-std=CL1.2 -target "$triple" $extra -Xclang -finclude-default-header -O2 -emit-llvm \
        -c ${options[$key]} "$src" -o "$pre.bc" 2>"$pre.clang.log"; then
@@ -124,11 +135,11 @@ front_end() {
   fi
   local all keep=() k
   all="$(kernels_in "$pre.bc")"
-  for k in ${cpu_only[$prog]}; do
-    grep -qx "$k" <<<"$all" || finding "$prog: CPU-only kernel '$k' (tools/gpu_programs.txt) is not in cl/$prog.cl"
+  for k in ${cpu_only[$prog]:-}; do
+    grep -qx "$k" <<<"$all" || finding "$prog: CPU-only kernel '$k' (tools/gpu_programs.txt) is not in the program"
   done
   for k in $all; do
-    [[ " ${cpu_only[$prog]} " == *" $k "* ]] || keep+=("$k")
+    [[ " ${cpu_only[$prog]:-} " == *" $k "* ]] || keep+=("$k")
   done
   [ ${#keep[@]} -gt 0 ] || return 0
   local list
@@ -227,7 +238,9 @@ amd_program() {
 
 start=$SECONDS
 for p in "${programs[@]}"; do
-  [ -f "$kernels/$p.cl" ] || { finding "tools/gpu_programs.txt lists cl/$p.cl, which does not exist"; continue; }
+  for part in ${parts[$p]}; do
+    [ -f "$kernels/$part.cl" ] || { finding "program $p: part cl/$part.cl does not exist"; continue 2; }
+  done
   nv_program "$p"
   for a in $amd_archs; do amd_program "$p" "$a"; done
 done
@@ -241,7 +254,7 @@ else
        "not checked; PTX stack frames (__local_depot) checked instead"
 fi
 [ -f "$out/notes.txt" ] && sort -u "$out/notes.txt"
-echo "stack bound: $stack_bound bytes per work-item; CPU-only kernels skipped as tools/gpu_programs.txt lists them"
+echo "stack bound: $stack_bound bytes per work-item; CPU-only programs and the kernels tools/gpu_programs.txt lists skipped"
 echo "AMD columns: regs = VGPRs/SGPRs, spill_st/spill_ld = spilled VGPRs/SGPRs, stack = scratch bytes per lane"
 echo "time: $((SECONDS - start)) s; logs and intermediate files in $out"
 if [ -s "$findings" ]; then

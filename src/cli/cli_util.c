@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/program.h"
+
 int ct_cli_error(ct_status s)
 {
     const char *detail = ct_last_error();
@@ -54,3 +56,13 @@ ct_status ct_cli_open_device(const char *spec, ct_context **ctx)
     CT_TRY(ct_device_find(ct_device_spec_from_env(spec), &info));
     return ct_context_create(&info, ctx);
 }
+
+static void print_build_log(const char *program, const ct_device_info *info, const char *log, void *user)
+{
+    (void)user;
+    size_t len = strlen(log);
+    fprintf(stderr, "cltrain: compiler output for program %s on %s:\n%s%s", program, info->name, log,
+            len && log[len - 1] == '\n' ? "" : "\n");
+}
+
+void ct_cli_show_build_logs(void) { ct_program_set_log_sink(print_build_log, NULL); }

@@ -21,6 +21,11 @@ int ct_cli_run_dir_arg(const char *command, const char *arg, const char **run_di
 /* ct_plot_options.written for the commands that draw: "wrote PATH" on stdout. */
 void ct_cli_print_written(const char *path, void *user);
 
+/* --verbose: print the compiler's output of every program built from
+ * source to stderr (it never reaches the terminal otherwise; it is kept
+ * beside the kernel cache entry as a .log file either way). */
+void ct_cli_show_build_logs(void);
+
 /* Find the device for --device/CLTRAIN_DEVICE and create its context. */
 ct_status ct_cli_open_device(const char *spec, ct_context **ctx);
 

@@ -15,13 +15,15 @@ static void run_usage(FILE *out)
 {
     fprintf(out, "usage: cltrain run EXPERIMENT.yaml [--set KEY.PATH=VALUE ...] [--device SPEC]\n"
                  "                  [--data-dir DIR] [--out RUN_DIR | --resume RUN_DIR] [--quiet]\n"
+                 "                  [--verbose]\n"
                  "Trains and evaluates the experiment and writes config.yaml, history.csv,\n"
                  "summary.yaml, weights.bin and predictions.csv into the run directory\n"
                  "(default runs/NAME-TIMESTAMP), and checkpoint.bin after every epoch.\n"
                  "Ctrl-C (or SIGTERM) stops after the current step with a checkpoint; a second\n"
                  "Ctrl-C quits at once. --resume RUN_DIR continues that run from its checkpoint\n"
                  "(the experiment must be the same; more train.epochs is allowed). Data is found\n"
-                 "in --data-dir, $CLTRAIN_DATA_DIR, or downloaded into ~/.cache/cltrain/datasets.\n");
+                 "in --data-dir, $CLTRAIN_DATA_DIR, or downloaded into ~/.cache/cltrain/datasets.\n"
+                 "--verbose also prints the OpenCL compiler's output for each program it builds.\n");
 }
 
 int ct_cmd_run(int argc, char **argv)
@@ -48,6 +50,8 @@ int ct_cmd_run(int argc, char **argv)
             o.resume_dir = v;
         else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q"))
             quiet = 1;
+        else if (!strcmp(argv[i], "--verbose") || !strcmp(argv[i], "-v"))
+            ct_cli_show_build_logs();
         else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             run_usage(stdout);
             return 0;

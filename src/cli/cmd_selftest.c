@@ -65,12 +65,15 @@ int ct_cmd_selftest(int argc, char **argv)
             filter = v;
         else if (!strcmp(argv[i], "--all"))
             all = 1;
-        else if (!strcmp(argv[i], "--verbose") || !strcmp(argv[i], "-v"))
+        else if (!strcmp(argv[i], "--verbose") || !strcmp(argv[i], "-v")) {
             verbose = 1;
+            ct_cli_show_build_logs();
+        }
         else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             printf("usage: cltrain selftest [--device SPEC | --all] [--filter OP] [--verbose]\n"
                    "Runs every op (forward, and backward against finite differences) on the device\n"
-                   "and compares with cltrain's plain-C reference. Exit status 1 if any op fails.\n");
+                   "and compares with cltrain's plain-C reference. Exit status 1 if any op fails.\n"
+                   "--verbose prints each case, and the OpenCL compiler's output per program.\n");
             return 0;
         } else {
             fprintf(stderr, "cltrain selftest: unknown option '%s' (try --help)\n", argv[i]);

@@ -1,11 +1,10 @@
 /* A device context: OpenCL context, one in-order queue, and the programs and
- * kernels built for it so far (each built once per context). */
+ * kernels built for it so far (each built once per context, from the program
+ * table in src/core/program.c). */
 #include "core/context.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-#include "core/kernels_embedded.h"
 
 ct_status ct_context_create(const ct_device_info *info, ct_context **out)
 {
@@ -75,7 +74,11 @@ ct_status ct_context_program(ct_context *ctx, const char *file, cl_program *out)
             return CT_OK;
         }
     if (strlen(file) >= sizeof ctx->programs[0].file)
-        return ct_fail(CT_ERR_INVALID_ARGUMENT, "kernel file name too long: %s", file);
+        return ct_fail(CT_ERR_INVALID_ARGUMENT, "program name too long: %s", file);
+    const ct_program_def *def = ct_program_find(file);
+    if (def && !ct_program_for_device(def, &ctx->info))
+        return ct_fail(CT_ERR_UNSUPPORTED, "program %s is built for CPU devices only, and %s is a %s", file,
+                       ctx->info.name, ct_device_type_name(ctx->info.type));
     ct_context_program_entry *grown = realloc(ctx->programs, (ctx->program_count + 1) * sizeof *grown);
     if (!grown)
         return ct_fail(CT_ERR_NO_MEMORY, "program table");
@@ -109,14 +112,38 @@ ct_status ct_context_kernel(ct_context *ctx, const char *file, const char *kerne
     cl_int err;
     cl_kernel kernel = clCreateKernel(program, kernel_name, &err);
     if (err != CL_SUCCESS)
-        return ct_fail(CT_ERR_BUILD, "cl/%s.cl has no usable kernel '%s': %s", file, kernel_name,
+        return ct_fail(CT_ERR_BUILD, "program %s has no usable kernel '%s': %s", file, kernel_name,
                        ct_cl_error_name(err));
     ct_context_kernel_entry *e = &ctx->kernels[ctx->kernel_count++];
     strcpy(e->file, file);
     strcpy(e->name, kernel_name);
     e->kernel = kernel;
+    e->group_limit = 0;
     *out = kernel;
     return CT_OK;
+}
+
+static size_t ask_group_limit(const ct_device_info *info, cl_kernel kernel)
+{
+    size_t limit = 0;
+    if (clGetKernelWorkGroupInfo(kernel, info->device, CL_KERNEL_WORK_GROUP_SIZE, sizeof limit, &limit, NULL) !=
+            CL_SUCCESS ||
+        limit == 0 || limit > info->max_work_group_size)
+        limit = info->max_work_group_size;
+    return limit ? limit : 1;
+}
+
+size_t ct_context_kernel_group_limit(ct_context *ctx, cl_kernel kernel)
+{
+    for (size_t i = 0; i < ctx->kernel_count; i++) {
+        ct_context_kernel_entry *e = &ctx->kernels[i];
+        if (e->kernel != kernel)
+            continue;
+        if (!e->group_limit)
+            e->group_limit = ask_group_limit(&ctx->info, kernel);
+        return e->group_limit;
+    }
+    return ask_group_limit(&ctx->info, kernel);
 }
 
 void *ct_context_hook(ct_context *ctx, ct_context_hook_id id) { return ctx->hooks[id].state; }
@@ -129,11 +156,13 @@ void ct_context_set_hook(ct_context *ctx, ct_context_hook_id id, void *state, vo
 
 ct_status ct_context_build_all(ct_context *ctx, ct_build_report *report)
 {
-    for (const ct_embedded_kernel *k = ct_embedded_kernels; k->name; k++) {
-        if (!strcmp(k->name, "common")) /* a prelude, not a program */
+    size_t count;
+    const ct_program_def *table = ct_program_table(&count);
+    for (size_t i = 0; i < count; i++) {
+        if (!ct_program_for_device(&table[i], &ctx->info))
             continue;
         cl_program program;
-        CT_TRY(ct_context_program(ctx, k->name, &program));
+        CT_TRY(ct_context_program(ctx, table[i].name, &program));
     }
     if (report) {
         report->compiled = ctx->stats.compiled;

@@ -11,9 +11,10 @@ typedef struct {
 } ct_context_program_entry;
 
 typedef struct {
-    char file[64];
+    char file[64]; /* the program's name */
     char name[96];
     cl_kernel kernel;
+    size_t group_limit; /* CL_KERNEL_WORK_GROUP_SIZE, 0 until asked (ct_context_kernel_group_limit) */
 } ct_context_kernel_entry;
 
 /* Per-context state that other modules attach lazily (the GEMM engine's
@@ -36,7 +37,15 @@ struct ct_context {
     } hooks[CT_CONTEXT_MAX_HOOKS];
 };
 
-ct_status ct_context_program(ct_context *ctx, const char *file, cl_program *out);
+/* Program `name` (src/core/program.c's table), built on first use. A
+ * program the device does not build (CPU-only ones on a GPU) is
+ * CT_ERR_UNSUPPORTED. */
+ct_status ct_context_program(ct_context *ctx, const char *name, cl_program *out);
+
+/* The largest work-group `kernel` runs with on this context's device:
+ * CL_KERNEL_WORK_GROUP_SIZE (at most the device's), asked once per kernel of
+ * this context and kept; asked every time for other kernels. */
+size_t ct_context_kernel_group_limit(ct_context *ctx, cl_kernel kernel);
 const ct_program_stats *ct_context_program_stats(const ct_context *ctx);
 
 void *ct_context_hook(ct_context *ctx, ct_context_hook_id id);

@@ -4,15 +4,13 @@
 #ifndef CLTRAIN_CORE_LAUNCH_GROUPS_H
 #define CLTRAIN_CORE_LAUNCH_GROUPS_H
 
-#include <stdio.h>
-
 #include "core/launch.h"
 
 /* Upper bound on the work-group size of reduction kernels: beyond this, more
  * items per group only lengthen the local-memory tree. */
 #define CT_NN_MAX_GROUP 256
-/* Columns per work-group in column kernels; CB in cl/activations.cl and
- * cl/batchnorm.cl. Each item reads this many adjacent floats of a row. */
+/* Columns per work-group in column kernels; CB in cl/reduce.cl. Each item
+ * reads this many adjacent floats of a row. */
 #define CT_NN_COLUMN_BLOCK 16
 
 /* (rows, cols) view of a tensor: the last axis is the columns. */
@@ -40,29 +38,11 @@ static inline size_t ct_nn_pow2_at_least(size_t n)
 }
 
 /* The largest work-group a reduction kernel may use on this device (a power
- * of two): the device and kernel limits and CT_NN_MAX_GROUP. */
+ * of two): the kernel's limit (which the device's bounds) and CT_NN_MAX_GROUP. */
 static inline size_t ct_nn_group_limit(ct_context *ctx, cl_kernel k)
 {
-    const ct_device_info *dev = ct_context_device(ctx);
-    size_t limit = CT_NN_MAX_GROUP, kernel_max = 0;
-    if (dev->max_work_group_size < limit)
-        limit = dev->max_work_group_size;
-    if (clGetKernelWorkGroupInfo(k, dev->device, CL_KERNEL_WORK_GROUP_SIZE, sizeof kernel_max, &kernel_max, NULL) ==
-            CL_SUCCESS &&
-        kernel_max && kernel_max < limit)
-        limit = kernel_max;
-    return ct_nn_pow2_at_most(limit ? limit : 1);
-}
-
-static inline ct_status ct_nn_enqueue(ct_context *ctx, cl_kernel k, cl_uint dims, const size_t *global,
-                                      const size_t *local, const char *name)
-{
-    cl_int err = clEnqueueNDRangeKernel(ct_context_queue(ctx), k, dims, NULL, global, local, 0, NULL, NULL);
-    if (err == CL_SUCCESS)
-        return CT_OK;
-    char what[160];
-    snprintf(what, sizeof what, "launching kernel %s", name);
-    return ct_cl_fail(err, what);
+    size_t limit = ct_launch_group_limit(ctx, k);
+    return ct_nn_pow2_at_most(limit < CT_NN_MAX_GROUP ? limit : CT_NN_MAX_GROUP);
 }
 
 /* Row kernel: one group of L items (power of two, at most cols rounded up)
@@ -79,7 +59,7 @@ static inline ct_status ct_nn_launch_rows(ct_context *ctx, cl_kernel k, cl_uint 
     cl_int err = clSetKernelArg(k, scratch_arg, local * sizeof(float), NULL);
     CT_TRY(ct_args_ok(err, name));
     size_t global = rows * local;
-    return ct_nn_enqueue(ctx, k, 1, &global, &local, name);
+    return ct_launch(ctx, k, 1, &global, &local, name);
 }
 
 /* Column kernel: one group of `lanes` items per block of CT_NN_COLUMN_BLOCK
@@ -101,7 +81,7 @@ static inline ct_status ct_nn_launch_columns(ct_context *ctx, cl_kernel k, cl_ui
     size_t global = blocks * lanes;
     cl_int err = clSetKernelArg(k, scratch_arg, lanes * bytes_per_lane, NULL);
     CT_TRY(ct_args_ok(err, name));
-    return ct_nn_enqueue(ctx, k, 1, &global, &lanes, name);
+    return ct_launch(ctx, k, 1, &global, &lanes, name);
 }
 
 #endif

@@ -1,4 +1,5 @@
-/* Program sources, build options and the binary cache.
+/* Program sources (the table of programs and their parts), build options,
+ * the binary cache and the compiler's output.
  *
  * Cache entry layout (one file per program and device, written to a temp file
  * and renamed so readers never see a partial entry):
@@ -18,14 +19,66 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/build_log.h"
 #include "core/clock.h"
 #include "core/fs.h"
 #include "core/kernels_embedded.h"
 #include "core/profile.h"
 
 static const char CACHE_MAGIC[8] = {'C', 'T', 'P', 'R', 'O', 'G', '0', '1'};
-/* Prepended to every program so kernels share helpers without #include. */
-static const char *const COMMON_PRELUDE = "common";
+
+/* ---------------------------------------------------------------- programs */
+
+/* Every program and its parts. Shared helpers live once in cl/ (common.cl in
+ * every program; reduce.cl: work-group sums; window_index.cl: the pixel and
+ * window index helpers of conv and pool) and each program lists what it
+ * uses. Each convolution algorithm is its own program, so a run compiles only
+ * the algorithms it uses; the CPU-only ones are never built on a GPU.
+ * "gemm" (cl/gemm.cl) still holds both GEMM kernels: CPU-only gemm_tile and
+ * the portable one. */
+#define ANY CT_PROGRAM_ANY_DEVICE
+#define CPU CT_PROGRAM_CPU_ONLY
+static const ct_program_def PROGRAMS[] = {
+    {"elementwise", ANY, {"common", "reduce", "elementwise"}},
+    {"activations", ANY, {"common", "reduce", "activations"}},
+    {"batchnorm", ANY, {"common", "reduce", "batchnorm"}},
+    {"dropout", ANY, {"common", "dropout"}},
+    {"pool", ANY, {"common", "window_index", "pool"}},
+    {"conv_bias", ANY, {"common", "conv_bias"}},
+    {"conv_im2col", ANY, {"common", "window_index", "conv_geometry", "conv_im2col"}},
+    {"conv_direct", ANY, {"common", "window_index", "conv_geometry", "conv_direct"}},
+    {"conv_tiled", CPU, {"common", "window_index", "conv_geometry", "conv_tile", "conv_tiled"}},
+    {"conv_winograd", CPU, {"common", "conv_geometry", "conv_tile", "conv_winograd_tiles", "conv_winograd"}},
+    {"conv_winograd4", CPU, {"common", "conv_geometry", "conv_tile", "conv_winograd_tiles", "conv_winograd4"}},
+    {"gemm", ANY, {"common", "gemm"}},
+    {"loss", ANY, {"common", "reduce", "loss"}},
+    {"optim", ANY, {"common", "optim"}},
+    {"data", ANY, {"common", "data"}},
+    {"images", ANY, {"common", "images"}},
+    {"devbench", ANY, {"common", "devbench"}},
+};
+#undef ANY
+#undef CPU
+#define PROGRAM_COUNT (sizeof PROGRAMS / sizeof PROGRAMS[0])
+
+const ct_program_def *ct_program_table(size_t *count)
+{
+    *count = PROGRAM_COUNT;
+    return PROGRAMS;
+}
+
+const ct_program_def *ct_program_find(const char *name)
+{
+    for (size_t i = 0; i < PROGRAM_COUNT; i++)
+        if (!strcmp(PROGRAMS[i].name, name))
+            return &PROGRAMS[i];
+    return NULL;
+}
+
+int ct_program_for_device(const ct_program_def *def, const ct_device_info *info)
+{
+    return def->devices == CT_PROGRAM_ANY_DEVICE || info->profile.is_cpu_class;
+}
 
 unsigned long long ct_hash64(const void *data, size_t len, unsigned long long seed)
 {
@@ -38,7 +91,8 @@ unsigned long long ct_hash64(const void *data, size_t len, unsigned long long se
     return h;
 }
 
-static ct_status single_source(const char *name, char **out, size_t *length)
+/* cl/NAME.cl: from $CLTRAIN_KERNEL_DIR when set, else the embedded copy. */
+static ct_status part_source(const char *name, char **out, size_t *length)
 {
     const char *dir = getenv("CLTRAIN_KERNEL_DIR");
     if (dir && *dir) {
@@ -60,41 +114,48 @@ static ct_status single_source(const char *name, char **out, size_t *length)
     return ct_fail(CT_ERR_NOT_FOUND, "no kernel source cl/%s.cl in this build", name);
 }
 
+/* Appends `#line 1 "cl/PART.cl"` and the part's text to *text. */
+static ct_status append_part(char **text, size_t *len, const char *part, const char *body, size_t blen)
+{
+    char directive[160];
+    int dlen = snprintf(directive, sizeof directive, "%s#line 1 \"cl/%s.cl\"\n", *len ? "\n" : "", part);
+    char *grown = realloc(*text, *len + (size_t)dlen + blen + 1);
+    if (!grown)
+        return ct_fail(CT_ERR_NO_MEMORY, "joining kernel sources");
+    memcpy(grown + *len, directive, (size_t)dlen);
+    memcpy(grown + *len + dlen, body, blen);
+    *len += (size_t)dlen + blen;
+    grown[*len] = '\0';
+    *text = grown;
+    return CT_OK;
+}
+
 ct_status ct_program_source(const char *name, char **out, size_t *length)
 {
-    char *prelude = NULL, *body = NULL;
-    size_t plen = 0, blen = 0;
-    if (strcmp(name, COMMON_PRELUDE) != 0 && single_source(COMMON_PRELUDE, &prelude, &plen) != CT_OK) {
-        prelude = NULL; /* no prelude in this build: fine */
-        plen = 0;
-        ct_clear_error();
-    }
-    ct_status s = single_source(name, &body, &blen);
-    if (s != CT_OK) {
-        free(prelude);
-        return s;
-    }
-    if (!prelude) {
-        *out = body;
-        *length = blen;
-        return CT_OK;
-    }
-    /* #line keeps compiler messages pointing at the right file and line. */
-    char line_directive[64];
-    int dlen = snprintf(line_directive, sizeof line_directive, "\n#line 1\n");
-    char *joined = malloc(plen + (size_t)dlen + blen + 1);
-    if (!joined) {
-        free(prelude);
+    const ct_program_def *def = ct_program_find(name);
+    /* Not in the table: a kernel under development, common.cl (if any) first. */
+    const char *loose[3] = {"common", name, NULL};
+    const char *const *parts = def ? def->parts : loose;
+    char *text = NULL;
+    size_t len = 0;
+    for (size_t i = 0; i < CT_PROGRAM_MAX_PARTS && parts[i]; i++) {
+        char *body = NULL;
+        size_t blen = 0;
+        ct_status s = part_source(parts[i], &body, &blen);
+        if (s != CT_OK && !def && i == 0) { /* no prelude in this build: fine */
+            ct_clear_error();
+            continue;
+        }
+        if (s == CT_OK)
+            s = append_part(&text, &len, parts[i], body, blen);
         free(body);
-        return ct_fail(CT_ERR_NO_MEMORY, "joining kernel sources");
+        if (s != CT_OK) {
+            free(text);
+            return s;
+        }
     }
-    memcpy(joined, prelude, plen);
-    memcpy(joined + plen, line_directive, (size_t)dlen);
-    memcpy(joined + plen + dlen, body, blen + 1);
-    *out = joined;
-    *length = plen + (size_t)dlen + blen;
-    free(prelude);
-    free(body);
+    *out = text;
+    *length = len;
     return CT_OK;
 }
 
@@ -175,35 +236,66 @@ static void cache_store(const char *dir, const char *path, const char *key, cons
         remove(tmp);
 }
 
-static ct_status build_failure(cl_program program, const ct_device_info *info, const char *name,
-                               const char *options, cl_int err)
+/* ---------------------------------------------------------------- builds */
+
+static ct_program_log_sink log_sink;
+static void *log_sink_user;
+
+void ct_program_set_log_sink(ct_program_log_sink sink, void *user)
 {
-    size_t log_size = 0;
-    clGetProgramBuildInfo(program, info->device, CL_PROGRAM_BUILD_LOG, 0, NULL, &log_size);
-    char *log = malloc(log_size + 1);
-    if (log) {
-        log[0] = '\0';
-        clGetProgramBuildInfo(program, info->device, CL_PROGRAM_BUILD_LOG, log_size, log, NULL);
-        log[log_size] = '\0';
-    }
-    ct_status s = ct_fail(CT_ERR_BUILD, "building cl/%s.cl for %s failed with %s (options: %s); build log:\n%s",
-                          name, info->name, ct_cl_error_name(err), options, log ? log : "(unavailable)");
-    free(log);
-    return s;
+    log_sink = sink;
+    log_sink_user = user;
 }
 
-static ct_status build_from_source(cl_context context, const ct_device_info *info, const char *name,
-                                   const char *source, size_t length, const char *options, cl_program *out)
+int ct_program_binary_cache_pays(const ct_device_info *info)
 {
+    const char *force = getenv("CLTRAIN_BINARY_CACHE");
+    if (force && *force)
+        return strcmp(force, "0") != 0;
+    const char *pocl_cache = getenv("POCL_KERNEL_CACHE"); /* PoCL's own cache, on unless set to 0 */
+    int pocl = strstr(info->platform_name, "Portable Computing Language") != NULL;
+    return !pocl || (pocl_cache && !strcmp(pocl_cache, "0"));
+}
+
+/* The runtime's build log of the program (malloc'd, may be NULL). */
+static char *runtime_build_log(cl_program program, const ct_device_info *info)
+{
+    size_t size = 0;
+    if (clGetProgramBuildInfo(program, info->device, CL_PROGRAM_BUILD_LOG, 0, NULL, &size) != CL_SUCCESS ||
+        size == 0)
+        return NULL;
+    char *log = malloc(size + 1);
+    if (log && clGetProgramBuildInfo(program, info->device, CL_PROGRAM_BUILD_LOG, size, log, NULL) != CL_SUCCESS) {
+        free(log);
+        return NULL;
+    }
+    if (log)
+        log[size] = '\0';
+    return log;
+}
+
+/* Builds from source with the compiler's stderr captured; *log receives
+ * the compiler output (malloc'd, NULL when there was none). A failed build's
+ * detail is the error code's name (the caller adds the rest). */
+static ct_status build_from_source(cl_context context, const ct_device_info *info, const char *source,
+                                   size_t length, const char *options, cl_program *out, char **log)
+{
+    *log = NULL;
     cl_int err;
     cl_program program = clCreateProgramWithSource(context, 1, &source, &length, &err);
     if (err != CL_SUCCESS)
         return ct_cl_fail(err, "clCreateProgramWithSource");
+    ct_stderr_capture capture;
+    ct_stderr_capture_begin(&capture);
     err = clBuildProgram(program, 1, &info->device, options, NULL, NULL);
+    char *captured = ct_stderr_capture_end(&capture);
+    char *runtime_log = runtime_build_log(program, info);
+    *log = ct_build_log_join(runtime_log, captured);
+    free(runtime_log);
+    free(captured);
     if (err != CL_SUCCESS) {
-        ct_status s = build_failure(program, info, name, options, err);
         clReleaseProgram(program);
-        return s;
+        return ct_fail(CT_ERR_BUILD, "%s", ct_cl_error_name(err));
     }
     *out = program;
     return CT_OK;
@@ -220,7 +312,11 @@ static ct_status build_from_binary(cl_context context, const ct_device_info *inf
             clReleaseProgram(program);
         return CT_ERR_BUILD;
     }
-    if (clBuildProgram(program, 1, &info->device, options, NULL, NULL) != CL_SUCCESS) {
+    ct_stderr_capture capture;
+    ct_stderr_capture_begin(&capture);
+    err = clBuildProgram(program, 1, &info->device, options, NULL, NULL);
+    free(ct_stderr_capture_end(&capture)); /* a binary that builds has said its piece when it was compiled */
+    if (err != CL_SUCCESS) {
         clReleaseProgram(program);
         return CT_ERR_BUILD;
     }
@@ -228,20 +324,45 @@ static ct_status build_from_binary(cl_context context, const ct_device_info *inf
     return CT_OK;
 }
 
+/* The program's binary; runtimes may compile more to produce it, so the
+ * compiler's stderr is captured here too (and dropped: the build from source
+ * has its log). */
 static unsigned char *program_binary(cl_program program, size_t *len)
 {
     size_t size = 0;
-    if (clGetProgramInfo(program, CL_PROGRAM_BINARY_SIZES, sizeof size, &size, NULL) != CL_SUCCESS || size == 0)
-        return NULL;
-    unsigned char *bin = malloc(size);
-    if (!bin)
-        return NULL;
-    if (clGetProgramInfo(program, CL_PROGRAM_BINARIES, sizeof bin, &bin, NULL) != CL_SUCCESS) {
+    ct_stderr_capture capture;
+    ct_stderr_capture_begin(&capture);
+    cl_int err = clGetProgramInfo(program, CL_PROGRAM_BINARY_SIZES, sizeof size, &size, NULL);
+    unsigned char *bin = err == CL_SUCCESS && size ? malloc(size) : NULL;
+    if (bin && clGetProgramInfo(program, CL_PROGRAM_BINARIES, sizeof bin, &bin, NULL) != CL_SUCCESS) {
         free(bin);
-        return NULL;
+        bin = NULL;
     }
-    *len = size;
+    free(ct_stderr_capture_end(&capture));
+    if (bin)
+        *len = size;
     return bin;
+}
+
+/* <entry>.log beside the cache entry: the compiler output of its last build
+ * from source (removed when that build said nothing). Returns 1 when the
+ * log is in `path` now. */
+static int keep_log(const char *dir, const char *entry, const char *log, char *path, size_t size)
+{
+    snprintf(path, size, "%.*s.log", (int)(strlen(entry) - 4), entry); /* entry ends in .bin */
+    if (!log) {
+        remove(path);
+        return 0;
+    }
+    if (ct_make_dirs(dir) != CT_OK) {
+        ct_clear_error();
+        return 0;
+    }
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return 0; /* a read-only cache: the sink and the error detail still have the log */
+    int ok = fputs(log, f) >= 0;
+    return (fclose(f) == 0) && ok;
 }
 
 ct_status ct_program_build(cl_context context, const ct_device_info *info, const char *name, cl_program *out,
@@ -257,8 +378,9 @@ ct_status ct_program_build(cl_context context, const ct_device_info *info, const
     ct_profile_build_options(info, name, options, sizeof options);
 
     char dir[4096], path[4400], *key = NULL;
-    int use_cache = ct_program_cache_dir(dir, sizeof dir);
-    if (use_cache) {
+    int use_dir = ct_program_cache_dir(dir, sizeof dir); /* for the log, and the binaries when they pay */
+    int use_cache = use_dir && ct_program_binary_cache_pays(info);
+    if (use_dir) {
         size_t key_cap = 2048;
         key = malloc(key_cap);
         if (!key) {
@@ -289,7 +411,19 @@ ct_status ct_program_build(cl_context context, const ct_device_info *info, const
             stats->cache_broken++;
     }
     if (s != CT_OK) {
-        s = build_from_source(context, info, name, source, length, options, out);
+        char *log = NULL, log_path[4500];
+        s = build_from_source(context, info, source, length, options, out, &log);
+        int log_kept = use_dir && keep_log(dir, path, log, log_path, sizeof log_path);
+        if (log && log_sink)
+            log_sink(name, info, log, log_sink_user);
+        if (s == CT_ERR_BUILD) { /* the error detail is only so long: the log file first */
+            char code[64];
+            snprintf(code, sizeof code, "%s", ct_last_error());
+            ct_fail(CT_ERR_BUILD, "building program %s for %s failed with %s (options: %s)%s%s; build log:\n%s", name,
+                    info->name, code, options, log_kept ? "; the whole log is in " : "", log_kept ? log_path : "",
+                    log ? log : "(empty)");
+        }
+        free(log);
         if (s == CT_OK) {
             if (stats)
                 stats->compiled++;

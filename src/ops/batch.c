@@ -14,8 +14,7 @@ ct_status ct_shuffle_indices(ct_context *ctx, cl_mem idx, uint32_t n, uint64_t s
     cl_int err = CT_ARG(k, 0, count) | CT_ARG(k, 1, s) | CT_ARG(k, 2, e) | CT_ARG(k, 3, idx);
     CT_TRY(ct_args_ok(err, "shuffle_indices"));
     size_t one = 1;
-    err = clEnqueueNDRangeKernel(ct_context_queue(ctx), k, 1, NULL, &one, &one, 0, NULL, NULL);
-    return err == CL_SUCCESS ? CT_OK : ct_cl_fail(err, "launching shuffle_indices");
+    return ct_launch(ctx, k, 1, &one, &one, "shuffle_indices");
 }
 
 /* Rows and row length of a gather's destination; src must start at offset 0. */
@@ -56,21 +55,12 @@ static ct_status gather(ct_context *ctx, cl_mem idx, uint32_t first, const ct_te
      * row, work-groups of 32 rows (one size for every batch: PoCL compiles
      * the kernel once per work-group size). Others: work-groups of 64
      * columns of one row. */
-    const ct_device_info *dev = ct_context_device(ctx);
-    size_t max_wg = dev->max_work_group_size;
-    if (dev->profile.is_cpu_class) {
-        size_t local = 32;
-        if (local > max_wg)
-            local = max_wg;
-        size_t global = (rows + local - 1) / local * local;
-        err = clEnqueueNDRangeKernel(ct_context_queue(ctx), k, 1, NULL, &global, &local, 0, NULL, NULL);
-    } else {
-        size_t local[2] = {64 < max_wg ? 64 : max_wg, 1};
-        cl_uint width = len_a > len_b ? len_a : len_b;
-        size_t global[2] = {(width + local[0] - 1) / local[0] * local[0], rows};
-        err = clEnqueueNDRangeKernel(ct_context_queue(ctx), k, 2, NULL, global, local, 0, NULL, NULL);
+    if (ct_context_device(ctx)->profile.is_cpu_class) {
+        size_t local = 32, global = rows;
+        return ct_launch(ctx, k, 1, &global, &local, "gather_rows");
     }
-    return err == CL_SUCCESS ? CT_OK : ct_cl_fail(err, "launching gather_rows");
+    size_t local[2] = {64, 1}, global[2] = {len_a > len_b ? len_a : len_b, rows};
+    return ct_launch(ctx, k, 2, global, local, "gather_rows");
 }
 
 ct_status ct_gather_rows_device(ct_context *ctx, const ct_tensor *src, cl_mem idx, uint32_t first, ct_tensor *dst)

@@ -1,6 +1,6 @@
 /* Layout guard (core/kernel_abi.h) of conv_geometry_cl against
- * conv_geometry in cl/conv.cl: 16 ints in the kernel's order. conv.c
- * includes it right after the mirror. */
+ * conv_geometry in cl/conv_geometry.cl: 16 ints in the kernel's order.
+ * conv_internal.h includes it right after the mirror. */
 #include "core/kernel_abi.h"
 
 CT_KERNEL_SIZE(conv_geometry_cl, 16 * 4);

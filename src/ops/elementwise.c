@@ -69,11 +69,9 @@ ct_status ct_sum(ct_context *ctx, const ct_tensor *x, ct_tensor *y)
         return ct_fail(CT_ERR_SHAPE, "sum: the output must hold exactly one element");
     cl_kernel k;
     CT_TRY(ct_context_kernel(ctx, "elementwise", "sum_all", &k));
-    size_t local = 1, limit = 256, kernel_max = 0;
-    clGetKernelWorkGroupInfo(k, ct_context_device(ctx)->device, CL_KERNEL_WORK_GROUP_SIZE, sizeof kernel_max,
-                             &kernel_max, NULL);
-    if (kernel_max && kernel_max < limit)
-        limit = kernel_max;
+    size_t local = 1, limit = ct_launch_group_limit(ctx, k);
+    if (limit > 256)
+        limit = 256;
     while (local * 2 <= limit)
         local *= 2;
     cl_ulong n = ct_tensor_count(x);
@@ -83,6 +81,5 @@ ct_status ct_sum(ct_context *ctx, const ct_tensor *x, ct_tensor *y)
     err |= ct_arg_tensor(k, &i, y);
     err |= clSetKernelArg(k, i++, local * sizeof(float), NULL);
     CT_TRY(ct_args_ok(err, "sum_all"));
-    cl_int e = clEnqueueNDRangeKernel(ct_context_queue(ctx), k, 1, NULL, &local, &local, 0, NULL, NULL);
-    return e == CL_SUCCESS ? CT_OK : ct_cl_fail(e, "launching sum_all");
+    return ct_launch(ctx, k, 1, &local, &local, "sum_all"); /* one work-group */
 }

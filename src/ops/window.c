@@ -1,7 +1,7 @@
 /* Helpers shared by the convolution and pooling launchers (window.h). */
+#include "core/launch.h"
 #include "ops/window.h"
 
-#include <stdio.h>
 
 ct_status ct_check_shape4(const char *op, const char *what, const ct_tensor *t, size_t n, size_t h, size_t w,
                           size_t c)
@@ -24,24 +24,15 @@ ct_status ct_launch_rows(ct_context *ctx, cl_kernel k, size_t inner, size_t oute
     if (inner == 0 || outer == 0)
         return CT_OK;
     const ct_device_info *dev = ct_context_device(ctx);
-    size_t group = 64, enough_groups = 4 * (dev->compute_units ? dev->compute_units : 1);
-    while (group > 1 && inner * outer / group < enough_groups)
-        group /= 2;
-    if (group > dev->max_work_group_size)
-        group = dev->max_work_group_size;
+    size_t enough_groups = 4 * (dev->compute_units ? dev->compute_units : 1);
+    size_t group = inner * outer / 64 >= enough_groups ? 64 : 8;
     size_t local[2] = {1, 1};
     while (local[0] * 2 <= group && local[0] < inner)
         local[0] *= 2;
-    while (local[0] * local[1] * 2 <= group && local[1] < outer)
+    while (local[0] * local[1] * 2 <= group)
         local[1] *= 2;
-    size_t global[2] = {(inner + local[0] - 1) / local[0] * local[0], (outer + local[1] - 1) / local[1] * local[1]};
-    cl_int err = clEnqueueNDRangeKernel(ct_context_queue(ctx), k, 2, NULL, global, local, 0, NULL, NULL);
-    if (err != CL_SUCCESS) {
-        char what[160];
-        snprintf(what, sizeof what, "launching kernel %s over %zu x %zu items", name, inner, outer);
-        return ct_cl_fail(err, what);
-    }
-    return CT_OK;
+    size_t global[2] = {inner, outer};
+    return ct_launch(ctx, k, 2, global, local, name);
 }
 
 cl_int ct_channels_per_item(ct_context *ctx, size_t run)

@@ -68,9 +68,11 @@ cl_int ct_channels_per_item(ct_context *ctx, size_t run);
 size_t ct_items_for(size_t run, cl_int per_item);
 
 /* Enqueue a 2-D range (inner, outer) where items along `inner` share the work
- * derived from `outer` (kernels check bounds): groups of up to 64 items, as
- * many along inner as it needs, smaller when that leaves fewer than 4 groups
- * per compute unit. */
+ * derived from `outer` (kernels check bounds): groups of 64 items, as many
+ * along inner as it needs, or of 8 when 64 would leave fewer than 4 groups
+ * per compute unit. Two sizes only: PoCL compiles a kernel once per group
+ * size it meets (a few tenths of a second each), and these kernels' results
+ * do not depend on it (no work-item reads another's data). */
 ct_status ct_launch_rows(ct_context *ctx, cl_kernel k, size_t inner, size_t outer, const char *name);
 
 #endif

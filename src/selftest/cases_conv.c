@@ -13,6 +13,7 @@
 
 #include "cltrain/ops_conv.h"
 #include "cltrain/ops_nn.h"
+#include "ops/conv_internal.h"
 
 static ct_conv2d_params params_of(const ct_optest_case *c)
 {
@@ -118,8 +119,14 @@ static ct_status conv_bwd(ct_context *ctx, const ct_optest_case *c, const ct_ten
 static const ct_optest_op op_conv_auto = {"conv2d", conv_shape, conv_fwd, conv_ref, conv_bwd, NULL};
 static const ct_optest_op op_conv_im2col = {"conv2d_im2col", conv_shape, conv_fwd, conv_ref, conv_bwd, NULL};
 static const ct_optest_op op_conv_direct = {"conv2d_direct", conv_shape, conv_fwd, conv_ref, conv_bwd, NULL};
-static const ct_optest_op op_conv_tiled = {"conv2d_tiled", conv_shape, conv_fwd, conv_ref, conv_bwd, NULL};
-static const ct_optest_op op_conv_winograd = {"conv2d_winograd", conv_shape, conv_fwd, conv_ref, conv_bwd, NULL};
+/* Tiled and Winograd run on CPU devices only (their programs are CPU-only). */
+static int algorithm_runs(ct_context *ctx, const ct_optest_case *c)
+{
+    return ct_conv2d_algorithm_runs_on(ctx, (ct_conv2d_algorithm)c->ip[4]);
+}
+static const ct_optest_op op_conv_tiled = {"conv2d_tiled", conv_shape, conv_fwd, conv_ref, conv_bwd, algorithm_runs};
+static const ct_optest_op op_conv_winograd = {"conv2d_winograd", conv_shape, conv_fwd, conv_ref, conv_bwd,
+                                              algorithm_runs};
 
 /* Shapes are passed as parenthesised tuples, (n, h, w, c), so they survive nested macros. */
 #define UNPACK(...) __VA_ARGS__

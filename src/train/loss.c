@@ -55,24 +55,14 @@ static size_t pow2_floor(size_t n)
 
 ct_status ct_launch_one_group(ct_context *ctx, cl_kernel k, cl_uint scratch_arg, size_t rows, const char *name)
 {
-    size_t limit = 256, kernel_max = 0;
-    if (clGetKernelWorkGroupInfo(k, ct_context_device(ctx)->device, CL_KERNEL_WORK_GROUP_SIZE, sizeof kernel_max,
-                                 &kernel_max, NULL) == CL_SUCCESS &&
-        kernel_max && kernel_max < limit)
-        limit = kernel_max;
-    size_t local = pow2_floor(limit);
+    size_t limit = ct_launch_group_limit(ctx, k);
+    size_t local = pow2_floor(limit < 256 ? limit : 256);
     while (local > 1 && local / 2 >= rows) /* a batch of 5 needs no 256 work-items */
         local /= 2;
     cl_int err = clSetKernelArg(k, scratch_arg, local * sizeof(float), NULL);
     if (err != CL_SUCCESS)
         return ct_args_ok(err, name);
-    err = clEnqueueNDRangeKernel(ct_context_queue(ctx), k, 1, NULL, &local, &local, 0, NULL, NULL);
-    if (err != CL_SUCCESS) {
-        char what[128];
-        snprintf(what, sizeof what, "launching kernel %s", name);
-        return ct_cl_fail(err, what);
-    }
-    return CT_OK;
+    return ct_launch(ctx, k, 1, &local, &local, name); /* one work-group */
 }
 
 /* -------------------------------------------------------------------- names */

@@ -1,0 +1,224 @@
+/* The direct algorithm: no workspace; each work-item computes a small block
+ * of outputs (channels x pixels) with vector accumulators. */
+
+/* The direct kernels give each work-item `per_item` consecutive channels
+ * (CPUs: all of them, GPUs: 1) and walk them 16 at a time with float16
+ * accumulators, then one at a time: explicit vector accumulators are how a
+ * compiler without fast-math may vectorize a sum. */
+
+/* Direct forward. Each work-item computes FW_PIXELS neighbouring outputs of
+ * one output row (so each kernel vector it loads feeds FW_PIXELS
+ * accumulators) for `per_item` channels; global
+ * (ceil(Cout / per_item), images*OH*ceil(OW / FW_PIXELS)):
+ * y[row][co] = bias[co] + sum over (ky, kx, ci) of x[img][iy][ix][ci] * w[ky][kx][ci][co].
+ * Taps in the padding read a valid element and multiply it by 0; pixels
+ * past the row's end are computed from valid elements and not stored. */
+#define FW_PIXELS 4
+
+/* For tap kx of the block starting at output column ox0: each pixel's input
+ * offset within the image row (column clamped into the image, times Cin) and
+ * mask (1 inside the image, 0 in the padding). */
+void block_taps(conv_geometry g, int ox0, int kx, int *ix, float *m)
+{
+    for (int p = 0; p < FW_PIXELS; p++) {
+        const int i = (ox0 + p) * g.sw - g.pad_left + kx;
+        m[p] = (i >= 0 && i < g.w) ? 1.0f : 0.0f;
+        ix[p] = clamp(i, 0, g.w - 1) * g.cin;
+    }
+}
+
+__kernel void conv2d_forward_direct(conv_geometry g, int per_item, __global const float *x, ulong x_off,
+                                    __global const float *w, ulong w_off, __global const float *bias,
+                                    ulong bias_off, int has_bias, __global float *y, ulong y_off)
+{
+    const int blocks = (g.ow + FW_PIXELS - 1) / FW_PIXELS;
+    const int c0 = (int)get_global_id(0) * per_item;
+    const int pb = (int)get_global_id(1);
+    if (c0 >= g.cout || pb >= g.images * g.oh * blocks)
+        return;
+    const int c1 = min(c0 + per_item, g.cout);
+    const int ox0 = (pb % blocks) * FW_PIXELS, oy = (pb / blocks) % g.oh, img = pb / (blocks * g.oh);
+    const int2 kys = valid_taps(oy, g.sh, g.pad_top, g.kh, g.h);
+    __global const float *ximg = x + x_off + (size_t)img * g.h * g.w * g.cin;
+    const size_t row0 = ((size_t)img * g.oh + oy) * g.ow + ox0;
+    const int n = min(FW_PIXELS, g.ow - ox0); /* pixels of this block inside the row */
+    int co = c0;
+    for (; co + 16 <= c1; co += 16) {
+        const float16 b = has_bias ? vload16(0, bias + bias_off + co) : (float16)(0.0f);
+        float16 a0 = b, a1 = b, a2 = b, a3 = b;
+        for (int ky = kys.x; ky < kys.y; ky++) {
+            __global const float *xrow = ximg + (size_t)(oy * g.sh - g.pad_top + ky) * g.w * g.cin;
+            for (int kx = 0; kx < g.kw; kx++) {
+                int ix[FW_PIXELS];
+                float m[FW_PIXELS];
+                block_taps(g, ox0, kx, ix, m);
+                __global const float *wp = w + w_off + (size_t)(ky * g.kw + kx) * g.cin * g.cout + co;
+                for (int ci = 0; ci < g.cin; ci++) {
+                    const float16 wv = vload16(0, wp + (size_t)ci * g.cout);
+                    a0 += (m[0] * xrow[ix[0] + ci]) * wv;
+                    a1 += (m[1] * xrow[ix[1] + ci]) * wv;
+                    a2 += (m[2] * xrow[ix[2] + ci]) * wv;
+                    a3 += (m[3] * xrow[ix[3] + ci]) * wv;
+                }
+            }
+        }
+        __global float *out = y + y_off + row0 * g.cout + co;
+        vstore16(a0, 0, out);
+        if (n > 1) vstore16(a1, 0, out + g.cout);
+        if (n > 2) vstore16(a2, 0, out + 2 * g.cout);
+        if (n > 3) vstore16(a3, 0, out + 3 * g.cout);
+    }
+    for (; co < c1; co++) {
+        const float b = has_bias ? bias[bias_off + co] : 0.0f;
+        float a0 = b, a1 = b, a2 = b, a3 = b;
+        for (int ky = kys.x; ky < kys.y; ky++) {
+            __global const float *xrow = ximg + (size_t)(oy * g.sh - g.pad_top + ky) * g.w * g.cin;
+            for (int kx = 0; kx < g.kw; kx++) {
+                int ix[FW_PIXELS];
+                float m[FW_PIXELS];
+                block_taps(g, ox0, kx, ix, m);
+                __global const float *wp = w + w_off + (size_t)(ky * g.kw + kx) * g.cin * g.cout + co;
+                for (int ci = 0; ci < g.cin; ci++) {
+                    const float wv = wp[(size_t)ci * g.cout];
+                    a0 += (m[0] * xrow[ix[0] + ci]) * wv;
+                    a1 += (m[1] * xrow[ix[1] + ci]) * wv;
+                    a2 += (m[2] * xrow[ix[2] + ci]) * wv;
+                    a3 += (m[3] * xrow[ix[3] + ci]) * wv;
+                }
+            }
+        }
+        __global float *out = y + y_off + row0 * g.cout + co;
+        out[0] = a0;
+        if (n > 1) out[g.cout] = a1;
+        if (n > 2) out[2 * g.cout] = a2;
+        if (n > 3) out[3 * g.cout] = a3;
+    }
+}
+
+/* sum of the 16 lanes */
+float lane_sum(float16 v)
+{
+    const float8 a = v.lo + v.hi;
+    const float4 b = a.lo + a.hi;
+    const float2 c = b.lo + b.hi;
+    return c.x + c.y;
+}
+
+/* Direct input gradient. Each work-item owns `per_item` channels of one input
+ * pixel and walks them in blocks of DX_BLOCK, so every dy vector it loads
+ * feeds DX_BLOCK accumulators; lanes are summed once at the end. Global
+ * (ceil(Cin / per_item), images*H*W):
+ * dx[img][iy][ix][ci] = sum over (ky, kx, co) of dy[row(oy, ox)][co] * w[ky][kx][ci][co].
+ * Block members past the work-item's channels repeat a valid one, unstored. */
+#define DX_BLOCK 4
+__kernel void conv2d_dx_direct(conv_geometry g, int per_item, __global const float *dy, ulong dy_off,
+                               __global const float *w, ulong w_off, __global float *dx, ulong dx_off)
+{
+    CT_PIXEL_CHANNELS(c0, c1, pixel, g.cin, g.images * g.h * g.w, per_item)
+    CT_PIXEL_YX(pixel, g.h, g.w, img, iy, ix)
+    __global float *out = dx + dx_off + (size_t)pixel * g.cin;
+    for (int ci = c0; ci < c1; ci += DX_BLOCK) {
+        const int n = min(DX_BLOCK, c1 - ci);
+        const int o1 = min(1, n - 1) * g.cout, o2 = min(2, n - 1) * g.cout, o3 = min(3, n - 1) * g.cout;
+        float16 v0 = (float16)(0.0f), v1 = v0, v2 = v0, v3 = v0;
+        float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+        for (int ky = 0; ky < g.kh; ky++) {
+            const int oy = covering_output(iy, ky, g.sh, g.pad_top, g.oh);
+            if (oy < 0)
+                continue;
+            for (int kx = 0; kx < g.kw; kx++) {
+                const int ox = covering_output(ix, kx, g.sw, g.pad_left, g.ow);
+                if (ox < 0)
+                    continue;
+                __global const float *dyp = dy + dy_off + ((size_t)(img * g.oh + oy) * g.ow + ox) * g.cout;
+                __global const float *wp = w + w_off + ((size_t)(ky * g.kw + kx) * g.cin + ci) * g.cout;
+                int co = 0;
+                for (; co + 16 <= g.cout; co += 16) {
+                    const float16 d = vload16(0, dyp + co);
+                    v0 += d * vload16(0, wp + co);
+                    v1 += d * vload16(0, wp + o1 + co);
+                    v2 += d * vload16(0, wp + o2 + co);
+                    v3 += d * vload16(0, wp + o3 + co);
+                }
+                for (; co < g.cout; co++) {
+                    const float d = dyp[co];
+                    s0 += d * wp[co];
+                    s1 += d * wp[o1 + co];
+                    s2 += d * wp[o2 + co];
+                    s3 += d * wp[o3 + co];
+                }
+            }
+        }
+        out[ci] = lane_sum(v0) + s0;
+        if (n > 1) out[ci + 1] = lane_sum(v1) + s1;
+        if (n > 2) out[ci + 2] = lane_sum(v2) + s2;
+        if (n > 3) out[ci + 3] = lane_sum(v3) + s3;
+    }
+}
+
+/* Direct kernel gradient. Each work-item owns 4 consecutive input channels
+ * (a "channel block") of one kernel tap (ky, kx), so every dy vector it
+ * loads feeds 4 accumulators; global (ceil(Cout / per_item), KH*KW*blocks):
+ * dw[ky][kx][ci][co] = sum over (img, oy, ox) of x[img][iy][ix][ci] * dy[row][co].
+ * A block past the last channel reads a valid channel and is not stored. */
+#define DW_BLOCK 4
+__kernel void conv2d_dw_direct(conv_geometry g, int per_item, __global const float *x, ulong x_off,
+                               __global const float *dy, ulong dy_off, __global float *dw, ulong dw_off)
+{
+    const int blocks = (g.cin + DW_BLOCK - 1) / DW_BLOCK;
+    const int c0 = (int)get_global_id(0) * per_item;
+    const int kb = (int)get_global_id(1);
+    if (c0 >= g.cout || kb >= g.kh * g.kw * blocks)
+        return;
+    const int c1 = min(c0 + per_item, g.cout);
+    const int ci0 = (kb % blocks) * DW_BLOCK, tap = kb / blocks;
+    const int kx = tap % g.kw, ky = tap / g.kw;
+    const int n = min(DW_BLOCK, g.cin - ci0);
+    const int o1 = min(1, n - 1), o2 = min(2, n - 1), o3 = min(3, n - 1); /* clamped channel offsets */
+    const int2 ys = valid_outputs(ky, g.sh, g.pad_top, g.h, g.oh);
+    const int2 xs = valid_outputs(kx, g.sw, g.pad_left, g.w, g.ow);
+    __global float *out = dw + dw_off + ((size_t)tap * g.cin + ci0) * g.cout;
+    int co = c0;
+    for (; co + 16 <= c1; co += 16) {
+        float16 a0 = (float16)(0.0f), a1 = a0, a2 = a0, a3 = a0;
+        for (int img = 0; img < g.images; img++)
+            for (int oy = ys.x; oy < ys.y; oy++) {
+                const int iy = oy * g.sh - g.pad_top + ky;
+                __global const float *xrow = x + x_off + (((size_t)img * g.h + iy) * g.w) * g.cin + ci0;
+                __global const float *dyrow = dy + dy_off + (((size_t)img * g.oh + oy) * g.ow) * g.cout + co;
+                for (int ox = xs.x; ox < xs.y; ox++) {
+                    __global const float *xp = xrow + (size_t)(ox * g.sw - g.pad_left + kx) * g.cin;
+                    const float16 d = vload16(0, dyrow + (size_t)ox * g.cout);
+                    a0 += xp[0] * d;
+                    a1 += xp[o1] * d;
+                    a2 += xp[o2] * d;
+                    a3 += xp[o3] * d;
+                }
+            }
+        vstore16(a0, 0, out + co);
+        if (n > 1) vstore16(a1, 0, out + g.cout + co);
+        if (n > 2) vstore16(a2, 0, out + 2 * g.cout + co);
+        if (n > 3) vstore16(a3, 0, out + 3 * g.cout + co);
+    }
+    for (; co < c1; co++) {
+        float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+        for (int img = 0; img < g.images; img++)
+            for (int oy = ys.x; oy < ys.y; oy++) {
+                const int iy = oy * g.sh - g.pad_top + ky;
+                __global const float *xrow = x + x_off + (((size_t)img * g.h + iy) * g.w) * g.cin + ci0;
+                __global const float *dyrow = dy + dy_off + (((size_t)img * g.oh + oy) * g.ow) * g.cout + co;
+                for (int ox = xs.x; ox < xs.y; ox++) {
+                    __global const float *xp = xrow + (size_t)(ox * g.sw - g.pad_left + kx) * g.cin;
+                    const float d = dyrow[(size_t)ox * g.cout];
+                    a0 += xp[0] * d;
+                    a1 += xp[o1] * d;
+                    a2 += xp[o2] * d;
+                    a3 += xp[o3] * d;
+                }
+            }
+        out[co] = a0;
+        if (n > 1) out[g.cout + co] = a1;
+        if (n > 2) out[2 * g.cout + co] = a2;
+        if (n > 3) out[3 * g.cout + co] = a3;
+    }
+}
