@@ -22,9 +22,6 @@ ct_status ct_gather_u8_scaled(ct_context *ctx, cl_mem src, size_t row_len, cl_me
     cl_int err = CT_ARG(k, 0, n) | CT_ARG(k, 1, f) | CT_ARG(k, 2, indexed) | CT_ARG(k, 3, index) | CT_ARG(k, 4, len) |
                  CT_ARG(k, 5, src) | CT_ARG(k, 6, scale) | CT_ARG(k, 7, dst->buf) | CT_ARG(k, 8, off);
     CT_TRY(ct_args_ok(err, "gather_u8_scaled"));
-    size_t max_wg = ct_context_device(ctx)->max_work_group_size;
-    size_t local[2] = {64 < max_wg ? 64 : max_wg, 1};
-    size_t global[2] = {(row_len + local[0] - 1) / local[0] * local[0], rows};
-    err = clEnqueueNDRangeKernel(ct_context_queue(ctx), k, 2, NULL, global, local, 0, NULL, NULL);
-    return err == CL_SUCCESS ? CT_OK : ct_cl_fail(err, "launching gather_u8_scaled");
+    size_t local[2] = {64, 1}, global[2] = {row_len, rows}; /* the launcher rounds and clamps */
+    return ct_launch(ctx, k, 2, global, local, "gather_u8_scaled");
 }
