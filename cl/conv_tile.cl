@@ -3,7 +3,7 @@
  * The tiled algorithm: each pass as an implicit GEMM whose operand rows are
  * gathered straight from the images (no patch matrix), computed in register
  * tiles of TM rows x TN channels, 24 float16 accumulators: the tile of
- * gemm_tile in cl/gemm.cl, which keeps an AVX-512 core's FMA units busy.
+ * gemm_tile in cl/gemm_tile.cl, which keeps an AVX-512 core's FMA units busy.
  * Per reduction step a tile loads two float16 of its "B" row (weights or
  * dy, contiguous), broadcasts TM scalars and does 24 FMAs. Work-groups are
  * single work-items, each taking a run of tiles. The forward pass adds the

@@ -332,10 +332,11 @@ START_TEST(test_program_table)
         free(src);
         ck_assert(ct_program_for_device(&table[i], &cpu));
         int cpu_only = !strcmp(table[i].name, "conv_tiled") || !strcmp(table[i].name, "conv_winograd") ||
-                       !strcmp(table[i].name, "conv_winograd4");
+                       !strcmp(table[i].name, "conv_winograd4") || !strcmp(table[i].name, "gemm_tile");
         ck_assert_int_eq(ct_program_for_device(&table[i], &gpu), !cpu_only);
     }
     ck_assert_ptr_null(ct_program_find("conv"));
+    ck_assert_ptr_null(ct_program_find("gemm"));
     char *src;
     size_t len;
     ck_assert_int_eq(ct_program_source("no_such_program", &src, &len), CT_ERR_NOT_FOUND);

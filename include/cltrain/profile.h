@@ -13,7 +13,7 @@
 extern "C" {
 #endif
 
-/* The own GEMM's register tile (cl/gemm.cl): each work-item keeps a
+/* The own GEMM's register tile (cl/gemm_tile.cl): each work-item keeps a
  * rows x (vectors x width) block of C in registers; k_unroll k steps per
  * loop iteration. On GPUs, wg_side x wg_side work-items per work-group of
  * the local-memory kernel, each computing wg_work x wg_work elements. */
@@ -58,7 +58,7 @@ typedef struct {
     ct_gemm_tile gemm;           /* the own GEMM's tile in use */
     ct_gemm_tile gemm_default;   /* the tile derived from the registers */
     ct_tile_origin gemm_origin;  /* where `gemm` came from */
-    unsigned long long gemm_source_hash; /* of cl/gemm.cl: a tuned tile holds for this source only */
+    unsigned long long gemm_source_hash; /* of cl/gemm_tile.cl: a tuned tile holds for this source only */
 } ct_device_profile;
 
 /* The default tile for a register file of `registers` vectors of `width`

@@ -2,7 +2,7 @@
  * small candidate set derived from the device profile, each built and timed
  * on a few GEMM shapes in seconds; the winner is cached per device, driver
  * and kernel source (see ct_profile_save_tuned), and later runs build
- * cl/gemm.cl with it. */
+ * cl/gemm_tile.cl with it. */
 #ifndef CLTRAIN_TUNE_H
 #define CLTRAIN_TUNE_H
 
@@ -30,7 +30,7 @@ typedef struct {
     ct_gemm_tile tile;
     double gflops[CT_TUNE_SHAPES]; /* per shape: the best round's median */
     double score;                  /* geometric mean of gflops */
-    double build_seconds;          /* building cl/gemm.cl with this tile */
+    double build_seconds;          /* building cl/gemm_tile.cl with this tile */
     int ok;                        /* 0: it failed to build or run (error in detail) */
     char detail[160];
 } ct_tune_result;

@@ -79,7 +79,7 @@ static int has_extension(cl_device_id d, const char *ext)
     return found;
 }
 
-/* The hash of cl/gemm.cl as programs are built from it (a tuned GEMM tile
+/* The hash of cl/gemm_tile.cl as programs are built from it (a tuned GEMM tile
  * holds for that source only); computed once per process. */
 static unsigned long long gemm_source_hash(void)
 {
@@ -89,7 +89,7 @@ static unsigned long long gemm_source_hash(void)
         return hash;
     char *src = NULL;
     size_t len = 0;
-    if (ct_program_source("gemm", &src, &len) == CT_OK) {
+    if (ct_program_source("gemm_tile", &src, &len) == CT_OK) {
         hash = ct_hash64(src, len, 0);
         free(src);
     } else {

@@ -10,7 +10,7 @@
 /* Fills info->profile from the rest of *info (already queried) and the
  * device itself; the GEMM tile from $CLTRAIN_GEMM_TILE, else the tuning
  * cache's entry for this device, driver and kernel source (gemm_source_hash:
- * of cl/gemm.cl as it is built), else the default. Never fails: what
+ * of cl/gemm_tile.cl as it is built), else the default. Never fails: what
  * cannot be read keeps a conservative value. */
 void ct_profile_compute(ct_device_info *info, unsigned long long gemm_source_hash);
 

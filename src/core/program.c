@@ -33,9 +33,8 @@ static const char CACHE_MAGIC[8] = {'C', 'T', 'P', 'R', 'O', 'G', '0', '1'};
  * every program; reduce.cl: work-group sums; window_index.cl: the pixel and
  * window index helpers of conv and pool) and each program lists what it
  * uses. Each convolution algorithm is its own program, so a run compiles only
- * the algorithms it uses; the CPU-only ones are never built on a GPU.
- * "gemm" (cl/gemm.cl) still holds both GEMM kernels: CPU-only gemm_tile and
- * the portable one. */
+ * the algorithms it uses; the CPU-only ones (tiled and Winograd conv, the
+ * register-tiled GEMM) are never built on a GPU. */
 #define ANY CT_PROGRAM_ANY_DEVICE
 #define CPU CT_PROGRAM_CPU_ONLY
 static const ct_program_def PROGRAMS[] = {
@@ -50,7 +49,8 @@ static const ct_program_def PROGRAMS[] = {
     {"conv_tiled", CPU, {"common", "window_index", "conv_geometry", "conv_tile", "conv_tiled"}},
     {"conv_winograd", CPU, {"common", "conv_geometry", "conv_tile", "conv_winograd_tiles", "conv_winograd"}},
     {"conv_winograd4", CPU, {"common", "conv_geometry", "conv_tile", "conv_winograd_tiles", "conv_winograd4"}},
-    {"gemm", ANY, {"common", "gemm"}},
+    {"gemm_tile", CPU, {"common", "gemm_tile"}},
+    {"gemm_portable", ANY, {"common", "gemm_portable"}},
     {"loss", ANY, {"common", "reduce", "loss"}},
     {"optim", ANY, {"common", "optim"}},
     {"data", ANY, {"common", "data"}},

@@ -1,4 +1,4 @@
-/* cltrain's own GEMM engine: the kernels in cl/gemm.cl (see the comment at
+/* cltrain's own GEMM engine: the kernels in cl/gemm_tile.cl (CPUs; see the comment at
  * the top of that file for the tile layout and the task list).
  *
  * On CPU-class devices every GEMM is one launch of gemm_tile (two when
@@ -31,7 +31,7 @@
 #include "gemm/own.h"
 #include "gemm/state.h"
 
-/* Must match SYNC_RANGES and EPI_* in cl/gemm.cl. */
+/* Must match SYNC_RANGES and EPI_* in cl/gemm_tile.cl. */
 #define SYNC_RANGES 2
 enum { EPI_BIAS = 1, EPI_RELU = 2, EPI_DRELU = 4, EPI_COLSUM = 8 };
 /* A^T is packed when a tile's rows take at most this much of a 64-byte
@@ -61,7 +61,7 @@ struct ct_gemm_own_state {
     int portable; /* use gemm_portable */
     cl_mem workspace;
     size_t workspace_floats;
-    cl_mem counters; /* see SYNC_* in cl/gemm.cl */
+    cl_mem counters; /* see SYNC_* in cl/gemm_tile.cl */
     size_t counter_ints;
 };
 typedef struct ct_gemm_own_state own_state;
@@ -104,7 +104,7 @@ static size_t round_up16(size_t x)
     return (x + 15) / 16 * 16;
 }
 
-/* The tile cl/gemm.cl is built with for this context (the profile's). */
+/* The tile cl/gemm_tile.cl is built with for this context (the profile's). */
 static const ct_gemm_tile *tile_of(ct_context *ctx)
 {
     return &ct_context_device(ctx)->profile.gemm;
@@ -200,7 +200,7 @@ void ct_gemm_own_make_plan(ct_context *ctx, const ct_gemm_args *g, ct_gemm_own_p
         plan->pack_a = long_k && panels >= 3 &&
                        ((g->trans_a && mr * sizeof(float) <= A_T_PACK_MAX_BYTES) || rows_share_sets(g->lda, mr));
     }
-    /* A few work-groups per compute unit take the tasks (cl/gemm.cl). A
+    /* A few work-groups per compute unit take the tasks (cl/gemm_tile.cl). A
      * small GEMM gets one: it is over before a sleeping worker thread of
      * the runtime wakes up, and a launch is not complete until every
      * work-group has run, so a second one would only add that wake-up. */
@@ -333,7 +333,7 @@ static ct_status launch(ct_context *ctx, cl_kernel kernel, const char *name, cl_
 }
 
 /* gemm_tile's scalar parameters (see tile_desc and tile_params in
- * cl/gemm.cl, which these must match field for field). */
+ * cl/gemm_tile.cl, which these must match field for field). */
 typedef struct {
     cl_ulong a_off, b_off, c_off, ws_a, ws_b, ws_part, bias_off, y_off, col_sums_off;
     cl_int m, n, k, lda, a_trans, ldb, b_trans, ldc;
@@ -349,7 +349,7 @@ typedef struct {
     tile_desc g[TILE_GEMMS];
     cl_int count, phase;
 } tile_params;
-#include "gemm/tile_layout.h" /* _Static_asserts against cl/gemm.cl */
+#include "gemm/tile_layout.h" /* _Static_asserts against cl/gemm_tile.cl */
 
 /* The launch's operand buffers, gemm_tile's arguments s0 .. s5. */
 typedef struct {
@@ -404,12 +404,12 @@ static int make_desc(const ct_gemm_args *g, const ct_gemm_own_plan *p, const ct_
  * launch (phase 0) when pack_tasks > 0, then the tiles (phase 1) with
  * `groups` work-groups; workspace and counters already sized. Two
  * launches rather than tasks that wait for packed panels: a work-group
- * must never wait for another (cl/gemm.cl). */
+ * must never wait for another (cl/gemm_tile.cl). */
 static ct_status launch_tiles(ct_context *ctx, own_state *s, tile_params *prm, const tile_slots *slots, int groups,
                               int pack_tasks)
 {
     cl_kernel k;
-    CT_TRY(ct_context_kernel(ctx, "gemm", "gemm_tile", &k));
+    CT_TRY(ct_context_kernel(ctx, "gemm_tile", "gemm_tile", &k));
     cl_mem buf[TILE_SLOTS];
     for (int i = 0; i < TILE_SLOTS; i++)
         buf[i] = slots->buf[i < slots->used ? i : 0];
@@ -441,7 +441,7 @@ static ct_status run_tiles(ct_context *ctx, own_state *s, const ct_gemm_args *g,
 static ct_status run_portable(ct_context *ctx, const ct_gemm_args *g)
 {
     cl_kernel k;
-    CT_TRY(ct_context_kernel(ctx, "gemm", "gemm_portable", &k));
+    CT_TRY(ct_context_kernel(ctx, "gemm_portable", "gemm_portable", &k));
     cl_int m = (cl_int)g->m, n = (cl_int)g->n, kk = (cl_int)g->k, lda = (cl_int)g->lda, ldb = (cl_int)g->ldb,
            ldc = (cl_int)g->ldc, ta = g->trans_a, tb = g->trans_b;
     cl_ulong a_off = g->a_offset, b_off = g->b_offset, c_off = g->c_offset;
@@ -463,7 +463,7 @@ static ct_status run_portable(ct_context *ctx, const ct_gemm_args *g)
 /* ------------------------------------------------------------ engine */
 
 /* Every OpenCL 1.2 device: the portable kernel needs nothing more. A build
- * failure of cl/gemm.cl is reported by the call (with the build log), not
+ * failure of cl/gemm_tile.cl is reported by the call (with the build log), not
  * hidden as "unsupported". */
 static int own_supports(ct_context *ctx)
 {

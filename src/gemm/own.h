@@ -1,4 +1,4 @@
-/* Internals of the own GEMM engine (src/gemm/gemm_own.c, cl/gemm.cl) shared
+/* Internals of the own GEMM engine (src/gemm/gemm_own.c, cl/gemm_tile.cl) shared
  * with the engine selector and tools/gemmbench. */
 #ifndef CLTRAIN_GEMM_OWN_H
 #define CLTRAIN_GEMM_OWN_H
@@ -21,7 +21,7 @@ typedef struct {
     int ahead;                            /* prefetch A: rows ahead (A^T in place: any nonzero); 0: off */
     int stream;                           /* write C with non-temporal stores */
     size_t ws_a, ws_b, ws_part, ws_total; /* workspace offsets/size in floats */
-    size_t counter_ints;                  /* size of the sync buffer (cl/gemm.cl) */
+    size_t counter_ints;                  /* size of the sync buffer (cl/gemm_tile.cl) */
     int mr, nr;                           /* the tile: rows and columns of C per work-item */
     int pack_tasks;                       /* tasks of the packing launch (0: no such launch) */
 } ct_gemm_own_plan;

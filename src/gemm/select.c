@@ -195,7 +195,7 @@ static void device_key(ct_context *ctx, char *buf, size_t size, size_t *device_l
     unsigned long long src_hash = 0;
     char *src = NULL;
     size_t len = 0;
-    if (ct_program_source("gemm", &src, &len) == CT_OK)
+    if (ct_program_source("gemm_tile", &src, &len) == CT_OK)
         src_hash = ct_hash64(src, len, 0);
     else
         ct_clear_error();

@@ -1,5 +1,5 @@
 /* Layout guard (core/kernel_abi.h) of tile_desc and tile_params against the
- * structs of the same names in cl/gemm.cl, which gemm_tile takes by value:
+ * structs of the same names in cl/gemm_tile.cl, which gemm_tile takes by value:
  * nine ulongs, then 4-byte ints and floats, no padding between fields. gemm_own.c includes
  * it right after the mirrors. */
 #include "core/kernel_abi.h"

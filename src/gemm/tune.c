@@ -1,5 +1,5 @@
 /* Tuning the own GEMM's tile (include/cltrain/tune.h): each candidate gets
- * a context of its own whose profile carries the tile, so cl/gemm.cl is
+ * a context of its own whose profile carries the tile, so cl/gemm_tile.cl is
  * built with it (the program cache keeps every candidate's binary: a
  * second tuning run measures without compiling). */
 #include "cltrain/tune.h"
@@ -151,7 +151,7 @@ static ct_status time_shape(ct_context *ctx, size_t s, double *gflops)
     return st;
 }
 
-/* A context whose profile carries the candidate's tile, with cl/gemm.cl
+/* A context whose profile carries the candidate's tile, with cl/gemm_tile.cl
  * built for it; NULL (and r->ok 0, the reason in r->detail) on failure. */
 static ct_context *candidate_context(const ct_device_info *info, ct_tune_result *r)
 {
@@ -162,7 +162,7 @@ static ct_context *candidate_context(const ct_device_info *info, ct_tune_result 
     if (st == CT_OK) {
         double t0 = ct_now_seconds();
         cl_kernel k;
-        st = ct_context_kernel(ctx, "gemm", "gemm_tile", &k);
+        st = ct_context_kernel(ctx, "gemm_tile", "gemm_tile", &k);
         r->build_seconds = ct_now_seconds() - t0;
     }
     if (st != CT_OK) {

@@ -1,9 +1,12 @@
-/* cltrain's own GEMM kernels: C = alpha op(A) op(B) + beta C, row-major.
+/* cltrain's own GEMM for CPU-class devices: C = alpha op(A) op(B) + beta C,
+ * row-major. Its own program, which a GPU never builds (src/core/program.c);
+ * other devices use gemm_portable (cl/gemm_portable.cl). The host side is
+ * src/gemm/gemm_own.c, which picks the kernel from the device profile.
+ * Longer than 600 lines on purpose: one algorithm (packing, tile loop, edge
+ * tiles, epilogues, the task loop) whose parts share the tile's macros and
+ * invariants, which a split into files would scatter.
  *
- * Two kernels, chosen by the host (src/gemm/gemm_own.c) from the device
- * profile (src/core/profile.c):
- *
- * gemm_tile, for CPU-class devices.
+ * gemm_tile.
  *   Each work-item computes an MR x NR tile of C in MR x NV accumulators of
  *   VW floats (NR = NV * VW). The tile is a build option (CT_GEMM_MR, _NV,
  *   _VW, _KU) that the profile derives from the register file, so the
@@ -63,8 +66,6 @@
  *   relu's output: dz of the layer below); and tasks at the end of the list
  *   sum op(B)'s columns (B in place: the bias gradient, in the weight
  *   gradient's launch).
- *
- * gemm_portable, for other devices: a conventional local-memory tiled kernel.
  */
 
 /* The tile (see the top of this file); the defaults are AVX-512's. */
@@ -940,90 +941,4 @@ void gemm_tile(const tile_params prm, __global float *s0, __global float *s1, __
 {
     __global float *const slot[6] = {s0, s1, s2, s3, s4, s5};
     gemm_tile_all(&prm, slot, ws, counters, get_num_groups(0) * get_num_groups(1) * get_num_groups(2));
-}
-
-/* ------------------------------------------------------- portable (GPU) */
-
-/* A work-group of PT x PT work-items computes a (PT*PW) x (PT*PW) tile of C,
- * each work-item PW x PW elements strided by PT (so neighbouring work-items
- * touch neighbouring addresses), staging PT*PW x PK slices of op(A) and
- * op(B) in local memory. Sizes come from the device profile (CT_GEMM_PT,
- * CT_GEMM_PW), else follow the device's work-group limit. */
-#if defined(CT_GEMM_PT)
-#define PT CT_GEMM_PT
-#elif CT_MAX_WG >= 256
-#define PT 16
-#elif CT_MAX_WG >= 64
-#define PT 8
-#elif CT_MAX_WG >= 16
-#define PT 4
-#else
-#define PT 1
-#endif
-#ifdef CT_GEMM_PW
-#define PW CT_GEMM_PW
-#else
-#define PW 4
-#endif
-#define PB (PT * PW) /* tile side */
-#define PK 16        /* k slice */
-
-INLINE float load_op(__global const float *x, const int trans, const int ld, const int rows, const int cols,
-                     const int i, const int j)
-{
-    /* Element (i, j) of op(X) (rows x cols), 0 outside. */
-    if (i >= rows || j >= cols)
-        return 0.0f;
-    return trans ? x[(size_t)j * ld + i] : x[(size_t)i * ld + j];
-}
-
-__kernel __attribute__((reqd_work_group_size(PT, PT, 1)))
-void gemm_portable(const int m, const int n, const int k, const float alpha, const float beta,
-                   __global const float *a, const ulong a_off, const int lda, const int a_trans,
-                   __global const float *b, const ulong b_off, const int ldb, const int b_trans,
-                   __global float *c, const ulong c_off, const int ldc)
-{
-    __local float as[PK][PB + 1]; /* +1: avoid bank conflicts on the transposed store */
-    __local float bs[PK][PB + 1];
-    const int tx = get_local_id(0), ty = get_local_id(1);
-    const int j_base = get_group_id(0) * PB, i_base = get_group_id(1) * PB;
-    a += a_off;
-    b += b_off;
-    float acc[PW][PW];
-    for (int u = 0; u < PW; u++)
-        for (int v = 0; v < PW; v++)
-            acc[u][v] = 0.0f;
-    const int lid = ty * PT + tx, threads = PT * PT;
-    for (int p0 = 0; p0 < k; p0 += PK) {
-        for (int e = lid; e < PB * PK; e += threads) {
-            const int rr = e / PK, pp = e % PK; /* consecutive work-items walk k */
-            as[pp][rr] = load_op(a, a_trans, lda, m, k, i_base + rr, p0 + pp);
-            const int cc = e % PB, qq = e / PB; /* consecutive work-items walk n */
-            bs[qq][cc] = load_op(b, b_trans, ldb, k, n, p0 + qq, j_base + cc);
-        }
-        barrier(CLK_LOCAL_MEM_FENCE);
-        for (int pp = 0; pp < PK; pp++) {
-            float av[PW], bv[PW];
-            for (int u = 0; u < PW; u++)
-                av[u] = as[pp][ty + u * PT];
-            for (int v = 0; v < PW; v++)
-                bv[v] = bs[pp][tx + v * PT];
-            for (int u = 0; u < PW; u++)
-                for (int v = 0; v < PW; v++)
-                    acc[u][v] = fma(av[u], bv[v], acc[u][v]);
-        }
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    for (int u = 0; u < PW; u++) {
-        const int i = i_base + ty + u * PT;
-        if (i >= m)
-            continue;
-        for (int v = 0; v < PW; v++) {
-            const int j = j_base + tx + v * PT;
-            if (j >= n)
-                continue;
-            __global float *cij = c + c_off + (size_t)i * ldc + j;
-            *cij = beta != 0.0f ? fma(beta, *cij, alpha * acc[u][v]) : alpha * acc[u][v];
-        }
-    }
 }
