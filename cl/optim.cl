@@ -75,3 +75,105 @@ __kernel void rmsprop_step(ulong n, __global float *w, ulong w_off, __global con
     STORE(si, s, i);
     STORE(LOAD(w, i) - si, w, i);
 }
+
+/* ---- AdamW, Nadam, Adagrad and gradient clipping (keras/src/optimizers/
+ * {adamw,nadam,adagrad}.py and base_optimizer.py), same operation order. */
+
+/* AdamW: Keras' decoupled weight decay w -= w * (weight_decay * lr) runs
+ * before the Adam step; decay = weight_decay * lr from the host. */
+__kernel void adamw_step(ulong n, __global float *w, ulong w_off, __global const float *g, ulong g_off,
+                         __global float *m, ulong m_off, __global float *v, ulong v_off, float alpha,
+                         float one_minus_beta_1, float one_minus_beta_2, float epsilon, float weight_decay,
+                         float learning_rate)
+{
+    CT_GID_OR_RETURN(i, n / OPT_WIDTH)
+    w += w_off, g += g_off, m += m_off, v += v_off;
+    const optv grad = LOAD(g, i);
+    optv wi = LOAD(w, i);
+    wi = wi - wi * weight_decay * learning_rate;
+    optv mi = LOAD(m, i), vi = LOAD(v, i);
+    mi += (grad - mi) * one_minus_beta_1;
+    vi += (grad * grad - vi) * one_minus_beta_2;
+    STORE(mi, m, i);
+    STORE(vi, v, i);
+    STORE(wi - (mi * alpha) / (sqrt(vi) + epsilon), w, i);
+}
+
+/* Nadam: the momentum schedule's scalars (u_t, u_{t+1}, their running
+ * products, beta_2^t) come from the host, as 1 - x where Keras divides by it. */
+__kernel void nadam_step(ulong n, __global float *w, ulong w_off, __global const float *g, ulong g_off,
+                         __global float *m, ulong m_off, __global float *v, ulong v_off, float learning_rate,
+                         float one_minus_beta_1, float one_minus_beta_2, float epsilon, float u_next,
+                         float one_minus_u_product_next, float one_minus_u, float one_minus_u_product,
+                         float one_minus_beta_2_power)
+{
+    CT_GID_OR_RETURN(i, n / OPT_WIDTH)
+    w += w_off, g += g_off, m += m_off, v += v_off;
+    const optv grad = LOAD(g, i);
+    optv mi = LOAD(m, i), vi = LOAD(v, i);
+    mi += (grad - mi) * one_minus_beta_1;
+    vi += (grad * grad - vi) * one_minus_beta_2;
+    STORE(mi, m, i);
+    STORE(vi, v, i);
+    const optv m_hat = (u_next * mi) / one_minus_u_product_next + (one_minus_u * grad) / one_minus_u_product;
+    const optv v_hat = vi / one_minus_beta_2_power;
+    STORE(LOAD(w, i) - (m_hat * learning_rate) / (sqrt(v_hat) + epsilon), w, i);
+}
+
+/* Adagrad: the accumulator starts at initial_accumulator_value (host fill). */
+__kernel void adagrad_step(ulong n, __global float *w, ulong w_off, __global const float *g, ulong g_off,
+                           __global float *a, ulong a_off, float learning_rate, float epsilon)
+{
+    CT_GID_OR_RETURN(i, n / OPT_WIDTH)
+    w += w_off, g += g_off, a += a_off;
+    const optv grad = LOAD(g, i);
+    const optv ai = LOAD(a, i) + grad * grad;
+    STORE(ai, a, i);
+    STORE(LOAD(w, i) - (learning_rate * grad) / sqrt(ai + epsilon), w, i);
+}
+
+/* clipvalue: every gradient element into [-clip, clip]. */
+__kernel void clip_by_value(ulong n, __global float *g, ulong g_off, float clip)
+{
+    CT_GID_OR_RETURN(i, n / OPT_WIDTH)
+    g += g_off;
+    STORE(clamp(LOAD(g, i), -clip, clip), g, i);
+}
+
+/* clipnorm and global_clipnorm: work-group k rescales the floats
+ * [starts[k], starts[k + 1]) of the gradients by its L2 norm, one
+ * work-group per parameter tensor (clipnorm) or one for the whole arena
+ * (global_clipnorm). Padding between tensors holds zeros, which change
+ * neither a norm nor themselves. CLIP_WG (a power of two) is the work-group
+ * size the host launches. Keras' formulas:
+ *   clipnorm:        g * clip / max(norm, clip)
+ *   global_clipnorm: g * (clip * min(1 / norm, 1 / clip)) */
+#define CLIP_WG 64
+__kernel __attribute__((reqd_work_group_size(CLIP_WG, 1, 1))) void clip_by_norm(
+    __global const ulong *starts, __global float *g, ulong g_off, float clip, int global_norm)
+{
+    __local float partial[CLIP_WG];
+    const size_t k = get_group_id(0), l = get_local_id(0);
+    const ulong first = starts[k], last = starts[k + 1];
+    g += g_off;
+    float sum = 0.0f;
+    for (ulong j = first + l; j < last; j += CLIP_WG)
+        sum += g[j] * g[j];
+    partial[l] = sum;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (size_t span = CLIP_WG / 2; span > 0; span /= 2) {
+        if (l < span)
+            partial[l] += partial[l + span];
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    const float norm = sqrt(partial[0]);
+    if (global_norm) {
+        const float scale = clip * fmin(1.0f / norm, 1.0f / clip);
+        for (ulong j = first + l; j < last; j += CLIP_WG)
+            g[j] = g[j] * scale;
+    } else {
+        const float denominator = fmax(norm, clip);
+        for (ulong j = first + l; j < last; j += CLIP_WG)
+            g[j] = (g[j] * clip) / denominator;
+    }
+}

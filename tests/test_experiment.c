@@ -173,9 +173,17 @@ static const bad_case bad_cases[] = {
     {CSV_DATA ONE_DENSE "train: {loss: mse, metrics: [rsme]}\n", CT_ERR_CONFIG, false,
      "bad.yaml:4:30: train.metrics[0]: expected one of rmse, mse, mae, accuracy, binary_accuracy, "
      "categorical_accuracy, sparse_categorical_accuracy, got \"rsme\" (did you mean 'rmse'?)"},
-    {CSV_DATA ONE_DENSE "train: {loss: mse, optimizer: adamw}\n", CT_ERR_CONFIG, false,
-     "bad.yaml:4:31: train.optimizer: unknown optimizer 'adamw' (did you mean 'adam'?); expected "
-     "one of adam, sgd, rmsprop"},
+    {CSV_DATA ONE_DENSE "train: {loss: mse, optimizer: adamx}\n", CT_ERR_CONFIG, false,
+     "bad.yaml:4:31: train.optimizer: unknown optimizer 'adamx' (did you mean 'adam'?); expected "
+     "one of adam, sgd, rmsprop, adamw, nadam, adagrad"},
+    {CSV_DATA ONE_DENSE "train: {loss: mse, optimizer: {adamw: {weight_decy: 0.01}}}\n", CT_ERR_CONFIG, false,
+     "bad.yaml:4:40: train.optimizer.adamw: unknown key 'weight_decy' (did you mean 'weight_decay'?)"},
+    {CSV_DATA ONE_DENSE "train: {loss: mse, optimizer: {adagrad: {clipnorm: 0}}}\n", CT_ERR_CONFIG, false,
+     "bad.yaml:4:52: train.optimizer.adagrad.clipnorm: expected a positive number or null, got \"0\""},
+    {CSV_DATA ONE_DENSE "train: {loss: mse, optimizer: {nadam: {clipnorm: 1, clipvalue: 0.5}}}\n",
+     CT_ERR_CONFIG, true,
+     "bad.yaml:4:64: train.optimizer.nadam.clipvalue: only one of clipnorm, global_clipnorm and clipvalue "
+     "can be set (as in Keras); clipnorm is set too"},
     {CSV_DATA ONE_DENSE "train: {loss: mean_squared_eror}\n", CT_ERR_CONFIG, false,
      "bad.yaml:4:15: train.loss: expected one of mse, mae, binary_crossentropy, "
      "categorical_crossentropy, sparse_categorical_crossentropy, got \"mean_squared_eror\" (did "

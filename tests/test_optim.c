@@ -98,11 +98,46 @@ static const double grads[STEPS][N_PARAMS] = {
 /* Expected state per parameter, in double, the formulas written out. */
 typedef struct {
     double m, v, u;
+    double u_product; /* Nadam: u_1 ... u_t */
 } expected_state;
 
-static double expected_delta(const ct_optimizer_spec *s, expected_state *e, double g, int t)
+/* Nadam's momentum schedule. */
+static double nadam_u(double beta_1, int t)
+{
+    return beta_1 * (1 - 0.5 * pow(0.96, t));
+}
+
+/* w: the weight before the step (AdamW's decay scales it). */
+static double expected_delta(const ct_optimizer_spec *s, expected_state *e, double g, double w, int t)
 {
     switch (s->kind) {
+    case CT_OPTIMIZER_ADAMW: {
+        const ct_adamw_spec *a = &s->adamw;
+        double decay = -w * a->weight_decay * a->learning_rate; /* before the step, as Keras */
+        e->m = a->beta_1 * e->m + (1 - a->beta_1) * g;
+        e->v = a->beta_2 * e->v + (1 - a->beta_2) * g * g;
+        double alpha = a->learning_rate * sqrt(1 - pow(a->beta_2, t)) / (1 - pow(a->beta_1, t));
+        return decay - alpha * e->m / (sqrt(e->v) + a->epsilon);
+    }
+    case CT_OPTIMIZER_NADAM: {
+        const ct_nadam_spec *a = &s->nadam;
+        if (t == 1)
+            e->u_product = 1;
+        double u = nadam_u(a->beta_1, t), u_next = nadam_u(a->beta_1, t + 1);
+        e->u_product *= u;
+        e->m = a->beta_1 * e->m + (1 - a->beta_1) * g;
+        e->v = a->beta_2 * e->v + (1 - a->beta_2) * g * g;
+        double m_hat = u_next * e->m / (1 - e->u_product * u_next) + (1 - u) * g / (1 - e->u_product);
+        double v_hat = e->v / (1 - pow(a->beta_2, t));
+        return -a->learning_rate * m_hat / (sqrt(v_hat) + a->epsilon);
+    }
+    case CT_OPTIMIZER_ADAGRAD: {
+        const ct_adagrad_spec *a = &s->adagrad;
+        if (t == 1)
+            e->v = a->initial_accumulator_value;
+        e->v += g * g;
+        return -a->learning_rate * g / sqrt(e->v + a->epsilon);
+    }
     case CT_OPTIMIZER_ADAM: {
         const ct_adam_spec *a = &s->adam;
         e->m = a->beta_1 * e->m + (1 - a->beta_1) * g;
@@ -134,6 +169,26 @@ typedef struct {
     int param;    /* index into w_init */
     double value; /* the weight after that step, derived by hand */
 } literal;
+
+/* The gradients of step t after Keras' clipping: clipnorm per tensor
+ * (parameters 0..2 and 3..6), global_clipnorm over both, or clipvalue. */
+static void clipped_grads(const ct_optimizer_spec *s, int t, double *g)
+{
+    const ct_clip_spec *c = &s->clip;
+    double sq[2] = {0, 0};
+    for (int i = 0; i < N_PARAMS; i++) {
+        g[i] = (double)(float)grads[t - 1][i];
+        sq[i >= 3] += g[i] * g[i];
+        if (c->clipvalue > 0)
+            g[i] = fmax(-c->clipvalue, fmin(c->clipvalue, g[i]));
+    }
+    for (int i = 0; i < N_PARAMS; i++) {
+        if (c->clipnorm > 0)
+            g[i] *= c->clipnorm / fmax(sqrt(sq[i >= 3]), c->clipnorm);
+        if (c->global_clipnorm > 0)
+            g[i] *= c->global_clipnorm / fmax(sqrt(sq[0] + sq[1]), c->global_clipnorm);
+    }
+}
 
 /* Runs STEPS steps of spec on two parameter tensors in one arena; after each
  * step every weight change must match the double formula to 1e-4 relative,
@@ -184,9 +239,11 @@ static void check_optimizer(const ct_optimizer_spec *spec, const literal *litera
                 if (!in_a && !in_b)
                     ck_assert_msg(arena_host[k] == 0.0f, "gap element %zu became %g", k, arena_host[k]);
             }
+            double g[N_PARAMS];
+            clipped_grads(spec, t, g);
             for (int i = 0; i < N_PARAMS; i++) {
                 double now = arena_host[i < 3 ? i : CT_PARAM_ALIGN + (i - 3)];
-                double want = expected_delta(spec, &e[i], (double)(float)grads[t - 1][i], t);
+                double want = expected_delta(spec, &e[i], g[i], before[i], t);
                 double got = now - before[i];
                 ck_assert_msg(fabs(got - want) <= 1e-4 * fabs(want) + 1e-8,
                               "%s step %d parameter %d: weight changed by %.9g, expected %.9g",
@@ -252,6 +309,82 @@ START_TEST(test_rmsprop)
     check_optimizer(&s, lit, 1);
     s.rmsprop.momentum = 0.5;
     check_optimizer(&s, lit, 1); /* momentum starts from 0: the first step is the same */
+}
+END_TEST
+
+START_TEST(test_adamw)
+{
+    ct_optimizer_spec s = ct_optimizer_defaults(CT_OPTIMIZER_ADAMW);
+    ck_assert(s.adamw.weight_decay == 0.004 && s.adamw.learning_rate == 0.001);
+    /* Step 1, w = 0.01, g = 0.5: the decay w -= 0.01 * 0.004 * 0.001 = 4e-8 first, then
+     * Adam's step of test_adam (9.99993675e-4): 0.009000006325 - 4e-8 = 0.008999966325. */
+    const literal lit[] = {{1, 0, 0.008999966325}};
+    check_optimizer(&s, lit, 1);
+    /* A decay large enough to dominate: w -= w * 0.5 * 0.01 per step. */
+    s.adamw.weight_decay = 0.5, s.adamw.learning_rate = 0.01;
+    check_optimizer(&s, NULL, 0);
+    s.adamw.weight_decay = 0; /* no decay: Adam's formula */
+    check_optimizer(&s, NULL, 0);
+}
+END_TEST
+
+START_TEST(test_nadam)
+{
+    ct_optimizer_spec s = ct_optimizer_defaults(CT_OPTIMIZER_NADAM);
+    /* Step 1, w = 0.01, g = 0.5: u_1 = 0.9 (1 - 0.5 * 0.96) = 0.468, u_2 = 0.9 (1 - 0.5 * 0.9216)
+     * = 0.48528, products 0.468 and 0.22711104; m = 0.05, v = 0.00025;
+     * m_hat = 0.48528 * 0.05 / 0.77288896 + 0.532 * 0.5 / 0.532 = 0.53139385;
+     * v_hat = 0.00025 / 0.001 = 0.25; w -= 0.001 * 0.53139385 / (0.5 + 1e-7) -> 0.0089372124. */
+    const literal lit[] = {{1, 0, 0.0089372124}};
+    check_optimizer(&s, lit, 1);
+    s.nadam.beta_1 = 0.5, s.nadam.beta_2 = 0.75, s.nadam.learning_rate = 0.01;
+    check_optimizer(&s, NULL, 0);
+}
+END_TEST
+
+START_TEST(test_adagrad)
+{
+    ct_optimizer_spec s = ct_optimizer_defaults(CT_OPTIMIZER_ADAGRAD);
+    ck_assert(s.adagrad.initial_accumulator_value == 0.1 && s.adagrad.learning_rate == 0.001);
+    /* Step 1, w = 0.01, g = 0.5: accumulator 0.1 + 0.25 = 0.35; w -= 0.001 * 0.5 / sqrt(0.35 + 1e-7)
+     * = 8.4515413e-4 -> 0.0091548459 (the accumulator starts at 0.1, not 0). */
+    const literal lit[] = {{1, 0, 0.0091548459}};
+    check_optimizer(&s, lit, 1);
+    s.adagrad.initial_accumulator_value = 0, s.adagrad.learning_rate = 0.01;
+    check_optimizer(&s, NULL, 0);
+}
+END_TEST
+
+START_TEST(test_clipping)
+{
+    ct_optimizer_spec s = ct_optimizer_defaults(CT_OPTIMIZER_SGD);
+    /* clipnorm 1, per tensor: the first tensor's gradient (0.5, -0.3, 0) has norm 0.583 and
+     * stays; the second's (1e-6, 5, -2, 0.1) has norm 5.3860932 and is scaled to norm 1:
+     * parameter 4 (w = 0.04, g = 5) -> 0.04 - 0.01 * 5 / 5.3860932 = 0.0307168335. */
+    s.clip.clipnorm = 1.0;
+    const literal per_tensor[] = {{1, 0, 0.005}, {1, 4, 0.0307168335}};
+    check_optimizer(&s, per_tensor, 2);
+    /* global_clipnorm 2 over both tensors (norm 5.4175640): g *= 2 / 5.4175640;
+     * parameter 4 -> 0.04 - 0.01 * 10 / 5.4175640 = 0.0215415195. */
+    s.clip.clipnorm = 0, s.clip.global_clipnorm = 2.0;
+    const literal global[] = {{1, 4, 0.0215415195}};
+    check_optimizer(&s, global, 1);
+    /* clipvalue 1: g = 5 becomes 1 -> 0.04 - 0.01 = 0.03; g = 0.5 stays -> 0.005. */
+    s.clip.global_clipnorm = 0, s.clip.clipvalue = 1.0;
+    const literal by_value[] = {{1, 0, 0.005}, {1, 4, 0.03}};
+    check_optimizer(&s, by_value, 2);
+    /* With every optimizer, against the formulas. */
+    for (int k = 0; k < CT_OPTIMIZER_COUNT; k++) {
+        ct_optimizer_spec o = ct_optimizer_defaults((ct_optimizer_kind)k);
+        o.clip.clipnorm = 0.5;
+        check_optimizer(&o, NULL, 0);
+        o.clip.clipnorm = 0, o.clip.clipvalue = 0.25;
+        check_optimizer(&o, NULL, 0);
+    }
+    /* Keras refuses two at once. */
+    s.clip.clipnorm = 1.0;
+    ck_assert_int_eq(ct_optimizer_check(&s), CT_ERR_CONFIG);
+    ck_assert_str_eq(ct_status_name(CT_ERR_CONFIG), "config");
 }
 END_TEST
 
@@ -762,6 +895,10 @@ int main(void)
     tcase_add_test(optim, test_sgd);
     tcase_add_test(optim, test_rmsprop);
     tcase_add_test(optim, test_rmsprop_keras_docstring);
+    tcase_add_test(optim, test_adamw);
+    tcase_add_test(optim, test_nadam);
+    tcase_add_test(optim, test_adagrad);
+    tcase_add_test(optim, test_clipping);
     tcase_add_test(optim, test_arena_limits);
     suite_add_tcase(s, optim);
 

@@ -22,7 +22,7 @@
  * Ownership: the arena owns both device buffers; the views it hands out do
  * not own anything (ct_tensor_release on them is a no-op) and are valid until
  * ct_param_arena_destroy(). An optimizer borrows its arena, which must outlive
- * it, and owns its state buffer (moments, velocities).
+ * it, and owns its state buffer (moments, velocities, accumulators).
  *
  * The optimizer kinds and settings (ct_optimizer_kind, ct_optimizer_spec)
  * come from cltrain/optimizer_spec.h. */
@@ -43,14 +43,19 @@ extern "C" {
 
 /* Keras' defaults: Adam(lr 0.001, beta_1 0.9, beta_2 0.999, epsilon 1e-7),
  * SGD(lr 0.01, momentum 0, nesterov false), RMSprop(lr 0.001, rho 0.9,
- * momentum 0, epsilon 1e-7). */
+ * momentum 0, epsilon 1e-7), AdamW(lr 0.001, weight_decay 0.004, betas and
+ * epsilon as Adam), Nadam(lr 0.001, betas and epsilon as Adam),
+ * Adagrad(lr 0.001, initial_accumulator_value 0.1, epsilon 1e-7); no
+ * clipping. */
 ct_optimizer_spec ct_optimizer_defaults(ct_optimizer_kind kind);
 
-/* Case-insensitive "adam", "sgd", "rmsprop" (also Keras' class names). */
+/* Case-insensitive "adam", "sgd", "rmsprop", "adamw", "nadam", "adagrad"
+ * (also Keras' class names). */
 ct_status ct_optimizer_from_name(const char *name, ct_optimizer_kind *out);
 
 /* Ranges Keras accepts: learning_rate >= 0, momentum in [0, 1], betas and rho
- * in [0, 1), epsilon >= 0. */
+ * in [0, 1), epsilon >= 0, weight_decay and initial_accumulator_value >= 0;
+ * clipnorm, global_clipnorm, clipvalue >= 0 (0: off) and at most one of them. */
 ct_status ct_optimizer_check(const ct_optimizer_spec *spec);
 
 /* ================================================================ optimizers
@@ -65,6 +70,14 @@ ct_status ct_optimizer_check(const ct_optimizer_spec *spec);
  *   RMSprop  v = rho v + (1 - rho) g^2
  *            step = lr g / sqrt(v + epsilon)      <- epsilon inside the root (Keras 3)
  *            momentum 0: w -= step;  else: s = momentum s + step;  w -= s
+ *   AdamW    w -= w * weight_decay * lr, then Adam's step (decoupled decay, base_optimizer.py)
+ *   Nadam    u_t = beta_1 (1 - 0.5 * 0.96^t);  P_t = u_1 ... u_t (a host scalar)
+ *            m, v as Adam;  m_hat = u_{t+1} m / (1 - P_t u_{t+1}) + (1 - u_t) g / (1 - P_t)
+ *            v_hat = v / (1 - beta_2^t);  w -= lr m_hat / (sqrt(v_hat) + epsilon)
+ *   Adagrad  a (starts at initial_accumulator_value) += g^2;  w -= lr g / sqrt(a + epsilon)
+ * Clipping (spec.clip, before the update and the decay, in place on the gradients):
+ *   clipnorm per parameter tensor g *= c / max(|g|, c); global_clipnorm over
+ *   all tensors g *= c min(1 / |G|, 1 / c); clipvalue g = clamp(g, -c, c).
  */
 
 typedef struct ct_optimizer ct_optimizer;

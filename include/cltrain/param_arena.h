@@ -38,6 +38,10 @@ ct_status ct_param_arena_add(ct_param_arena *arena, int ndim, const size_t *shap
 
 size_t ct_param_arena_used(const ct_param_arena *arena);  /* floats handed out, gaps included */
 size_t ct_param_arena_count(const ct_param_arena *arena); /* tensors added */
+/* The first float of tensor i in both buffers, in the order added;
+ * ct_param_arena_used() for i >= the count (the end of the last tensor's
+ * padding), so tensor i spans [start(i), start(i + 1)). */
+size_t ct_param_arena_start(const ct_param_arena *arena, size_t i);
 
 /* Views (1-D, ct_param_arena_used() floats) of all weights and all gradients:
  * for snapshots (restore_best_weights), checkpoints and bulk operations. */

@@ -74,7 +74,10 @@ _Static_assert(COUNT(ct_metric_names_entries) == CT_METRIC_COUNT + 4, "ct_metric
 TABLE(ct_optimizer_names, "optimizer",
       {"adam", CT_OPTIMIZER_ADAM, false},
       {"sgd", CT_OPTIMIZER_SGD, false},
-      {"rmsprop", CT_OPTIMIZER_RMSPROP, false});
+      {"rmsprop", CT_OPTIMIZER_RMSPROP, false},
+      {"adamw", CT_OPTIMIZER_ADAMW, false},
+      {"nadam", CT_OPTIMIZER_NADAM, false},
+      {"adagrad", CT_OPTIMIZER_ADAGRAD, false});
 _Static_assert(COUNT(ct_optimizer_names_entries) == CT_OPTIMIZER_COUNT, "a ct_optimizer_kind without a name");
 
 TABLE(ct_monitor_mode_names, "mode",

@@ -304,6 +304,13 @@ _Static_assert(COUNT(layer_variants) == CT_LAYER_COUNT, "a ct_layer_kind without
 #define LEARNING_RATE(member, def) {.key = "learning_rate", .type = FT_DOUBLE, .offset = OPT(member), \
                                     .default_text = (def), .range = R_POSITIVE_REAL}
 
+/* Keras' clipnorm, global_clipnorm and clipvalue: every optimizer takes them;
+ * left out of the written file when absent. */
+#define CLIP_FIELD(name) {.key = #name, .type = FT_DOUBLE, .offset = OPT(clip.name), \
+                          .flags = FL_NULLABLE | FL_OMIT_WHEN_NULL, .default_text = "null", \
+                          .has_offset = OPT(clip.has_##name), .range = R_POSITIVE_REAL}
+#define CLIP_FIELDS CLIP_FIELD(clipnorm), CLIP_FIELD(global_clipnorm), CLIP_FIELD(clipvalue)
+
 static const field adam_fields[] = {
     LEARNING_RATE(adam.learning_rate, "0.001"),
     {.key = "beta_1", .type = FT_DOUBLE, .offset = OPT(adam.beta_1), .default_text = "0.9",
@@ -312,6 +319,7 @@ static const field adam_fields[] = {
      .range = R_UNIT_HALF_OPEN},
     {.key = "epsilon", .type = FT_DOUBLE, .offset = OPT(adam.epsilon), .default_text = "1e-07",
      .range = R_POSITIVE_REAL},
+    CLIP_FIELDS,
 };
 static const section adam_section = {"adam settings", adam_fields, COUNT(adam_fields), NULL, NULL};
 
@@ -320,6 +328,7 @@ static const field sgd_fields[] = {
     {.key = "momentum", .type = FT_DOUBLE, .offset = OPT(sgd.momentum), .default_text = "0.0",
      .range = R_UNIT_CLOSED},
     {.key = "nesterov", .type = FT_BOOL, .offset = OPT(sgd.nesterov), .default_text = "false"},
+    CLIP_FIELDS,
 };
 static const section sgd_section = {"sgd settings", sgd_fields, COUNT(sgd_fields), NULL, NULL};
 
@@ -331,14 +340,54 @@ static const field rmsprop_fields[] = {
      .range = R_UNIT_CLOSED},
     {.key = "epsilon", .type = FT_DOUBLE, .offset = OPT(rmsprop.epsilon), .default_text = "1e-07",
      .range = R_POSITIVE_REAL},
+    CLIP_FIELDS,
 };
 static const section rmsprop_section = {"rmsprop settings", rmsprop_fields, COUNT(rmsprop_fields),
                                         NULL, NULL};
+
+static const field adamw_fields[] = {
+    LEARNING_RATE(adamw.learning_rate, "0.001"),
+    {.key = "weight_decay", .type = FT_DOUBLE, .offset = OPT(adamw.weight_decay), .default_text = "0.004",
+     .range = R_NON_NEGATIVE},
+    {.key = "beta_1", .type = FT_DOUBLE, .offset = OPT(adamw.beta_1), .default_text = "0.9",
+     .range = R_UNIT_HALF_OPEN},
+    {.key = "beta_2", .type = FT_DOUBLE, .offset = OPT(adamw.beta_2), .default_text = "0.999",
+     .range = R_UNIT_HALF_OPEN},
+    {.key = "epsilon", .type = FT_DOUBLE, .offset = OPT(adamw.epsilon), .default_text = "1e-07",
+     .range = R_POSITIVE_REAL},
+    CLIP_FIELDS,
+};
+static const section adamw_section = {"adamw settings", adamw_fields, COUNT(adamw_fields), NULL, NULL};
+
+static const field nadam_fields[] = {
+    LEARNING_RATE(nadam.learning_rate, "0.001"),
+    {.key = "beta_1", .type = FT_DOUBLE, .offset = OPT(nadam.beta_1), .default_text = "0.9",
+     .range = R_UNIT_HALF_OPEN},
+    {.key = "beta_2", .type = FT_DOUBLE, .offset = OPT(nadam.beta_2), .default_text = "0.999",
+     .range = R_UNIT_HALF_OPEN},
+    {.key = "epsilon", .type = FT_DOUBLE, .offset = OPT(nadam.epsilon), .default_text = "1e-07",
+     .range = R_POSITIVE_REAL},
+    CLIP_FIELDS,
+};
+static const section nadam_section = {"nadam settings", nadam_fields, COUNT(nadam_fields), NULL, NULL};
+
+static const field adagrad_fields[] = {
+    LEARNING_RATE(adagrad.learning_rate, "0.001"),
+    {.key = "initial_accumulator_value", .type = FT_DOUBLE, .offset = OPT(adagrad.initial_accumulator_value),
+     .default_text = "0.1", .range = R_NON_NEGATIVE},
+    {.key = "epsilon", .type = FT_DOUBLE, .offset = OPT(adagrad.epsilon), .default_text = "1e-07",
+     .range = R_POSITIVE_REAL},
+    CLIP_FIELDS,
+};
+static const section adagrad_section = {"adagrad settings", adagrad_fields, COUNT(adagrad_fields), NULL, NULL};
 
 static const variant optimizer_variants[] = {
     {"adam", CT_OPTIMIZER_ADAM, &adam_section},
     {"sgd", CT_OPTIMIZER_SGD, &sgd_section},
     {"rmsprop", CT_OPTIMIZER_RMSPROP, &rmsprop_section},
+    {"adamw", CT_OPTIMIZER_ADAMW, &adamw_section},
+    {"nadam", CT_OPTIMIZER_NADAM, &nadam_section},
+    {"adagrad", CT_OPTIMIZER_ADAGRAD, &adagrad_section},
 };
 const variant_set xp_optimizer_variants = {"optimizer", offsetof(ct_optimizer_spec, kind), 0,
                                            optimizer_variants, COUNT(optimizer_variants), NULL};

@@ -338,10 +338,32 @@ static const char *metric_conflict(ct_metric m, ct_loss l)
     }
 }
 
+/* Keras refuses more than one of clipnorm, global_clipnorm and clipvalue. */
+static ct_status check_clip(const ct_experiment *exp)
+{
+    const ct_optimizer_spec *o = &exp->train.optimizer;
+    const ct_clip_spec *c = &o->clip;
+    const char *set[3];
+    int n = 0;
+    if (c->has_clipnorm)
+        set[n++] = "clipnorm";
+    if (c->has_global_clipnorm)
+        set[n++] = "global_clipnorm";
+    if (c->has_clipvalue)
+        set[n++] = "clipvalue";
+    if (n < 2)
+        return CT_OK;
+    char path[96];
+    snprintf(path, sizeof path, "train.optimizer.%s.%s", ct_optimizer_name(o->kind), set[1]);
+    return fail_at(exp, path, "only one of clipnorm, global_clipnorm and clipvalue can be set (as in Keras); "
+                   "%s is set too", set[0]);
+}
+
 static ct_status check_train(const ct_experiment *exp)
 {
     const ct_train_spec *t = &exp->train;
     char path[64];
+    CT_TRY(check_clip(exp));
     for (size_t i = 0; i < t->metric_count; i++) {
         const char *why = metric_conflict(t->metrics[i], t->loss);
         if (why) {

@@ -72,7 +72,11 @@ static void write_section_flow(FILE *out, const section *s, const void *base);
 
 static bool is_omitted(const field *f, const void *base)
 {
-    return (f->flags & FL_OMIT_WHEN_NULL) && f->type == FT_STRING && !*(char *const *)at(base, f->offset);
+    if (!(f->flags & FL_OMIT_WHEN_NULL))
+        return false;
+    if (f->type == FT_STRING)
+        return !*(char *const *)at(base, f->offset);
+    return (f->flags & FL_NULLABLE) && !*(const bool *)at(base, f->has_offset);
 }
 
 static const variant *active_variant(const variant_set *v, const void *elem)

@@ -47,6 +47,7 @@ void ct_param_arena_destroy(ct_param_arena *arena)
         return;
     ct_tensor_release(&arena->weights);
     ct_tensor_release(&arena->grads);
+    free(arena->starts);
     free(arena);
 }
 
@@ -61,8 +62,17 @@ ct_status ct_param_arena_add(ct_param_arena *arena, int ndim, const size_t *shap
     if (count == 0 || padded > arena->capacity - arena->used)
         return ct_fail(CT_ERR_SHAPE, "parameter arena: a tensor %s (%zu floats) does not fit: %zu of %zu used",
                        ct_shape_str(ndim, shape, s, sizeof s), count, arena->used, arena->capacity);
+    if (arena->count == arena->starts_capacity) {
+        size_t grown = arena->starts_capacity ? 2 * arena->starts_capacity : 16;
+        size_t *starts = realloc(arena->starts, grown * sizeof *starts);
+        if (!starts)
+            return ct_fail(CT_ERR_NO_MEMORY, "parameter arena: tensor offsets");
+        arena->starts = starts;
+        arena->starts_capacity = grown;
+    }
     CT_TRY(ct_tensor_view(&arena->weights, arena->used, ndim, shape, weights));
     CT_TRY(ct_tensor_view(&arena->grads, arena->used, ndim, shape, grads));
+    arena->starts[arena->count] = arena->used;
     arena->used += padded;
     arena->count++;
     return CT_OK;
@@ -76,6 +86,11 @@ size_t ct_param_arena_used(const ct_param_arena *arena)
 size_t ct_param_arena_count(const ct_param_arena *arena)
 {
     return arena->count;
+}
+
+size_t ct_param_arena_start(const ct_param_arena *arena, size_t i)
+{
+    return i < arena->count ? arena->starts[i] : arena->used;
 }
 
 ct_status ct_param_arena_weights(const ct_param_arena *arena, ct_tensor *out)

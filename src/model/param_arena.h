@@ -8,6 +8,7 @@
 struct ct_param_arena {
     ct_tensor weights, grads; /* owned, capacity floats each */
     size_t capacity, used, count;
+    size_t *starts, starts_capacity; /* starts[i]: first float of tensor i (gradient clipping by norm) */
     int frozen; /* an optimizer sized its state to `used` */
 };
 

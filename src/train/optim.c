@@ -1,6 +1,7 @@
-/* Optimizers: Adam, SGD and RMSprop as one fused launch per step over all
- * parameters of a model (cl/optim.cl), in its parameter arena
- * (src/model/param_arena.c). */
+/* Optimizers: Adam, SGD, RMSprop, AdamW, Nadam and Adagrad as one fused
+ * launch per step over all parameters of a model (cl/optim.cl), in its
+ * parameter arena (src/model/param_arena.c); gradient clipping, when set, is
+ * one more launch before it. */
 #include "cltrain/optim.h"
 
 #include <math.h>
@@ -22,6 +23,16 @@ ct_optimizer_spec ct_optimizer_defaults(ct_optimizer_kind kind)
     case CT_OPTIMIZER_SGD:
         s.sgd = (ct_sgd_spec){.learning_rate = 0.01, .momentum = 0.0, .nesterov = false};
         break;
+    case CT_OPTIMIZER_ADAMW:
+        s.adamw = (ct_adamw_spec){
+            .learning_rate = 0.001, .weight_decay = 0.004, .beta_1 = 0.9, .beta_2 = 0.999, .epsilon = 1e-7};
+        break;
+    case CT_OPTIMIZER_NADAM:
+        s.nadam = (ct_nadam_spec){.learning_rate = 0.001, .beta_1 = 0.9, .beta_2 = 0.999, .epsilon = 1e-7};
+        break;
+    case CT_OPTIMIZER_ADAGRAD:
+        s.adagrad = (ct_adagrad_spec){.learning_rate = 0.001, .initial_accumulator_value = 0.1, .epsilon = 1e-7};
+        break;
     case CT_OPTIMIZER_RMSPROP:
     default:
         s.rmsprop = (ct_rmsprop_spec){.learning_rate = 0.001, .rho = 0.9, .momentum = 0.0, .epsilon = 1e-7};
@@ -39,7 +50,8 @@ ct_status ct_optimizer_from_name(const char *name, ct_optimizer_kind *out)
             *out = (ct_optimizer_kind)k;
             return CT_OK;
         }
-    return ct_fail(CT_ERR_NOT_FOUND, "unknown optimizer '%s' (known: adam, sgd, rmsprop)", name);
+    return ct_fail(CT_ERR_NOT_FOUND, "unknown optimizer '%s' (known: adam, sgd, rmsprop, adamw, nadam, adagrad)",
+                   name);
 }
 
 static ct_status check_range(const char *opt, const char *what, double value, double lo, double hi, int hi_open)
@@ -49,8 +61,22 @@ static ct_status check_range(const char *opt, const char *what, double value, do
     return ct_fail(CT_ERR_CONFIG, "%s: %s must be in [%g, %g%c, got %g", opt, what, lo, hi, hi_open ? ')' : ']', value);
 }
 
+static ct_status check_clip(const ct_optimizer_spec *spec)
+{
+    const ct_clip_spec *c = &spec->clip;
+    const char *name = ct_optimizer_name(spec->kind);
+    CT_TRY(check_range(name, "clipnorm", c->clipnorm, 0, INFINITY, 1));
+    CT_TRY(check_range(name, "global_clipnorm", c->global_clipnorm, 0, INFINITY, 1));
+    CT_TRY(check_range(name, "clipvalue", c->clipvalue, 0, INFINITY, 1));
+    if ((c->clipnorm > 0) + (c->global_clipnorm > 0) + (c->clipvalue > 0) > 1)
+        return ct_fail(CT_ERR_CONFIG, "%s: only one of clipnorm, global_clipnorm and clipvalue can be set", name);
+    return CT_OK;
+}
+
 ct_status ct_optimizer_check(const ct_optimizer_spec *spec)
 {
+    if (spec->kind >= 0 && spec->kind < CT_OPTIMIZER_COUNT)
+        CT_TRY(check_clip(spec));
     switch (spec->kind) {
     case CT_OPTIMIZER_ADAM:
         CT_TRY(check_range("adam", "learning_rate", spec->adam.learning_rate, 0, INFINITY, 1));
@@ -65,6 +91,22 @@ ct_status ct_optimizer_check(const ct_optimizer_spec *spec)
         CT_TRY(check_range("rmsprop", "rho", spec->rmsprop.rho, 0, 1, 1));
         CT_TRY(check_range("rmsprop", "momentum", spec->rmsprop.momentum, 0, 1, 0));
         return check_range("rmsprop", "epsilon", spec->rmsprop.epsilon, 0, INFINITY, 1);
+    case CT_OPTIMIZER_ADAMW:
+        CT_TRY(check_range("adamw", "learning_rate", spec->adamw.learning_rate, 0, INFINITY, 1));
+        CT_TRY(check_range("adamw", "weight_decay", spec->adamw.weight_decay, 0, INFINITY, 1));
+        CT_TRY(check_range("adamw", "beta_1", spec->adamw.beta_1, 0, 1, 1));
+        CT_TRY(check_range("adamw", "beta_2", spec->adamw.beta_2, 0, 1, 1));
+        return check_range("adamw", "epsilon", spec->adamw.epsilon, 0, INFINITY, 1);
+    case CT_OPTIMIZER_NADAM:
+        CT_TRY(check_range("nadam", "learning_rate", spec->nadam.learning_rate, 0, INFINITY, 1));
+        CT_TRY(check_range("nadam", "beta_1", spec->nadam.beta_1, 0, 1, 1));
+        CT_TRY(check_range("nadam", "beta_2", spec->nadam.beta_2, 0, 1, 1));
+        return check_range("nadam", "epsilon", spec->nadam.epsilon, 0, INFINITY, 1);
+    case CT_OPTIMIZER_ADAGRAD:
+        CT_TRY(check_range("adagrad", "learning_rate", spec->adagrad.learning_rate, 0, INFINITY, 1));
+        CT_TRY(check_range("adagrad", "initial_accumulator_value", spec->adagrad.initial_accumulator_value, 0,
+                           INFINITY, 1));
+        return check_range("adagrad", "epsilon", spec->adagrad.epsilon, 0, INFINITY, 1);
     default:
         return ct_fail(CT_ERR_INVALID_ARGUMENT, "unknown optimizer kind %d", (int)spec->kind);
     }
@@ -76,9 +118,16 @@ struct ct_optimizer {
     ct_optimizer_spec spec;
     ct_param_arena *arena; /* borrowed */
     size_t n;              /* arena floats the state covers */
-    ct_tensor state;       /* owned: Adam m|v, SGD velocity, RMSprop v|momentum */
+    ct_tensor state;       /* owned: Adam/AdamW/Nadam m|v, SGD velocity, RMSprop v|momentum,
+                              Adagrad accumulator */
     size_t state_slots;    /* state = state_slots * n floats */
     uint64_t iterations;
+    /* Nadam's running product of the momentum schedule u_1 ... u_t (Keras'
+     * _u_product, a float32 variable, 1 before the first step): a host
+     * scalar that a checkpoint stores with iterations. */
+    float nadam_u_product;
+    cl_mem clip_starts;    /* owned: clipnorm's tensor boundaries (count + 1 ulongs), else NULL */
+    size_t clip_groups;    /* work-groups of clip_by_norm: tensors, or 1 for global_clipnorm */
 };
 
 static double *learning_rate_of(ct_optimizer_spec *spec)
@@ -88,6 +137,12 @@ static double *learning_rate_of(ct_optimizer_spec *spec)
         return &spec->adam.learning_rate;
     case CT_OPTIMIZER_SGD:
         return &spec->sgd.learning_rate;
+    case CT_OPTIMIZER_ADAMW:
+        return &spec->adamw.learning_rate;
+    case CT_OPTIMIZER_NADAM:
+        return &spec->nadam.learning_rate;
+    case CT_OPTIMIZER_ADAGRAD:
+        return &spec->adagrad.learning_rate;
     default:
         return &spec->rmsprop.learning_rate;
     }
@@ -97,12 +152,49 @@ static size_t state_slots_for(const ct_optimizer_spec *spec)
 {
     switch (spec->kind) {
     case CT_OPTIMIZER_ADAM:
+    case CT_OPTIMIZER_ADAMW:
+    case CT_OPTIMIZER_NADAM:
         return 2;
+    case CT_OPTIMIZER_ADAGRAD:
+        return 1;
     case CT_OPTIMIZER_SGD:
         return spec->sgd.momentum != 0 ? 1 : 0;
     default:
         return spec->rmsprop.momentum > 0 ? 2 : 1;
     }
+}
+
+/* Adagrad's accumulator starts at initial_accumulator_value; every other
+ * state starts at 0 (ct_tensor_zeros). Enqueued. */
+static ct_status fill_initial_state(ct_context *ctx, ct_optimizer *o)
+{
+    if (!o->state.buf)
+        return CT_OK;
+    float value = o->spec.kind == CT_OPTIMIZER_ADAGRAD ? (float)o->spec.adagrad.initial_accumulator_value : 0.0f;
+    cl_int err = clEnqueueFillBuffer(ct_context_queue(ctx), o->state.buf, &value, sizeof value, 0,
+                                     ct_tensor_count(&o->state) * sizeof(float), 0, NULL, NULL);
+    return err == CL_SUCCESS ? CT_OK : ct_cl_fail(err, "initialising the optimizer state");
+}
+
+/* clip_by_norm's work-group boundaries: each parameter tensor (clipnorm, per
+ * variable as Keras), or the whole arena (global_clipnorm). */
+static ct_status create_clip_starts(ct_context *ctx, ct_optimizer *o)
+{
+    const ct_clip_spec *c = &o->spec.clip;
+    if (!(c->clipnorm > 0 || c->global_clipnorm > 0) || o->n == 0)
+        return CT_OK;
+    size_t tensors = ct_param_arena_count(o->arena);
+    o->clip_groups = c->clipnorm > 0 ? tensors : 1;
+    cl_ulong *starts = malloc((o->clip_groups + 1) * sizeof *starts);
+    if (!starts)
+        return ct_fail(CT_ERR_NO_MEMORY, "clipnorm: tensor boundaries");
+    for (size_t i = 0; i <= o->clip_groups; i++)
+        starts[i] = c->clipnorm > 0 ? ct_param_arena_start(o->arena, i) : (i ? o->n : 0);
+    cl_int err;
+    o->clip_starts = clCreateBuffer(ct_context_cl(ctx), CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
+                                    (o->clip_groups + 1) * sizeof *starts, starts, &err);
+    free(starts);
+    return err == CL_SUCCESS ? CT_OK : ct_cl_fail(err, "clipnorm: allocating the tensor boundaries");
 }
 
 ct_status ct_optimizer_create(ct_context *ctx, const ct_optimizer_spec *spec, ct_param_arena *arena, ct_optimizer **out)
@@ -125,6 +217,14 @@ ct_status ct_optimizer_create(ct_context *ctx, const ct_optimizer_spec *spec, ct
             return ct_fail_context(s, "%s state for %zu parameters", ct_optimizer_name(spec->kind), n);
         }
     }
+    o->nadam_u_product = 1.0f;
+    ct_status s = fill_initial_state(ctx, o);
+    if (s == CT_OK)
+        s = create_clip_starts(ctx, o);
+    if (s != CT_OK) {
+        ct_optimizer_free(o);
+        return s;
+    }
     arena->frozen = 1;
     *out = o;
     return CT_OK;
@@ -135,6 +235,8 @@ void ct_optimizer_free(ct_optimizer *opt)
     if (!opt)
         return;
     ct_tensor_release(&opt->state);
+    if (opt->clip_starts)
+        clReleaseMemObject(opt->clip_starts);
     free(opt);
 }
 
@@ -180,12 +282,8 @@ ct_status ct_optimizer_load(ct_context *ctx, ct_optimizer *opt, const float *sta
 ct_status ct_optimizer_reset(ct_context *ctx, ct_optimizer *opt)
 {
     opt->iterations = 0;
-    if (!opt->state.buf)
-        return CT_OK;
-    float zero = 0.0f;
-    cl_int err = clEnqueueFillBuffer(ct_context_queue(ctx), opt->state.buf, &zero, sizeof zero, 0,
-                                     ct_tensor_count(&opt->state) * sizeof(float), 0, NULL, NULL);
-    return err == CL_SUCCESS ? CT_OK : ct_cl_fail(err, "resetting the optimizer state");
+    opt->nadam_u_product = 1.0f;
+    return fill_initial_state(ctx, opt);
 }
 
 /* Slot k of the state (n floats), or the weights as a stand-in argument when
@@ -253,14 +351,145 @@ static ct_status set_rmsprop_args(cl_kernel k, cl_uint *i, const ct_optimizer *o
     return ct_args_ok(err, "rmsprop_step");
 }
 
+/* AdamW: Adam's bias correction, plus weight_decay and the learning rate in
+ * use for the decoupled decay. */
+static ct_status set_adamw_args(cl_kernel k, cl_uint *i, const ct_optimizer *opt)
+{
+    const ct_adamw_spec *a = &opt->spec.adamw;
+    ct_adam_spec as_adam = {a->learning_rate, a->beta_1, a->beta_2, a->epsilon};
+    ct_tensor m = state_slot(opt, 0), v = state_slot(opt, 1);
+    cl_float alpha = adam_alpha(&as_adam, opt->iterations + 1);
+    cl_float omb1 = (float)(1.0 - a->beta_1), omb2 = (float)(1.0 - a->beta_2), eps = (float)a->epsilon;
+    cl_float wd = (float)a->weight_decay, lr = (float)a->learning_rate;
+    cl_int err = ct_arg_tensor(k, i, &m);
+    err |= ct_arg_tensor(k, i, &v);
+    err |= CT_ARG(k, (*i)++, alpha);
+    err |= CT_ARG(k, (*i)++, omb1);
+    err |= CT_ARG(k, (*i)++, omb2);
+    err |= CT_ARG(k, (*i)++, eps);
+    err |= CT_ARG(k, (*i)++, wd);
+    err |= CT_ARG(k, (*i)++, lr);
+    return ct_args_ok(err, "adamw_step");
+}
+
+/* Nadam's momentum schedule u_t = beta_1 (1 - 0.5 * 0.96^t), in float32 as
+ * Keras computes it. */
+static float nadam_u(float beta_1, uint64_t t)
+{
+    return beta_1 * (1.0f - 0.5f * powf(0.96f, (float)t));
+}
+
+/* Nadam: the scalars of step t = iterations + 1; advances the running
+ * product u_1 ... u_t (Keras updates it before the step). */
+static ct_status set_nadam_args(cl_kernel k, cl_uint *i, ct_optimizer *opt)
+{
+    const ct_nadam_spec *a = &opt->spec.nadam;
+    const float beta_1 = (float)a->beta_1, beta_2 = (float)a->beta_2;
+    const uint64_t t = opt->iterations + 1;
+    const float u = nadam_u(beta_1, t), u_next = nadam_u(beta_1, t + 1);
+    const float u_product = opt->nadam_u_product * beta_1 * (1.0f - 0.5f * powf(0.96f, (float)t));
+    const float u_product_next = u_product * u_next;
+    ct_tensor m = state_slot(opt, 0), v = state_slot(opt, 1);
+    cl_float lr = (float)a->learning_rate, omb1 = 1.0f - beta_1, omb2 = 1.0f - beta_2, eps = (float)a->epsilon;
+    cl_float omupn = 1.0f - u_product_next, omu = 1.0f - u, omup = 1.0f - u_product;
+    cl_float omb2p = 1.0f - powf(beta_2, (float)t), un = u_next;
+    cl_int err = ct_arg_tensor(k, i, &m);
+    err |= ct_arg_tensor(k, i, &v);
+    err |= CT_ARG(k, (*i)++, lr);
+    err |= CT_ARG(k, (*i)++, omb1);
+    err |= CT_ARG(k, (*i)++, omb2);
+    err |= CT_ARG(k, (*i)++, eps);
+    err |= CT_ARG(k, (*i)++, un);
+    err |= CT_ARG(k, (*i)++, omupn);
+    err |= CT_ARG(k, (*i)++, omu);
+    err |= CT_ARG(k, (*i)++, omup);
+    err |= CT_ARG(k, (*i)++, omb2p);
+    CT_TRY(ct_args_ok(err, "nadam_step"));
+    opt->nadam_u_product = u_product;
+    return CT_OK;
+}
+
+static ct_status set_adagrad_args(cl_kernel k, cl_uint *i, const ct_optimizer *opt)
+{
+    const ct_adagrad_spec *a = &opt->spec.adagrad;
+    ct_tensor acc = state_slot(opt, 0);
+    cl_float lr = (float)a->learning_rate, eps = (float)a->epsilon;
+    cl_int err = ct_arg_tensor(k, i, &acc);
+    err |= CT_ARG(k, (*i)++, lr);
+    err |= CT_ARG(k, (*i)++, eps);
+    return ct_args_ok(err, "adagrad_step");
+}
+
+/* Floats per work-item of the update kernels: OPT_WIDTH of cl/optim.cl. */
+static size_t opt_width(ct_context *ctx)
+{
+    return ct_context_device(ctx)->profile.is_cpu_class ? CT_PARAM_ALIGN : 1;
+}
+
+/* Must match CLIP_WG of cl/optim.cl (the kernel requires it). */
+#define CLIP_WG 64
+
+/* Keras clips the gradients before the update (and before weight decay):
+ * in place, since the backward pass rewrites them for every batch. */
+static ct_status clip_gradients(ct_context *ctx, ct_optimizer *opt)
+{
+    const ct_clip_spec *c = &opt->spec.clip;
+    cl_kernel k;
+    cl_uint i = 0;
+    cl_int err;
+    if (c->clipvalue > 0) {
+        CT_TRY(ct_context_kernel(ctx, "optim", "clip_by_value", &k));
+        cl_ulong n = opt->n;
+        cl_float clip = (float)c->clipvalue;
+        err = CT_ARG(k, i++, n);
+        err |= ct_arg_tensor(k, &i, &opt->arena->grads);
+        err |= CT_ARG(k, i++, clip);
+        CT_TRY(ct_args_ok(err, "clip_by_value"));
+        return ct_launch_1d(ctx, k, opt->n / opt_width(ctx), "clip_by_value");
+    }
+    if (!opt->clip_starts)
+        return CT_OK;
+    if (ct_context_device(ctx)->max_work_group_size < CLIP_WG)
+        return ct_fail(CT_ERR_UNSUPPORTED, "clipnorm needs work-groups of %d, the device allows %zu", CLIP_WG,
+                       ct_context_device(ctx)->max_work_group_size);
+    CT_TRY(ct_context_kernel(ctx, "optim", "clip_by_norm", &k));
+    cl_float clip = (float)(c->clipnorm > 0 ? c->clipnorm : c->global_clipnorm);
+    cl_int global_norm = c->clipnorm > 0 ? 0 : 1;
+    err = clSetKernelArg(k, i++, sizeof(cl_mem), &opt->clip_starts);
+    err |= ct_arg_tensor(k, &i, &opt->arena->grads);
+    err |= CT_ARG(k, i++, clip);
+    err |= CT_ARG(k, i++, global_norm);
+    CT_TRY(ct_args_ok(err, "clip_by_norm"));
+    size_t global = opt->clip_groups * CLIP_WG, local = CLIP_WG;
+    err = clEnqueueNDRangeKernel(ct_context_queue(ctx), k, 1, NULL, &global, &local, 0, NULL, NULL);
+    return err == CL_SUCCESS ? CT_OK : ct_cl_fail(err, "launching kernel clip_by_norm");
+}
+
+static const char *step_kernel_name(ct_optimizer_kind kind)
+{
+    switch (kind) {
+    case CT_OPTIMIZER_ADAM:
+        return "adam_step";
+    case CT_OPTIMIZER_SGD:
+        return "sgd_step";
+    case CT_OPTIMIZER_ADAMW:
+        return "adamw_step";
+    case CT_OPTIMIZER_NADAM:
+        return "nadam_step";
+    case CT_OPTIMIZER_ADAGRAD:
+        return "adagrad_step";
+    default:
+        return "rmsprop_step";
+    }
+}
+
 ct_status ct_optimizer_step(ct_context *ctx, ct_optimizer *opt)
 {
     if (opt->arena->used != opt->n)
         return ct_fail(CT_ERR_INTERNAL, "optimizer: the arena holds %zu floats, the state was sized for %zu",
                        opt->arena->used, opt->n);
-    const char *name = opt->spec.kind == CT_OPTIMIZER_ADAM  ? "adam_step"
-                       : opt->spec.kind == CT_OPTIMIZER_SGD ? "sgd_step"
-                                                            : "rmsprop_step";
+    const char *name = step_kernel_name(opt->spec.kind);
+    CT_TRY(clip_gradients(ctx, opt));
     cl_kernel k;
     CT_TRY(ct_context_kernel(ctx, "optim", name, &k));
     cl_ulong n = opt->n;
@@ -276,12 +505,20 @@ ct_status ct_optimizer_step(ct_context *ctx, ct_optimizer *opt)
     case CT_OPTIMIZER_SGD:
         CT_TRY(set_sgd_args(k, &i, opt));
         break;
+    case CT_OPTIMIZER_ADAMW:
+        CT_TRY(set_adamw_args(k, &i, opt));
+        break;
+    case CT_OPTIMIZER_NADAM:
+        CT_TRY(set_nadam_args(k, &i, opt));
+        break;
+    case CT_OPTIMIZER_ADAGRAD:
+        CT_TRY(set_adagrad_args(k, &i, opt));
+        break;
     default:
         CT_TRY(set_rmsprop_args(k, &i, opt));
         break;
     }
-    /* OPT_WIDTH of cl/optim.cl: floats per work-item. */
-    size_t width = ct_context_device(ctx)->profile.is_cpu_class ? CT_PARAM_ALIGN : 1;
+    size_t width = opt_width(ctx);
     if (opt->n % width)
         return ct_fail(CT_ERR_INTERNAL, "optimizer: %zu floats are not a multiple of %zu", opt->n, width);
     CT_TRY(ct_launch_1d(ctx, k, opt->n / width, name));
