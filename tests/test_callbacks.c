@@ -424,6 +424,72 @@ END_TEST
 
 /* ------------------------------------------------------------ NaN guard */
 
+/* ===================================================== ReduceLROnPlateau */
+
+/* ReduceLROnPlateau(patience=2, factor=0.5, cooldown=1, min_lr=0.1) from a
+ * learning rate of 1, traced by hand through reduce_lr_on_plateau.py's
+ * on_epoch_end: the cooldown epoch resets wait before the comparison, a
+ * NaN never improves, the rate stops at min_lr and, once there, no longer
+ * reduces (old_lr > float32(min_lr) fails) while wait keeps growing. */
+START_TEST(test_reduce_lr_keras_trace)
+{
+    ct_reduce_lr_spec spec = {.enabled = true, .monitor = "val_loss", .factor = 0.5, .patience = 2,
+                              .mode = CT_MODE_AUTO, .min_delta = 1e-4, .cooldown = 1, .min_lr = 0.1};
+    ct_reduce_lr r;
+    ck_assert_int_eq(ct_reduce_lr_init(&r, &spec), CT_OK);
+    ck_assert(!r.maximize && r.best == INFINITY);
+    const double loss[] = {5, 4, 4, 4, 4, 4, 3, 3, 3, 3, 3, NAN, 3, 3};
+    const double lr_after[] = {1, 1, 1, 0.5, 0.5, 0.25, 0.25, 0.25, 0.125, 0.125, 0.1, 0.1, 0.1, 0.1};
+    const int wait_after[] = {0, 0, 1, 0, 1, 0, 0, 1, 0, 1, 0, 1, 2, 3};
+    const bool reduced_at[] = {0, 0, 0, 1, 0, 1, 0, 0, 1, 0, 1, 0, 0, 0};
+    double lr = 1.0;
+    const char *names[] = {"loss", "val_loss"};
+    for (int e = 0; e < 14; e++) {
+        double values[2] = {0, loss[e]};
+        bool reduced;
+        ck_assert_int_eq(ct_reduce_lr_update(&r, names, values, 2, &lr, &reduced), CT_OK);
+        ck_assert_msg(fabs(lr - lr_after[e]) < 1e-9 && reduced == reduced_at[e] && r.wait == wait_after[e],
+                      "epoch %d: lr %g reduced %d wait %d; Keras: lr %g reduced %d wait %d", e, lr, reduced, r.wait,
+                      lr_after[e], reduced_at[e], wait_after[e]);
+    }
+    ck_assert(r.best == 3);
+}
+END_TEST
+
+START_TEST(test_reduce_lr_modes_and_settings)
+{
+    /* auto: max when the monitor's name contains "acc" (this callback's rule). */
+    ct_reduce_lr_spec spec = {.enabled = true, .monitor = "val_sparse_categorical_accuracy", .factor = 0.1,
+                              .patience = 0, .mode = CT_MODE_AUTO, .min_delta = 0, .min_lr = 0};
+    ct_reduce_lr r;
+    ck_assert_int_eq(ct_reduce_lr_init(&r, &spec), CT_OK);
+    ck_assert(r.maximize && r.best == -INFINITY);
+    spec.monitor = "val_rmse";
+    ck_assert_int_eq(ct_reduce_lr_init(&r, &spec), CT_OK);
+    ck_assert(!r.maximize);
+    /* patience 0: every epoch that does not improve reduces; the short name finds the Keras one. */
+    const char *names[] = {"val_root_mean_squared_error"};
+    double lr = 0.01, v = 2.0;
+    bool reduced;
+    ck_assert_int_eq(ct_reduce_lr_update(&r, names, &v, 1, &lr, &reduced), CT_OK);
+    ck_assert(!reduced && lr == 0.01);
+    ck_assert_int_eq(ct_reduce_lr_update(&r, names, &v, 1, &lr, &reduced), CT_OK);
+    ck_assert(reduced && fabs(lr - 0.001) < 1e-9); /* from float32(0.01), as Keras reads it */
+    /* A missing monitor names what there is; factor >= 1 is refused, as Keras does. */
+    spec.monitor = "val_mae";
+    ck_assert_int_eq(ct_reduce_lr_init(&r, &spec), CT_OK);
+    ck_assert_int_eq(ct_reduce_lr_update(&r, names, &v, 1, &lr, &reduced), CT_ERR_CONFIG);
+    ck_assert_ptr_nonnull(strstr(ct_last_error(), "val_root_mean_squared_error"));
+    spec.factor = 1.0;
+    ck_assert_int_eq(ct_reduce_lr_init(&r, &spec), CT_ERR_CONFIG);
+    /* Disabled: inert. */
+    spec.enabled = false;
+    ck_assert_int_eq(ct_reduce_lr_init(&r, &spec), CT_OK);
+    ck_assert_int_eq(ct_reduce_lr_update(&r, names, &v, 1, &lr, &reduced), CT_OK);
+    ck_assert(!reduced);
+}
+END_TEST
+
 START_TEST(test_nan_guard)
 {
     const char *names[] = {"loss", "root_mean_squared_error", "val_loss"};
@@ -465,6 +531,8 @@ static Suite *callbacks_suite(void)
 
     TCase *guard = tcase_create("nan_guard");
     tcase_add_test(guard, test_nan_guard);
+    tcase_add_test(guard, test_reduce_lr_keras_trace);
+    tcase_add_test(guard, test_reduce_lr_modes_and_settings);
     suite_add_tcase(s, guard);
     return s;
 }

@@ -158,7 +158,7 @@ static const bad_case bad_cases[] = {
      "bad.yaml:6:39: callbacks.early_stopping: unknown key 'patiense' (did you mean 'patience'?)"},
     {CSV_DATA ONE_DENSE "train: {loss: mse, lr: 0.1}\n", CT_ERR_CONFIG, false,
      "bad.yaml:4:20: train: unknown key 'lr'; expected one of loss, from_logits, metrics, "
-     "optimizer, batch_size, epochs, shuffle, validation_split"},
+     "optimizer, learning_rate_schedule, batch_size, epochs, shuffle, validation_split"},
     {CSV_DATA "model:\n  - dence: {units: 1}\n" MSE, CT_ERR_CONFIG, false,
      "bad.yaml:3:5: model[0]: unknown layer type 'dence' (did you mean 'dense'?); expected one of "
      "dense, conv2d, max_pooling2d, average_pooling2d, flatten, dropout, batch_normalization, "
@@ -180,6 +180,38 @@ static const bad_case bad_cases[] = {
      "bad.yaml:4:40: train.optimizer.adamw: unknown key 'weight_decy' (did you mean 'weight_decay'?)"},
     {CSV_DATA ONE_DENSE "train: {loss: mse, optimizer: {adagrad: {clipnorm: 0}}}\n", CT_ERR_CONFIG, false,
      "bad.yaml:4:52: train.optimizer.adagrad.clipnorm: expected a positive number or null, got \"0\""},
+    {CSV_DATA ONE_DENSE "train: {loss: mse, learning_rate_schedule: {cosine_decay: {decay_steps: 10}}}\n",
+     CT_ERR_CONFIG, false,
+     "bad.yaml:4:59: train.learning_rate_schedule.cosine_decay: missing required key 'initial_learning_rate'"},
+    {CSV_DATA ONE_DENSE "train: {loss: mse, learning_rate_schedule: cosin_decay}\n", CT_ERR_CONFIG, false,
+     "bad.yaml:4:44: train.learning_rate_schedule: unknown learning-rate schedule 'cosin_decay' (did you mean "
+     "'cosine_decay'?); expected one of exponential_decay, cosine_decay, piecewise_constant_decay"},
+    {CSV_DATA ONE_DENSE "train: {loss: mse, learning_rate_schedule: {cosine_decay: "
+     "{initial_learning_rate: 0.001, decay_steps: 10, warmup_steps: 5}}}\n", CT_ERR_CONFIG, true,
+     "bad.yaml:4:121: train.learning_rate_schedule.cosine_decay.warmup_steps: a warm-up needs warmup_target, "
+     "the learning rate to reach after 5 steps"},
+    {CSV_DATA ONE_DENSE "train: {loss: mse, learning_rate_schedule: {piecewise_constant_decay: "
+     "{boundaries: [10, 5], values: [0.1, 0.01, 0.001]}}}\n", CT_ERR_CONFIG, true,
+     "bad.yaml:4:89: train.learning_rate_schedule.piecewise_constant_decay.boundaries[1]: boundaries must "
+     "increase: 5 follows 10"},
+    {CSV_DATA ONE_DENSE "train: {loss: mse, learning_rate_schedule: {piecewise_constant_decay: "
+     "{boundaries: [10], values: [0.1]}}}\n", CT_ERR_CONFIG, true,
+     "bad.yaml:4:98: train.learning_rate_schedule.piecewise_constant_decay.values: needs one more value than "
+     "boundaries: 1 boundaries, 1 values"},
+    {CSV_DATA ONE_DENSE "train: {loss: mse, learning_rate_schedule: {piecewise_constant_decay: "
+     "{boundaries: [10], values: [0.1, x]}}}\n", CT_ERR_CONFIG, false,
+     "bad.yaml:4:104: train.learning_rate_schedule.piecewise_constant_decay.values[1]: expected a number >= 0, "
+     "got \"x\""},
+    {CSV_DATA ONE_DENSE MSE "callbacks: {reduce_lr_on_plateau: {factor: 1.5}}\n", CT_ERR_CONFIG, false,
+     "bad.yaml:5:44: callbacks.reduce_lr_on_plateau.factor: expected a number in [0, 1), got \"1.5\""},
+    {CSV_DATA ONE_DENSE MSE "callbacks: {reduce_lr_on_plateau: {monitor: val_los}}\n", CT_ERR_CONFIG, true,
+     "bad.yaml:5:45: callbacks.reduce_lr_on_plateau.monitor: 'val_los' is not recorded during training (did "
+     "you mean 'val_loss'?); choose one of loss, val_loss"},
+    {CSV_DATA ONE_DENSE "train: {loss: mse, learning_rate_schedule: {exponential_decay: "
+     "{initial_learning_rate: 0.01, decay_steps: 10, decay_rate: 0.9}}}\n"
+     "callbacks: {reduce_lr_on_plateau: true}\n", CT_ERR_CONFIG, true,
+     "bad.yaml:5:35: callbacks.reduce_lr_on_plateau: cannot change the learning rate of a "
+     "train.learning_rate_schedule (Keras raises the same error): use one of the two"},
     {CSV_DATA ONE_DENSE "train: {loss: mse, optimizer: {nadam: {clipnorm: 1, clipvalue: 0.5}}}\n",
      CT_ERR_CONFIG, true,
      "bad.yaml:4:64: train.optimizer.nadam.clipvalue: only one of clipnorm, global_clipnorm and clipvalue "

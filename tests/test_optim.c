@@ -388,6 +388,49 @@ START_TEST(test_clipping)
 }
 END_TEST
 
+/* Keras 3's schedules at chosen steps, the values worked out by hand. */
+START_TEST(test_lr_schedules)
+{
+    ct_lr_schedule_spec s = {.enabled = true, .kind = CT_LR_SCHEDULE_EXPONENTIAL_DECAY};
+    s.exponential.initial_learning_rate = 0.1, s.exponential.decay_steps = 100, s.exponential.decay_rate = 0.5;
+    ck_assert(fabs(ct_lr_schedule_value(&s, 0) - 0.1) < 1e-15);
+    ck_assert(fabs(ct_lr_schedule_value(&s, 50) - 0.1 * sqrt(0.5)) < 1e-15); /* 0.5^(50/100) */
+    ck_assert(fabs(ct_lr_schedule_value(&s, 200) - 0.025) < 1e-15);
+    s.exponential.staircase = true; /* 0.5^floor(150/100) */
+    ck_assert(fabs(ct_lr_schedule_value(&s, 150) - 0.05) < 1e-15);
+
+    s = (ct_lr_schedule_spec){.enabled = true, .kind = CT_LR_SCHEDULE_COSINE_DECAY};
+    s.cosine.initial_learning_rate = 0.1, s.cosine.decay_steps = 1000, s.cosine.alpha = 0.2;
+    ck_assert(fabs(ct_lr_schedule_value(&s, 0) - 0.1) < 1e-15);
+    /* halfway: 0.5 (1 + cos(pi/2)) = 0.5 -> 0.1 (0.8 * 0.5 + 0.2) = 0.06 */
+    ck_assert(fabs(ct_lr_schedule_value(&s, 500) - 0.06) < 1e-15);
+    ck_assert(fabs(ct_lr_schedule_value(&s, 1000) - 0.02) < 1e-15);
+    ck_assert(fabs(ct_lr_schedule_value(&s, 5000) - 0.02) < 1e-15); /* held at the end */
+    /* Warm-up 0 -> 0.1 over 100 steps, then the cosine from 0.1 over 1000 more. */
+    s.cosine.initial_learning_rate = 0, s.cosine.alpha = 0;
+    s.cosine.has_warmup_target = true, s.cosine.warmup_target = 0.1, s.cosine.warmup_steps = 100;
+    ck_assert(ct_lr_schedule_value(&s, 0) == 0);
+    ck_assert(fabs(ct_lr_schedule_value(&s, 25) - 0.025) < 1e-15);
+    ck_assert(fabs(ct_lr_schedule_value(&s, 100) - 0.1) < 1e-15);
+    ck_assert(fabs(ct_lr_schedule_value(&s, 600) - 0.05) < 1e-15);
+    ck_assert(fabs(ct_lr_schedule_value(&s, 1100)) < 1e-15);
+    ck_assert(fabs(ct_lr_schedule_value(&s, 9999)) < 1e-15);
+
+    /* Keras' docstring example: boundaries [100000, 110000], values [1.0, 0.5, 0.1]. */
+    s = (ct_lr_schedule_spec){.enabled = true, .kind = CT_LR_SCHEDULE_PIECEWISE_CONSTANT_DECAY};
+    s.piecewise.boundary_count = 2, s.piecewise.boundaries[0] = 100000, s.piecewise.boundaries[1] = 110000;
+    s.piecewise.value_count = 3, s.piecewise.values[0] = 1.0, s.piecewise.values[1] = 0.5;
+    s.piecewise.values[2] = 0.1;
+    ck_assert(ct_lr_schedule_value(&s, 0) == 1.0);
+    ck_assert(ct_lr_schedule_value(&s, 100000) == 1.0); /* step <= boundary keeps the value */
+    ck_assert(ct_lr_schedule_value(&s, 100001) == 0.5);
+    ck_assert(ct_lr_schedule_value(&s, 110000) == 0.5);
+    ck_assert(ct_lr_schedule_value(&s, 110001) == 0.1);
+    s.piecewise.value_count = 2;
+    ck_assert(isnan(ct_lr_schedule_value(&s, 110001)));
+}
+END_TEST
+
 /* The example in Keras' RMSprop docstring: var = 10, loss = var^2 / 2 (so the
  * gradient is var), RMSprop(learning_rate=0.1): one minimize step -> 9.683772. */
 START_TEST(test_rmsprop_keras_docstring)
@@ -899,6 +942,7 @@ int main(void)
     tcase_add_test(optim, test_nadam);
     tcase_add_test(optim, test_adagrad);
     tcase_add_test(optim, test_clipping);
+    tcase_add_test(optim, test_lr_schedules);
     tcase_add_test(optim, test_arena_limits);
     suite_add_tcase(s, optim);
 

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cltrain/callbacks.h"
 #include "cltrain/report.h"
 #include "run/run.h"
 
@@ -172,6 +173,97 @@ START_TEST(test_early_stopping_and_restore)
 }
 END_TEST
 
+/* Runs the synthetic experiment with `extra` appended, the assignment
+ * `set` (may be NULL) and `epochs`, and returns its history. */
+static ct_history *run_synthetic(const char *what, const char *extra, const char *set_text, int epochs)
+{
+    make_tmp(what);
+    char csv[700], out[700], path[1024];
+    snprintf(csv, sizeof csv, "%s/synthetic.csv", tmp);
+    write_csv(csv);
+    snprintf(out, sizeof out, "%s/out", tmp);
+    ct_experiment *exp = synthetic_experiment(extra);
+    char set[64];
+    snprintf(set, sizeof set, "train.epochs=%d", epochs);
+    ck_assert_int_eq(ct_experiment_set(exp, set), CT_OK);
+    if (set_text)
+        ck_assert_msg(ct_experiment_set(exp, set_text) == CT_OK, "%s", ct_last_error());
+    ck_assert_msg(ct_experiment_validate(exp) == CT_OK, "%s", ct_last_error());
+    ct_run_options o = {.data_dir = tmp, .out_dir = out};
+    char *dir = NULL;
+    ck_assert_msg(ct_run_experiment(exp, &o, &dir) == CT_OK, "%s", ct_last_error());
+    snprintf(path, sizeof path, "%s/history.csv", dir);
+    ct_history *h;
+    ck_assert_int_eq(ct_history_read_csv(path, &h), CT_OK);
+    free(dir);
+    ct_experiment_free(exp);
+    return h;
+}
+
+/* 180 training rows in batches of 16: 12 steps an epoch. The schedule's
+ * rate is logged at each epoch's end (the rate of step 12 (e + 1)), and it
+ * is the rate the steps use: from step 25 on it is 0, so the weights, and
+ * with them val_loss, stay exactly as after step 25. */
+START_TEST(test_learning_rate_schedule_run)
+{
+    ct_history *h = run_synthetic("schedule", "",
+                                  "train.learning_rate_schedule={piecewise_constant_decay: "
+                                  "{boundaries: [24, 60], values: [0.01, 0.0, 0.0]}}",
+                                  5);
+    const char *want[] = {"loss", "root_mean_squared_error", "mean_absolute_error", "val_loss",
+                          "val_root_mean_squared_error", "val_mean_absolute_error", "learning_rate", "seconds"};
+    ck_assert_uint_eq(ct_history_columns(h), 8);
+    for (size_t c = 0; c < 8; c++)
+        ck_assert_str_eq(ct_history_column_name(h, c), want[c]);
+    ck_assert(ct_history_value(h, 0, 6) == 0.01 && ct_history_value(h, 1, 6) == 0.01); /* steps 12, 24 */
+    ck_assert(ct_history_value(h, 2, 6) == 0.0);                                        /* step 36 */
+    ck_assert(ct_history_value(h, 2, 3) != ct_history_value(h, 1, 3)); /* step 25 still learned */
+    ck_assert(ct_history_value(h, 3, 3) == ct_history_value(h, 2, 3));
+    ck_assert(ct_history_value(h, 4, 3) == ct_history_value(h, 2, 3));
+    ct_history_free(h);
+
+    /* The same constant rate through a schedule trains exactly as without one. */
+    h = run_synthetic("schedule-same", "",
+                      "train.learning_rate_schedule={piecewise_constant_decay: {boundaries: [1], values: [0.01, 0.01]}}",
+                      3);
+    ct_history *plain = run_synthetic("schedule-plain", "", NULL, 3);
+    ck_assert_uint_eq(ct_history_columns(plain), 7); /* no learning_rate column without a schedule */
+    for (size_t r = 0; r < 3; r++)
+        ck_assert(ct_history_value(h, r, 3) == ct_history_value(plain, r, 3));
+    ct_history_free(plain);
+    ct_history_free(h);
+}
+END_TEST
+
+/* ReduceLROnPlateau: the logged rates are those the callback's rule gives
+ * for the logged val_loss, replayed here, and a rate of 0.5 leaves room for
+ * several reductions. */
+START_TEST(test_reduce_lr_on_plateau_run)
+{
+    ct_history *h = run_synthetic("reduce-lr",
+                                  "callbacks: {reduce_lr_on_plateau: {patience: 1, factor: 0.5, cooldown: 1}}\n", NULL,
+                                  40);
+    ck_assert_str_eq(ct_history_column_name(h, 6), "learning_rate");
+    ct_reduce_lr_spec spec = {.enabled = true, .monitor = "val_loss", .factor = 0.5, .patience = 1,
+                              .mode = CT_MODE_AUTO, .min_delta = 1e-4, .cooldown = 1};
+    ct_reduce_lr r;
+    ck_assert_int_eq(ct_reduce_lr_init(&r, &spec), CT_OK);
+    double lr = 0.01;
+    int reductions = 0;
+    const char *names[] = {"val_loss"};
+    for (size_t e = 0; e < ct_history_rows(h); e++) {
+        ck_assert_msg(fabs(ct_history_value(h, e, 6) - lr) <= 1e-12, "epoch %zu: logged %g, replayed %g", e,
+                      ct_history_value(h, e, 6), lr);
+        double v = ct_history_value(h, e, 3);
+        bool reduced;
+        ck_assert_int_eq(ct_reduce_lr_update(&r, names, &v, 1, &lr, &reduced), CT_OK);
+        reductions += reduced;
+    }
+    ck_assert_msg(reductions >= 2, "only %d reductions", reductions);
+    ct_history_free(h);
+}
+END_TEST
+
 START_TEST(test_missing_data_is_clear)
 {
     make_tmp("missing");
@@ -303,6 +395,8 @@ int main(void)
     tcase_add_test(tc, test_synthetic_run_directory);
     tcase_add_test(tc, test_early_stopping_and_restore);
     tcase_add_test(tc, test_missing_data_is_clear);
+    tcase_add_test(tc, test_learning_rate_schedule_run);
+    tcase_add_test(tc, test_reduce_lr_on_plateau_run);
     tcase_add_test(tc, test_shipped_sunshine);
     tcase_add_test(tc, test_shipped_sunshine_beats_persistence);
     tcase_add_test(tc, test_shipped_cifar);

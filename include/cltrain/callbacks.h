@@ -137,6 +137,47 @@ static inline bool ct_early_stopping_stopped(const ct_early_stopping *es)
     return es->stopped_epoch >= 0;
 }
 
+/* =============================================== ReduceLROnPlateau
+ * Keras 3 keras.callbacks.ReduceLROnPlateau (keras/src/callbacks/
+ * reduce_lr_on_plateau.py), decision for decision:
+ *   - mode auto means max when the monitor's name contains "acc" (this
+ *     callback's own rule, unlike EarlyStopping's), else min. An epoch
+ *     improves when value < best - min_delta (min) or value > best +
+ *     min_delta (max); best starts at +-infinity; NaN never improves.
+ *   - Each epoch: during a cooldown the counter drops by one and wait is
+ *     reset. Then an improvement becomes best with wait = 0; otherwise,
+ *     outside a cooldown, wait grows, and at wait >= patience the learning
+ *     rate, read as the float32 the optimizer holds, becomes
+ *     max(lr * factor, min_lr) if it is above float32(min_lr), the cooldown
+ *     starts (cooldown epochs) and wait returns to 0.
+ * The learning rate the epoch trained with is what Keras logs as
+ * "learning_rate" before this runs. */
+typedef struct {
+    /* Settings, copied and resolved from the spec by ct_reduce_lr_init. */
+    bool enabled;
+    char monitor[CT_EARLY_STOPPING_NAME_MAX];  /* as written */
+    char log_name[CT_EARLY_STOPPING_NAME_MAX]; /* its Keras log name */
+    bool maximize;
+    double factor, min_delta, min_lr;
+    int patience, cooldown;
+
+    /* Progress: plain values, all a checkpoint needs to resume it. */
+    int wait;             /* Keras' wait */
+    int cooldown_counter; /* Keras' cooldown_counter */
+    double best;          /* +-infinity before the first epoch */
+} ct_reduce_lr;
+
+/* Copy and check the settings (factor in [0, 1), as Keras raises for
+ * factor >= 1; patience, cooldown, min_delta, min_lr >= 0). A disabled spec
+ * gives an inert state. */
+ct_status ct_reduce_lr_init(ct_reduce_lr *r, const ct_reduce_lr_spec *spec);
+
+/* Feed a finished epoch's values (names looked up as early stopping does).
+ * *learning_rate: the rate in use, replaced by the reduced one when
+ * *reduced comes back true. CT_ERR_CONFIG when the monitor is missing. */
+ct_status ct_reduce_lr_update(ct_reduce_lr *r, const char *const *names, const double *values, size_t n,
+                              double *learning_rate, bool *reduced);
+
 /* ============================================================= NaN guard
  * Keras' TerminateOnNaN checks the loss; this checks every value given (the
  * loss, metrics and their validation twins: any of them non-finite means

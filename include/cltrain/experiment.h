@@ -217,6 +217,7 @@ typedef struct {
     ct_metric metrics[CT_METRIC_COUNT]; /* `metrics`, default []: a list, each at most once */
     size_t metric_count;
     ct_optimizer_spec optimizer; /* `optimizer`, default rmsprop */
+    ct_lr_schedule_spec learning_rate_schedule; /* `learning_rate_schedule`, default null (off) */
     int batch_size;              /* `batch_size` >= 1, default 32 */
     int epochs;                  /* `epochs` >= 1, default 1 */
     bool shuffle;                /* `shuffle`, default true: reshuffle training samples each epoch */
@@ -244,6 +245,7 @@ typedef struct {
 typedef struct {
     ct_early_stopping_spec early_stopping;
     ct_model_checkpoint_spec model_checkpoint;
+    ct_reduce_lr_spec reduce_lr_on_plateau;
 } ct_callbacks_spec;
 
 /* ================================================================== evaluate */

@@ -47,6 +47,20 @@ typedef struct {
     bool maximize; /* mode resolved: max, or auto with an accuracy metric */
 } ct_early_stopping_spec;
 
+/* callbacks.reduce_lr_on_plateau, Keras 3 ReduceLROnPlateau. Present (a
+ * mapping, an empty value or `true`) enables it. */
+typedef struct {
+    bool enabled;
+    char *monitor;        /* `monitor`, default "val_loss": as early_stopping's */
+    double factor;        /* `factor` in [0, 1), default 0.1: new lr = lr * factor */
+    int patience;         /* `patience` >= 0, default 10 */
+    ct_monitor_mode mode; /* `mode`, default auto: max when the monitor's name contains
+                             "acc" (Keras' rule for this callback), else min */
+    double min_delta;     /* `min_delta` >= 0, default 0.0001 */
+    int cooldown;         /* `cooldown` >= 0, default 0: epochs to wait after a reduction */
+    double min_lr;        /* `min_lr` >= 0, default 0.0: the lower bound */
+} ct_reduce_lr_spec;
+
 #ifdef __cplusplus
 }
 #endif

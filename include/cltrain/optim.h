@@ -107,6 +107,15 @@ ct_status ct_optimizer_set_learning_rate(ct_optimizer *opt, double learning_rate
 size_t ct_optimizer_state_size(const ct_optimizer *opt);
 ct_tensor ct_optimizer_state(const ct_optimizer *opt);
 ct_status ct_optimizer_load(ct_context *ctx, ct_optimizer *opt, const float *state, uint64_t iterations);
+/* ============================================================ schedules */
+
+/* The learning rate of the step that follows `step` steps (Keras calls a
+ * schedule with optimizer.iterations: 0 for the first step). Formulas in
+ * cltrain/optimizer_spec.h (ct_lr_schedule_spec). NaN for an unknown kind or
+ * a piecewise spec without enough values (ct_experiment_validate rejects
+ * both). The caller passes it to ct_optimizer_set_learning_rate() before
+ * each step; AdamW's weight decay uses the same value, as in Keras. */
+double ct_lr_schedule_value(const ct_lr_schedule_spec *s, uint64_t step);
 
 /* Zeroes the state (enqueued) and the step count, as a fresh optimizer. */
 ct_status ct_optimizer_reset(ct_context *ctx, ct_optimizer *opt);

@@ -5,6 +5,7 @@
 #define CLTRAIN_OPTIMIZER_SPEC_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -89,6 +90,60 @@ typedef struct {
 
 /* The YAML spelling ("adam"); "?" when out of range. */
 const char *ct_optimizer_name(ct_optimizer_kind o);
+
+/* ============================================== learning-rate schedules
+ * train.learning_rate_schedule: Keras 3's keras.optimizers.schedules, which
+ * Keras passes as an optimizer's learning_rate. The schedule then decides
+ * the learning rate of every step from the optimizer's step count (Keras'
+ * optimizer.iterations, 0 for the first step); the optimizer's own
+ * learning_rate is not used. */
+typedef enum {
+    CT_LR_SCHEDULE_EXPONENTIAL_DECAY,        /* "exponential_decay" */
+    CT_LR_SCHEDULE_COSINE_DECAY,             /* "cosine_decay" */
+    CT_LR_SCHEDULE_PIECEWISE_CONSTANT_DECAY, /* "piecewise_constant_decay" */
+    CT_LR_SCHEDULE_COUNT
+} ct_lr_schedule_kind;
+
+#define CT_PIECEWISE_MAX_BOUNDARIES 32
+
+typedef struct {
+    bool enabled; /* written (not null) */
+    ct_lr_schedule_kind kind;
+    /* ExponentialDecay: lr = initial_learning_rate * decay_rate^(step / decay_steps),
+     * the exponent floored when staircase. */
+    struct {
+        double initial_learning_rate; /* > 0, required */
+        int decay_steps;              /* >= 1, required */
+        double decay_rate;            /* > 0, required */
+        bool staircase;               /* default false */
+    } exponential;
+    /* CosineDecay: without warmup_target, lr = initial_learning_rate *
+     * ((1 - alpha) * 0.5 * (1 + cos(pi * min(step, decay_steps) / decay_steps)) + alpha).
+     * With warmup_target: a linear rise from initial_learning_rate to
+     * warmup_target over warmup_steps steps, then the cosine decay from
+     * warmup_target over decay_steps more steps. */
+    struct {
+        double initial_learning_rate; /* >= 0, required */
+        int decay_steps;              /* >= 1, required */
+        double alpha;                 /* [0, 1], default 0.0: the final fraction */
+        bool has_warmup_target;       /* default null */
+        double warmup_target;         /* > 0 */
+        int warmup_steps;             /* >= 0, default 0 */
+    } cosine;
+    /* PiecewiseConstantDecay: values[0] while step <= boundaries[0],
+     * values[i] while boundaries[i-1] < step <= boundaries[i], the last value
+     * after the last boundary. boundaries increase; one more value than
+     * boundaries. */
+    struct {
+        double boundaries[CT_PIECEWISE_MAX_BOUNDARIES];
+        size_t boundary_count;
+        double values[CT_PIECEWISE_MAX_BOUNDARIES + 1];
+        size_t value_count;
+    } piecewise;
+} ct_lr_schedule_spec;
+
+/* The YAML spelling ("cosine_decay"); "?" when out of range. */
+const char *ct_lr_schedule_name(ct_lr_schedule_kind k);
 
 #ifdef __cplusplus
 }

@@ -42,7 +42,10 @@ void ct_trainer_free(ct_trainer *t);
 ct_model *ct_trainer_model(ct_trainer *t);
 
 /* Column names of an epoch's values, Keras History order: "loss", metric
- * names, then "val_loss", "val_" metric names (only with validation data). */
+ * names, then "val_loss", "val_" metric names (only with validation data),
+ * then "learning_rate" when a learning-rate schedule or ReduceLROnPlateau
+ * is on (the rate the optimizer holds at the epoch's end, before the
+ * callback acts, as Keras logs it). */
 size_t ct_trainer_value_count(const ct_trainer *t);
 const char *ct_trainer_value_name(const ct_trainer *t, size_t i);
 
@@ -113,6 +116,12 @@ void ct_trainer_state_free(ct_trainer_state *state);
  * without reading anything back (for throughput benchmarks; the caller
  * waits with ct_context_finish). */
 ct_status ct_trainer_run_steps(ct_trainer *t, size_t steps);
+
+/* The optimizer's learning rate now; setting it (ReduceLROnPlateau) applies
+ * from the next step and fails (CT_ERR_CONFIG) under a
+ * train.learning_rate_schedule, which decides every step's rate itself. */
+double ct_trainer_learning_rate(const ct_trainer *t);
+ct_status ct_trainer_set_learning_rate(ct_trainer *t, double learning_rate);
 
 /* Loss and metrics (names as ct_trainer_value_name without "val_") of a split
  * uploaded for the purpose; predictions (n x output size) copied to the host

@@ -80,6 +80,12 @@ TABLE(ct_optimizer_names, "optimizer",
       {"adagrad", CT_OPTIMIZER_ADAGRAD, false});
 _Static_assert(COUNT(ct_optimizer_names_entries) == CT_OPTIMIZER_COUNT, "a ct_optimizer_kind without a name");
 
+TABLE(ct_lr_schedule_names, "learning-rate schedule",
+      {"exponential_decay", CT_LR_SCHEDULE_EXPONENTIAL_DECAY, false},
+      {"cosine_decay", CT_LR_SCHEDULE_COSINE_DECAY, false},
+      {"piecewise_constant_decay", CT_LR_SCHEDULE_PIECEWISE_CONSTANT_DECAY, false});
+_Static_assert(COUNT(ct_lr_schedule_names_entries) == CT_LR_SCHEDULE_COUNT, "a ct_lr_schedule_kind without a name");
+
 TABLE(ct_monitor_mode_names, "mode",
       {"auto", CT_MODE_AUTO, false},
       {"min", CT_MODE_MIN, false},
@@ -103,6 +109,7 @@ const char *ct_layer_kind_name(ct_layer_kind k) { return or_unknown(ct_name_of(&
 const char *ct_loss_name(ct_loss l) { return or_unknown(ct_name_of(&ct_loss_names, (int)l)); }
 const char *ct_metric_name(ct_metric m) { return or_unknown(ct_name_of(&ct_metric_names, (int)m)); }
 const char *ct_optimizer_name(ct_optimizer_kind o) { return or_unknown(ct_name_of(&ct_optimizer_names, (int)o)); }
+const char *ct_lr_schedule_name(ct_lr_schedule_kind k) { return or_unknown(ct_name_of(&ct_lr_schedule_names, (int)k)); }
 const char *ct_monitor_mode_name(ct_monitor_mode m) { return or_unknown(ct_name_of(&ct_monitor_mode_names, (int)m)); }
 /* clang-format on */
 

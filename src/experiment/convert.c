@@ -140,6 +140,10 @@ static void describe_expected(const field *f, char *buf, size_t size)
     case FT_STRING_LIST:
         snprintf(buf, size, "a list of names");
         break;
+    case FT_DOUBLE_LIST:
+        describe_number(&f->range, one, sizeof one);
+        snprintf(buf, size, "a list of numbers, each %s", one);
+        break;
     case FT_ENUM_LIST:
         list_names(f->enums, names, sizeof names);
         snprintf(buf, size, "a list of %ss (%s)", f->enums->what, names);
@@ -471,6 +475,36 @@ static ct_status convert_enum_list(const field *f, const ynode *node, void *base
     return CT_OK;
 }
 
+/* `[0.1, 0.01]` (a single number is a one-item list). */
+static ct_status convert_double_list(const field *f, const ynode *node, void *base, convert_ctx *ctx)
+{
+    double *values = at(base, f->offset);
+    size_t *count_out = at(base, f->count_offset);
+    if (node->kind == YNODE_MAPPING)
+        return expected_error(ctx, f, node, NULL);
+    const ynode *const *items;
+    size_t count;
+    list_items(&node, &items, &count);
+    *count_out = 0;
+    for (size_t i = 0; i < count; i++) {
+        size_t old = node->kind == YNODE_SEQUENCE ? path_push_index(ctx, i) : ctx->path_len;
+        double d = 0;
+        ct_status s = CT_OK;
+        if (items[i]->kind != YNODE_SCALAR || !parse_number_text(items[i], &d) || !in_range(&f->range, d)) {
+            field one = *f;
+            one.type = FT_DOUBLE;
+            s = expected_error(ctx, &one, items[i], NULL);
+        }
+        if (s == CT_OK && *count_out == f->capacity)
+            s = xp_error_at(ctx, items[i], "too many values: at most %zu", f->capacity);
+        path_pop(ctx, old);
+        if (s != CT_OK)
+            return s;
+        values[(*count_out)++] = d;
+    }
+    return CT_OK;
+}
+
 static ct_status convert_flags(const field *f, const ynode *node, void *base, convert_ctx *ctx)
 {
     unsigned *flags = at(base, f->offset);
@@ -642,7 +676,15 @@ static ct_status convert_value(const field *f, const ynode *node, const ynode *a
     case FT_SECTION:
         return convert_subsection(f, node, anchor, base, ctx);
     case FT_VARIANT:
+        if (f->flags & FL_NULLABLE) {
+            bool *has = at(base, f->has_offset);
+            *has = !ynode_is_null(node);
+            if (!*has)
+                return CT_OK;
+        }
         return convert_variant(f->variants, node, at(base, f->offset), ctx);
+    case FT_DOUBLE_LIST:
+        return convert_double_list(f, node, base, ctx);
     case FT_VARIANT_LIST:
         return convert_variant_list(f, node, base, ctx);
     case FT_STRING_LIST:

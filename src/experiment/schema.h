@@ -31,14 +31,16 @@ typedef enum {
     FT_SECTION,      /* a nested struct described by `section` */
     FT_VARIANT,      /* one of several kinds: `name` or {name: settings} (`variants`) */
     FT_VARIANT_LIST, /* array of variant elements (malloc'd) + size_t count at count_offset */
+    FT_DOUBLE_LIST,  /* fixed double array + size_t count at count_offset; each range-checked */
 } field_type;
 
 enum {
     FL_REQUIRED = 1u << 0,       /* no default: must be written */
-    FL_NULLABLE = 1u << 1,       /* `null` allowed: bool at has_offset (numbers) or NULL (strings) */
+    FL_NULLABLE = 1u << 1,       /* `null` allowed: bool at has_offset (numbers, variants) or NULL (strings) */
     FL_NONEMPTY = 1u << 2,       /* strings: "" is an error */
     FL_FLOW = 1u << 3,           /* written on one line: {a: 1, b: 2} */
-    FL_OMIT_WHEN_NULL = 1u << 4, /* writer leaves out an absent value instead of `null` */
+    FL_OMIT_WHEN_NULL = 1u << 4, /* writer leaves out an absent value instead of `null` (or a
+                                    switched-off FL_SWITCH section instead of `false`) */
     FL_SWITCH = 1u << 5,         /* FT_SECTION that presence enables (bool at has_offset);
                                     also accepts true / false / an empty value */
     FL_NO_DEFAULT = 1u << 6,     /* neither required nor defaulted here: the section's
@@ -69,8 +71,8 @@ typedef struct field {
     const char *default_text; /* the default as YAML would spell it; NULL: none */
     value_range range;
     size_t has_offset;        /* FL_NULLABLE numbers, FL_SWITCH sections: the bool */
-    size_t count_offset;      /* FT_ENUM_LIST, FT_VARIANT_LIST */
-    size_t capacity;          /* FT_ENUM_LIST: array length */
+    size_t count_offset;      /* FT_ENUM_LIST, FT_VARIANT_LIST, FT_DOUBLE_LIST */
+    size_t capacity;          /* FT_ENUM_LIST, FT_DOUBLE_LIST: array length */
     const enum_table *enums;  /* FT_ENUM, FT_ENUM_LIST, FT_FLAGS */
     const struct section *section;       /* FT_SECTION */
     const struct variant_set *variants;  /* FT_VARIANT, FT_VARIANT_LIST */

@@ -393,6 +393,55 @@ const variant_set xp_optimizer_variants = {"optimizer", offsetof(ct_optimizer_sp
                                            optimizer_variants, COUNT(optimizer_variants), NULL};
 _Static_assert(COUNT(optimizer_variants) == CT_OPTIMIZER_COUNT, "a ct_optimizer_kind without a key");
 
+#define SCHED(member) offsetof(ct_lr_schedule_spec, member)
+static const field exponential_decay_fields[] = {
+    {.key = "initial_learning_rate", .type = FT_DOUBLE, .offset = SCHED(exponential.initial_learning_rate),
+     .flags = FL_REQUIRED, .range = R_POSITIVE_REAL},
+    {.key = "decay_steps", .type = FT_INT, .offset = SCHED(exponential.decay_steps), .flags = FL_REQUIRED,
+     .range = R_POSITIVE_INT},
+    {.key = "decay_rate", .type = FT_DOUBLE, .offset = SCHED(exponential.decay_rate), .flags = FL_REQUIRED,
+     .range = R_POSITIVE_REAL},
+    {.key = "staircase", .type = FT_BOOL, .offset = SCHED(exponential.staircase), .default_text = "false"},
+};
+static const section exponential_decay_section = {"exponential_decay settings", exponential_decay_fields,
+                                                  COUNT(exponential_decay_fields), NULL, NULL};
+
+static const field cosine_decay_fields[] = {
+    {.key = "initial_learning_rate", .type = FT_DOUBLE, .offset = SCHED(cosine.initial_learning_rate),
+     .flags = FL_REQUIRED, .range = R_NON_NEGATIVE},
+    {.key = "decay_steps", .type = FT_INT, .offset = SCHED(cosine.decay_steps), .flags = FL_REQUIRED,
+     .range = R_POSITIVE_INT},
+    {.key = "alpha", .type = FT_DOUBLE, .offset = SCHED(cosine.alpha), .default_text = "0.0",
+     .range = R_UNIT_CLOSED},
+    {.key = "warmup_target", .type = FT_DOUBLE, .offset = SCHED(cosine.warmup_target),
+     .flags = FL_NULLABLE | FL_OMIT_WHEN_NULL, .default_text = "null",
+     .has_offset = SCHED(cosine.has_warmup_target), .range = R_POSITIVE_REAL},
+    {.key = "warmup_steps", .type = FT_INT, .offset = SCHED(cosine.warmup_steps), .default_text = "0",
+     .range = R_NON_NEGATIVE},
+};
+static const section cosine_decay_section = {"cosine_decay settings", cosine_decay_fields,
+                                             COUNT(cosine_decay_fields), NULL, NULL};
+
+static const field piecewise_fields[] = {
+    {.key = "boundaries", .type = FT_DOUBLE_LIST, .offset = SCHED(piecewise.boundaries), .flags = FL_REQUIRED,
+     .count_offset = SCHED(piecewise.boundary_count), .capacity = CT_PIECEWISE_MAX_BOUNDARIES,
+     .range = R_NON_NEGATIVE},
+    {.key = "values", .type = FT_DOUBLE_LIST, .offset = SCHED(piecewise.values), .flags = FL_REQUIRED,
+     .count_offset = SCHED(piecewise.value_count), .capacity = CT_PIECEWISE_MAX_BOUNDARIES + 1,
+     .range = R_NON_NEGATIVE},
+};
+static const section piecewise_section = {"piecewise_constant_decay settings", piecewise_fields,
+                                          COUNT(piecewise_fields), NULL, NULL};
+
+static const variant lr_schedule_variants[] = {
+    {"exponential_decay", CT_LR_SCHEDULE_EXPONENTIAL_DECAY, &exponential_decay_section},
+    {"cosine_decay", CT_LR_SCHEDULE_COSINE_DECAY, &cosine_decay_section},
+    {"piecewise_constant_decay", CT_LR_SCHEDULE_PIECEWISE_CONSTANT_DECAY, &piecewise_section},
+};
+static const variant_set lr_schedule_variant_set = {"learning-rate schedule", offsetof(ct_lr_schedule_spec, kind),
+                                                    0, lr_schedule_variants, COUNT(lr_schedule_variants), NULL};
+_Static_assert(COUNT(lr_schedule_variants) == CT_LR_SCHEDULE_COUNT, "a ct_lr_schedule_kind without a key");
+
 #define TRAIN(member) offsetof(ct_train_spec, member)
 static const field train_fields[] = {
     {.key = "loss", .type = FT_ENUM, .offset = TRAIN(loss), .flags = FL_REQUIRED,
@@ -402,6 +451,9 @@ static const field train_fields[] = {
      .count_offset = TRAIN(metric_count), .capacity = CT_METRIC_COUNT, .enums = &ct_metric_names},
     {.key = "optimizer", .type = FT_VARIANT, .offset = TRAIN(optimizer), .flags = FL_FLOW,
      .default_text = "rmsprop", .variants = &xp_optimizer_variants},
+    {.key = "learning_rate_schedule", .type = FT_VARIANT, .offset = TRAIN(learning_rate_schedule),
+     .flags = FL_FLOW | FL_NULLABLE | FL_OMIT_WHEN_NULL, .default_text = "null",
+     .has_offset = TRAIN(learning_rate_schedule.enabled), .variants = &lr_schedule_variant_set},
     {.key = "batch_size", .type = FT_INT, .offset = TRAIN(batch_size), .default_text = "32",
      .range = R_POSITIVE_INT},
     {.key = "epochs", .type = FT_INT, .offset = TRAIN(epochs), .default_text = "1",
@@ -445,6 +497,25 @@ static const field model_checkpoint_fields[] = {
 };
 static const section model_checkpoint_section = {"model_checkpoint settings", model_checkpoint_fields,
                                                  COUNT(model_checkpoint_fields), NULL, NULL};
+#define RLR(member) offsetof(ct_reduce_lr_spec, member)
+static const field reduce_lr_fields[] = {
+    {.key = "monitor", .type = FT_STRING, .offset = RLR(monitor), .flags = FL_NONEMPTY,
+     .default_text = "val_loss"},
+    {.key = "factor", .type = FT_DOUBLE, .offset = RLR(factor), .default_text = "0.1",
+     .range = R_UNIT_HALF_OPEN},
+    {.key = "patience", .type = FT_INT, .offset = RLR(patience), .default_text = "10",
+     .range = R_NON_NEGATIVE},
+    {.key = "mode", .type = FT_ENUM, .offset = RLR(mode), .default_text = "auto",
+     .enums = &ct_monitor_mode_names},
+    {.key = "min_delta", .type = FT_DOUBLE, .offset = RLR(min_delta), .default_text = "0.0001",
+     .range = R_NON_NEGATIVE},
+    {.key = "cooldown", .type = FT_INT, .offset = RLR(cooldown), .default_text = "0",
+     .range = R_NON_NEGATIVE},
+    {.key = "min_lr", .type = FT_DOUBLE, .offset = RLR(min_lr), .default_text = "0.0",
+     .range = R_NON_NEGATIVE},
+};
+static const section reduce_lr_section = {"reduce_lr_on_plateau settings", reduce_lr_fields,
+                                          COUNT(reduce_lr_fields), NULL, NULL};
 
 static const field callbacks_fields[] = {
     {.key = "early_stopping", .type = FT_SECTION, .offset = offsetof(ct_callbacks_spec, early_stopping),
@@ -453,6 +524,9 @@ static const field callbacks_fields[] = {
     {.key = "model_checkpoint", .type = FT_SECTION, .offset = offsetof(ct_callbacks_spec, model_checkpoint),
      .flags = FL_SWITCH, .has_offset = offsetof(ct_callbacks_spec, model_checkpoint.enabled),
      .section = &model_checkpoint_section},
+    {.key = "reduce_lr_on_plateau", .type = FT_SECTION,
+     .offset = offsetof(ct_callbacks_spec, reduce_lr_on_plateau), .flags = FL_SWITCH | FL_OMIT_WHEN_NULL,
+     .has_offset = offsetof(ct_callbacks_spec, reduce_lr_on_plateau.enabled), .section = &reduce_lr_section},
 };
 static const section callbacks_section = {"callbacks", callbacks_fields, COUNT(callbacks_fields),
                                           NULL, NULL};

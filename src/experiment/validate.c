@@ -139,7 +139,6 @@ bool ct_experiment_has_validation(const ct_experiment *exp)
 /* A callback's monitor (at key path `path`) names a recorded quantity. */
 static ct_status check_monitor_name(const ct_experiment *exp, const char *monitor, const char *path)
 {
-
     /* What History will record: loss, the metrics (short and Keras names), val_ of each. */
     char names[2 + 4 * CT_METRIC_COUNT][48];
     const char *candidates[2 + 4 * CT_METRIC_COUNT];
@@ -193,6 +192,44 @@ static ct_status check_monitor(const ct_experiment *exp)
         CT_TRY(check_monitor_name(exp, exp->callbacks.early_stopping.monitor, "callbacks.early_stopping.monitor"));
     if (exp->callbacks.model_checkpoint.enabled)
         CT_TRY(check_monitor_name(exp, exp->callbacks.model_checkpoint.monitor, "callbacks.model_checkpoint.monitor"));
+    const ct_reduce_lr_spec *rl = &exp->callbacks.reduce_lr_on_plateau;
+    if (!rl->enabled)
+        return CT_OK;
+    CT_TRY(check_monitor_name(exp, rl->monitor, "callbacks.reduce_lr_on_plateau.monitor"));
+    if (exp->train.learning_rate_schedule.enabled)
+        return fail_at(exp, "callbacks.reduce_lr_on_plateau",
+                       "cannot change the learning rate of a train.learning_rate_schedule (Keras raises "
+                       "the same error): use one of the two");
+    return CT_OK;
+}
+
+/* A schedule's settings that depend on each other (Keras raises
+ * ValueError for the piecewise lengths; it ignores warmup_steps without a
+ * warmup_target, which here is an error so that the warm-up is not lost). */
+static ct_status check_lr_schedule(const ct_experiment *exp)
+{
+    const ct_lr_schedule_spec *s = &exp->train.learning_rate_schedule;
+    if (!s->enabled)
+        return CT_OK;
+    if (s->kind == CT_LR_SCHEDULE_COSINE_DECAY && s->cosine.warmup_steps > 0 && !s->cosine.has_warmup_target)
+        return fail_at(exp, "train.learning_rate_schedule.cosine_decay.warmup_steps",
+                       "a warm-up needs warmup_target, the learning rate to reach after %d steps",
+                       s->cosine.warmup_steps);
+    if (s->kind != CT_LR_SCHEDULE_PIECEWISE_CONSTANT_DECAY)
+        return CT_OK;
+    const char *base = "train.learning_rate_schedule.piecewise_constant_decay";
+    char path[128];
+    for (size_t i = 1; i < s->piecewise.boundary_count; i++)
+        if (!(s->piecewise.boundaries[i] > s->piecewise.boundaries[i - 1])) {
+            snprintf(path, sizeof path, "%s.boundaries[%zu]", base, i);
+            return fail_at(exp, path, "boundaries must increase: %g follows %g", s->piecewise.boundaries[i],
+                           s->piecewise.boundaries[i - 1]);
+        }
+    if (s->piecewise.value_count != s->piecewise.boundary_count + 1) {
+        snprintf(path, sizeof path, "%s.values", base);
+        return fail_at(exp, path, "needs one more value than boundaries: %zu boundaries, %zu values",
+                       s->piecewise.boundary_count, s->piecewise.value_count);
+    }
     return CT_OK;
 }
 
@@ -623,6 +660,7 @@ ct_status ct_experiment_validate(const ct_experiment *exp)
     CT_TRY(check_train(exp));
     CT_TRY(check_model(exp));
     CT_TRY(check_monitor(exp));
+    CT_TRY(check_lr_schedule(exp));
     CT_TRY(check_evaluate(exp));
     return check_output_section(exp);
 }

@@ -76,7 +76,7 @@ static bool is_omitted(const field *f, const void *base)
         return false;
     if (f->type == FT_STRING)
         return !*(char *const *)at(base, f->offset);
-    return (f->flags & FL_NULLABLE) && !*(const bool *)at(base, f->has_offset);
+    return (f->flags & (FL_NULLABLE | FL_SWITCH)) && !*(const bool *)at(base, f->has_offset);
 }
 
 static const variant *active_variant(const variant_set *v, const void *elem)
@@ -142,6 +142,16 @@ static void write_inline_value(FILE *out, const field *f, const void *base)
             if (i)
                 fputs(", ", out);
             write_string(out, list->items[i]);
+        }
+        fputc(']', out);
+        break;
+    }
+    case FT_DOUBLE_LIST: {
+        size_t count = *(const size_t *)at(base, f->count_offset);
+        fputc('[', out);
+        for (size_t i = 0; i < count; i++) {
+            xp_format_double(((const double *)p)[i], number, sizeof number);
+            fprintf(out, "%s%s", i ? ", " : "", number);
         }
         fputc(']', out);
         break;

@@ -194,6 +194,11 @@ ct_status ct_run_checkpoint_save(const char *path, const ct_experiment *exp, con
     callback_fields(f->model_checkpoint, v);
     if (s == CT_OK)
         s = ct_checkpoint_put(c, "model_checkpoint", CT_RECORD_F64, v, CALLBACK_FIELDS);
+    /* ReduceLROnPlateau: wait, cooldown counter and best; the rate it set is
+     * optimizer/learning_rate. Only when on, so other checkpoints keep their records. */
+    double rlr[3] = {f->reduce_lr->wait, f->reduce_lr->cooldown_counter, f->reduce_lr->best};
+    if (s == CT_OK && f->reduce_lr->enabled)
+        s = ct_checkpoint_put(c, "reduce_lr_on_plateau", CT_RECORD_F64, rlr, 3);
     if (s == CT_OK)
         s = put_history(c, f->history);
     if (s == CT_OK)
@@ -323,6 +328,12 @@ ct_status ct_run_checkpoint_restore(const ct_checkpoint *c, ct_fit_state *f)
     set_callback_fields(f->early_stopping, v);
     CT_TRY(ct_checkpoint_get_array(c, "model_checkpoint", CT_RECORD_F64, v, CALLBACK_FIELDS));
     set_callback_fields(f->model_checkpoint, v);
+    if (f->reduce_lr->enabled) {
+        CT_TRY(ct_checkpoint_get_array(c, "reduce_lr_on_plateau", CT_RECORD_F64, v, 3));
+        f->reduce_lr->wait = (int)v[0];
+        f->reduce_lr->cooldown_counter = (int)v[1];
+        f->reduce_lr->best = v[2];
+    }
     float *best = NULL;
     if (get_f32(c, "early_stopping/best_weights", ct_model_state_size(ct_trainer_model(f->trainer)), &best) == CT_OK)
         CT_TRY(ct_trainer_set_snapshot(f->trainer, best));

@@ -17,6 +17,7 @@ typedef struct {
     ct_history *history;
     ct_early_stopping *early_stopping;
     ct_early_stopping *model_checkpoint; /* tracks the best value for model_checkpoint */
+    ct_reduce_lr *reduce_lr;             /* ReduceLROnPlateau (its rate is the optimizer's) */
     double train_seconds;                /* training time so far, earlier sessions included */
     bool finished;                       /* training has ended (all epochs, early stopping) */
 } ct_fit_state;

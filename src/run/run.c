@@ -106,8 +106,11 @@ static void print_epoch(FILE *r, int epoch, int epochs, double seconds, const ct
         fprintf(r, "%5.1fms", seconds * 1e3);
     else
         fprintf(r, "%6.2fs ", seconds);
-    for (size_t i = 0; i < ct_trainer_value_count(t); i++)
-        fprintf(r, "  %s: %.4f", ct_trainer_value_name(t, i), values[i]);
+    for (size_t i = 0; i < ct_trainer_value_count(t); i++) {
+        const char *name = ct_trainer_value_name(t, i);
+        /* a learning rate of 1e-05 must not print as 0.0000 */
+        fprintf(r, strcmp(name, "learning_rate") == 0 ? "  %s: %.4g" : "  %s: %.4f", name, values[i]);
+    }
     fprintf(r, "\n");
     fflush(r);
 }
@@ -266,12 +269,29 @@ static ct_status model_checkpoint_update(const ct_experiment *exp, ct_early_stop
     return ct_run_write_weights_file(ct_trainer_model(t), path);
 }
 
+/* ReduceLROnPlateau after an epoch (Keras runs callbacks in the order
+ * given; this one before early stopping, which does not change the rate). */
+static ct_status reduce_learning_rate(ct_reduce_lr *r, ct_trainer *t, FILE *report, int epoch,
+                                      const char *const *names, const double *values, size_t n)
+{
+    if (!r->enabled)
+        return CT_OK;
+    double lr = ct_trainer_learning_rate(t);
+    bool reduced;
+    CT_TRY(ct_reduce_lr_update(r, names, values, n, &lr, &reduced));
+    if (!reduced)
+        return CT_OK;
+    if (report)
+        fprintf(report, "Epoch %d: ReduceLROnPlateau reducing learning rate to %g.\n", epoch + 1, lr);
+    return ct_trainer_set_learning_rate(t, lr);
+}
+
 /* The epoch loop, from the start or from the checkpoint c. */
 static ct_status fit(const ct_experiment *exp, ct_trainer *t, const ct_run_options *o, const char *dir,
                      const ct_checkpoint *c, run_result *res)
 {
     size_t nv = ct_trainer_value_count(t);
-    const char *names[2 * (1 + CT_METRICS_MAX) + 1];
+    const char *names[2 * (1 + CT_METRICS_MAX) + 2]; /* + learning_rate, seconds */
     for (size_t i = 0; i < nv; i++)
         names[i] = ct_trainer_value_name(t, i);
     names[nv] = "seconds";
@@ -281,7 +301,10 @@ static ct_status fit(const ct_experiment *exp, ct_trainer *t, const ct_run_optio
     ct_status s = ct_early_stopping_init(&es, &exp->callbacks.early_stopping);
     if (s == CT_OK)
         s = model_checkpoint_init(exp, &best_tracker);
-    ct_fit_state state = {t, history, &es, &best_tracker, 0, false};
+    ct_reduce_lr reduce_lr;
+    if (s == CT_OK)
+        s = ct_reduce_lr_init(&reduce_lr, &exp->callbacks.reduce_lr_on_plateau);
+    ct_fit_state state = {t, history, &es, &best_tracker, &reduce_lr, 0, false};
     char history_path[4096], checkpoint_path[4096];
     snprintf(history_path, sizeof history_path, "%s/history.csv", dir);
     snprintf(checkpoint_path, sizeof checkpoint_path, "%s/" CT_CHECKPOINT_FILE, dir);
@@ -321,7 +344,7 @@ static ct_status fit(const ct_experiment *exp, ct_trainer *t, const ct_run_optio
     double last_sync = start;
     bool synced = true, interrupted = false;
     for (int epoch = first_epoch; s == CT_OK && epoch < exp->train.epochs; epoch++) {
-        double values[2 * (1 + CT_METRICS_MAX) + 1], t0 = ct_now_seconds();
+        double values[2 * (1 + CT_METRICS_MAX) + 2], t0 = ct_now_seconds(); /* + learning_rate, seconds */
         bool finished = false;
         if (bar)
             ct_progress_bar_start(bar, epoch, exp->train.epochs);
@@ -353,6 +376,8 @@ static ct_status fit(const ct_experiment *exp, ct_trainer *t, const ct_run_optio
             s = ct_fail(s, "%s; the last good state (after epoch %d) is in %s", why, epoch, checkpoint_path);
         }
         ct_early_stopping_decision d = {0};
+        if (s == CT_OK)
+            s = reduce_learning_rate(&reduce_lr, t, o->report, epoch, names, values, nv);
         if (s == CT_OK)
             s = ct_early_stopping_update(&es, epoch, names, values, nv, &d);
         if (s == CT_OK && d.save_weights)

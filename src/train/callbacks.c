@@ -1,5 +1,5 @@
-/* Early stopping (Keras 3 EarlyStopping) and the NaN guard (Keras'
- * TerminateOnNaN, extended to every logged value).
+/* Early stopping (Keras 3 EarlyStopping), ReduceLROnPlateau and the NaN
+ * guard (Keras' TerminateOnNaN, extended to every logged value).
  *
  * The early-stopping rules are those of Keras 3.15's
  * keras/src/callbacks/early_stopping.py and its base class in
@@ -149,7 +149,7 @@ static long find_name(const char *name, const char *const *names, size_t n)
     return -1;
 }
 
-static ct_status missing_monitor(const ct_early_stopping *es, const char *const *names, size_t n)
+static ct_status missing_monitor(const char *callback, const char *monitor, const char *const *names, size_t n)
 {
     char available[1024] = "";
     size_t used = 0;
@@ -161,9 +161,9 @@ static ct_status missing_monitor(const ct_early_stopping *es, const char *const 
         used += (size_t)w;
     }
     return ct_fail(CT_ERR_CONFIG,
-                   "early stopping monitors '%s', which is not among this epoch's values "
+                   "%s monitors '%s', which is not among this epoch's values "
                    "(available: %s)",
-                   es->monitor, n ? available : "none");
+                   callback, monitor, n ? available : "none");
 }
 
 static ct_status lookup_monitored_value(const ct_early_stopping *es, const char *const *names,
@@ -173,7 +173,7 @@ static ct_status lookup_monitored_value(const ct_early_stopping *es, const char 
     if (i < 0)
         i = find_name(es->log_name, names, n);
     if (i < 0)
-        return missing_monitor(es, names, n);
+        return missing_monitor("early stopping", es->monitor, names, n);
     *value = values[i];
     return CT_OK;
 }
@@ -306,6 +306,84 @@ ct_status ct_nan_guard_check(int epoch, const char *const *names, const double *
         const char *name = names && names[i] ? names[i] : "a logged value";
         return ct_fail(CT_ERR_NUMERIC, "%s became %s at epoch %d", name,
                        isnan(values[i]) ? "NaN" : "infinite", epoch + 1);
+    }
+    return CT_OK;
+}
+
+/* ------------------------------------------------------ ReduceLROnPlateau */
+
+ct_status ct_reduce_lr_init(ct_reduce_lr *r, const ct_reduce_lr_spec *spec)
+{
+    if (!r || !spec)
+        return ct_fail(CT_ERR_INVALID_ARGUMENT, "ct_reduce_lr_init: NULL argument");
+    memset(r, 0, sizeof *r);
+    if (!spec->enabled)
+        return CT_OK;
+    const char *monitor = spec->monitor ? spec->monitor : "val_loss";
+    if (strlen(monitor) >= sizeof r->monitor)
+        return ct_fail(CT_ERR_CONFIG, "reduce_lr_on_plateau.monitor: '%s' is too long", monitor);
+    /* __init__: if factor >= 1.0: raise ValueError */
+    if (!(spec->factor >= 0 && spec->factor < 1))
+        return ct_fail(CT_ERR_CONFIG, "reduce_lr_on_plateau.factor: %g is not in [0, 1) (Keras does not "
+                       "support a factor >= 1.0)", spec->factor);
+    if (spec->patience < 0 || spec->cooldown < 0 || !(spec->min_delta >= 0) || !(spec->min_lr >= 0) ||
+        !isfinite(spec->min_delta) || !isfinite(spec->min_lr))
+        return ct_fail(CT_ERR_CONFIG, "reduce_lr_on_plateau: patience, cooldown, min_delta and min_lr must be "
+                       "finite and >= 0");
+    /* _reset: mode == "min" or (mode == "auto" and "acc" not in monitor) -> ops.less */
+    if (spec->mode == CT_MODE_AUTO)
+        r->maximize = strstr(monitor, "acc") != NULL;
+    else if (spec->mode == CT_MODE_MIN || spec->mode == CT_MODE_MAX)
+        r->maximize = spec->mode == CT_MODE_MAX;
+    else
+        return ct_fail(CT_ERR_CONFIG, "reduce_lr_on_plateau: monitor mode %d is not auto, min or max",
+                       (int)spec->mode);
+    r->enabled = true;
+    snprintf(r->monitor, sizeof r->monitor, "%s", monitor);
+    keras_log_name(monitor, r->log_name, sizeof r->log_name);
+    r->factor = spec->factor;
+    r->min_delta = spec->min_delta;
+    r->min_lr = spec->min_lr;
+    r->patience = spec->patience;
+    r->cooldown = spec->cooldown;
+    r->best = r->maximize ? -INFINITY : INFINITY;
+    return CT_OK;
+}
+
+ct_status ct_reduce_lr_update(ct_reduce_lr *r, const char *const *names, const double *values, size_t n,
+                              double *learning_rate, bool *reduced)
+{
+    if (!r || !learning_rate || !reduced || (n && (!names || !values)))
+        return ct_fail(CT_ERR_INVALID_ARGUMENT, "ct_reduce_lr_update: NULL argument");
+    *reduced = false;
+    if (!r->enabled)
+        return CT_OK;
+    long i = find_name(r->monitor, names, n);
+    if (i < 0)
+        i = find_name(r->log_name, names, n);
+    if (i < 0)
+        return missing_monitor("reduce_lr_on_plateau", r->monitor, names, n);
+    double current = values[i];
+    if (r->cooldown_counter > 0) { /* in_cooldown() */
+        r->cooldown_counter--;
+        r->wait = 0;
+    }
+    bool improved = r->maximize ? current > r->best + r->min_delta : current < r->best - r->min_delta;
+    if (improved) {
+        r->best = current;
+        r->wait = 0;
+    } else if (r->cooldown_counter <= 0) {
+        r->wait++;
+        if (r->wait >= r->patience) {
+            /* The optimizer's learning rate is a float32 variable in Keras. */
+            double old_lr = (double)(float)*learning_rate;
+            if (old_lr > (double)(float)r->min_lr) {
+                *learning_rate = fmax(old_lr * r->factor, r->min_lr);
+                *reduced = true;
+                r->cooldown_counter = r->cooldown;
+                r->wait = 0;
+            }
+        }
     }
     return CT_OK;
 }

@@ -124,7 +124,7 @@ struct ct_optimizer {
     uint64_t iterations;
     /* Nadam's running product of the momentum schedule u_1 ... u_t (Keras'
      * _u_product, a float32 variable, 1 before the first step): a host
-     * scalar that a checkpoint stores with iterations. */
+     * scalar that ct_optimizer_load() recomputes from iterations. */
     float nadam_u_product;
     cl_mem clip_starts;    /* owned: clipnorm's tensor boundaries (count + 1 ulongs), else NULL */
     size_t clip_groups;    /* work-groups of clip_by_norm: tensors, or 1 for global_clipnorm */
@@ -271,11 +271,25 @@ size_t ct_optimizer_state_size(const ct_optimizer *opt)
     return opt->state.buf ? ct_tensor_count(&opt->state) : 0;
 }
 
+/* Nadam's running product after step t from the one before it, in float32
+ * as Keras' _u_product variable. */
+static float nadam_u_product_next(float u_product, float beta_1, uint64_t t)
+{
+    return u_product * beta_1 * (1.0f - 0.5f * powf(0.96f, (float)t));
+}
+
 ct_status ct_optimizer_load(ct_context *ctx, ct_optimizer *opt, const float *state, uint64_t iterations)
 {
     if (opt->state.buf)
         CT_TRY(ct_tensor_write(ctx, &opt->state, state));
     opt->iterations = iterations;
+    /* Nadam's product is a function of the step count: replayed with the
+     * same float operations as the steps, so a checkpoint needs only
+     * iterations. */
+    opt->nadam_u_product = 1.0f;
+    if (opt->spec.kind == CT_OPTIMIZER_NADAM)
+        for (uint64_t t = 1; t <= iterations; t++)
+            opt->nadam_u_product = nadam_u_product_next(opt->nadam_u_product, (float)opt->spec.nadam.beta_1, t);
     return CT_OK;
 }
 
@@ -387,7 +401,7 @@ static ct_status set_nadam_args(cl_kernel k, cl_uint *i, ct_optimizer *opt)
     const float beta_1 = (float)a->beta_1, beta_2 = (float)a->beta_2;
     const uint64_t t = opt->iterations + 1;
     const float u = nadam_u(beta_1, t), u_next = nadam_u(beta_1, t + 1);
-    const float u_product = opt->nadam_u_product * beta_1 * (1.0f - 0.5f * powf(0.96f, (float)t));
+    const float u_product = nadam_u_product_next(opt->nadam_u_product, beta_1, t);
     const float u_product_next = u_product * u_next;
     ct_tensor m = state_slot(opt, 0), v = state_slot(opt, 1);
     cl_float lr = (float)a->learning_rate, omb1 = 1.0f - beta_1, omb2 = 1.0f - beta_2, eps = (float)a->epsilon;

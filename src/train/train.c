@@ -11,7 +11,7 @@
 #include "cltrain/optim.h"
 #include "train/loss_internal.h"
 
-#define MAX_VALUES (2 * (1 + CT_METRICS_MAX))
+#define MAX_VALUES (2 * (1 + CT_METRICS_MAX) + 1) /* (val_)loss, (val_)metrics, learning_rate */
 /* Activations (input and every layer's output, per sample, times the
  * rows) an evaluation batch may hold: see eval_batch_size(). */
 #define EVAL_BATCH_FLOATS (1024 * 1024)
@@ -45,6 +45,10 @@ struct ct_trainer {
     size_t epoch_batch;           /* its batches done; 0: not started */
     int64_t order_epoch;          /* epoch whose shuffled order `order` holds; -1 identity */
     size_t value_count;
+    /* train.learning_rate_schedule when enabled, else NULL: the rate of each
+     * step comes from the optimizer's step count, which is all its state. */
+    const ct_lr_schedule_spec *schedule;
+    bool log_learning_rate; /* a schedule or ReduceLROnPlateau: the last value is "learning_rate" */
     char names[MAX_VALUES][96];
     float *snapshot;
 };
@@ -104,6 +108,10 @@ static void name_values(ct_trainer *t, int with_validation)
             snprintf(t->names[k++], sizeof t->names[0], "%s%s", prefix,
                      ct_metric_keras_name(t->exp->train.metrics[i]));
     }
+    /* Keras' ReduceLROnPlateau (and LearningRateScheduler) add it to the logs
+     * after the loss and metrics; existing histories keep their columns. */
+    if (t->log_learning_rate)
+        snprintf(t->names[k++], sizeof t->names[0], "learning_rate");
     t->value_count = k;
 }
 
@@ -155,6 +163,8 @@ ct_status ct_trainer_create(ct_context *ctx, const ct_experiment *exp, int in_nd
     t->batch_size = (size_t)exp->train.batch_size < train->n ? (size_t)exp->train.batch_size : train->n;
     t->metric_count = exp->train.metric_count;
     t->order_epoch = -1;
+    t->schedule = exp->train.learning_rate_schedule.enabled ? &exp->train.learning_rate_schedule : NULL;
+    t->log_learning_rate = t->schedule || exp->callbacks.reduce_lr_on_plateau.enabled;
     name_values(t, validation && validation->n > 0);
 
     t->eval_batch = eval_batch_size(&exp->model, in_ndim, in_shape, t->batch_size, validation ? validation->n : 0);
@@ -233,6 +243,16 @@ static ct_status batch_views(ct_trainer *t, size_t rows, ct_tensor *x, ct_tensor
     return ct_tensor_view(&t->batch_y, 0, 2, ys, y);
 }
 
+/* The schedule's rate for the next step, from the steps taken so far. */
+static ct_status apply_schedule(ct_trainer *t)
+{
+    double lr = ct_lr_schedule_value(t->schedule, ct_optimizer_iterations(t->opt));
+    ct_status s = ct_optimizer_set_learning_rate(t->opt, lr);
+    return s == CT_OK ? CT_OK
+                      : ct_fail_context(s, "%s at step %llu", ct_lr_schedule_name(t->schedule->kind),
+                                        (unsigned long long)ct_optimizer_iterations(t->opt));
+}
+
 /* Batch `b` of the current order: gather, forward, loss, metrics, backward, update. */
 static ct_status train_batch(ct_trainer *t, size_t b, ct_loss_accum *acc, ct_metric_state *metrics)
 {
@@ -252,6 +272,8 @@ static ct_status train_batch(ct_trainer *t, size_t b, ct_loss_accum *acc, ct_met
     CT_TRY(ct_loss_and_metrics(t->ctx, t->exp->train.loss, t->exp->train.from_logits, &out, &y, &dy, acc,
                                t->metric_count ? metrics : NULL));
     CT_TRY(ct_model_backward(t->model, &x, &dy));
+    if (t->schedule)
+        CT_TRY(apply_schedule(t));
     return ct_optimizer_step(t->ctx, t->opt);
 }
 
@@ -427,6 +449,13 @@ ct_status ct_trainer_epoch(ct_trainer *t, int epoch, double *values, const ct_ep
     CT_TRY(ct_loss_and_metrics_read(t->ctx, &t->loss, t->metric_count ? t->metrics : NULL, values));
     if (t->validation.n)
         CT_TRY(evaluate_split(t, &t->validation, values + 1 + t->metric_count, NULL));
+    if (t->log_learning_rate) {
+        /* What Keras' float(optimizer.learning_rate) reads at the epoch's
+         * end: with a schedule, its value at the steps taken so far. */
+        if (t->schedule)
+            CT_TRY(apply_schedule(t));
+        values[t->value_count - 1] = ct_optimizer_learning_rate(t->opt);
+    }
     t->epoch = epoch + 1;
     t->epoch_batch = 0;
     if (finished)
@@ -527,6 +556,18 @@ void ct_trainer_state_free(ct_trainer_state *st)
     free(st->model);
     free(st->optimizer);
     st->model = st->optimizer = NULL;
+}
+
+double ct_trainer_learning_rate(const ct_trainer *t)
+{
+    return ct_optimizer_learning_rate(t->opt);
+}
+
+ct_status ct_trainer_set_learning_rate(ct_trainer *t, double learning_rate)
+{
+    if (t->schedule)
+        return ct_fail(CT_ERR_CONFIG, "the learning rate follows train.learning_rate_schedule and cannot be set");
+    return ct_optimizer_set_learning_rate(t->opt, learning_rate);
 }
 
 ct_status ct_trainer_run_steps(ct_trainer *t, size_t steps)
