@@ -313,6 +313,34 @@ START_TEST(test_resume_mlp_exact)
 }
 END_TEST
 
+/* Optimizers with more state (Nadam's product of the momentum schedule,
+ * Adagrad's accumulator), clipping, a schedule and ReduceLROnPlateau's
+ * progress and reduced rate resume exactly too. */
+START_TEST(test_resume_training_options_exact)
+{
+    make_tmp("knobs-schedule");
+    const char *sets[] = {"train.epochs=6", "output.plots=false",
+                          "train.optimizer={nadam: {learning_rate: 0.002, clipnorm: 1.0}}",
+                          "train.learning_rate_schedule={cosine_decay: {initial_learning_rate: 0.0, "
+                          "warmup_target: 0.002, warmup_steps: 30, decay_steps: 100}}"};
+    ct_experiment *exp = shipped("sunshine", sets, 4);
+    static const uint64_t a[] = {13, 50, 0}, b[] = {24, 0};
+    const uint64_t *stops[] = {a, b};
+    check_interruptions(exp, stops, 2, 0);
+    ct_experiment_free(exp);
+
+    make_tmp("knobs-plateau");
+    const char *sets2[] = {"train.epochs=8", "output.plots=false",
+                           "train.optimizer={adagrad: {learning_rate: 0.5, global_clipnorm: 5.0}}",
+                           "callbacks.reduce_lr_on_plateau={patience: 1, factor: 0.5, cooldown: 1}"};
+    exp = shipped("sunshine", sets2, 4);
+    static const uint64_t c[] = {30, 72, 130, 0}, d[] = {48, 96, 0};
+    const uint64_t *stops2[] = {c, d};
+    check_interruptions(exp, stops2, 2, 0);
+    ct_experiment_free(exp);
+}
+END_TEST
+
 START_TEST(test_resume_cnn_exact)
 {
     make_tmp("cnn");
@@ -668,6 +696,7 @@ int main(void)
     tcase_add_test(tc, test_config_changes);
     tcase_add_test(tc, test_resume_mlp_exact);
     tcase_add_test(tc, test_resume_cnn_exact);
+    tcase_add_test(tc, test_resume_training_options_exact);
     tcase_add_test(tc, test_resume_more_epochs);
     tcase_add_test(tc, test_sigkill_at_random_moments);
     tcase_add_test(tc, test_signals);
