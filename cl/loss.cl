@@ -56,6 +56,12 @@ inline float log_sum_exp(__global const float *x, uint c)
     return m + log(s);
 }
 
+/* Keras' label_smoothing for the binary and categorical crossentropies:
+ * t * (1 - label_smoothing) + label_smoothing * base, base 0.5 (binary) or
+ * 1 / classes (categorical); keep = 1 - label_smoothing and add =
+ * label_smoothing * base come from the kernel (1 and 0: t itself, exactly). */
+#define SMOOTH(tj) ((tj) * keep + add)
+
 /* Each row function returns the sample's loss and, when grad is set, writes
  * d[j] = scale * d(sample loss)/d(p_j), with scale = 1/N for the batch mean.
  * d may be p itself: every value of p a row needs is read before its d is written. */
@@ -87,30 +93,30 @@ float mae_row(__global const float *p, __global const float *t, uint c, float sc
 }
 
 float binary_crossentropy_row(__global const float *p, __global const float *t, uint c, float scale, int grad,
-                              __global float *d)
+                              float keep, float add, __global float *d)
 {
     float sum = 0.0f;
     const float k = scale / (float)c;
     for (uint j = 0; j < c; j++) {
         const float q = clip_probability(p[j]);
-        sum -= t[j] * log(q) + (1.0f - t[j]) * log(1.0f - q);
+        sum -= SMOOTH(t[j]) * log(q) + (1.0f - SMOOTH(t[j])) * log(1.0f - q);
         if (grad) /* d/dq of the above: (q - t) / (q (1 - q)) */
-            d[j] = clipped(p[j]) ? 0.0f : k * (q - t[j]) / (q * (1.0f - q));
+            d[j] = clipped(p[j]) ? 0.0f : k * (q - SMOOTH(t[j])) / (q * (1.0f - q));
     }
     return sum / (float)c;
 }
 
 /* tf.nn.sigmoid_cross_entropy_with_logits: max(x, 0) - x t + log1p(exp(-|x|)). */
 float binary_crossentropy_logits_row(__global const float *x, __global const float *t, uint c, float scale, int grad,
-                                     __global float *d)
+                                     float keep, float add, __global float *d)
 {
     float sum = 0.0f;
     const float k = scale / (float)c;
     for (uint j = 0; j < c; j++) {
         const float xj = x[j];
-        sum += (xj > 0.0f ? xj : 0.0f) - xj * t[j] + log1p(exp(-fabs(xj)));
+        sum += (xj > 0.0f ? xj : 0.0f) - xj * SMOOTH(t[j]) + log1p(exp(-fabs(xj)));
         if (grad)
-            d[j] = k * (stable_sigmoid(xj) - t[j]);
+            d[j] = k * (stable_sigmoid(xj) - SMOOTH(t[j]));
     }
     return sum / (float)c;
 }
@@ -119,7 +125,7 @@ float binary_crossentropy_logits_row(__global const float *x, __global const flo
  * = -t_j / p_j where p_j is inside the clip range (else 0),
  * d(loss)/d(o_k) = (g_k - sum_j g_j p_j) / sum(o), and g_j p_j = -t_j. */
 float categorical_crossentropy_row(__global const float *o, __global const float *t, uint c, float scale, int grad,
-                                   __global float *d)
+                                   float keep, float add, __global float *d)
 {
     float total = 0.0f;
     for (uint j = 0; j < c; j++)
@@ -127,14 +133,14 @@ float categorical_crossentropy_row(__global const float *o, __global const float
     float loss = 0.0f, gp = 0.0f;
     for (uint j = 0; j < c; j++) {
         const float p = o[j] / total;
-        loss -= t[j] * log(clip_probability(p));
+        loss -= SMOOTH(t[j]) * log(clip_probability(p));
         if (!clipped(p))
-            gp -= t[j];
+            gp -= SMOOTH(t[j]);
     }
     if (grad)
         for (uint j = 0; j < c; j++) {
             const float p = o[j] / total;
-            const float g = clipped(p) ? 0.0f : -t[j] / p;
+            const float g = clipped(p) ? 0.0f : -SMOOTH(t[j]) / p;
             d[j] = scale * (g - gp) / total;
         }
     return loss;
@@ -144,17 +150,17 @@ float categorical_crossentropy_row(__global const float *o, __global const float
  * sum(t) softmax(x) - t, which is TensorFlow's softmax - t for targets that
  * sum to 1. */
 float categorical_crossentropy_logits_row(__global const float *x, __global const float *t, uint c, float scale,
-                                          int grad, __global float *d)
+                                          int grad, float keep, float add, __global float *d)
 {
     const float lse = log_sum_exp(x, c);
     float loss = 0.0f, t_sum = 0.0f;
     for (uint j = 0; j < c; j++) {
-        loss += t[j] * (lse - x[j]);
-        t_sum += t[j];
+        loss += SMOOTH(t[j]) * (lse - x[j]);
+        t_sum += SMOOTH(t[j]);
     }
     if (grad)
         for (uint j = 0; j < c; j++)
-            d[j] = scale * (t_sum * exp(x[j] - lse) - t[j]);
+            d[j] = scale * (t_sum * exp(x[j] - lse) - SMOOTH(t[j]));
     return loss;
 }
 
@@ -202,20 +208,22 @@ float sparse_categorical_crossentropy_logits_row(__global const float *x, float 
     return loss;
 }
 
-float loss_row(int kind, int from_logits, __global const float *p, __global const float *t, uint c, float scale,
-               int grad, __global float *d)
+float loss_row(int kind, int from_logits, float label_smoothing, __global const float *p, __global const float *t,
+               uint c, float scale, int grad, __global float *d)
 {
+    const float keep = 1.0f - label_smoothing;
+    const float add = kind == LOSS_BINARY_CROSSENTROPY ? 0.5f * label_smoothing : label_smoothing / (float)c;
     switch (kind) {
     case LOSS_MSE:
         return mse_row(p, t, c, scale, grad, d);
     case LOSS_MAE:
         return mae_row(p, t, c, scale, grad, d);
     case LOSS_BINARY_CROSSENTROPY:
-        return from_logits ? binary_crossentropy_logits_row(p, t, c, scale, grad, d)
-                           : binary_crossentropy_row(p, t, c, scale, grad, d);
+        return from_logits ? binary_crossentropy_logits_row(p, t, c, scale, grad, keep, add, d)
+                           : binary_crossentropy_row(p, t, c, scale, grad, keep, add, d);
     case LOSS_CATEGORICAL_CROSSENTROPY:
-        return from_logits ? categorical_crossentropy_logits_row(p, t, c, scale, grad, d)
-                           : categorical_crossentropy_row(p, t, c, scale, grad, d);
+        return from_logits ? categorical_crossentropy_logits_row(p, t, c, scale, grad, keep, add, d)
+                           : categorical_crossentropy_row(p, t, c, scale, grad, keep, add, d);
     case LOSS_SPARSE_CATEGORICAL_CROSSENTROPY:
         return from_logits ? sparse_categorical_crossentropy_logits_row(p, t[0], c, scale, grad, d)
                            : sparse_categorical_crossentropy_row(p, t[0], c, scale, grad, d);
@@ -306,8 +314,8 @@ __kernel void metrics_update(uint n_metrics, uint kinds, float threshold, uint n
  * per batch in one launch. The metrics come first: with dpred == pred (in
  * place) they must see the predictions, and each work-item handles the same
  * rows in both loops, so no barrier is needed between them. */
-__kernel void loss_forward_backward(int kind, int from_logits, uint n, uint c, __global const float *pred,
-                                    ulong pred_off, __global const float *target, ulong target_off, int write_grad,
+__kernel void loss_forward_backward(int kind, int from_logits, float label_smoothing, uint n, uint c,
+                                    __global const float *pred, ulong pred_off, __global const float *target, ulong target_off, int write_grad,
                                     __global float *dpred, ulong dpred_off, int accumulate, __global float *acc,
                                     ulong acc_off, uint n_metrics, uint metric_kinds, float threshold,
                                     __global float *metric_acc, ulong metric_acc_off, __local float *scratch)
@@ -319,7 +327,7 @@ __kernel void loss_forward_backward(int kind, int from_logits, uint n, uint c, _
     const float scale = 1.0f / (float)n;
     float part = 0.0f;
     for (uint r = lid; r < n; r += lsize)
-        part += loss_row(kind, from_logits, pred + pred_off + (ulong)r * c,
+        part += loss_row(kind, from_logits, label_smoothing, pred + pred_off + (ulong)r * c,
                          target + target_off + (ulong)r * target_stride, c, scale, write_grad,
                          dpred + dpred_off + (ulong)r * c);
     const float total = group_sum_1d(scratch, part);

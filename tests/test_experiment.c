@@ -157,7 +157,7 @@ static const bad_case bad_cases[] = {
      CT_ERR_CONFIG, false,
      "bad.yaml:6:39: callbacks.early_stopping: unknown key 'patiense' (did you mean 'patience'?)"},
     {CSV_DATA ONE_DENSE "train: {loss: mse, lr: 0.1}\n", CT_ERR_CONFIG, false,
-     "bad.yaml:4:20: train: unknown key 'lr'; expected one of loss, from_logits, metrics, "
+     "bad.yaml:4:20: train: unknown key 'lr'; expected one of loss, from_logits, label_smoothing, metrics, "
      "optimizer, learning_rate_schedule, batch_size, epochs, shuffle, validation_split"},
     {CSV_DATA "model:\n  - dence: {units: 1}\n" MSE, CT_ERR_CONFIG, false,
      "bad.yaml:3:5: model[0]: unknown layer type 'dence' (did you mean 'dense'?); expected one of "
@@ -212,6 +212,11 @@ static const bad_case bad_cases[] = {
      "callbacks: {reduce_lr_on_plateau: true}\n", CT_ERR_CONFIG, true,
      "bad.yaml:5:35: callbacks.reduce_lr_on_plateau: cannot change the learning rate of a "
      "train.learning_rate_schedule (Keras raises the same error): use one of the two"},
+    {CSV_DATA ONE_DENSE "train: {loss: mse, label_smoothing: 0.1}\n", CT_ERR_CONFIG, true,
+     "bad.yaml:4:37: train.label_smoothing: applies to binary_crossentropy and categorical_crossentropy only "
+     "(as in Keras), not mse"},
+    {CSV_DATA ONE_DENSE "train: {loss: mse, label_smoothing: 1.5}\n", CT_ERR_CONFIG, false,
+     "bad.yaml:4:37: train.label_smoothing: expected a number in [0, 1], got \"1.5\""},
     {CSV_DATA ONE_DENSE "train: {loss: mse, optimizer: {nadam: {clipnorm: 1, clipvalue: 0.5}}}\n",
      CT_ERR_CONFIG, true,
      "bad.yaml:4:64: train.optimizer.nadam.clipvalue: only one of clipnorm, global_clipnorm and clipvalue "
@@ -1025,6 +1030,7 @@ START_TEST(test_write_yaml_exact)
                      "train:\n"
                      "  loss: mse\n"
                      "  from_logits: false\n"
+                     "  label_smoothing: 0.0\n"
                      "  metrics: []\n"
                      "  optimizer: {rmsprop: {learning_rate: 0.001, rho: 0.9, momentum: 0.0, "
                      "epsilon: 1e-07}}\n"

@@ -786,6 +786,61 @@ START_TEST(test_loss_keras_examples)
 }
 END_TEST
 
+/* label_smoothing by hand: categorical, 3 classes, s = 0.3: the target (0, 1, 0)
+ * becomes (0.1, 0.8, 0.1); with p = (0.05, 0.95, 0) (0 clipped to 1e-7):
+ * -(0.1 ln 0.05 + 0.8 ln 0.95 + 0.1 ln 1e-7) = 0.2995732 + 0.0410346 + 1.6118096 = 1.9524174.
+ * Binary, s = 0.2: the target 1 becomes 0.9; p = 0.4: -(0.9 ln 0.4 + 0.1 ln 0.6) = 0.8246616 + 0.0510826
+ * = 0.8757442.
+ * The metrics still see the targets as given. */
+START_TEST(test_label_smoothing_by_hand)
+{
+    const float cce_true[3] = {0, 1, 0}, cce_pred[3] = {0.05f, 0.95f, 0.0f};
+    const float bce_true[1] = {1}, bce_pred[1] = {0.4f};
+    FOR_EACH_DEVICE(ctx)
+    {
+        size_t shape[2] = {1, 3};
+        ct_tensor pred, target;
+        OK(ct_tensor_create(ctx, 2, shape, &pred));
+        OK(ct_tensor_create(ctx, 2, shape, &target));
+        OK(ct_tensor_write(ctx, &pred, cce_pred));
+        OK(ct_tensor_write(ctx, &target, cce_true));
+        ct_loss_accum acc;
+        OK(ct_loss_accum_create(ctx, &acc));
+        ct_metric accuracy = CT_METRIC_CATEGORICAL_ACCURACY;
+        ct_metric_state *metrics;
+        OK(ct_metrics_create(ctx, &accuracy, 1, 3, 0, &metrics));
+        OK(ct_loss_and_metrics_smoothed(ctx, CT_LOSS_CATEGORICAL_CROSSENTROPY, 0, 0.3, &pred, &target, NULL, &acc,
+                                        metrics));
+        double values[2];
+        OK(ct_loss_and_metrics_read(ctx, &acc, metrics, values));
+        ck_assert_msg(fabs(values[0] - 1.9524174) < 1e-5, "smoothed categorical crossentropy %.7f", values[0]);
+        ck_assert(values[1] == 1.0); /* argmax of the given target */
+        ct_metrics_destroy(metrics);
+        ct_loss_accum_release(&acc);
+        ct_tensor_release(&pred);
+        ct_tensor_release(&target);
+
+        size_t one[2] = {1, 1};
+        OK(ct_tensor_create(ctx, 2, one, &pred));
+        OK(ct_tensor_create(ctx, 2, one, &target));
+        OK(ct_tensor_write(ctx, &pred, bce_pred));
+        OK(ct_tensor_write(ctx, &target, bce_true));
+        OK(ct_loss_accum_create(ctx, &acc));
+        OK(ct_loss_and_metrics_smoothed(ctx, CT_LOSS_BINARY_CROSSENTROPY, 0, 0.2, &pred, &target, NULL, &acc, NULL));
+        double v;
+        OK(ct_loss_accum_read(ctx, &acc, &v));
+        ck_assert_msg(fabs(v - 0.8757442) < 1e-5, "smoothed binary crossentropy %.7f", v);
+        /* Keras has no label_smoothing for the other losses. */
+        ck_assert_int_eq(ct_loss_and_metrics_smoothed(ctx, CT_LOSS_MSE, 0, 0.1, &pred, &target, NULL, &acc, NULL),
+                         CT_ERR_INVALID_ARGUMENT);
+        ct_loss_accum_release(&acc);
+        ct_tensor_release(&pred);
+        ct_tensor_release(&target);
+    }
+    free(devices_);
+}
+END_TEST
+
 #define N_EPOCH 71 /* batches of 32, 32 and 7 */
 #define C_EPOCH 3
 
@@ -952,6 +1007,7 @@ int main(void)
     tcase_add_test(metrics, test_binary_accuracy);
     tcase_add_test(metrics, test_regression_metrics_over_epoch);
     tcase_add_test(metrics, test_loss_keras_examples);
+    tcase_add_test(metrics, test_label_smoothing_by_hand);
     tcase_add_test(metrics, test_loss_epoch_mean);
     tcase_add_test(metrics, test_loss_edge_values);
     tcase_add_test(metrics, test_loss_in_place);

@@ -264,6 +264,61 @@ START_TEST(test_reduce_lr_on_plateau_run)
 }
 END_TEST
 
+/* label_smoothing reaches the training loss: with s = 0.2 the binary
+ * targets are 0.1 and 0.9, whose crossentropy is at least the entropy
+ * H(0.1) = 0.3250830 for any prediction, while the accuracy still counts the
+ * given 0/1 labels (and the net learns them). Without it the loss falls far
+ * below that. */
+START_TEST(test_label_smoothing_run)
+{
+    make_tmp("smoothing");
+    char csv[700], out[700], path[1024];
+    snprintf(csv, sizeof csv, "%s/binary.csv", tmp);
+    FILE *f = fopen(csv, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "a,b,y\n");
+    for (int i = 0; i < 300; i++) {
+        double a = sin(i * 0.37), b = cos(i * 0.11);
+        fprintf(f, "%.6f,%.6f,%d\n", a, b, 2 * a - b > 0);
+    }
+    fclose(f);
+    const double entropy = -(0.1 * log(0.1) + 0.9 * log(0.9));
+    for (int smoothing = 0; smoothing <= 1; smoothing++) {
+        char yaml[1024];
+        snprintf(yaml, sizeof yaml,
+                 "name: smoothing\nseed: 3\n"
+                 "data:\n  csv:\n    file: binary.csv\n    features: {drop: [y]}\n"
+                 "    target: {column: y, shift: 0}\n    split: {train: 0.8, validation: 0.0, test: 0.2}\n"
+                 "model:\n  - dense: {units: 8, activation: tanh}\n  - dense: {units: 1, activation: sigmoid}\n"
+                 "train: {loss: binary_crossentropy, label_smoothing: %s, metrics: [accuracy],"
+                 " optimizer: {adam: {learning_rate: 0.05}}, batch_size: 16, epochs: 20}\n"
+                 "output: {plots: false}\n",
+                 smoothing ? "0.2" : "0.0");
+        ct_experiment *exp;
+        ck_assert_msg(ct_experiment_parse_string(yaml, "smoothing.yaml", &exp) == CT_OK, "%s", ct_last_error());
+        ck_assert_msg(ct_experiment_validate(exp) == CT_OK, "%s", ct_last_error());
+        snprintf(out, sizeof out, "%s/out-%d", tmp, smoothing);
+        ct_run_options o = {.data_dir = tmp, .out_dir = out};
+        char *dir = NULL;
+        ck_assert_msg(ct_run_experiment(exp, &o, &dir) == CT_OK, "%s", ct_last_error());
+        snprintf(path, sizeof path, "%s/history.csv", dir);
+        ct_history *h;
+        ck_assert_int_eq(ct_history_read_csv(path, &h), CT_OK);
+        double last_loss = ct_history_value(h, 19, 0), accuracy = ct_history_value(h, 19, 1);
+        ck_assert_msg(accuracy > 0.9, "smoothing %d: accuracy %.3f", smoothing, accuracy);
+        if (smoothing)
+            for (size_t r = 0; r < 20; r++)
+                ck_assert_msg(ct_history_value(h, r, 0) >= entropy - 1e-5, "epoch %zu: loss %.6f < H(0.1)", r,
+                              ct_history_value(h, r, 0));
+        else
+            ck_assert_msg(last_loss < entropy / 4, "without smoothing the loss stays at %.4f", last_loss);
+        ct_history_free(h);
+        free(dir);
+        ct_experiment_free(exp);
+    }
+}
+END_TEST
+
 START_TEST(test_missing_data_is_clear)
 {
     make_tmp("missing");
@@ -397,6 +452,7 @@ int main(void)
     tcase_add_test(tc, test_missing_data_is_clear);
     tcase_add_test(tc, test_learning_rate_schedule_run);
     tcase_add_test(tc, test_reduce_lr_on_plateau_run);
+    tcase_add_test(tc, test_label_smoothing_run);
     tcase_add_test(tc, test_shipped_sunshine);
     tcase_add_test(tc, test_shipped_sunshine_beats_persistence);
     tcase_add_test(tc, test_shipped_cifar);

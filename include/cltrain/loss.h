@@ -162,6 +162,15 @@ void ct_metrics_values(const ct_metric_state *state, const float *sums, uint64_t
  * sparse (class-id) targets. */
 ct_status ct_loss_and_metrics(ct_context *ctx, ct_loss loss, int from_logits, const ct_tensor *pred,
                               const ct_tensor *target, ct_tensor *dpred, ct_loss_accum *acc, ct_metric_state *metrics);
+/* ct_loss_and_metrics with Keras' label_smoothing in [0, 1] (train.
+ * label_smoothing) for binary_crossentropy and categorical_crossentropy:
+ * the loss sees targets t (1 - s) + s / 2 (binary) or t (1 - s) + s / C
+ * (categorical, C classes); the metrics see t. s = 0 is ct_loss_and_metrics;
+ * s > 0 with another loss is CT_ERR_INVALID_ARGUMENT (Keras' other losses
+ * have no label_smoothing). */
+ct_status ct_loss_and_metrics_smoothed(ct_context *ctx, ct_loss loss, int from_logits, double label_smoothing,
+                                       const ct_tensor *pred, const ct_tensor *target, ct_tensor *dpred,
+                                       ct_loss_accum *acc, ct_metric_state *metrics);
 /* ct_loss_accum_read and ct_metrics_read with one wait for the device:
  * values[0] = the mean loss, values[1 + i] = metric i (metrics may be NULL). */
 ct_status ct_loss_and_metrics_read(ct_context *ctx, const ct_loss_accum *acc, const ct_metric_state *metrics,

@@ -409,6 +409,14 @@ static ct_status check_train(const ct_experiment *exp)
                            ct_loss_name(t->loss), why);
         }
     }
+    if (t->label_smoothing > 0 && t->loss != CT_LOSS_BINARY_CROSSENTROPY &&
+        t->loss != CT_LOSS_CATEGORICAL_CROSSENTROPY)
+        return fail_at(exp, "train.label_smoothing",
+                       "applies to binary_crossentropy and categorical_crossentropy only (as in Keras), not %s%s",
+                       ct_loss_name(t->loss),
+                       t->loss == CT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY
+                           ? ": use categorical_crossentropy with one-hot targets to smooth labels"
+                           : "");
     if (t->from_logits && is_regression_loss(t->loss))
         return fail_at(exp, "train.from_logits", "applies to crossentropy losses only, not %s",
                        ct_loss_name(t->loss));

@@ -169,9 +169,15 @@ static ct_status check_loss_shapes(ct_loss loss, int from_logits, const ct_tenso
     return CT_OK;
 }
 
-ct_status ct_loss_launch(ct_context *ctx, ct_loss loss, int from_logits, const ct_tensor *pred,
-                         const ct_tensor *target, ct_tensor *dpred, ct_loss_accum *acc, const ct_metric_args *metrics)
+ct_status ct_loss_launch(ct_context *ctx, ct_loss loss, int from_logits, double label_smoothing,
+                         const ct_tensor *pred, const ct_tensor *target, ct_tensor *dpred, ct_loss_accum *acc,
+                         const ct_metric_args *metrics)
 {
+    if (!(label_smoothing >= 0 && label_smoothing <= 1))
+        return ct_fail(CT_ERR_INVALID_ARGUMENT, "label_smoothing must be in [0, 1], got %g", label_smoothing);
+    if (label_smoothing > 0 && loss != CT_LOSS_BINARY_CROSSENTROPY && loss != CT_LOSS_CATEGORICAL_CROSSENTROPY)
+        return ct_fail(CT_ERR_INVALID_ARGUMENT, "label_smoothing applies to binary_crossentropy and "
+                       "categorical_crossentropy, not %s", ct_loss_name(loss));
     size_t rows = 0, classes = 0;
     CT_TRY(check_loss_shapes(loss, from_logits, pred, target, dpred, &rows, &classes));
     cl_uint n_metrics = metrics ? metrics->count : 0;
@@ -186,8 +192,10 @@ ct_status ct_loss_launch(ct_context *ctx, ct_loss loss, int from_logits, const c
     cl_int kind = (cl_int)loss, logits = from_logits ? 1 : 0, write_grad = dpred != NULL, accumulate = acc != NULL;
     cl_uint n = (cl_uint)rows, c = (cl_uint)classes, kinds = n_metrics ? metrics->kinds : 0, i = 0;
     cl_float threshold = CT_BINARY_ACCURACY_THRESHOLD;
+    cl_float smoothing = (float)label_smoothing;
     cl_int err = CT_ARG(k, i++, kind);
     err |= CT_ARG(k, i++, logits);
+    err |= CT_ARG(k, i++, smoothing);
     err |= CT_ARG(k, i++, n);
     err |= CT_ARG(k, i++, c);
     err |= ct_arg_tensor(k, &i, pred);
@@ -210,5 +218,5 @@ ct_status ct_loss_launch(ct_context *ctx, ct_loss loss, int from_logits, const c
 ct_status ct_loss_forward_backward(ct_context *ctx, ct_loss loss, int from_logits, const ct_tensor *pred,
                                    const ct_tensor *target, ct_tensor *dpred, ct_loss_accum *acc)
 {
-    return ct_loss_launch(ctx, loss, from_logits, pred, target, dpred, acc, NULL);
+    return ct_loss_launch(ctx, loss, from_logits, 0.0, pred, target, dpred, acc, NULL);
 }

@@ -24,10 +24,12 @@ typedef struct {
     const ct_tensor *sums;
 } ct_metric_args;
 
-/* ct_loss_forward_backward, also adding the batch to the metric accumulators
- * described by metrics (NULL: none) in the same launch. */
-ct_status ct_loss_launch(ct_context *ctx, ct_loss loss, int from_logits, const ct_tensor *pred,
-                         const ct_tensor *target, ct_tensor *dpred, ct_loss_accum *acc, const ct_metric_args *metrics);
+/* ct_loss_forward_backward with Keras' label_smoothing (0: none), also
+ * adding the batch to the metric accumulators described by metrics (NULL:
+ * none) in the same launch. */
+ct_status ct_loss_launch(ct_context *ctx, ct_loss loss, int from_logits, double label_smoothing,
+                         const ct_tensor *pred, const ct_tensor *target, ct_tensor *dpred, ct_loss_accum *acc,
+                         const ct_metric_args *metrics);
 
 /* Case-insensitive comparison that also ignores '_' (so "MeanSquaredError"
  * matches "mean_squared_error"). */

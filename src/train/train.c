@@ -269,7 +269,8 @@ static ct_status train_batch(ct_trainer *t, size_t b, ct_loss_accum *acc, ct_met
     }
     CT_TRY(ct_model_forward(t->model, &x, 1, &out));
     CT_TRY(ct_model_output_grad(t->model, rows, &dy));
-    CT_TRY(ct_loss_and_metrics(t->ctx, t->exp->train.loss, t->exp->train.from_logits, &out, &y, &dy, acc,
+    CT_TRY(ct_loss_and_metrics_smoothed(t->ctx, t->exp->train.loss, t->exp->train.from_logits,
+                                        t->exp->train.label_smoothing, &out, &y, &dy, acc,
                                t->metric_count ? metrics : NULL));
     CT_TRY(ct_model_backward(t->model, &x, &dy));
     if (t->schedule)
@@ -304,7 +305,8 @@ static ct_status evaluate_split(ct_trainer *t, const device_split *d, double *va
         }
         CT_TRY(ct_tensor_view(&d->y, first * t->target_width, 2, ys, &y));
         CT_TRY(ct_model_forward(t->model, &x, 0, &out));
-        CT_TRY(ct_loss_and_metrics(t->ctx, t->exp->train.loss, t->exp->train.from_logits, &out, &y, NULL, &t->loss,
+        CT_TRY(ct_loss_and_metrics_smoothed(t->ctx, t->exp->train.loss, t->exp->train.from_logits,
+                                            t->exp->train.label_smoothing, &out, &y, NULL, &t->loss,
                                    t->metric_count ? t->metrics : NULL));
         if (predictions)
             CT_TRY(ct_tensor_read(t->ctx, &out, predictions + first * out_size));

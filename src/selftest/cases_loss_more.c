@@ -1,0 +1,111 @@
+/* Op-test cases: Keras' label_smoothing on the binary and categorical
+ * crossentropies (ct_loss_and_metrics_smoothed), with and without
+ * from_logits, against the reference loss of the smoothed targets.
+ *
+ * in[0] = predictions (N, C), in[1] = targets (N, C); fp[0] = label_smoothing.
+ * The output is the batch mean loss; the backward is the dpred the launcher
+ * writes, scaled by the upstream gradient, against finite differences of
+ * the reference. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "selftest/families.h"
+#include "selftest/ref/ref_loss.h"
+
+#include "cltrain/loss.h"
+#include "cltrain/ops.h"
+
+static ct_status scalar_shape(const ct_optest_case *c, int *ndim, size_t *shape)
+{
+    (void)c;
+    *ndim = 1;
+    shape[0] = 1;
+    return CT_OK;
+}
+
+static size_t rows_of(const ct_optest_case *c) { return c->in[0].shape[0]; }
+static size_t classes_of(const ct_optest_case *c) { return c->in[0].shape[1]; }
+
+static ct_status smoothed_forward(ct_context *ctx, const ct_optest_case *c, const ct_tensor *in, ct_tensor *out,
+                                  ct_loss loss, int from_logits)
+{
+    ct_loss_accum acc;
+    CT_TRY(ct_loss_accum_create(ctx, &acc));
+    ct_status s = ct_loss_and_metrics_smoothed(ctx, loss, from_logits, c->fp[0], &in[0], &in[1], NULL, &acc, NULL);
+    double mean = 0;
+    if (s == CT_OK)
+        s = ct_loss_accum_read(ctx, &acc, &mean);
+    float value = (float)mean;
+    if (s == CT_OK)
+        s = ct_tensor_write(ctx, out, &value);
+    ct_loss_accum_release(&acc);
+    return s;
+}
+
+static ct_status smoothed_backward(ct_context *ctx, const ct_optest_case *c, const ct_tensor *in,
+                                   const ct_tensor *grad_out, ct_tensor *grad_in, ct_loss loss, int from_logits)
+{
+    float upstream;
+    CT_TRY(ct_tensor_read(ctx, grad_out, &upstream));
+    CT_TRY(ct_loss_and_metrics_smoothed(ctx, loss, from_logits, c->fp[0], &in[0], &in[1], &grad_in[0], NULL, NULL));
+    return ct_scale(ctx, upstream, &grad_in[0], &grad_in[0]);
+}
+
+/* Keras: y_true * (1 - s) + s / C (categorical) or + s / 2 (binary), then the loss. */
+static void smoothed_reference(const ct_optest_case *c, const double *const *in, double *out, ct_loss loss,
+                               int from_logits)
+{
+    size_t n = rows_of(c) * classes_of(c);
+    double s = (double)c->fp[0], base = loss == CT_LOSS_BINARY_CROSSENTROPY ? 0.5 : 1.0 / (double)classes_of(c);
+    double *t = malloc(n * sizeof *t);
+    if (!t) {
+        out[0] = NAN;
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        t[i] = in[1][i] * (1 - s) + s * base;
+    out[0] = ref_loss_mean(loss, from_logits, rows_of(c), classes_of(c), in[0], t);
+    free(t);
+}
+
+#define SMOOTHED_OP(var, name, loss, from_logits)                                                                      \
+    static ct_status var##_fwd(ct_context *ctx, const ct_optest_case *c, const ct_tensor *in, ct_tensor *out)          \
+    {                                                                                                                  \
+        return smoothed_forward(ctx, c, in, out, loss, from_logits);                                                   \
+    }                                                                                                                  \
+    static ct_status var##_bwd(ct_context *ctx, const ct_optest_case *c, const ct_tensor *in, const ct_tensor *out,    \
+                               const ct_tensor *grad_out, ct_tensor *grad_in)                                          \
+    {                                                                                                                  \
+        (void)out;                                                                                                     \
+        return smoothed_backward(ctx, c, in, grad_out, grad_in, loss, from_logits);                                    \
+    }                                                                                                                  \
+    static void var##_ref(const ct_optest_case *c, const double *const *in, double *out)                               \
+    {                                                                                                                  \
+        smoothed_reference(c, in, out, loss, from_logits);                                                             \
+    }                                                                                                                  \
+    static const ct_optest_op var = {name, scalar_shape, var##_fwd, var##_ref, var##_bwd, NULL};
+
+SMOOTHED_OP(op_bce, "binary_crossentropy_label_smoothing", CT_LOSS_BINARY_CROSSENTROPY, 0)
+SMOOTHED_OP(op_bce_logits, "binary_crossentropy_from_logits_label_smoothing", CT_LOSS_BINARY_CROSSENTROPY, 1)
+SMOOTHED_OP(op_cce, "categorical_crossentropy_label_smoothing", CT_LOSS_CATEGORICAL_CROSSENTROPY, 0)
+SMOOTHED_OP(op_cce_logits, "categorical_crossentropy_from_logits_label_smoothing", CT_LOSS_CATEGORICAL_CROSSENTROPY,
+            1)
+
+// clang-format off
+#define PRED(n, c, lo, hi) {2, {n, c}, lo, hi, 0, 1}
+#define ONE_HOT_LIKE(n, c) {2, {n, c}, 0, 2, 1, 0} /* 0/1 values */
+#define TOL 1e-10, 1e-8 /* as the loss family */
+
+static const ct_optest_case cases[] = {
+    {&op_bce, "smoothing 0.1, 1 output", 2, {PRED(33, 1, 0.02f, 0.98f), ONE_HOT_LIKE(33, 1)}, {0}, {0.1f}, TOL},
+    {&op_bce, "smoothing 0.3, 7 outputs", 2, {PRED(33, 7, 0.02f, 0.98f), ONE_HOT_LIKE(33, 7)}, {0}, {0.3f}, TOL},
+    {&op_bce_logits, "smoothing 0.1", 2, {PRED(33, 7, -6, 6), ONE_HOT_LIKE(33, 7)}, {0}, {0.1f}, TOL},
+    {&op_bce_logits, "smoothing 1 (all targets 0.5)", 2, {PRED(33, 3, -6, 6), ONE_HOT_LIKE(33, 3)}, {0}, {1.0f},
+     TOL},
+    {&op_cce, "smoothing 0.1, 10 classes", 2, {PRED(33, 10, 0.05f, 1), ONE_HOT_LIKE(33, 10)}, {0}, {0.1f}, TOL},
+    {&op_cce, "smoothing 0.2, 3 classes", 2, {PRED(5, 3, 0.05f, 1), ONE_HOT_LIKE(5, 3)}, {0}, {0.2f}, TOL},
+    {&op_cce_logits, "smoothing 0.1, 10 classes", 2, {PRED(33, 10, -5, 5), ONE_HOT_LIKE(33, 10)}, {0}, {0.1f}, TOL},
+    {&op_cce_logits, "smoothing 0.5, 7 classes", 2, {PRED(33, 7, -5, 5), ONE_HOT_LIKE(33, 7)}, {0}, {0.5f}, TOL},
+};
+// clang-format on
+const ct_optest_family ct_optest_family_loss_more = CT_OPTEST_FAMILY("loss_more", cases);
