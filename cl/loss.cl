@@ -314,10 +314,34 @@ __kernel void metrics_update(uint n_metrics, uint kinds, float threshold, uint n
  * per batch in one launch. The metrics come first: with dpred == pred (in
  * place) they must see the predictions, and each work-item handles the same
  * rows in both loops, so no barrier is needed between them. */
+/* Keras' class_weight (fit's class_weight, as sample weights): row r's loss
+ * and gradient are scaled by class_weight[class of r], the class being the
+ * class id (sparse), the rounded target (one output) or the target's argmax
+ * (first maximum); a class outside the n_class_weights given gives NaN. No
+ * weights (n_class_weights 0): 1, the row unchanged. */
+inline float row_weight(int kind, __global const float *t, uint c, __global const float *class_weight,
+                        uint n_class_weights)
+{
+    if (n_class_weights == 0)
+        return 1.0f;
+    int k;
+    if (kind == LOSS_SPARSE_CATEGORICAL_CROSSENTROPY) {
+        k = t[0] >= 0.0f ? (int)t[0] : -1;
+    } else if (c == 1) {
+        k = t[0] >= 0.0f ? (int)rint(t[0]) : -1;
+    } else {
+        k = 0;
+        for (uint j = 1; j < c; j++)
+            k = t[j] > t[k] ? (int)j : k;
+    }
+    return k >= 0 && (uint)k < n_class_weights ? class_weight[k] : NAN;
+}
+
 __kernel void loss_forward_backward(int kind, int from_logits, float label_smoothing, uint n, uint c,
-                                    __global const float *pred, ulong pred_off, __global const float *target, ulong target_off, int write_grad,
-                                    __global float *dpred, ulong dpred_off, int accumulate, __global float *acc,
-                                    ulong acc_off, uint n_metrics, uint metric_kinds, float threshold,
+                                    __global const float *class_weight, ulong class_weight_off, uint n_class_weights,
+                                    __global const float *pred, ulong pred_off, __global const float *target,
+                                    ulong target_off, int write_grad, __global float *dpred, ulong dpred_off,
+                                    int accumulate, __global float *acc, ulong acc_off, uint n_metrics, uint metric_kinds, float threshold,
                                     __global float *metric_acc, ulong metric_acc_off, __local float *scratch)
 {
     const uint lid = get_local_id(0), lsize = get_local_size(0);
@@ -326,10 +350,12 @@ __kernel void loss_forward_backward(int kind, int from_logits, float label_smoot
                 metric_acc + metric_acc_off, scratch);
     const float scale = 1.0f / (float)n;
     float part = 0.0f;
-    for (uint r = lid; r < n; r += lsize)
-        part += loss_row(kind, from_logits, label_smoothing, pred + pred_off + (ulong)r * c,
-                         target + target_off + (ulong)r * target_stride, c, scale, write_grad,
-                         dpred + dpred_off + (ulong)r * c);
+    for (uint r = lid; r < n; r += lsize) {
+        __global const float *t = target + target_off + (ulong)r * target_stride;
+        const float w = row_weight(kind, t, c, class_weight + class_weight_off, n_class_weights);
+        part += w * loss_row(kind, from_logits, label_smoothing, pred + pred_off + (ulong)r * c, t, c, scale * w,
+                             write_grad, dpred + dpred_off + (ulong)r * c);
+    }
     const float total = group_sum_1d(scratch, part);
     if (accumulate && lid == 0)
         kahan_add(acc + acc_off, total);

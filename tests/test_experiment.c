@@ -157,8 +157,8 @@ static const bad_case bad_cases[] = {
      CT_ERR_CONFIG, false,
      "bad.yaml:6:39: callbacks.early_stopping: unknown key 'patiense' (did you mean 'patience'?)"},
     {CSV_DATA ONE_DENSE "train: {loss: mse, lr: 0.1}\n", CT_ERR_CONFIG, false,
-     "bad.yaml:4:20: train: unknown key 'lr'; expected one of loss, from_logits, label_smoothing, metrics, "
-     "optimizer, learning_rate_schedule, batch_size, epochs, shuffle, validation_split"},
+     "bad.yaml:4:20: train: unknown key 'lr'; expected one of loss, from_logits, label_smoothing, class_weight, "
+     "metrics, optimizer, learning_rate_schedule, batch_size, epochs, shuffle, validation_split"},
     {CSV_DATA "model:\n  - dence: {units: 1}\n" MSE, CT_ERR_CONFIG, false,
      "bad.yaml:3:5: model[0]: unknown layer type 'dence' (did you mean 'dense'?); expected one of "
      "dense, conv2d, max_pooling2d, average_pooling2d, flatten, dropout, batch_normalization, "
@@ -217,6 +217,13 @@ static const bad_case bad_cases[] = {
      "(as in Keras), not mse"},
     {CSV_DATA ONE_DENSE "train: {loss: mse, label_smoothing: 1.5}\n", CT_ERR_CONFIG, false,
      "bad.yaml:4:37: train.label_smoothing: expected a number in [0, 1], got \"1.5\""},
+    {CSV_DATA ONE_DENSE "train: {loss: mse, class_weight: [1, 2]}\n", CT_ERR_CONFIG, true,
+     "bad.yaml:4:34: train.class_weight: weights classes, but mse is a regression loss"},
+    {CSV_DATA ONE_DENSE "train: {loss: binary_crossentropy, class_weight: [1, 2, 3]}\n", CT_ERR_CONFIG, true,
+     "bad.yaml:4:50: train.class_weight: has 3 weights, but the model outputs 2 classes (one output: 0 and 1): "
+     "give one weight per class, class 0 first"},
+    {CSV_DATA ONE_DENSE "train: {loss: binary_crossentropy, class_weight: [1, -2]}\n", CT_ERR_CONFIG, false,
+     "bad.yaml:4:54: train.class_weight[1]: expected a number >= 0, got \"-2\""},
     {CSV_DATA ONE_DENSE "train: {loss: mse, optimizer: {nadam: {clipnorm: 1, clipvalue: 0.5}}}\n",
      CT_ERR_CONFIG, true,
      "bad.yaml:4:64: train.optimizer.nadam.clipvalue: only one of clipnorm, global_clipnorm and clipvalue "
@@ -1031,6 +1038,7 @@ START_TEST(test_write_yaml_exact)
                      "  loss: mse\n"
                      "  from_logits: false\n"
                      "  label_smoothing: 0.0\n"
+                     "  class_weight: []\n"
                      "  metrics: []\n"
                      "  optimizer: {rmsprop: {learning_rate: 0.001, rho: 0.9, momentum: 0.0, "
                      "epsilon: 1e-07}}\n"

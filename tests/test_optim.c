@@ -809,8 +809,9 @@ START_TEST(test_label_smoothing_by_hand)
         ct_metric accuracy = CT_METRIC_CATEGORICAL_ACCURACY;
         ct_metric_state *metrics;
         OK(ct_metrics_create(ctx, &accuracy, 1, 3, 0, &metrics));
-        OK(ct_loss_and_metrics_smoothed(ctx, CT_LOSS_CATEGORICAL_CROSSENTROPY, 0, 0.3, &pred, &target, NULL, &acc,
-                                        metrics));
+        ct_loss_options smooth = {.label_smoothing = 0.3};
+        OK(ct_loss_and_metrics_ex(ctx, CT_LOSS_CATEGORICAL_CROSSENTROPY, 0, &smooth, &pred, &target, NULL, &acc,
+                                  metrics));
         double values[2];
         OK(ct_loss_and_metrics_read(ctx, &acc, metrics, values));
         ck_assert_msg(fabs(values[0] - 1.9524174) < 1e-5, "smoothed categorical crossentropy %.7f", values[0]);
@@ -826,12 +827,14 @@ START_TEST(test_label_smoothing_by_hand)
         OK(ct_tensor_write(ctx, &pred, bce_pred));
         OK(ct_tensor_write(ctx, &target, bce_true));
         OK(ct_loss_accum_create(ctx, &acc));
-        OK(ct_loss_and_metrics_smoothed(ctx, CT_LOSS_BINARY_CROSSENTROPY, 0, 0.2, &pred, &target, NULL, &acc, NULL));
+        smooth.label_smoothing = 0.2;
+        OK(ct_loss_and_metrics_ex(ctx, CT_LOSS_BINARY_CROSSENTROPY, 0, &smooth, &pred, &target, NULL, &acc, NULL));
         double v;
         OK(ct_loss_accum_read(ctx, &acc, &v));
         ck_assert_msg(fabs(v - 0.8757442) < 1e-5, "smoothed binary crossentropy %.7f", v);
         /* Keras has no label_smoothing for the other losses. */
-        ck_assert_int_eq(ct_loss_and_metrics_smoothed(ctx, CT_LOSS_MSE, 0, 0.1, &pred, &target, NULL, &acc, NULL),
+        smooth.label_smoothing = 0.1;
+        ck_assert_int_eq(ct_loss_and_metrics_ex(ctx, CT_LOSS_MSE, 0, &smooth, &pred, &target, NULL, &acc, NULL),
                          CT_ERR_INVALID_ARGUMENT);
         ct_loss_accum_release(&acc);
         ct_tensor_release(&pred);

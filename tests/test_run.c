@@ -269,10 +269,10 @@ END_TEST
  * H(0.1) = 0.3250830 for any prediction, while the accuracy still counts the
  * given 0/1 labels (and the net learns them). Without it the loss falls far
  * below that. */
-START_TEST(test_label_smoothing_run)
+/* binary.csv in tmp: y = [2 a - b > 0], 300 rows. */
+static void write_binary_csv(void)
 {
-    make_tmp("smoothing");
-    char csv[700], out[700], path[1024];
+    char csv[700];
     snprintf(csv, sizeof csv, "%s/binary.csv", tmp);
     FILE *f = fopen(csv, "w");
     ck_assert_ptr_nonnull(f);
@@ -282,6 +282,69 @@ START_TEST(test_label_smoothing_run)
         fprintf(f, "%.6f,%.6f,%d\n", a, b, 2 * a - b > 0);
     }
     fclose(f);
+}
+
+/* A small classifier of binary.csv with `train_extra` inside train: {...}; its history. */
+static ct_history *run_binary(const char *train_extra, const char *out_name, int epochs)
+{
+    char yaml[1024], out[700], path[1024];
+    snprintf(yaml, sizeof yaml,
+             "name: binary\nseed: 3\n"
+             "data:\n  csv:\n    file: binary.csv\n    features: {drop: [y]}\n"
+             "    target: {column: y, shift: 0}\n    split: {train: 0.6, validation: 0.2, test: 0.2}\n"
+             "model:\n  - dense: {units: 8, activation: tanh}\n  - dense: {units: 1, activation: sigmoid}\n"
+             "train: {loss: binary_crossentropy, metrics: [accuracy], optimizer: {adam: {learning_rate: 0.01}},"
+             " batch_size: 16, epochs: %d%s}\n"
+             "output: {plots: false}\n",
+             epochs, train_extra);
+    ct_experiment *exp;
+    ck_assert_msg(ct_experiment_parse_string(yaml, "binary.yaml", &exp) == CT_OK, "%s", ct_last_error());
+    ck_assert_msg(ct_experiment_validate(exp) == CT_OK, "%s", ct_last_error());
+    snprintf(out, sizeof out, "%s/%s", tmp, out_name);
+    ct_run_options o = {.data_dir = tmp, .out_dir = out};
+    char *dir = NULL;
+    ck_assert_msg(ct_run_experiment(exp, &o, &dir) == CT_OK, "%s", ct_last_error());
+    snprintf(path, sizeof path, "%s/history.csv", dir);
+    ct_history *h;
+    ck_assert_int_eq(ct_history_read_csv(path, &h), CT_OK);
+    free(dir);
+    ct_experiment_free(exp);
+    return h;
+}
+
+/* class_weight: [1, 1] is no weighting, bit for bit. [2, 2] doubles every
+ * training loss and gradient; Adam's step hardly depends on the gradient's
+ * scale (only through epsilon), so the first epoch's training loss doubles
+ * and val_loss, which Keras does not weight, stays. [1, 3] changes training. */
+START_TEST(test_class_weight_run)
+{
+    make_tmp("class-weight");
+    write_binary_csv();
+    ct_history *plain = run_binary("", "plain", 3), *ones = run_binary(", class_weight: [1, 1]", "ones", 3);
+    ct_history *twos = run_binary(", class_weight: [2, 2]", "twos", 3);
+    ct_history *skewed = run_binary(", class_weight: [1, 3]", "skewed", 3);
+    ck_assert_str_eq(ct_history_column_name(plain, 2), "val_loss");
+    for (size_t r = 0; r < 3; r++)
+        for (size_t col = 0; col < 4; col++)
+            ck_assert(ct_history_value(ones, r, col) == ct_history_value(plain, r, col));
+    double loss = ct_history_value(plain, 0, 0), val = ct_history_value(plain, 0, 2);
+    ck_assert_msg(fabs(ct_history_value(twos, 0, 0) - 2 * loss) < 1e-4 * loss, "loss %.6f, doubled %.6f", loss,
+                  ct_history_value(twos, 0, 0));
+    ck_assert_msg(fabs(ct_history_value(twos, 0, 2) - val) < 1e-4 * val, "val_loss %.6f, weighted %.6f", val,
+                  ct_history_value(twos, 0, 2));
+    ck_assert(ct_history_value(skewed, 2, 2) != ct_history_value(plain, 2, 2));
+    ct_history_free(plain);
+    ct_history_free(ones);
+    ct_history_free(twos);
+    ct_history_free(skewed);
+}
+END_TEST
+
+START_TEST(test_label_smoothing_run)
+{
+    make_tmp("smoothing");
+    char out[700], path[1024];
+    write_binary_csv();
     const double entropy = -(0.1 * log(0.1) + 0.9 * log(0.9));
     for (int smoothing = 0; smoothing <= 1; smoothing++) {
         char yaml[1024];
@@ -453,6 +516,7 @@ int main(void)
     tcase_add_test(tc, test_learning_rate_schedule_run);
     tcase_add_test(tc, test_reduce_lr_on_plateau_run);
     tcase_add_test(tc, test_label_smoothing_run);
+    tcase_add_test(tc, test_class_weight_run);
     tcase_add_test(tc, test_shipped_sunshine);
     tcase_add_test(tc, test_shipped_sunshine_beats_persistence);
     tcase_add_test(tc, test_shipped_cifar);

@@ -210,12 +210,17 @@ typedef struct {
 
 /* ===================================================================== train */
 
+#define CT_CLASS_WEIGHT_MAX 1024
+
 typedef struct {
     ct_loss loss;     /* `loss`, required */
     bool from_logits; /* `from_logits`, default false: the model outputs logits and the
                          crossentropy applies the sigmoid/softmax itself */
     double label_smoothing; /* `label_smoothing` in [0, 1], default 0.0: Keras' argument of
                                BinaryCrossentropy and CategoricalCrossentropy */
+    double class_weight[CT_CLASS_WEIGHT_MAX]; /* `class_weight`, default [] (none): fit()'s
+                                                 class_weight, weight k for class k */
+    size_t class_weight_count;
     ct_metric metrics[CT_METRIC_COUNT]; /* `metrics`, default []: a list, each at most once */
     size_t metric_count;
     ct_optimizer_spec optimizer; /* `optimizer`, default rmsprop */

@@ -162,15 +162,28 @@ void ct_metrics_values(const ct_metric_state *state, const float *sums, uint64_t
  * sparse (class-id) targets. */
 ct_status ct_loss_and_metrics(ct_context *ctx, ct_loss loss, int from_logits, const ct_tensor *pred,
                               const ct_tensor *target, ct_tensor *dpred, ct_loss_accum *acc, ct_metric_state *metrics);
-/* ct_loss_and_metrics with Keras' label_smoothing in [0, 1] (train.
- * label_smoothing) for binary_crossentropy and categorical_crossentropy:
- * the loss sees targets t (1 - s) + s / 2 (binary) or t (1 - s) + s / C
- * (categorical, C classes); the metrics see t. s = 0 is ct_loss_and_metrics;
- * s > 0 with another loss is CT_ERR_INVALID_ARGUMENT (Keras' other losses
- * have no label_smoothing). */
-ct_status ct_loss_and_metrics_smoothed(ct_context *ctx, ct_loss loss, int from_logits, double label_smoothing,
-                                       const ct_tensor *pred, const ct_tensor *target, ct_tensor *dpred,
-                                       ct_loss_accum *acc, ct_metric_state *metrics);
+/* Keras' loss options beyond the kind:
+ *   label_smoothing in [0, 1] (train.label_smoothing), binary_crossentropy and
+ *     categorical_crossentropy only: the loss sees targets t (1 - s) + s / 2
+ *     (binary) or t (1 - s) + s / C (categorical, C classes); the metrics see t.
+ *   class_weights (fit's class_weight; NULL or an empty tensor: none): K
+ *     floats on the device; each sample's loss and gradient are multiplied by
+ *     class_weights[k], k its class: the class id (sparse), the rounded target
+ *     (one output) or the target's argmax; a class >= K gives NaN. Keras
+ *     applies class_weight to the training batches only, so the caller passes
+ *     it there and not for validation. The batch loss stays the mean over N
+ *     (Keras' sum_over_batch_size), not a weighted mean. */
+typedef struct {
+    double label_smoothing;
+    const ct_tensor *class_weights;
+} ct_loss_options;
+
+/* ct_loss_and_metrics with options (NULL: none, ct_loss_and_metrics itself).
+ * label_smoothing > 0 with another loss is CT_ERR_INVALID_ARGUMENT (Keras'
+ * other losses have no label_smoothing). */
+ct_status ct_loss_and_metrics_ex(ct_context *ctx, ct_loss loss, int from_logits, const ct_loss_options *options,
+                                 const ct_tensor *pred, const ct_tensor *target, ct_tensor *dpred, ct_loss_accum *acc,
+                                 ct_metric_state *metrics);
 /* ct_loss_accum_read and ct_metrics_read with one wait for the device:
  * values[0] = the mean loss, values[1 + i] = metric i (metrics may be NULL). */
 ct_status ct_loss_and_metrics_read(ct_context *ctx, const ct_loss_accum *acc, const ct_metric_state *metrics,

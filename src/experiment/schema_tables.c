@@ -449,6 +449,8 @@ static const field train_fields[] = {
     {.key = "from_logits", .type = FT_BOOL, .offset = TRAIN(from_logits), .default_text = "false"},
     {.key = "label_smoothing", .type = FT_DOUBLE, .offset = TRAIN(label_smoothing), .default_text = "0.0",
      .range = R_UNIT_CLOSED},
+    {.key = "class_weight", .type = FT_DOUBLE_LIST, .offset = TRAIN(class_weight),
+     .count_offset = TRAIN(class_weight_count), .capacity = CT_CLASS_WEIGHT_MAX, .range = R_NON_NEGATIVE},
     {.key = "metrics", .type = FT_ENUM_LIST, .offset = TRAIN(metrics),
      .count_offset = TRAIN(metric_count), .capacity = CT_METRIC_COUNT, .enums = &ct_metric_names},
     {.key = "optimizer", .type = FT_VARIANT, .offset = TRAIN(optimizer), .flags = FL_FLOW,

@@ -417,6 +417,9 @@ static ct_status check_train(const ct_experiment *exp)
                        t->loss == CT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY
                            ? ": use categorical_crossentropy with one-hot targets to smooth labels"
                            : "");
+    if (t->class_weight_count && is_regression_loss(t->loss))
+        return fail_at(exp, "train.class_weight", "weights classes, but %s is a regression loss",
+                       ct_loss_name(t->loss));
     if (t->from_logits && is_regression_loss(t->loss))
         return fail_at(exp, "train.from_logits", "applies to crossentropy losses only, not %s",
                        ct_loss_name(t->loss));
@@ -545,6 +548,14 @@ static ct_status check_output(const ct_experiment *exp, const flow_state *s)
 {
     const ct_train_spec *t = &exp->train;
     char path[128];
+    if (t->class_weight_count && s->width >= 0) {
+        /* One sigmoid output has two classes, 0 and 1. */
+        long classes = s->width == 1 ? 2 : s->width;
+        if ((long)t->class_weight_count != classes)
+            return fail_at(exp, "train.class_weight", "has %zu weights, but the model outputs %ld class%s%s: "
+                           "give one weight per class, class 0 first", t->class_weight_count, classes,
+                           classes == 1 ? "" : "es", s->width == 1 ? " (one output: 0 and 1)" : "");
+    }
     if (s->width >= 0) {
         const ct_layer_spec *from = &exp->model.layers[s->width_from];
         layer_path(exp, s->width_from, from->kind == CT_LAYER_DENSE ? "units" : NULL, path, sizeof path);

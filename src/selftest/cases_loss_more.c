@@ -1,8 +1,10 @@
 /* Op-test cases: Keras' label_smoothing on the binary and categorical
- * crossentropies (ct_loss_and_metrics_smoothed), with and without
- * from_logits, against the reference loss of the smoothed targets.
+ * crossentropies and fit's class_weight on every crossentropy
+ * (ct_loss_and_metrics_ex), with and without from_logits, against the
+ * reference loss of the smoothed targets, each sample weighted by its class.
  *
- * in[0] = predictions (N, C), in[1] = targets (N, C); fp[0] = label_smoothing.
+ * in[0] = predictions (N, C), in[1] = targets (N, C), or (N) class ids for the
+ * sparse loss; in[2], when given, = class weights (K); fp[0] = label_smoothing.
  * The output is the batch mean loss; the backward is the dpred the launcher
  * writes, scaled by the upstream gradient, against finite differences of
  * the reference. */
@@ -26,12 +28,19 @@ static ct_status scalar_shape(const ct_optest_case *c, int *ndim, size_t *shape)
 static size_t rows_of(const ct_optest_case *c) { return c->in[0].shape[0]; }
 static size_t classes_of(const ct_optest_case *c) { return c->in[0].shape[1]; }
 
+static ct_loss_options options_of(const ct_optest_case *c, const ct_tensor *in)
+{
+    ct_loss_options o = {.label_smoothing = c->fp[0], .class_weights = c->n_in > 2 ? &in[2] : NULL};
+    return o;
+}
+
 static ct_status smoothed_forward(ct_context *ctx, const ct_optest_case *c, const ct_tensor *in, ct_tensor *out,
                                   ct_loss loss, int from_logits)
 {
     ct_loss_accum acc;
     CT_TRY(ct_loss_accum_create(ctx, &acc));
-    ct_status s = ct_loss_and_metrics_smoothed(ctx, loss, from_logits, c->fp[0], &in[0], &in[1], NULL, &acc, NULL);
+    ct_loss_options options = options_of(c, in);
+    ct_status s = ct_loss_and_metrics_ex(ctx, loss, from_logits, &options, &in[0], &in[1], NULL, &acc, NULL);
     double mean = 0;
     if (s == CT_OK)
         s = ct_loss_accum_read(ctx, &acc, &mean);
@@ -47,24 +56,46 @@ static ct_status smoothed_backward(ct_context *ctx, const ct_optest_case *c, con
 {
     float upstream;
     CT_TRY(ct_tensor_read(ctx, grad_out, &upstream));
-    CT_TRY(ct_loss_and_metrics_smoothed(ctx, loss, from_logits, c->fp[0], &in[0], &in[1], &grad_in[0], NULL, NULL));
+    ct_loss_options options = options_of(c, in);
+    CT_TRY(ct_loss_and_metrics_ex(ctx, loss, from_logits, &options, &in[0], &in[1], &grad_in[0], NULL, NULL));
     return ct_scale(ctx, upstream, &grad_in[0], &grad_in[0]);
 }
 
-/* Keras: y_true * (1 - s) + s / C (categorical) or + s / 2 (binary), then the loss. */
+/* The class of a target row: the id (sparse), the rounded value (one
+ * output) or the first maximum. */
+static size_t class_of(ct_loss loss, size_t c, const double *t)
+{
+    if (loss == CT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY || c == 1)
+        return (size_t)(t[0] + 0.5);
+    size_t k = 0;
+    for (size_t j = 1; j < c; j++)
+        if (t[j] > t[k])
+            k = j;
+    return k;
+}
+
+/* Keras: y_true * (1 - s) + s / C (categorical) or + s / 2 (binary), the
+ * per-sample losses times class_weight[class], their mean over N. */
 static void smoothed_reference(const ct_optest_case *c, const double *const *in, double *out, ct_loss loss,
                                int from_logits)
 {
-    size_t n = rows_of(c) * classes_of(c);
-    double s = (double)c->fp[0], base = loss == CT_LOSS_BINARY_CROSSENTROPY ? 0.5 : 1.0 / (double)classes_of(c);
-    double *t = malloc(n * sizeof *t);
+    size_t n = rows_of(c), k = classes_of(c);
+    size_t tc = loss == CT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY ? 1 : k;
+    double s = (double)c->fp[0], base = loss == CT_LOSS_BINARY_CROSSENTROPY ? 0.5 : 1.0 / (double)k;
+    double *t = malloc(tc * sizeof *t);
     if (!t) {
         out[0] = NAN;
         return;
     }
-    for (size_t i = 0; i < n; i++)
-        t[i] = in[1][i] * (1 - s) + s * base;
-    out[0] = ref_loss_mean(loss, from_logits, rows_of(c), classes_of(c), in[0], t);
+    double sum = 0;
+    for (size_t r = 0; r < n; r++) {
+        const double *row = in[1] + r * tc;
+        for (size_t j = 0; j < tc; j++)
+            t[j] = tc == 1 && loss == CT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY ? row[j] : row[j] * (1 - s) + s * base;
+        double w = c->n_in > 2 ? in[2][class_of(loss, tc, row)] : 1.0;
+        sum += w * ref_loss_sample(loss, from_logits, k, in[0] + r * k, t);
+    }
+    out[0] = sum / (double)n;
     free(t);
 }
 
@@ -90,10 +121,19 @@ SMOOTHED_OP(op_bce_logits, "binary_crossentropy_from_logits_label_smoothing", CT
 SMOOTHED_OP(op_cce, "categorical_crossentropy_label_smoothing", CT_LOSS_CATEGORICAL_CROSSENTROPY, 0)
 SMOOTHED_OP(op_cce_logits, "categorical_crossentropy_from_logits_label_smoothing", CT_LOSS_CATEGORICAL_CROSSENTROPY,
             1)
+SMOOTHED_OP(op_scce_weighted, "sparse_categorical_crossentropy_class_weight", CT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY,
+            0)
+SMOOTHED_OP(op_scce_logits_weighted, "sparse_categorical_crossentropy_from_logits_class_weight",
+            CT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, 1)
+SMOOTHED_OP(op_bce_weighted, "binary_crossentropy_class_weight", CT_LOSS_BINARY_CROSSENTROPY, 0)
+SMOOTHED_OP(op_cce_logits_weighted, "categorical_crossentropy_from_logits_class_weight",
+            CT_LOSS_CATEGORICAL_CROSSENTROPY, 1)
 
 // clang-format off
 #define PRED(n, c, lo, hi) {2, {n, c}, lo, hi, 0, 1}
 #define ONE_HOT_LIKE(n, c) {2, {n, c}, 0, 2, 1, 0} /* 0/1 values */
+#define CLASS_IDS(n, c) {1, {n}, 0, c, 1, 0}
+#define WEIGHTS(k) {1, {k}, 0.2f, 3.0f, 0, 0}
 #define TOL 1e-10, 1e-8 /* as the loss family */
 
 static const ct_optest_case cases[] = {
@@ -106,6 +146,17 @@ static const ct_optest_case cases[] = {
     {&op_cce, "smoothing 0.2, 3 classes", 2, {PRED(5, 3, 0.05f, 1), ONE_HOT_LIKE(5, 3)}, {0}, {0.2f}, TOL},
     {&op_cce_logits, "smoothing 0.1, 10 classes", 2, {PRED(33, 10, -5, 5), ONE_HOT_LIKE(33, 10)}, {0}, {0.1f}, TOL},
     {&op_cce_logits, "smoothing 0.5, 7 classes", 2, {PRED(33, 7, -5, 5), ONE_HOT_LIKE(33, 7)}, {0}, {0.5f}, TOL},
+    {&op_scce_weighted, "10 classes", 3, {PRED(33, 10, 0.05f, 1), CLASS_IDS(33, 10), WEIGHTS(10)}, {0}, {0}, TOL},
+    {&op_scce_logits_weighted, "10 classes", 3, {PRED(33, 10, -5, 5), CLASS_IDS(33, 10), WEIGHTS(10)}, {0}, {0},
+     TOL},
+    {&op_scce_logits_weighted, "rows above work-group size", 3,
+     {PRED(CT_OPTEST_ABOVE_WG, 4, -5, 5), CLASS_IDS(CT_OPTEST_ABOVE_WG, 4), WEIGHTS(4)}, {0}, {0}, TOL},
+    {&op_bce_weighted, "1 output, classes 0 and 1", 3, {PRED(33, 1, 0.02f, 0.98f), ONE_HOT_LIKE(33, 1), WEIGHTS(2)},
+     {0}, {0}, TOL},
+    {&op_bce_weighted, "with smoothing 0.1", 3, {PRED(33, 1, 0.02f, 0.98f), ONE_HOT_LIKE(33, 1), WEIGHTS(2)}, {0},
+     {0.1f}, TOL},
+    {&op_cce_logits_weighted, "argmax class, smoothing 0.1", 3,
+     {PRED(33, 7, -5, 5), ONE_HOT_LIKE(33, 7), WEIGHTS(7)}, {0}, {0.1f}, TOL},
 };
 // clang-format on
 const ct_optest_family ct_optest_family_loss_more = CT_OPTEST_FAMILY("loss_more", cases);

@@ -169,10 +169,14 @@ static ct_status check_loss_shapes(ct_loss loss, int from_logits, const ct_tenso
     return CT_OK;
 }
 
-ct_status ct_loss_launch(ct_context *ctx, ct_loss loss, int from_logits, double label_smoothing,
+ct_status ct_loss_launch(ct_context *ctx, ct_loss loss, int from_logits, const ct_loss_options *options,
                          const ct_tensor *pred, const ct_tensor *target, ct_tensor *dpred, ct_loss_accum *acc,
                          const ct_metric_args *metrics)
 {
+    double label_smoothing = options ? options->label_smoothing : 0.0;
+    const ct_tensor *class_weights = options && options->class_weights && options->class_weights->buf
+                                         ? options->class_weights
+                                         : NULL;
     if (!(label_smoothing >= 0 && label_smoothing <= 1))
         return ct_fail(CT_ERR_INVALID_ARGUMENT, "label_smoothing must be in [0, 1], got %g", label_smoothing);
     if (label_smoothing > 0 && loss != CT_LOSS_BINARY_CROSSENTROPY && loss != CT_LOSS_CATEGORICAL_CROSSENTROPY)
@@ -193,11 +197,14 @@ ct_status ct_loss_launch(ct_context *ctx, ct_loss loss, int from_logits, double 
     cl_uint n = (cl_uint)rows, c = (cl_uint)classes, kinds = n_metrics ? metrics->kinds : 0, i = 0;
     cl_float threshold = CT_BINARY_ACCURACY_THRESHOLD;
     cl_float smoothing = (float)label_smoothing;
+    cl_uint n_class_weights = class_weights ? (cl_uint)ct_tensor_count(class_weights) : 0;
     cl_int err = CT_ARG(k, i++, kind);
     err |= CT_ARG(k, i++, logits);
     err |= CT_ARG(k, i++, smoothing);
     err |= CT_ARG(k, i++, n);
     err |= CT_ARG(k, i++, c);
+    err |= ct_arg_tensor(k, &i, class_weights ? class_weights : pred); /* unused when n_class_weights is 0 */
+    err |= CT_ARG(k, i++, n_class_weights);
     err |= ct_arg_tensor(k, &i, pred);
     err |= ct_arg_tensor(k, &i, target);
     err |= CT_ARG(k, i++, write_grad);
@@ -218,5 +225,5 @@ ct_status ct_loss_launch(ct_context *ctx, ct_loss loss, int from_logits, double 
 ct_status ct_loss_forward_backward(ct_context *ctx, ct_loss loss, int from_logits, const ct_tensor *pred,
                                    const ct_tensor *target, ct_tensor *dpred, ct_loss_accum *acc)
 {
-    return ct_loss_launch(ctx, loss, from_logits, 0.0, pred, target, dpred, acc, NULL);
+    return ct_loss_launch(ctx, loss, from_logits, NULL, pred, target, dpred, acc, NULL);
 }

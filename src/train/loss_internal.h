@@ -24,10 +24,10 @@ typedef struct {
     const ct_tensor *sums;
 } ct_metric_args;
 
-/* ct_loss_forward_backward with Keras' label_smoothing (0: none), also
- * adding the batch to the metric accumulators described by metrics (NULL:
- * none) in the same launch. */
-ct_status ct_loss_launch(ct_context *ctx, ct_loss loss, int from_logits, double label_smoothing,
+/* ct_loss_forward_backward with the options (NULL: none; see
+ * ct_loss_and_metrics_ex), also adding the batch to the metric accumulators
+ * described by metrics (NULL: none) in the same launch. */
+ct_status ct_loss_launch(ct_context *ctx, ct_loss loss, int from_logits, const ct_loss_options *options,
                          const ct_tensor *pred, const ct_tensor *target, ct_tensor *dpred, ct_loss_accum *acc,
                          const ct_metric_args *metrics);
 

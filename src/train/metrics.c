@@ -189,15 +189,15 @@ ct_status ct_metrics_update(ct_context *ctx, ct_metric_state *state, const ct_te
 ct_status ct_loss_and_metrics(ct_context *ctx, ct_loss loss, int from_logits, const ct_tensor *pred,
                               const ct_tensor *target, ct_tensor *dpred, ct_loss_accum *acc, ct_metric_state *metrics)
 {
-    return ct_loss_and_metrics_smoothed(ctx, loss, from_logits, 0.0, pred, target, dpred, acc, metrics);
+    return ct_loss_and_metrics_ex(ctx, loss, from_logits, NULL, pred, target, dpred, acc, metrics);
 }
 
-ct_status ct_loss_and_metrics_smoothed(ct_context *ctx, ct_loss loss, int from_logits, double label_smoothing,
-                                       const ct_tensor *pred, const ct_tensor *target, ct_tensor *dpred,
-                                       ct_loss_accum *acc, ct_metric_state *metrics)
+ct_status ct_loss_and_metrics_ex(ct_context *ctx, ct_loss loss, int from_logits, const ct_loss_options *options,
+                                 const ct_tensor *pred, const ct_tensor *target, ct_tensor *dpred, ct_loss_accum *acc,
+                                 ct_metric_state *metrics)
 {
     if (!metrics || metrics->count == 0)
-        return ct_loss_launch(ctx, loss, from_logits, label_smoothing, pred, target, dpred, acc, NULL);
+        return ct_loss_launch(ctx, loss, from_logits, options, pred, target, dpred, acc, NULL);
     if (metrics->sparse_targets != ct_loss_sparse_targets(loss))
         return ct_fail(CT_ERR_INVALID_ARGUMENT, "%s takes %s targets but the metrics were made for %s targets",
                        ct_loss_name(loss), ct_loss_sparse_targets(loss) ? "class-id" : "dense",
@@ -205,7 +205,7 @@ ct_status ct_loss_and_metrics_smoothed(ct_context *ctx, ct_loss loss, int from_l
     size_t rows;
     CT_TRY(check_update_shapes(metrics, pred, target, &rows));
     ct_metric_args args = {(cl_uint)metrics->count, packed_kinds(metrics), &metrics->sums};
-    CT_TRY(ct_loss_launch(ctx, loss, from_logits, label_smoothing, pred, target, dpred, acc, &args));
+    CT_TRY(ct_loss_launch(ctx, loss, from_logits, options, pred, target, dpred, acc, &args));
     metrics->samples += rows;
     return CT_OK;
 }

@@ -49,6 +49,7 @@ struct ct_trainer {
      * step comes from the optimizer's step count, which is all its state. */
     const ct_lr_schedule_spec *schedule;
     bool log_learning_rate; /* a schedule or ReduceLROnPlateau: the last value is "learning_rate" */
+    ct_tensor class_weights; /* train.class_weight on the device; empty (no buffer) when not set */
     char names[MAX_VALUES][96];
     float *snapshot;
 };
@@ -140,6 +141,21 @@ static size_t eval_batch_size(const ct_model_spec *spec, int in_ndim, const size
     return eval > batch ? eval : batch;
 }
 
+/* train.class_weight as floats on the device, one weight per class: as
+ * many as the model has classes (2 for one sigmoid output). */
+static ct_status upload_class_weights(ct_context *ctx, const ct_experiment *exp, size_t outputs, ct_tensor *out)
+{
+    size_t k = exp->train.class_weight_count, classes = outputs == 1 ? 2 : outputs;
+    if (k != classes)
+        return ct_fail(CT_ERR_CONFIG, "train.class_weight: %zu weights for a model with %zu classes%s", k, classes,
+                       outputs == 1 ? " (one output: classes 0 and 1)" : "");
+    float w[CT_CLASS_WEIGHT_MAX];
+    for (size_t i = 0; i < k; i++)
+        w[i] = (float)exp->train.class_weight[i];
+    CT_TRY(ct_tensor_create(ctx, 1, &k, out));
+    return ct_tensor_write(ctx, out, w);
+}
+
 ct_status ct_trainer_create(ct_context *ctx, const ct_experiment *exp, int in_ndim, const size_t *in_shape,
                             size_t target_width, const ct_host_split *train, const ct_host_split *validation,
                             ct_trainer **out)
@@ -198,6 +214,8 @@ ct_status ct_trainer_create(ct_context *ctx, const ct_experiment *exp, int in_nd
                 s = ct_cl_fail(err, "allocating the sample order");
         }
     }
+    if (s == CT_OK && exp->train.class_weight_count)
+        s = upload_class_weights(ctx, exp, ct_model_output_size(t->model), &t->class_weights);
     if (s == CT_OK)
         s = ct_loss_accum_create(ctx, &t->loss);
     if (s == CT_OK)
@@ -218,6 +236,7 @@ void ct_trainer_free(ct_trainer *t)
     if (t->metrics)
         ct_metrics_destroy(t->metrics);
     ct_loss_accum_release(&t->loss);
+    ct_tensor_release(&t->class_weights);
     if (t->order)
         clReleaseMemObject(t->order);
     ct_tensor_release(&t->batch_x);
@@ -269,8 +288,8 @@ static ct_status train_batch(ct_trainer *t, size_t b, ct_loss_accum *acc, ct_met
     }
     CT_TRY(ct_model_forward(t->model, &x, 1, &out));
     CT_TRY(ct_model_output_grad(t->model, rows, &dy));
-    CT_TRY(ct_loss_and_metrics_smoothed(t->ctx, t->exp->train.loss, t->exp->train.from_logits,
-                                        t->exp->train.label_smoothing, &out, &y, &dy, acc,
+    ct_loss_options options = {t->exp->train.label_smoothing, &t->class_weights};
+    CT_TRY(ct_loss_and_metrics_ex(t->ctx, t->exp->train.loss, t->exp->train.from_logits, &options, &out, &y, &dy, acc,
                                t->metric_count ? metrics : NULL));
     CT_TRY(ct_model_backward(t->model, &x, &dy));
     if (t->schedule)
@@ -305,8 +324,10 @@ static ct_status evaluate_split(ct_trainer *t, const device_split *d, double *va
         }
         CT_TRY(ct_tensor_view(&d->y, first * t->target_width, 2, ys, &y));
         CT_TRY(ct_model_forward(t->model, &x, 0, &out));
-        CT_TRY(ct_loss_and_metrics_smoothed(t->ctx, t->exp->train.loss, t->exp->train.from_logits,
-                                            t->exp->train.label_smoothing, &out, &y, NULL, &t->loss,
+        /* Keras weights the training batches only: no class_weight here. */
+        ct_loss_options options = {t->exp->train.label_smoothing, NULL};
+        CT_TRY(ct_loss_and_metrics_ex(t->ctx, t->exp->train.loss, t->exp->train.from_logits, &options, &out, &y, NULL,
+                                      &t->loss,
                                    t->metric_count ? t->metrics : NULL));
         if (predictions)
             CT_TRY(ct_tensor_read(t->ctx, &out, predictions + first * out_size));
