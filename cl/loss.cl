@@ -341,8 +341,9 @@ __kernel void loss_forward_backward(int kind, int from_logits, float label_smoot
                                     __global const float *class_weight, ulong class_weight_off, uint n_class_weights,
                                     __global const float *pred, ulong pred_off, __global const float *target,
                                     ulong target_off, int write_grad, __global float *dpred, ulong dpred_off,
-                                    int accumulate, __global float *acc, ulong acc_off, uint n_metrics, uint metric_kinds, float threshold,
-                                    __global float *metric_acc, ulong metric_acc_off, __local float *scratch)
+                                    int accumulate, __global float *acc, ulong acc_off, uint n_metrics,
+                                    uint metric_kinds, float threshold, __global float *metric_acc,
+                                    ulong metric_acc_off, __local float *scratch)
 {
     const uint lid = get_local_id(0), lsize = get_local_size(0);
     const uint target_stride = kind == LOSS_SPARSE_CATEGORICAL_CROSSENTROPY ? 1 : c;
@@ -359,4 +360,28 @@ __kernel void loss_forward_backward(int kind, int from_logits, float label_smoot
     const float total = group_sum_1d(scratch, part);
     if (accumulate && lid == 0)
         kahan_add(acc + acc_off, total);
+}
+
+/* kernel_regularizer (Keras' L1, L2, L1L2) of one kernel tensor w of n
+ * floats, one work-group: adds l1 sign(w) + 2 l2 w to its gradient g
+ * (write_grad) and rows * (l1 sum|w| + l2 sum w^2) to the loss accumulator
+ * (accumulate), so that the penalty joins the batch's mean loss, as Keras
+ * adds model.losses to it. sign(0) = 0, as tf.sign. */
+__kernel void regularize(ulong n, __global const float *w, ulong w_off, __global float *g, ulong g_off, float l1,
+                         float l2, int write_grad, int accumulate, __global float *acc, ulong acc_off, uint rows,
+                         __local float *scratch)
+{
+    const size_t lid = get_local_id(0), lsize = get_local_size(0);
+    w += w_off, g += g_off;
+    float l1_sum = 0.0f, l2_sum = 0.0f;
+    for (ulong i = lid; i < n; i += lsize) {
+        const float wi = w[i];
+        l1_sum += fabs(wi);
+        l2_sum += wi * wi;
+        if (write_grad)
+            g[i] += l1 * sign(wi) + 2.0f * l2 * wi;
+    }
+    const float penalty = l1 * group_sum_1d(scratch, l1_sum) + l2 * group_sum_1d(scratch, l2_sum);
+    if (accumulate && lid == 0)
+        kahan_add(acc + acc_off, penalty * (float)rows);
 }

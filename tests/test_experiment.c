@@ -224,6 +224,11 @@ static const bad_case bad_cases[] = {
      "give one weight per class, class 0 first"},
     {CSV_DATA ONE_DENSE "train: {loss: binary_crossentropy, class_weight: [1, -2]}\n", CT_ERR_CONFIG, false,
      "bad.yaml:4:54: train.class_weight[1]: expected a number >= 0, got \"-2\""},
+    {CSV_DATA "model:\n  - dense: {units: 1, kernel_regularizer: l3}\n" MSE, CT_ERR_CONFIG, false,
+     "bad.yaml:3:43: model[0].dense.kernel_regularizer: unknown regularizer 'l3' (did you mean 'l1'?); "
+     "expected one of l1, l2, l1_l2"},
+    {CSV_DATA "model:\n  - dense: {units: 1, kernel_regularizer: {l2: -1}}\n" MSE, CT_ERR_CONFIG, false,
+     "bad.yaml:3:48: model[0].dense.kernel_regularizer.l2.l2: expected a number >= 0, got \"-1\""},
     {CSV_DATA ONE_DENSE "train: {loss: mse, optimizer: {nadam: {clipnorm: 1, clipvalue: 0.5}}}\n",
      CT_ERR_CONFIG, true,
      "bad.yaml:4:64: train.optimizer.nadam.clipvalue: only one of clipnorm, global_clipnorm and clipvalue "
@@ -732,6 +737,40 @@ START_TEST(test_short_forms_and_aliases)
     ck_assert(exp->callbacks.early_stopping.monitor_validation);
     ck_assert_int_eq(exp->callbacks.early_stopping.monitor_metric, CT_METRIC_RMSE);
     ck_assert(!exp->callbacks.early_stopping.maximize);
+    ct_experiment_free(exp);
+}
+END_TEST
+
+/* The training options' short forms and defaults (Keras' values). */
+START_TEST(test_training_option_defaults)
+{
+    ct_experiment *exp = parse_ok(
+        "data: {csv: {file: w.csv, target: y}}\n"
+        "model:\n"
+        "  - dense: {units: 8, kernel_regularizer: l2}\n"
+        "  - dense: {units: 4, kernel_regularizer: l1_l2}\n"
+        "  - dense: {units: 1, kernel_regularizer: {l1: 0.5}}\n"
+        "train:\n"
+        "  loss: mse\n"
+        "  optimizer: adamw\n"
+        "  learning_rate_schedule: {cosine_decay: {initial_learning_rate: 0.1, decay_steps: 10}}\n"
+        "callbacks:\n"
+        "  reduce_lr_on_plateau:\n");
+    const ct_layer_spec *l = exp->model.layers;
+    ck_assert(l[0].dense.kernel_regularizer.enabled && l[0].dense.kernel_regularizer.kind == CT_REGULARIZER_L2);
+    ck_assert(l[0].dense.kernel_regularizer.l2 == 0.01 && l[0].dense.kernel_regularizer.l1 == 0);
+    ck_assert(l[1].dense.kernel_regularizer.l1 == 0 && l[1].dense.kernel_regularizer.l2 == 0); /* L1L2() */
+    ck_assert(l[2].dense.kernel_regularizer.kind == CT_REGULARIZER_L1 && l[2].dense.kernel_regularizer.l1 == 0.5);
+    const ct_optimizer_spec *o = &exp->train.optimizer;
+    ck_assert(o->kind == CT_OPTIMIZER_ADAMW && o->adamw.weight_decay == 0.004 && o->adamw.learning_rate == 0.001);
+    ck_assert(!o->clip.has_clipnorm && o->clip.clipnorm == 0);
+    const ct_lr_schedule_spec *sch = &exp->train.learning_rate_schedule;
+    ck_assert(sch->enabled && sch->kind == CT_LR_SCHEDULE_COSINE_DECAY && sch->cosine.alpha == 0 &&
+              !sch->cosine.has_warmup_target && sch->cosine.warmup_steps == 0);
+    const ct_reduce_lr_spec *r = &exp->callbacks.reduce_lr_on_plateau;
+    ck_assert(r->enabled && !strcmp(r->monitor, "val_loss") && r->factor == 0.1 && r->patience == 10 &&
+              r->min_delta == 1e-4 && r->cooldown == 0 && r->min_lr == 0 && r->mode == CT_MODE_AUTO);
+    ck_assert(exp->train.label_smoothing == 0 && exp->train.class_weight_count == 0);
     ct_experiment_free(exp);
 }
 END_TEST
@@ -1551,6 +1590,7 @@ static Suite *experiment_suite(void)
     tcase_add_test(tc, test_defaults_filled);
     tcase_add_test(tc, test_every_layer_and_option);
     tcase_add_test(tc, test_short_forms_and_aliases);
+    tcase_add_test(tc, test_training_option_defaults);
     tcase_add_test(tc, test_names);
     tcase_add_test(tc, test_variant_keys_are_the_names);
     tcase_add_test(tc, test_load_errors);

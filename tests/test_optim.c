@@ -844,6 +844,46 @@ START_TEST(test_label_smoothing_by_hand)
 }
 END_TEST
 
+/* kernel_regularizer by hand: w = (0.5, -1, 0, 2), l1 = 0.01, l2 = 0.1:
+ * penalty 0.01 * 3.5 + 0.1 * 5.25 = 0.56 on top of a batch of 4 rows whose
+ * own loss is 0 (mse of equal predictions and targets), so the mean loss is
+ * 0.56; the gradient 0.1 + 0.01 sign(w) + 0.2 w = (0.21, -0.11, 0.1, 0.51)
+ * (sign(0) = 0). */
+START_TEST(test_regularizer_by_hand)
+{
+    const float w[4] = {0.5f, -1.0f, 0.0f, 2.0f}, g[4] = {0.1f, 0.1f, 0.1f, 0.1f};
+    const double want[4] = {0.21, -0.11, 0.1, 0.51};
+    FOR_EACH_DEVICE(ctx)
+    {
+        size_t four = 4;
+        ct_tensor wt, gt;
+        OK(ct_tensor_create(ctx, 1, &four, &wt));
+        OK(ct_tensor_create(ctx, 1, &four, &gt));
+        OK(ct_tensor_write(ctx, &wt, w));
+        OK(ct_tensor_write(ctx, &gt, g));
+        size_t shape[2] = {4, 1};
+        ct_tensor pred;
+        OK(ct_tensor_view(&wt, 0, 2, shape, &pred));
+        ct_loss_accum acc;
+        OK(ct_loss_accum_create(ctx, &acc));
+        OK(ct_loss_forward_backward(ctx, CT_LOSS_MSE, 0, &pred, &pred, NULL, &acc));
+        OK(ct_loss_regularize(ctx, &wt, &gt, 0.01, 0.1, &acc, 4));
+        double mean;
+        OK(ct_loss_accum_read(ctx, &acc, &mean));
+        ck_assert_msg(fabs(mean - 0.56) < 1e-6, "mean loss with the penalty %.7f", mean);
+        float got[4];
+        OK(ct_tensor_read(ctx, &gt, got));
+        for (int i = 0; i < 4; i++)
+            ck_assert_msg(fabs(got[i] - want[i]) < 1e-6, "gradient %d: %.7f, by hand %.2f", i, got[i], want[i]);
+        ck_assert_int_eq(ct_loss_regularize(ctx, &wt, &gt, -0.1, 0, &acc, 4), CT_ERR_INVALID_ARGUMENT);
+        ct_loss_accum_release(&acc);
+        ct_tensor_release(&wt);
+        ct_tensor_release(&gt);
+    }
+    free(devices_);
+}
+END_TEST
+
 #define N_EPOCH 71 /* batches of 32, 32 and 7 */
 #define C_EPOCH 3
 
@@ -1011,6 +1051,7 @@ int main(void)
     tcase_add_test(metrics, test_regression_metrics_over_epoch);
     tcase_add_test(metrics, test_loss_keras_examples);
     tcase_add_test(metrics, test_label_smoothing_by_hand);
+    tcase_add_test(metrics, test_regularizer_by_hand);
     tcase_add_test(metrics, test_loss_epoch_mean);
     tcase_add_test(metrics, test_loss_edge_values);
     tcase_add_test(metrics, test_loss_in_place);

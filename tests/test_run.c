@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cltrain/callbacks.h"
+#include "cltrain/model.h"
 #include "cltrain/report.h"
 #include "run/run.h"
 
@@ -224,7 +225,8 @@ START_TEST(test_learning_rate_schedule_run)
 
     /* The same constant rate through a schedule trains exactly as without one. */
     h = run_synthetic("schedule-same", "",
-                      "train.learning_rate_schedule={piecewise_constant_decay: {boundaries: [1], values: [0.01, 0.01]}}",
+                      "train.learning_rate_schedule={piecewise_constant_decay: "
+                      "{boundaries: [1], values: [0.01, 0.01]}}",
                       3);
     ct_history *plain = run_synthetic("schedule-plain", "", NULL, 3);
     ck_assert_uint_eq(ct_history_columns(plain), 7); /* no learning_rate column without a schedule */
@@ -382,6 +384,69 @@ START_TEST(test_label_smoothing_run)
 }
 END_TEST
 
+/* kernel_regularizer: the loss a run reports is the data loss plus the
+ * penalty of the final weights, l1 sum|w| + l2 sum w^2 of each regularized
+ * kernel, as Keras' evaluate() includes model.losses. */
+START_TEST(test_kernel_regularizer_run)
+{
+    make_tmp("regularizer");
+    char csv[700], out[700], path[1024];
+    snprintf(csv, sizeof csv, "%s/synthetic.csv", tmp);
+    write_csv(csv);
+    snprintf(out, sizeof out, "%s/out", tmp);
+    ct_experiment *exp = synthetic_experiment("");
+    ck_assert_int_eq(ct_experiment_set(exp, "model[0].dense.kernel_regularizer={l2: 0.01}"), CT_OK);
+    ck_assert_int_eq(ct_experiment_set(exp, "model[1].dense.kernel_regularizer={l1_l2: {l1: 0.002, l2: 0.003}}"),
+                     CT_OK);
+    ck_assert_int_eq(ct_experiment_set(exp, "train.epochs=5"), CT_OK);
+    ck_assert_msg(ct_experiment_validate(exp) == CT_OK, "%s", ct_last_error());
+    ct_run_options o = {.data_dir = tmp, .out_dir = out};
+    char *dir = NULL;
+    ck_assert_msg(ct_run_experiment(exp, &o, &dir) == CT_OK, "%s", ct_last_error());
+    ct_run run;
+    ck_assert_msg(ct_run_open(dir, &o, &run) == CT_OK, "%s", ct_last_error());
+    ct_host_split test = ct_split_data_host(&run.data.test);
+    double values[3];
+    ck_assert_int_eq(ct_trainer_evaluate(run.trainer, &test, values, NULL), CT_OK);
+    /* The data loss from predictions.csv. */
+    snprintf(path, sizeof path, "%s/predictions.csv", dir);
+    FILE *f = fopen(path, "r");
+    char line[256];
+    ck_assert_ptr_nonnull(fgets(line, sizeof line, f));
+    double sum = 0;
+    int rows = 0;
+    for (int idx; fgets(line, sizeof line, f); rows++) {
+        double t, p;
+        ck_assert_int_eq(sscanf(line, "%d,%lf,%lf", &idx, &t, &p), 3);
+        sum += (t - p) * (t - p);
+    }
+    fclose(f);
+    /* The penalty from the weights. */
+    ct_model *m = ct_trainer_model(run.trainer);
+    double penalty = 0;
+    for (size_t i = 0; i < ct_model_tensor_count(m); i++) {
+        const char *name;
+        ct_tensor view;
+        ck_assert_int_eq(ct_model_tensor(m, i, &name, &view), CT_OK);
+        bool first = !strcmp(name, "dense/kernel"), second = !strcmp(name, "dense_1/kernel");
+        if (!first && !second)
+            continue;
+        size_t n = ct_tensor_count(&view);
+        float *w = malloc(n * sizeof *w);
+        ck_assert_int_eq(ct_tensor_read(ct_model_context(m), &view, w), CT_OK);
+        for (size_t k = 0; k < n; k++)
+            penalty += first ? 0.01 * w[k] * w[k] : 0.002 * fabs(w[k]) + 0.003 * w[k] * w[k];
+        free(w);
+    }
+    ck_assert_msg(penalty > 0.01, "penalty %.6f", penalty);
+    ck_assert_msg(fabs(values[0] - (sum / rows + penalty)) < 1e-5 * values[0],
+                  "test loss %.7f, data loss %.7f + penalty %.7f", values[0], sum / rows, penalty);
+    ct_run_close(&run);
+    free(dir);
+    ct_experiment_free(exp);
+}
+END_TEST
+
 START_TEST(test_missing_data_is_clear)
 {
     make_tmp("missing");
@@ -517,6 +582,7 @@ int main(void)
     tcase_add_test(tc, test_reduce_lr_on_plateau_run);
     tcase_add_test(tc, test_label_smoothing_run);
     tcase_add_test(tc, test_class_weight_run);
+    tcase_add_test(tc, test_kernel_regularizer_run);
     tcase_add_test(tc, test_shipped_sunshine);
     tcase_add_test(tc, test_shipped_sunshine_beats_persistence);
     tcase_add_test(tc, test_shipped_cifar);

@@ -256,7 +256,7 @@ START_TEST(test_cnn_learns_images)
         memset(layers, 0, sizeof layers);
         layers[0].kind = CT_LAYER_CONV2D;
         layers[0].conv2d = (ct_conv2d_spec){4, {3, 3}, {1, 1}, CT_PADDING_VALID, CT_ACTIVATION_RELU, true,
-                                            CT_INIT_GLOROT_UNIFORM, CT_INIT_ZEROS};
+                                            CT_INIT_GLOROT_UNIFORM, CT_INIT_ZEROS, {0}};
         layers[1].kind = CT_LAYER_MAX_POOLING2D;
         layers[1].pooling = (ct_pooling2d_spec){{2, 2}, {2, 2}, CT_PADDING_VALID};
         layers[2].kind = CT_LAYER_FLATTEN;

@@ -94,6 +94,14 @@ void ct_loss_accum_release(ct_loss_accum *acc);
 ct_status ct_loss_forward_backward(ct_context *ctx, ct_loss loss, int from_logits, const ct_tensor *pred,
                                    const ct_tensor *target, ct_tensor *dpred, ct_loss_accum *acc);
 
+/* kernel_regularizer (Keras 3 L1, L2, L1L2) of one weight tensor, one
+ * launch: grads (NULL: none) += l1 sign(w) + 2 l2 w, and acc (NULL: none)
+ * gains rows * (l1 sum|w| + l2 sum w^2) without counting samples, so the
+ * accumulated mean loss includes the penalty as Keras' loss does. Call it
+ * after the batch's loss and backward, before the optimizer step. */
+ct_status ct_loss_regularize(ct_context *ctx, const ct_tensor *weights, ct_tensor *grads, double l1, double l2,
+                             ct_loss_accum *acc, size_t rows);
+
 /* =================================================================== metrics
  *
  * Each metric is the epoch mean of a per-sample value, as Keras' metrics

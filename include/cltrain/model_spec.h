@@ -49,12 +49,30 @@ const char *ct_initializer_name(ct_initializer i);
  * The input shape comes from the data (features of the CSV, 32x32x3 for
  * CIFAR-10). Sizes given as `int or [height, width]` are stored as {h, w}. */
 
+/* kernel_regularizer of dense and conv2d: Keras 3's keras.regularizers.
+ * The penalty l1 * sum|w| + l2 * sum(w^2) of the layer's kernel is added to
+ * the loss (training and validation, as Keras' compute_loss adds
+ * model.losses), and its gradient l1 sign(w) + 2 l2 w to the kernel's. */
+typedef enum {
+    CT_REGULARIZER_L1,    /* "l1": L1(l1=0.01) */
+    CT_REGULARIZER_L2,    /* "l2": L2(l2=0.01) */
+    CT_REGULARIZER_L1_L2, /* "l1_l2": L1L2(l1=0.0, l2=0.0) */
+    CT_REGULARIZER_COUNT
+} ct_regularizer_kind;
+
+typedef struct {
+    bool enabled; /* written (not null) */
+    ct_regularizer_kind kind;
+    double l1, l2; /* >= 0; the one a kind lacks is 0 */
+} ct_regularizer_spec;
+
 typedef struct {
     int units;                        /* `units` >= 1, required */
     ct_activation activation;         /* `activation`, default linear */
     bool use_bias;                    /* `use_bias`, default true */
     ct_initializer kernel_initializer; /* `kernel_initializer`, default glorot_uniform */
     ct_initializer bias_initializer;   /* `bias_initializer`, default zeros */
+    ct_regularizer_spec kernel_regularizer; /* `kernel_regularizer`, default null */
 } ct_dense_spec;
 
 typedef struct {
@@ -66,6 +84,7 @@ typedef struct {
     bool use_bias;                     /* `use_bias`, default true */
     ct_initializer kernel_initializer; /* default glorot_uniform */
     ct_initializer bias_initializer;   /* default zeros */
+    ct_regularizer_spec kernel_regularizer; /* `kernel_regularizer`, default null */
 } ct_conv2d_spec;
 
 /* max_pooling2d and average_pooling2d. */

@@ -167,6 +167,34 @@ const char *ct_data_kind_name(ct_data_kind k)
 #define PADDING_FIELD(member) {.key = "padding", .type = FT_ENUM, .offset = LAYER(member), \
                                .default_text = "valid", .enums = &ct_padding_names}
 
+#define REG(member) offsetof(ct_regularizer_spec, member)
+static const field l1_fields[] = {
+    {.key = "l1", .type = FT_DOUBLE, .offset = REG(l1), .default_text = "0.01", .range = R_NON_NEGATIVE},
+};
+static const section l1_section = {"l1 settings", l1_fields, COUNT(l1_fields), "l1", NULL};
+static const field l2_fields[] = {
+    {.key = "l2", .type = FT_DOUBLE, .offset = REG(l2), .default_text = "0.01", .range = R_NON_NEGATIVE},
+};
+static const section l2_section = {"l2 settings", l2_fields, COUNT(l2_fields), "l2", NULL};
+static const field l1_l2_fields[] = {
+    {.key = "l1", .type = FT_DOUBLE, .offset = REG(l1), .default_text = "0.0", .range = R_NON_NEGATIVE},
+    {.key = "l2", .type = FT_DOUBLE, .offset = REG(l2), .default_text = "0.0", .range = R_NON_NEGATIVE},
+};
+static const section l1_l2_section = {"l1_l2 settings", l1_l2_fields, COUNT(l1_l2_fields), NULL, NULL};
+static const variant regularizer_variants[] = {
+    {"l1", CT_REGULARIZER_L1, &l1_section},
+    {"l2", CT_REGULARIZER_L2, &l2_section},
+    {"l1_l2", CT_REGULARIZER_L1_L2, &l1_l2_section},
+};
+static const variant_set regularizer_variant_set = {"regularizer", offsetof(ct_regularizer_spec, kind), 0,
+                                                    regularizer_variants, COUNT(regularizer_variants), NULL};
+_Static_assert(COUNT(regularizer_variants) == CT_REGULARIZER_COUNT, "a ct_regularizer_kind without a key");
+#define KERNEL_REGULARIZER_FIELD(member) {.key = "kernel_regularizer", .type = FT_VARIANT, \
+                                          .offset = LAYER(member), \
+                                          .flags = FL_FLOW | FL_NULLABLE | FL_OMIT_WHEN_NULL, \
+                                          .default_text = "null", .has_offset = LAYER(member) + REG(enabled), \
+                                          .variants = &regularizer_variant_set}
+
 static const field dense_fields[] = {
     {.key = "units", .type = FT_INT, .offset = LAYER(dense.units), .flags = FL_REQUIRED,
      .range = R_POSITIVE_INT},
@@ -174,6 +202,7 @@ static const field dense_fields[] = {
     USE_BIAS_FIELD(dense.use_bias),
     KERNEL_INIT_FIELD(dense.kernel_initializer),
     BIAS_INIT_FIELD(dense.bias_initializer),
+    KERNEL_REGULARIZER_FIELD(dense.kernel_regularizer),
     NAME_FIELD,
 };
 static const section dense_section = {"dense settings", dense_fields, COUNT(dense_fields), "units",
@@ -191,6 +220,7 @@ static const field conv2d_fields[] = {
     USE_BIAS_FIELD(conv2d.use_bias),
     KERNEL_INIT_FIELD(conv2d.kernel_initializer),
     BIAS_INIT_FIELD(conv2d.bias_initializer),
+    KERNEL_REGULARIZER_FIELD(conv2d.kernel_regularizer),
     NAME_FIELD,
 };
 static const section conv2d_section = {"conv2d settings", conv2d_fields, COUNT(conv2d_fields), NULL,

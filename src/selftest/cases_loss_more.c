@@ -129,6 +129,55 @@ SMOOTHED_OP(op_bce_weighted, "binary_crossentropy_class_weight", CT_LOSS_BINARY_
 SMOOTHED_OP(op_cce_logits_weighted, "categorical_crossentropy_from_logits_class_weight",
             CT_LOSS_CATEGORICAL_CROSSENTROPY, 1)
 
+/* kernel_regularizer: in[0] = the weights; fp[1] = l1, fp[2] = l2. The
+ * output is the penalty (added to a fresh accumulator for one row); the
+ * backward the gradient it adds to zeroed gradients, scaled by the upstream
+ * gradient. */
+static ct_status regularize_forward(ct_context *ctx, const ct_optest_case *c, const ct_tensor *in, ct_tensor *out)
+{
+    ct_loss_accum acc;
+    CT_TRY(ct_loss_accum_create(ctx, &acc));
+    float sums[2] = {0, 0};
+    ct_status s = ct_loss_regularize(ctx, &in[0], NULL, c->fp[1], c->fp[2], &acc, 1);
+    if (s == CT_OK)
+        s = ct_tensor_read(ctx, &acc.sums, sums);
+    float value = sums[0] + sums[1]; /* the Kahan pair of one addition */
+    if (s == CT_OK)
+        s = ct_tensor_write(ctx, out, &value);
+    ct_loss_accum_release(&acc);
+    return s;
+}
+
+static ct_status regularize_backward(ct_context *ctx, const ct_optest_case *c, const ct_tensor *in,
+                                     const ct_tensor *out, const ct_tensor *grad_out, ct_tensor *grad_in)
+{
+    (void)out;
+    float upstream;
+    CT_TRY(ct_tensor_read(ctx, grad_out, &upstream));
+    float *zeros = calloc(ct_tensor_count(&grad_in[0]), sizeof *zeros);
+    if (!zeros)
+        return ct_fail(CT_ERR_NO_MEMORY, "regularizer case");
+    ct_status s = ct_tensor_write(ctx, &grad_in[0], zeros);
+    free(zeros);
+    CT_TRY(s);
+    CT_TRY(ct_loss_regularize(ctx, &in[0], &grad_in[0], c->fp[1], c->fp[2], NULL, 1));
+    return ct_scale(ctx, upstream, &grad_in[0], &grad_in[0]);
+}
+
+static void regularize_reference(const ct_optest_case *c, const double *const *in, double *out)
+{
+    size_t n = ct_optest_count(c->in[0].ndim, c->in[0].shape);
+    double l1 = 0, l2 = 0;
+    for (size_t i = 0; i < n; i++) {
+        l1 += fabs(in[0][i]);
+        l2 += in[0][i] * in[0][i];
+    }
+    out[0] = (double)c->fp[1] * l1 + (double)c->fp[2] * l2;
+}
+
+static const ct_optest_op op_regularize = {"kernel_regularizer", scalar_shape, regularize_forward,
+                                           regularize_reference, regularize_backward, NULL};
+
 // clang-format off
 #define PRED(n, c, lo, hi) {2, {n, c}, lo, hi, 0, 1}
 #define ONE_HOT_LIKE(n, c) {2, {n, c}, 0, 2, 1, 0} /* 0/1 values */
@@ -157,6 +206,14 @@ static const ct_optest_case cases[] = {
      {0.1f}, TOL},
     {&op_cce_logits_weighted, "argmax class, smoothing 0.1", 3,
      {PRED(33, 7, -5, 5), ONE_HOT_LIKE(33, 7), WEIGHTS(7)}, {0}, {0.1f}, TOL},
+    /* |w| has a kink at 0: the l1 cases keep the weights away from it (finite differences) */
+    {&op_regularize, "l2 0.01, dense kernel 13x7", 1, {{2, {13, 7}, -1, 1, 0, 1}}, {0}, {0, 0, 0.01f}, TOL},
+    {&op_regularize, "l1 0.01, positive", 1, {{2, {13, 7}, 0.05f, 1, 0, 1}}, {0}, {0, 0.01f, 0}, TOL},
+    {&op_regularize, "l1 0.02, negative", 1, {{2, {5, 3}, -1, -0.05f, 0, 1}}, {0}, {0, 0.02f, 0}, TOL},
+    {&op_regularize, "l1_l2, conv kernel 3x3x4x8", 1, {{4, {3, 3, 4, 8}, 0.05f, 2, 0, 1}}, {0}, {0, 0.01f, 0.03f},
+     TOL},
+    {&op_regularize, "l2, above work-group size", 1, {{1, {CT_OPTEST_ABOVE_WG}, -1, 1, 0, 1}}, {0}, {0, 0, 0.01f},
+     TOL},
 };
 // clang-format on
 const ct_optest_family ct_optest_family_loss_more = CT_OPTEST_FAMILY("loss_more", cases);

@@ -227,3 +227,33 @@ ct_status ct_loss_forward_backward(ct_context *ctx, ct_loss loss, int from_logit
 {
     return ct_loss_launch(ctx, loss, from_logits, NULL, pred, target, dpred, acc, NULL);
 }
+
+ct_status ct_loss_regularize(ct_context *ctx, const ct_tensor *weights, ct_tensor *grads, double l1, double l2,
+                             ct_loss_accum *acc, size_t rows)
+{
+    if (!(l1 >= 0) || !(l2 >= 0) || isinf(l1) || isinf(l2))
+        return ct_fail(CT_ERR_INVALID_ARGUMENT, "regularizer: l1 and l2 must be finite and >= 0, got %g and %g", l1,
+                       l2);
+    if (grads && ct_tensor_count(grads) != ct_tensor_count(weights))
+        return ct_fail(CT_ERR_SHAPE, "regularizer: %zu gradients for %zu weights", ct_tensor_count(grads),
+                       ct_tensor_count(weights));
+    if ((!grads && !acc) || ct_tensor_count(weights) == 0)
+        return CT_OK;
+    cl_kernel k;
+    CT_TRY(ct_context_kernel(ctx, "loss", "regularize", &k));
+    cl_ulong n = ct_tensor_count(weights);
+    cl_float a = (float)l1, b = (float)l2;
+    cl_int write_grad = grads != NULL, accumulate = acc != NULL;
+    cl_uint r = (cl_uint)rows, i = 0;
+    cl_int err = CT_ARG(k, i++, n);
+    err |= ct_arg_tensor(k, &i, weights);
+    err |= ct_arg_tensor(k, &i, grads ? grads : weights); /* not written when write_grad is 0 */
+    err |= CT_ARG(k, i++, a);
+    err |= CT_ARG(k, i++, b);
+    err |= CT_ARG(k, i++, write_grad);
+    err |= CT_ARG(k, i++, accumulate);
+    err |= ct_arg_tensor(k, &i, acc ? &acc->sums : weights);
+    err |= CT_ARG(k, i++, r);
+    CT_TRY(ct_args_ok(err, "regularize"));
+    return ct_launch_one_group(ctx, k, i, (size_t)n, "regularize");
+}

@@ -50,6 +50,13 @@ struct ct_trainer {
     const ct_lr_schedule_spec *schedule;
     bool log_learning_rate; /* a schedule or ReduceLROnPlateau: the last value is "learning_rate" */
     ct_tensor class_weights; /* train.class_weight on the device; empty (no buffer) when not set */
+    /* kernel_regularizer of each dense / conv2d layer that has one: views of
+     * its kernel and of the kernel's gradient in the parameter arena. */
+    struct regularized {
+        ct_tensor weights, grads;
+        double l1, l2;
+    } *regularized;
+    size_t regularized_count;
     char names[MAX_VALUES][96];
     float *snapshot;
 };
@@ -141,6 +148,55 @@ static size_t eval_batch_size(const ct_model_spec *spec, int in_ndim, const size
     return eval > batch ? eval : batch;
 }
 
+/* The kernels with a kernel_regularizer, found by the model's tensor names
+ * ("dense_1/kernel"); their gradients sit at the same offset of the arena's
+ * gradient buffer. */
+static ct_status find_regularized(ct_trainer *t)
+{
+    const ct_model_spec *spec = &t->exp->model;
+    ct_tensor all_grads;
+    CT_TRY(ct_param_arena_grads(ct_model_arena(t->model), &all_grads));
+    for (size_t l = 0; l < spec->layer_count; l++) {
+        const ct_layer_spec *layer = &spec->layers[l];
+        const ct_regularizer_spec *r = layer->kind == CT_LAYER_DENSE    ? &layer->dense.kernel_regularizer
+                                       : layer->kind == CT_LAYER_CONV2D ? &layer->conv2d.kernel_regularizer
+                                                                        : NULL;
+        if (!r || !r->enabled)
+            continue;
+        char want[160];
+        snprintf(want, sizeof want, "%s/kernel", layer->name ? layer->name : "");
+        size_t i = 0;
+        const char *name = NULL;
+        ct_tensor view;
+        for (; i < ct_model_tensor_count(t->model); i++) {
+            CT_TRY(ct_model_tensor(t->model, i, &name, &view));
+            if (!strcmp(name, want))
+                break;
+        }
+        if (i == ct_model_tensor_count(t->model))
+            return ct_fail(CT_ERR_INTERNAL, "kernel_regularizer: the model has no tensor %s", want);
+        if (!t->regularized && !(t->regularized = calloc(spec->layer_count, sizeof *t->regularized)))
+            return ct_fail(CT_ERR_NO_MEMORY, "kernel regularizers");
+        struct regularized *g = &t->regularized[t->regularized_count++];
+        g->weights = view;
+        CT_TRY(ct_tensor_view(&all_grads, view.offset, view.ndim, view.shape, &g->grads));
+        g->l1 = r->l1;
+        g->l2 = r->l2;
+    }
+    return CT_OK;
+}
+
+/* Every kernel_regularizer: the penalty into acc (NULL: none), its
+ * gradient when training. */
+static ct_status regularize(ct_trainer *t, bool training, ct_loss_accum *acc, size_t rows)
+{
+    for (size_t i = 0; i < t->regularized_count; i++) {
+        struct regularized *g = &t->regularized[i];
+        CT_TRY(ct_loss_regularize(t->ctx, &g->weights, training ? &g->grads : NULL, g->l1, g->l2, acc, rows));
+    }
+    return CT_OK;
+}
+
 /* train.class_weight as floats on the device, one weight per class: as
  * many as the model has classes (2 for one sigmoid output). */
 static ct_status upload_class_weights(ct_context *ctx, const ct_experiment *exp, size_t outputs, ct_tensor *out)
@@ -214,6 +270,8 @@ ct_status ct_trainer_create(ct_context *ctx, const ct_experiment *exp, int in_nd
                 s = ct_cl_fail(err, "allocating the sample order");
         }
     }
+    if (s == CT_OK)
+        s = find_regularized(t);
     if (s == CT_OK && exp->train.class_weight_count)
         s = upload_class_weights(ctx, exp, ct_model_output_size(t->model), &t->class_weights);
     if (s == CT_OK)
@@ -237,6 +295,7 @@ void ct_trainer_free(ct_trainer *t)
         ct_metrics_destroy(t->metrics);
     ct_loss_accum_release(&t->loss);
     ct_tensor_release(&t->class_weights);
+    free(t->regularized);
     if (t->order)
         clReleaseMemObject(t->order);
     ct_tensor_release(&t->batch_x);
@@ -290,8 +349,9 @@ static ct_status train_batch(ct_trainer *t, size_t b, ct_loss_accum *acc, ct_met
     CT_TRY(ct_model_output_grad(t->model, rows, &dy));
     ct_loss_options options = {t->exp->train.label_smoothing, &t->class_weights};
     CT_TRY(ct_loss_and_metrics_ex(t->ctx, t->exp->train.loss, t->exp->train.from_logits, &options, &out, &y, &dy, acc,
-                               t->metric_count ? metrics : NULL));
+                                  t->metric_count ? metrics : NULL));
     CT_TRY(ct_model_backward(t->model, &x, &dy));
+    CT_TRY(regularize(t, true, acc, rows));
     if (t->schedule)
         CT_TRY(apply_schedule(t));
     return ct_optimizer_step(t->ctx, t->opt);
@@ -327,11 +387,12 @@ static ct_status evaluate_split(ct_trainer *t, const device_split *d, double *va
         /* Keras weights the training batches only: no class_weight here. */
         ct_loss_options options = {t->exp->train.label_smoothing, NULL};
         CT_TRY(ct_loss_and_metrics_ex(t->ctx, t->exp->train.loss, t->exp->train.from_logits, &options, &out, &y, NULL,
-                                      &t->loss,
-                                   t->metric_count ? t->metrics : NULL));
+                                      &t->loss, t->metric_count ? t->metrics : NULL));
         if (predictions)
             CT_TRY(ct_tensor_read(t->ctx, &out, predictions + first * out_size));
     }
+    /* The weights do not change while evaluating: the penalty once for all rows. */
+    CT_TRY(regularize(t, false, &t->loss, d->n));
     return ct_loss_and_metrics_read(t->ctx, &t->loss, t->metric_count ? t->metrics : NULL, values);
 }
 
