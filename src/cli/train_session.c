@@ -49,8 +49,13 @@ int ct_cli_train(const ct_experiment *exp, ct_run_options *o, int quiet)
     handle_signals(&old_int, &old_term);
     char *run_dir = NULL;
     ct_status s = ct_run_experiment(exp, o, &run_dir);
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
+    /* After a first signal our handler stays, so that a second one, however
+     * late it comes, still means "quit at once" (exit 128 + signo) instead
+     * of the default action killing the process mid-message. */
+    if (!stop_signal) {
+        sigaction(SIGINT, &old_int, NULL);
+        sigaction(SIGTERM, &old_term, NULL);
+    }
     int rc = 0;
     if (s != CT_OK) {
         rc = ct_cli_error(s);
