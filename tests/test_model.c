@@ -123,6 +123,47 @@ START_TEST(test_pooled_and_deeper_counts)
 }
 END_TEST
 
+/* Keras: Conv2D(16, 3) on 32x32x3 has 448 parameters, the global pools none;
+ * (None, 16) without keepdims, (None, 1, 1, 16) with it. */
+START_TEST(test_global_pooling_counts)
+{
+    ct_layer_spec layers[] = {conv(16, 3, 1, CT_PADDING_VALID), simple(CT_LAYER_GLOBAL_AVERAGE_POOLING2D),
+                              dense(10, CT_ACTIVATION_LINEAR)};
+    ct_model_spec spec = {layers, 3};
+    ct_model_plan plan;
+    ck_assert_int_eq(ct_model_plan_create(&spec, 3, CIFAR, &plan), CT_OK);
+    ck_assert_int_eq(plan.layers[1].out_ndim, 1);
+    ck_assert_uint_eq(plan.layers[1].out_shape[0], 16);
+    ck_assert_uint_eq(plan.layers[1].params, 0);
+    ck_assert_uint_eq(plan.total_params, 448 + 170);
+    char *text;
+    ck_assert_int_eq(ct_model_plan_summary(&plan, "sequential", &text), CT_OK);
+    ck_assert_ptr_nonnull(strstr(text, "global_average_pooling2d (GlobalAveragePooling2D)"));
+    ck_assert_ptr_nonnull(strstr(text, "(None, 16)"));
+    free(text);
+    ct_model_plan_free(&plan);
+
+    ct_layer_spec kept[] = {conv(16, 3, 1, CT_PADDING_VALID), simple(CT_LAYER_GLOBAL_MAX_POOLING2D),
+                            simple(CT_LAYER_FLATTEN), dense(10, CT_ACTIVATION_LINEAR)};
+    kept[1].global_pooling.keepdims = true;
+    spec = (ct_model_spec){kept, 4};
+    ck_assert_int_eq(ct_model_plan_create(&spec, 3, CIFAR, &plan), CT_OK);
+    ck_assert_int_eq(plan.layers[1].out_ndim, 3);
+    ck_assert_uint_eq(plan.layers[1].out_shape[0], 1);
+    ck_assert_uint_eq(plan.layers[1].out_shape[1], 1);
+    ck_assert_uint_eq(plan.layers[1].out_shape[2], 16);
+    ck_assert_uint_eq(plan.total_params, 448 + 170);
+    ck_assert_str_eq(ct_layer_class_name(kept[1].kind), "GlobalMaxPooling2D");
+    ct_model_plan_free(&plan);
+
+    ct_layer_spec on_flat[] = {simple(CT_LAYER_GLOBAL_MAX_POOLING2D)};
+    spec = (ct_model_spec){on_flat, 1};
+    size_t flat[1] = {89};
+    ck_assert_int_eq(ct_model_plan_create(&spec, 1, flat, &plan), CT_ERR_SHAPE);
+    ck_assert_ptr_nonnull(strstr(ct_last_error(), "(GlobalMaxPooling2D): input (None, 89): expects images"));
+}
+END_TEST
+
 START_TEST(test_batchnorm_dropout_same_padding)
 {
     ct_layer_spec layers[] = {dense(10, CT_ACTIVATION_RELU), simple(CT_LAYER_BATCH_NORMALIZATION),
@@ -235,6 +276,7 @@ int main(void)
     tcase_add_test(tc, test_cifar_counts);
     tcase_add_test(tc, test_pooled_and_deeper_counts);
     tcase_add_test(tc, test_batchnorm_dropout_same_padding);
+    tcase_add_test(tc, test_global_pooling_counts);
     tcase_add_test(tc, test_shape_errors);
     tcase_add_test(tc, test_initializers);
     suite_add_tcase(s, tc);

@@ -23,6 +23,8 @@ typedef enum {
     CT_LAYER_DROPOUT,             /* "dropout" */
     CT_LAYER_BATCH_NORMALIZATION, /* "batch_normalization" */
     CT_LAYER_ACTIVATION,          /* "activation" */
+    CT_LAYER_GLOBAL_AVERAGE_POOLING2D, /* "global_average_pooling2d" */
+    CT_LAYER_GLOBAL_MAX_POOLING2D,     /* "global_max_pooling2d" */
     CT_LAYER_COUNT
 } ct_layer_kind;
 
@@ -94,6 +96,12 @@ typedef struct {
     ct_padding padding; /* `padding`, default valid */
 } ct_pooling2d_spec;
 
+/* global_average_pooling2d and global_max_pooling2d (channels_last): the
+ * mean or maximum over height and width of each channel. */
+typedef struct {
+    bool keepdims; /* `keepdims`, default false: output (C); true: (1, 1, C) */
+} ct_global_pooling2d_spec;
+
 typedef struct {
     double rate; /* `rate` in [0, 1), required: fraction of inputs zeroed in training */
 } ct_dropout_spec;
@@ -119,6 +127,7 @@ typedef struct {
         ct_dropout_spec dropout;                  /* CT_LAYER_DROPOUT */
         ct_batch_norm_spec batch_normalization;   /* CT_LAYER_BATCH_NORMALIZATION */
         ct_activation_spec activation;            /* CT_LAYER_ACTIVATION */
+        ct_global_pooling2d_spec global_pooling;  /* CT_LAYER_GLOBAL_AVERAGE_/MAX_POOLING2D */
     };                                            /* CT_LAYER_FLATTEN: no settings */
 } ct_layer_spec;
 

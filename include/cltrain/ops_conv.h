@@ -164,6 +164,19 @@ ct_status ct_pool2d_forward(ct_context *ctx, const ct_pool2d_params *p, const ct
 ct_status ct_pool2d_backward(ct_context *ctx, const ct_pool2d_params *p, const ct_tensor *x, const ct_tensor *dy,
                              ct_tensor *dx);
 
+/* GlobalAveragePooling2D / GlobalMaxPooling2D (channels_last): y holds
+ * N * C values, the mean or the maximum over height and width of each
+ * channel of x (N, H, W, C); its shape may be (N, C) or (N, 1, 1, C)
+ * (Keras' keepdims). The same kernels as a pool of one (H, W) window. */
+ct_status ct_global_pool2d_forward(ct_context *ctx, ct_pool_kind kind, const ct_tensor *x, ct_tensor *y);
+
+/* dx (N, H, W, C) from x and dy (N * C values). Average spreads dy evenly;
+ * max sends it to the first maximum in row-major (h, w) order, as
+ * ct_pool2d_backward does. Keras's backends split it evenly among exact
+ * ties instead; the two differ only when a channel's maximum is repeated. */
+ct_status ct_global_pool2d_backward(ct_context *ctx, ct_pool_kind kind, const ct_tensor *x, const ct_tensor *dy,
+                                    ct_tensor *dx);
+
 #ifdef __cplusplus
 }
 #endif

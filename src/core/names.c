@@ -43,7 +43,9 @@ TABLE(ct_layer_kind_names, "layer type",
       {"flatten", CT_LAYER_FLATTEN, false},
       {"dropout", CT_LAYER_DROPOUT, false},
       {"batch_normalization", CT_LAYER_BATCH_NORMALIZATION, false},
-      {"activation", CT_LAYER_ACTIVATION, false});
+      {"activation", CT_LAYER_ACTIVATION, false},
+      {"global_average_pooling2d", CT_LAYER_GLOBAL_AVERAGE_POOLING2D, false},
+      {"global_max_pooling2d", CT_LAYER_GLOBAL_MAX_POOLING2D, false});
 _Static_assert(COUNT(ct_layer_kind_names_entries) == CT_LAYER_COUNT, "a ct_layer_kind without a name");
 
 /* Aliases follow the names: the count of names is the enum's count. */

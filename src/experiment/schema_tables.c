@@ -283,6 +283,13 @@ static const field activation_fields[] = {
 static const section activation_section = {"activation settings", activation_fields,
                                            COUNT(activation_fields), "activation", NULL};
 
+static const field global_pooling_fields[] = {
+    {.key = "keepdims", .type = FT_BOOL, .offset = LAYER(global_pooling.keepdims), .default_text = "false"},
+    NAME_FIELD,
+};
+static const section global_pooling_section = {"global pooling settings", global_pooling_fields,
+                                               COUNT(global_pooling_fields), NULL, NULL};
+
 /* Keras names unnamed layers by class: dense, dense_1, dense_2, ...; a name
  * the file gives explicitly is skipped. */
 static ct_status name_layers(void *array, size_t count)
@@ -322,6 +329,8 @@ static const variant layer_variants[] = {
     {"dropout", CT_LAYER_DROPOUT, &dropout_section},
     {"batch_normalization", CT_LAYER_BATCH_NORMALIZATION, &batch_norm_section},
     {"activation", CT_LAYER_ACTIVATION, &activation_section},
+    {"global_average_pooling2d", CT_LAYER_GLOBAL_AVERAGE_POOLING2D, &global_pooling_section},
+    {"global_max_pooling2d", CT_LAYER_GLOBAL_MAX_POOLING2D, &global_pooling_section},
 };
 const variant_set xp_layer_variants = {"layer type", offsetof(ct_layer_spec, kind),
                                        sizeof(ct_layer_spec), layer_variants,

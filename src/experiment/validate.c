@@ -519,6 +519,17 @@ static ct_status walk_layers(const ct_experiment *exp, flow_state *s)
             CT_TRY(spatial_step(exp, i, "pool_size", layer->pooling.pool_size, layer->pooling.strides,
                                 layer->pooling.padding, s));
             break;
+        case CT_LAYER_GLOBAL_AVERAGE_POOLING2D:
+        case CT_LAYER_GLOBAL_MAX_POOLING2D: {
+            int whole[2] = {s->h, s->w}; /* one window over the whole image */
+            CT_TRY(spatial_step(exp, i, NULL, whole, whole, CT_PADDING_VALID, s));
+            if (!layer->global_pooling.keepdims) {
+                s->image = false;
+                s->width = s->c;
+                s->width_from = i;
+            }
+            break;
+        }
         case CT_LAYER_FLATTEN:
             if (s->image) {
                 s->image = false;

@@ -159,6 +159,11 @@ static ct_pool2d_params pool_params(const ct_layer_spec *s)
     return p;
 }
 
+static ct_pool_kind global_pool_kind(const ct_layer_spec *s)
+{
+    return s->kind == CT_LAYER_GLOBAL_MAX_POOLING2D ? CT_POOL_MAX : CT_POOL_AVERAGE;
+}
+
 static ct_status create_buffers(ct_model *m)
 {
     size_t largest = per_sample(m->plan.in_ndim, m->plan.in_shape), workspace = 0;
@@ -310,6 +315,9 @@ static ct_status layer_forward(ct_model *m, size_t i, const ct_tensor *x, int tr
     }
     case CT_LAYER_ACTIVATION:
         return ct_activation_forward(m->ctx, s->activation.activation, x, y);
+    case CT_LAYER_GLOBAL_AVERAGE_POOLING2D:
+    case CT_LAYER_GLOBAL_MAX_POOLING2D:
+        return ct_global_pool2d_forward(m->ctx, global_pool_kind(s), x, y);
     default:
         return ct_fail(CT_ERR_INTERNAL, "layer kind %d has no forward", (int)s->kind);
     }
@@ -445,6 +453,11 @@ static ct_status layer_backward(ct_model *m, size_t i, const ct_tensor *dy, int 
         if (!dx)
             return CT_OK;
         return ct_activation_backward(m->ctx, s->activation.activation, &l->x, &l->y, dy, dx);
+    case CT_LAYER_GLOBAL_AVERAGE_POOLING2D:
+    case CT_LAYER_GLOBAL_MAX_POOLING2D:
+        if (!dx)
+            return CT_OK;
+        return ct_global_pool2d_backward(m->ctx, global_pool_kind(s), &l->x, dy, dx);
     default:
         return ct_fail(CT_ERR_INTERNAL, "layer kind %d has no backward", (int)s->kind);
     }

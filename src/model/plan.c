@@ -16,6 +16,8 @@ const char *ct_layer_class_name(ct_layer_kind kind)
     case CT_LAYER_DROPOUT: return "Dropout";
     case CT_LAYER_BATCH_NORMALIZATION: return "BatchNormalization";
     case CT_LAYER_ACTIVATION: return "Activation";
+    case CT_LAYER_GLOBAL_AVERAGE_POOLING2D: return "GlobalAveragePooling2D";
+    case CT_LAYER_GLOBAL_MAX_POOLING2D: return "GlobalMaxPooling2D";
     default: return "?";
     }
 }
@@ -83,6 +85,17 @@ static ct_status infer_layer(size_t index, ct_layer_plan *l)
         }
         break;
     }
+    case CT_LAYER_GLOBAL_AVERAGE_POOLING2D:
+    case CT_LAYER_GLOBAL_MAX_POOLING2D:
+        if (l->in_ndim != 3)
+            return layer_error(index, l, "expects images (height, width, channels)", NULL);
+        if (s->global_pooling.keepdims) {
+            l->out_shape[0] = l->out_shape[1] = 1;
+        } else {
+            l->out_ndim = 1;
+            l->out_shape[0] = features;
+        }
+        break;
     case CT_LAYER_FLATTEN: {
         size_t n = 1;
         for (int i = 0; i < l->in_ndim; i++)

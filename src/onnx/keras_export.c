@@ -232,6 +232,12 @@ static void py_layer(FILE *f, const ct_layer_plan *p)
     case CT_LAYER_ACTIVATION:
         fprintf(f, "keras.layers.Activation(\"%s\"", ct_activation_name(s->activation.activation));
         break;
+    case CT_LAYER_GLOBAL_AVERAGE_POOLING2D:
+    case CT_LAYER_GLOBAL_MAX_POOLING2D:
+        fprintf(f, "keras.layers.%s(keepdims=%s",
+                s->kind == CT_LAYER_GLOBAL_MAX_POOLING2D ? "GlobalMaxPooling2D" : "GlobalAveragePooling2D",
+                s->global_pooling.keepdims ? "True" : "False");
+        break;
     default:
         fprintf(f, "None  # %s: no Keras equivalent written (", p->name);
         break;

@@ -184,6 +184,21 @@ static ct_status export_pool(exporter *e, const ct_layer_plan *p)
     return CT_OK;
 }
 
+/* ONNX's global pools give (N, C, 1, 1); without Keras' keepdims a Flatten
+ * makes that (N, C). */
+static void export_global_pool(exporter *e, const ct_layer_plan *p)
+{
+    bool max = p->spec->kind == CT_LAYER_GLOBAL_MAX_POOLING2D;
+    want_nchw(e, p->name);
+    chain(e, max ? "GlobalMaxPool" : "GlobalAveragePool", p->name, NULL, NULL);
+    if (!p->spec->global_pooling.keepdims) {
+        char name[CT_LAYER_NAME_MAX + 32];
+        snprintf(name, sizeof name, "%s/flatten", p->name);
+        Onnx__NodeProto *node = chain(e, "Flatten", name, NULL, NULL);
+        ct_onnx_node_int(e->b, node, "axis", 1);
+    }
+}
+
 static ct_status export_batch_norm(exporter *e, const ct_layer_plan *p)
 {
     size_t c = p->in_shape[p->in_ndim - 1];
@@ -237,6 +252,10 @@ static ct_status export_layer(exporter *e, const ct_layer_plan *p)
     case CT_LAYER_MAX_POOLING2D:
     case CT_LAYER_AVERAGE_POOLING2D:
         s = export_pool(e, p);
+        break;
+    case CT_LAYER_GLOBAL_AVERAGE_POOLING2D:
+    case CT_LAYER_GLOBAL_MAX_POOLING2D:
+        export_global_pool(e, p);
         break;
     case CT_LAYER_FLATTEN: {
         want_nhwc(e, p->name); /* Keras' Flatten order is (H, W, C) */

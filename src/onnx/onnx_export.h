@@ -3,6 +3,7 @@
  *
  * The model uses opset CT_ONNX_OPSET (13; IR version 7) of the default
  * domain and only these operators: Gemm, Conv, MaxPool, AveragePool,
+ * GlobalAveragePool, GlobalMaxPool,
  * BatchNormalization, Dropout, Flatten, Transpose, Relu, Sigmoid, Tanh,
  * Softmax, LeakyRelu, Elu, Sub, Div. Inference semantics: BatchNormalization
  * uses the moving statistics, Dropout is the identity (opset 13's Dropout

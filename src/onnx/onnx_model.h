@@ -2,7 +2,7 @@
  * and ONNX's own node conformance tests in tests/test_onnx_conformance.c).
  *
  * Supported operators (default domain, float32 tensors): Gemm, MatMul, Add,
- * Sub, Mul, Div, Conv, MaxPool, AveragePool, GlobalAveragePool, Relu,
+ * Sub, Mul, Div, Conv, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, Relu,
  * LeakyRelu, Elu, Sigmoid, Tanh, Softmax, BatchNormalization (inference),
  * Dropout (inference), Flatten, Reshape, Transpose, Identity, Constant: what cltrain's
  * own export writes and what common exporters write for such networks.

@@ -718,6 +718,7 @@ static ct_status pool(const ct_onnx_call *c, ct_pool_kind kind, bool global)
 static ct_status run_maxpool(const ct_onnx_call *c) { return pool(c, CT_POOL_MAX, false); }
 static ct_status run_averagepool(const ct_onnx_call *c) { return pool(c, CT_POOL_AVERAGE, false); }
 static ct_status run_global_averagepool(const ct_onnx_call *c) { return pool(c, CT_POOL_AVERAGE, true); }
+static ct_status run_global_maxpool(const ct_onnx_call *c) { return pool(c, CT_POOL_MAX, true); }
 
 /* ===================================================== BatchNormalization */
 
@@ -813,6 +814,7 @@ static const ct_onnx_op ops[] = {
     {"Flatten", axis_attribute, 1, 1, 1, NULL, run_flatten},
     {"Gemm", gemm_attributes, 2, 3, 1, NULL, run_gemm},
     {"GlobalAveragePool", no_attributes, 1, 1, 1, NULL, run_global_averagepool},
+    {"GlobalMaxPool", no_attributes, 1, 1, 1, NULL, run_global_maxpool},
     {"Identity", no_attributes, 1, 1, 1, NULL, run_identity},
     {"LeakyRelu", alpha_attribute, 1, 1, 1, NULL, run_leaky_relu},
     {"MatMul", no_attributes, 2, 2, 1, NULL, run_matmul},

@@ -9,6 +9,7 @@ extern const ct_optest_family ct_optest_family_gemm;
 extern const ct_optest_family ct_optest_family_nn;
 extern const ct_optest_family ct_optest_family_conv;
 extern const ct_optest_family ct_optest_family_pool;
+extern const ct_optest_family ct_optest_family_global_pool;
 extern const ct_optest_family ct_optest_family_loss;
 extern const ct_optest_family ct_optest_family_data;
 extern const ct_optest_family ct_optest_family_train;

@@ -9,6 +9,7 @@ const ct_optest_family *const ct_optest_families[] = {
     &ct_optest_family_nn,
     &ct_optest_family_conv,
     &ct_optest_family_pool,
+    &ct_optest_family_global_pool,
     &ct_optest_family_loss,
     &ct_optest_family_data,
     &ct_optest_family_train,

@@ -27,4 +27,9 @@ void ref_conv2d(const ref_window2d *win, size_t cout, const double *x, const dou
 void ref_max_pool2d(const ref_window2d *win, const double *x, double *y);
 void ref_avg_pool2d(const ref_window2d *win, const double *x, double *y);
 
+/* y (N, C): the maximum or the mean over height and width of each channel
+ * of x (N, H, W, C) (GlobalMaxPooling2D / GlobalAveragePooling2D). */
+void ref_global_max_pool2d(size_t n, size_t h, size_t w, size_t c, const double *x, double *y);
+void ref_global_avg_pool2d(size_t n, size_t h, size_t w, size_t c, const double *x, double *y);
+
 #endif
