@@ -20,6 +20,17 @@
 #define ACT_SOFTMAX 4
 #define ACT_LEAKY_RELU 5
 #define ACT_ELU 6
+#define ACT_GELU 7
+#define ACT_GELU_APPROXIMATE 8
+#define ACT_SILU 9
+#define ACT_SELU 10
+#define ACT_SOFTPLUS 11
+
+/* Keras 3's selu constants and the gelu tanh form's sqrt(2 / pi). */
+#define SELU_ALPHA 1.6732632423543772848170429916717f
+#define SELU_SCALE 1.0507009873554804934193349852946f
+#define GELU_TANH_K 0.7978845608028654f
+#define GELU_TANH_C 0.044715f
 
 /* Stable for any |x|: exp() only ever sees a non-positive argument. */
 inline float sigmoid_stable(float x)
@@ -45,6 +56,16 @@ inline float act_apply(int act, float param, float x)
         return x > 0.0f ? x : param * x;
     case ACT_ELU:
         return x > 0.0f ? x : param * expm1(x);
+    case ACT_GELU:
+        return 0.5f * x * (1.0f + erf(x * M_SQRT1_2_F));
+    case ACT_GELU_APPROXIMATE: /* 0.5 (1 + tanh u) = sigmoid(2u): no cancellation for x < 0 */
+        return x * sigmoid_stable(2.0f * GELU_TANH_K * (x + GELU_TANH_C * x * x * x));
+    case ACT_SILU:
+        return x * sigmoid_stable(x);
+    case ACT_SELU:
+        return x > 0.0f ? SELU_SCALE * x : SELU_SCALE * SELU_ALPHA * expm1(x);
+    case ACT_SOFTPLUS: /* log(1 + e^x) without overflow: max(x, 0) + log1p(e^-|x|) */
+        return fmax(x, 0.0f) + log1p(exp(-fabs(x)));
     default:
         return x;
     }
@@ -66,7 +87,11 @@ inline float act_grad_from_y(int act, float param, float y)
         return y > 0.0f ? 1.0f : param;
     case ACT_ELU: /* y = alpha (e^x - 1) for x < 0, so alpha e^x = y + alpha */
         return y < 0.0f ? y + param : 1.0f;
-    default:
+    case ACT_SELU: /* as elu, scaled: scale alpha e^x = y + scale alpha */
+        return y < 0.0f ? y + SELU_SCALE * SELU_ALPHA : SELU_SCALE;
+    case ACT_SOFTPLUS: /* sigmoid(x) = 1 - e^-y */
+        return -expm1(-y);
+    default: /* gelu and silu are not monotonic: the launchers pass x for them */
         return 1.0f;
     }
 }
@@ -91,6 +116,21 @@ inline float act_grad_from_x(int act, float param, float x)
         return x > 0.0f ? 1.0f : param;
     case ACT_ELU:
         return x > 0.0f ? 1.0f : param * exp(x);
+    case ACT_GELU: /* Phi(x) + x phi(x) */
+        return 0.5f * (1.0f + erf(x * M_SQRT1_2_F)) + x * exp(-0.5f * x * x) * (0.5f * M_2_SQRTPI_F * M_SQRT1_2_F);
+    case ACT_GELU_APPROXIMATE: { /* s + x 2 s (1 - s) du/dx with s = sigmoid(2u) */
+        const float v = 2.0f * GELU_TANH_K * (x + GELU_TANH_C * x * x * x);
+        const float s = sigmoid_stable(v), s_minus = sigmoid_stable(-v);
+        return s + x * 2.0f * s * s_minus * GELU_TANH_K * (1.0f + 3.0f * GELU_TANH_C * x * x);
+    }
+    case ACT_SILU: {
+        const float s = sigmoid_stable(x);
+        return s * (1.0f + x * (1.0f - s));
+    }
+    case ACT_SELU:
+        return x > 0.0f ? SELU_SCALE : SELU_SCALE * SELU_ALPHA * exp(x);
+    case ACT_SOFTPLUS:
+        return sigmoid_stable(x);
     default:
         return 1.0f;
     }

@@ -169,7 +169,8 @@ static const bad_case bad_cases[] = {
      "activation, global_average_pooling2d, global_max_pooling2d"},
     {CSV_DATA "model:\n  - dense: {units: 1, activation: rleu}\n" MSE, CT_ERR_CONFIG, false,
      "bad.yaml:3:35: model[0].dense.activation: expected one of linear, relu, sigmoid, tanh, "
-     "softmax, leaky_relu, elu, got \"rleu\" (did you mean 'relu'?)"},
+     "softmax, leaky_relu, elu, gelu, gelu_approximate, silu, selu, softplus, got \"rleu\" (did you mean "
+     "'relu'?)"},
     {CSV_DATA ONE_DENSE "train: {loss: mse, metrics: [rsme]}\n", CT_ERR_CONFIG, false,
      "bad.yaml:4:30: train.metrics[0]: expected one of rmse, mse, mae, accuracy, binary_accuracy, "
      "categorical_accuracy, sparse_categorical_accuracy, got \"rsme\" (did you mean 'rmse'?)"},
@@ -1007,7 +1008,8 @@ static const bad_set bad_sets[] = {
      "no key 'sgd' (to replace the value: --set train.optimizer=...)"},
     {"model[0].dense.activation=rleu",
      "--set model[0].dense.activation=rleu: model[0].dense.activation: expected one of linear, "
-     "relu, sigmoid, tanh, softmax, leaky_relu, elu, got \"rleu\" (did you mean 'relu'?)"},
+     "relu, sigmoid, tanh, softmax, leaky_relu, elu, gelu, gelu_approximate, silu, selu, softplus, "
+     "got \"rleu\" (did you mean 'relu'?)"},
     {"train.metrics=[rmse, rmse]",
      "--set train.metrics=[rmse, rmse]: train.metrics[1]: metric 'rmse' is listed twice (as 'rmse' "
      "before)"},
@@ -1426,7 +1428,8 @@ START_TEST(test_cli_check)
     char expected[4400];
     snprintf(expected, sizeof expected,
              "error: %s:3:35: model[0].dense.activation: expected one of linear, relu, sigmoid, "
-             "tanh, softmax, leaky_relu, elu, got \"rleu\" (did you mean 'relu'?)\n", bad_file);
+             "tanh, softmax, leaky_relu, elu, gelu, gelu_approximate, silu, selu, softplus, got \"rleu\" "
+             "(did you mean 'relu'?)\n", bad_file);
     const char *bad2[] = {"check", bad_file};
     ck_assert_int_eq(run_check(2, bad2, &out, &err), 2);
     ck_assert_str_eq(err, expected);

@@ -161,6 +161,56 @@ START_TEST(test_mlp_learns_regression)
 }
 END_TEST
 
+static ct_layer_spec activation_layer(ct_activation act)
+{
+    ct_layer_spec s;
+    memset(&s, 0, sizeof s);
+    s.kind = CT_LAYER_ACTIVATION;
+    s.activation.activation = act;
+    return s;
+}
+
+/* Dense layers with gelu, gelu_approximate and silu run linear and then the
+ * activation as a step of its own (its gradient needs the pre-activation):
+ * training must give exactly the losses of the same net written with a
+ * separate Activation layer, whose backward takes x. Hidden layer (the Dense
+ * above it fuses nothing into its dx) and output layer; the layer after the
+ * extra Activation starts from ones so that both nets start alike. */
+START_TEST(test_activation_needing_x_in_dense)
+{
+    float *x = malloc(N * 3 * sizeof *x), *y = malloc(N * sizeof *y);
+    regression_data(N, x, y);
+    ct_device_info *devs;
+    size_t count = test_devices(&devs);
+    const ct_activation acts[3] = {CT_ACTIVATION_GELU, CT_ACTIVATION_GELU_APPROXIMATE, CT_ACTIVATION_SILU};
+    for (size_t d = 0; d < count; d++)
+        for (int a = 0; a < 3; a++) {
+            ct_layer_spec fused[] = {dense(16, CT_ACTIVATION_LINEAR), dense(8, acts[a]), dense(1, acts[a])};
+            ct_layer_spec split[] = {dense(16, CT_ACTIVATION_LINEAR), dense(8, CT_ACTIVATION_LINEAR),
+                                     activation_layer(acts[a]), dense(1, CT_ACTIVATION_LINEAR),
+                                     activation_layer(acts[a])};
+            fused[2].dense.kernel_initializer = split[3].dense.kernel_initializer = CT_INIT_ONES;
+            trainer tf, ts;
+            trainer_init(&tf, &devs[d], fused, 3, N, BATCH, x, y, 3);
+            trainer_init(&ts, &devs[d], split, 5, N, BATCH, x, y, 3);
+            double first = 0, last = 0;
+            for (uint64_t e = 0; e < 8; e++) {
+                double lf = train_epoch(&tf, N, BATCH, e), ls = train_epoch(&ts, N, BATCH, e);
+                ck_assert_msg(lf == ls, "%s, %s, epoch %d: loss %.9g fused, %.9g with Activation layers",
+                              devs[d].name, ct_activation_name(acts[a]), (int)e, lf, ls);
+                if (e == 0)
+                    first = lf;
+                last = lf;
+            }
+            ck_assert_msg(last < 0.8 * first, "%s: loss fell only from %.4f to %.4f", ct_activation_name(acts[a]),
+                          first, last);
+            trainer_free(&tf);
+            trainer_free(&ts);
+        }
+    free(devs), free(x), free(y);
+}
+END_TEST
+
 /* Batch normalisation first (its backward runs without a next layer) and
  * dropout in the middle: the variant of the workshop's regressor. */
 START_TEST(test_batchnorm_dropout_net_learns)
@@ -317,6 +367,7 @@ int main(void)
     TCase *tc = tcase_create("end to end");
     tcase_set_timeout(tc, 1200);
     tcase_add_test(tc, test_mlp_learns_regression);
+    tcase_add_test(tc, test_activation_needing_x_in_dense);
     tcase_add_test(tc, test_same_seed_bit_identical);
     tcase_add_test(tc, test_batchnorm_dropout_net_learns);
     tcase_add_test(tc, test_cnn_learns_images);

@@ -11,6 +11,8 @@
 #define CLTRAIN_OPS_ACTIVATION_H
 
 #include "cltrain/tensor.h"
+#include <stdbool.h>
+
 #include "cltrain/types.h" /* ct_activation */
 
 #ifdef __cplusplus
@@ -28,6 +30,10 @@ extern "C" {
  * CT_ERR_CONFIG listing the valid ones. */
 ct_status ct_activation_from_name(const char *name, ct_activation *out);
 
+/* gelu, gelu_approximate and silu are not monotonic: their derivative is a
+ * function of x, not of y, so their backward needs the forward input. */
+bool ct_activation_needs_x(ct_activation act);
+
 /* y = act(x), element-wise; softmax over the last axis (numerically stable:
  * the row maximum is subtracted). x and y have the same shape; in place
  * allowed (y == x). Sigmoid is stable for any |x|. */
@@ -37,7 +43,8 @@ ct_status ct_activation_forward(ct_context *ctx, ct_activation act, const ct_ten
  * when y is given (y(1-y) for sigmoid, 1-y^2 for tanh, y*(dy - sum(dy*y))
  * per row for softmax; relu, leaky_relu and elu read the sign and, for elu,
  * the value of y), as TensorFlow does. Either x or y may be NULL: y is used
- * when present, otherwise x (softmax needs y); from x, the sigmoid and tanh
+ * when present, otherwise x (softmax needs y; gelu, gelu_approximate and
+ * silu need x and use it whenever it is given); from x, the sigmoid and tanh
  * derivatives avoid the cancellation of 1-y in float and stay accurate where
  * they saturate. Gradient at exactly 0 as TensorFlow: relu 0, leaky_relu the
  * slope, elu 1. In place allowed (dx == dy). */
@@ -53,6 +60,8 @@ ct_status ct_bias_activation_forward(ct_context *ctx, ct_activation act, const c
                                      ct_tensor *y);
 
 /* From the forward output y and the upstream gradient dy (both (N, U)):
+ * (refused with CT_ERR_INVALID_ARGUMENT for the activations that need x,
+ * see ct_activation_needs_x) 
  * dz = dy * act'(.) (N, U) and, when dbias is not NULL, dbias (U) = column
  * sums of dz, in one launch (softmax with U > 16: two, a row pass then the
  * column sums). In place allowed (dz == dy). */

@@ -16,6 +16,11 @@ typedef enum {
     CT_ACTIVATION_SOFTMAX,    /* "softmax" (over the last axis) */
     CT_ACTIVATION_LEAKY_RELU, /* "leaky_relu": Keras 3 default negative_slope 0.2 */
     CT_ACTIVATION_ELU,        /* "elu": alpha 1.0 */
+    CT_ACTIVATION_GELU,       /* "gelu": Keras' gelu(x, approximate=False), x Phi(x) with erf */
+    CT_ACTIVATION_GELU_APPROXIMATE, /* "gelu_approximate": gelu(x, approximate=True), the tanh form */
+    CT_ACTIVATION_SILU,       /* "silu" (alias "swish"): x sigmoid(x) */
+    CT_ACTIVATION_SELU,       /* "selu": Keras' scale 1.0507..., alpha 1.6732... */
+    CT_ACTIVATION_SOFTPLUS,   /* "softplus": log(1 + e^x) */
     CT_ACTIVATION_COUNT
 } ct_activation;
 

@@ -16,8 +16,15 @@ TABLE(ct_activation_names, "activation",
       {"tanh", CT_ACTIVATION_TANH, false},
       {"softmax", CT_ACTIVATION_SOFTMAX, false},
       {"leaky_relu", CT_ACTIVATION_LEAKY_RELU, false},
-      {"elu", CT_ACTIVATION_ELU, false});
-_Static_assert(COUNT(ct_activation_names_entries) == CT_ACTIVATION_COUNT, "a ct_activation without a name");
+      {"elu", CT_ACTIVATION_ELU, false},
+      {"gelu", CT_ACTIVATION_GELU, false},
+      {"gelu_approximate", CT_ACTIVATION_GELU_APPROXIMATE, false},
+      {"silu", CT_ACTIVATION_SILU, false},
+      {"selu", CT_ACTIVATION_SELU, false},
+      {"softplus", CT_ACTIVATION_SOFTPLUS, false},
+      {"swish", CT_ACTIVATION_SILU, true});
+_Static_assert(COUNT(ct_activation_names_entries) == CT_ACTIVATION_COUNT + 1,
+               "ct_activation and its names (1 alias) differ");
 
 TABLE(ct_padding_names, "padding",
       {"valid", CT_PADDING_VALID, false},

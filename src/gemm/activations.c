@@ -19,8 +19,19 @@ ct_status ct_activation_from_name(const char *name, ct_activation *out)
             *out = (ct_activation)a;
             return CT_OK;
         }
+    if (!strcmp(name, "swish")) { /* Keras 3's alias of silu */
+        *out = CT_ACTIVATION_SILU;
+        return CT_OK;
+    }
     return ct_fail(CT_ERR_CONFIG,
-                   "unknown activation '%s' (expected linear, relu, sigmoid, tanh, softmax, leaky_relu or elu)", name);
+                   "unknown activation '%s' (expected linear, relu, sigmoid, tanh, softmax, leaky_relu, elu, gelu, "
+                   "gelu_approximate, silu, selu or softplus)",
+                   name);
+}
+
+bool ct_activation_needs_x(ct_activation act)
+{
+    return act == CT_ACTIVATION_GELU || act == CT_ACTIVATION_GELU_APPROXIMATE || act == CT_ACTIVATION_SILU;
 }
 
 /* The activation's parameter as the kernels take it. */
@@ -120,7 +131,11 @@ ct_status ct_activation_backward(ct_context *ctx, ct_activation act, const ct_te
                                  const ct_tensor *dy, ct_tensor *dx)
 {
     CT_TRY(check_activation("activation backward", act));
-    const ct_tensor *v = y ? y : x;
+    bool need_x = ct_activation_needs_x(act);
+    if (need_x && !x)
+        return ct_fail(CT_ERR_INVALID_ARGUMENT, "%s backward: needs the forward input x (its derivative is not a "
+                       "function of y)", ct_activation_name(act));
+    const ct_tensor *v = y && !need_x ? y : x;
     if (!v)
         return ct_fail(CT_ERR_INVALID_ARGUMENT, "%s backward: needs the forward input x or output y",
                        ct_activation_name(act));
@@ -134,7 +149,7 @@ ct_status ct_activation_backward(ct_context *ctx, ct_activation act, const ct_te
     cl_kernel k;
     CT_TRY(ct_context_kernel(ctx, "activations", "act_backward", &k));
     cl_ulong n = ct_tensor_count(v);
-    cl_int a = act, from_y = y != NULL;
+    cl_int a = act, from_y = v == y;
     cl_float param = activation_param(act);
     cl_uint i = 0;
     cl_int err = CT_ARG(k, i++, n);
@@ -207,6 +222,9 @@ ct_status ct_bias_activation_backward(ct_context *ctx, ct_activation act, const 
                                       ct_tensor *dz, ct_tensor *dbias)
 {
     CT_TRY(check_activation("bias+activation backward", act));
+    if (ct_activation_needs_x(act))
+        return ct_fail(CT_ERR_INVALID_ARGUMENT, "bias+activation backward: %s needs the pre-activation values, "
+                       "not y", ct_activation_name(act));
     CT_TRY(check_same_shape("bias+activation backward", y, dy));
     CT_TRY(check_same_shape("bias+activation backward", y, dz));
     size_t rows, cols;

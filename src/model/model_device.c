@@ -25,6 +25,10 @@ typedef struct {
     ct_tensor out;  /* (max_batch, out...) except Flatten/inference Dropout, which pass their input on */
     ct_tensor x;    /* the input of the last forward (a view), for backward */
     ct_tensor y;    /* the output of the last forward (a view) */
+    /* Dense/Conv2D whose activation needs its input for the gradient (gelu,
+     * silu): the layer runs linear into pre, then the activation into out. */
+    ct_tensor pre;  /* (max_batch, out...) when needed */
+    ct_tensor z;    /* the pre-activation of the last forward (a view of pre) */
 } layer_state;
 
 struct ct_model {
@@ -143,10 +147,28 @@ static ct_status create_state(ct_model *m, size_t *offset)
     return CT_OK;
 }
 
+/* The activation of a Dense or Conv2D layer (linear for any other). */
+static ct_activation layer_activation(const ct_layer_spec *s)
+{
+    return s->kind == CT_LAYER_DENSE    ? s->dense.activation
+           : s->kind == CT_LAYER_CONV2D ? s->conv2d.activation
+                                        : CT_ACTIVATION_LINEAR;
+}
+
+/* The activation the GEMM or convolution applies itself: none when its
+ * gradient needs the pre-activation (then it runs as a step of its own). */
+static ct_activation fused_activation(ct_activation act)
+{
+    return ct_activation_needs_x(act) ? CT_ACTIVATION_LINEAR : act;
+}
+
+static bool separate_activation(const ct_layer_spec *s) { return ct_activation_needs_x(layer_activation(s)); }
+
 static ct_conv2d_params conv_params(const ct_conv2d_spec *s)
 {
     ct_conv2d_params p = {(size_t)s->kernel_size[0], (size_t)s->kernel_size[1], (size_t)s->strides[0],
-                          (size_t)s->strides[1], (ct_padding)s->padding, CT_CONV2D_AUTO, s->activation};
+                          (size_t)s->strides[1], (ct_padding)s->padding, CT_CONV2D_AUTO,
+                          fused_activation(s->activation)};
     return p;
 }
 
@@ -175,6 +197,8 @@ static ct_status create_buffers(ct_model *m)
             largest = out;
         size_t total = m->max_batch * out;
         CT_TRY(ct_tensor_create(m->ctx, 1, &total, &l->out));
+        if (separate_activation(p->spec))
+            CT_TRY(ct_tensor_create(m->ctx, 1, &total, &l->pre));
         if (p->spec->kind == CT_LAYER_CONV2D) {
             ct_conv2d_params cp = conv_params(&p->spec->conv2d);
             size_t x_shape[4] = {m->max_batch, p->in_shape[0], p->in_shape[1], p->in_shape[2]}, need = 0;
@@ -236,8 +260,10 @@ void ct_model_free(ct_model *m)
 {
     if (!m)
         return;
-    for (size_t i = 0; m->layers && i < m->plan.layer_count; i++)
+    for (size_t i = 0; m->layers && i < m->plan.layer_count; i++) {
         ct_tensor_release(&m->layers[i].out);
+        ct_tensor_release(&m->layers[i].pre);
+    }
     for (int g = 0; g < 3; g++)
         ct_tensor_release(&m->grad[g]);
     ct_tensor_release(&m->workspace);
@@ -268,8 +294,15 @@ static ct_status dense_forward(ct_model *m, layer_state *l, const ct_tensor *x, 
     size_t n = x->shape[0], in = l->plan->in_shape[0], units = (size_t)s->units;
     ct_gemm_args g = {CT_NO_TRANS, CT_NO_TRANS, n, units, in, 1.0f, 0.0f, x->buf, x->offset, in, l->kernel.buf,
                       l->kernel.offset, units, y->buf, y->offset, units};
-    ct_gemm_epilogue epi = {.bias = l->bias.buf, .bias_offset = l->bias.offset, .activation = s->activation};
+    ct_gemm_epilogue epi = {.bias = l->bias.buf, .bias_offset = l->bias.offset, .activation = fused_activation(s->activation)};
     return ct_gemm_fused(m->ctx, &g, &epi);
+}
+
+static ct_status layer_forward_linear_conv(ct_model *m, layer_state *l, const ct_tensor *x, ct_tensor *y)
+{
+    ct_conv2d_params p = conv_params(&l->plan->spec->conv2d);
+    return ct_conv2d_forward(m->ctx, &p, x, &l->kernel, l->bias.buf ? &l->bias : NULL, y,
+                             m->workspace.buf ? &m->workspace : NULL);
 }
 
 static ct_status layer_forward(ct_model *m, size_t i, const ct_tensor *x, int training, ct_tensor *y)
@@ -288,6 +321,14 @@ static ct_status layer_forward(ct_model *m, size_t i, const ct_tensor *x, int tr
         break;
     }
     CT_TRY(batch_view(&l->out, n, l->plan->out_ndim, l->plan->out_shape, y));
+    if (separate_activation(s)) { /* linear into pre, then the activation into out */
+        CT_TRY(batch_view(&l->pre, n, l->plan->out_ndim, l->plan->out_shape, &l->z));
+        ct_tensor act_out = *y;
+        *y = l->z;
+        CT_TRY(s->kind == CT_LAYER_DENSE ? dense_forward(m, l, x, y) : layer_forward_linear_conv(m, l, x, y));
+        *y = act_out;
+        return ct_activation_forward(m->ctx, layer_activation(s), &l->z, y);
+    }
     switch (s->kind) {
     case CT_LAYER_DENSE:
         return dense_forward(m, l, x, y);
@@ -397,11 +438,12 @@ static ct_status dense_backward(ct_model *m, layer_state *l, const ct_tensor *dy
     size_t n = x->shape[0], in = l->plan->in_shape[0], units = (size_t)s->units;
     ct_tensor dz = *dy, *dbias = l->dbias.buf ? &l->dbias : NULL;
     ct_gemm_epilogue ew = {.activation = CT_ACTIVATION_LINEAR};
-    if (dz_ready || s->activation == CT_ACTIVATION_LINEAR) {
+    ct_activation act = fused_activation(s->activation);
+    if (dz_ready || act == CT_ACTIVATION_LINEAR) {
         ew.col_sums = dbias ? dbias->buf : NULL;
         ew.col_sums_offset = dbias ? dbias->offset : 0;
     } else {
-        CT_TRY(ct_bias_activation_backward(m->ctx, s->activation, &l->y, dy, &dz, dbias));
+        CT_TRY(ct_bias_activation_backward(m->ctx, act, &l->y, dy, &dz, dbias));
     }
     ct_gemm_args gw = {CT_TRANS, CT_NO_TRANS, in, units, n, 1.0f, 0.0f, x->buf, x->offset, in, dz.buf, dz.offset,
                        units, l->dkernel.buf, l->dkernel.offset, units};
@@ -411,7 +453,8 @@ static ct_status dense_backward(ct_model *m, layer_state *l, const ct_tensor *dy
     ct_gemm_args gx = {CT_NO_TRANS, CT_TRANS, n, in, units, 1.0f, 0.0f, dz.buf, dz.offset, units, l->kernel.buf,
                        l->kernel.offset, units, dx->buf, dx->offset, in};
     /* x is the output of `below` (through views): dx becomes its dz. */
-    ct_gemm_epilogue ex = {.activation = below ? below->plan->spec->dense.activation : CT_ACTIVATION_LINEAR,
+    ct_gemm_epilogue ex = {.activation = below ? fused_activation(below->plan->spec->dense.activation)
+                                               : CT_ACTIVATION_LINEAR,
                            .y = x->buf, .y_offset = x->offset};
     /* dW and dx only read dz, x and W, and write disjoint buffers: one
      * launch for both where the engine can. */
@@ -424,6 +467,10 @@ static ct_status layer_backward(ct_model *m, size_t i, const ct_tensor *dy, int 
 {
     layer_state *l = &m->layers[i];
     const ct_layer_spec *s = l->plan->spec;
+    if (separate_activation(s)) { /* dy becomes dz = dy act'(z), in place; the layer is then linear */
+        ct_tensor dz = *dy;
+        CT_TRY(ct_activation_backward(m->ctx, layer_activation(s), &l->z, NULL, dy, &dz));
+    }
     switch (s->kind) {
     case CT_LAYER_DENSE:
         return dense_backward(m, l, dy, dz_ready, dx ? dense_below(m, i) : NULL, dx);

@@ -188,6 +188,16 @@ static void py_string(FILE *f, const char *text)
     fputc('"', f);
 }
 
+/* activation="name", or for the tanh form of gelu, which has no Keras
+ * string, Keras' own function with approximate=True. */
+static void py_activation(FILE *f, ct_activation act)
+{
+    if (act == CT_ACTIVATION_GELU_APPROXIMATE)
+        fputs("lambda x: keras.activations.gelu(x, approximate=True)", f);
+    else
+        fprintf(f, "\"%s\"", ct_activation_name(act));
+}
+
 static void py_layer(FILE *f, const ct_layer_plan *p)
 {
     const ct_layer_spec *s = p->spec;
@@ -195,14 +205,16 @@ static void py_layer(FILE *f, const ct_layer_plan *p)
     fputs("        ", f);
     switch (s->kind) {
     case CT_LAYER_DENSE:
-        fprintf(f, "keras.layers.Dense(%d, activation=\"%s\", use_bias=%s", s->dense.units,
-                ct_activation_name(s->dense.activation), s->dense.use_bias ? "True" : "False");
+        fprintf(f, "keras.layers.Dense(%d, activation=", s->dense.units);
+        py_activation(f, s->dense.activation);
+        fprintf(f, ", use_bias=%s", s->dense.use_bias ? "True" : "False");
         break;
     case CT_LAYER_CONV2D:
-        fprintf(f, "keras.layers.Conv2D(%d, (%d, %d), strides=(%d, %d), padding=\"%s\", activation=\"%s\", use_bias=%s",
+        fprintf(f, "keras.layers.Conv2D(%d, (%d, %d), strides=(%d, %d), padding=\"%s\", activation=",
                 s->conv2d.filters, s->conv2d.kernel_size[0], s->conv2d.kernel_size[1], s->conv2d.strides[0],
-                s->conv2d.strides[1], pad[s->conv2d.padding], ct_activation_name(s->conv2d.activation),
-                s->conv2d.use_bias ? "True" : "False");
+                s->conv2d.strides[1], pad[s->conv2d.padding]);
+        py_activation(f, s->conv2d.activation);
+        fprintf(f, ", use_bias=%s", s->conv2d.use_bias ? "True" : "False");
         break;
     case CT_LAYER_MAX_POOLING2D:
     case CT_LAYER_AVERAGE_POOLING2D: {
@@ -230,7 +242,8 @@ static void py_layer(FILE *f, const ct_layer_plan *p)
                 s->batch_normalization.scale ? "True" : "False");
         break;
     case CT_LAYER_ACTIVATION:
-        fprintf(f, "keras.layers.Activation(\"%s\"", ct_activation_name(s->activation.activation));
+        fputs("keras.layers.Activation(", f);
+        py_activation(f, s->activation.activation);
         break;
     case CT_LAYER_GLOBAL_AVERAGE_POOLING2D:
     case CT_LAYER_GLOBAL_MAX_POOLING2D:

@@ -70,15 +70,69 @@ static void want_nhwc(exporter *e, const char *layer)
     }
 }
 
+/* op(a, b) -> a fresh value named after `name`; the node takes the value's
+ * name (node names must be unique too). b may be NULL (a unary op). */
+static const char *node_to_fresh(exporter *e, const char *op, const char *name, const char *a, const char *b)
+{
+    const char *out = ct_onnx_unique_name(e->b, name);
+    const char *inputs[3] = {a, b, NULL}, *outputs[2] = {out, NULL};
+    ct_onnx_add_node(e->b, op, out ? out : name, inputs, outputs);
+    return out;
+}
+
+/* A float scalar initializer named `layer/what`. */
+static const char *scalar(exporter *e, const char *layer, const char *what, float value, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s/%s", layer, what);
+    ct_onnx_add_float_tensor(e->b, buf, 0, NULL, &value);
+    return buf;
+}
+
+/* Opset 13 has no Gelu (opset 20) nor Silu/Swish: silu = x Sigmoid(x),
+ * gelu = x 0.5 (1 + Erf(x / sqrt 2)), the tanh form = x Sigmoid(2 sqrt(2/pi)
+ * (x + 0.044715 x^3)) (0.5 (1 + tanh u) = sigmoid(2u)). */
+static void composed_activation(exporter *e, ct_activation act, const char *layer)
+{
+    char name[CT_LAYER_NAME_MAX + 48], c1[CT_LAYER_NAME_MAX + 48], c2[CT_LAYER_NAME_MAX + 48];
+    const char *x = e->cur, *v;
+    snprintf(name, sizeof name, "%s/%s", layer, ct_activation_name(act));
+    if (act == CT_ACTIVATION_SILU) {
+        v = x;
+    } else if (act == CT_ACTIVATION_GELU) {
+        const char *erf_in =
+            node_to_fresh(e, "Mul", name, x, scalar(e, layer, "gelu_inv_sqrt2", 0.70710678118654752f, c1, sizeof c1));
+        const char *erf_out = node_to_fresh(e, "Erf", name, erf_in, NULL);
+        const char *one_plus = node_to_fresh(e, "Add", name, erf_out, scalar(e, layer, "gelu_one", 1.0f, c1, sizeof c1));
+        const char *half = node_to_fresh(e, "Mul", name, one_plus, scalar(e, layer, "gelu_half", 0.5f, c2, sizeof c2));
+        if (half)
+            e->cur = node_to_fresh(e, "Mul", name, x, half);
+        return;
+    } else { /* CT_ACTIVATION_GELU_APPROXIMATE */
+        const char *x2 = node_to_fresh(e, "Mul", name, x, x), *x3 = node_to_fresh(e, "Mul", name, x2, x);
+        const char *cx3 = node_to_fresh(e, "Mul", name, x3, scalar(e, layer, "gelu_c", 0.044715f, c1, sizeof c1));
+        const char *u = node_to_fresh(e, "Add", name, x, cx3);
+        v = node_to_fresh(e, "Mul", name, u, scalar(e, layer, "gelu_2k", 1.5957691216057308f, c2, sizeof c2));
+    }
+    const char *sig = node_to_fresh(e, "Sigmoid", name, v, NULL);
+    const char *out = node_to_fresh(e, "Mul", name, x, sig);
+    if (out)
+        e->cur = out;
+}
+
 static void activation(exporter *e, ct_activation act, const char *layer)
 {
     static const char *const ops[CT_ACTIVATION_COUNT] = {
         [CT_ACTIVATION_RELU] = "Relu",       [CT_ACTIVATION_SIGMOID] = "Sigmoid",
         [CT_ACTIVATION_TANH] = "Tanh",       [CT_ACTIVATION_SOFTMAX] = "Softmax",
         [CT_ACTIVATION_LEAKY_RELU] = "LeakyRelu", [CT_ACTIVATION_ELU] = "Elu",
+        [CT_ACTIVATION_SELU] = "Selu",       [CT_ACTIVATION_SOFTPLUS] = "Softplus",
     };
     if (act == CT_ACTIVATION_LINEAR || act >= CT_ACTIVATION_COUNT)
         return;
+    if (!ops[act]) {
+        composed_activation(e, act, layer);
+        return;
+    }
     char name[CT_LAYER_NAME_MAX + 32];
     snprintf(name, sizeof name, "%s/%s", layer, ct_activation_name(act));
     Onnx__NodeProto *node = chain(e, ops[act], name, NULL, NULL);
@@ -88,6 +142,10 @@ static void activation(exporter *e, ct_activation act, const char *layer)
         ct_onnx_node_float(e->b, node, "alpha", CT_LEAKY_RELU_NEGATIVE_SLOPE);
     else if (act == CT_ACTIVATION_ELU)
         ct_onnx_node_float(e->b, node, "alpha", CT_ELU_ALPHA);
+    else if (act == CT_ACTIVATION_SELU) { /* ONNX's defaults, written out: Keras 3's constants */
+        ct_onnx_node_float(e->b, node, "alpha", 1.67326319217681884765625f);
+        ct_onnx_node_float(e->b, node, "gamma", 1.05070102214813232421875f);
+    }
 }
 
 /* Keras' padding as ONNX's explicit pads [top, left, bottom, right]: 'same'

@@ -5,7 +5,8 @@
  * domain and only these operators: Gemm, Conv, MaxPool, AveragePool,
  * GlobalAveragePool, GlobalMaxPool,
  * BatchNormalization, Dropout, Flatten, Transpose, Relu, Sigmoid, Tanh,
- * Softmax, LeakyRelu, Elu, Sub, Div. Inference semantics: BatchNormalization
+ * Softmax, LeakyRelu, Elu, Selu, Softplus, Erf, Mul, Add, Sub, Div (gelu
+ * and silu are composed of Erf or Sigmoid, Mul and Add). Inference semantics: BatchNormalization
  * uses the moving statistics, Dropout is the identity (opset 13's Dropout
  * with no training_mode input).
  *

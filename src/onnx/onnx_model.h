@@ -3,7 +3,7 @@
  *
  * Supported operators (default domain, float32 tensors): Gemm, MatMul, Add,
  * Sub, Mul, Div, Conv, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, Relu,
- * LeakyRelu, Elu, Sigmoid, Tanh, Softmax, BatchNormalization (inference),
+ * LeakyRelu, Elu, Selu, Softplus, Erf, Sigmoid, Tanh, Softmax, BatchNormalization (inference),
  * Dropout (inference), Flatten, Reshape, Transpose, Identity, Constant: what cltrain's
  * own export writes and what common exporters write for such networks.
  *

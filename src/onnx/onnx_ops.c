@@ -154,6 +154,44 @@ static ct_status run_leaky_relu(const ct_onnx_call *c)
 
 static ct_status run_elu(const ct_onnx_call *c) { return run_alpha_activation(c, CT_ACTIVATION_ELU, CT_ELU_ALPHA, 1.0f); }
 
+static ct_status run_softplus(const ct_onnx_call *c)
+{
+    CT_TRY(need_float(c, 0));
+    return activation_on(c->ctx, CT_ACTIVATION_SOFTPLUS, c->in[0], &c->out[0]);
+}
+
+/* Selu with ONNX's default constants (Keras's, which cltrain's selu uses). */
+static ct_status check_selu(const Onnx__NodeProto *n, int64_t opset)
+{
+    (void)opset;
+    float alpha = ct_onnx_attr_f(n, "alpha", 1.67326319217681884765625f);
+    float gamma = ct_onnx_attr_f(n, "gamma", 1.05070102214813232421875f);
+    if (alpha != 1.67326319217681884765625f || gamma != 1.05070102214813232421875f)
+        return ct_onnx_unsupported(n, "alpha %g and gamma %g: only the defaults (Keras's selu) are supported",
+                                   (double)alpha, (double)gamma);
+    return CT_OK;
+}
+
+static ct_status run_selu(const ct_onnx_call *c)
+{
+    CT_TRY(need_float(c, 0));
+    return activation_on(c->ctx, CT_ACTIVATION_SELU, c->in[0], &c->out[0]);
+}
+
+/* Erf (cltrain's gelu export writes x 0.5 (1 + Erf(x / sqrt 2))): the one
+ * operator computed on the host, element by element in double, as no
+ * device op has erf on its own. */
+static ct_status run_erf(const ct_onnx_call *c)
+{
+    CT_TRY(need_float(c, 0));
+    const ct_onnx_tensor *x = c->in[0];
+    CT_TRY(ct_onnx_tensor_alloc(&c->out[0], x->ndim, x->dims, 0));
+    size_t n = ct_onnx_tensor_count(x);
+    for (size_t i = 0; i < n; i++)
+        c->out[0].f[i] = (float)erf((double)x->f[i]);
+    return CT_OK;
+}
+
 static int norm_axis(int64_t axis, int ndim) { return (int)(axis < 0 ? axis + ndim : axis); }
 
 /* Softmax: opset 13 on one axis (moved last on the host when it is not);
@@ -788,6 +826,7 @@ static const char *const no_attributes[] = {NULL};
 static const char *const axis_attribute[] = {"axis", NULL};
 static const char *const value_attribute[] = {"value", NULL};
 static const char *const alpha_attribute[] = {"alpha", NULL};
+static const char *const selu_attributes[] = {"alpha", "gamma", NULL};
 /* Gemm's broadcast (opsets before 7) only allowed what C's broadcasting does anyway. */
 static const char *const gemm_attributes[] = {"alpha", "beta", "broadcast", "transA", "transB", NULL};
 static const char *const conv_attributes[] = {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides",
@@ -811,6 +850,7 @@ static const ct_onnx_op ops[] = {
     {"Div", no_attributes, 2, 2, 1, NULL, run_div},
     {"Dropout", dropout_attributes, 1, 3, 1, NULL, run_dropout},
     {"Elu", alpha_attribute, 1, 1, 1, NULL, run_elu},
+    {"Erf", no_attributes, 1, 1, 1, NULL, run_erf},
     {"Flatten", axis_attribute, 1, 1, 1, NULL, run_flatten},
     {"Gemm", gemm_attributes, 2, 3, 1, NULL, run_gemm},
     {"GlobalAveragePool", no_attributes, 1, 1, 1, NULL, run_global_averagepool},
@@ -822,8 +862,10 @@ static const ct_onnx_op ops[] = {
     {"Mul", no_attributes, 2, 2, 1, NULL, run_mul},
     {"Relu", no_attributes, 1, 1, 1, NULL, run_relu},
     {"Reshape", reshape_attributes, 2, 2, 1, NULL, run_reshape},
+    {"Selu", selu_attributes, 1, 1, 1, check_selu, run_selu},
     {"Sigmoid", no_attributes, 1, 1, 1, NULL, run_sigmoid},
     {"Softmax", axis_attribute, 1, 1, 1, NULL, run_softmax},
+    {"Softplus", no_attributes, 1, 1, 1, NULL, run_softplus},
     {"Sub", no_attributes, 2, 2, 1, NULL, run_sub},
     {"Tanh", no_attributes, 1, 1, 1, NULL, run_tanh},
     {"Transpose", transpose_attributes, 1, 1, 1, NULL, run_transpose},

@@ -69,6 +69,11 @@ static const ct_optest_op act_ops[CT_ACTIVATION_COUNT] = {
     [CT_ACTIVATION_SIGMOID] = ACT_OP("act_sigmoid"), [CT_ACTIVATION_TANH] = ACT_OP("act_tanh"),
     [CT_ACTIVATION_SOFTMAX] = ACT_OP("act_softmax"), [CT_ACTIVATION_LEAKY_RELU] = ACT_OP("act_leaky_relu"),
     [CT_ACTIVATION_ELU] = ACT_OP("act_elu"),
+    [CT_ACTIVATION_GELU] = ACT_OP("act_gelu"),
+    [CT_ACTIVATION_GELU_APPROXIMATE] = ACT_OP("act_gelu_approximate"),
+    [CT_ACTIVATION_SILU] = ACT_OP("act_silu"),
+    [CT_ACTIVATION_SELU] = ACT_OP("act_selu"),
+    [CT_ACTIVATION_SOFTPLUS] = ACT_OP("act_softplus"),
 };
 
 /* ------------------------------------------------- bias + activation
@@ -107,6 +112,8 @@ static const ct_optest_op bias_ops[CT_ACTIVATION_COUNT] = {
     [CT_ACTIVATION_SIGMOID] = BIAS_OP("bias_sigmoid"), [CT_ACTIVATION_TANH] = BIAS_OP("bias_tanh"),
     [CT_ACTIVATION_SOFTMAX] = BIAS_OP("bias_softmax"), [CT_ACTIVATION_LEAKY_RELU] = BIAS_OP("bias_leaky_relu"),
     [CT_ACTIVATION_ELU] = BIAS_OP("bias_elu"),
+    [CT_ACTIVATION_SELU] = BIAS_OP("bias_selu"),
+    [CT_ACTIVATION_SOFTPLUS] = BIAS_OP("bias_softplus"),
 };
 
 /* ---------------------------------------------------------------- dropout */
@@ -287,6 +294,15 @@ static const ct_optest_op op_bn_infer = {"batchnorm_infer", same_shape, bn_infer
     {&act_ops[a], "wide range [-100, 100]", 1, {WIDE2(7, 13)}, {MODE_PLAIN}, {0}, FWD_TOL, GRAD_TOL},       \
     {&act_ops[a], "wide range, backward from x", 1, {WIDE2(5, 11)}, {MODE_FROM_X}, {0}, FWD_TOL, GRAD_TOL}
 
+/* The activations whose derivative needs x (gelu, silu): the same without
+ * the in-place backward (it has y only); both x and y given must use x. */
+#define ACT_X_CASES(a)                                                                                      \
+    {&act_ops[a], "odd prime, x and y given", 1, {X1(1031)}, {MODE_PLAIN}, {0}, FWD_TOL, GRAD_TOL},         \
+    {&act_ops[a], "above work-group size, backward from x", 1, {X1(WG)}, {MODE_FROM_X}, {0}, FWD_TOL,       \
+     GRAD_TOL},                                                                                             \
+    {&act_ops[a], "4-D, 3 sigma", 1, {X(4, -3, 3, 3, 7, 5, 11)}, {MODE_FROM_X}, {0}, FWD_TOL, GRAD_TOL},    \
+    {&act_ops[a], "wide range [-100, 100]", 1, {WIDE2(7, 13)}, {MODE_PLAIN}, {0}, FWD_TOL, GRAD_TOL}
+
 /* Bias + each element-wise activation: a Dense layer's shape, batch 1 with one
  * unit, odd, rows and columns above the work-group size, in place, and no
  * bias gradient. */
@@ -312,6 +328,11 @@ static const ct_optest_case cases[] = {
     ACT_CASES(CT_ACTIVATION_TANH),
     ACT_CASES(CT_ACTIVATION_LEAKY_RELU),
     ACT_CASES(CT_ACTIVATION_ELU),
+    ACT_X_CASES(CT_ACTIVATION_GELU),
+    ACT_X_CASES(CT_ACTIVATION_GELU_APPROXIMATE),
+    ACT_X_CASES(CT_ACTIVATION_SILU),
+    ACT_CASES(CT_ACTIVATION_SELU),
+    ACT_CASES(CT_ACTIVATION_SOFTPLUS),
     /* softmax over the last axis */
     {&act_ops[CT_ACTIVATION_SOFTMAX], "odd rows", 1, {X2(7, 13)}, {MODE_PLAIN}, {0}, FWD_TOL, GRAD_TOL},
     {&act_ops[CT_ACTIVATION_SOFTMAX], "batch 1", 1, {X2(1, 10)}, {MODE_PLAIN}, {0}, FWD_TOL, GRAD_TOL},
@@ -332,6 +353,8 @@ static const ct_optest_case cases[] = {
     BIAS_CASES(CT_ACTIVATION_TANH),
     BIAS_CASES(CT_ACTIVATION_LEAKY_RELU),
     BIAS_CASES(CT_ACTIVATION_ELU),
+    BIAS_CASES(CT_ACTIVATION_SELU),
+    BIAS_CASES(CT_ACTIVATION_SOFTPLUS),
     /* softmax: rows up to 16 take the fused backward, longer rows the row
      * pass + column sums */
     {&bias_ops[CT_ACTIVATION_SOFTMAX], "Dense 32x10, fused backward", 2, {X2(32, 10), BIAS(10)}, {MODE_PLAIN}, {0},

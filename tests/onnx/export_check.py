@@ -229,7 +229,8 @@ def png_pixels(path):
 # onnx_csv_layers: cltrain trains BatchNormalization's beta even with
 # center: false, so its Keras export is refused, by design, naming the
 # layer (tests/test_onnx_import.c checks that refusal).
-KERAS_CHECKED = {"sunshine_dropout_batchnorm", "cifar10_cnn_pool", "onnx_image_layers"}
+KERAS_CHECKED = {"sunshine_dropout_batchnorm", "cifar10_cnn_pool", "onnx_image_layers", "onnx_activations",
+                 "onnx_global_average_pooling", "onnx_global_max_pooling"}
 
 
 def check_keras(cltrain, run_dir, x, want):

@@ -21,6 +21,16 @@ static double activation(ct_activation act, double x)
         return x > 0 ? x : param * x;
     case CT_ACTIVATION_ELU:
         return x > 0 ? x : param * expm1(x);
+    case CT_ACTIVATION_GELU: /* x Phi(x) */
+        return 0.5 * x * erfc(-x / sqrt(2.0));
+    case CT_ACTIVATION_GELU_APPROXIMATE:
+        return 0.5 * x * (1 + tanh(sqrt(2 / M_PI) * (x + 0.044715 * x * x * x)));
+    case CT_ACTIVATION_SILU:
+        return x * activation(CT_ACTIVATION_SIGMOID, x);
+    case CT_ACTIVATION_SELU: /* Keras 3's constants */
+        return 1.0507009873554804934193349852946 * (x > 0 ? x : 1.6732632423543772848170429916717 * expm1(x));
+    case CT_ACTIVATION_SOFTPLUS:
+        return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x));
     default:
         return x;
     }
