@@ -25,6 +25,7 @@ typedef enum {
     CT_LAYER_ACTIVATION,          /* "activation" */
     CT_LAYER_GLOBAL_AVERAGE_POOLING2D, /* "global_average_pooling2d" */
     CT_LAYER_GLOBAL_MAX_POOLING2D,     /* "global_max_pooling2d" */
+    CT_LAYER_LEAKY_RELU,               /* "leaky_relu": Keras' LeakyReLU layer */
     CT_LAYER_COUNT
 } ct_layer_kind;
 
@@ -102,6 +103,11 @@ typedef struct {
     bool keepdims; /* `keepdims`, default false: output (C); true: (1, 1, C) */
 } ct_global_pooling2d_spec;
 
+/* leaky_relu (the LeakyReLU layer): x for x > 0, negative_slope x otherwise. */
+typedef struct {
+    double negative_slope; /* `negative_slope` >= 0, default 0.3 as Keras' LeakyReLU layer */
+} ct_leaky_relu_spec;
+
 typedef struct {
     double rate; /* `rate` in [0, 1), required: fraction of inputs zeroed in training */
 } ct_dropout_spec;
@@ -128,6 +134,7 @@ typedef struct {
         ct_batch_norm_spec batch_normalization;   /* CT_LAYER_BATCH_NORMALIZATION */
         ct_activation_spec activation;            /* CT_LAYER_ACTIVATION */
         ct_global_pooling2d_spec global_pooling;  /* CT_LAYER_GLOBAL_AVERAGE_/MAX_POOLING2D */
+        ct_leaky_relu_spec leaky_relu;            /* CT_LAYER_LEAKY_RELU */
     };                                            /* CT_LAYER_FLATTEN: no settings */
 } ct_layer_spec;
 

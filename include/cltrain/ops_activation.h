@@ -51,6 +51,12 @@ ct_status ct_activation_forward(ct_context *ctx, ct_activation act, const ct_ten
 ct_status ct_activation_backward(ct_context *ctx, ct_activation act, const ct_tensor *x, const ct_tensor *y,
                                  const ct_tensor *dy, ct_tensor *dx);
 
+/* Keras's LeakyReLU layer with any negative_slope >= 0 (the leaky_relu
+ * activation above is the slope 0.2); as ct_activation_forward/backward. */
+ct_status ct_leaky_relu_forward(ct_context *ctx, float negative_slope, const ct_tensor *x, ct_tensor *y);
+ct_status ct_leaky_relu_backward(ct_context *ctx, float negative_slope, const ct_tensor *x, const ct_tensor *y,
+                                 const ct_tensor *dy, ct_tensor *dx);
+
 /* ------------------------------------------- bias + activation (Dense) */
 /* y = act(z + bias) with z and y (N, U) (or any rank, U the last axis) and
  * bias (U); one launch. bias may be NULL (use_bias=False). In place allowed

@@ -290,6 +290,16 @@ static const field global_pooling_fields[] = {
 static const section global_pooling_section = {"global pooling settings", global_pooling_fields,
                                                COUNT(global_pooling_fields), NULL, NULL};
 
+/* Keras 3's LeakyReLU layer defaults to 0.3; the leaky_relu activation
+ * function (activation: leaky_relu) to 0.2. */
+static const field leaky_relu_fields[] = {
+    {.key = "negative_slope", .type = FT_DOUBLE, .offset = LAYER(leaky_relu.negative_slope),
+     .default_text = "0.3", .range = R_NON_NEGATIVE},
+    NAME_FIELD,
+};
+static const section leaky_relu_section = {"leaky_relu settings", leaky_relu_fields, COUNT(leaky_relu_fields),
+                                           "negative_slope", NULL};
+
 /* Keras names unnamed layers by class: dense, dense_1, dense_2, ...; a name
  * the file gives explicitly is skipped. */
 static ct_status name_layers(void *array, size_t count)
@@ -331,6 +341,7 @@ static const variant layer_variants[] = {
     {"activation", CT_LAYER_ACTIVATION, &activation_section},
     {"global_average_pooling2d", CT_LAYER_GLOBAL_AVERAGE_POOLING2D, &global_pooling_section},
     {"global_max_pooling2d", CT_LAYER_GLOBAL_MAX_POOLING2D, &global_pooling_section},
+    {"leaky_relu", CT_LAYER_LEAKY_RELU, &leaky_relu_section},
 };
 const variant_set xp_layer_variants = {"layer type", offsetof(ct_layer_spec, kind),
                                        sizeof(ct_layer_spec), layer_variants,

@@ -4,6 +4,7 @@
  * and the model call both the GEMM and these as ops of their own. */
 #include "cltrain/ops_activation.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "core/launch_groups.h"
@@ -106,7 +107,45 @@ static ct_status softmax_backward(ct_context *ctx, const ct_tensor *y, const ct_
     return ct_nn_launch_rows(ctx, k, i, rows, cols, "softmax_backward");
 }
 
+static ct_status activation_forward(ct_context *ctx, ct_activation act, cl_float param, const ct_tensor *x,
+                                    ct_tensor *y);
+static ct_status activation_backward(ct_context *ctx, ct_activation act, cl_float param, const ct_tensor *x,
+                                     const ct_tensor *y, const ct_tensor *dy, ct_tensor *dx);
+
 ct_status ct_activation_forward(ct_context *ctx, ct_activation act, const ct_tensor *x, ct_tensor *y)
+{
+    return activation_forward(ctx, act, activation_param(act), x, y);
+}
+
+ct_status ct_activation_backward(ct_context *ctx, ct_activation act, const ct_tensor *x, const ct_tensor *y,
+                                 const ct_tensor *dy, ct_tensor *dx)
+{
+    return activation_backward(ctx, act, activation_param(act), x, y, dy, dx);
+}
+
+static ct_status check_slope(float negative_slope)
+{
+    if (negative_slope >= 0.0f && negative_slope < INFINITY)
+        return CT_OK;
+    return ct_fail(CT_ERR_INVALID_ARGUMENT, "leaky_relu: negative_slope %g must be a number >= 0",
+                   (double)negative_slope);
+}
+
+ct_status ct_leaky_relu_forward(ct_context *ctx, float negative_slope, const ct_tensor *x, ct_tensor *y)
+{
+    CT_TRY(check_slope(negative_slope));
+    return activation_forward(ctx, CT_ACTIVATION_LEAKY_RELU, negative_slope, x, y);
+}
+
+ct_status ct_leaky_relu_backward(ct_context *ctx, float negative_slope, const ct_tensor *x, const ct_tensor *y,
+                                 const ct_tensor *dy, ct_tensor *dx)
+{
+    CT_TRY(check_slope(negative_slope));
+    return activation_backward(ctx, CT_ACTIVATION_LEAKY_RELU, negative_slope, x, y, dy, dx);
+}
+
+static ct_status activation_forward(ct_context *ctx, ct_activation act, cl_float param, const ct_tensor *x,
+                                    ct_tensor *y)
 {
     CT_TRY(check_activation("activation forward", act));
     CT_TRY(check_same_shape(ct_activation_name(act), x, y));
@@ -116,7 +155,6 @@ ct_status ct_activation_forward(ct_context *ctx, ct_activation act, const ct_ten
     CT_TRY(ct_context_kernel(ctx, "activations", "act_forward", &k));
     cl_ulong n = ct_tensor_count(x);
     cl_int a = act;
-    cl_float param = activation_param(act);
     cl_uint i = 0;
     cl_int err = CT_ARG(k, i++, n);
     err |= CT_ARG(k, i++, a);
@@ -127,8 +165,8 @@ ct_status ct_activation_forward(ct_context *ctx, ct_activation act, const ct_ten
     return ct_launch_1d(ctx, k, n, "act_forward");
 }
 
-ct_status ct_activation_backward(ct_context *ctx, ct_activation act, const ct_tensor *x, const ct_tensor *y,
-                                 const ct_tensor *dy, ct_tensor *dx)
+static ct_status activation_backward(ct_context *ctx, ct_activation act, cl_float param, const ct_tensor *x,
+                                     const ct_tensor *y, const ct_tensor *dy, ct_tensor *dx)
 {
     CT_TRY(check_activation("activation backward", act));
     bool need_x = ct_activation_needs_x(act);
@@ -150,7 +188,6 @@ ct_status ct_activation_backward(ct_context *ctx, ct_activation act, const ct_te
     CT_TRY(ct_context_kernel(ctx, "activations", "act_backward", &k));
     cl_ulong n = ct_tensor_count(v);
     cl_int a = act, from_y = v == y;
-    cl_float param = activation_param(act);
     cl_uint i = 0;
     cl_int err = CT_ARG(k, i++, n);
     err |= CT_ARG(k, i++, a);

@@ -359,6 +359,8 @@ static ct_status layer_forward(ct_model *m, size_t i, const ct_tensor *x, int tr
     case CT_LAYER_GLOBAL_AVERAGE_POOLING2D:
     case CT_LAYER_GLOBAL_MAX_POOLING2D:
         return ct_global_pool2d_forward(m->ctx, global_pool_kind(s), x, y);
+    case CT_LAYER_LEAKY_RELU:
+        return ct_leaky_relu_forward(m->ctx, (float)s->leaky_relu.negative_slope, x, y);
     default:
         return ct_fail(CT_ERR_INTERNAL, "layer kind %d has no forward", (int)s->kind);
     }
@@ -505,6 +507,10 @@ static ct_status layer_backward(ct_model *m, size_t i, const ct_tensor *dy, int 
         if (!dx)
             return CT_OK;
         return ct_global_pool2d_backward(m->ctx, global_pool_kind(s), &l->x, dy, dx);
+    case CT_LAYER_LEAKY_RELU:
+        if (!dx)
+            return CT_OK;
+        return ct_leaky_relu_backward(m->ctx, (float)s->leaky_relu.negative_slope, &l->x, &l->y, dy, dx);
     default:
         return ct_fail(CT_ERR_INTERNAL, "layer kind %d has no backward", (int)s->kind);
     }

@@ -18,6 +18,7 @@ const char *ct_layer_class_name(ct_layer_kind kind)
     case CT_LAYER_ACTIVATION: return "Activation";
     case CT_LAYER_GLOBAL_AVERAGE_POOLING2D: return "GlobalAveragePooling2D";
     case CT_LAYER_GLOBAL_MAX_POOLING2D: return "GlobalMaxPooling2D";
+    case CT_LAYER_LEAKY_RELU: return "LeakyReLU";
     default: return "?";
     }
 }
@@ -113,6 +114,7 @@ static ct_status infer_layer(size_t index, ct_layer_plan *l)
     }
     case CT_LAYER_DROPOUT:
     case CT_LAYER_ACTIVATION:
+    case CT_LAYER_LEAKY_RELU:
         break;
     default:
         return ct_fail(CT_ERR_CONFIG, "model[%zu]: unknown layer kind %d", index, (int)s->kind);

@@ -245,6 +245,10 @@ static void py_layer(FILE *f, const ct_layer_plan *p)
         fputs("keras.layers.Activation(", f);
         py_activation(f, s->activation.activation);
         break;
+    case CT_LAYER_LEAKY_RELU:
+        fputs("keras.layers.LeakyReLU(negative_slope=", f);
+        py_double(f, s->leaky_relu.negative_slope);
+        break;
     case CT_LAYER_GLOBAL_AVERAGE_POOLING2D:
     case CT_LAYER_GLOBAL_MAX_POOLING2D:
         fprintf(f, "keras.layers.%s(keepdims=%s",

@@ -315,6 +315,13 @@ static ct_status export_layer(exporter *e, const ct_layer_plan *p)
     case CT_LAYER_GLOBAL_MAX_POOLING2D:
         export_global_pool(e, p);
         break;
+    case CT_LAYER_LEAKY_RELU: {
+        char name[CT_LAYER_NAME_MAX + 32];
+        snprintf(name, sizeof name, "%s/leaky_relu", p->name);
+        Onnx__NodeProto *node = chain(e, "LeakyRelu", name, NULL, NULL);
+        ct_onnx_node_float(e->b, node, "alpha", (float)p->spec->leaky_relu.negative_slope);
+        break;
+    }
     case CT_LAYER_FLATTEN: {
         want_nhwc(e, p->name); /* Keras' Flatten order is (H, W, C) */
         Onnx__NodeProto *node = chain(e, "Flatten", p->name, NULL, NULL);

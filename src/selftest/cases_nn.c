@@ -76,6 +76,30 @@ static const ct_optest_op act_ops[CT_ACTIVATION_COUNT] = {
     [CT_ACTIVATION_SOFTPLUS] = ACT_OP("act_softplus"),
 };
 
+/* ------------------------------------------- LeakyReLU with its slope
+ * fp[0] = negative_slope; ip[0] a MODE_ as for the activations. */
+static ct_status leaky_fwd(ct_context *ctx, const ct_optest_case *c, const ct_tensor *in, ct_tensor *out)
+{
+    return ct_leaky_relu_forward(ctx, c->fp[0], &in[0], out);
+}
+
+static void leaky_ref(const ct_optest_case *c, const double *const *in, double *out)
+{
+    size_t n = ct_optest_count(c->in[0].ndim, c->in[0].shape);
+    for (size_t i = 0; i < n; i++)
+        out[i] = in[0][i] > 0 ? in[0][i] : (double)c->fp[0] * in[0][i];
+}
+
+static ct_status leaky_bwd(ct_context *ctx, const ct_optest_case *c, const ct_tensor *in, const ct_tensor *out,
+                           const ct_tensor *dy, ct_tensor *dx)
+{
+    if (c->ip[0] == MODE_FROM_X)
+        return ct_leaky_relu_backward(ctx, c->fp[0], &in[0], NULL, dy, &dx[0]);
+    return ct_leaky_relu_backward(ctx, c->fp[0], &in[0], out, dy, &dx[0]);
+}
+
+static const ct_optest_op op_leaky = {"leaky_relu_layer", same_shape, leaky_fwd, leaky_ref, leaky_bwd, NULL};
+
 /* ------------------------------------------------- bias + activation
  * Inputs z (N, U) and bias (U); outputs y; gradients dz and dbias (the
  * latter only when the case asks for the bias gradient). */
@@ -346,6 +370,12 @@ static const ct_optest_case cases[] = {
      * float rounding of v - max (|v - max| up to 200) bounds the forward. */
     {&act_ops[CT_ACTIVATION_SOFTMAX], "wide range [-100, 100]", 1, {WIDE2(5, 11)}, {MODE_PLAIN}, {0}, 1e-8, GRAD_TOL},
     {&act_ops[CT_ACTIVATION_SOFTMAX], "in place", 1, {X2(4, 17)}, {MODE_IN_PLACE}, {0}, FWD_TOL, GRAD_TOL},
+
+    /* Keras's LeakyReLU layer: its default 0.3, a small slope, 0 (relu), above 1 */
+    {&op_leaky, "slope 0.3", 1, {X1(1031)}, {MODE_PLAIN}, {0.3f}, FWD_TOL, GRAD_TOL},
+    {&op_leaky, "slope 0.01, backward from x", 1, {X1(WG)}, {MODE_FROM_X}, {0.01f}, FWD_TOL, GRAD_TOL},
+    {&op_leaky, "slope 0 (relu)", 1, {X(4, -1, 1, 3, 7, 5, 11)}, {MODE_PLAIN}, {0.0f}, FWD_TOL, GRAD_TOL},
+    {&op_leaky, "slope 1.5, wide range", 1, {WIDE2(7, 13)}, {MODE_PLAIN}, {1.5f}, FWD_TOL, GRAD_TOL},
 
     BIAS_CASES(CT_ACTIVATION_LINEAR),
     BIAS_CASES(CT_ACTIVATION_RELU),
