@@ -156,14 +156,19 @@ START_TEST(test_global_pooling_counts)
     ck_assert_str_eq(ct_layer_class_name(kept[1].kind), "GlobalMaxPooling2D");
     ct_model_plan_free(&plan);
 
-    ct_layer_spec leaky[] = {dense(10, CT_ACTIVATION_LINEAR), simple(CT_LAYER_LEAKY_RELU)};
+    ct_layer_spec leaky[] = {dense(10, CT_ACTIVATION_LINEAR), simple(CT_LAYER_LEAKY_RELU),
+                             simple(CT_LAYER_RESCALING)};
     leaky[1].leaky_relu.negative_slope = 0.3;
-    spec = (ct_model_spec){leaky, 2};
+    leaky[2].rescaling.scale = 0.5;
+    spec = (ct_model_spec){leaky, 3};
     size_t features[1] = {5};
     ck_assert_int_eq(ct_model_plan_create(&spec, 1, features, &plan), CT_OK);
     ck_assert_uint_eq(plan.layers[1].params, 0);
     ck_assert_uint_eq(plan.layers[1].out_shape[0], 10);
+    ck_assert_uint_eq(plan.layers[2].params, 0);
+    ck_assert_uint_eq(plan.total_params, 60);
     ck_assert_str_eq(ct_layer_class_name(CT_LAYER_LEAKY_RELU), "LeakyReLU");
+    ck_assert_str_eq(ct_layer_class_name(CT_LAYER_RESCALING), "Rescaling");
     ct_model_plan_free(&plan);
 
     ct_layer_spec on_flat[] = {simple(CT_LAYER_GLOBAL_MAX_POOLING2D)};

@@ -26,6 +26,7 @@ typedef enum {
     CT_LAYER_GLOBAL_AVERAGE_POOLING2D, /* "global_average_pooling2d" */
     CT_LAYER_GLOBAL_MAX_POOLING2D,     /* "global_max_pooling2d" */
     CT_LAYER_LEAKY_RELU,               /* "leaky_relu": Keras' LeakyReLU layer */
+    CT_LAYER_RESCALING,                /* "rescaling" */
     CT_LAYER_COUNT
 } ct_layer_kind;
 
@@ -108,6 +109,12 @@ typedef struct {
     double negative_slope; /* `negative_slope` >= 0, default 0.3 as Keras' LeakyReLU layer */
 } ct_leaky_relu_spec;
 
+/* rescaling: y = x * scale + offset (Keras' Rescaling with scalar settings). */
+typedef struct {
+    double scale;  /* `scale`, required (`- rescaling: 0.00392156862745098` is short for {scale: ...}) */
+    double offset; /* `offset`, default 0 */
+} ct_rescaling_spec;
+
 typedef struct {
     double rate; /* `rate` in [0, 1), required: fraction of inputs zeroed in training */
 } ct_dropout_spec;
@@ -135,6 +142,7 @@ typedef struct {
         ct_activation_spec activation;            /* CT_LAYER_ACTIVATION */
         ct_global_pooling2d_spec global_pooling;  /* CT_LAYER_GLOBAL_AVERAGE_/MAX_POOLING2D */
         ct_leaky_relu_spec leaky_relu;            /* CT_LAYER_LEAKY_RELU */
+        ct_rescaling_spec rescaling;              /* CT_LAYER_RESCALING */
     };                                            /* CT_LAYER_FLATTEN: no settings */
 } ct_layer_spec;
 

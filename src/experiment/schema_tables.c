@@ -300,6 +300,14 @@ static const field leaky_relu_fields[] = {
 static const section leaky_relu_section = {"leaky_relu settings", leaky_relu_fields, COUNT(leaky_relu_fields),
                                            "negative_slope", NULL};
 
+static const field rescaling_fields[] = {
+    {.key = "scale", .type = FT_DOUBLE, .offset = LAYER(rescaling.scale), .flags = FL_REQUIRED},
+    {.key = "offset", .type = FT_DOUBLE, .offset = LAYER(rescaling.offset), .default_text = "0"},
+    NAME_FIELD,
+};
+static const section rescaling_section = {"rescaling settings", rescaling_fields, COUNT(rescaling_fields),
+                                          "scale", NULL};
+
 /* Keras names unnamed layers by class: dense, dense_1, dense_2, ...; a name
  * the file gives explicitly is skipped. */
 static ct_status name_layers(void *array, size_t count)
@@ -342,6 +350,7 @@ static const variant layer_variants[] = {
     {"global_average_pooling2d", CT_LAYER_GLOBAL_AVERAGE_POOLING2D, &global_pooling_section},
     {"global_max_pooling2d", CT_LAYER_GLOBAL_MAX_POOLING2D, &global_pooling_section},
     {"leaky_relu", CT_LAYER_LEAKY_RELU, &leaky_relu_section},
+    {"rescaling", CT_LAYER_RESCALING, &rescaling_section},
 };
 const variant_set xp_layer_variants = {"layer type", offsetof(ct_layer_spec, kind),
                                        sizeof(ct_layer_spec), layer_variants,

@@ -9,6 +9,7 @@
 #include "cltrain/model.h"
 #include "cltrain/ops_conv.h"
 #include "cltrain/ops_nn.h"
+#include "cltrain/ops_rescaling.h"
 #include "model/init.h"
 
 #define MAX_TENSORS_PER_LAYER 4
@@ -361,6 +362,8 @@ static ct_status layer_forward(ct_model *m, size_t i, const ct_tensor *x, int tr
         return ct_global_pool2d_forward(m->ctx, global_pool_kind(s), x, y);
     case CT_LAYER_LEAKY_RELU:
         return ct_leaky_relu_forward(m->ctx, (float)s->leaky_relu.negative_slope, x, y);
+    case CT_LAYER_RESCALING:
+        return ct_rescaling_forward(m->ctx, (float)s->rescaling.scale, (float)s->rescaling.offset, x, y);
     default:
         return ct_fail(CT_ERR_INTERNAL, "layer kind %d has no forward", (int)s->kind);
     }
@@ -511,6 +514,10 @@ static ct_status layer_backward(ct_model *m, size_t i, const ct_tensor *dy, int 
         if (!dx)
             return CT_OK;
         return ct_leaky_relu_backward(m->ctx, (float)s->leaky_relu.negative_slope, &l->x, &l->y, dy, dx);
+    case CT_LAYER_RESCALING:
+        if (!dx)
+            return CT_OK;
+        return ct_rescaling_backward(m->ctx, (float)s->rescaling.scale, dy, dx);
     default:
         return ct_fail(CT_ERR_INTERNAL, "layer kind %d has no backward", (int)s->kind);
     }

@@ -19,6 +19,7 @@ const char *ct_layer_class_name(ct_layer_kind kind)
     case CT_LAYER_GLOBAL_AVERAGE_POOLING2D: return "GlobalAveragePooling2D";
     case CT_LAYER_GLOBAL_MAX_POOLING2D: return "GlobalMaxPooling2D";
     case CT_LAYER_LEAKY_RELU: return "LeakyReLU";
+    case CT_LAYER_RESCALING: return "Rescaling";
     default: return "?";
     }
 }
@@ -115,6 +116,7 @@ static ct_status infer_layer(size_t index, ct_layer_plan *l)
     case CT_LAYER_DROPOUT:
     case CT_LAYER_ACTIVATION:
     case CT_LAYER_LEAKY_RELU:
+    case CT_LAYER_RESCALING:
         break;
     default:
         return ct_fail(CT_ERR_CONFIG, "model[%zu]: unknown layer kind %d", index, (int)s->kind);

@@ -245,6 +245,12 @@ static void py_layer(FILE *f, const ct_layer_plan *p)
         fputs("keras.layers.Activation(", f);
         py_activation(f, s->activation.activation);
         break;
+    case CT_LAYER_RESCALING:
+        fputs("keras.layers.Rescaling(", f);
+        py_double(f, s->rescaling.scale);
+        fputs(", offset=", f);
+        py_double(f, s->rescaling.offset);
+        break;
     case CT_LAYER_LEAKY_RELU:
         fputs("keras.layers.LeakyReLU(negative_slope=", f);
         py_double(f, s->leaky_relu.negative_slope);

@@ -315,6 +315,18 @@ static ct_status export_layer(exporter *e, const ct_layer_plan *p)
     case CT_LAYER_GLOBAL_MAX_POOLING2D:
         export_global_pool(e, p);
         break;
+    case CT_LAYER_RESCALING: { /* Mul then Add, float scalars: Keras' two roundings */
+        char scale[CT_LAYER_NAME_MAX + 32], offset[CT_LAYER_NAME_MAX + 32];
+        float values[2] = {(float)p->spec->rescaling.scale, (float)p->spec->rescaling.offset};
+        scalar(e, p->name, "scale", values[0], scale, sizeof scale);
+        scalar(e, p->name, "offset", values[1], offset, sizeof offset);
+        char name[CT_LAYER_NAME_MAX + 32];
+        snprintf(name, sizeof name, "%s/mul", p->name);
+        chain(e, "Mul", name, scale, NULL);
+        snprintf(name, sizeof name, "%s/add", p->name);
+        chain(e, "Add", name, offset, NULL);
+        break;
+    }
     case CT_LAYER_LEAKY_RELU: {
         char name[CT_LAYER_NAME_MAX + 32];
         snprintf(name, sizeof name, "%s/leaky_relu", p->name);

@@ -60,6 +60,7 @@ double ct_layer_forward_flops(const ct_layer_plan *l)
     case CT_LAYER_GLOBAL_AVERAGE_POOLING2D:
     case CT_LAYER_GLOBAL_MAX_POOLING2D: /* one compare or add per input value */
         return in;
+    case CT_LAYER_RESCALING: /* a product and a sum per value */
     case CT_LAYER_BATCH_NORMALIZATION: /* inference: a scale and a shift per value */
         return 2.0 * in;
     default: /* flatten, dropout (identity in inference), activation (not counted) */

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "selftest/families.h"
+#include "cltrain/ops_rescaling.h"
 #include "selftest/ref/ref_nn.h"
 
 #include "cltrain/ops.h"
@@ -99,6 +100,36 @@ static ct_status leaky_bwd(ct_context *ctx, const ct_optest_case *c, const ct_te
 }
 
 static const ct_optest_op op_leaky = {"leaky_relu_layer", same_shape, leaky_fwd, leaky_ref, leaky_bwd, NULL};
+
+/* ------------------------------------------------------------ Rescaling
+ * fp[0] = scale, fp[1] = offset; ip[0] MODE_IN_PLACE or not. */
+static ct_status rescale_fwd(ct_context *ctx, const ct_optest_case *c, const ct_tensor *in, ct_tensor *out)
+{
+    if (c->ip[0] != MODE_IN_PLACE)
+        return ct_rescaling_forward(ctx, c->fp[0], c->fp[1], &in[0], out);
+    CT_TRY(copy(ctx, &in[0], out));
+    return ct_rescaling_forward(ctx, c->fp[0], c->fp[1], out, out);
+}
+
+static void rescale_ref(const ct_optest_case *c, const double *const *in, double *out)
+{
+    size_t n = ct_optest_count(c->in[0].ndim, c->in[0].shape);
+    for (size_t i = 0; i < n; i++)
+        out[i] = in[0][i] * (double)c->fp[0] + (double)c->fp[1];
+}
+
+static ct_status rescale_bwd(ct_context *ctx, const ct_optest_case *c, const ct_tensor *in, const ct_tensor *out,
+                             const ct_tensor *dy, ct_tensor *dx)
+{
+    (void)in;
+    (void)out;
+    if (c->ip[0] != MODE_IN_PLACE)
+        return ct_rescaling_backward(ctx, c->fp[0], dy, &dx[0]);
+    CT_TRY(copy(ctx, dy, &dx[0]));
+    return ct_rescaling_backward(ctx, c->fp[0], &dx[0], &dx[0]);
+}
+
+static const ct_optest_op op_rescaling = {"rescaling", same_shape, rescale_fwd, rescale_ref, rescale_bwd, NULL};
 
 /* ------------------------------------------------- bias + activation
  * Inputs z (N, U) and bias (U); outputs y; gradients dz and dbias (the
@@ -376,6 +407,15 @@ static const ct_optest_case cases[] = {
     {&op_leaky, "slope 0.01, backward from x", 1, {X1(WG)}, {MODE_FROM_X}, {0.01f}, FWD_TOL, GRAD_TOL},
     {&op_leaky, "slope 0 (relu)", 1, {X(4, -1, 1, 3, 7, 5, 11)}, {MODE_PLAIN}, {0.0f}, FWD_TOL, GRAD_TOL},
     {&op_leaky, "slope 1.5, wide range", 1, {WIDE2(7, 13)}, {MODE_PLAIN}, {1.5f}, FWD_TOL, GRAD_TOL},
+
+    /* Keras's Rescaling: 8-bit pixels to [0, 1], to [-1, 1], a negative scale, in place */
+    {&op_rescaling, "1/255 on pixels", 1, {X(4, 0, 255, 2, 5, 7, 3)}, {MODE_PLAIN}, {1.0f / 255, 0}, FWD_TOL,
+     GRAD_TOL},
+    {&op_rescaling, "1/127.5, offset -1", 1, {X(2, 0, 255, 37, 13)}, {MODE_PLAIN}, {1.0f / 127.5f, -1.0f}, FWD_TOL,
+     GRAD_TOL},
+    {&op_rescaling, "scale -2, offset 0.5, above work-group size", 1, {X1(WG)}, {MODE_PLAIN}, {-2.0f, 0.5f},
+     FWD_TOL, GRAD_TOL},
+    {&op_rescaling, "in place", 1, {X2(17, 5)}, {MODE_IN_PLACE}, {3.0f, 0.25f}, FWD_TOL, GRAD_TOL},
 
     BIAS_CASES(CT_ACTIVATION_LINEAR),
     BIAS_CASES(CT_ACTIVATION_RELU),
