@@ -162,11 +162,11 @@ static const bad_case bad_cases[] = {
     {CSV_DATA "model:\n  - dence: {units: 1}\n" MSE, CT_ERR_CONFIG, false,
      "bad.yaml:3:5: model[0]: unknown layer type 'dence' (did you mean 'dense'?); expected one of "
      "dense, conv2d, max_pooling2d, average_pooling2d, flatten, dropout, batch_normalization, "
-     "activation, global_average_pooling2d, global_max_pooling2d, leaky_relu, rescaling"},
+     "activation, global_average_pooling2d, global_max_pooling2d, leaky_relu, rescaling, reshape"},
     {CSV_DATA "model:\n  - Dense: {units: 1}\n" MSE, CT_ERR_CONFIG, false,
      "bad.yaml:3:5: model[0]: unknown layer type 'Dense' (did you mean 'dense'?); expected one of "
      "dense, conv2d, max_pooling2d, average_pooling2d, flatten, dropout, batch_normalization, "
-     "activation, global_average_pooling2d, global_max_pooling2d, leaky_relu, rescaling"},
+     "activation, global_average_pooling2d, global_max_pooling2d, leaky_relu, rescaling, reshape"},
     {CSV_DATA "model:\n  - dense: {units: 1, activation: rleu}\n" MSE, CT_ERR_CONFIG, false,
      "bad.yaml:3:35: model[0].dense.activation: expected one of linear, relu, sigmoid, tanh, "
      "softmax, leaky_relu, elu, gelu, gelu_approximate, silu, selu, softplus, got \"rleu\" (did you mean "
@@ -305,7 +305,7 @@ static const bad_case bad_cases[] = {
     {CSV_DATA "model: {dense: {units: 1}}\n" MSE, CT_ERR_CONFIG, false,
      "bad.yaml:2:8: model: expected a list of layer types (items like '- dense: {...}'; dense, "
      "conv2d, max_pooling2d, average_pooling2d, flatten, dropout, batch_normalization, "
-     "activation, global_average_pooling2d, global_max_pooling2d, leaky_relu, rescaling), got a mapping"},
+     "activation, global_average_pooling2d, global_max_pooling2d, leaky_relu, rescaling, reshape), got a mapping"},
     {CSV_DATA "model:\n  - flatten: 5\n  - dense: {units: 1}\n" MSE, CT_ERR_CONFIG, false,
      "bad.yaml:3:14: model[0].flatten: expected a mapping of flatten settings (name), got \"5\""},
     {CSV_DATA ONE_DENSE "train: {loss: mse, metrics: [rmse, root_mean_squared_error]}\n",
@@ -324,7 +324,7 @@ static const bad_case bad_cases[] = {
     {CSV_DATA "model:\n  - {}\n" MSE, CT_ERR_CONFIG, false,
      "bad.yaml:3:5: model[0]: expected one layer type (dense, conv2d, max_pooling2d, "
      "average_pooling2d, flatten, dropout, batch_normalization, activation, global_average_pooling2d, "
-     "global_max_pooling2d, leaky_relu, rescaling), got an empty mapping"},
+     "global_max_pooling2d, leaky_relu, rescaling, reshape), got an empty mapping"},
     /* ---- missing keys */
     {ONE_DENSE MSE, CT_ERR_CONFIG, false, "bad.yaml:1:1: missing required key 'data'"},
     {CSV_DATA MSE, CT_ERR_CONFIG, false, "bad.yaml:1:1: missing required key 'model'"},
@@ -384,6 +384,15 @@ static const bad_case bad_cases[] = {
      MSE, CT_ERR_CONFIG, true,
      "bad.yaml:3:13: model[0].conv2d: conv2d needs images (height x width x channels), but the CSV "
      "data gives flat feature vectors"},
+    {CIFAR_DATA "model:\n  - reshape: {target_shape: [16, 16, -1]}\n  - reshape: {target_shape: [7, -1, -1]}\n"
+     "  - flatten\n  - dense: 10\n" SPARSE, CT_ERR_CONFIG, false, "bad.yaml:4:29: model[1].reshape: target_shape: only one entry may be -1"},
+    {CIFAR_DATA "model:\n  - reshape: {target_shape: [100, -1]}\n  - flatten\n  - dense: 10\n" SPARSE, CT_ERR_CONFIG,
+     false,
+     "bad.yaml:3:29: model[0].reshape: target_shape: expected [size] (flat) or [height, width, channels], got 2 "
+     "entries"},
+    {CIFAR_DATA "model:\n  - reshape: {target_shape: [5, 5, 5]}\n  - flatten\n  - dense: 10\n" SPARSE, CT_ERR_CONFIG,
+     true,
+     "bad.yaml:3:29: model[0].reshape.target_shape: 3072 values per sample do not fit this shape"},
     {CSV_DATA "model:\n  - dense: {units: 4}\n  - leaky_relu: -0.1\n  - dense: {units: 1}\n" MSE, CT_ERR_CONFIG,
      false, "bad.yaml:4:17: model[1].leaky_relu.negative_slope: expected a number >= 0, got \"-0.1\""},
     {CSV_DATA "model:\n  - global_average_pooling2d\n  - dense: {units: 1}\n" MSE, CT_ERR_CONFIG, true,

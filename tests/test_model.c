@@ -171,6 +171,21 @@ START_TEST(test_global_pooling_counts)
     ck_assert_str_eq(ct_layer_class_name(CT_LAYER_RESCALING), "Rescaling");
     ct_model_plan_free(&plan);
 
+    ct_layer_spec reshaped[] = {simple(CT_LAYER_RESHAPE), simple(CT_LAYER_RESHAPE)};
+    reshaped[0].reshape = (ct_reshape_spec){{8, -1, 12}, 3};
+    reshaped[1].reshape = (ct_reshape_spec){{-1}, 1};
+    spec = (ct_model_spec){reshaped, 2};
+    ck_assert_int_eq(ct_model_plan_create(&spec, 3, CIFAR, &plan), CT_OK);
+    ck_assert_uint_eq(plan.layers[0].out_shape[1], 32);
+    ck_assert_uint_eq(plan.layers[1].out_shape[0], 3072);
+    ck_assert_uint_eq(plan.total_params, 0);
+    ck_assert_str_eq(ct_layer_class_name(CT_LAYER_RESHAPE), "Reshape");
+    ct_model_plan_free(&plan);
+    reshaped[0].reshape = (ct_reshape_spec){{5, 5, 5}, 3};
+    spec = (ct_model_spec){reshaped, 1};
+    ck_assert_int_eq(ct_model_plan_create(&spec, 3, CIFAR, &plan), CT_ERR_SHAPE);
+    ck_assert_ptr_nonnull(strstr(ct_last_error(), "3072 values per sample do not fit target_shape"));
+
     ct_layer_spec on_flat[] = {simple(CT_LAYER_GLOBAL_MAX_POOLING2D)};
     spec = (ct_model_spec){on_flat, 1};
     size_t flat[1] = {89};

@@ -27,6 +27,7 @@ typedef enum {
     CT_LAYER_GLOBAL_MAX_POOLING2D,     /* "global_max_pooling2d" */
     CT_LAYER_LEAKY_RELU,               /* "leaky_relu": Keras' LeakyReLU layer */
     CT_LAYER_RESCALING,                /* "rescaling" */
+    CT_LAYER_RESHAPE,                  /* "reshape" */
     CT_LAYER_COUNT
 } ct_layer_kind;
 
@@ -115,6 +116,14 @@ typedef struct {
     double offset; /* `offset`, default 0 */
 } ct_rescaling_spec;
 
+/* reshape: the same values per sample in another shape (Keras' Reshape).
+ * One entry may be -1: the size the others leave. 1 entry (flat) or 3
+ * (height, width, channels), the two shapes the layers here take. */
+typedef struct {
+    double target_shape[3];    /* `target_shape`, required: whole numbers >= 1 or one -1 */
+    size_t target_shape_count; /* 1 or 3 */
+} ct_reshape_spec;
+
 typedef struct {
     double rate; /* `rate` in [0, 1), required: fraction of inputs zeroed in training */
 } ct_dropout_spec;
@@ -143,6 +152,7 @@ typedef struct {
         ct_global_pooling2d_spec global_pooling;  /* CT_LAYER_GLOBAL_AVERAGE_/MAX_POOLING2D */
         ct_leaky_relu_spec leaky_relu;            /* CT_LAYER_LEAKY_RELU */
         ct_rescaling_spec rescaling;              /* CT_LAYER_RESCALING */
+        ct_reshape_spec reshape;                  /* CT_LAYER_RESHAPE */
     };                                            /* CT_LAYER_FLATTEN: no settings */
 } ct_layer_spec;
 

@@ -1,6 +1,7 @@
 /* The experiment schema: every key of an experiment file, its type, default
  * and range, and where it lands in the spec. experiments/README.md is the
  * prose version of these tables; keep the two in step. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -308,6 +309,34 @@ static const field rescaling_fields[] = {
 static const section rescaling_section = {"rescaling settings", rescaling_fields, COUNT(rescaling_fields),
                                           "scale", NULL};
 
+/* Whole numbers >= 1, at most one -1, and 1 or 3 of them. */
+static ct_status finish_reshape(void *base, const ynode *map, convert_ctx *ctx)
+{
+    const ct_reshape_spec *r = &((ct_layer_spec *)base)->reshape;
+    const ynode *node = ynode_get(map, "target_shape");
+    int unknown = 0;
+    for (size_t i = 0; i < r->target_shape_count; i++) {
+        double v = r->target_shape[i];
+        if (v != floor(v) || (v < 1 && v != -1) || v > 1e9)
+            return xp_error_at(ctx, node, "target_shape[%zu]: expected a whole number >= 1 or -1, got %g", i, v);
+        unknown += v == -1;
+    }
+    if (unknown > 1)
+        return xp_error_at(ctx, node, "target_shape: only one entry may be -1");
+    if (r->target_shape_count != 1 && r->target_shape_count != 3)
+        return xp_error_at(ctx, node, "target_shape: expected [size] (flat) or [height, width, channels], got %zu "
+                           "entries", r->target_shape_count);
+    return CT_OK;
+}
+
+static const field reshape_fields[] = {
+    {.key = "target_shape", .type = FT_DOUBLE_LIST, .offset = LAYER(reshape.target_shape), .flags = FL_REQUIRED,
+     .count_offset = LAYER(reshape.target_shape_count), .capacity = 3},
+    NAME_FIELD,
+};
+static const section reshape_section = {"reshape settings", reshape_fields, COUNT(reshape_fields), "target_shape",
+                                        finish_reshape};
+
 /* Keras names unnamed layers by class: dense, dense_1, dense_2, ...; a name
  * the file gives explicitly is skipped. */
 static ct_status name_layers(void *array, size_t count)
@@ -351,6 +380,7 @@ static const variant layer_variants[] = {
     {"global_max_pooling2d", CT_LAYER_GLOBAL_MAX_POOLING2D, &global_pooling_section},
     {"leaky_relu", CT_LAYER_LEAKY_RELU, &leaky_relu_section},
     {"rescaling", CT_LAYER_RESCALING, &rescaling_section},
+    {"reshape", CT_LAYER_RESHAPE, &reshape_section},
 };
 const variant_set xp_layer_variants = {"layer type", offsetof(ct_layer_spec, kind),
                                        sizeof(ct_layer_spec), layer_variants,

@@ -530,6 +530,34 @@ static ct_status walk_layers(const ct_experiment *exp, flow_state *s)
             }
             break;
         }
+        case CT_LAYER_RESHAPE: {
+            const ct_reshape_spec *r = &layer->reshape;
+            long total = s->image ? (long)s->h * s->w * s->c : s->width, known = 1;
+            bool unknown = false;
+            for (size_t d = 0; d < r->target_shape_count; d++) {
+                unknown = unknown || r->target_shape[d] == -1;
+                known *= r->target_shape[d] == -1 ? 1 : (long)r->target_shape[d];
+            }
+            bool fits = unknown ? total % known == 0 : known == total;
+            if (!fits) {
+                layer_path(exp, i, "target_shape", path, sizeof path);
+                return fail_at(exp, path, "%ld values per sample do not fit this shape", total);
+            }
+            long sizes[3];
+            for (size_t d = 0; d < r->target_shape_count; d++)
+                sizes[d] = r->target_shape[d] == -1 ? total / known : (long)r->target_shape[d];
+            s->image = r->target_shape_count == 3;
+            if (s->image) {
+                s->h = (int)sizes[0];
+                s->w = (int)sizes[1];
+                s->c = (int)sizes[2];
+                s->shaped_by = i;
+            } else {
+                s->width = sizes[0];
+                s->width_from = i;
+            }
+            break;
+        }
         case CT_LAYER_FLATTEN:
             if (s->image) {
                 s->image = false;

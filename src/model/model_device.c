@@ -313,6 +313,7 @@ static ct_status layer_forward(ct_model *m, size_t i, const ct_tensor *x, int tr
     size_t n = x->shape[0];
     switch (s->kind) {
     case CT_LAYER_FLATTEN:
+    case CT_LAYER_RESHAPE:
         return batch_view(x, n, l->plan->out_ndim, l->plan->out_shape, y);
     case CT_LAYER_DROPOUT:
         if (!training || s->dropout.rate == 0)
@@ -413,7 +414,8 @@ static const ct_tensor *other_grad(const ct_model *m, const ct_tensor *dy)
 /* 1 when a layer's backward hands the gradient on unchanged (reshaped). */
 static int passes_gradient(const ct_layer_spec *s)
 {
-    return s->kind == CT_LAYER_FLATTEN || (s->kind == CT_LAYER_DROPOUT && s->dropout.rate == 0);
+    return s->kind == CT_LAYER_FLATTEN || s->kind == CT_LAYER_RESHAPE ||
+           (s->kind == CT_LAYER_DROPOUT && s->dropout.rate == 0);
 }
 
 /* The Dense layer whose output is layer i's input, through layers that pass

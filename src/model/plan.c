@@ -20,6 +20,7 @@ const char *ct_layer_class_name(ct_layer_kind kind)
     case CT_LAYER_GLOBAL_MAX_POOLING2D: return "GlobalMaxPooling2D";
     case CT_LAYER_LEAKY_RELU: return "LeakyReLU";
     case CT_LAYER_RESCALING: return "Rescaling";
+    case CT_LAYER_RESHAPE: return "Reshape";
     default: return "?";
     }
 }
@@ -47,6 +48,36 @@ static ct_status layer_error(size_t index, const ct_layer_plan *l, const char *f
     shape_text(l->in_ndim, l->in_shape, shape, sizeof shape);
     return ct_fail(CT_ERR_SHAPE, "model[%zu] %s (%s): input %s: %s%s", index, l->name,
                    ct_layer_class_name(l->spec->kind), shape, fmt, detail ? detail : "");
+}
+
+/* Keras' Reshape: target_shape, one -1 standing for what the others leave. */
+static ct_status reshape_layer(size_t index, ct_layer_plan *l)
+{
+    const ct_reshape_spec *r = &l->spec->reshape;
+    size_t total = 1, known = 1;
+    int unknown = -1;
+    for (int i = 0; i < l->in_ndim; i++)
+        total *= l->in_shape[i];
+    if (r->target_shape_count != 1 && r->target_shape_count != 3)
+        return layer_error(index, l, "target_shape must have 1 or 3 entries", NULL);
+    for (size_t i = 0; i < r->target_shape_count; i++) {
+        if (r->target_shape[i] == -1)
+            unknown = (int)i;
+        else if (r->target_shape[i] >= 1)
+            known *= (size_t)r->target_shape[i];
+        else
+            return layer_error(index, l, "target_shape entries must be >= 1 or -1", NULL);
+    }
+    l->out_ndim = (int)r->target_shape_count;
+    for (size_t i = 0; i < r->target_shape_count; i++)
+        l->out_shape[i] = unknown == (int)i ? total / known : (size_t)r->target_shape[i];
+    if ((unknown >= 0 && total % known != 0) || (unknown < 0 && known != total)) {
+        char what[128];
+        snprintf(what, sizeof what, "%zu values per sample do not fit target_shape", total);
+        return layer_error(index, l, what, NULL);
+    }
+    l->params = l->trainable_params = 0;
+    return CT_OK;
 }
 
 static ct_status infer_layer(size_t index, ct_layer_plan *l)
@@ -98,6 +129,8 @@ static ct_status infer_layer(size_t index, ct_layer_plan *l)
             l->out_shape[0] = features;
         }
         break;
+    case CT_LAYER_RESHAPE:
+        return reshape_layer(index, l);
     case CT_LAYER_FLATTEN: {
         size_t n = 1;
         for (int i = 0; i < l->in_ndim; i++)

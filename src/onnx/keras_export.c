@@ -245,6 +245,11 @@ static void py_layer(FILE *f, const ct_layer_plan *p)
         fputs("keras.layers.Activation(", f);
         py_activation(f, s->activation.activation);
         break;
+    case CT_LAYER_RESHAPE:
+        fputs("keras.layers.Reshape((", f);
+        for (int d = 0; d < p->out_ndim; d++)
+            fprintf(f, "%zu%s", p->out_shape[d], p->out_ndim == 1 ? ",)" : d + 1 < p->out_ndim ? ", " : ")");
+        break;
     case CT_LAYER_RESCALING:
         fputs("keras.layers.Rescaling(", f);
         py_double(f, s->rescaling.scale);

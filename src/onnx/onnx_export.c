@@ -315,6 +315,17 @@ static ct_status export_layer(exporter *e, const ct_layer_plan *p)
     case CT_LAYER_GLOBAL_MAX_POOLING2D:
         export_global_pool(e, p);
         break;
+    case CT_LAYER_RESHAPE: { /* Keras' order is (H, W, C): reshape NHWC; 0 keeps the batch size */
+        want_nhwc(e, p->name);
+        char shape[CT_LAYER_NAME_MAX + 32];
+        snprintf(shape, sizeof shape, "%s/shape", p->name);
+        int64_t dims[4] = {0, 0, 0, 0}, count = p->out_ndim + 1;
+        for (int d = 0; d < p->out_ndim; d++)
+            dims[d + 1] = (int64_t)p->out_shape[d];
+        ct_onnx_add_int64_tensor(e->b, shape, 1, &count, dims);
+        chain(e, "Reshape", p->name, shape, NULL);
+        break;
+    }
     case CT_LAYER_RESCALING: { /* Mul then Add, float scalars: Keras' two roundings */
         char scale[CT_LAYER_NAME_MAX + 32], offset[CT_LAYER_NAME_MAX + 32];
         float values[2] = {(float)p->spec->rescaling.scale, (float)p->spec->rescaling.offset};

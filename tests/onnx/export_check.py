@@ -230,7 +230,7 @@ def png_pixels(path):
 # center: false, so its Keras export is refused, by design, naming the
 # layer (tests/test_onnx_import.c checks that refusal).
 KERAS_CHECKED = {"sunshine_dropout_batchnorm", "cifar10_cnn_pool", "onnx_image_layers", "onnx_activations",
-                 "onnx_global_average_pooling", "onnx_global_max_pooling"}
+                 "onnx_global_average_pooling", "onnx_global_max_pooling", "onnx_reshape"}
 
 
 def check_keras(cltrain, run_dir, x, want):
