@@ -295,7 +295,8 @@ static ct_status dense_forward(ct_model *m, layer_state *l, const ct_tensor *x, 
     size_t n = x->shape[0], in = l->plan->in_shape[0], units = (size_t)s->units;
     ct_gemm_args g = {CT_NO_TRANS, CT_NO_TRANS, n, units, in, 1.0f, 0.0f, x->buf, x->offset, in, l->kernel.buf,
                       l->kernel.offset, units, y->buf, y->offset, units};
-    ct_gemm_epilogue epi = {.bias = l->bias.buf, .bias_offset = l->bias.offset, .activation = fused_activation(s->activation)};
+    ct_gemm_epilogue epi = {.bias = l->bias.buf, .bias_offset = l->bias.offset,
+                            .activation = fused_activation(s->activation)};
     return ct_gemm_fused(m->ctx, &g, &epi);
 }
 

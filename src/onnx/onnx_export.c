@@ -102,7 +102,8 @@ static void composed_activation(exporter *e, ct_activation act, const char *laye
         const char *erf_in =
             node_to_fresh(e, "Mul", name, x, scalar(e, layer, "gelu_inv_sqrt2", 0.70710678118654752f, c1, sizeof c1));
         const char *erf_out = node_to_fresh(e, "Erf", name, erf_in, NULL);
-        const char *one_plus = node_to_fresh(e, "Add", name, erf_out, scalar(e, layer, "gelu_one", 1.0f, c1, sizeof c1));
+        const char *one = scalar(e, layer, "gelu_one", 1.0f, c1, sizeof c1);
+        const char *one_plus = node_to_fresh(e, "Add", name, erf_out, one);
         const char *half = node_to_fresh(e, "Mul", name, one_plus, scalar(e, layer, "gelu_half", 0.5f, c2, sizeof c2));
         if (half)
             e->cur = node_to_fresh(e, "Mul", name, x, half);
