@@ -46,8 +46,8 @@ inline float sigmoid_stable(float x)
 inline float act_apply(int act, float param, float x)
 {
     switch (act) {
-    case ACT_RELU:
-        return x > 0.0f ? x : 0.0f;
+    case ACT_RELU: /* NaN passes through, as in Keras and PyTorch */
+        return x < 0.0f ? 0.0f : x;
     case ACT_SIGMOID:
         return sigmoid_stable(x);
     case ACT_TANH:
@@ -77,8 +77,8 @@ inline float act_apply(int act, float param, float x)
 inline float act_grad_from_y(int act, float param, float y)
 {
     switch (act) {
-    case ACT_RELU:
-        return y > 0.0f ? 1.0f : 0.0f;
+    case ACT_RELU: /* 1 for NaN: the gradient passes, as PyTorch's threshold_backward */
+        return y <= 0.0f ? 0.0f : 1.0f;
     case ACT_SIGMOID:
         return y * (1.0f - y);
     case ACT_TANH:
@@ -103,7 +103,7 @@ inline float act_grad_from_x(int act, float param, float x)
 {
     switch (act) {
     case ACT_RELU:
-        return x > 0.0f ? 1.0f : 0.0f;
+        return x <= 0.0f ? 0.0f : 1.0f;
     case ACT_SIGMOID: {
         const float e = exp(-fabs(x)), d = 1.0f + e;
         return e / (d * d);

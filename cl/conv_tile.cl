@@ -69,8 +69,8 @@ INLINE void tile_steps_dw(float16 acc[TM][2], __global const float *const a[TM],
         if (relu) {
             float16 y0, y1;
             load_b(y, width, cols, &y0, &y1);
-            b0 = select((float16)0.0f, b0, y0 > (float16)0.0f);
-            b1 = select((float16)0.0f, b1, y1 > (float16)0.0f);
+            b0 = select(b0, (float16)0.0f, y0 <= (float16)0.0f);
+            b1 = select(b1, (float16)0.0f, y1 <= (float16)0.0f);
             y += ldb;
         }
         if (store) {
@@ -99,10 +99,10 @@ INLINE void tile_steps(float16 acc[TM][2], __global const float *const a[TM], co
     tile_steps_dw(acc, a, lda, valid, masked, b, ldb, width, cols, steps, 0, 0, 0, 0, 0, 0);
 }
 
-/* relu when asked, as act_apply in cl/activations.cl: x > 0 ? x : 0. */
+/* relu when asked, as act_apply in cl/activations.cl: x < 0 ? 0 : x. */
 INLINE float16 finish(const float16 v, const int relu)
 {
-    return relu ? select((float16)0.0f, v, v > (float16)0.0f) : v;
+    return relu ? select(v, (float16)0.0f, v < (float16)0.0f) : v; /* NaN passes */
 }
 
 /* dst[r][0..cols) = finish(acc[r] + (b0, b1)) for the first `rows` rows. */

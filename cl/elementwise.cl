@@ -24,7 +24,7 @@ __kernel void scale(ulong n, float alpha, __global const float *x, ulong x_off, 
 __kernel void relu_forward(ulong n, __global const float *x, ulong x_off, __global float *y, ulong y_off)
 {
     CT_GID_OR_RETURN(i, n)
-    y[y_off + i] = fmax(x[x_off + i], 0.0f);
+    y[y_off + i] = x[x_off + i] < 0.0f ? 0.0f : x[x_off + i]; /* NaN passes, unlike fmax */
 }
 
 /* dx = dy where x > 0, else 0 (Keras/TF: the gradient at exactly 0 is 0). */
@@ -32,7 +32,7 @@ __kernel void relu_backward(ulong n, __global const float *x, ulong x_off, __glo
                             __global float *dx, ulong dx_off)
 {
     CT_GID_OR_RETURN(i, n)
-    dx[dx_off + i] = x[x_off + i] > 0.0f ? dy[dy_off + i] : 0.0f;
+    dx[dx_off + i] = x[x_off + i] <= 0.0f ? 0.0f : dy[dy_off + i];
 }
 
 /* One work-group sums all n elements: strided partial sums, then a tree in

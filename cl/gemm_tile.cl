@@ -557,15 +557,15 @@ INLINE floatv bias_v(__global const float *bias, const int n, const int j0)
 }
 
 /* v = alpha v + bias, then relu or times relu'(y) when asked, as
- * act_apply and act_grad_from_y in cl/activations.cl (relu(x) = x > 0 ? x :
- * 0; relu'(y) = y > 0 ? 1 : 0, multiplied so that a NaN gradient stays NaN). */
+ * act_apply and act_grad_from_y in cl/activations.cl (relu(x) = x < 0 ? 0 :
+ * x, NaN passes; relu'(y) = y <= 0 ? 0 : 1, multiplied so that a NaN gradient stays NaN). */
 INLINE floatv epilogue_v(const floatv v, const float alpha, const floatv b, const floatv y, const int epi)
 {
     const floatv x = fma((floatv)alpha, v, b);
     if (epi & EPI_RELU)
-        return select((floatv)0.0f, x, x > 0.0f);
+        return select(x, (floatv)0.0f, x < 0.0f); /* NaN passes */
     if (epi & EPI_DRELU)
-        return x * select((floatv)0.0f, (floatv)1.0f, y > 0.0f);
+        return x * select((floatv)1.0f, (floatv)0.0f, y <= 0.0f);
     return x;
 }
 
@@ -573,9 +573,9 @@ INLINE float epilogue1(const float v, const float alpha, const float b, const fl
 {
     const float x = fma(alpha, v, b);
     if (epi & EPI_RELU)
-        return x > 0.0f ? x : 0.0f;
+        return x < 0.0f ? 0.0f : x;
     if (epi & EPI_DRELU)
-        return x * (y > 0.0f ? 1.0f : 0.0f);
+        return x * (y <= 0.0f ? 0.0f : 1.0f);
     return x;
 }
 

@@ -21,7 +21,7 @@ void ref_scale(size_t n, double alpha, const double *x, double *y)
 void ref_relu(size_t n, const double *x, double *y)
 {
     for (size_t i = 0; i < n; i++)
-        y[i] = x[i] > 0 ? x[i] : 0;
+        y[i] = x[i] < 0 ? 0 : x[i]; /* NaN passes, as in the kernels */
 }
 
 double ref_sum(size_t n, const double *x)

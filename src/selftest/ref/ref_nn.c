@@ -11,8 +11,8 @@ static double activation(ct_activation act, double x)
 {
     double param = ref_activation_param(act);
     switch (act) {
-    case CT_ACTIVATION_RELU:
-        return x > 0 ? x : 0;
+    case CT_ACTIVATION_RELU: /* NaN passes, as in the kernels */
+        return x < 0 ? 0 : x;
     case CT_ACTIVATION_SIGMOID:
         return x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x));
     case CT_ACTIVATION_TANH:
