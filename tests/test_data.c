@@ -460,6 +460,13 @@ START_TEST(test_target_shift)
     o.last_row = CT_LAST_ROW;
     o.shift = 10;
     ck_assert_fails(ct_tabular_from_table(&t, &o, &d), CT_ERR_DATA, "leaves no samples");
+    /* A shift past the file with an explicit range: the message once printed
+     * a row number that wrapped around (n - 1 - shift in size_t). */
+    o.last_row = 5;
+    o.shift = 1400;
+    ck_assert_fails(ct_tabular_from_table(&t, &o, &d), CT_ERR_DATA,
+                    "count.csv: a target shift of 1400 rows leaves no samples: the file has 10 data rows");
+    ck_assert_ptr_null(strstr(ct_last_error(), "184467"));
     ct_table_free(&t);
 }
 END_TEST

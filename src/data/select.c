@@ -122,6 +122,9 @@ static ct_status resolve_rows(const ct_table *t, const ct_tabular_options *o, si
     if (first >= n)
         return ct_fail(CT_ERR_DATA, "%s: first row %zu is past the end: the file has %zu data rows (0..%zu)",
                        t->source, first, n, n - 1);
+    if (shift >= n) /* before any n - 1 - shift below, which would wrap around */
+        return ct_fail(CT_ERR_DATA, "%s: a target shift of %zu rows leaves no samples: the file has %zu data rows",
+                       t->source, shift, n);
     if (o->last_row == CT_LAST_ROW) {
         if (shift > n - 1 - first)
             return ct_fail(CT_ERR_DATA,
