@@ -41,6 +41,11 @@ ct_status ct_atomic_open(const char *path, ct_atomic_file **out);
 FILE *ct_atomic_stream(ct_atomic_file *file);
 ct_status ct_atomic_commit(ct_atomic_file *file);
 ct_status ct_atomic_commit_unsynced(ct_atomic_file *file);
+/* Removes the temporary files (".NAME.PID-N.tmp") that writers in dir left
+ * when they were killed: those whose process no longer exists. A live
+ * writer's file, and any other file, is left alone. *removed (may be NULL)
+ * counts them. A folder that cannot be read is an error naming it. */
+ct_status ct_atomic_remove_stale(const char *dir, size_t *removed);
 void ct_atomic_abort(ct_atomic_file *file); /* NULL is fine */
 
 /* ================================================================= history
@@ -141,6 +146,12 @@ ct_status ct_weights_write(const char *path, const ct_named_tensor *tensors, siz
 ct_status ct_weights_read(const char *path, ct_named_tensor **out, size_t *n);
 
 void ct_weights_free(ct_named_tensor *tensors, size_t n); /* NULL is fine */
+
+/* CT_ERR_NUMERIC naming the first tensor that holds a NaN or infinite
+ * value, with how many and the first index (a diverged run's weights:
+ * evaluate and predict refuse them rather than print NaN or garbage with
+ * success). path names the file in the message. */
+ct_status ct_weights_check_finite(const char *path, const ct_named_tensor *tensors, size_t n);
 
 /* CRC-32 (IEEE, reflected, as zlib): start with crc = 0, feed chunks in
  * order, each call returning the running value. */

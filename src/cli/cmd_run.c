@@ -1,4 +1,5 @@
 /* `cltrain run FILE` and `cltrain evaluate RUN_DIR`. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,11 +15,13 @@
 static void run_usage(FILE *out)
 {
     fprintf(out, "usage: cltrain run EXPERIMENT.yaml [--set KEY.PATH=VALUE ...] [--device SPEC]\n"
-                 "                  [--data-dir DIR] [--out RUN_DIR | --resume RUN_DIR] [--quiet]\n"
+                 "                  [--data-dir DIR] [--out RUN_DIR [--overwrite] | --resume RUN_DIR] [--quiet]\n"
                  "                  [--verbose]\n"
                  "Trains and evaluates the experiment and writes config.yaml, history.csv,\n"
                  "summary.yaml, weights.bin and predictions.csv into the run directory\n"
-                 "(default runs/NAME-TIMESTAMP), and checkpoint.bin after every epoch.\n"
+                 "(default runs/NAME-TIMESTAMP), and checkpoint.bin after every epoch. A run owns\n"
+                 "its directory: an existing RUN_DIR must be empty, or --overwrite replaces the\n"
+                 "run files in it.\n"
                  "Ctrl-C (or SIGTERM) stops after the current step with a checkpoint; a second\n"
                  "Ctrl-C quits at once. --resume RUN_DIR continues that run from its checkpoint\n"
                  "(the experiment must be the same; more train.epochs is allowed). Data is found\n"
@@ -48,6 +51,8 @@ int ct_cmd_run(int argc, char **argv)
             o.out_dir = v;
         else if ((v = ct_cli_option(argc, argv, &i, "--resume")))
             o.resume_dir = v;
+        else if (!strcmp(argv[i], "--overwrite"))
+            o.overwrite = true;
         else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q"))
             quiet = 1;
         else if (!strcmp(argv[i], "--verbose") || !strcmp(argv[i], "-v"))

@@ -37,6 +37,14 @@ static void handle_signals(struct sigaction *old_int, struct sigaction *old_term
     sigaction(SIGTERM, &sa, old_term);
 }
 
+/* Whether the run got as far as its first file (config.yaml). */
+static bool wrote_something(const char *run_dir)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/config.yaml", run_dir);
+    return access(path, F_OK) == 0;
+}
+
 int ct_cli_train(const ct_experiment *exp, ct_run_options *o, int quiet)
 {
     o->report = quiet ? NULL : stdout;
@@ -59,7 +67,7 @@ int ct_cli_train(const ct_experiment *exp, ct_run_options *o, int quiet)
     int rc = 0;
     if (s != CT_OK) {
         rc = ct_cli_error(s);
-        if (run_dir)
+        if (run_dir && wrote_something(run_dir))
             fprintf(stderr, "cltrain: what the run wrote before stopping is in %s\n", run_dir);
     } else if (interrupted) {
         int signo = stop_signal ? (int)stop_signal : SIGINT;

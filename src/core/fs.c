@@ -67,16 +67,17 @@ ct_status ct_read_file_as(const char *path, ct_status if_missing, char **out, si
             buf = nbuf;
             cap = ncap;
         }
+        errno = 0;
         size_t got = fread(buf + used, 1, cap - used - 1, f);
         used += got;
         if (got == 0)
             break;
     }
-    int failed = ferror(f);
+    int failed = ferror(f), err = errno;
     fclose(f);
     if (failed) {
         free(buf);
-        return ct_fail(CT_ERR_IO, "reading %s failed", path);
+        return ct_fail(CT_ERR_IO, "reading %s failed: %s", path, err == EISDIR ? "it is a folder" : strerror(err));
     }
     buf[used] = '\0';
     *out = buf;

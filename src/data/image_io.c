@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cltrain/data.h"
 #include "data/image_formats.h"
@@ -19,6 +20,11 @@ ct_status ct_image_read_rgb8(const char *path, size_t *width, size_t *height, un
     FILE *f = fopen(path, "rb");
     if (!f)
         return ct_fail(CT_ERR_IO, "cannot open image %s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) { /* fopen opens a folder; reading it fails */
+        fclose(f);
+        return ct_fail(CT_ERR_IO, "%s is a folder, not an image: give the PNG or JPEG files in it", path);
+    }
     unsigned char head[8] = {0};
     size_t got = fread(head, 1, sizeof head, f);
     unsigned char *bytes = NULL;

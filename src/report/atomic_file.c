@@ -7,8 +7,10 @@
  * fopen would give it rather than mkstemp's 0600. */
 #include "cltrain/report.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,4 +179,52 @@ void ct_atomic_abort(ct_atomic_file *file)
         fclose(file->stream);
     unlink(file->temp_path);
     release(file);
+}
+
+/* The writer's pid of a temporary file name ".NAME.PID-N.tmp", or 0 when
+ * name is not one. */
+static long temp_file_pid(const char *name)
+{
+    size_t len = strlen(name);
+    if (name[0] != '.' || len < 8 || strcmp(name + len - 4, ".tmp") != 0)
+        return 0;
+    const char *end = name + len - 4, *p = end;
+    while (p > name && p[-1] >= '0' && p[-1] <= '9') /* N */
+        p--;
+    if (p == end || p == name || p[-1] != '-')
+        return 0;
+    const char *dash = --p;
+    while (p > name && p[-1] >= '0' && p[-1] <= '9') /* PID */
+        p--;
+    if (p == dash || p - 1 <= name || p[-1] != '.')
+        return 0;
+    long pid = strtol(p, NULL, 10);
+    return pid > 0 ? pid : 0;
+}
+
+ct_status ct_atomic_remove_stale(const char *dir, size_t *removed)
+{
+    if (removed)
+        *removed = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return ct_fail(CT_ERR_IO, "cannot read folder %s: %s", dir, strerror(errno));
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        long pid = temp_file_pid(e->d_name);
+        if (pid == 0 || pid == (long)getpid())
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue; /* alive (or not ours to ask): its writer may still rename it */
+        size_t size = strlen(dir) + strlen(e->d_name) + 2;
+        char *path = malloc(size);
+        if (!path)
+            break;
+        snprintf(path, size, "%s/%s", dir, e->d_name);
+        if (unlink(path) == 0 && removed)
+            ++*removed;
+        free(path);
+    }
+    closedir(d);
+    return CT_OK;
 }

@@ -22,6 +22,7 @@
 #include "cltrain/report.h"
 
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -465,4 +466,20 @@ void ct_weights_free(ct_named_tensor *tensors, size_t n)
         free(tensors[i].data);
     }
     free(tensors);
+}
+
+ct_status ct_weights_check_finite(const char *path, const ct_named_tensor *tensors, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t count = ct_named_tensor_count(&tensors[i]), bad = 0, first = 0;
+        for (size_t k = 0; k < count; k++)
+            if (!isfinite(tensors[i].data[k]) && bad++ == 0)
+                first = k;
+        if (bad)
+            return ct_fail(CT_ERR_NUMERIC,
+                           "%s: tensor '%s' holds %zu NaN or infinite value%s of %zu (the first at index %zu): "
+                           "the run diverged; train again, e.g. with a lower learning rate",
+                           path, tensors[i].name, bad, bad == 1 ? "" : "s", count, first);
+    }
+    return CT_OK;
 }

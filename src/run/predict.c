@@ -482,18 +482,32 @@ static ct_status reject_bad_cells(const ct_table *t, const size_t *col_of, size_
 
 /* The feature columns in model order, standardised as in training: the
  * value read as float first, then (x - mean) / scale in double, exactly as
- * ct_standardizer_apply did to the training rows. */
-static float *model_inputs(const ct_predictor *p, const ct_table *t, const size_t *col_of)
+ * ct_standardizer_apply did to the training rows. A value beyond float's
+ * range (1e300) is an error naming its row and column, as `cltrain run`
+ * rejects it in training data, rather than an infinity the model turns
+ * into NaN or a meaningless number. */
+static ct_status model_inputs(const ct_predictor *p, const ct_table *t, const size_t *col_of, float **out)
 {
     float *x = malloc((t->n_rows ? t->n_rows : 1) * p->n_features * sizeof *x);
     if (!x)
-        return NULL;
+        return ct_fail(CT_ERR_NO_MEMORY, "%s: out of memory", t->source);
     for (size_t r = 0; r < t->n_rows; r++)
         for (size_t i = 0; i < p->n_features; i++) {
-            float v = (float)t->values[r * t->n_cols + col_of[i]];
-            x[r * p->n_features + i] = (float)((v - p->mean[i]) / p->scale[i]);
+            double value = t->values[r * t->n_cols + col_of[i]];
+            float v = (float)value;
+            float z = (float)((v - p->mean[i]) / p->scale[i]);
+            if (!isfinite(v) || !isfinite(z)) {
+                free(x);
+                return ct_fail(CT_ERR_DATA, "%s:%zu: row %zu, column %s: %g %s", t->source, t->lines[r], r,
+                               t->names[col_of[i]], value,
+                               isfinite(v) ? "is too far from the training data's range (standardised, it "
+                                             "does not fit in a 32-bit float)"
+                                           : "does not fit in a 32-bit float");
+            }
+            x[r * p->n_features + i] = z;
         }
-    return x;
+    *out = x;
+    return CT_OK;
 }
 
 /* The kept columns' fields as written, row by row, into the prediction. */
@@ -537,8 +551,8 @@ ct_status ct_predict_csv(ct_predictor *p, const char *path, ct_prediction *out)
         s = reject_extra_columns(p, &t, col_of);
     if (s == CT_OK)
         s = reject_bad_cells(&t, col_of, p->n_features);
-    if (s == CT_OK && !(x = model_inputs(p, &t, col_of)))
-        s = ct_fail(CT_ERR_NO_MEMORY, "%s: out of memory", path);
+    if (s == CT_OK)
+        s = model_inputs(p, &t, col_of, &x);
     if (s == CT_OK)
         s = prediction_alloc(p, t.n_rows, false, out);
     if (s == CT_OK) {
@@ -643,6 +657,11 @@ static bool looks_like_image(const char *path)
 
 ct_status ct_predict_file(ct_predictor *p, const char *path, ct_prediction *out)
 {
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return ct_fail(CT_ERR_IO, "%s is a folder: give the %s in it instead (e.g. %s/*.%s)", path,
+                       ct_predictor_takes_images(p) ? "PNG or JPEG images" : "CSV files", path,
+                       ct_predictor_takes_images(p) ? "png" : "csv");
     if (ct_predictor_takes_images(p)) {
         if (has_suffix(path, ".csv"))
             return ct_predict_csv(p, path, out); /* which explains that the model reads images */

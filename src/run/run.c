@@ -21,6 +21,7 @@
 #include "core/fs.h"
 #include "run/checkpoint_io.h"
 #include "run/progress_bar.h"
+#include "run/run_dir.h"
 #include "run/run_files.h"
 
 /* Below this many floating-point operations per training step (batch x
@@ -70,10 +71,11 @@ static ct_status choose_run_dir(const ct_experiment *exp, const ct_run_options *
         for (int k = 2; stat(buf, &st) == 0 && k < 1000; k++)
             snprintf(buf, sizeof buf, "runs/%s-%s-%d", exp->name, stamp, k);
     }
-    *out = strdup(buf);
+    CT_TRY(ct_run_dir_claim(buf, o->overwrite));
+    *out = strdup(buf); /* only now: the folder exists and is this run's */
     if (!*out)
         return ct_fail(CT_ERR_NO_MEMORY, "run directory name");
-    return ct_make_dirs(buf);
+    return CT_OK;
 }
 
 static ct_status write_config(const ct_experiment *exp, const char *dir)
@@ -286,6 +288,28 @@ static ct_status reduce_learning_rate(ct_reduce_lr *r, ct_trainer *t, FILE *repo
     return ct_trainer_set_learning_rate(t, lr);
 }
 
+/* The NaN guard stopped the run (status s, its message current). With
+ * restore_best_weights and a best epoch seen, that epoch's weights (finite:
+ * they are checked before every snapshot) go to weights.bin so the run
+ * keeps its best model; NaN weights are never written. The message says
+ * which happened. */
+static ct_status keep_best_after_nan(ct_status s, const ct_early_stopping *es, ct_trainer *t, const char *dir)
+{
+    char why[1024];
+    snprintf(why, sizeof why, "%s", ct_last_error());
+    int epoch = -1;
+    if (!ct_early_stopping_end(es, &epoch))
+        return ct_fail(s, "%s; no weights were written (callbacks.early_stopping with restore_best_weights "
+                          "keeps the best epoch's)", why);
+    ct_status w = ct_trainer_restore(t);
+    if (w == CT_OK)
+        w = ct_run_write_weights(ct_trainer_model(t), dir);
+    if (w != CT_OK)
+        return ct_fail(s, "%s; writing the best epoch's weights failed too: %s", why, ct_last_error());
+    return ct_fail(s, "%s; kept the weights of epoch %d (best %s %.6g) in %s/weights.bin", why, epoch + 1,
+                   es->monitor, es->best, dir);
+}
+
 /* The epoch loop, from the start or from the checkpoint c. */
 static ct_status fit(const ct_experiment *exp, ct_trainer *t, const ct_run_options *o, const char *dir,
                      const ct_checkpoint *c, run_result *res)
@@ -369,7 +393,10 @@ static ct_status fit(const ct_experiment *exp, ct_trainer *t, const ct_run_optio
         synced = ct_now_seconds() - last_sync >= HISTORY_SYNC_SECONDS;
         if (s == CT_OK)
             s = ct_history_write_csv_durability(history, history_path, synced);
-        if (s == CT_OK && (s = ct_nan_guard_check(epoch, names, values, nv)) != CT_OK && epoch > 0) {
+        if (s == CT_OK &&
+            ((s = ct_nan_guard_check(epoch, names, values, nv)) != CT_OK ||
+             (s = ct_run_check_weights_finite(ct_trainer_model(t), epoch)) != CT_OK) &&
+            epoch > 0) {
             /* A non-finite epoch is logged but never checkpointed: say where the last good state is. */
             char why[512];
             snprintf(why, sizeof why, "%s", ct_last_error());
@@ -422,6 +449,8 @@ static ct_status fit(const ct_experiment *exp, ct_trainer *t, const ct_run_optio
         res->stopped_epoch = es.stopped_epoch;
     res->epochs_run = (int)ct_history_rows(history);
     ct_history_free(history);
+    if (s == CT_ERR_NUMERIC)
+        return keep_best_after_nan(s, &es, t, dir);
     if (s != CT_OK || interrupted)
         return s;
     int restore_epoch = -1;

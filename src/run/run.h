@@ -27,6 +27,7 @@ typedef struct {
     volatile sig_atomic_t *stop;
     uint64_t stop_at_step;   /* also stop once this many optimizer steps are done (0: never; for tests) */
     bool *interrupted;       /* out, may be NULL: training was stopped and can be resumed */
+    bool overwrite;          /* replace the run files of an existing out_dir (else it must be empty) */
 } ct_run_options;
 
 /* Train, evaluate and write the run directory. *run_dir (malloc'd) names it,

@@ -50,6 +50,36 @@ ct_status ct_run_write_weights_file(ct_model *model, const char *path)
     return s;
 }
 
+ct_status ct_run_check_weights_finite(ct_model *model, int epoch)
+{
+    size_t n = ct_model_tensor_count(model), largest = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *name;
+        ct_tensor view;
+        CT_TRY(ct_model_tensor(model, i, &name, &view));
+        largest = ct_tensor_count(&view) > largest ? ct_tensor_count(&view) : largest;
+    }
+    float *host = malloc((largest ? largest : 1) * sizeof *host);
+    if (!host)
+        return ct_fail(CT_ERR_NO_MEMORY, "checking the weights");
+    ct_status s = CT_OK;
+    for (size_t i = 0; i < n && s == CT_OK; i++) {
+        const char *name;
+        ct_tensor view;
+        s = ct_model_tensor(model, i, &name, &view);
+        if (s == CT_OK)
+            s = ct_tensor_read(ct_model_context(model), &view, host);
+        size_t count = ct_tensor_count(&view), bad = 0;
+        for (size_t k = 0; s == CT_OK && k < count; k++)
+            bad += !isfinite(host[k]);
+        if (s == CT_OK && bad)
+            s = ct_fail(CT_ERR_NUMERIC, "the weights became NaN or infinite at epoch %d ('%s': %zu of %zu values)",
+                        epoch + 1, name, bad, count);
+    }
+    free(host);
+    return s;
+}
+
 /* Class probabilities of one output row: softmax of logits, the outputs
  * themselves after a softmax layer, and for a one-unit binary classifier
  * (1 - p, p) with p the sigmoid of the logit or the output. */

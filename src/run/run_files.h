@@ -12,6 +12,11 @@ ct_status ct_run_write_weights(ct_model *model, const char *dir);
 /* The same into any file (best.weights.bin of model_checkpoint). */
 ct_status ct_run_write_weights_file(ct_model *model, const char *path);
 
+/* CT_ERR_NUMERIC when a model tensor holds NaN or an infinity after epoch
+ * `epoch` (0-based), naming the tensor: weights can diverge while the
+ * logged loss stays finite, so the NaN guard checks them too. */
+ct_status ct_run_check_weights_finite(ct_model *model, int epoch);
+
 /* predictions.csv for the test split. Regression: index,true,predicted[,baseline].
  * Classification: index,true,predicted,p_0..p_{C-1} (true: the class index, or
  * the hot column of a one-hot label target_width wide), the class probabilities

@@ -18,8 +18,8 @@ ct_status ct_run_load_weights(ct_model *model, const char *path)
 
 ct_status ct_run_set_weights(ct_model *model, const ct_named_tensor *tensors, size_t n, const char *path)
 {
-    ct_status s = CT_OK;
-    if (n != ct_model_tensor_count(model))
+    ct_status s = ct_weights_check_finite(path, tensors, n);
+    if (s == CT_OK && n != ct_model_tensor_count(model))
         s = ct_fail(CT_ERR_SHAPE, "%s holds %zu tensors, the model has %zu", path, n, ct_model_tensor_count(model));
     for (size_t i = 0; s == CT_OK && i < n; i++) {
         const char *name;
@@ -52,8 +52,11 @@ ct_status ct_run_open(const char *run_dir, const ct_run_options *o, ct_run *out)
     size_t n = 0;
     s = ct_run_weights_read(run_dir, &tensors, &n, &out->final_weights, out->weights_source,
                             sizeof out->weights_source);
-    if (s == CT_OK)
+    if (s == CT_OK) {
+        ct_atomic_remove_stale(run_dir, NULL); /* temporary files of a killed run; not needed here */
+        ct_clear_error();
         s = ct_dataset_load(out->exp, o->data_dir, &out->data);
+    }
     if (s == CT_OK) {
         ct_device_info info;
         s = ct_device_find(ct_device_spec_from_env(o->device_spec), &info);

