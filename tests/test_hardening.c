@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <math.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <jpeglib.h>
+
+#include "cltrain/plot.h"
 #include "cltrain/report.h"
 #include "run/predict.h"
 #include "run/run.h"
@@ -344,6 +348,117 @@ START_TEST(test_predict_rejects_bad_inputs)
 }
 END_TEST
 
+/* ------------------------------------------------------------- images */
+
+static uint32_t crc32_of(const unsigned char *p, size_t n, uint32_t crc)
+{
+    crc = ~crc;
+    for (size_t i = 0; i < n; i++) {
+        crc ^= p[i];
+        for (int k = 0; k < 8; k++)
+            crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+    }
+    return ~crc;
+}
+
+static void put_chunk(FILE *f, const char *type, const unsigned char *data, uint32_t len)
+{
+    unsigned char head[8] = {(unsigned char)(len >> 24), (unsigned char)(len >> 16), (unsigned char)(len >> 8),
+                             (unsigned char)len, (unsigned char)type[0], (unsigned char)type[1],
+                             (unsigned char)type[2], (unsigned char)type[3]};
+    fwrite(head, 1, 8, f);
+    fwrite(data, 1, len, f);
+    uint32_t crc = crc32_of(data, len, crc32_of(head + 4, 4, 0));
+    unsigned char tail[4] = {(unsigned char)(crc >> 24), (unsigned char)(crc >> 16), (unsigned char)(crc >> 8),
+                             (unsigned char)crc};
+    fwrite(tail, 1, 4, f);
+}
+
+/* The header of a side x side greyscale PNG, with a token IDAT: the reader
+ * must refuse it from the header, before decoding or allocating. */
+static void write_png_header(const char *path, uint32_t side)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    fwrite(sig, 1, 8, f);
+    unsigned char ihdr[13] = {(unsigned char)(side >> 24), (unsigned char)(side >> 16), (unsigned char)(side >> 8),
+                              (unsigned char)side, (unsigned char)(side >> 24), (unsigned char)(side >> 16),
+                              (unsigned char)(side >> 8), (unsigned char)side, 8, 0, 0, 0, 0};
+    put_chunk(f, "IHDR", ihdr, 13);
+    static const unsigned char idat[] = {0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01};
+    put_chunk(f, "IDAT", idat, sizeof idat);
+    put_chunk(f, "IEND", NULL, 0);
+    fclose(f);
+}
+
+static void write_jpeg(const char *path, int w, int h)
+{
+    struct jpeg_compress_struct info;
+    struct jpeg_error_mgr errors;
+    info.err = jpeg_std_error(&errors);
+    jpeg_create_compress(&info);
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    jpeg_stdio_dest(&info, f);
+    info.image_width = (JDIMENSION)w;
+    info.image_height = (JDIMENSION)h;
+    info.input_components = 1;
+    info.in_color_space = JCS_GRAYSCALE;
+    jpeg_set_defaults(&info);
+    jpeg_start_compress(&info, TRUE);
+    unsigned char *row = malloc((size_t)w);
+    ck_assert_ptr_nonnull(row);
+    for (int x = 0; x < w; x++)
+        row[x] = (unsigned char)(x < w / 2 ? 40 : 200);
+    while (info.next_scanline < info.image_height)
+        jpeg_write_scanlines(&info, &row, 1);
+    jpeg_finish_compress(&info);
+    jpeg_destroy_compress(&info);
+    fclose(f);
+    free(row);
+}
+
+START_TEST(test_image_pixel_budget)
+{
+    make_tmp("images");
+    char path[1024];
+    size_t w, h;
+    float *rgb = NULL;
+    /* 16384 x 16384 (2^28 pixels, once read at a cost of ~4 GB): refused. */
+    write_png_header(in_tmp("huge.png", path, sizeof path), 16384);
+    CHECK_FAILS(ct_image_read(path, &w, &h, &rgb), CT_ERR_DATA, "16384x16384 pixels is more than cltrain reads");
+    ck_assert_ptr_null(rgb);
+    /* Just above the budget (4097 x 4097) too; the budget itself is fine
+     * (checked with a header only: it fails later, in the image data). */
+    write_png_header(path, 4097);
+    CHECK_FAILS(ct_image_read(path, &w, &h, &rgb), CT_ERR_DATA, "more than cltrain reads");
+    write_png_header(path, 4096);
+    ct_status s = ct_image_read(path, &w, &h, &rgb);
+    ck_assert_int_ne(s, CT_OK);
+    ck_assert_msg(!strstr(ct_last_error(), "more than cltrain reads"), "%s", ct_last_error());
+
+    /* A 5000 x 4000 JPEG (20 MP) is decoded at half scale, 2500 x 2000, with
+     * its content: dark left half, light right half. */
+    write_jpeg(in_tmp("big.jpg", path, sizeof path), 5000, 4000);
+    CHECK_OK(ct_image_read(path, &w, &h, &rgb));
+    ck_assert_uint_eq(w, 2500);
+    ck_assert_uint_eq(h, 2000);
+    ck_assert_float_eq_tol(rgb[(1000 * w + 100) * 3], 40 / 255.0f, 0.02f);
+    ck_assert_float_eq_tol(rgb[(1000 * w + 2400) * 3 + 2], 200 / 255.0f, 0.02f);
+    free(rgb);
+    /* Small images keep their size. */
+    write_jpeg(path, 64, 48);
+    CHECK_OK(ct_image_read(path, &w, &h, &rgb));
+    ck_assert_uint_eq(w, 64);
+    ck_assert_uint_eq(h, 48);
+    free(rgb);
+
+    /* A folder is a folder, not "an empty file". */
+    CHECK_FAILS(ct_image_read(tmp, &w, &h, &rgb), CT_ERR_IO, "is a folder");
+}
+END_TEST
+
 Suite *hardening_suite(void)
 {
     Suite *s = suite_create("hardening");
@@ -355,6 +470,7 @@ Suite *hardening_suite(void)
     tcase_add_test(tc, test_nan_guard_keeps_best_weights);
     tcase_add_test(tc, test_nan_weights_are_refused);
     tcase_add_test(tc, test_predict_rejects_bad_inputs);
+    tcase_add_test(tc, test_image_pixel_budget);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -8,9 +8,12 @@
 
 #include "cltrain/status.h"
 
-/* Refuse images above this many pixels (a 16k x 16k photo): reading one
- * would take gigabytes for a model that sees 32x32. */
-#define IMAGE_MAX_PIXELS ((size_t)1 << 28)
+/* The pixel budget of a decoded image: 2^24 pixels (16.8 megapixels, e.g.
+ * 4096 x 4096), about 250 MB while it is read (3 bytes, then 3 floats per
+ * pixel). A larger JPEG is decoded at 1/2, 1/4 or 1/8 scale (libjpeg's DCT
+ * scaling, no full-size copy) to fit; a larger PNG is refused. A model sees
+ * 32x32, so nothing is lost; 2^28 pixels (16k x 16k) once took 4 GB. */
+#define IMAGE_MAX_PIXELS ((size_t)1 << 24)
 
 ct_status image_read_png(const char *path, size_t *width, size_t *height, unsigned char **rgb);
 ct_status image_read_jpeg(const char *path, FILE *file, size_t *width, size_t *height, unsigned char **rgb);

@@ -52,10 +52,18 @@ ct_status image_read_jpeg(const char *path, FILE *file, size_t *width, size_t *h
     jpeg_read_header(&info, TRUE);
     /* libjpeg converts greyscale and YCbCr to RGB; CMYK it cannot. */
     info.out_color_space = JCS_RGB;
+    /* Above the pixel budget: decode at the largest of 1/2, 1/4, 1/8 scale
+     * that fits (the IDCT does it, so the full size is never in memory). */
+    info.scale_num = 1;
+    info.scale_denom = 1;
+    while (info.scale_denom < 8 &&
+           ((size_t)info.image_width / info.scale_denom) * ((size_t)info.image_height / info.scale_denom) >
+               IMAGE_MAX_PIXELS)
+        info.scale_denom *= 2;
     jpeg_start_decompress(&info);
     if (info.output_components != 3 || (size_t)info.output_width * info.output_height > IMAGE_MAX_PIXELS) {
         ct_status s = ct_fail(CT_ERR_PARSE, "%s: a %ux%u JPEG with %d components: expected RGB or greyscale of "
-                              "at most %zu pixels", path, info.output_width, info.output_height,
+                              "at most %zu pixels at 1/8 scale", path, info.image_width, info.image_height,
                               info.output_components, IMAGE_MAX_PIXELS);
         jpeg_destroy_decompress(&info);
         return s;

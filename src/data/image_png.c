@@ -18,8 +18,10 @@ ct_status image_read_png(const char *path, size_t *width, size_t *height, unsign
         return s;
     }
     if ((size_t)image.width * image.height > IMAGE_MAX_PIXELS || image.width == 0 || image.height == 0) {
-        ct_status s = ct_fail(CT_ERR_PARSE, "%s: %ux%u pixels: expected an image of at most %zu pixels", path,
-                              image.width, image.height, IMAGE_MAX_PIXELS);
+        ct_status s = ct_fail(CT_ERR_DATA,
+                              "%s: %ux%u pixels is more than cltrain reads (at most %zu pixels, e.g. 4096x4096, "
+                              "about 250 MB of memory): shrink the image first, or give a JPEG",
+                              path, image.width, image.height, IMAGE_MAX_PIXELS);
         png_image_free(&image);
         return s;
     }
