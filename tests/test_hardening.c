@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -459,6 +461,76 @@ START_TEST(test_image_pixel_budget)
 }
 END_TEST
 
+/* ------------------------------------------------------------ full disk */
+
+/* A run whose history.csv outgrows the space left: in a child process
+ * (the limit is per process), writes beyond `limit` bytes per file fail
+ * (RLIMIT_FSIZE: EFBIG, as ENOSPC on a full disk) or the folder is a
+ * tmpfs mounted with a few KB to spare (ENOSPC itself, when root may
+ * mount). The run stops with an error naming history.csv, and the last
+ * complete history.csv stays, every row whole. */
+static void full_disk_run(const char *out, bool use_rlimit)
+{
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    pid_t child = fork();
+    if (child == 0) {
+        close(fds[0]);
+        if (use_rlimit) {
+            signal(SIGXFSZ, SIG_IGN);
+            struct rlimit lim = {12000, 12000};
+            setrlimit(RLIMIT_FSIZE, &lim);
+        }
+        ct_status st = run_into("epochs: 100000", "", out, false);
+        char msg[1024];
+        int len = snprintf(msg, sizeof msg, "%d %s", (int)st, ct_last_error());
+        if (write(fds[1], msg, (size_t)len) < 0)
+            _exit(3);
+        _exit(0);
+    }
+    close(fds[1]);
+    char msg[1024] = "";
+    ssize_t got = read(fds[0], msg, sizeof msg - 1);
+    close(fds[0]);
+    int status;
+    waitpid(child, &status, 0);
+    ck_assert_msg(got > 0, "the run reported nothing");
+    msg[got] = '\0';
+    ck_assert_msg(atoi(msg) == CT_ERR_IO, "%s", msg);
+    ck_assert_msg(strstr(msg, "history.csv") && (strstr(msg, "No space left") || strstr(msg, "too large")), "%s",
+                  msg);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/history.csv", out);
+    ct_history *h;
+    CHECK_OK(ct_history_read_csv(path, &h));
+    ck_assert_uint_gt(ct_history_rows(h), 20);
+    for (size_t r = 0; r < ct_history_rows(h); r++)
+        ck_assert(isfinite(ct_history_value(h, r, 0)));
+    ct_history_free(h);
+    DIR *d = opendir(out);
+    ck_assert_ptr_nonnull(d);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        ck_assert_msg(!strstr(e->d_name, ".tmp"), "%s left behind", e->d_name);
+    closedir(d);
+}
+
+START_TEST(test_full_disk_names_the_file)
+{
+    make_tmp("full");
+    char out[700];
+    full_disk_run(in_tmp("limited", out, sizeof out), true);
+    /* A real tmpfs where mounting is allowed (root in CI containers). */
+    char mnt[700];
+    in_tmp("tmpfs", mnt, sizeof mnt);
+    mkdir(mnt, 0755);
+    if (mount("tmpfs", mnt, "tmpfs", 0, "size=64k") != 0)
+        return; /* not permitted here: the RLIMIT_FSIZE run above stands in for it */
+    full_disk_run(in_tmp("tmpfs/run", out, sizeof out), false);
+    umount(mnt);
+}
+END_TEST
+
 Suite *hardening_suite(void)
 {
     Suite *s = suite_create("hardening");
@@ -471,6 +543,7 @@ Suite *hardening_suite(void)
     tcase_add_test(tc, test_nan_weights_are_refused);
     tcase_add_test(tc, test_predict_rejects_bad_inputs);
     tcase_add_test(tc, test_image_pixel_budget);
+    tcase_add_test(tc, test_full_disk_names_the_file);
     suite_add_tcase(s, tc);
     return s;
 }
