@@ -21,6 +21,7 @@
 
 #include "cltrain/plot.h"
 #include "cltrain/report.h"
+#include "run/memory_check.h"
 #include "run/predict.h"
 #include "run/run.h"
 #include "run/run_dir.h"
@@ -531,6 +532,49 @@ START_TEST(test_full_disk_names_the_file)
 }
 END_TEST
 
+/* ------------------------------------------------------- device memory */
+
+/* Two Dense layers of u units hold about u^2 parameters: u = 2 sqrt(M / 16)
+ * for a device of M bytes needs four times what it has. The run is refused
+ * before anything is allocated or written, naming the parts and the fix. */
+START_TEST(test_device_memory_exhaustion_is_explained)
+{
+    make_tmp("memory");
+    ct_device_info info;
+    CHECK_OK(ct_device_find(ct_device_spec_from_env(getenv("CLTRAIN_TEST_DEVICE")), &info));
+    double units = 2 * sqrt((double)info.global_mem_bytes / 16);
+    char csv[700], yaml[1024], out[700];
+    write_csv(in_tmp("tiny.csv", csv, sizeof csv));
+    snprintf(yaml, sizeof yaml,
+             "name: wide\ndata:\n  csv:\n    file: tiny.csv\n    features: {drop: [y]}\n"
+             "    target: {column: y}\n    split: {train: 0.6, validation: 0.2, test: 0.2}\n"
+             "model:\n  - dense: {units: %.0f, activation: relu}\n  - dense: {units: %.0f}\n  - dense: {units: 1}\n"
+             "train: {loss: mse, batch_size: 16, epochs: 1}\n",
+             units, units);
+    ct_experiment *exp;
+    CHECK_OK(ct_experiment_parse_string(yaml, "wide.yaml", &exp));
+    CHECK_OK(ct_experiment_validate(exp));
+    ct_run_options o = {.data_dir = tmp, .out_dir = in_tmp("out", out, sizeof out),
+                        .device_spec = getenv("CLTRAIN_TEST_DEVICE")};
+    char *dir = NULL;
+    CHECK_FAILS(ct_run_experiment(exp, &o, &dir), CT_ERR_NO_MEMORY, "GB of device memory");
+    ck_assert_msg(strstr(ct_last_error(), "parameters, gradients and optimizer state") &&
+                      strstr(ct_last_error(), "use a smaller train.batch_size"),
+                  "%s", ct_last_error());
+    ck_assert_ptr_null(dir);
+    ck_assert(!exists(tmp, "out"));
+    ct_experiment_free(exp);
+
+    /* An allocation the device refuses gets the same advice. */
+    ct_fail(CT_ERR_NO_MEMORY, "allocating tensor (1000000000) (4000000000 bytes) on X: CL_MEM_OBJECT_ALLOCATION_FAILURE");
+    exp = experiment("epochs: 1", "");
+    CHECK_FAILS(ct_run_memory_hint(CT_ERR_NO_MEMORY, exp), CT_ERR_NO_MEMORY,
+                "(4000000000 bytes) on X: CL_MEM_OBJECT_ALLOCATION_FAILURE: use a smaller train.batch_size (now 16)");
+    ck_assert_int_eq(ct_run_memory_hint(CT_ERR_IO, exp), CT_ERR_IO);
+    ct_experiment_free(exp);
+}
+END_TEST
+
 Suite *hardening_suite(void)
 {
     Suite *s = suite_create("hardening");
@@ -544,6 +588,7 @@ Suite *hardening_suite(void)
     tcase_add_test(tc, test_predict_rejects_bad_inputs);
     tcase_add_test(tc, test_image_pixel_budget);
     tcase_add_test(tc, test_full_disk_names_the_file);
+    tcase_add_test(tc, test_device_memory_exhaustion_is_explained);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -21,6 +21,7 @@
 #include "core/fs.h"
 #include "run/checkpoint_io.h"
 #include "run/progress_bar.h"
+#include "run/memory_check.h"
 #include "run/run_dir.h"
 #include "run/run_files.h"
 
@@ -604,6 +605,8 @@ ct_status ct_run_experiment(const ct_experiment *exp, const ct_run_options *o, c
             fprintf(o->report, "%s\n", text);
         free(text);
     }
+    if (s == CT_OK)
+        s = ct_run_check_device_memory(exp, &plan, &d, ct_context_device(ctx));
     ct_model_plan_free(&plan);
     if (s == CT_OK && resume)
         s = (*run_dir = strdup(o->resume_dir)) ? CT_OK : ct_fail(CT_ERR_NO_MEMORY, "run directory name");
@@ -614,7 +617,7 @@ ct_status ct_run_experiment(const ct_experiment *exp, const ct_run_options *o, c
     if (s == CT_OK)
         s = ct_dataset_write_features(&d, *run_dir);
     if (s == CT_OK)
-        s = create_trainer(exp, &d, ctx, &t);
+        s = ct_run_memory_hint(create_trainer(exp, &d, ctx, &t), exp);
     if (s == CT_OK) {
         res.startup_seconds = ct_now_seconds() - t_start;
         s = fit(exp, t, o, *run_dir, resume, &res);
