@@ -21,6 +21,7 @@ packages=(
   python3-venv                           # export tests: a venv with onnxruntime and keras from PyPI; the ptxas venv below
   clang-15 llvm-15 libclc-15             # GPU readiness: kernels compiled for NVIDIA/AMD offline (tools/gpu_compile_check.sh)
   oclgrind                               # GPU readiness: kernels run under a checking OpenCL simulator
+  clang                                  # libFuzzer harnesses (tools/fuzz.sh, tools/sanitize.sh)
 )
 
 # CI also runs clang-tidy's checks (the CTest test clang_tidy, tools/tidy.sh).

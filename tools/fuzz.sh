@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer harnesses of tests/fuzz/ with clang, ASan and UBSan
-# into build-fuzz/ (or $CLTRAIN_FUZZ_BUILD_DIR) and runs each for SECONDS
+# into build-asan/ (or $CLTRAIN_FUZZ_BUILD_DIR; the build tools/sanitize.sh
+# also uses) and runs each for SECONDS
 # (default 25) on a scratch corpus seeded from tests/fuzz/seeds/NAME/.
 # Usage: tools/fuzz.sh [SECONDS] [HARNESS...]   (HARNESS: experiment, csv, ...)
 # Exits non-zero on the first crash, leak or sanitizer report; the input
@@ -9,15 +10,16 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 seconds="${1:-25}"
 shift || true
-build="${CLTRAIN_FUZZ_BUILD_DIR:-$root/build-fuzz}"
+build="${CLTRAIN_FUZZ_BUILD_DIR:-$root/build-asan}"
 cc="${CLTRAIN_FUZZ_CC:-$(command -v clang-14 || command -v clang || true)}"
 if [ -z "$cc" ]; then
   echo "cltrain fuzz: clang not found (Debian: apt-get install clang)" >&2
   exit 1
 fi
-cmake -S "$root" -B "$build" -DCMAKE_C_COMPILER="$cc" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCLTRAIN_SANITIZE=ON -DCLTRAIN_FUZZ=ON -DCMAKE_C_FLAGS=-fsanitize=fuzzer-no-link \
-  -DCLTRAIN_TEST_DATA_DIR="${CLTRAIN_DATA_DIR:-$root/../shared/data}" >/dev/null
+args=(-S "$root" -B "$build" -DCMAKE_C_COMPILER="$cc" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCLTRAIN_SANITIZE=ON
+  -DCLTRAIN_FUZZ=ON -DCMAKE_C_FLAGS=-fsanitize=fuzzer-no-link)
+[ -n "${CLTRAIN_DATA_DIR:-}" ] && args+=(-DCLTRAIN_TEST_DATA_DIR="$CLTRAIN_DATA_DIR")
+cmake "${args[@]}" >/dev/null
 cmake --build "$build" --target fuzz_all -j "$(nproc)" >/dev/null
 
 names=("$@")
