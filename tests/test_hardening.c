@@ -147,6 +147,19 @@ START_TEST(test_run_refuses_a_used_directory)
     /* A file where the folder should be. */
     write_text(in_tmp("plain", path, sizeof path), "x");
     CHECK_FAILS(ct_run_dir_claim(path, true), CT_ERR_CONFIG, "is a file");
+
+    /* A folder that cannot be made: no run directory is reported (the CLI
+     * said "what the run wrote before stopping is in DIR" of it). */
+    char csv[700], bad[700];
+    write_csv(in_tmp("tiny.csv", csv, sizeof csv));
+    ct_experiment *exp = experiment("epochs: 1", "");
+    ct_run_options o = {.data_dir = tmp, .out_dir = in_tmp("plain/sub", bad, sizeof bad),
+                        .device_spec = getenv("CLTRAIN_TEST_DEVICE")};
+    char *dir = NULL;
+    ck_assert_int_ne(ct_run_experiment(exp, &o, &dir), CT_OK);
+    ck_assert_msg(strstr(ct_last_error(), "plain"), "%s", ct_last_error());
+    ck_assert_ptr_null(dir);
+    ct_experiment_free(exp);
 }
 END_TEST
 
