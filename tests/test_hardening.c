@@ -23,6 +23,7 @@
 #include "cltrain/report.h"
 #include "run/memory_check.h"
 #include "run/predict.h"
+#include "run/run_files.h"
 #include "run/run.h"
 #include "run/run_dir.h"
 
@@ -280,6 +281,35 @@ START_TEST(test_nan_guard_keeps_best_weights)
     ck_assert_int_eq(s, CT_ERR_NUMERIC);
     ck_assert_msg(strstr(ct_last_error(), "no weights were written"), "%s", ct_last_error());
     ck_assert(!exists(out, "weights.bin"));
+}
+END_TEST
+
+/* The per-epoch check of the weights: one NaN in a kernel is found and
+ * named (the loss can stay finite while a weight is not). */
+START_TEST(test_weights_check_names_the_tensor)
+{
+    ct_device_info info;
+    ct_context *ctx;
+    CHECK_OK(ct_device_find(ct_device_spec_from_env(getenv("CLTRAIN_TEST_DEVICE")), &info));
+    CHECK_OK(ct_context_create(&info, &ctx));
+    ct_experiment *exp = experiment("epochs: 1", "");
+    size_t in_shape[1] = {2};
+    ct_model *m;
+    CHECK_OK(ct_model_create(ctx, &exp->model, 1, in_shape, 16, 1, &m));
+    CHECK_OK(ct_run_check_weights_finite(m, 0));
+    const char *name;
+    ct_tensor view;
+    CHECK_OK(ct_model_tensor(m, 2, &name, &view));
+    ck_assert_str_eq(name, "dense_1/kernel");
+    float values[8];
+    CHECK_OK(ct_tensor_read(ctx, &view, values));
+    values[6] = NAN;
+    CHECK_OK(ct_tensor_write(ctx, &view, values));
+    CHECK_FAILS(ct_run_check_weights_finite(m, 4), CT_ERR_NUMERIC,
+                "the weights became NaN or infinite at epoch 5 ('dense_1/kernel': 1 of 8 values)");
+    ct_model_free(m);
+    ct_experiment_free(exp);
+    ct_context_destroy(ctx);
 }
 END_TEST
 
@@ -598,6 +628,7 @@ Suite *hardening_suite(void)
     tcase_add_test(tc, test_sigkill_leaves_no_temporary_files);
     tcase_add_test(tc, test_nan_guard_keeps_best_weights);
     tcase_add_test(tc, test_nan_weights_are_refused);
+    tcase_add_test(tc, test_weights_check_names_the_tensor);
     tcase_add_test(tc, test_predict_rejects_bad_inputs);
     tcase_add_test(tc, test_image_pixel_budget);
     tcase_add_test(tc, test_full_disk_names_the_file);

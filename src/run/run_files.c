@@ -2,6 +2,7 @@
  * predictions.csv, test_images.bin, summary.yaml (see run_files.h). */
 #include "run/run_files.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,33 +51,61 @@ ct_status ct_run_write_weights_file(ct_model *model, const char *path)
     return s;
 }
 
+/* Non-finite values of view, whose buffer's floats from offset lo are in span. */
+static size_t count_non_finite(const float *span, size_t lo, const ct_tensor *view)
+{
+    size_t bad = 0, count = ct_tensor_count(view);
+    for (size_t k = 0; k < count; k++)
+        bad += !isfinite(span[view->offset - lo + k]);
+    return bad;
+}
+
+/* The tensors live in a few buffers (the parameter arena, the state of
+ * batch normalisation): one read per buffer, not per tensor, since each
+ * blocking read costs more than checking a small net's weights. */
 ct_status ct_run_check_weights_finite(ct_model *model, int epoch)
 {
-    size_t n = ct_model_tensor_count(model), largest = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *name;
-        ct_tensor view;
-        CT_TRY(ct_model_tensor(model, i, &name, &view));
-        largest = ct_tensor_count(&view) > largest ? ct_tensor_count(&view) : largest;
-    }
-    float *host = malloc((largest ? largest : 1) * sizeof *host);
-    if (!host)
-        return ct_fail(CT_ERR_NO_MEMORY, "checking the weights");
-    ct_status s = CT_OK;
+    size_t n = ct_model_tensor_count(model);
+    ct_tensor *views = calloc(n ? n : 1, sizeof *views);
+    const char **names = calloc(n ? n : 1, sizeof *names);
+    bool *done = calloc(n ? n : 1, sizeof *done);
+    ct_status s = views && names && done ? CT_OK : ct_fail(CT_ERR_NO_MEMORY, "checking the weights");
+    for (size_t i = 0; i < n && s == CT_OK; i++)
+        s = ct_model_tensor(model, i, &names[i], &views[i]);
+    float *span = NULL;
     for (size_t i = 0; i < n && s == CT_OK; i++) {
-        const char *name;
-        ct_tensor view;
-        s = ct_model_tensor(model, i, &name, &view);
-        if (s == CT_OK)
-            s = ct_tensor_read(ct_model_context(model), &view, host);
-        size_t count = ct_tensor_count(&view), bad = 0;
-        for (size_t k = 0; s == CT_OK && k < count; k++)
-            bad += !isfinite(host[k]);
-        if (s == CT_OK && bad)
-            s = ct_fail(CT_ERR_NUMERIC, "the weights became NaN or infinite at epoch %d ('%s': %zu of %zu values)",
-                        epoch + 1, name, bad, count);
+        if (done[i] || !views[i].buf)
+            continue;
+        size_t lo = views[i].offset, hi = lo + ct_tensor_count(&views[i]);
+        for (size_t j = i + 1; j < n; j++)
+            if (views[j].buf == views[i].buf) {
+                lo = views[j].offset < lo ? views[j].offset : lo;
+                hi = views[j].offset + ct_tensor_count(&views[j]) > hi ? views[j].offset + ct_tensor_count(&views[j])
+                                                                        : hi;
+            }
+        ct_tensor whole = {views[i].buf, lo, 1, {hi - lo}, 0};
+        float *grown = realloc(span, (hi - lo ? hi - lo : 1) * sizeof *span);
+        if (!grown) {
+            s = ct_fail(CT_ERR_NO_MEMORY, "checking the weights");
+            break;
+        }
+        span = grown;
+        s = ct_tensor_read(ct_model_context(model), &whole, span);
+        for (size_t j = i; j < n && s == CT_OK; j++) {
+            if (views[j].buf != views[i].buf)
+                continue;
+            done[j] = true;
+            size_t bad = count_non_finite(span, lo, &views[j]);
+            if (bad)
+                s = ct_fail(CT_ERR_NUMERIC,
+                            "the weights became NaN or infinite at epoch %d ('%s': %zu of %zu values)", epoch + 1,
+                            names[j], bad, ct_tensor_count(&views[j]));
+        }
     }
-    free(host);
+    free(span);
+    free(done);
+    free((void *)names);
+    free(views);
     return s;
 }
 
