@@ -3,6 +3,7 @@
 #ifndef CLTRAIN_FUZZ_UTIL_H
 #define CLTRAIN_FUZZ_UTIL_H
 
+#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,10 +17,18 @@ static char fuzz_path[320];
 
 static void fuzz_cleanup(void)
 {
-    if (fuzz_path[0])
-        unlink(fuzz_path);
-    if (fuzz_dir[0])
-        rmdir(fuzz_dir);
+    DIR *d = opendir(fuzz_dir);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (e->d_name[0] == '.')
+                continue;
+            snprintf(fuzz_path, sizeof fuzz_path, "%s/%s", fuzz_dir, e->d_name);
+            unlink(fuzz_path);
+        }
+        closedir(d);
+    }
+    rmdir(fuzz_dir);
 }
 
 /* The input as the file NAME in this process's folder; its path. */
