@@ -56,7 +56,7 @@ static size_t count_non_finite(const float *span, size_t lo, const ct_tensor *vi
 {
     size_t bad = 0, count = ct_tensor_count(view);
     for (size_t k = 0; k < count; k++)
-        bad += !isfinite(span[view->offset - lo + k]);
+        bad += isfinite(span[view->offset - lo + k]) ? 0u : 1u;
     return bad;
 }
 
