@@ -128,7 +128,7 @@ static ct_status flush_and_close(ct_atomic_file *file, bool durable)
     }
     if (failed)
         return ct_fail(CT_ERR_IO, "writing %s: %s", file->path,
-                       err ? strerror(err) : "write error");
+                       err ? strerror(err) : "a write failed (a full disk or a file size limit?)");
     return CT_OK;
 }
 
