@@ -19,7 +19,7 @@
 
 #include <jpeglib.h>
 
-#include "cltrain/plot.h"
+#include "cltrain/data.h"
 #include "cltrain/report.h"
 #include "run/memory_check.h"
 #include "run/predict.h"

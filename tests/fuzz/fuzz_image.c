@@ -1,6 +1,6 @@
 /* PNG and JPEG loading for `predict` and `inspect --image`, then the
  * resize to a model's 32x32 input. */
-#include "cltrain/plot.h"
+#include "cltrain/data.h"
 #include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
