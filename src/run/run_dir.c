@@ -17,7 +17,7 @@
  * removes these and nothing else. */
 static const char *const RUN_FILES[] = {
     "config.yaml",     "history.csv",  "summary.yaml", "weights.bin", "predictions.csv",
-    "features.csv",    "test_images.bin", "checkpoint*", "*.ckpt",      "best_weights.bin",
+    "features.csv",    "test_images.bin", "checkpoint*", "*.ckpt",      "*.weights.bin",
 };
 #define PLOTS_DIR "plots"
 

@@ -12,7 +12,8 @@
  * one holding only temporary files of killed runs (removed), is fine; other
  * files are CT_ERR_CONFIG naming a few, unless overwrite, which removes the
  * files a run writes (config.yaml, history.csv, weights.bin, summary.yaml,
- * predictions.csv, features.csv, test_images.bin, checkpoints, plots/) and
+ * predictions.csv, features.csv, test_images.bin, checkpoint.bin,
+ * best.weights.bin, plots/) and
  * leaves anything else alone. */
 ct_status ct_run_dir_claim(const char *dir, bool overwrite);
 
