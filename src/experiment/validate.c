@@ -7,7 +7,9 @@
  *    Report with ct_experiment_where(exp, "data.csv.target.column", ...).
  *  - the network: full shape inference and parameter counts (here only the
  *    image sizes the spec fixes, 32x32x3 for CIFAR-10, are followed, to
- *    catch kernels and pools that cannot fit). */
+ *    catch kernels and pools that cannot fit).
+ * Longer than 600 lines: a flat list of independent checks, each a short
+ * function named for what it checks, run in the order a file is written. */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -1,7 +1,9 @@
 /* A finished run's model on new data (see predict.h): the model from
  * config.yaml and weights.bin, the inputs prepared as training prepared
  * them, forward passes in inference mode, outputs as values or class
- * probabilities. */
+ * probabilities.
+ * Somewhat over 600 lines: CSV rows and images take two input paths that
+ * share the model and output code; each is one read from top to bottom. */
 #include "run/predict.h"
 
 #include <errno.h>

@@ -2,7 +2,9 @@
  * the epoch loop with early stopping and the NaN guard, test evaluation next
  * to the baselines, and every output file written atomically as it becomes
  * known (config first, history after every epoch), so an interrupted run
- * keeps what it had. */
+ * keeps what it had.
+ * Somewhat over 600 lines: the one sequence of a run, step after step;
+ * each step's own work lives in the run_*.c files beside it. */
 #include "run/run.h"
 
 #include <errno.h>

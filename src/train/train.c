@@ -1,6 +1,9 @@
 /* The fit loop on a device (see train.h). Data is uploaded once; each step
  * gathers its batch on the device, and nothing is read back until the end of
- * the epoch, so a training step never waits for the host. */
+ * the epoch, so a training step never waits for the host.
+ * Longer than 600 lines: the fit loop, the batch pipeline and the evaluation
+ * pass share the trainer's private state; the split is due with the graph
+ * model of issue #14 (a layer list becomes a node list there). */
 #include "cltrain/train.h"
 
 #include <stdlib.h>
