@@ -27,6 +27,40 @@ void block_taps(conv_geometry g, int ox0, int kx, int *ix, float *m)
     }
 }
 
+/* The body of conv2d_forward_direct for channels co.. as accumulators of
+ * type T: float16 for 16 channels at a time, float for one; LOAD(p) reads a
+ * T at p and STORE(v, p) writes one. */
+#define CH_LOAD16(p) vload16(0, (p))
+#define CH_STORE16(v, p) vstore16((v), 0, (p))
+#define CH_LOAD1(p) (*(p))
+#define CH_STORE1(v, p) (*(p) = (v))
+#define FW_CHANNELS(T, LOAD, STORE)                                                                             \
+    {                                                                                                           \
+        const T b = has_bias ? LOAD(bias + bias_off + co) : (T)(0.0f);                                          \
+        T a0 = b, a1 = b, a2 = b, a3 = b;                                                                       \
+        for (int ky = kys.x; ky < kys.y; ky++) {                                                                \
+            __global const float *xrow = ximg + (size_t)(oy * g.sh - g.pad_top + ky) * g.w * g.cin;            \
+            for (int kx = 0; kx < g.kw; kx++) {                                                                 \
+                int ix[FW_PIXELS];                                                                              \
+                float m[FW_PIXELS];                                                                             \
+                block_taps(g, ox0, kx, ix, m);                                                                  \
+                __global const float *wp = w + w_off + (size_t)(ky * g.kw + kx) * g.cin * g.cout + co;          \
+                for (int ci = 0; ci < g.cin; ci++) {                                                            \
+                    const T wv = LOAD(wp + (size_t)ci * g.cout);                                                \
+                    a0 += (m[0] * xrow[ix[0] + ci]) * wv;                                                       \
+                    a1 += (m[1] * xrow[ix[1] + ci]) * wv;                                                       \
+                    a2 += (m[2] * xrow[ix[2] + ci]) * wv;                                                       \
+                    a3 += (m[3] * xrow[ix[3] + ci]) * wv;                                                       \
+                }                                                                                               \
+            }                                                                                                   \
+        }                                                                                                       \
+        __global float *out = y + y_off + row0 * g.cout + co;                                                   \
+        STORE(a0, out);                                                                                         \
+        if (n > 1) STORE(a1, out + g.cout);                                                                     \
+        if (n > 2) STORE(a2, out + 2 * g.cout);                                                                 \
+        if (n > 3) STORE(a3, out + 3 * g.cout);                                                                 \
+    }
+
 __kernel void conv2d_forward_direct(conv_geometry g, int per_item, __global const float *x, ulong x_off,
                                     __global const float *w, ulong w_off, __global const float *bias,
                                     ulong bias_off, int has_bias, __global float *y, ulong y_off)
@@ -43,56 +77,10 @@ __kernel void conv2d_forward_direct(conv_geometry g, int per_item, __global cons
     const size_t row0 = ((size_t)img * g.oh + oy) * g.ow + ox0;
     const int n = min(FW_PIXELS, g.ow - ox0); /* pixels of this block inside the row */
     int co = c0;
-    for (; co + 16 <= c1; co += 16) {
-        const float16 b = has_bias ? vload16(0, bias + bias_off + co) : (float16)(0.0f);
-        float16 a0 = b, a1 = b, a2 = b, a3 = b;
-        for (int ky = kys.x; ky < kys.y; ky++) {
-            __global const float *xrow = ximg + (size_t)(oy * g.sh - g.pad_top + ky) * g.w * g.cin;
-            for (int kx = 0; kx < g.kw; kx++) {
-                int ix[FW_PIXELS];
-                float m[FW_PIXELS];
-                block_taps(g, ox0, kx, ix, m);
-                __global const float *wp = w + w_off + (size_t)(ky * g.kw + kx) * g.cin * g.cout + co;
-                for (int ci = 0; ci < g.cin; ci++) {
-                    const float16 wv = vload16(0, wp + (size_t)ci * g.cout);
-                    a0 += (m[0] * xrow[ix[0] + ci]) * wv;
-                    a1 += (m[1] * xrow[ix[1] + ci]) * wv;
-                    a2 += (m[2] * xrow[ix[2] + ci]) * wv;
-                    a3 += (m[3] * xrow[ix[3] + ci]) * wv;
-                }
-            }
-        }
-        __global float *out = y + y_off + row0 * g.cout + co;
-        vstore16(a0, 0, out);
-        if (n > 1) vstore16(a1, 0, out + g.cout);
-        if (n > 2) vstore16(a2, 0, out + 2 * g.cout);
-        if (n > 3) vstore16(a3, 0, out + 3 * g.cout);
-    }
-    for (; co < c1; co++) {
-        const float b = has_bias ? bias[bias_off + co] : 0.0f;
-        float a0 = b, a1 = b, a2 = b, a3 = b;
-        for (int ky = kys.x; ky < kys.y; ky++) {
-            __global const float *xrow = ximg + (size_t)(oy * g.sh - g.pad_top + ky) * g.w * g.cin;
-            for (int kx = 0; kx < g.kw; kx++) {
-                int ix[FW_PIXELS];
-                float m[FW_PIXELS];
-                block_taps(g, ox0, kx, ix, m);
-                __global const float *wp = w + w_off + (size_t)(ky * g.kw + kx) * g.cin * g.cout + co;
-                for (int ci = 0; ci < g.cin; ci++) {
-                    const float wv = wp[(size_t)ci * g.cout];
-                    a0 += (m[0] * xrow[ix[0] + ci]) * wv;
-                    a1 += (m[1] * xrow[ix[1] + ci]) * wv;
-                    a2 += (m[2] * xrow[ix[2] + ci]) * wv;
-                    a3 += (m[3] * xrow[ix[3] + ci]) * wv;
-                }
-            }
-        }
-        __global float *out = y + y_off + row0 * g.cout + co;
-        out[0] = a0;
-        if (n > 1) out[g.cout] = a1;
-        if (n > 2) out[2 * g.cout] = a2;
-        if (n > 3) out[3 * g.cout] = a3;
-    }
+    for (; co + 16 <= c1; co += 16)
+        FW_CHANNELS(float16, CH_LOAD16, CH_STORE16)
+    for (; co < c1; co++)
+        FW_CHANNELS(float, CH_LOAD1, CH_STORE1)
 }
 
 /* sum of the 16 lanes */
@@ -122,33 +110,25 @@ __kernel void conv2d_dx_direct(conv_geometry g, int per_item, __global const flo
         const int o1 = min(1, n - 1) * g.cout, o2 = min(2, n - 1) * g.cout, o3 = min(3, n - 1) * g.cout;
         float16 v0 = (float16)(0.0f), v1 = v0, v2 = v0, v3 = v0;
         float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
-        for (int ky = 0; ky < g.kh; ky++) {
-            const int oy = covering_output(iy, ky, g.sh, g.pad_top, g.oh);
-            if (oy < 0)
-                continue;
-            for (int kx = 0; kx < g.kw; kx++) {
-                const int ox = covering_output(ix, kx, g.sw, g.pad_left, g.ow);
-                if (ox < 0)
-                    continue;
-                __global const float *dyp = dy + dy_off + ((size_t)(img * g.oh + oy) * g.ow + ox) * g.cout;
-                __global const float *wp = w + w_off + ((size_t)(ky * g.kw + kx) * g.cin + ci) * g.cout;
-                int co = 0;
-                for (; co + 16 <= g.cout; co += 16) {
-                    const float16 d = vload16(0, dyp + co);
-                    v0 += d * vload16(0, wp + co);
-                    v1 += d * vload16(0, wp + o1 + co);
-                    v2 += d * vload16(0, wp + o2 + co);
-                    v3 += d * vload16(0, wp + o3 + co);
-                }
-                for (; co < g.cout; co++) {
-                    const float d = dyp[co];
-                    s0 += d * wp[co];
-                    s1 += d * wp[o1 + co];
-                    s2 += d * wp[o2 + co];
-                    s3 += d * wp[o3 + co];
-                }
+        CT_FOR_COVERING_TAPS(g, iy, ix, {
+            __global const float *dyp = dy + dy_off + ((size_t)(img * g.oh + oy) * g.ow + ox) * g.cout;
+            __global const float *wp = w + w_off + ((size_t)(ky * g.kw + kx) * g.cin + ci) * g.cout;
+            int co = 0;
+            for (; co + 16 <= g.cout; co += 16) {
+                const float16 d = vload16(0, dyp + co);
+                v0 += d * vload16(0, wp + co);
+                v1 += d * vload16(0, wp + o1 + co);
+                v2 += d * vload16(0, wp + o2 + co);
+                v3 += d * vload16(0, wp + o3 + co);
             }
-        }
+            for (; co < g.cout; co++) {
+                const float d = dyp[co];
+                s0 += d * wp[co];
+                s1 += d * wp[o1 + co];
+                s2 += d * wp[o2 + co];
+                s3 += d * wp[o3 + co];
+            }
+        })
         out[ci] = lane_sum(v0) + s0;
         if (n > 1) out[ci + 1] = lane_sum(v1) + s1;
         if (n > 2) out[ci + 2] = lane_sum(v2) + s2;
@@ -162,6 +142,31 @@ __kernel void conv2d_dx_direct(conv_geometry g, int per_item, __global const flo
  * dw[ky][kx][ci][co] = sum over (img, oy, ox) of x[img][iy][ix][ci] * dy[row][co].
  * A block past the last channel reads a valid channel and is not stored. */
 #define DW_BLOCK 4
+/* The body of conv2d_dw_direct for channels co.. as accumulators of type T
+ * (as FW_CHANNELS). */
+#define DW_CHANNELS(T, LOAD, STORE)                                                                             \
+    {                                                                                                           \
+        T a0 = (T)(0.0f), a1 = a0, a2 = a0, a3 = a0;                                                            \
+        for (int img = 0; img < g.images; img++)                                                                \
+            for (int oy = ys.x; oy < ys.y; oy++) {                                                              \
+                const int iy = oy * g.sh - g.pad_top + ky;                                                      \
+                __global const float *xrow = x + x_off + (((size_t)img * g.h + iy) * g.w) * g.cin + ci0;        \
+                __global const float *dyrow = dy + dy_off + (((size_t)img * g.oh + oy) * g.ow) * g.cout + co;   \
+                for (int ox = xs.x; ox < xs.y; ox++) {                                                          \
+                    __global const float *xp = xrow + (size_t)(ox * g.sw - g.pad_left + kx) * g.cin;            \
+                    const T d = LOAD(dyrow + (size_t)ox * g.cout);                                              \
+                    a0 += xp[0] * d;                                                                            \
+                    a1 += xp[o1] * d;                                                                           \
+                    a2 += xp[o2] * d;                                                                           \
+                    a3 += xp[o3] * d;                                                                           \
+                }                                                                                               \
+            }                                                                                                   \
+        STORE(a0, out + co);                                                                                    \
+        if (n > 1) STORE(a1, out + g.cout + co);                                                                \
+        if (n > 2) STORE(a2, out + 2 * g.cout + co);                                                            \
+        if (n > 3) STORE(a3, out + 3 * g.cout + co);                                                            \
+    }
+
 __kernel void conv2d_dw_direct(conv_geometry g, int per_item, __global const float *x, ulong x_off,
                                __global const float *dy, ulong dy_off, __global float *dw, ulong dw_off)
 {
@@ -179,46 +184,8 @@ __kernel void conv2d_dw_direct(conv_geometry g, int per_item, __global const flo
     const int2 xs = valid_outputs(kx, g.sw, g.pad_left, g.w, g.ow);
     __global float *out = dw + dw_off + ((size_t)tap * g.cin + ci0) * g.cout;
     int co = c0;
-    for (; co + 16 <= c1; co += 16) {
-        float16 a0 = (float16)(0.0f), a1 = a0, a2 = a0, a3 = a0;
-        for (int img = 0; img < g.images; img++)
-            for (int oy = ys.x; oy < ys.y; oy++) {
-                const int iy = oy * g.sh - g.pad_top + ky;
-                __global const float *xrow = x + x_off + (((size_t)img * g.h + iy) * g.w) * g.cin + ci0;
-                __global const float *dyrow = dy + dy_off + (((size_t)img * g.oh + oy) * g.ow) * g.cout + co;
-                for (int ox = xs.x; ox < xs.y; ox++) {
-                    __global const float *xp = xrow + (size_t)(ox * g.sw - g.pad_left + kx) * g.cin;
-                    const float16 d = vload16(0, dyrow + (size_t)ox * g.cout);
-                    a0 += xp[0] * d;
-                    a1 += xp[o1] * d;
-                    a2 += xp[o2] * d;
-                    a3 += xp[o3] * d;
-                }
-            }
-        vstore16(a0, 0, out + co);
-        if (n > 1) vstore16(a1, 0, out + g.cout + co);
-        if (n > 2) vstore16(a2, 0, out + 2 * g.cout + co);
-        if (n > 3) vstore16(a3, 0, out + 3 * g.cout + co);
-    }
-    for (; co < c1; co++) {
-        float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
-        for (int img = 0; img < g.images; img++)
-            for (int oy = ys.x; oy < ys.y; oy++) {
-                const int iy = oy * g.sh - g.pad_top + ky;
-                __global const float *xrow = x + x_off + (((size_t)img * g.h + iy) * g.w) * g.cin + ci0;
-                __global const float *dyrow = dy + dy_off + (((size_t)img * g.oh + oy) * g.ow) * g.cout + co;
-                for (int ox = xs.x; ox < xs.y; ox++) {
-                    __global const float *xp = xrow + (size_t)(ox * g.sw - g.pad_left + kx) * g.cin;
-                    const float d = dyrow[(size_t)ox * g.cout];
-                    a0 += xp[0] * d;
-                    a1 += xp[o1] * d;
-                    a2 += xp[o2] * d;
-                    a3 += xp[o3] * d;
-                }
-            }
-        out[co] = a0;
-        if (n > 1) out[g.cout + co] = a1;
-        if (n > 2) out[2 * g.cout + co] = a2;
-        if (n > 3) out[3 * g.cout + co] = a3;
-    }
+    for (; co + 16 <= c1; co += 16)
+        DW_CHANNELS(float16, CH_LOAD16, CH_STORE16)
+    for (; co < c1; co++)
+        DW_CHANNELS(float, CH_LOAD1, CH_STORE1)
 }

@@ -34,3 +34,20 @@ typedef struct {
 } conv_geometry;
 
 #define PATCH_K(g) ((g).kh * (g).kw * (g).cin)
+
+/* Runs the statements after the arguments for every kernel tap (ky, kx)
+ * whose output pixel (oy, ox) covers input pixel (iy, ix): the walk of the
+ * gathering input-gradient kernels (col2im, direct dx). Needs
+ * window_index.cl's covering_output(). */
+#define CT_FOR_COVERING_TAPS(g, iy, ix, ...)                                       \
+    for (int ky = 0; ky < (g).kh; ky++) {                                          \
+        const int oy = covering_output((iy), ky, (g).sh, (g).pad_top, (g).oh);     \
+        if (oy < 0)                                                                \
+            continue;                                                              \
+        for (int kx = 0; kx < (g).kw; kx++) {                                      \
+            const int ox = covering_output((ix), kx, (g).sw, (g).pad_left, (g).ow); \
+            if (ox < 0)                                                            \
+                continue;                                                          \
+            __VA_ARGS__                                                            \
+        }                                                                          \
+    }

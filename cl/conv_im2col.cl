@@ -48,18 +48,10 @@ __kernel void conv2d_col2im(conv_geometry g, int per_item, __global const float 
     __global float *out = dx + dx_off + (size_t)pixel * g.cin;
     for (int c = c0; c < c1; c++)
         out[c] = 0.0f;
-    for (int ky = 0; ky < g.kh; ky++) {
-        const int oy = covering_output(iy, ky, g.sh, g.pad_top, g.oh);
-        if (oy < 0)
-            continue;
-        for (int kx = 0; kx < g.kw; kx++) {
-            const int ox = covering_output(ix, kx, g.sw, g.pad_left, g.ow);
-            if (ox < 0)
-                continue;
-            const int row = (img * g.oh + oy) * g.ow + ox;
-            __global const float *src = dcol + dcol_off + (size_t)row * PATCH_K(g) + (ky * g.kw + kx) * g.cin;
-            for (int c = c0; c < c1; c++)
-                out[c] += src[c];
-        }
-    }
+    CT_FOR_COVERING_TAPS(g, iy, ix, {
+        const int row = (img * g.oh + oy) * g.ow + ox;
+        __global const float *src = dcol + dcol_off + (size_t)row * PATCH_K(g) + (ky * g.kw + kx) * g.cin;
+        for (int c = c0; c < c1; c++)
+            out[c] += src[c];
+    })
 }

@@ -23,6 +23,20 @@ typedef float optv;
 #define STORE(x, p, i) ((p)[i] = (x))
 #endif
 
+/* Adam's first and second moments, stored and returned: the part Adam,
+ * AdamW and Nadam share (Keras' m += (g - m) * (1 - beta_1), likewise v). */
+inline void adam_moments(__global float *m, __global float *v, size_t i, optv grad, float one_minus_beta_1,
+                         float one_minus_beta_2, optv *mi_out, optv *vi_out)
+{
+    optv mi = LOAD(m, i), vi = LOAD(v, i);
+    mi += (grad - mi) * one_minus_beta_1;
+    vi += (grad * grad - vi) * one_minus_beta_2;
+    STORE(mi, m, i);
+    STORE(vi, v, i);
+    *mi_out = mi;
+    *vi_out = vi;
+}
+
 /* Adam: alpha = lr * sqrt(1 - beta_2^t) / (1 - beta_1^t) comes from the host. */
 __kernel void adam_step(ulong n, __global float *w, ulong w_off, __global const float *g, ulong g_off,
                         __global float *m, ulong m_off, __global float *v, ulong v_off, float alpha,
@@ -31,11 +45,8 @@ __kernel void adam_step(ulong n, __global float *w, ulong w_off, __global const 
     CT_GID_OR_RETURN(i, n / OPT_WIDTH)
     w += w_off, g += g_off, m += m_off, v += v_off;
     const optv grad = LOAD(g, i);
-    optv mi = LOAD(m, i), vi = LOAD(v, i);
-    mi += (grad - mi) * one_minus_beta_1;
-    vi += (grad * grad - vi) * one_minus_beta_2;
-    STORE(mi, m, i);
-    STORE(vi, v, i);
+    optv mi, vi;
+    adam_moments(m, v, i, grad, one_minus_beta_1, one_minus_beta_2, &mi, &vi);
     STORE(LOAD(w, i) - (mi * alpha) / (sqrt(vi) + epsilon), w, i);
 }
 
@@ -91,11 +102,8 @@ __kernel void adamw_step(ulong n, __global float *w, ulong w_off, __global const
     const optv grad = LOAD(g, i);
     optv wi = LOAD(w, i);
     wi = wi - wi * weight_decay * learning_rate;
-    optv mi = LOAD(m, i), vi = LOAD(v, i);
-    mi += (grad - mi) * one_minus_beta_1;
-    vi += (grad * grad - vi) * one_minus_beta_2;
-    STORE(mi, m, i);
-    STORE(vi, v, i);
+    optv mi, vi;
+    adam_moments(m, v, i, grad, one_minus_beta_1, one_minus_beta_2, &mi, &vi);
     STORE(wi - (mi * alpha) / (sqrt(vi) + epsilon), w, i);
 }
 
@@ -110,11 +118,8 @@ __kernel void nadam_step(ulong n, __global float *w, ulong w_off, __global const
     CT_GID_OR_RETURN(i, n / OPT_WIDTH)
     w += w_off, g += g_off, m += m_off, v += v_off;
     const optv grad = LOAD(g, i);
-    optv mi = LOAD(m, i), vi = LOAD(v, i);
-    mi += (grad - mi) * one_minus_beta_1;
-    vi += (grad * grad - vi) * one_minus_beta_2;
-    STORE(mi, m, i);
-    STORE(vi, v, i);
+    optv mi, vi;
+    adam_moments(m, v, i, grad, one_minus_beta_1, one_minus_beta_2, &mi, &vi);
     const optv m_hat = (u_next * mi) / one_minus_u_product_next + (one_minus_u * grad) / one_minus_u_product;
     const optv v_hat = vi / one_minus_beta_2_power;
     STORE(LOAD(w, i) - (m_hat * learning_rate) / (sqrt(v_hat) + epsilon), w, i);

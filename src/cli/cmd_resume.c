@@ -6,8 +6,6 @@
 #include "cli/commands.h"
 #include "cli/train_session.h"
 
-#define MAX_SETS 64
-
 static void resume_usage(FILE *out)
 {
     fprintf(out, "usage: cltrain resume RUN_DIR [--set KEY.PATH=VALUE ...] [--device SPEC]\n"
@@ -21,25 +19,16 @@ static void resume_usage(FILE *out)
 
 int ct_cmd_resume(int argc, char **argv)
 {
-    const char *dir = NULL, *sets[MAX_SETS];
-    size_t nsets = 0;
-    int quiet = 0;
+    const char *dir = NULL;
+    ct_cli_train_args a = {0};
     ct_run_options o = {0};
     for (int i = 1; i < argc; i++) {
-        const char *v;
-        if ((v = ct_cli_option(argc, argv, &i, "--set"))) {
-            if (nsets == MAX_SETS) {
-                fprintf(stderr, "cltrain resume: at most %d --set options\n", MAX_SETS);
-                return 2;
-            }
-            sets[nsets++] = v;
-        } else if ((v = ct_cli_option(argc, argv, &i, "--device")))
-            o.device_spec = v;
-        else if ((v = ct_cli_option(argc, argv, &i, "--data-dir")))
-            o.data_dir = v;
-        else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q"))
-            quiet = 1;
-        else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+        int taken = ct_cli_train_option("cltrain resume", argc, argv, &i, &a, &o);
+        if (taken < 0)
+            return 2;
+        if (taken)
+            continue;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             resume_usage(stdout);
             return 0;
         } else if (argv[i][0] == '-' || dir) {
@@ -56,12 +45,12 @@ int ct_cmd_resume(int argc, char **argv)
     char path[4096];
     snprintf(path, sizeof path, "%s/config.yaml", dir);
     ct_experiment *exp;
-    if (ct_experiment_open(path, sets, nsets, &exp) != CT_OK) {
+    if (ct_experiment_open(path, a.sets, a.nsets, &exp) != CT_OK) {
         fprintf(stderr, "cltrain: error: %s\n", ct_last_error());
         return 2;
     }
     o.resume_dir = dir;
-    int rc = ct_cli_train(exp, &o, quiet);
+    int rc = ct_cli_train(exp, &o, a.quiet);
     ct_experiment_free(exp);
     return rc;
 }

@@ -10,8 +10,6 @@
 #include "cli/train_session.h"
 #include "run/run.h"
 
-#define MAX_SETS 64
-
 static void run_usage(FILE *out)
 {
     fprintf(out, "usage: cltrain run EXPERIMENT.yaml [--set KEY.PATH=VALUE ...] [--device SPEC]\n"
@@ -31,30 +29,22 @@ static void run_usage(FILE *out)
 
 int ct_cmd_run(int argc, char **argv)
 {
-    const char *file = NULL, *sets[MAX_SETS];
-    size_t nsets = 0;
-    int quiet = 0;
+    const char *file = NULL;
+    ct_cli_train_args a = {0};
     ct_run_options o = {0};
     for (int i = 1; i < argc; i++) {
+        int taken = ct_cli_train_option("cltrain run", argc, argv, &i, &a, &o);
+        if (taken < 0)
+            return 2;
+        if (taken)
+            continue;
         const char *v;
-        if ((v = ct_cli_option(argc, argv, &i, "--set"))) {
-            if (nsets == MAX_SETS) {
-                fprintf(stderr, "cltrain run: at most %d --set options\n", MAX_SETS);
-                return 2;
-            }
-            sets[nsets++] = v;
-        } else if ((v = ct_cli_option(argc, argv, &i, "--device")))
-            o.device_spec = v;
-        else if ((v = ct_cli_option(argc, argv, &i, "--data-dir")))
-            o.data_dir = v;
-        else if ((v = ct_cli_option(argc, argv, &i, "--out")))
+        if ((v = ct_cli_option(argc, argv, &i, "--out")))
             o.out_dir = v;
         else if ((v = ct_cli_option(argc, argv, &i, "--resume")))
             o.resume_dir = v;
         else if (!strcmp(argv[i], "--overwrite"))
             o.overwrite = true;
-        else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q"))
-            quiet = 1;
         else if (!strcmp(argv[i], "--verbose") || !strcmp(argv[i], "-v"))
             ct_cli_show_build_logs();
         else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -72,7 +62,7 @@ int ct_cmd_run(int argc, char **argv)
         return 2;
     }
     ct_experiment *exp;
-    ct_status s = ct_experiment_open(file, sets, nsets, &exp);
+    ct_status s = ct_experiment_open(file, a.sets, a.nsets, &exp);
     if (s != CT_OK) {
         fprintf(stderr, "cltrain: error: %s\n", ct_last_error());
         return 2;
@@ -82,7 +72,7 @@ int ct_cmd_run(int argc, char **argv)
         ct_experiment_free(exp);
         return 2;
     }
-    int rc = ct_cli_train(exp, &o, quiet);
+    int rc = ct_cli_train(exp, &o, a.quiet);
     ct_experiment_free(exp);
     return rc;
 }

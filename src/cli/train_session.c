@@ -80,3 +80,24 @@ int ct_cli_train(const ct_experiment *exp, ct_run_options *o, int quiet)
     free(run_dir);
     return rc;
 }
+
+int ct_cli_train_option(const char *command, int argc, char **argv, int *i, ct_cli_train_args *a,
+                        ct_run_options *o)
+{
+    const char *v;
+    if ((v = ct_cli_option(argc, argv, i, "--set"))) {
+        if (a->nsets == CT_CLI_MAX_SETS) {
+            fprintf(stderr, "%s: at most %d --set options\n", command, CT_CLI_MAX_SETS);
+            return -1;
+        }
+        a->sets[a->nsets++] = v;
+    } else if ((v = ct_cli_option(argc, argv, i, "--device")))
+        o->device_spec = v;
+    else if ((v = ct_cli_option(argc, argv, i, "--data-dir")))
+        o->data_dir = v;
+    else if (!strcmp(argv[*i], "--quiet") || !strcmp(argv[*i], "-q"))
+        a->quiet = 1;
+    else
+        return 0;
+    return 1;
+}

@@ -13,4 +13,20 @@
  * file is replaced atomically. */
 int ct_cli_train(const ct_experiment *exp, ct_run_options *o, int quiet);
 
+#define CT_CLI_MAX_SETS 64
+
+/* What the options `run` and `resume` share set besides o. */
+typedef struct {
+    const char *sets[CT_CLI_MAX_SETS]; /* --set KEY.PATH=VALUE, in order */
+    size_t nsets;
+    int quiet; /* --quiet / -q */
+} ct_cli_train_args;
+
+/* Takes argv[*i] if it is one of the options `run` and `resume` share
+ * (--set, --device, --data-dir, --quiet): returns 1 (and advances *i past a
+ * separate value), 0 when it is none of them, -1 after printing an error
+ * naming `command` ("cltrain run"); the exit status is then 2. */
+int ct_cli_train_option(const char *command, int argc, char **argv, int *i, ct_cli_train_args *a,
+                        ct_run_options *o);
+
 #endif

@@ -442,9 +442,22 @@ static ct_status convert_string_list(const field *f, const ynode *node, void *ba
     return CT_OK;
 }
 
-static ct_status convert_enum_list(const field *f, const ynode *node, void *base, convert_ctx *ctx)
+/* One item of a fixed-capacity list field: checked against the `count`
+ * values stored before it, and converted into *out. */
+typedef union {
+    int i;
+    double d;
+} list_value;
+typedef ct_status (*list_item_fn)(const field *f, const ynode *item, const void *values, size_t count,
+                                  list_value *out, convert_ctx *ctx);
+
+/* The lists that fill an array of f->capacity values (enums, numbers): each
+ * item converted by `one` with the item's index on the path; `too_many`
+ * is the error for one item past the capacity. */
+static ct_status convert_fixed_list(const field *f, const ynode *node, void *base, convert_ctx *ctx,
+                                    list_item_fn one, size_t value_size, const char *too_many)
 {
-    int *values = at(base, f->offset);
+    unsigned char *values = at(base, f->offset);
     size_t *count_out = at(base, f->count_offset);
     if (node->kind == YNODE_MAPPING)
         return expected_error(ctx, f, node, NULL);
@@ -454,23 +467,52 @@ static ct_status convert_enum_list(const field *f, const ynode *node, void *base
     *count_out = 0;
     for (size_t i = 0; i < count; i++) {
         size_t old = node->kind == YNODE_SEQUENCE ? path_push_index(ctx, i) : ctx->path_len;
-        const enum_entry *e = is_name_scalar(items[i]) ? find_enum(f->enums, items[i]->text) : NULL;
-        ct_status s = CT_OK;
-        if (!e) {
-            field one = *f;
-            one.type = FT_ENUM;
-            s = enum_error(ctx, &one, items[i]);
-        }
-        for (size_t j = 0; s == CT_OK && j < *count_out; j++)
-            if (values[j] == e->value)
-                s = xp_error_at(ctx, items[i], "%s '%s' is listed twice (as '%s' before)",
-                                f->enums->what, items[i]->text, ct_name_of(f->enums, e->value));
+        list_value v = {0};
+        ct_status s = one(f, items[i], values, *count_out, &v, ctx);
         if (s == CT_OK && *count_out == f->capacity)
-            s = xp_error_at(ctx, items[i], "too many %ss", f->enums->what);
+            s = xp_error_at(ctx, items[i], "%s", too_many);
         path_pop(ctx, old);
         if (s != CT_OK)
             return s;
-        values[(*count_out)++] = e->value;
+        memcpy(values + (*count_out)++ * value_size, &v, value_size);
+    }
+    return CT_OK;
+}
+
+static ct_status enum_list_item(const field *f, const ynode *item, const void *values, size_t count,
+                                list_value *out, convert_ctx *ctx)
+{
+    const enum_entry *e = is_name_scalar(item) ? find_enum(f->enums, item->text) : NULL;
+    if (!e) {
+        field one = *f;
+        one.type = FT_ENUM;
+        return enum_error(ctx, &one, item);
+    }
+    const int *before = values;
+    for (size_t j = 0; j < count; j++)
+        if (before[j] == e->value)
+            return xp_error_at(ctx, item, "%s '%s' is listed twice (as '%s' before)", f->enums->what, item->text,
+                               ct_name_of(f->enums, e->value));
+    out->i = e->value;
+    return CT_OK;
+}
+
+static ct_status convert_enum_list(const field *f, const ynode *node, void *base, convert_ctx *ctx)
+{
+    char too_many[128];
+    snprintf(too_many, sizeof too_many, "too many %ss", f->enums->what);
+    return convert_fixed_list(f, node, base, ctx, enum_list_item, sizeof(int), too_many);
+}
+
+static ct_status double_list_item(const field *f, const ynode *item, const void *values, size_t count,
+                                  list_value *out, convert_ctx *ctx)
+{
+    (void)values;
+    (void)count;
+    if (item->kind != YNODE_SCALAR || !parse_number_text(item, &out->d) || !in_range(&f->range, out->d)) {
+        field one = *f;
+        one.type = FT_DOUBLE;
+        return expected_error(ctx, &one, item, NULL);
     }
     return CT_OK;
 }
@@ -478,31 +520,9 @@ static ct_status convert_enum_list(const field *f, const ynode *node, void *base
 /* `[0.1, 0.01]` (a single number is a one-item list). */
 static ct_status convert_double_list(const field *f, const ynode *node, void *base, convert_ctx *ctx)
 {
-    double *values = at(base, f->offset);
-    size_t *count_out = at(base, f->count_offset);
-    if (node->kind == YNODE_MAPPING)
-        return expected_error(ctx, f, node, NULL);
-    const ynode *const *items;
-    size_t count;
-    list_items(&node, &items, &count);
-    *count_out = 0;
-    for (size_t i = 0; i < count; i++) {
-        size_t old = node->kind == YNODE_SEQUENCE ? path_push_index(ctx, i) : ctx->path_len;
-        double d = 0;
-        ct_status s = CT_OK;
-        if (items[i]->kind != YNODE_SCALAR || !parse_number_text(items[i], &d) || !in_range(&f->range, d)) {
-            field one = *f;
-            one.type = FT_DOUBLE;
-            s = expected_error(ctx, &one, items[i], NULL);
-        }
-        if (s == CT_OK && *count_out == f->capacity)
-            s = xp_error_at(ctx, items[i], "too many values: at most %zu", f->capacity);
-        path_pop(ctx, old);
-        if (s != CT_OK)
-            return s;
-        values[(*count_out)++] = d;
-    }
-    return CT_OK;
+    char too_many[64];
+    snprintf(too_many, sizeof too_many, "too many values: at most %zu", f->capacity);
+    return convert_fixed_list(f, node, base, ctx, double_list_item, sizeof(double), too_many);
 }
 
 static ct_status convert_flags(const field *f, const ynode *node, void *base, convert_ctx *ctx)

@@ -69,6 +69,37 @@ static ct_status check_bias(const char *op, const ct_tensor *bias, size_t cols)
                    ct_shape_str(bias->ndim, bias->shape, s, sizeof s), cols);
 }
 
+/* The activation and its parameter: the arguments every activation kernel
+ * takes right after its sizes. */
+static cl_int arg_act(cl_kernel k, cl_uint *i, ct_activation act, cl_float param)
+{
+    cl_int a = act;
+    cl_int err = CT_ARG(k, (*i)++, a);
+    return err | CT_ARG(k, (*i)++, param);
+}
+
+/* The sizes the row-wise kernels (softmax, bias+activation) start with. */
+static cl_int arg_rows_cols(cl_kernel k, cl_uint *i, size_t rows, size_t cols)
+{
+    cl_ulong r = rows, c = cols;
+    cl_int err = CT_ARG(k, (*i)++, r);
+    return err | CT_ARG(k, (*i)++, c);
+}
+
+/* The head of the bias+activation kernels: rows, cols, act, its parameter. */
+static cl_int arg_rows_cols_act(cl_kernel k, cl_uint *i, size_t rows, size_t cols, ct_activation act)
+{
+    return arg_rows_cols(k, i, rows, cols) | arg_act(k, i, act, activation_param(act));
+}
+
+/* Two or three tensors as consecutive arguments (c NULL: two). */
+static cl_int arg_tensors(cl_kernel k, cl_uint *i, const ct_tensor *a, const ct_tensor *b, const ct_tensor *c)
+{
+    cl_int err = ct_arg_tensor(k, i, a);
+    err |= ct_arg_tensor(k, i, b);
+    return c ? err | ct_arg_tensor(k, i, c) : err;
+}
+
 /* Softmax over rows of x (+ bias when given) into y: one launch. */
 static ct_status softmax_forward(ct_context *ctx, const ct_tensor *x, const ct_tensor *bias, ct_tensor *y)
 {
@@ -76,12 +107,10 @@ static ct_status softmax_forward(ct_context *ctx, const ct_tensor *x, const ct_t
     CT_TRY(ct_context_kernel(ctx, "activations", "softmax_forward", &k));
     size_t rows, cols;
     ct_nn_rows_cols(x, &rows, &cols);
-    cl_ulong r = rows, c = cols;
     cl_int has_bias = bias != NULL;
     const ct_tensor *b = bias ? bias : x; /* any valid buffer when unused */
     cl_uint i = 0;
-    cl_int err = CT_ARG(k, i++, r);
-    err |= CT_ARG(k, i++, c);
+    cl_int err = arg_rows_cols(k, &i, rows, cols);
     err |= ct_arg_tensor(k, &i, x);
     err |= CT_ARG(k, i++, has_bias);
     err |= ct_arg_tensor(k, &i, b);
@@ -96,13 +125,9 @@ static ct_status softmax_backward(ct_context *ctx, const ct_tensor *y, const ct_
     CT_TRY(ct_context_kernel(ctx, "activations", "softmax_backward", &k));
     size_t rows, cols;
     ct_nn_rows_cols(y, &rows, &cols);
-    cl_ulong r = rows, c = cols;
     cl_uint i = 0;
-    cl_int err = CT_ARG(k, i++, r);
-    err |= CT_ARG(k, i++, c);
-    err |= ct_arg_tensor(k, &i, y);
-    err |= ct_arg_tensor(k, &i, dy);
-    err |= ct_arg_tensor(k, &i, dx);
+    cl_int err = arg_rows_cols(k, &i, rows, cols);
+    err |= arg_tensors(k, &i, y, dy, dx);
     CT_TRY(ct_args_ok(err, "softmax_backward"));
     return ct_nn_launch_rows(ctx, k, i, rows, cols, "softmax_backward");
 }
@@ -154,13 +179,10 @@ static ct_status activation_forward(ct_context *ctx, ct_activation act, cl_float
     cl_kernel k;
     CT_TRY(ct_context_kernel(ctx, "activations", "act_forward", &k));
     cl_ulong n = ct_tensor_count(x);
-    cl_int a = act;
     cl_uint i = 0;
     cl_int err = CT_ARG(k, i++, n);
-    err |= CT_ARG(k, i++, a);
-    err |= CT_ARG(k, i++, param);
-    err |= ct_arg_tensor(k, &i, x);
-    err |= ct_arg_tensor(k, &i, y);
+    err |= arg_act(k, &i, act, param);
+    err |= arg_tensors(k, &i, x, y, NULL);
     CT_TRY(ct_args_ok(err, "act_forward"));
     return ct_launch_1d(ctx, k, n, "act_forward");
 }
@@ -187,15 +209,12 @@ static ct_status activation_backward(ct_context *ctx, ct_activation act, cl_floa
     cl_kernel k;
     CT_TRY(ct_context_kernel(ctx, "activations", "act_backward", &k));
     cl_ulong n = ct_tensor_count(v);
-    cl_int a = act, from_y = v == y;
+    cl_int from_y = v == y;
     cl_uint i = 0;
     cl_int err = CT_ARG(k, i++, n);
-    err |= CT_ARG(k, i++, a);
-    err |= CT_ARG(k, i++, param);
+    err |= arg_act(k, &i, act, param);
     err |= CT_ARG(k, i++, from_y);
-    err |= ct_arg_tensor(k, &i, v);
-    err |= ct_arg_tensor(k, &i, dy);
-    err |= ct_arg_tensor(k, &i, dx);
+    err |= arg_tensors(k, &i, v, dy, dx);
     CT_TRY(ct_args_ok(err, "act_backward"));
     return ct_launch_1d(ctx, k, n, "act_backward");
 }
@@ -214,17 +233,9 @@ ct_status ct_bias_activation_forward(ct_context *ctx, ct_activation act, const c
         return softmax_forward(ctx, z, bias, y);
     cl_kernel k;
     CT_TRY(ct_context_kernel(ctx, "activations", "bias_act_forward", &k));
-    cl_ulong r = rows, c = cols;
-    cl_int a = act;
-    cl_float param = activation_param(act);
     cl_uint i = 0;
-    cl_int err = CT_ARG(k, i++, r);
-    err |= CT_ARG(k, i++, c);
-    err |= CT_ARG(k, i++, a);
-    err |= CT_ARG(k, i++, param);
-    err |= ct_arg_tensor(k, &i, z);
-    err |= ct_arg_tensor(k, &i, bias);
-    err |= ct_arg_tensor(k, &i, y);
+    cl_int err = arg_rows_cols_act(k, &i, rows, cols, act);
+    err |= arg_tensors(k, &i, z, bias, y);
     CT_TRY(ct_args_ok(err, "bias_act_forward"));
     size_t global[2] = {cols, rows};
     return ct_launch_nd(ctx, k, 2, global, "bias_act_forward");
@@ -238,17 +249,10 @@ static ct_status bias_act_backward_fused(ct_context *ctx, ct_activation act, con
     CT_TRY(ct_context_kernel(ctx, "activations", "bias_act_backward", &k));
     size_t rows, cols;
     ct_nn_rows_cols(y, &rows, &cols);
-    cl_ulong r = rows, c = cols;
-    cl_int a = act, want_dbias = dbias != NULL;
-    cl_float param = activation_param(act);
+    cl_int want_dbias = dbias != NULL;
     cl_uint i = 0;
-    cl_int err = CT_ARG(k, i++, r);
-    err |= CT_ARG(k, i++, c);
-    err |= CT_ARG(k, i++, a);
-    err |= CT_ARG(k, i++, param);
-    err |= ct_arg_tensor(k, &i, y);
-    err |= ct_arg_tensor(k, &i, dy);
-    err |= ct_arg_tensor(k, &i, dz);
+    cl_int err = arg_rows_cols_act(k, &i, rows, cols, act);
+    err |= arg_tensors(k, &i, y, dy, dz);
     err |= CT_ARG(k, i++, want_dbias);
     err |= ct_arg_tensor(k, &i, dbias ? dbias : dz); /* any valid buffer when unused */
     CT_TRY(ct_args_ok(err, "bias_act_backward"));

@@ -67,36 +67,45 @@ ct_status ct_launch_one_group(ct_context *ctx, cl_kernel k, cl_uint scratch_arg,
 
 /* -------------------------------------------------------------------- names */
 
+ct_status ct_kind_from_name(const char *what, const char *name, const ct_name_table *t, int *kind)
+{
+    if (!name)
+        return ct_fail(CT_ERR_INVALID_ARGUMENT, "%s name is NULL", what);
+    for (int k = 0; k < t->count; k++)
+        for (int which = 0; t->names(k, which); which++)
+            if (ct_name_matches(name, t->names(k, which))) {
+                *kind = k;
+                return CT_OK;
+            }
+    for (size_t i = 0; i < t->alias_count; i++)
+        if (ct_name_matches(name, t->aliases[i].name)) {
+            *kind = t->aliases[i].kind;
+            return CT_OK;
+        }
+    return ct_fail(CT_ERR_NOT_FOUND, "unknown %s '%s' (known: %s)", what, name, t->known);
+}
+
 /* Besides ct_loss_name(); underscores are ignored, so Keras' class names
  * ("MeanSquaredError", "BinaryCrossentropy") match too. */
-typedef struct {
-    const char *name;
-    ct_loss loss;
-} loss_alias;
-
-static const loss_alias loss_aliases[] = {
+static const ct_name_alias loss_aliases[] = {
     {"mean_squared_error", CT_LOSS_MSE},
     {"mean_absolute_error", CT_LOSS_MAE},
 };
 
+static const char *loss_names(int kind, int which)
+{
+    return which == 0 ? ct_loss_name((ct_loss)kind) : NULL;
+}
+
 ct_status ct_loss_from_name(const char *name, ct_loss *out)
 {
-    if (!name)
-        return ct_fail(CT_ERR_INVALID_ARGUMENT, "loss name is NULL");
-    for (int l = 0; l < CT_LOSS_COUNT; l++)
-        if (ct_name_matches(name, ct_loss_name((ct_loss)l))) {
-            *out = (ct_loss)l;
-            return CT_OK;
-        }
-    for (size_t i = 0; i < sizeof loss_aliases / sizeof loss_aliases[0]; i++)
-        if (ct_name_matches(name, loss_aliases[i].name)) {
-            *out = loss_aliases[i].loss;
-            return CT_OK;
-        }
-    return ct_fail(CT_ERR_NOT_FOUND,
-                   "unknown loss '%s' (known: mse, mae, binary_crossentropy, categorical_crossentropy, "
-                   "sparse_categorical_crossentropy)",
-                   name);
+    static const ct_name_table table = {
+        CT_LOSS_COUNT, loss_names, loss_aliases, sizeof loss_aliases / sizeof loss_aliases[0],
+        "mse, mae, binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy"};
+    int kind;
+    CT_TRY(ct_kind_from_name("loss", name, &table, &kind));
+    *out = (ct_loss)kind;
+    return CT_OK;
 }
 
 int ct_loss_has_from_logits(ct_loss loss)

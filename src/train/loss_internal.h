@@ -35,4 +35,24 @@ ct_status ct_loss_launch(ct_context *ctx, ct_loss loss, int from_logits, const c
  * matches "mean_squared_error"). */
 int ct_name_matches(const char *given, const char *canonical);
 
+/* A further name for a kind of an enum (loss, metric). */
+typedef struct {
+    const char *name;
+    int kind;
+} ct_name_alias;
+
+/* The names of an enum's `count` kinds: names(kind, 0), names(kind, 1), ...
+ * up to the first NULL; then the aliases; `known` lists them for errors. */
+typedef struct {
+    int count;
+    const char *(*names)(int kind, int which);
+    const ct_name_alias *aliases;
+    size_t alias_count;
+    const char *known;
+} ct_name_table;
+
+/* The kind `name` names by ct_name_matches() (a kind's names first, then the
+ * aliases), or an error naming `what` ("loss", "metric"). */
+ct_status ct_kind_from_name(const char *what, const char *name, const ct_name_table *t, int *kind);
+
 #endif

@@ -16,35 +16,27 @@ struct ct_metric_state {
     uint64_t samples; /* since the last reset */
 };
 
-typedef struct {
-    const char *name;
-    ct_metric metric;
-} metric_alias;
-
 /* Besides ct_metric_name() and ct_metric_keras_name(). */
-static const metric_alias metric_aliases[] = {
+static const ct_name_alias metric_aliases[] = {
     {"acc", CT_METRIC_ACCURACY},
 };
 
+static const char *metric_names(int kind, int which)
+{
+    if (which == 0)
+        return ct_metric_name((ct_metric)kind);
+    return which == 1 ? ct_metric_keras_name((ct_metric)kind) : NULL;
+}
+
 ct_status ct_metric_from_name(const char *name, ct_metric *out)
 {
-    if (!name)
-        return ct_fail(CT_ERR_INVALID_ARGUMENT, "metric name is NULL");
-    for (int m = 0; m < CT_METRIC_COUNT; m++)
-        if (ct_name_matches(name, ct_metric_name((ct_metric)m)) ||
-            ct_name_matches(name, ct_metric_keras_name((ct_metric)m))) {
-            *out = (ct_metric)m;
-            return CT_OK;
-        }
-    for (size_t i = 0; i < sizeof metric_aliases / sizeof metric_aliases[0]; i++)
-        if (ct_name_matches(name, metric_aliases[i].name)) {
-            *out = metric_aliases[i].metric;
-            return CT_OK;
-        }
-    return ct_fail(CT_ERR_NOT_FOUND,
-                   "unknown metric '%s' (known: rmse, mse, mae, accuracy, binary_accuracy, categorical_accuracy, "
-                   "sparse_categorical_accuracy)",
-                   name);
+    static const ct_name_table table = {
+        CT_METRIC_COUNT, metric_names, metric_aliases, sizeof metric_aliases / sizeof metric_aliases[0],
+        "rmse, mse, mae, accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy"};
+    int kind;
+    CT_TRY(ct_kind_from_name("metric", name, &table, &kind));
+    *out = (ct_metric)kind;
+    return CT_OK;
 }
 
 /* keras/src/trainers/compile_utils.py get_metric(): binary first, then sparse. */

@@ -73,16 +73,23 @@ static ct_status check_clip(const ct_optimizer_spec *spec)
     return CT_OK;
 }
 
+/* The ranges Adam, AdamW and Nadam share, checked in the order Keras names them. */
+static ct_status check_adam_like(const char *opt, double learning_rate, double beta_1, double beta_2, double epsilon)
+{
+    CT_TRY(check_range(opt, "learning_rate", learning_rate, 0, INFINITY, 1));
+    CT_TRY(check_range(opt, "beta_1", beta_1, 0, 1, 1));
+    CT_TRY(check_range(opt, "beta_2", beta_2, 0, 1, 1));
+    return check_range(opt, "epsilon", epsilon, 0, INFINITY, 1);
+}
+
 ct_status ct_optimizer_check(const ct_optimizer_spec *spec)
 {
     if (spec->kind >= 0 && spec->kind < CT_OPTIMIZER_COUNT)
         CT_TRY(check_clip(spec));
     switch (spec->kind) {
     case CT_OPTIMIZER_ADAM:
-        CT_TRY(check_range("adam", "learning_rate", spec->adam.learning_rate, 0, INFINITY, 1));
-        CT_TRY(check_range("adam", "beta_1", spec->adam.beta_1, 0, 1, 1));
-        CT_TRY(check_range("adam", "beta_2", spec->adam.beta_2, 0, 1, 1));
-        return check_range("adam", "epsilon", spec->adam.epsilon, 0, INFINITY, 1);
+        return check_adam_like("adam", spec->adam.learning_rate, spec->adam.beta_1, spec->adam.beta_2,
+                               spec->adam.epsilon);
     case CT_OPTIMIZER_SGD:
         CT_TRY(check_range("sgd", "learning_rate", spec->sgd.learning_rate, 0, INFINITY, 1));
         return check_range("sgd", "momentum", spec->sgd.momentum, 0, 1, 0);
@@ -94,14 +101,11 @@ ct_status ct_optimizer_check(const ct_optimizer_spec *spec)
     case CT_OPTIMIZER_ADAMW:
         CT_TRY(check_range("adamw", "learning_rate", spec->adamw.learning_rate, 0, INFINITY, 1));
         CT_TRY(check_range("adamw", "weight_decay", spec->adamw.weight_decay, 0, INFINITY, 1));
-        CT_TRY(check_range("adamw", "beta_1", spec->adamw.beta_1, 0, 1, 1));
-        CT_TRY(check_range("adamw", "beta_2", spec->adamw.beta_2, 0, 1, 1));
-        return check_range("adamw", "epsilon", spec->adamw.epsilon, 0, INFINITY, 1);
+        return check_adam_like("adamw", spec->adamw.learning_rate, spec->adamw.beta_1, spec->adamw.beta_2,
+                               spec->adamw.epsilon);
     case CT_OPTIMIZER_NADAM:
-        CT_TRY(check_range("nadam", "learning_rate", spec->nadam.learning_rate, 0, INFINITY, 1));
-        CT_TRY(check_range("nadam", "beta_1", spec->nadam.beta_1, 0, 1, 1));
-        CT_TRY(check_range("nadam", "beta_2", spec->nadam.beta_2, 0, 1, 1));
-        return check_range("nadam", "epsilon", spec->nadam.epsilon, 0, INFINITY, 1);
+        return check_adam_like("nadam", spec->nadam.learning_rate, spec->nadam.beta_1, spec->nadam.beta_2,
+                               spec->nadam.epsilon);
     case CT_OPTIMIZER_ADAGRAD:
         CT_TRY(check_range("adagrad", "learning_rate", spec->adagrad.learning_rate, 0, INFINITY, 1));
         CT_TRY(check_range("adagrad", "initial_accumulator_value", spec->adagrad.initial_accumulator_value, 0,
@@ -318,51 +322,49 @@ static float adam_alpha(const ct_adam_spec *a, uint64_t t)
     return (float)(a->learning_rate * sqrt(1.0 - pow(b2, (double)t)) / (1.0 - pow(b1, (double)t)));
 }
 
+/* The arguments a step kernel takes after n, weights and grads: its first
+ * `slots` state slots, then its float scalars, then its int flags, in the
+ * order of the kernel's parameters. */
+static ct_status set_step_args(cl_kernel k, cl_uint *i, const ct_optimizer *opt, size_t slots, const cl_float *f,
+                               size_t nf, const cl_int *flags, size_t nflags, const char *name)
+{
+    cl_int err = CL_SUCCESS;
+    for (size_t s = 0; s < slots; s++) {
+        ct_tensor t = state_slot(opt, s);
+        err |= ct_arg_tensor(k, i, &t);
+    }
+    for (size_t j = 0; j < nf; j++)
+        err |= CT_ARG(k, (*i)++, f[j]);
+    for (size_t j = 0; j < nflags; j++)
+        err |= CT_ARG(k, (*i)++, flags[j]);
+    return ct_args_ok(err, name);
+}
+
+#define CT_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
 static ct_status set_adam_args(cl_kernel k, cl_uint *i, const ct_optimizer *opt)
 {
     const ct_adam_spec *a = &opt->spec.adam;
-    ct_tensor m = state_slot(opt, 0), v = state_slot(opt, 1);
-    cl_float alpha = adam_alpha(a, opt->iterations + 1);
-    cl_float omb1 = (float)(1.0 - a->beta_1), omb2 = (float)(1.0 - a->beta_2), eps = (float)a->epsilon;
-    cl_int err = ct_arg_tensor(k, i, &m);
-    err |= ct_arg_tensor(k, i, &v);
-    err |= CT_ARG(k, (*i)++, alpha);
-    err |= CT_ARG(k, (*i)++, omb1);
-    err |= CT_ARG(k, (*i)++, omb2);
-    err |= CT_ARG(k, (*i)++, eps);
-    return ct_args_ok(err, "adam_step");
+    const cl_float f[] = {adam_alpha(a, opt->iterations + 1), (float)(1.0 - a->beta_1), (float)(1.0 - a->beta_2),
+                          (float)a->epsilon};
+    return set_step_args(k, i, opt, 2, f, CT_COUNT(f), NULL, 0, "adam_step");
 }
 
 static ct_status set_sgd_args(cl_kernel k, cl_uint *i, const ct_optimizer *opt)
 {
     const ct_sgd_spec *s = &opt->spec.sgd;
-    ct_tensor u = state_slot(opt, 0);
-    cl_float lr = (float)s->learning_rate, momentum = (float)s->momentum;
-    cl_int use_momentum = s->momentum != 0, nesterov = s->nesterov ? 1 : 0;
-    cl_int err = ct_arg_tensor(k, i, &u);
-    err |= CT_ARG(k, (*i)++, lr);
-    err |= CT_ARG(k, (*i)++, momentum);
-    err |= CT_ARG(k, (*i)++, use_momentum);
-    err |= CT_ARG(k, (*i)++, nesterov);
-    return ct_args_ok(err, "sgd_step");
+    const cl_float f[] = {(float)s->learning_rate, (float)s->momentum};
+    const cl_int flags[] = {s->momentum != 0, s->nesterov ? 1 : 0};
+    return set_step_args(k, i, opt, 1, f, CT_COUNT(f), flags, CT_COUNT(flags), "sgd_step");
 }
 
 static ct_status set_rmsprop_args(cl_kernel k, cl_uint *i, const ct_optimizer *opt)
 {
     const ct_rmsprop_spec *r = &opt->spec.rmsprop;
-    ct_tensor v = state_slot(opt, 0), s = state_slot(opt, 1);
-    cl_float lr = (float)r->learning_rate, rho = (float)r->rho, omr = (float)(1.0 - r->rho);
-    cl_float eps = (float)r->epsilon, momentum = (float)r->momentum;
-    cl_int use_momentum = r->momentum > 0;
-    cl_int err = ct_arg_tensor(k, i, &v);
-    err |= ct_arg_tensor(k, i, &s);
-    err |= CT_ARG(k, (*i)++, lr);
-    err |= CT_ARG(k, (*i)++, rho);
-    err |= CT_ARG(k, (*i)++, omr);
-    err |= CT_ARG(k, (*i)++, eps);
-    err |= CT_ARG(k, (*i)++, momentum);
-    err |= CT_ARG(k, (*i)++, use_momentum);
-    return ct_args_ok(err, "rmsprop_step");
+    const cl_float f[] = {(float)r->learning_rate, (float)r->rho, (float)(1.0 - r->rho), (float)r->epsilon,
+                          (float)r->momentum};
+    const cl_int flags[] = {r->momentum > 0};
+    return set_step_args(k, i, opt, 2, f, CT_COUNT(f), flags, CT_COUNT(flags), "rmsprop_step");
 }
 
 /* AdamW: Adam's bias correction, plus weight_decay and the learning rate in
@@ -371,19 +373,13 @@ static ct_status set_adamw_args(cl_kernel k, cl_uint *i, const ct_optimizer *opt
 {
     const ct_adamw_spec *a = &opt->spec.adamw;
     ct_adam_spec as_adam = {a->learning_rate, a->beta_1, a->beta_2, a->epsilon};
-    ct_tensor m = state_slot(opt, 0), v = state_slot(opt, 1);
-    cl_float alpha = adam_alpha(&as_adam, opt->iterations + 1);
-    cl_float omb1 = (float)(1.0 - a->beta_1), omb2 = (float)(1.0 - a->beta_2), eps = (float)a->epsilon;
-    cl_float wd = (float)a->weight_decay, lr = (float)a->learning_rate;
-    cl_int err = ct_arg_tensor(k, i, &m);
-    err |= ct_arg_tensor(k, i, &v);
-    err |= CT_ARG(k, (*i)++, alpha);
-    err |= CT_ARG(k, (*i)++, omb1);
-    err |= CT_ARG(k, (*i)++, omb2);
-    err |= CT_ARG(k, (*i)++, eps);
-    err |= CT_ARG(k, (*i)++, wd);
-    err |= CT_ARG(k, (*i)++, lr);
-    return ct_args_ok(err, "adamw_step");
+    const cl_float f[] = {adam_alpha(&as_adam, opt->iterations + 1),
+                          (float)(1.0 - a->beta_1),
+                          (float)(1.0 - a->beta_2),
+                          (float)a->epsilon,
+                          (float)a->weight_decay,
+                          (float)a->learning_rate};
+    return set_step_args(k, i, opt, 2, f, CT_COUNT(f), NULL, 0, "adamw_step");
 }
 
 /* Nadam's momentum schedule u_t = beta_1 (1 - 0.5 * 0.96^t), in float32 as
@@ -403,22 +399,16 @@ static ct_status set_nadam_args(cl_kernel k, cl_uint *i, ct_optimizer *opt)
     const float u = nadam_u(beta_1, t), u_next = nadam_u(beta_1, t + 1);
     const float u_product = nadam_u_product_next(opt->nadam_u_product, beta_1, t);
     const float u_product_next = u_product * u_next;
-    ct_tensor m = state_slot(opt, 0), v = state_slot(opt, 1);
-    cl_float lr = (float)a->learning_rate, omb1 = 1.0f - beta_1, omb2 = 1.0f - beta_2, eps = (float)a->epsilon;
-    cl_float omupn = 1.0f - u_product_next, omu = 1.0f - u, omup = 1.0f - u_product;
-    cl_float omb2p = 1.0f - powf(beta_2, (float)t), un = u_next;
-    cl_int err = ct_arg_tensor(k, i, &m);
-    err |= ct_arg_tensor(k, i, &v);
-    err |= CT_ARG(k, (*i)++, lr);
-    err |= CT_ARG(k, (*i)++, omb1);
-    err |= CT_ARG(k, (*i)++, omb2);
-    err |= CT_ARG(k, (*i)++, eps);
-    err |= CT_ARG(k, (*i)++, un);
-    err |= CT_ARG(k, (*i)++, omupn);
-    err |= CT_ARG(k, (*i)++, omu);
-    err |= CT_ARG(k, (*i)++, omup);
-    err |= CT_ARG(k, (*i)++, omb2p);
-    CT_TRY(ct_args_ok(err, "nadam_step"));
+    const cl_float f[] = {(float)a->learning_rate,
+                          1.0f - beta_1,
+                          1.0f - beta_2,
+                          (float)a->epsilon,
+                          u_next,
+                          1.0f - u_product_next,
+                          1.0f - u,
+                          1.0f - u_product,
+                          1.0f - powf(beta_2, (float)t)};
+    CT_TRY(set_step_args(k, i, opt, 2, f, CT_COUNT(f), NULL, 0, "nadam_step"));
     opt->nadam_u_product = u_product;
     return CT_OK;
 }
@@ -426,12 +416,8 @@ static ct_status set_nadam_args(cl_kernel k, cl_uint *i, ct_optimizer *opt)
 static ct_status set_adagrad_args(cl_kernel k, cl_uint *i, const ct_optimizer *opt)
 {
     const ct_adagrad_spec *a = &opt->spec.adagrad;
-    ct_tensor acc = state_slot(opt, 0);
-    cl_float lr = (float)a->learning_rate, eps = (float)a->epsilon;
-    cl_int err = ct_arg_tensor(k, i, &acc);
-    err |= CT_ARG(k, (*i)++, lr);
-    err |= CT_ARG(k, (*i)++, eps);
-    return ct_args_ok(err, "adagrad_step");
+    const cl_float f[] = {(float)a->learning_rate, (float)a->epsilon};
+    return set_step_args(k, i, opt, 1, f, CT_COUNT(f), NULL, 0, "adagrad_step");
 }
 
 /* Floats per work-item of the update kernels: OPT_WIDTH of cl/optim.cl. */
