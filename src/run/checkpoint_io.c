@@ -174,11 +174,7 @@ ct_status ct_run_checkpoint_save(const char *path, const ct_experiment *exp, con
 {
     ct_checkpoint *c;
     CT_TRY(ct_checkpoint_create(&c));
-    char *yaml = NULL;
-    ct_status s = ct_run_experiment_yaml(exp, &yaml);
-    if (s == CT_OK)
-        s = ct_checkpoint_put_text(c, "experiment", yaml);
-    free(yaml);
+    ct_status s = ct_checkpoint_put_text(c, "experiment", f->experiment_yaml);
     if (s == CT_OK)
         s = ct_checkpoint_put_i64(c, "finished", f->finished);
     if (s == CT_OK)

@@ -20,6 +20,8 @@ typedef struct {
     ct_reduce_lr *reduce_lr;             /* ReduceLROnPlateau (its rate is the optimizer's) */
     double train_seconds;                /* training time so far, earlier sessions included */
     bool finished;                       /* training has ended (all epochs, early stopping) */
+    const char *experiment_yaml;         /* the effective configuration (ct_run_experiment_yaml),
+                                            made once per run: it does not change between epochs */
 } ct_fit_state;
 
 /* Gathers the state (reads the device) and writes it atomically to path. */

@@ -331,7 +331,10 @@ static ct_status fit(const ct_experiment *exp, ct_trainer *t, const ct_run_optio
     ct_reduce_lr reduce_lr;
     if (s == CT_OK)
         s = ct_reduce_lr_init(&reduce_lr, &exp->callbacks.reduce_lr_on_plateau);
-    ct_fit_state state = {t, history, &es, &best_tracker, &reduce_lr, 0, false};
+    char *experiment_yaml = NULL;
+    if (s == CT_OK)
+        s = ct_run_experiment_yaml(exp, &experiment_yaml);
+    ct_fit_state state = {t, history, &es, &best_tracker, &reduce_lr, 0, false, experiment_yaml};
     char history_path[4096], checkpoint_path[4096];
     snprintf(history_path, sizeof history_path, "%s/history.csv", dir);
     snprintf(checkpoint_path, sizeof checkpoint_path, "%s/" CT_CHECKPOINT_FILE, dir);
@@ -452,6 +455,7 @@ static ct_status fit(const ct_experiment *exp, ct_trainer *t, const ct_run_optio
         res->stopped_epoch = es.stopped_epoch;
     res->epochs_run = (int)ct_history_rows(history);
     ct_history_free(history);
+    free(experiment_yaml);
     if (s == CT_ERR_NUMERIC)
         return keep_best_after_nan(s, &es, t, dir);
     if (s != CT_OK || interrupted)
