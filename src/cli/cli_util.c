@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cltrain/report.h"
 #include "core/program.h"
 
 int ct_cli_error(ct_status s)
@@ -66,3 +67,20 @@ static void print_build_log(const char *program, const ct_device_info *info, con
 }
 
 void ct_cli_show_build_logs(void) { ct_program_set_log_sink(print_build_log, NULL); }
+
+int ct_cli_predictions_close(ct_atomic_file *file, const char *out_path, int failures, int n_inputs,
+                             size_t written)
+{
+    if (!file)
+        return failures ? 1 : 0;
+    if (failures) {
+        ct_atomic_abort(file);
+        fprintf(stderr, "cltrain predict: %s not written: %d of %d inputs failed\n", out_path, failures, n_inputs);
+        return 1;
+    }
+    ct_status s = ct_atomic_commit(file);
+    if (s != CT_OK)
+        return ct_cli_error(s);
+    printf("wrote %s: %zu predictions\n", out_path, written);
+    return 0;
+}

@@ -29,4 +29,10 @@ void ct_cli_show_build_logs(void);
 /* Find the device for --device/CLTRAIN_DEVICE and create its context. */
 ct_status ct_cli_open_device(const char *spec, ct_context **ctx);
 
+struct ct_atomic_file;
+/* The end of both predict paths: the --out CSV (NULL: stdout) committed, or
+ * abandoned when any input failed; the exit status. */
+int ct_cli_predictions_close(struct ct_atomic_file *file, const char *out_path, int failures, int n_inputs,
+                             size_t written);
+
 #endif

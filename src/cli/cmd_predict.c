@@ -200,15 +200,7 @@ static int run_predict(const char *run_dir, char **inputs, int n_inputs, const c
     output o = {.p = p, .with_file = images || n_inputs > 1, .keep = keep, .n_keep = n_keep};
     o.csv = file ? ct_atomic_stream(file) : (images ? NULL : stdout);
     int failures = predict_all(p, inputs, n_inputs, &o);
-    int rc = failures ? 1 : 0;
-    if (file && failures) {
-        ct_atomic_abort(file);
-        fprintf(stderr, "cltrain predict: %s not written: %d of %d inputs failed\n", out_path, failures, n_inputs);
-    } else if (file && (s = ct_atomic_commit(file)) != CT_OK) {
-        rc = ct_cli_error(s);
-    } else if (file) {
-        printf("wrote %s: %zu predictions\n", out_path, o.written);
-    }
+    int rc = ct_cli_predictions_close(file, out_path, failures, n_inputs, o.written);
     ct_predictor_free(p);
     ct_context_destroy(ctx);
     return rc;

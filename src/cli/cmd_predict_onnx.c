@@ -75,15 +75,7 @@ int ct_cmd_predict_onnx(const char *model, char **inputs, int n_inputs, const ch
         written += pr.n;
         ct_onnx_prediction_free(&pr);
     }
-    int rc = failures ? 1 : 0;
-    if (file && failures) {
-        ct_atomic_abort(file);
-        fprintf(stderr, "cltrain predict: %s not written: %d of %d inputs failed\n", out_path, failures, n_inputs);
-    } else if (file && (s = ct_atomic_commit(file)) != CT_OK) {
-        rc = ct_cli_error(s);
-    } else if (file) {
-        printf("wrote %s: %zu predictions\n", out_path, written);
-    }
+    int rc = ct_cli_predictions_close(file, out_path, failures, n_inputs, written);
     ct_onnx_predictor_free(p);
     ct_context_destroy(ctx);
     return rc;
