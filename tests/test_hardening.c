@@ -26,18 +26,11 @@
 #include "run/run_files.h"
 #include "run/run.h"
 #include "run/run_dir.h"
+#include "test_tmp.h"
 
 static char tmp[512];
 
-static void make_tmp(const char *what)
-{
-    const char *base = getenv("CLTRAIN_TEST_TMPDIR");
-    snprintf(tmp, sizeof tmp, "%s", base && *base ? base : "/tmp");
-    mkdir(tmp, 0755);
-    size_t len = strlen(tmp);
-    snprintf(tmp + len, sizeof tmp - len, "/hardening-%s-%ld", what, (long)getpid());
-    mkdir(tmp, 0755);
-}
+static void make_tmp(const char *what) { test_tmp_make(tmp, sizeof tmp, "hardening", what); }
 
 static const char *in_tmp(const char *name, char *buf, size_t size)
 {

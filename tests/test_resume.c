@@ -20,19 +20,12 @@
 #include "run/checkpoint_io.h"
 #include "run/progress_bar.h"
 #include "run/run.h"
+#include "test_tmp.h"
 
 static char tmp[512];
 static unsigned long long bytes_compared;
 
-static void make_tmp(const char *what)
-{
-    const char *base = getenv("CLTRAIN_TEST_TMPDIR");
-    snprintf(tmp, sizeof tmp, "%s", base && *base ? base : "/tmp");
-    mkdir(tmp, 0755);
-    size_t len = strlen(tmp);
-    snprintf(tmp + len, sizeof tmp - len, "/resume-%s-%ld", what, (long)getpid());
-    mkdir(tmp, 0755);
-}
+static void make_tmp(const char *what) { test_tmp_make(tmp, sizeof tmp, "resume", what); }
 
 static char *slurp(const char *dir, const char *name, size_t *size)
 {

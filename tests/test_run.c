@@ -13,18 +13,11 @@
 #include "cltrain/model.h"
 #include "cltrain/report.h"
 #include "run/run.h"
+#include "test_tmp.h"
 
 static char tmp[512];
 
-static void make_tmp(const char *what)
-{
-    const char *base = getenv("CLTRAIN_TEST_TMPDIR");
-    snprintf(tmp, sizeof tmp, "%s", base && *base ? base : "/tmp");
-    mkdir(tmp, 0755);
-    size_t len = strlen(tmp);
-    snprintf(tmp + len, sizeof tmp - len, "/run-%s-%ld", what, (long)getpid());
-    mkdir(tmp, 0755);
-}
+static void make_tmp(const char *what) { test_tmp_make(tmp, sizeof tmp, "run", what); }
 
 static int exists(const char *dir, const char *name)
 {
