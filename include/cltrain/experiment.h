@@ -168,7 +168,7 @@ typedef struct {
 } ct_cifar10_spec;
 
 typedef enum { CT_COLOR_RGB, CT_COLOR_GRAYSCALE, CT_COLOR_COUNT } ct_color_mode;
-typedef enum { CT_INTERPOLATION_BILINEAR, CT_INTERPOLATION_NEAREST, CT_INTERPOLATION_COUNT } ct_interpolation;
+/* ct_interpolation: cltrain/model_spec.h (the augmentation layers share it). */
 typedef enum { CT_ON_ERROR_FAIL, CT_ON_ERROR_SKIP, CT_ON_ERROR_COUNT } ct_on_error;
 
 /* data: {images: {...}}: keras.utils.image_dataset_from_directory. The class

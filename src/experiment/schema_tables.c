@@ -339,6 +339,92 @@ static const field reshape_fields[] = {
 static const section reshape_section = {"reshape settings", reshape_fields, COUNT(reshape_fields), "target_shape",
                                         finish_reshape};
 
+/* ------------------------------------------------------- augmentation
+ * Keras 3's RandomFlip, RandomTranslation, RandomRotation, RandomZoom and
+ * RandomCrop (ct_augment_spec). A factor is a number f (the range [-f, f])
+ * or a [lower, upper] pair. */
+#define AUG(member) LAYER(augment.member)
+#define R_FACTOR {.min = -1, .max = 1, .flags = R_MIN | R_MAX}                  /* [-1, 1] */
+#define R_ZOOM_FACTOR {.min = -1, .max = 1, .flags = R_MIN | R_MAX | R_MIN_OPEN} /* (-1, 1] */
+#define FACTOR_FIELD(name, range_, flags_, def) \
+    {.key = #name, .type = FT_DOUBLE_LIST, .offset = AUG(name.values), .flags = (flags_), .default_text = (def), \
+     .count_offset = AUG(name.count), .capacity = 2, .range = range_}
+#define AUG_SEED_FIELD {.key = "seed", .type = FT_INT64, .offset = AUG(seed), \
+                        .flags = FL_NULLABLE | FL_OMIT_WHEN_NULL, .default_text = "null", \
+                        .has_offset = AUG(has_seed), .range = R_NON_NEGATIVE}
+#define AUG_FILL_FIELDS \
+    {.key = "fill_mode", .type = FT_ENUM, .offset = AUG(fill_mode), .default_text = "reflect", \
+     .enums = &ct_fill_mode_names}, \
+    {.key = "interpolation", .type = FT_ENUM, .offset = AUG(interpolation), .default_text = "bilinear", \
+     .enums = &ct_interpolation_names}, \
+    AUG_SEED_FIELD, \
+    {.key = "fill_value", .type = FT_DOUBLE, .offset = AUG(fill_value), .default_text = "0.0"}
+
+/* A required factor written as null or []: Keras wants a number or a pair. */
+static ct_status require_factor(const ct_factor_spec *f, const char *key, const ynode *map, convert_ctx *ctx)
+{
+    if (f->count > 0)
+        return CT_OK;
+    const ynode *node = ynode_get(map, key);
+    return xp_error_at(ctx, node, "%s: expected a number in [-1, 1] or a [lower, upper] pair, got none", key);
+}
+
+static ct_status finish_factors(void *base, const ynode *map, convert_ctx *ctx)
+{
+    const ct_layer_spec *l = base;
+    const ct_augment_spec *a = &l->augment;
+    if (l->kind == CT_LAYER_RANDOM_ROTATION)
+        return require_factor(&a->factor, "factor", map, ctx);
+    CT_TRY(require_factor(&a->height_factor, "height_factor", map, ctx));
+    if (l->kind == CT_LAYER_RANDOM_TRANSLATION)
+        return require_factor(&a->width_factor, "width_factor", map, ctx);
+    return CT_OK;
+}
+
+static const field random_flip_fields[] = {
+    {.key = "mode", .type = FT_ENUM, .offset = AUG(mode), .default_text = "horizontal_and_vertical",
+     .enums = &ct_flip_mode_names},
+    AUG_SEED_FIELD,
+    NAME_FIELD,
+};
+static const section random_flip_section = {"random_flip settings", random_flip_fields,
+                                            COUNT(random_flip_fields), "mode", NULL};
+
+static const field random_translation_fields[] = {
+    FACTOR_FIELD(height_factor, R_FACTOR, FL_REQUIRED, NULL),
+    FACTOR_FIELD(width_factor, R_FACTOR, FL_REQUIRED, NULL),
+    AUG_FILL_FIELDS,
+    NAME_FIELD,
+};
+static const section random_translation_section = {"random_translation settings", random_translation_fields,
+                                                   COUNT(random_translation_fields), NULL, finish_factors};
+
+static const field random_rotation_fields[] = {
+    FACTOR_FIELD(factor, R_FACTOR, FL_REQUIRED, NULL),
+    AUG_FILL_FIELDS,
+    NAME_FIELD,
+};
+static const section random_rotation_section = {"random_rotation settings", random_rotation_fields,
+                                                COUNT(random_rotation_fields), "factor", finish_factors};
+
+static const field random_zoom_fields[] = {
+    FACTOR_FIELD(height_factor, R_ZOOM_FACTOR, FL_REQUIRED, NULL),
+    FACTOR_FIELD(width_factor, R_ZOOM_FACTOR, 0, "null"),
+    AUG_FILL_FIELDS,
+    NAME_FIELD,
+};
+static const section random_zoom_section = {"random_zoom settings", random_zoom_fields,
+                                            COUNT(random_zoom_fields), "height_factor", finish_factors};
+
+static const field random_crop_fields[] = {
+    {.key = "height", .type = FT_INT, .offset = AUG(height), .flags = FL_REQUIRED, .range = R_POSITIVE_INT},
+    {.key = "width", .type = FT_INT, .offset = AUG(width), .flags = FL_REQUIRED, .range = R_POSITIVE_INT},
+    AUG_SEED_FIELD,
+    NAME_FIELD,
+};
+static const section random_crop_section = {"random_crop settings", random_crop_fields,
+                                            COUNT(random_crop_fields), NULL, NULL};
+
 /* Keras names unnamed layers by class: dense, dense_1, dense_2, ...; a name
  * the file gives explicitly is skipped. */
 static ct_status name_layers(void *array, size_t count)
@@ -383,6 +469,11 @@ static const variant layer_variants[] = {
     {"leaky_relu", CT_LAYER_LEAKY_RELU, &leaky_relu_section},
     {"rescaling", CT_LAYER_RESCALING, &rescaling_section},
     {"reshape", CT_LAYER_RESHAPE, &reshape_section},
+    {"random_flip", CT_LAYER_RANDOM_FLIP, &random_flip_section},
+    {"random_translation", CT_LAYER_RANDOM_TRANSLATION, &random_translation_section},
+    {"random_rotation", CT_LAYER_RANDOM_ROTATION, &random_rotation_section},
+    {"random_zoom", CT_LAYER_RANDOM_ZOOM, &random_zoom_section},
+    {"random_crop", CT_LAYER_RANDOM_CROP, &random_crop_section},
 };
 const variant_set xp_layer_variants = {"layer type", offsetof(ct_layer_spec, kind),
                                        sizeof(ct_layer_spec), layer_variants,

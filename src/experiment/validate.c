@@ -571,6 +571,23 @@ static ct_status walk_layers(const ct_experiment *exp, flow_state *s)
             s->last_activation = layer->activation.activation;
             s->activation_from = i;
             break;
+        case CT_LAYER_RANDOM_FLIP: /* augmentation: images only; random_crop resizes them */
+        case CT_LAYER_RANDOM_TRANSLATION:
+        case CT_LAYER_RANDOM_ROTATION:
+        case CT_LAYER_RANDOM_ZOOM:
+        case CT_LAYER_RANDOM_CROP:
+            if (!s->image) {
+                layer_path(exp, i, NULL, path, sizeof path);
+                return fail_at(exp, path, "%s transforms images (height, width, channels), but its input is "
+                               "flat (%ld values): put it before '- flatten', first in the model as Keras' "
+                               "recipes do", ct_layer_kind_name(layer->kind), s->width);
+            }
+            if (layer->kind == CT_LAYER_RANDOM_CROP) {
+                s->h = layer->augment.height;
+                s->w = layer->augment.width;
+                s->shaped_by = i;
+            }
+            break;
         default: /* dropout, batch_normalization: shape and activation unchanged */
             break;
         }
