@@ -346,9 +346,6 @@ static const section reshape_section = {"reshape settings", reshape_fields, COUN
 #define AUG(member) LAYER(augment.member)
 #define R_FACTOR {.min = -1, .max = 1, .flags = R_MIN | R_MAX}                  /* [-1, 1] */
 #define R_ZOOM_FACTOR {.min = -1, .max = 1, .flags = R_MIN | R_MAX | R_MIN_OPEN} /* (-1, 1] */
-#define FACTOR_FIELD(name, range_, flags_, def) \
-    {.key = #name, .type = FT_DOUBLE_LIST, .offset = AUG(name.values), .flags = (flags_), .default_text = (def), \
-     .count_offset = AUG(name.count), .capacity = 2, .range = range_}
 #define AUG_SEED_FIELD {.key = "seed", .type = FT_INT64, .offset = AUG(seed), \
                         .flags = FL_NULLABLE | FL_OMIT_WHEN_NULL, .default_text = "null", \
                         .has_offset = AUG(has_seed), .range = R_NON_NEGATIVE}
@@ -391,8 +388,10 @@ static const section random_flip_section = {"random_flip settings", random_flip_
                                             COUNT(random_flip_fields), "mode", NULL};
 
 static const field random_translation_fields[] = {
-    FACTOR_FIELD(height_factor, R_FACTOR, FL_REQUIRED, NULL),
-    FACTOR_FIELD(width_factor, R_FACTOR, FL_REQUIRED, NULL),
+    {.key = "height_factor", .type = FT_DOUBLE_LIST, .offset = AUG(height_factor.values), .flags = FL_REQUIRED,
+     .count_offset = AUG(height_factor.count), .capacity = 2, .range = R_FACTOR},
+    {.key = "width_factor", .type = FT_DOUBLE_LIST, .offset = AUG(width_factor.values), .flags = FL_REQUIRED,
+     .count_offset = AUG(width_factor.count), .capacity = 2, .range = R_FACTOR},
     AUG_FILL_FIELDS,
     NAME_FIELD,
 };
@@ -400,7 +399,8 @@ static const section random_translation_section = {"random_translation settings"
                                                    COUNT(random_translation_fields), NULL, finish_factors};
 
 static const field random_rotation_fields[] = {
-    FACTOR_FIELD(factor, R_FACTOR, FL_REQUIRED, NULL),
+    {.key = "factor", .type = FT_DOUBLE_LIST, .offset = AUG(factor.values), .flags = FL_REQUIRED,
+     .count_offset = AUG(factor.count), .capacity = 2, .range = R_FACTOR},
     AUG_FILL_FIELDS,
     NAME_FIELD,
 };
@@ -408,8 +408,10 @@ static const section random_rotation_section = {"random_rotation settings", rand
                                                 COUNT(random_rotation_fields), "factor", finish_factors};
 
 static const field random_zoom_fields[] = {
-    FACTOR_FIELD(height_factor, R_ZOOM_FACTOR, FL_REQUIRED, NULL),
-    FACTOR_FIELD(width_factor, R_ZOOM_FACTOR, 0, "null"),
+    {.key = "height_factor", .type = FT_DOUBLE_LIST, .offset = AUG(height_factor.values), .flags = FL_REQUIRED,
+     .count_offset = AUG(height_factor.count), .capacity = 2, .range = R_ZOOM_FACTOR},
+    {.key = "width_factor", .type = FT_DOUBLE_LIST, .offset = AUG(width_factor.values), .default_text = "null",
+     .count_offset = AUG(width_factor.count), .capacity = 2, .range = R_ZOOM_FACTOR},
     AUG_FILL_FIELDS,
     NAME_FIELD,
 };
