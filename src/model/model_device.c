@@ -616,7 +616,12 @@ ct_status ct_model_backward(ct_model *m, const ct_tensor *x, const ct_tensor *dy
     (void)x; /* the layers kept views of their inputs from the forward pass */
     ct_tensor cur = *dy;
     int dz_ready = 0; /* cur already holds the next Dense layer's dz (see dense_backward) */
-    for (size_t i = m->plan.layer_count; i-- > 0;) {
+    /* Augmentation layers in front (the usual place) have no parameters:
+     * the layer above them is the first whose input needs no gradient. */
+    size_t first = 0;
+    while (first + 1 < m->plan.layer_count && ct_layer_is_augmentation(m->plan.layers[first].spec->kind))
+        first++;
+    for (size_t i = m->plan.layer_count; i-- > first;) {
         layer_state *l = &m->layers[i];
         const ct_layer_spec *s = l->plan->spec;
         size_t n = l->x.shape[0];
@@ -627,7 +632,7 @@ ct_status ct_model_backward(ct_model *m, const ct_tensor *x, const ct_tensor *dy
         ct_tensor dx, *dx_ptr = NULL;
         /* The first layer's input needs no gradient, except that batch
          * normalisation computes its parameter gradients alongside dx. */
-        if (i > 0 || s->kind == CT_LAYER_BATCH_NORMALIZATION) {
+        if (i > first || s->kind == CT_LAYER_BATCH_NORMALIZATION) {
             const ct_tensor *target = other_grad(m, &cur);
             CT_TRY(batch_view(target, n, l->plan->in_ndim, l->plan->in_shape, &dx));
             dx_ptr = &dx;
