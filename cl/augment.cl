@@ -181,14 +181,15 @@ __kernel void augment_sample(ulong pixels, int in_h, int in_w, int ch, int out_h
     const int taps = augment_taps(m + m_off + n * 6, ox, oy, win_h, win_w, fill_mode, nearest, idx, wt);
     __global const float *src = x + x_off + (n * (size_t)in_h * (size_t)in_w) * (size_t)ch;
     __global float *dst = y + y_off + g * (size_t)ch;
+    int at[4]; /* each tap's first channel in src, -1: the fill value */
+    for (int k = 0; k < taps; k++) {
+        const int yi = idx[k] / win_w, xi = idx[k] - yi * win_w;
+        at[k] = idx[k] < 0 ? -1 : ((win_y0 + yi) * in_w + win_x0 + xi) * ch;
+    }
     for (int c = 0; c < ch; c++) {
         float v = 0.0f;
-        for (int k = 0; k < taps; k++) {
-            const int yi = idx[k] / win_w, xi = idx[k] - yi * win_w;
-            const float value =
-                idx[k] < 0 ? fill_value : src[((size_t)(win_y0 + yi) * (size_t)in_w + (size_t)(win_x0 + xi)) * ch + c];
-            v += wt[k] * value;
-        }
+        for (int k = 0; k < taps; k++)
+            v += wt[k] * (at[k] < 0 ? fill_value : src[at[k] + c]);
         dst[c] = v;
     }
 }

@@ -52,7 +52,7 @@ static ct_status augment_geometry(const ct_augment_params *p, const ct_tensor *x
     if (p->kind == CT_AUGMENT_CENTER_CROP)
         ct_augment_center_window(g->in_h, g->in_w, g->out_h, g->out_w, &g->win_y0, &g->win_x0, &g->win_h,
                                  &g->win_w);
-    if (!fits_int(g->in_h * g->in_w) || !fits_int(g->out_h * g->out_w) || !fits_int(g->ch) ||
+    if (!fits_int(g->in_h * g->in_w * g->ch) || !fits_int(g->out_h * g->out_w) || !fits_int(g->ch) ||
         g->n > (size_t)UINT_MAX)
         return ct_fail(CT_ERR_SHAPE, "augment: images too large");
     if (ct_tensor_count(transforms) < 6 * g->n)
