@@ -43,7 +43,9 @@ static char *name_from_path(const char *path)
  * so the copy of the configuration a run directory keeps still finds it. A
  * plain name ("weather.csv") is looked up in the data folders as before; an
  * absolute path stays. Where the folder cannot be resolved (a name given for
- * errors only), the path is left as written. */
+ * errors only), the path is left as written. resolve_path joins any
+ * relative path (init.from, which has no data folders to look in);
+ * resolve_data_path only one with a folder in it. */
 static ct_status resolve_path(char **path, const char *origin)
 {
     if (!*path || (*path)[0] == '/')
