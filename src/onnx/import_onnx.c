@@ -73,7 +73,7 @@ static long bias_add(const graph *g, size_t n_index, size_t *const_input)
         return -1;
     for (size_t j = n_index + 1; j < g->g->n_node; j++) {
         const Onnx__NodeProto *a = g->g->node[j];
-        if (!a->op_type || strcmp(a->op_type, "Add") || a->n_input != 2)
+        if (!a->op_type || strcmp(a->op_type, "Add") != 0 || a->n_input != 2)
             continue;
         for (size_t k = 0; k < 2; k++)
             if (a->input[k] && !strcmp(a->input[k], n->output[0]) && initializer(g, a->input[1 - k])) {
@@ -178,7 +178,7 @@ static ct_status walk(const graph *g, import_list *out)
     for (size_t i = 0; s == CT_OK && i < g->g->n_node; i++) {
         const Onnx__NodeProto *n = g->g->node[i];
         const char *op = n->op_type ? n->op_type : "";
-        if (skip[i] || (n->domain && n->domain[0] && strcmp(n->domain, "ai.onnx")))
+        if (skip[i] || (n->domain && n->domain[0] && strcmp(n->domain, "ai.onnx") != 0))
             continue;
         import_layer *l;
         if (!strcmp(op, "Conv")) {

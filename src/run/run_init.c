@@ -84,7 +84,7 @@ ct_status ct_run_set_weights_by_name(ct_model *model, const ct_named_tensor *ten
         ct_tensor view;
         s = ct_model_tensor(model, i, &name, &view);
         size_t k = 0;
-        while (s == CT_OK && k < n && strcmp(tensors[k].name, name))
+        while (s == CT_OK && k < n && strcmp(tensors[k].name, name) != 0)
             k++;
         if (s == CT_OK && k == n)
             s = ct_fail(CT_ERR_SHAPE, "%s gives no tensor %s", path, name);
