@@ -104,14 +104,7 @@ ct_status ct_model_plan_summary(const ct_model_plan *plan, const char *model_nam
             used += (size_t)snprintf(shape + used, sizeof shape - used, ", %zu", l->out_shape[d]);
         snprintf(shape + used, sizeof shape - used, ")");
         thousands(l->params, params, sizeof params);
-        /* A name too long for its column wraps before " (Class)", as rich
-         * wraps Keras' cell ("random_translation (RandomTranslation)"). */
-        char *wrap = strlen(name) > NAME_WIDTH - 2 ? strrchr(name, ' ') : NULL;
-        if (wrap)
-            *wrap = '\0';
         add(&t, "│ %-*s│ %-*s│ %*s │\n", NAME_WIDTH - 1, name, SHAPE_WIDTH - 1, shape, PARAM_WIDTH - 2, params);
-        if (wrap)
-            add(&t, "│ %-*s│ %-*s│ %*s │\n", NAME_WIDTH - 1, wrap + 1, SHAPE_WIDTH - 1, "", PARAM_WIDTH - 2, "");
         if (i + 1 < plan->layer_count)
             rule(&t, "├", "─", "┼", "┤");
     }
