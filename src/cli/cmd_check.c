@@ -69,24 +69,24 @@ int ct_cmd_check(int argc, char **argv)
     }
     /* A sweep section is checked too: its keys, its axes, and every point
      * as a run of its own (the effective configuration leaves it out). */
-    ct_sweep_section section;
+    ct_sweep_section sweep_sec;
     sweep_plan plan;
-    ct_status s = ct_experiment_sweep_section(exp, &section);
-    bool has_sweep = s == CT_OK && section.present;
+    ct_status s = ct_experiment_sweep_section(exp, &sweep_sec);
+    bool has_sweep = s == CT_OK && sweep_sec.present;
     if (s == CT_OK)
-        ct_sweep_section_free(&section);
+        ct_sweep_section_free(&sweep_sec);
     if (has_sweep) {
         sweep_request r = {.experiment = file, .fixed = sets, .fixed_count = n_sets};
         s = sweep_plan_make(&r, &plan);
     }
+    bool planned = has_sweep && s == CT_OK;
+    if (s == CT_OK)
+        s = ct_experiment_write_yaml(exp, stdout);
     if (s != CT_OK)
         fprintf(stderr, "error: %s\n", ct_last_error());
-    else if (ct_experiment_write_yaml(exp, stdout) != CT_OK) {
-        fprintf(stderr, "error: %s\n", ct_last_error());
-    } else {
+    else
         status = 0;
-    }
-    if (has_sweep && s == CT_OK) {
+    if (planned) {
         if (status == 0)
             printf("# sweep %s: %zu points over %zu axes, compared by %s (cltrain sweep %s --dry-run lists them)\n",
                    plan.name, plan.point_count, plan.axis_count, plan.metric, file);

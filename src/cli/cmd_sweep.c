@@ -197,8 +197,8 @@ int ct_cmd_sweep(int argc, char **argv)
         if (bad)
             return 2;
         /* What defines the sweep goes to the Slurm tasks as written. */
-        bool defines = strcmp(arg, "--gather") && strcmp(arg, "--dry-run") && strncmp(arg, "--emit", 6) &&
-                       strcmp(arg, "--quiet") && strcmp(arg, "-q");
+        bool defines = strcmp(arg, "--gather") != 0 && strcmp(arg, "--dry-run") != 0 &&
+                       strncmp(arg, "--emit", 6) != 0 && strcmp(arg, "--quiet") != 0 && strcmp(arg, "-q") != 0;
         for (int j = start; defines && j <= i; j++)
             if (push(&forward, argv[j], "sweep") < 0)
                 return 2;

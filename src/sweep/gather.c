@@ -38,7 +38,7 @@ static void file_word(const char *key, char *buf, size_t size)
     size_t j = 0;
     for (const char *c = key; *c && j + 1 < size; c++)
         if (*c != '[' && *c != ']')
-            buf[j++] = (*c == '/' || *c == ' ') ? '_' : *c;
+            buf[j++] = (char)((*c == '/' || *c == ' ') ? '_' : *c);
     buf[j] = '\0';
 }
 

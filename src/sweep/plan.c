@@ -33,7 +33,7 @@ static void append_clean(char *buf, size_t size, size_t *len, const char *text, 
                   c == '+' || c == '-' || c == '_';
         if (!ok)
             *lossy = true;
-        buf[(*len)++] = ok ? c : '_';
+        buf[(*len)++] = (char)(ok ? c : '_');
     }
     buf[*len] = '\0';
 }

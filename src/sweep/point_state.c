@@ -27,7 +27,7 @@ static bool has_files(const char *dir)
     struct dirent *e;
     bool any = false;
     while (!any && (e = readdir(d)))
-        any = strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+        any = strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
     closedir(d);
     return any;
 }

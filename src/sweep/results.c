@@ -267,7 +267,7 @@ static void append(char **text, size_t *len, size_t *cap, const char *s, bool cl
         *cap = want;
     }
     for (size_t i = 0; i < n; i++)
-        (*text)[(*len)++] = clean && (s[i] == '\t' || s[i] == '\n' || s[i] == '\r') ? ' ' : s[i];
+        (*text)[(*len)++] = (char)(clean && (s[i] == '\t' || s[i] == '\n' || s[i] == '\r') ? ' ' : s[i]);
     (*text)[*len] = '\0';
 }
 
@@ -662,7 +662,7 @@ void sweep_table_print(const sweep_table *t, const char *metric, bool maximize, 
         for (size_t i = 0; i < t->row_count; i++) {
             const char *v = sweep_row_get(&t->rows[i], shown[c]);
             char buf[64];
-            if (v && *v && c + 2 < n && strcmp(shown[c], "parameters") && strspn(v, "0123456789.eE+-") == strlen(v) &&
+            if (v && *v && c + 2 < n && strcmp(shown[c], "parameters") != 0 && strspn(v, "0123456789.eE+-") == strlen(v) &&
                 strchr(v, '.'))
                 snprintf(buf, sizeof buf, "%.5g", strtod(v, NULL)), v = buf;
             size_t w = v ? strlen(v) : 0;
@@ -684,7 +684,7 @@ void sweep_table_print(const sweep_table *t, const char *metric, bool maximize, 
             const char *v = sweep_row_get(r[i].row, shown[c]);
             char buf[64];
             /* Long decimals read as 5 significant digits; the CSV keeps them whole. */
-            if (v && *v && c + 2 < n && strcmp(shown[c], "parameters") && strspn(v, "0123456789.eE+-") == strlen(v) &&
+            if (v && *v && c + 2 < n && strcmp(shown[c], "parameters") != 0 && strspn(v, "0123456789.eE+-") == strlen(v) &&
                 strchr(v, '.'))
                 snprintf(buf, sizeof buf, "%.5g", strtod(v, NULL)), v = buf;
             fprintf(out, "  %*.*s", (int)width[c], (int)width[c], v ? v : "");

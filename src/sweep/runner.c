@@ -108,8 +108,8 @@ static char **child_environment(void)
         return NULL;
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
-        if (strncmp(environ[i], "OMPI_", 5) && strncmp(environ[i], "PMIX_", 5) && strncmp(environ[i], "PMI_", 4) &&
-            strncmp(environ[i], "OPAL_", 5))
+        if (strncmp(environ[i], "OMPI_", 5) != 0 && strncmp(environ[i], "PMIX_", 5) != 0 &&
+            strncmp(environ[i], "PMI_", 4) != 0 && strncmp(environ[i], "OPAL_", 5) != 0)
             env[k++] = environ[i];
     return env;
 }
