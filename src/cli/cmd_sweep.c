@@ -356,9 +356,9 @@ int ct_cmd_sweep(int argc, char **argv)
         } else
             rc = s != CT_OK || tally.failed ? 1 : 0;
         if (report && tally.failed)
-            printf("%zu point%s failed: their errors are in %s/errors/ and sweep.csv; run the sweep again to "
-                   "retry them\n",
-                   tally.failed, tally.failed == 1 ? "" : "s", plan.dir);
+            printf("%zu point%s failed: the error%s in %s/errors/ and sweep.csv; run the sweep again to "
+                   "retry\n",
+                   tally.failed, tally.failed == 1 ? "" : "s", tally.failed == 1 ? " is" : "s are", plan.dir);
         if (stop_signal) {
             if (report)
                 printf("stopped: %zu points not started; run the same command again to resume\n", tally.left);
