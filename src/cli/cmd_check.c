@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cltrain/experiment.h"
+#include "run/devices.h"
 
 static void check_usage(FILE *out)
 {
@@ -13,7 +14,7 @@ static void check_usage(FILE *out)
             "usage: cltrain check FILE [--set KEY.PATH=VALUE ...]\n"
             "\n"
             "Validates the experiment FILE and prints its effective configuration as YAML,\n"
-            "every default filled in. --set overrides a value, as `cltrain run` does:\n"
+            "every default filled in; train.devices must name devices of this machine. --set overrides a value, as `cltrain run` does:\n"
             "  --set train.epochs=5  --set model[1].dense.units=10\n"
             "  --set callbacks.early_stopping.patience=3  --set 'train.metrics=[rmse, mae]'\n"
             "Exit status: 0 valid, 2 invalid or usage error.\n");
@@ -62,6 +63,12 @@ int ct_cmd_check(int argc, char **argv)
     ct_experiment *exp = NULL;
     if (ct_experiment_open(file, sets, n_sets, &exp) != CT_OK) {
         fprintf(stderr, "error: %s\n", ct_last_error());
+        goto done;
+    }
+    /* train.devices must name devices of this machine (the rest needs none). */
+    if (ct_run_devices_check(exp) != CT_OK) {
+        fprintf(stderr, "error: %s\n", ct_last_error());
+        ct_experiment_free(exp);
         goto done;
     }
     if (ct_experiment_write_yaml(exp, stdout) != CT_OK) {

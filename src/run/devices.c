@@ -19,7 +19,7 @@ static void did_you_mean(const char *spec, const ct_device_info *devices, size_t
     static const char *const types[] = {"cpu", "gpu", "accelerator"};
     for (size_t i = 0; i < 3; i++) {
         size_t dist = ct_edit_distance(spec, types[i], true);
-        if (dist < best_distance)
+        if (dist > 0 && dist < best_distance) /* an exact type word has no device of its type */
             best_distance = dist, best = types[i];
     }
     for (size_t i = 0; i < count; i++) {
@@ -27,7 +27,7 @@ static void did_you_mean(const char *spec, const ct_device_info *devices, size_t
         snprintf(name, sizeof name, "%s", devices[i].name);
         for (char *save = NULL, *word = strtok_r(name, " -_()", &save); word; word = strtok_r(NULL, " -_()", &save)) {
             size_t dist = ct_edit_distance(spec, word, true);
-            if (dist < best_distance) {
+            if (dist > 0 && dist < best_distance) {
                 best_distance = dist;
                 snprintf(best_word, sizeof best_word, "%s", word);
                 best = best_word;
