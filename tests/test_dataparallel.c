@@ -414,8 +414,28 @@ START_TEST(test_device_errors)
     ck_assert_msg(strstr(ct_last_error(), "--device cpu and train.devices both choose devices"), "%s",
                   ct_last_error());
     ct_experiment_free(exp);
+
+    /* the schema: a misspelt key, a mapping, more devices than rows of a batch */
+    const char *text = "data: {csv: {file: a.csv, target: y}}\nmodel:\n  - dense: {units: 1}\n"
+                       "train:\n  loss: mse\n  batch_size: 2\n  %s\n";
+    char yaml[512];
+    snprintf(yaml, sizeof yaml, text, "device: [0:0]");
+    ck_assert_int_eq(ct_experiment_parse_string(yaml, "e.yaml", &exp), CT_ERR_CONFIG);
+    ck_assert_msg(strstr(ct_last_error(), "e.yaml:7:3: train: unknown key 'device'") &&
+                      strstr(ct_last_error(), "did you mean 'devices'?"),
+                  "%s", ct_last_error());
+    snprintf(yaml, sizeof yaml, text, "devices: {cpu: 1}");
+    ck_assert_int_eq(ct_experiment_parse_string(yaml, "e.yaml", &exp), CT_ERR_CONFIG);
+    ck_assert_msg(strstr(ct_last_error(), "e.yaml:7:12"), "%s", ct_last_error());
+    snprintf(yaml, sizeof yaml, text, "devices: [cpu, cpu, cpu]");
+    ck_assert_int_eq(ct_experiment_parse_string(yaml, "e.yaml", &exp), CT_OK);
+    ck_assert_int_eq(ct_experiment_validate(exp), CT_ERR_CONFIG);
+    ck_assert_msg(strstr(ct_last_error(), "e.yaml:7:12: train.devices: 3 devices for batches of 2"), "%s",
+                  ct_last_error());
+    ct_experiment_free(exp);
 }
 END_TEST
+
 
 static Suite *suite(void)
 {
