@@ -98,8 +98,9 @@ ct_status ct_trainer_create_replicated(ct_context *const *ctxs, size_t local, si
                                        size_t target_width, const ct_host_split *train,
                                        const ct_host_split *validation, ct_trainer **out);
 size_t ct_trainer_replicas(const ct_trainer *t);
-/* Over several ranks: the state of the rank holding replica 0 (after a
- * resume, say) to all the others. Collective; nothing to do in one process. */
+/* Replica 0's state (weights set through ct_trainer_model, a resumed
+ * checkpoint) to every other replica, over ranks too. Collective; nothing
+ * to do with one replica. */
 ct_status ct_trainer_share_state(ct_trainer *t);
 
 /* ============================================================== checkpoint

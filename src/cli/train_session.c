@@ -9,6 +9,7 @@
 
 #include "cli/cli_util.h"
 #include "core/collective.h"
+#include "onnx/weights_import.h"
 
 static volatile sig_atomic_t stop_signal;
 
@@ -63,6 +64,7 @@ static int ct_cli_train_local(const ct_experiment *exp, ct_run_options *o, int q
     o->report = quiet ? NULL : stdout;
     o->live = (!quiet && isatty(STDERR_FILENO)) ? stderr : NULL;
     o->stop = &stop_signal;
+    o->import_weights = ct_weights_import;
     bool interrupted = false;
     o->interrupted = &interrupted;
     struct sigaction old_int, old_term;

@@ -11,9 +11,9 @@
 
 int ct_collective_launcher_size(void)
 {
-    /* Open MPI, MPICH/Intel MPI (PMI), PMIx and Slurm's srun. */
-    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "SLURM_NTASKS",
-                                       "MPI_LOCALNRANKS"};
+    /* Open MPI, MPICH/Intel MPI (PMI), PMIx (srun with --mpi=pmix). */
+    /* Not SLURM_NTASKS: a batch script's plain `cltrain run` sees it too. */
+    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS"};
     for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
         const char *v = getenv(vars[i]);
         if (v && *v) {

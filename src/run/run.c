@@ -28,6 +28,7 @@
 #include "run/memory_check.h"
 #include "run/run_dir.h"
 #include "run/run_files.h"
+#include "run/summary.h"
 
 /* Below this many floating-point operations per training step (batch x
  * ct_model_plan_train_flops), a CPU device under PoCL trains faster on one
@@ -55,6 +56,9 @@ typedef struct {
     double test_values[1 + CT_METRICS_MAX];
     double baseline_rmse;
     int has_baseline;
+    size_t parameters, trainable_parameters; /* of the model plan, for summary.yaml */
+    double flops_per_sample;                 /* forward pass, as `cltrain summary` counts */
+    char init_sha256[65]; /* init.from's SHA-256 when training started from it ("" unknown) */
 } run_result;
 
 static ct_status choose_run_dir(const ct_experiment *exp, const ct_run_options *o, char **out)
@@ -158,6 +162,13 @@ static ct_status write_summary(const ct_experiment *exp, const ct_dataset *d, co
             ct_yaml_value_str(w, d->class_names[i]);
         ct_yaml_end_list(w);
     }
+    /* The model's size, so that a sweep's table (src/sweep/) reads it from
+     * the run directory alone. */
+    ct_yaml_key(w, "model"), ct_yaml_begin_map(w);
+    ct_yaml_key(w, "parameters"), ct_yaml_value_int(w, (int64_t)res->parameters);
+    ct_yaml_key(w, "trainable_parameters"), ct_yaml_value_int(w, (int64_t)res->trainable_parameters);
+    ct_yaml_key(w, "flops_per_sample"), ct_yaml_value_double(w, res->flops_per_sample);
+    ct_yaml_end_map(w);
     ct_yaml_key(w, "epochs_run"), ct_yaml_value_int(w, res->epochs_run);
     ct_yaml_key(w, "best_epoch"), res->best_epoch >= 0 ? ct_yaml_value_int(w, res->best_epoch) : ct_yaml_value_null(w);
     ct_yaml_key(w, "best_value"), res->best_epoch >= 0 ? ct_yaml_value_double(w, res->best_value) : ct_yaml_value_null(w);
@@ -176,6 +187,12 @@ static ct_status write_summary(const ct_experiment *exp, const ct_dataset *d, co
         ct_yaml_key(w, d->baseline_name), ct_yaml_begin_map(w);
         ct_yaml_key(w, "root_mean_squared_error"), ct_yaml_value_double(w, res->baseline_rmse);
         ct_yaml_end_map(w);
+        ct_yaml_end_map(w);
+    }
+    if (exp->init.enabled) {
+        ct_yaml_key(w, "init"), ct_yaml_begin_map(w);
+        ct_yaml_key(w, "from"), ct_yaml_value_str(w, exp->init.from);
+        ct_yaml_key(w, "sha256"), ct_yaml_value_str(w, res->init_sha256[0] ? res->init_sha256 : NULL);
         ct_yaml_end_map(w);
     }
     ct_yaml_key(w, "seconds"), ct_yaml_begin_map(w);
@@ -393,7 +410,8 @@ static ct_status fit(const ct_experiment *exp, ct_trainer *t, const ct_run_optio
     char *experiment_yaml = NULL;
     if (s == CT_OK)
         s = ct_run_experiment_yaml(exp, &experiment_yaml);
-    ct_fit_state state = {t, history, &es, &best_tracker, &reduce_lr, 0, false, experiment_yaml};
+    ct_fit_state state = {t, history, &es, &best_tracker, &reduce_lr, 0, false, experiment_yaml,
+                          res->init_sha256[0] ? res->init_sha256 : NULL};
     char history_path[4096], checkpoint_path[4096];
     snprintf(history_path, sizeof history_path, "%s/history.csv", dir);
     snprintf(checkpoint_path, sizeof checkpoint_path, "%s/" CT_CHECKPOINT_FILE, dir);
@@ -401,6 +419,16 @@ static ct_status fit(const ct_experiment *exp, ct_trainer *t, const ct_run_optio
     uint64_t resume_batch = 0;
     if (s == CT_OK && c) {
         s = ct_run_checkpoint_restore(c, &state);
+        /* The run started from init.from: its hash stays with the run. */
+        const void *sha = NULL;
+        uint64_t sha_len = 0;
+        if (s == CT_OK && ct_checkpoint_get(c, "init/sha256", CT_RECORD_TEXT, &sha, &sha_len) == CT_OK &&
+            sha_len < sizeof res->init_sha256) {
+            memcpy(res->init_sha256, sha, (size_t)sha_len);
+            res->init_sha256[sha_len] = '\0';
+            state.init_sha256 = res->init_sha256;
+        }
+        ct_clear_error();
         first_epoch = (int)ct_history_rows(history);
         /* A finished run resumed with more epochs is under way again. */
         state.finished = state.finished && first_epoch >= exp->train.epochs;
@@ -419,7 +447,8 @@ static ct_status fit(const ct_experiment *exp, ct_trainer *t, const ct_run_optio
                 fprintf(o->report, "Resuming %s after epoch %d\n", dir, epoch);
         }
     }
-    /* Over MPI ranks: the others take this state and the first epoch. */
+    /* Every replica (over MPI ranks too) takes this state: init.from's
+     * weights, a resumed checkpoint; the other ranks also the first epoch. */
     if (s == CT_OK)
         s = ct_trainer_share_state(t);
     if (s == CT_OK)
@@ -692,6 +721,10 @@ ct_status ct_run_experiment(const ct_experiment *exp, const ct_run_options *o, c
         ct_dataset_free(&d);
         return s;
     }
+    res.parameters = plan.total_params;
+    res.trainable_parameters = plan.trainable_params;
+    for (size_t i = 0; i < plan.layer_count; i++)
+        res.flops_per_sample += ct_layer_forward_flops(&plan.layers[i]);
     double step_flops = 0;
     int one_thread = choose_cpu_threads(exp, &plan, &step_flops);
     s = ct_run_devices_resolve(exp, o->device_spec, &devs);
@@ -730,6 +763,14 @@ ct_status ct_run_experiment(const ct_experiment *exp, const ct_run_options *o, c
     }
     for (size_t i = 0; s == CT_OK && i < devs.local_count; i++)
         s = ct_run_check_device_memory(exp, &plan, &d, ct_context_device(ctxs[i]));
+    /* init.from before the run directory exists: a wrong file leaves nothing behind. */
+    ct_named_tensor *init = NULL;
+    size_t n_init = 0;
+    if (s == CT_OK && exp->init.enabled && !resume) {
+        s = ct_run_import_init(exp, o, &d, &plan, &init, &n_init, res.init_sha256, o->report);
+        if (s == CT_OK && o->report)
+            fprintf(o->report, "Initial weights: %s (SHA-256 %.16s...)\n", exp->init.from, res.init_sha256);
+    }
     ct_model_plan_free(&plan);
     if (s == CT_OK && resume)
         s = (*run_dir = strdup(o->resume_dir)) ? CT_OK : ct_fail(CT_ERR_NO_MEMORY, "run directory name");
@@ -741,6 +782,9 @@ ct_status ct_run_experiment(const ct_experiment *exp, const ct_run_options *o, c
         s = ct_dataset_write_features(&d, *run_dir);
     if (s == CT_OK)
         s = ct_run_memory_hint(create_trainer(exp, &d, &devs, ctxs, &t), exp);
+    if (s == CT_OK && init)
+        s = ct_run_set_weights_by_name(ct_trainer_model(t), init, n_init, exp->init.from);
+    ct_weights_free(init, n_init);
     if (s == CT_OK) {
         res.startup_seconds = ct_now_seconds() - t_start;
         s = fit(exp, t, o, *run_dir, resume, &res);

@@ -990,27 +990,30 @@ size_t ct_trainer_replicas(const ct_trainer *t) { return t->dp ? ct_dp_replicas(
 
 ct_status ct_trainer_share_state(ct_trainer *t)
 {
-    if (!spans_ranks(t))
+    if (!t->dp)
         return CT_OK;
     ct_trainer_state st;
     memset(&st, 0, sizeof st);
     bool root = holds_first_replica(t);
     ct_status s = root ? ct_trainer_save(t, &st) : CT_OK;
-    /* The fixed part first (its pointers are meaningless elsewhere), then the arrays. */
-    if (s == CT_OK)
-        s = ct_collective_broadcast(&st, sizeof st, 0);
-    if (s == CT_OK && !root) {
-        st.model = malloc((st.model_floats ? st.model_floats : 1) * sizeof(float));
-        st.optimizer = malloc((st.optimizer_floats ? st.optimizer_floats : 1) * sizeof(float));
-        if (!st.model || !st.optimizer)
-            s = ct_fail(CT_ERR_NO_MEMORY, "the training state from rank 0");
+    if (spans_ranks(t)) {
+        /* The fixed part first (its pointers are meaningless elsewhere), then the arrays. */
+        if (s == CT_OK)
+            s = ct_collective_broadcast(&st, sizeof st, 0);
+        if (s == CT_OK && !root) {
+            st.model = malloc((st.model_floats ? st.model_floats : 1) * sizeof(float));
+            st.optimizer = malloc((st.optimizer_floats ? st.optimizer_floats : 1) * sizeof(float));
+            if (!st.model || !st.optimizer)
+                s = ct_fail(CT_ERR_NO_MEMORY, "the training state from rank 0");
+        }
+        if (s == CT_OK)
+            s = ct_collective_broadcast(st.model, st.model_floats * sizeof(float), 0);
+        if (s == CT_OK)
+            s = ct_collective_broadcast(st.optimizer, st.optimizer_floats * sizeof(float), 0);
     }
-    if (s == CT_OK)
-        s = ct_collective_broadcast(st.model, st.model_floats * sizeof(float), 0);
-    if (s == CT_OK)
-        s = ct_collective_broadcast(st.optimizer, st.optimizer_floats * sizeof(float), 0);
-    if (s == CT_OK && !root)
-        s = ct_trainer_load(t, &st);
+    /* Replica 0 keeps its own (and the epoch's accumulators). */
+    for (size_t i = root ? 1 : 0; s == CT_OK && i < local_replicas(t); i++)
+        s = load_replica(replica(t, i), &st, false);
     ct_trainer_state_free(&st);
     return s;
 }
