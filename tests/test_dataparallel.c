@@ -101,6 +101,7 @@ static outcome train(const ct_experiment *exp, int in_ndim, const size_t *in_sha
                      const char *const *specs, size_t count, int epochs, int stop_after);
 
 static int steps_left;
+static bool set_weights; /* train(): start from weights set on ct_trainer_model */
 static bool stop_hook(void *user)
 {
     (void)user;
@@ -132,6 +133,17 @@ static outcome train(const ct_experiment *exp, int in_ndim, const size_t *in_sha
                       CT_OK,
                   "%s", ct_last_error());
     ck_assert_uint_eq(ct_trainer_replicas(t), count);
+    if (set_weights) { /* as init.from does: weights into the first replica, then shared */
+        ct_model *m = ct_trainer_model(t);
+        size_t n = ct_model_state_size(m);
+        float *w = malloc(n * sizeof *w);
+        ck_assert_int_eq(ct_model_read_state(m, w), CT_OK);
+        for (size_t i = 0; i < n; i++)
+            w[i] = w[i] * 0.5f + 0.01f * (float)(i % 7);
+        ck_assert_int_eq(ct_model_write_state(m, w), CT_OK);
+        free(w);
+        ck_assert_int_eq(ct_trainer_share_state(t), CT_OK);
+    }
     outcome o;
     memset(&o, 0, sizeof o);
     o.value_count = ct_trainer_value_count(t);
@@ -261,6 +273,25 @@ START_TEST(test_cnn_two_devices)
     assert_identical(&b, &c, 3);
     /* accuracy counts whole samples: a prediction on the edge may flip */
     assert_close(&a, &b, 3, 0.02);
+    free_outcome(&a), free_outcome(&b), free_outcome(&c);
+    ct_experiment_free(exp);
+}
+END_TEST
+
+/* Weights set on the first replica (init.from) reach the others. */
+START_TEST(test_weights_set_reach_every_replica)
+{
+    find_two_devices();
+    ct_experiment *exp = experiment(DENSE, ADAM);
+    size_t in[1] = {6};
+    const char *one[] = {spec_a}, *two[] = {spec_a, spec_b};
+    set_weights = true;
+    outcome a = train(exp, 1, in, 0, one, 1, 2, 0);
+    outcome b = train(exp, 1, in, 0, two, 2, 2, 0);
+    set_weights = false;
+    outcome c = train(exp, 1, in, 0, one, 1, 2, 0);
+    assert_close(&a, &b, 2, 1e-4);
+    ck_assert_msg(weight_difference(&a, &c) > 1e-2, "the weights set did not change the run");
     free_outcome(&a), free_outcome(&b), free_outcome(&c);
     ct_experiment_free(exp);
 }
@@ -446,6 +477,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_three_replicas_uneven);
     tcase_add_test(tc, test_cnn_two_devices);
     tcase_add_test(tc, test_dropout_masks_of_the_whole_batch);
+    tcase_add_test(tc, test_weights_set_reach_every_replica);
     tcase_add_test(tc, test_batchnorm_deterministic);
     tcase_add_test(tc, test_resume_between_steps);
     tcase_add_test(tc, test_sunshine_small_two_devices);
