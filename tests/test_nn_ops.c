@@ -100,7 +100,7 @@ static void dropout_statistics(ct_context *ctx)
     for (size_t i = 0; i < DROPOUT_N; i++)
         ones[i] = 1.0f;
     ct_tensor x = upload1(ctx, DROPOUT_N, ones), y = upload1(ctx, DROPOUT_N, NULL), mask = upload1(ctx, DROPOUT_N, NULL);
-    ct_dropout_params p = {0.3f, 20240601, 3, 17};
+    ct_dropout_params p = {0.3f, 20240601, 3, 17, 0};
     CHECK_OK(ct_dropout_forward(ctx, &p, &x, &y, &mask));
     float *got = download(ctx, &y), *got_mask = download(ctx, &mask);
     size_t kept = 0, mismatches = 0;
@@ -146,7 +146,7 @@ static void dropout_reproducible(ct_context *ctx)
     ct_tensor x = upload1(ctx, n, host), y = upload1(ctx, n, NULL);
 
     /* rate 0: the identity, bit for bit */
-    ct_dropout_params p = {0.0f, 1, 1, 1};
+    ct_dropout_params p = {0.0f, 1, 1, 1, 0};
     CHECK_OK(ct_dropout_forward(ctx, &p, &x, &y, NULL));
     float *a = download(ctx, &y);
     ck_assert(memcmp(a, host, n * sizeof *a) == 0);
@@ -187,7 +187,7 @@ static void dropout_reproducible(ct_context *ctx)
     }
     free(b);
 
-    ct_dropout_params bad = {1.0f, 1, 1, 1};
+    ct_dropout_params bad = {1.0f, 1, 1, 1, 0};
     ck_assert_int_eq(ct_dropout_forward(ctx, &bad, &x, &y, NULL), CT_ERR_INVALID_ARGUMENT);
     bad.rate = -0.1f;
     ck_assert_int_eq(ct_dropout_forward(ctx, &bad, &x, &y, NULL), CT_ERR_INVALID_ARGUMENT);

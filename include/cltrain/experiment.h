@@ -231,6 +231,10 @@ typedef struct {
     double validation_split;     /* `validation_split` in [0, 1), default 0.0: Keras' fit():
                                     the last fraction of the training samples (before
                                     shuffling) becomes validation data */
+    ct_string_list devices;      /* `devices`, default [] (the one device of --device /
+                                    CLTRAIN_DEVICE): device specs (P:D, cpu, gpu, accelerator or
+                                    part of a name) to train on side by side, data-parallel;
+                                    under mpirun, split over the ranks */
 } ct_train_spec;
 
 /* ================================================================= callbacks */

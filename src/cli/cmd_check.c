@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cltrain/experiment.h"
+#include "run/devices.h"
 #include "cltrain/sweep_section.h"
 #include "sweep/plan.h"
 #include "onnx/weights_import.h"
@@ -24,6 +25,7 @@ static void check_usage(FILE *out)
             "With init.from, the weights file must exist and fit the model layer by layer;\n"
             "a CSV experiment's data is then read to count its features (--data-dir DIR,\n"
             "else $CLTRAIN_DATA_DIR, as `cltrain run` finds it).\n"
+            "train.devices must name devices of this machine.\n"
             "Exit status: 0 valid, 2 invalid or usage error.\n");
 }
 
@@ -74,6 +76,12 @@ int ct_cmd_check(int argc, char **argv)
     ct_experiment *exp = NULL;
     if (ct_experiment_open(file, sets, n_sets, &exp) != CT_OK) {
         fprintf(stderr, "error: %s\n", ct_last_error());
+        goto done;
+    }
+    /* train.devices must name devices of this machine (the rest needs none). */
+    if (ct_run_devices_check(exp) != CT_OK) {
+        fprintf(stderr, "error: %s\n", ct_last_error());
+        ct_experiment_free(exp);
         goto done;
     }
     size_t tensors = 0;

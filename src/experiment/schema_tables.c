@@ -649,6 +649,8 @@ static const field train_fields[] = {
     {.key = "shuffle", .type = FT_BOOL, .offset = TRAIN(shuffle), .default_text = "true"},
     {.key = "validation_split", .type = FT_DOUBLE, .offset = TRAIN(validation_split),
      .default_text = "0.0", .range = R_UNIT_HALF_OPEN},
+    /* data parallelism (issue #15): device specs; cross-field checks in validate.c */
+    {.key = "devices", .type = FT_STRING_LIST, .offset = TRAIN(devices), .flags = FL_FLOW | FL_OMIT_WHEN_NULL},
 };
 static const section train_section = {"train settings", train_fields, COUNT(train_fields), NULL,
                                       NULL};

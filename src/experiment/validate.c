@@ -435,6 +435,11 @@ static ct_status check_train(const ct_experiment *exp)
                        "CIFAR-10 labels are class indices 0..9, not %s targets: use "
                        "sparse_categorical_crossentropy",
                        is_regression_loss(t->loss) ? "regression" : "binary");
+    /* data parallelism: each device takes a share of every full batch */
+    if (t->devices.count > (size_t)t->batch_size)
+        return fail_at(exp, "train.devices",
+                       "%zu devices for batches of %d (train.batch_size): each device needs at least one row of "
+                       "a batch; raise batch_size or list fewer devices", t->devices.count, t->batch_size);
     return CT_OK;
 }
 

@@ -40,6 +40,7 @@ struct ct_model {
     size_t max_batch;
     uint64_t seed;
     uint32_t dropout_step;
+    uint64_t first_row; /* ct_model_set_first_row */
     layer_state *layers;
     ct_param_arena *arena;
     ct_tensor state;            /* non-trainable tensors: moving statistics, BN saved stats */
@@ -409,7 +410,8 @@ static ct_status layer_forward(ct_model *m, size_t i, const ct_tensor *x, int tr
         return ct_pool2d_forward(m->ctx, &p, x, y);
     }
     case CT_LAYER_DROPOUT: {
-        ct_dropout_params p = {(float)s->dropout.rate, m->seed, (uint32_t)i, m->dropout_step};
+        ct_dropout_params p = {(float)s->dropout.rate, m->seed, (uint32_t)i, m->dropout_step,
+                               m->first_row * per_sample(l->plan->in_ndim, l->plan->in_shape)};
         return ct_dropout_forward(m->ctx, &p, x, y, NULL);
     }
     case CT_LAYER_BATCH_NORMALIZATION: {
@@ -574,7 +576,8 @@ static ct_status layer_backward(ct_model *m, size_t i, const ct_tensor *dy, int 
         if (!dx)
             return CT_OK;
         /* The forward that just ran used step dropout_step - 1. */
-        ct_dropout_params p = {(float)s->dropout.rate, m->seed, (uint32_t)i, m->dropout_step - 1};
+        ct_dropout_params p = {(float)s->dropout.rate, m->seed, (uint32_t)i, m->dropout_step - 1,
+                               m->first_row * per_sample(l->plan->in_ndim, l->plan->in_shape)};
         return ct_dropout_backward(m->ctx, &p, dy, dx);
     }
     case CT_LAYER_BATCH_NORMALIZATION:
@@ -670,6 +673,7 @@ size_t ct_model_state_size(const ct_model *m)
 
 uint64_t ct_model_dropout_step(const ct_model *m) { return m->dropout_step; }
 void ct_model_set_dropout_step(ct_model *m, uint64_t step) { m->dropout_step = (uint32_t)step; }
+void ct_model_set_first_row(ct_model *m, uint64_t row) { m->first_row = row; }
 
 ct_status ct_model_read_state(ct_model *m, float *host)
 {
