@@ -28,6 +28,8 @@ typedef enum {
     CT_LAYER_LEAKY_RELU,               /* "leaky_relu": Keras' LeakyReLU layer */
     CT_LAYER_RESCALING,                /* "rescaling" */
     CT_LAYER_RESHAPE,                  /* "reshape" */
+    CT_LAYER_ADD,                      /* "add": Keras' Add merge layer */
+    CT_LAYER_CONCATENATE,              /* "concatenate": Keras' Concatenate merge layer */
     CT_LAYER_COUNT
 } ct_layer_kind;
 
@@ -139,9 +141,24 @@ typedef struct {
     ct_activation activation; /* `activation`, required */
 } ct_activation_spec;
 
+/* concatenate: the inputs joined along one axis (Keras' Concatenate). Only
+ * the last axis (channels_last: the channels of images, the features of
+ * flat data) is supported; the other axes must agree. */
+typedef struct {
+    int axis; /* `axis`, default -1 (the last); also the last axis by its number (1 flat, 3 images) */
+} ct_concatenate_spec;
+
+/* Graph models (Keras' functional API): any layer may name its `inputs`
+ * (layer names, or `input` for the data); a layer without them takes the
+ * previous layer's output (the first layer: the data), so a plain list is
+ * the sequential model it always was. `add` and `concatenate` take two or
+ * more inputs; the last layer is the output. */
+#define CT_MODEL_INPUT_NAME "input"
+
 typedef struct {
     ct_layer_kind kind;
     char *name; /* `name`, default: Keras' automatic name: dense, dense_1, conv2d, ... */
+    ct_string_list inputs; /* `inputs`, default []: the previous layer */
     union {
         ct_dense_spec dense;                      /* CT_LAYER_DENSE */
         ct_conv2d_spec conv2d;                    /* CT_LAYER_CONV2D */
@@ -153,7 +170,8 @@ typedef struct {
         ct_leaky_relu_spec leaky_relu;            /* CT_LAYER_LEAKY_RELU */
         ct_rescaling_spec rescaling;              /* CT_LAYER_RESCALING */
         ct_reshape_spec reshape;                  /* CT_LAYER_RESHAPE */
-    };                                            /* CT_LAYER_FLATTEN: no settings */
+        ct_concatenate_spec concatenate;          /* CT_LAYER_CONCATENATE */
+    };                                            /* CT_LAYER_FLATTEN, CT_LAYER_ADD: no settings */
 } ct_layer_spec;
 
 typedef struct {

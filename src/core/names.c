@@ -55,7 +55,9 @@ TABLE(ct_layer_kind_names, "layer type",
       {"global_max_pooling2d", CT_LAYER_GLOBAL_MAX_POOLING2D, false},
       {"leaky_relu", CT_LAYER_LEAKY_RELU, false},
       {"rescaling", CT_LAYER_RESCALING, false},
-      {"reshape", CT_LAYER_RESHAPE, false});
+      {"reshape", CT_LAYER_RESHAPE, false},
+      {"add", CT_LAYER_ADD, false},
+      {"concatenate", CT_LAYER_CONCATENATE, false});
 _Static_assert(COUNT(ct_layer_kind_names_entries) == CT_LAYER_COUNT, "a ct_layer_kind without a name");
 
 /* Aliases follow the names: the count of names is the enum's count. */
