@@ -164,8 +164,9 @@ static ct_status graph_backward(ct_model *m, const ct_tensor *dy)
     m->grad_ready[m->plan.layer_count - 1] = true; /* the loss wrote it */
     for (size_t i = m->plan.layer_count; i-- > 0;) {
         const ct_layer_plan *p = m->layers[i].plan;
-        if (!m->grad_ready[i])
-            return ct_fail(CT_ERR_INTERNAL, "backward: nothing uses the output of %s", p->name);
+        if (!m->grad_ready[i]) /* harmless in a forward (feature maps of a model's first layers) */
+            return ct_fail(CT_ERR_CONFIG, "backward: no layer takes the output of %s, so it gets no gradient "
+                           "(the last layer is the model's output)", p->name);
         ct_tensor g;
         CT_TRY(dout_of(m, i, n, &g));
         ct_status s = CT_OK;

@@ -247,30 +247,6 @@ static ct_status infer_merge(const ct_model_plan *plan, size_t index, ct_layer_p
     return CT_OK;
 }
 
-/* A graph whose every layer but the last feeds another: backward reaches
- * them all. */
-static ct_status check_all_used(ct_model_plan *plan)
-{
-    bool *used = calloc(plan->layer_count, sizeof *used);
-    if (!used) {
-        ct_model_plan_free(plan);
-        return ct_fail(CT_ERR_NO_MEMORY, "model plan");
-    }
-    for (size_t i = 0; i < plan->layer_count; i++)
-        for (size_t k = 0; k < plan->layers[i].input_count; k++)
-            if (plan->layers[i].inputs[k] != CT_PLAN_DATA)
-                used[plan->layers[i].inputs[k]] = true;
-    ct_status s = CT_OK;
-    for (size_t i = 0; i + 1 < plan->layer_count && s == CT_OK; i++)
-        if (!used[i])
-            s = ct_fail(CT_ERR_CONFIG, "model[%zu] %s: no layer takes its output (the last layer is the output)",
-                        i, plan->layers[i].name);
-    free(used);
-    if (s != CT_OK)
-        ct_model_plan_free(plan);
-    return s;
-}
-
 ct_status ct_model_plan_create(const ct_model_spec *spec, int in_ndim, const size_t *in_shape, ct_model_plan *out)
 {
     memset(out, 0, sizeof *out);
@@ -308,7 +284,7 @@ ct_status ct_model_plan_create(const ct_model_spec *spec, int in_ndim, const siz
         out->total_params += l->params;
         out->trainable_params += l->trainable_params;
     }
-    return out->graph ? check_all_used(out) : CT_OK;
+    return CT_OK;
 }
 
 double ct_model_plan_train_flops(const ct_model_plan *plan)

@@ -338,6 +338,11 @@ ct_status ct_keras_export_run(const char *run_dir, const char *weights_path, con
         return ct_fail(CT_ERR_INVALID_ARGUMENT, "ct_keras_export_run: NULL argument");
     ct_exported_run r;
     ct_status s = ct_exported_run_open(run_dir, &r);
+    /* The script builds a keras.Sequential; a functional model's script and
+     * its weights layout are not written yet. */
+    if (s == CT_OK && r.plan.graph)
+        s = ct_fail(CT_ERR_UNSUPPORTED, "%s: a graph model (layers with inputs, add or concatenate) has no Keras "
+                    "export yet, only a sequential one: use --format onnx", run_dir);
     for (size_t i = 0; s == CT_OK && i < r.plan.layer_count; i++)
         if (r.plan.layers[i].spec->kind >= CT_LAYER_COUNT)
             s = ct_fail(CT_ERR_UNSUPPORTED, "layer %s has no Keras equivalent", r.plan.layers[i].name);
