@@ -97,6 +97,11 @@ static ct_status check_inputs(const ct_experiment *exp, size_t i)
         return graph_fail(exp, path, "a merge layer takes two or more inputs: write inputs: [a, b] with the "
                           "names of the layers it joins");
     }
+    if (!is_merge(l->kind) && l->inputs.count > 1) {
+        snprintf(path, sizeof path, "model[%zu].%s.inputs", i, ct_layer_kind_name(l->kind));
+        return graph_fail(exp, path, "a %s layer takes one input, not %zu: join them first with an add or "
+                          "concatenate layer", ct_layer_kind_name(l->kind), l->inputs.count);
+    }
     for (size_t k = 0; k < l->inputs.count; k++) {
         long from = xp_graph_input(m, i, k);
         input_path(exp, i, k, path, sizeof path);
@@ -107,9 +112,6 @@ static ct_status check_inputs(const ct_experiment *exp, size_t i)
         if (from > (long)i)
             return graph_fail(exp, path, "'%s' is model[%ld], below this layer: a layer takes inputs only from "
                               "layers above it (which also rules out cycles)", l->inputs.items[k], from);
-        for (size_t q = 0; q < k; q++)
-            if (!strcmp(l->inputs.items[q], l->inputs.items[k]))
-                return graph_fail(exp, path, "'%s' is already inputs[%zu]", l->inputs.items[k], q);
     }
     return CT_OK;
 }

@@ -197,6 +197,10 @@ static ct_status resolve_inputs(const ct_model_plan *plan, const ct_model_spec *
         l->inputs[0] = i == 0 ? CT_PLAN_DATA : i - 1;
         return CT_OK;
     }
+    bool merge = l->spec->kind == CT_LAYER_ADD || l->spec->kind == CT_LAYER_CONCATENATE;
+    if (!merge && names->count > 1)
+        return ct_fail(CT_ERR_CONFIG, "model[%zu] %s: %zu inputs, but only add and concatenate take several", i,
+                       l->name, names->count);
     for (size_t k = 0; k < names->count; k++) {
         const char *name = names->items[k];
         size_t from = SIZE_MAX - 1;
