@@ -52,7 +52,6 @@ static void visit(walk *w, size_t node)
         visit(w, l->inputs[k] == CT_PLAN_DATA ? count : l->inputs[k]);
 }
 
-static const ct_model_plan *sort_plan;
 static const long *sort_depth, *sort_index;
 
 static int deeper_first(const void *a, const void *b)
@@ -77,45 +76,43 @@ ct_status ct_keras_weight_groups(const ct_model_plan *plan, char (**names)[CT_KE
         *names = NULL;
         return ct_fail(CT_ERR_NO_MEMORY, "Keras export: out of memory");
     }
-    if (!plan->graph) {
-        for (size_t i = 0; i < count; i++)
-            snprintf((*names)[i], CT_KERAS_GROUP_MAX, "%s", plan->layers[i].name);
-    } else {
-        for (size_t i = 0; i <= count; i++)
-            index[i] = -1;
-        walk w = {plan, index, 0};
-        visit(&w, count - 1);
-        /* The longest path to the output: every consumer comes later in the list. */
-        for (size_t i = count; i-- > 0;) {
-            const ct_layer_plan *l = &plan->layers[i];
-            for (size_t k = 0; k < l->input_count; k++) {
-                size_t from = l->inputs[k] == CT_PLAN_DATA ? count : l->inputs[k];
-                if (depth[from] < depth[i] + 1)
-                    depth[from] = depth[i] + 1;
-            }
-        }
-        size_t n = 0;
-        for (size_t i = 0; i <= count; i++)
-            if (index[i] >= 0) /* a layer the output does not reach is not in keras.Model */
-                order[n++] = i;
-        sort_plan = plan, sort_depth = depth, sort_index = index;
-        qsort(order, n, sizeof *order, deeper_first);
-        for (size_t a = 0; a < n; a++) {
-            size_t i = order[a];
-            if (i == count)
-                continue; /* the Input: "input_layer", no variables */
-            char base[CT_KERAS_GROUP_MAX - 16];
-            snake_case(ct_layer_class_name(plan->layers[i].spec->kind), base, sizeof base);
-            unsigned seen = 0;
-            for (size_t b = 0; b < a; b++)
-                if (order[b] != count && plan->layers[order[b]].spec->kind == plan->layers[i].spec->kind)
-                    seen++;
-            if (seen)
-                snprintf((*names)[i], CT_KERAS_GROUP_MAX, "%s_%u", base, seen);
-            else
-                snprintf((*names)[i], CT_KERAS_GROUP_MAX, "%s", base);
+    for (size_t i = 0; i <= count; i++)
+        index[i] = -1;
+    walk w = {plan, index, 0};
+    visit(&w, count - 1);
+    /* The longest path to the output: every consumer comes later in the list. */
+    for (size_t i = count; i-- > 0;) {
+        const ct_layer_plan *l = &plan->layers[i];
+        for (size_t k = 0; k < l->input_count; k++) {
+            size_t from = l->inputs[k] == CT_PLAN_DATA ? count : l->inputs[k];
+            if (depth[from] < depth[i] + 1)
+                depth[from] = depth[i] + 1;
         }
     }
+    size_t n = 0;
+    for (size_t i = 0; i <= count; i++)
+        if (index[i] >= 0) /* a layer the output does not reach is not in keras.Model */
+            order[n++] = i;
+    sort_depth = depth, sort_index = index;
+    qsort(order, n, sizeof *order, deeper_first);
+    for (size_t a = 0; a < n; a++) {
+        size_t i = order[a];
+        if (i == count)
+            continue; /* the Input: "input_layer", no variables */
+        char base[CT_KERAS_GROUP_MAX - 16];
+        snake_case(ct_layer_class_name(plan->layers[i].spec->kind), base, sizeof base);
+        unsigned seen = 0;
+        for (size_t b = 0; b < a; b++)
+            if (order[b] != count && plan->layers[order[b]].spec->kind == plan->layers[i].spec->kind)
+                seen++;
+        if (seen)
+            snprintf((*names)[i], CT_KERAS_GROUP_MAX, "%s_%u", base, seen);
+        else
+            snprintf((*names)[i], CT_KERAS_GROUP_MAX, "%s", base);
+    }
+    for (size_t i = 0; i < count; i++) /* not in the keras.Model: its own name, never read */
+        if (!(*names)[i][0])
+            snprintf((*names)[i], CT_KERAS_GROUP_MAX, "%s", plan->layers[i].name);
     free(depth);
     free(index);
     free(order);

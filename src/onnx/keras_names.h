@@ -7,13 +7,13 @@
 #define CT_KERAS_GROUP_MAX 96
 
 /* names[i] (malloc'd, plan->layer_count entries; free it): the group under
- * "layers/" that keras' load_weights reads layer i from. A sequential
- * model's groups are the layer names, as cltrain has always written them.
- * A graph model is a keras.Model (functional), whose saver names each
- * layer by its class in snake case, numbered in the order of model.layers
- * (conv2d, conv2d_1, ...): the order Keras' map_graph gives, deepest
- * first (the longest path to the output), ties in the order a depth-first
- * walk from the output meets them, the Input first of all. */
+ * "layers/" that keras' load_weights reads layer i from. Keras' saver names
+ * each layer by its class in snake case, numbered in the order of
+ * model.layers (conv2d, conv2d_1, ...). For a sequential model that is the
+ * list's order; for a graph model (keras.Model, functional) the order
+ * Keras' map_graph gives: deepest first (the longest path to the output),
+ * ties in the order a depth-first walk from the output meets them, the
+ * Input first of all. */
 ct_status ct_keras_weight_groups(const ct_model_plan *plan, char (**names)[CT_KERAS_GROUP_MAX]);
 
 #endif
