@@ -1,4 +1,5 @@
-/* Sequential models: layers from an experiment's model spec, with shape
+/* Models: layers from an experiment's model spec, a sequential list or a
+ * graph (layers that name their inputs, add and concatenate), with shape
  * inference, Keras-identical parameter counts and summary, parameters and
  * activations on the device, forward and backward passes.
  *
