@@ -1,11 +1,14 @@
 /* `cltrain check FILE [--set KEY.PATH=VALUE ...]`: validate an experiment
  * and print its effective configuration (every default filled in). */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/commands.h"
 #include "cltrain/experiment.h"
+#include "cltrain/sweep_section.h"
+#include "sweep/plan.h"
 #include "onnx/weights_import.h"
 #include "run/summary.h"
 
@@ -81,10 +84,30 @@ int ct_cmd_check(int argc, char **argv)
     }
     if (exp->init.enabled)
         fprintf(stderr, "init.from: %s fits the model (%zu tensors, layer by layer)\n", exp->init.from, tensors);
-    if (ct_experiment_write_yaml(exp, stdout) != CT_OK) {
+    /* A sweep section is checked too: its keys, its axes, and every point
+     * as a run of its own (the effective configuration leaves it out). */
+    ct_sweep_section sweep_sec;
+    sweep_plan plan;
+    ct_status s = ct_experiment_sweep_section(exp, &sweep_sec);
+    bool has_sweep = s == CT_OK && sweep_sec.present;
+    if (s == CT_OK)
+        ct_sweep_section_free(&sweep_sec);
+    if (has_sweep) {
+        sweep_request r = {.experiment = file, .fixed = sets, .fixed_count = n_sets};
+        s = sweep_plan_make(&r, &plan);
+    }
+    bool planned = has_sweep && s == CT_OK;
+    if (s == CT_OK)
+        s = ct_experiment_write_yaml(exp, stdout);
+    if (s != CT_OK)
         fprintf(stderr, "error: %s\n", ct_last_error());
-    } else {
+    else
         status = 0;
+    if (planned) {
+        if (status == 0)
+            printf("# sweep %s: %zu points over %zu axes, compared by %s (cltrain sweep %s --dry-run lists them)\n",
+                   plan.name, plan.point_count, plan.axis_count, plan.metric, file);
+        sweep_plan_free(&plan);
     }
     ct_experiment_free(exp);
 done:

@@ -26,6 +26,7 @@
 #include "run/memory_check.h"
 #include "run/run_dir.h"
 #include "run/run_files.h"
+#include "run/summary.h"
 
 /* Below this many floating-point operations per training step (batch x
  * ct_model_plan_train_flops), a CPU device under PoCL trains faster on one
@@ -53,6 +54,8 @@ typedef struct {
     double test_values[1 + CT_METRICS_MAX];
     double baseline_rmse;
     int has_baseline;
+    size_t parameters, trainable_parameters; /* of the model plan, for summary.yaml */
+    double flops_per_sample;                 /* forward pass, as `cltrain summary` counts */
     char init_sha256[65]; /* init.from's SHA-256 when training started from it ("" unknown) */
 } run_result;
 
@@ -157,6 +160,13 @@ static ct_status write_summary(const ct_experiment *exp, const ct_dataset *d, co
             ct_yaml_value_str(w, d->class_names[i]);
         ct_yaml_end_list(w);
     }
+    /* The model's size, so that a sweep's table (src/sweep/) reads it from
+     * the run directory alone. */
+    ct_yaml_key(w, "model"), ct_yaml_begin_map(w);
+    ct_yaml_key(w, "parameters"), ct_yaml_value_int(w, (int64_t)res->parameters);
+    ct_yaml_key(w, "trainable_parameters"), ct_yaml_value_int(w, (int64_t)res->trainable_parameters);
+    ct_yaml_key(w, "flops_per_sample"), ct_yaml_value_double(w, res->flops_per_sample);
+    ct_yaml_end_map(w);
     ct_yaml_key(w, "epochs_run"), ct_yaml_value_int(w, res->epochs_run);
     ct_yaml_key(w, "best_epoch"), res->best_epoch >= 0 ? ct_yaml_value_int(w, res->best_epoch) : ct_yaml_value_null(w);
     ct_yaml_key(w, "best_value"), res->best_epoch >= 0 ? ct_yaml_value_double(w, res->best_value) : ct_yaml_value_null(w);
@@ -606,6 +616,10 @@ ct_status ct_run_experiment(const ct_experiment *exp, const ct_run_options *o, c
         ct_dataset_free(&d);
         return s;
     }
+    res.parameters = plan.total_params;
+    res.trainable_parameters = plan.trainable_params;
+    for (size_t i = 0; i < plan.layer_count; i++)
+        res.flops_per_sample += ct_layer_forward_flops(&plan.layers[i]);
     double step_flops = 0;
     int one_thread = choose_cpu_threads(exp, &plan, &step_flops);
     s = open_context(o, &ctx);
