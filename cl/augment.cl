@@ -46,12 +46,12 @@ inline float uniform_draw(uint word, float lo, float hi) { return lo + unit_draw
  * AUG_CENTER_CROP lo_h, lo_w are the window-to-output scales. */
 __kernel void augment_transforms(uint n, int kind, int flip_mode, float lo_h, float hi_h, float lo_w, float hi_w,
                                  int same_zoom, int in_h, int in_w, int out_h, int out_w, uint seed_lo,
-                                 uint seed_hi, uint step, uint layer_id, __global float *m, ulong m_off)
+                                 uint seed_hi, uint step, uint layer_id, uint first, __global float *m, ulong m_off)
 {
     const uint i = (uint)get_global_id(0);
     if (i >= n)
         return;
-    const uint4 r = philox4x32_10(i, AUGMENT_STREAM, step, layer_id, seed_lo, seed_hi);
+    const uint4 r = philox4x32_10(first + i, AUGMENT_STREAM, step, layer_id, seed_lo, seed_hi);
     float a0 = 1.0f, a1 = 0.0f, a2 = 0.0f, b0 = 0.0f, b1 = 1.0f, b2 = 0.0f;
     const float h = (float)in_h, w = (float)in_w;
     if (kind == AUG_FLIP) {

@@ -89,11 +89,7 @@ const char *ct_data_kind_name(ct_data_kind k);
 
 /* ====================================================================== data */
 
-/* A list of strings owned by the experiment. */
-typedef struct {
-    char **items;
-    size_t count;
-} ct_string_list;
+/* ct_string_list: cltrain/types.h (a layer's inputs use it too). */
 
 /* data.csv.rows: which data rows (0-based, header excluded, like pandas'
  * default index) give samples. Inclusive at both ends, like data.loc[a:b]. */

@@ -35,6 +35,8 @@ typedef enum {
     CT_LAYER_RANDOM_ROTATION,    /* "random_rotation" */
     CT_LAYER_RANDOM_ZOOM,        /* "random_zoom" */
     CT_LAYER_RANDOM_CROP,        /* "random_crop" */
+    CT_LAYER_ADD,                      /* "add": Keras' Add merge layer */
+    CT_LAYER_CONCATENATE,              /* "concatenate": Keras' Concatenate merge layer */
     CT_LAYER_COUNT
 } ct_layer_kind;
 
@@ -217,10 +219,24 @@ static inline bool ct_layer_is_augmentation(ct_layer_kind k)
 {
     return k >= CT_LAYER_RANDOM_FLIP && k <= CT_LAYER_RANDOM_CROP;
 }
+/* concatenate: the inputs joined along one axis (Keras' Concatenate). Only
+ * the last axis (channels_last: the channels of images, the features of
+ * flat data) is supported; the other axes must agree. */
+typedef struct {
+    int axis; /* `axis`, default -1 (the last); also the last axis by its number (1 flat, 3 images) */
+} ct_concatenate_spec;
+
+/* Graph models (Keras' functional API): any layer may name its `inputs`
+ * (layer names, or `input` for the data); a layer without them takes the
+ * previous layer's output (the first layer: the data), so a plain list is
+ * the sequential model it always was. `add` and `concatenate` take two or
+ * more inputs; the last layer is the output. */
+#define CT_MODEL_INPUT_NAME "input"
 
 typedef struct {
     ct_layer_kind kind;
     char *name; /* `name`, default: Keras' automatic name: dense, dense_1, conv2d, ... */
+    ct_string_list inputs; /* `inputs`, default []: the previous layer */
     union {
         ct_dense_spec dense;                      /* CT_LAYER_DENSE */
         ct_conv2d_spec conv2d;                    /* CT_LAYER_CONV2D */
@@ -233,7 +249,8 @@ typedef struct {
         ct_rescaling_spec rescaling;              /* CT_LAYER_RESCALING */
         ct_reshape_spec reshape;                  /* CT_LAYER_RESHAPE */
         ct_augment_spec augment;                  /* CT_LAYER_RANDOM_* */
-    };                                            /* CT_LAYER_FLATTEN: no settings */
+        ct_concatenate_spec concatenate;          /* CT_LAYER_CONCATENATE */
+    };                                            /* CT_LAYER_FLATTEN, CT_LAYER_ADD: no settings */
 } ct_layer_spec;
 
 typedef struct {

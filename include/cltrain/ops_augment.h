@@ -38,6 +38,8 @@ typedef struct {
     uint64_t seed;                  /* Philox key */
     uint32_t layer_id;              /* distinct per layer */
     uint32_t step;                  /* training step: a new draw per batch */
+    uint32_t first;                 /* the sample index of x[0]: a batch split over data-parallel
+                                     * replicas draws what one device would */
 } ct_augment_params;
 
 /* Forward: y (n, out_h, out_w, C) from x (n, H, W, C); out_h, out_w = H, W

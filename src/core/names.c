@@ -60,7 +60,9 @@ TABLE(ct_layer_kind_names, "layer type",
       {"random_translation", CT_LAYER_RANDOM_TRANSLATION, false},
       {"random_rotation", CT_LAYER_RANDOM_ROTATION, false},
       {"random_zoom", CT_LAYER_RANDOM_ZOOM, false},
-      {"random_crop", CT_LAYER_RANDOM_CROP, false});
+      {"random_crop", CT_LAYER_RANDOM_CROP, false},
+      {"add", CT_LAYER_ADD, false},
+      {"concatenate", CT_LAYER_CONCATENATE, false});
 _Static_assert(COUNT(ct_layer_kind_names_entries) == CT_LAYER_COUNT, "a ct_layer_kind without a name");
 
 /* The augmentation layers' settings (Keras 3's spellings). */

@@ -40,6 +40,7 @@ static const char CACHE_MAGIC[8] = {'C', 'T', 'P', 'R', 'O', 'G', '0', '1'};
 static const ct_program_def PROGRAMS[] = {
     {"elementwise", ANY, {"common", "reduce", "elementwise"}},
     {"rescaling", ANY, {"common", "rescaling"}},
+    {"merge", ANY, {"common", "merge"}},
     {"activations", ANY, {"common", "reduce", "activations"}},
     {"batchnorm", ANY, {"common", "reduce", "batchnorm"}},
     {"dropout", ANY, {"common", "philox", "dropout"}},

@@ -156,8 +156,15 @@ const char *ct_data_kind_name(ct_data_kind k)
 /* =================================================================== model */
 
 #define LAYER(member) offsetof(ct_layer_spec, member)
-#define NAME_FIELD {.key = "name", .type = FT_STRING, .offset = LAYER(name), \
-                    .flags = FL_NULLABLE | FL_NONEMPTY, .default_text = "null"}
+#define NAME_ONLY_FIELD {.key = "name", .type = FT_STRING, .offset = LAYER(name), \
+                         .flags = FL_NULLABLE | FL_NONEMPTY, .default_text = "null"}
+/* Graph models: the layers (or `input`) whose outputs feed this one; left
+ * out of the written file when empty (the previous layer), so a sequential
+ * model writes back as it always did. */
+#define INPUTS_FIELD {.key = "inputs", .type = FT_STRING_LIST, .offset = LAYER(inputs), \
+                      .flags = FL_OMIT_WHEN_NULL}
+/* Every layer takes `name` and `inputs`: NAME_FIELD is both rows. */
+#define NAME_FIELD NAME_ONLY_FIELD, INPUTS_FIELD
 #define ACTIVATION_FIELD(member) {.key = "activation", .type = FT_ENUM, .offset = LAYER(member), \
                                   .default_text = "linear", .enums = &ct_activation_names}
 #define USE_BIAS_FIELD(member) {.key = "use_bias", .type = FT_BOOL, .offset = LAYER(member), \
@@ -426,6 +433,19 @@ static const field random_crop_fields[] = {
 };
 static const section random_crop_section = {"random_crop settings", random_crop_fields,
                                             COUNT(random_crop_fields), NULL, NULL};
+/* Merge layers (graph models): add takes nothing but its inputs. */
+static const field add_fields[] = {NAME_FIELD};
+static const section add_section = {"add settings", add_fields, COUNT(add_fields), NULL, NULL};
+
+/* Keras' Concatenate(axis=-1); only the last axis is supported, and
+ * validate.c says so where another is written. */
+static const field concatenate_fields[] = {
+    {.key = "axis", .type = FT_INT, .offset = LAYER(concatenate.axis), .default_text = "-1",
+     .range = {-1, 3, R_MIN | R_MAX}},
+    NAME_FIELD,
+};
+static const section concatenate_section = {"concatenate settings", concatenate_fields,
+                                            COUNT(concatenate_fields), "axis", NULL};
 
 /* Keras names unnamed layers by class: dense, dense_1, dense_2, ...; a name
  * the file gives explicitly is skipped. */
@@ -476,6 +496,8 @@ static const variant layer_variants[] = {
     {"random_rotation", CT_LAYER_RANDOM_ROTATION, &random_rotation_section},
     {"random_zoom", CT_LAYER_RANDOM_ZOOM, &random_zoom_section},
     {"random_crop", CT_LAYER_RANDOM_CROP, &random_crop_section},
+    {"add", CT_LAYER_ADD, &add_section},
+    {"concatenate", CT_LAYER_CONCATENATE, &concatenate_section},
 };
 const variant_set xp_layer_variants = {"layer type", offsetof(ct_layer_spec, kind),
                                        sizeof(ct_layer_spec), layer_variants,

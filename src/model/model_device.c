@@ -12,43 +12,7 @@
 #include "cltrain/ops_nn.h"
 #include "cltrain/ops_rescaling.h"
 #include "model/init.h"
-
-#define MAX_TENSORS_PER_LAYER 4
-
-typedef struct {
-    char name[CT_LAYER_NAME_MAX + 32];
-    ct_tensor view;
-} named_tensor;
-
-typedef struct {
-    const ct_layer_plan *plan;
-    ct_tensor kernel, bias, dkernel, dbias;                 /* Dense, Conv2D */
-    ct_tensor gamma, beta, dgamma, dbeta, moving_mean, moving_variance, saved; /* BatchNormalization */
-    ct_tensor out;  /* (max_batch, out...) except Flatten/inference Dropout, which pass their input on */
-    ct_tensor x;    /* the input of the last forward (a view), for backward */
-    ct_tensor y;    /* the output of the last forward (a view) */
-    /* Dense/Conv2D whose activation needs its input for the gradient (gelu,
-     * silu): the layer runs linear into pre, then the activation into out. */
-    ct_tensor pre;  /* (max_batch, out...) when needed */
-    ct_tensor z;    /* the pre-activation of the last forward (a view of pre) */
-    ct_tensor transforms; /* augmentation: each sample's map, (max_batch, 6) */
-} layer_state;
-
-struct ct_model {
-    ct_context *ctx;
-    ct_model_plan plan;
-    size_t max_batch;
-    uint64_t seed;
-    uint32_t dropout_step;
-    uint64_t first_row; /* ct_model_set_first_row */
-    layer_state *layers;
-    ct_param_arena *arena;
-    ct_tensor state;            /* non-trainable tensors: moving statistics, BN saved stats */
-    ct_tensor grad[3];          /* rotating gradient buffers of the largest activation */
-    ct_tensor workspace;        /* conv im2col, shared by all layers */
-    named_tensor *tensors;
-    size_t tensor_count;
-};
+#include "model/model_internal.h"
 
 static size_t per_sample(int ndim, const size_t *shape)
 {
@@ -207,6 +171,8 @@ static ct_status create_buffers(ct_model *m)
             size_t maps = 6 * m->max_batch;
             CT_TRY(ct_tensor_create(m->ctx, 1, &maps, &l->transforms));
         }
+        if (m->plan.graph) /* graph_pass.c sums each output's gradient here */
+            CT_TRY(ct_tensor_create(m->ctx, 1, &total, &l->dout));
         if (p->spec->kind == CT_LAYER_CONV2D) {
             ct_conv2d_params cp = conv_params(&p->spec->conv2d);
             size_t x_shape[4] = {m->max_batch, p->in_shape[0], p->in_shape[1], p->in_shape[2]}, need = 0;
@@ -256,6 +222,8 @@ ct_status ct_model_create(ct_context *ctx, const ct_model_spec *spec, int in_ndi
     }
     if (s == CT_OK)
         s = create_buffers(m);
+    if (s == CT_OK && m->plan.graph && !(m->grad_ready = calloc(m->plan.layer_count, sizeof *m->grad_ready)))
+        s = ct_fail(CT_ERR_NO_MEMORY, "model gradients");
     if (s != CT_OK) {
         ct_model_free(m);
         return s;
@@ -272,7 +240,9 @@ void ct_model_free(ct_model *m)
         ct_tensor_release(&m->layers[i].out);
         ct_tensor_release(&m->layers[i].pre);
         ct_tensor_release(&m->layers[i].transforms);
+        ct_tensor_release(&m->layers[i].dout);
     }
+    free(m->grad_ready);
     for (int g = 0; g < 3; g++)
         ct_tensor_release(&m->grad[g]);
     ct_tensor_release(&m->workspace);
@@ -366,10 +336,11 @@ static ct_augment_params augment_params(const ct_model *m, size_t i, int trainin
     q.seed = a->has_seed ? (uint64_t)a->seed : m->seed;
     q.layer_id = (uint32_t)i;
     q.step = step;
+    q.first = (uint32_t)m->first_row;
     return q;
 }
 
-static ct_status layer_forward(ct_model *m, size_t i, const ct_tensor *x, int training, ct_tensor *y)
+ct_status ct_model_layer_forward(ct_model *m, size_t i, const ct_tensor *x, int training, ct_tensor *y)
 {
     layer_state *l = &m->layers[i];
     const ct_layer_spec *s = l->plan->spec;
@@ -445,7 +416,7 @@ static ct_status layer_forward(ct_model *m, size_t i, const ct_tensor *x, int tr
     }
 }
 
-ct_status ct_model_forward(ct_model *m, const ct_tensor *x, int training, ct_tensor *y)
+ct_status ct_model_check_input(const ct_model *m, const ct_tensor *x)
 {
     size_t n = x->shape[0];
     if (n == 0 || n > m->max_batch)
@@ -453,12 +424,19 @@ ct_status ct_model_forward(ct_model *m, const ct_tensor *x, int training, ct_ten
     if (per_sample(x->ndim - 1, x->shape + 1) != per_sample(m->plan.in_ndim, m->plan.in_shape))
         return ct_fail(CT_ERR_SHAPE, "model: input samples have %zu values, the model expects %zu",
                        per_sample(x->ndim - 1, x->shape + 1), per_sample(m->plan.in_ndim, m->plan.in_shape));
+    return CT_OK;
+}
+
+ct_status ct_model_sequential_forward(ct_model *m, const ct_tensor *x, int training, ct_tensor *y)
+{
+    size_t n = x->shape[0];
+    CT_TRY(ct_model_check_input(m, x));
     ct_tensor cur;
     CT_TRY(batch_view(x, n, m->plan.in_ndim, m->plan.in_shape, &cur));
     for (size_t i = 0; i < m->plan.layer_count; i++) {
         layer_state *l = &m->layers[i];
         l->x = cur;
-        ct_status s = layer_forward(m, i, &cur, training, &l->y);
+        ct_status s = ct_model_layer_forward(m, i, &cur, training, &l->y);
         if (s != CT_OK)
             return ct_fail_context(s, "forward of %s", l->plan->name);
         cur = l->y;
@@ -471,7 +449,7 @@ ct_status ct_model_forward(ct_model *m, const ct_tensor *x, int training, ct_ten
 
 /* --------------------------------------------------------------- backward */
 
-ct_status ct_model_output_grad(ct_model *m, size_t n, ct_tensor *dy)
+ct_status ct_model_sequential_output_grad(ct_model *m, size_t n, ct_tensor *dy)
 {
     const ct_layer_plan *last = &m->plan.layers[m->plan.layer_count - 1];
     return batch_view(&m->grad[0], n, last->out_ndim, last->out_shape, dy);
@@ -500,6 +478,8 @@ static int passes_gradient(const ct_layer_plan *p)
  * the gradient on unchanged; NULL if there is none. */
 static const layer_state *dense_below(const ct_model *m, size_t i)
 {
+    if (m->plan.graph) /* its output's gradient may be a sum over several layers */
+        return NULL;
     while (i-- > 0) {
         const ct_layer_spec *s = m->layers[i].plan->spec;
         if (s->kind == CT_LAYER_DENSE)
@@ -548,7 +528,7 @@ static ct_status dense_backward(ct_model *m, layer_state *l, const ct_tensor *dy
 
 /* dx may be NULL for the first layer (no input gradient needed); dz_ready:
  * see dense_backward. */
-static ct_status layer_backward(ct_model *m, size_t i, const ct_tensor *dy, int dz_ready, ct_tensor *dx)
+ct_status ct_model_layer_backward(ct_model *m, size_t i, const ct_tensor *dy, int dz_ready, ct_tensor *dx)
 {
     layer_state *l = &m->layers[i];
     const ct_layer_spec *s = l->plan->spec;
@@ -614,7 +594,7 @@ static ct_status layer_backward(ct_model *m, size_t i, const ct_tensor *dy, int 
     }
 }
 
-ct_status ct_model_backward(ct_model *m, const ct_tensor *x, const ct_tensor *dy)
+ct_status ct_model_sequential_backward(ct_model *m, const ct_tensor *x, const ct_tensor *dy)
 {
     (void)x; /* the layers kept views of their inputs from the forward pass */
     ct_tensor cur = *dy;
@@ -640,7 +620,7 @@ ct_status ct_model_backward(ct_model *m, const ct_tensor *x, const ct_tensor *dy
             CT_TRY(batch_view(target, n, l->plan->in_ndim, l->plan->in_shape, &dx));
             dx_ptr = &dx;
         }
-        ct_status st = layer_backward(m, i, &cur, dz_ready, dx_ptr);
+        ct_status st = ct_model_layer_backward(m, i, &cur, dz_ready, dx_ptr);
         if (st != CT_OK)
             return ct_fail_context(st, "backward of %s", l->plan->name);
         dz_ready = s->kind == CT_LAYER_DENSE && dx_ptr && dense_below(m, i);

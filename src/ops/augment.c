@@ -75,7 +75,7 @@ static ct_status draw_transforms(ct_context *ctx, const ct_augment_params *p, co
         lo_w = (float)g->win_w / (float)g->out_w;
     }
     cl_uint n = (cl_uint)g->n, seed_lo = (cl_uint)(p->seed & 0xFFFFFFFFu), seed_hi = (cl_uint)(p->seed >> 32);
-    cl_uint step = p->step, layer = p->layer_id;
+    cl_uint step = p->step, layer = p->layer_id, first = p->first;
     cl_int kind = (cl_int)p->kind, flip = (cl_int)p->flip, same_zoom = p->same_zoom != 0;
     /* The window is the whole image except for the central crop. */
     cl_int in_h = (cl_int)g->win_h, in_w = (cl_int)g->win_w, out_h = (cl_int)g->out_h, out_w = (cl_int)g->out_w;
@@ -96,6 +96,7 @@ static ct_status draw_transforms(ct_context *ctx, const ct_augment_params *p, co
     err |= CT_ARG(k, i++, seed_hi);
     err |= CT_ARG(k, i++, step);
     err |= CT_ARG(k, i++, layer);
+    err |= CT_ARG(k, i++, first);
     err |= ct_arg_tensor(k, &i, transforms);
     CT_TRY(ct_args_ok(err, "augment_transforms"));
     return ct_launch_1d(ctx, k, g->n, "augment_transforms");

@@ -756,7 +756,7 @@ ct_status ct_run_experiment(const ct_experiment *exp, const ct_run_options *o, c
     }
     if (s == CT_OK && o->report) {
         char *text = NULL;
-        s = ct_model_plan_summary(&plan, "sequential", &text);
+        s = ct_model_plan_summary(&plan, NULL, &text);
         if (s == CT_OK)
             fprintf(o->report, "%s\n", text);
         free(text);

@@ -232,12 +232,13 @@ def png_pixels(path):
 # center: false, so its Keras export is refused, by design, naming the
 # layer (tests/test_onnx_import.c checks that refusal).
 KERAS_CHECKED = {"sunshine_dropout_batchnorm", "cifar10_cnn_pool", "onnx_image_layers", "onnx_activations",
-                 "onnx_global_average_pooling", "onnx_global_max_pooling", "onnx_reshape"}
+                 "onnx_global_average_pooling", "onnx_global_max_pooling", "onnx_reshape", "onnx_graph"}
 
 
 def check_keras(cltrain, run_dir, x, want):
     """`cltrain export --format keras`: the written Python file builds the
-    keras.Sequential, loads the .weights.h5, and predicts what cltrain does."""
+    keras.Sequential (a graph model: the functional keras.Model), loads the
+    .weights.h5, and predicts what cltrain does."""
     path = os.path.join(run_dir, "model.weights.h5")
     run([cltrain, "export", run_dir, "--format", "keras", "--out", path])
     import importlib.util

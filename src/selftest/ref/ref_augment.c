@@ -13,7 +13,7 @@ static float uniform_draw(uint32_t word, float lo, float hi) { return lo + unit_
 void ref_augment_transform(const ct_augment_params *p, size_t i, size_t in_h, size_t in_w, size_t out_h,
                            size_t out_w, float m[6])
 {
-    uint32_t counter[4] = {(uint32_t)i, AUGMENT_STREAM, p->step, p->layer_id};
+    uint32_t counter[4] = {(uint32_t)i + p->first, AUGMENT_STREAM, p->step, p->layer_id};
     uint32_t key[2] = {(uint32_t)p->seed, (uint32_t)(p->seed >> 32)}, r[4];
     ref_philox4x32_10(counter, key, r);
     float a0 = 1, a1 = 0, a2 = 0, b0 = 0, b1 = 1, b2 = 0, h = (float)in_h, w = (float)in_w;
