@@ -2,8 +2,8 @@
  * of outputs (channels x pixels) with vector accumulators. */
 
 /* The direct kernels give each work-item `per_item` consecutive channels
- * (CPUs: all of them, GPUs: 1) and walk them 16 at a time with float16
- * accumulators, then one at a time: explicit vector accumulators are how a
+ * (CPUs: all of them, GPUs: 1) and walk them CT_VW at a time with floatv
+ * accumulators (cl/common.cl), then one at a time: explicit vector accumulators are how a
  * compiler without fast-math may vectorize a sum. */
 
 /* Direct forward. Each work-item computes FW_PIXELS neighbouring outputs of
@@ -28,10 +28,10 @@ void block_taps(conv_geometry g, int ox0, int kx, int *ix, float *m)
 }
 
 /* The body of conv2d_forward_direct for channels co.. as accumulators of
- * type T: float16 for 16 channels at a time, float for one; LOAD(p) reads a
+ * type T: floatv for CT_VW channels at a time, float for one; LOAD(p) reads a
  * T at p and STORE(v, p) writes one. */
-#define CH_LOAD16(p) vload16(0, (p))
-#define CH_STORE16(v, p) vstore16((v), 0, (p))
+#define CH_LOADV(p) VLOADV(0, (p))
+#define CH_STOREV(v, p) VSTOREV((v), 0, (p))
 #define CH_LOAD1(p) (*(p))
 #define CH_STORE1(v, p) (*(p) = (v))
 #define FW_CHANNELS(T, LOAD, STORE)                                                                             \
@@ -77,17 +77,25 @@ __kernel void conv2d_forward_direct(conv_geometry g, int per_item, __global cons
     const size_t row0 = ((size_t)img * g.oh + oy) * g.ow + ox0;
     const int n = min(FW_PIXELS, g.ow - ox0); /* pixels of this block inside the row */
     int co = c0;
-    for (; co + 16 <= c1; co += 16)
-        FW_CHANNELS(float16, CH_LOAD16, CH_STORE16)
+    for (; co + CT_VW <= c1; co += CT_VW)
+        FW_CHANNELS(floatv, CH_LOADV, CH_STOREV)
     for (; co < c1; co++)
         FW_CHANNELS(float, CH_LOAD1, CH_STORE1)
 }
 
-/* sum of the 16 lanes */
-float lane_sum(float16 v)
+/* The sum of v's lanes, halving: (lo + hi) until one lane is left. */
+inline float lanes_total(floatv v)
 {
+#if CT_VW == 16
     const float8 a = v.lo + v.hi;
+#else
+    const floatv a = v;
+#endif
+#if CT_VW >= 8
     const float4 b = a.lo + a.hi;
+#else
+    const float4 b = a;
+#endif
     const float2 c = b.lo + b.hi;
     return c.x + c.y;
 }
@@ -108,18 +116,18 @@ __kernel void conv2d_dx_direct(conv_geometry g, int per_item, __global const flo
     for (int ci = c0; ci < c1; ci += DX_BLOCK) {
         const int n = min(DX_BLOCK, c1 - ci);
         const int o1 = min(1, n - 1) * g.cout, o2 = min(2, n - 1) * g.cout, o3 = min(3, n - 1) * g.cout;
-        float16 v0 = (float16)(0.0f), v1 = v0, v2 = v0, v3 = v0;
+        floatv v0 = (floatv)(0.0f), v1 = v0, v2 = v0, v3 = v0;
         float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
         CT_FOR_COVERING_TAPS(g, iy, ix, {
             __global const float *dyp = dy + dy_off + ((size_t)(img * g.oh + oy) * g.ow + ox) * g.cout;
             __global const float *wp = w + w_off + ((size_t)(ky * g.kw + kx) * g.cin + ci) * g.cout;
             int co = 0;
-            for (; co + 16 <= g.cout; co += 16) {
-                const float16 d = vload16(0, dyp + co);
-                v0 += d * vload16(0, wp + co);
-                v1 += d * vload16(0, wp + o1 + co);
-                v2 += d * vload16(0, wp + o2 + co);
-                v3 += d * vload16(0, wp + o3 + co);
+            for (; co + CT_VW <= g.cout; co += CT_VW) {
+                const floatv d = VLOADV(0, dyp + co);
+                v0 += d * VLOADV(0, wp + co);
+                v1 += d * VLOADV(0, wp + o1 + co);
+                v2 += d * VLOADV(0, wp + o2 + co);
+                v3 += d * VLOADV(0, wp + o3 + co);
             }
             for (; co < g.cout; co++) {
                 const float d = dyp[co];
@@ -129,10 +137,10 @@ __kernel void conv2d_dx_direct(conv_geometry g, int per_item, __global const flo
                 s3 += d * wp[o3 + co];
             }
         })
-        out[ci] = lane_sum(v0) + s0;
-        if (n > 1) out[ci + 1] = lane_sum(v1) + s1;
-        if (n > 2) out[ci + 2] = lane_sum(v2) + s2;
-        if (n > 3) out[ci + 3] = lane_sum(v3) + s3;
+        out[ci] = lanes_total(v0) + s0;
+        if (n > 1) out[ci + 1] = lanes_total(v1) + s1;
+        if (n > 2) out[ci + 2] = lanes_total(v2) + s2;
+        if (n > 3) out[ci + 3] = lanes_total(v3) + s3;
     }
 }
 
@@ -184,8 +192,8 @@ __kernel void conv2d_dw_direct(conv_geometry g, int per_item, __global const flo
     const int2 xs = valid_outputs(kx, g.sw, g.pad_left, g.w, g.ow);
     __global float *out = dw + dw_off + ((size_t)tap * g.cin + ci0) * g.cout;
     int co = c0;
-    for (; co + 16 <= c1; co += 16)
-        DW_CHANNELS(float16, CH_LOAD16, CH_STORE16)
+    for (; co + CT_VW <= c1; co += CT_VW)
+        DW_CHANNELS(floatv, CH_LOADV, CH_STOREV)
     for (; co < c1; co++)
         DW_CHANNELS(float, CH_LOAD1, CH_STORE1)
 }
