@@ -121,10 +121,10 @@ static const bad_case bad_cases[] = {
      "data, model, train, ...)"},
     {"- dense\n- flatten\n", CT_ERR_CONFIG, false,
      "bad.yaml:1:1: expected a mapping of experiment settings (name, description, seed, data, "
-     "model, train, callbacks, evaluate, output), got a list"},
+     "model, train, callbacks, evaluate, output, init), got a list"},
     {"just words\n", CT_ERR_CONFIG, false,
      "bad.yaml:1:1: expected a mapping of experiment settings (name, description, seed, data, "
-     "model, train, callbacks, evaluate, output), got \"just words\""},
+     "model, train, callbacks, evaluate, output, init), got \"just words\""},
     {CSV_DATA "model:\n  - dense: {units: 1\n" MSE, CT_ERR_PARSE, false,
      "bad.yaml:4:6: YAML syntax error: did not find expected ',' or '}' (while parsing a flow "
      "mapping at line 3, column 12)"},
@@ -158,15 +158,17 @@ static const bad_case bad_cases[] = {
      "bad.yaml:6:39: callbacks.early_stopping: unknown key 'patiense' (did you mean 'patience'?)"},
     {CSV_DATA ONE_DENSE "train: {loss: mse, lr: 0.1}\n", CT_ERR_CONFIG, false,
      "bad.yaml:4:20: train: unknown key 'lr'; expected one of loss, from_logits, label_smoothing, class_weight, "
-     "metrics, optimizer, learning_rate_schedule, batch_size, epochs, shuffle, validation_split"},
+     "metrics, optimizer, learning_rate_schedule, batch_size, epochs, shuffle, validation_split, devices"},
     {CSV_DATA "model:\n  - dence: {units: 1}\n" MSE, CT_ERR_CONFIG, false,
      "bad.yaml:3:5: model[0]: unknown layer type 'dence' (did you mean 'dense'?); expected one of "
      "dense, conv2d, max_pooling2d, average_pooling2d, flatten, dropout, batch_normalization, "
-     "activation, global_average_pooling2d, global_max_pooling2d, leaky_relu, rescaling, reshape"},
+     "activation, global_average_pooling2d, global_max_pooling2d, leaky_relu, rescaling, reshape, "
+     "random_flip, random_translation, random_rotation, random_zoom, random_crop"},
     {CSV_DATA "model:\n  - Dense: {units: 1}\n" MSE, CT_ERR_CONFIG, false,
      "bad.yaml:3:5: model[0]: unknown layer type 'Dense' (did you mean 'dense'?); expected one of "
      "dense, conv2d, max_pooling2d, average_pooling2d, flatten, dropout, batch_normalization, "
-     "activation, global_average_pooling2d, global_max_pooling2d, leaky_relu, rescaling, reshape"},
+     "activation, global_average_pooling2d, global_max_pooling2d, leaky_relu, rescaling, reshape, "
+     "random_flip, random_translation, random_rotation, random_zoom, random_crop"},
     {CSV_DATA "model:\n  - dense: {units: 1, activation: rleu}\n" MSE, CT_ERR_CONFIG, false,
      "bad.yaml:3:35: model[0].dense.activation: expected one of linear, relu, sigmoid, tanh, "
      "softmax, leaky_relu, elu, gelu, gelu_approximate, silu, selu, softplus, got \"rleu\" (did you mean "
@@ -305,7 +307,8 @@ static const bad_case bad_cases[] = {
     {CSV_DATA "model: {dense: {units: 1}}\n" MSE, CT_ERR_CONFIG, false,
      "bad.yaml:2:8: model: expected a list of layer types (items like '- dense: {...}'; dense, "
      "conv2d, max_pooling2d, average_pooling2d, flatten, dropout, batch_normalization, "
-     "activation, global_average_pooling2d, global_max_pooling2d, leaky_relu, rescaling, reshape), got a mapping"},
+     "activation, global_average_pooling2d, global_max_pooling2d, leaky_relu, rescaling, reshape, "
+     "random_flip, random_translation, random_rotation, random_zoom, random_crop), got a mapping"},
     {CSV_DATA "model:\n  - flatten: 5\n  - dense: {units: 1}\n" MSE, CT_ERR_CONFIG, false,
      "bad.yaml:3:14: model[0].flatten: expected a mapping of flatten settings (name), got \"5\""},
     {CSV_DATA ONE_DENSE "train: {loss: mse, metrics: [rmse, root_mean_squared_error]}\n",
@@ -324,7 +327,8 @@ static const bad_case bad_cases[] = {
     {CSV_DATA "model:\n  - {}\n" MSE, CT_ERR_CONFIG, false,
      "bad.yaml:3:5: model[0]: expected one layer type (dense, conv2d, max_pooling2d, "
      "average_pooling2d, flatten, dropout, batch_normalization, activation, global_average_pooling2d, "
-     "global_max_pooling2d, leaky_relu, rescaling, reshape), got an empty mapping"},
+     "global_max_pooling2d, leaky_relu, rescaling, reshape, "
+     "random_flip, random_translation, random_rotation, random_zoom, random_crop), got an empty mapping"},
     /* ---- missing keys */
     {ONE_DENSE MSE, CT_ERR_CONFIG, false, "bad.yaml:1:1: missing required key 'data'"},
     {CSV_DATA MSE, CT_ERR_CONFIG, false, "bad.yaml:1:1: missing required key 'model'"},

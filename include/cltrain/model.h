@@ -103,6 +103,11 @@ ct_status ct_model_forward(ct_model *model, const ct_tensor *x, int training, ct
  * it resumes with the masks the uninterrupted run would have drawn. */
 uint64_t ct_model_dropout_step(const ct_model *model);
 void ct_model_set_dropout_step(ct_model *model, uint64_t step);
+/* The row of the whole training batch that the next batches' first row is
+ * (0 by default): a data-parallel replica gets a slice of the batch, and its
+ * Dropout masks are those of the slice's rows in the whole batch, so they
+ * do not depend on the number of devices. */
+void ct_model_set_first_row(ct_model *model, uint64_t row);
 
 /* Where the loss must write dL/dy for a batch of n: a view (n, out...). */
 ct_status ct_model_output_grad(ct_model *model, size_t n, ct_tensor *dy);

@@ -435,6 +435,11 @@ static ct_status check_train(const ct_experiment *exp)
                        "CIFAR-10 labels are class indices 0..9, not %s targets: use "
                        "sparse_categorical_crossentropy",
                        is_regression_loss(t->loss) ? "regression" : "binary");
+    /* data parallelism: each device takes a share of every full batch */
+    if (t->devices.count > (size_t)t->batch_size)
+        return fail_at(exp, "train.devices",
+                       "%zu devices for batches of %d (train.batch_size): each device needs at least one row of "
+                       "a batch; raise batch_size or list fewer devices", t->devices.count, t->batch_size);
     return CT_OK;
 }
 
@@ -570,6 +575,23 @@ static ct_status walk_layers(const ct_experiment *exp, flow_state *s)
         case CT_LAYER_ACTIVATION:
             s->last_activation = layer->activation.activation;
             s->activation_from = i;
+            break;
+        case CT_LAYER_RANDOM_FLIP: /* augmentation: images only; random_crop resizes them */
+        case CT_LAYER_RANDOM_TRANSLATION:
+        case CT_LAYER_RANDOM_ROTATION:
+        case CT_LAYER_RANDOM_ZOOM:
+        case CT_LAYER_RANDOM_CROP:
+            if (!s->image) {
+                layer_path(exp, i, NULL, path, sizeof path);
+                return fail_at(exp, path, "%s transforms images (height, width, channels), but its input is "
+                               "flat (%ld values): put it before '- flatten', first in the model as Keras' "
+                               "recipes do", ct_layer_kind_name(layer->kind), s->width);
+            }
+            if (layer->kind == CT_LAYER_RANDOM_CROP) {
+                s->h = layer->augment.height;
+                s->w = layer->augment.width;
+                s->shaped_by = i;
+            }
             break;
         default: /* dropout, batch_normalization: shape and activation unchanged */
             break;
@@ -708,6 +730,17 @@ static ct_status check_name(const ct_experiment *exp)
     return CT_OK;
 }
 
+/* init: written means "start from this file"; the file itself (that it
+ * exists and fits the model) is checked where the data gives the input
+ * shape: `cltrain check` and the run. */
+static ct_status check_init(const ct_experiment *exp)
+{
+    if (exp->init.enabled && !exp->init.from)
+        return fail_at(exp, "init", "init: missing required key 'from' (a .weights.h5 or .onnx file to "
+                       "start from; leave init out to start from the initializers)");
+    return CT_OK;
+}
+
 ct_status ct_experiment_validate(const ct_experiment *exp)
 {
     if (!exp)
@@ -722,5 +755,6 @@ ct_status ct_experiment_validate(const ct_experiment *exp)
     CT_TRY(check_monitor(exp));
     CT_TRY(check_lr_schedule(exp));
     CT_TRY(check_evaluate(exp));
+    CT_TRY(check_init(exp));
     return check_output_section(exp);
 }

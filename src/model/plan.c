@@ -21,6 +21,11 @@ const char *ct_layer_class_name(ct_layer_kind kind)
     case CT_LAYER_LEAKY_RELU: return "LeakyReLU";
     case CT_LAYER_RESCALING: return "Rescaling";
     case CT_LAYER_RESHAPE: return "Reshape";
+    case CT_LAYER_RANDOM_FLIP: return "RandomFlip";
+    case CT_LAYER_RANDOM_TRANSLATION: return "RandomTranslation";
+    case CT_LAYER_RANDOM_ROTATION: return "RandomRotation";
+    case CT_LAYER_RANDOM_ZOOM: return "RandomZoom";
+    case CT_LAYER_RANDOM_CROP: return "RandomCrop";
     default: return "?";
     }
 }
@@ -150,6 +155,18 @@ static ct_status infer_layer(size_t index, ct_layer_plan *l)
     case CT_LAYER_ACTIVATION:
     case CT_LAYER_LEAKY_RELU:
     case CT_LAYER_RESCALING:
+        break;
+    case CT_LAYER_RANDOM_FLIP: /* augmentation: images in, no parameters */
+    case CT_LAYER_RANDOM_TRANSLATION:
+    case CT_LAYER_RANDOM_ROTATION:
+    case CT_LAYER_RANDOM_ZOOM:
+    case CT_LAYER_RANDOM_CROP:
+        if (l->in_ndim != 3)
+            return layer_error(index, l, "expects images (height, width, channels)", NULL);
+        if (s->kind == CT_LAYER_RANDOM_CROP) {
+            l->out_shape[0] = (size_t)s->augment.height;
+            l->out_shape[1] = (size_t)s->augment.width;
+        }
         break;
     default:
         return ct_fail(CT_ERR_CONFIG, "model[%zu]: unknown layer kind %d", index, (int)s->kind);

@@ -11,6 +11,7 @@
 #include "cltrain/ops_nn.h" /* ct_activation_name */
 #include "cltrain/report.h" /* ct_atomic_* */
 #include "onnx/exported_run.h"
+#include "onnx/weights_import_internal.h" /* ct_keras_group_name */
 
 /* ================================================================ HDF5 */
 
@@ -124,7 +125,9 @@ static ct_status write_h5(const ct_exported_run *r, const char *path)
         const ct_layer_plan *p = &r->plan.layers[i];
         variable v[4];
         size_t n = layer_variables(p, v);
-        hid_t layer = H5Gcreate2(layers, p->name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        char group[96];
+        ct_keras_group_name(&r->plan, i, group, sizeof group);
+        hid_t layer = H5Gcreate2(layers, group, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
         hid_t vars = layer >= 0 ? named_group(layer, "vars", p->name) : -1;
         if (vars < 0)
             s = ct_fail(CT_ERR_IO, "%s: cannot create the group of layer %s", tmp, p->name);
@@ -198,6 +201,55 @@ static void py_activation(FILE *f, ct_activation act)
         fprintf(f, "\"%s\"", ct_activation_name(act));
 }
 
+/* A factor as written: f or (lower, upper). */
+static void py_factor(FILE *f, const char *key, const ct_factor_spec *factor)
+{
+    fprintf(f, "%s=", key);
+    if (factor->count == 0) {
+        fputs("None", f);
+    } else if (factor->count == 1) {
+        py_double(f, factor->values[0]);
+    } else {
+        fputc('(', f);
+        py_double(f, factor->values[0]);
+        fputs(", ", f);
+        py_double(f, factor->values[1]);
+        fputc(')', f);
+    }
+}
+
+/* The augmentation layers with the settings Keras takes (Keras draws its
+ * own random numbers: the same settings, other transforms). */
+static void py_augment(FILE *f, const ct_layer_spec *s)
+{
+    const ct_augment_spec *a = &s->augment;
+    switch (s->kind) {
+    case CT_LAYER_RANDOM_FLIP:
+        fprintf(f, "keras.layers.RandomFlip(\"%s\"", ct_flip_mode_name(a->mode));
+        break;
+    case CT_LAYER_RANDOM_CROP:
+        fprintf(f, "keras.layers.RandomCrop(%d, %d", a->height, a->width);
+        break;
+    default:
+        if (s->kind == CT_LAYER_RANDOM_ROTATION) {
+            fputs("keras.layers.RandomRotation(", f);
+            py_factor(f, "factor", &a->factor);
+        } else {
+            fputs(s->kind == CT_LAYER_RANDOM_ZOOM ? "keras.layers.RandomZoom(" : "keras.layers.RandomTranslation(",
+                  f);
+            py_factor(f, "height_factor", &a->height_factor);
+            fputs(", ", f);
+            py_factor(f, "width_factor", &a->width_factor);
+        }
+        fprintf(f, ", fill_mode=\"%s\", interpolation=\"%s\", fill_value=", ct_fill_mode_name(a->fill_mode),
+                ct_interpolation_name(a->interpolation));
+        py_double(f, a->fill_value);
+        break;
+    }
+    if (a->has_seed)
+        fprintf(f, ", seed=%lld", (long long)a->seed);
+}
+
 static void py_layer(FILE *f, const ct_layer_plan *p)
 {
     const ct_layer_spec *s = p->spec;
@@ -265,6 +317,13 @@ static void py_layer(FILE *f, const ct_layer_plan *p)
         fprintf(f, "keras.layers.%s(keepdims=%s",
                 s->kind == CT_LAYER_GLOBAL_MAX_POOLING2D ? "GlobalMaxPooling2D" : "GlobalAveragePooling2D",
                 s->global_pooling.keepdims ? "True" : "False");
+        break;
+    case CT_LAYER_RANDOM_FLIP:
+    case CT_LAYER_RANDOM_TRANSLATION:
+    case CT_LAYER_RANDOM_ROTATION:
+    case CT_LAYER_RANDOM_ZOOM:
+    case CT_LAYER_RANDOM_CROP:
+        py_augment(f, s);
         break;
     default:
         fprintf(f, "None  # %s: no Keras equivalent written (", p->name);

@@ -368,6 +368,17 @@ static ct_status export_layer(exporter *e, const ct_layer_plan *p)
     case CT_LAYER_ACTIVATION:
         activation(e, p->spec->activation.activation, p->name);
         break;
+    case CT_LAYER_RANDOM_CROP:
+        if (p->in_shape[0] != p->out_shape[0] || p->in_shape[1] != p->out_shape[1])
+            return ct_fail(CT_ERR_UNSUPPORTED, "%s/config.yaml: layer %s (random_crop to %zux%zu) has no ONNX "
+                           "export: at inference it crops and resizes, which the export does not write",
+                           e->run_dir, p->name, p->out_shape[0], p->out_shape[1]);
+        break; /* to the input's own size: the identity */
+    case CT_LAYER_RANDOM_FLIP: /* augmentation is the identity at inference: no node */
+    case CT_LAYER_RANDOM_TRANSLATION:
+    case CT_LAYER_RANDOM_ROTATION:
+    case CT_LAYER_RANDOM_ZOOM:
+        break;
     default:
         return ct_fail(CT_ERR_UNSUPPORTED, "%s/config.yaml: layer %s (%s) has no ONNX export", e->run_dir, p->name,
                        ct_layer_kind_name(p->spec->kind));
