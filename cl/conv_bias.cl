@@ -11,29 +11,29 @@ __kernel void conv2d_fill_bias(ulong rows, int cout, __global const float *bias,
 }
 
 /* dbias[co] = sum over rows of dy[row][co]. One work-group per `lanes`
- * consecutive channels (16 on CPUs, read as one float16 per row; 1 on GPUs;
- * never more than 16);
+ * consecutive channels (CT_VW on CPUs, read as one floatv per row; 1 on
+ * GPUs; never more than CT_VW);
  * its items take rows lid, lid + lsize, ... and a tree in local memory adds
  * their partial sums (get_local_size(0) a power of two). */
 __kernel void conv2d_bias_grad(ulong rows, int cout, int lanes, __global const float *dy, ulong dy_off,
-                               __global float *db, ulong db_off, __local float16 *scratch)
+                               __global float *db, ulong db_off, __local floatv *scratch)
 {
     const int c = (int)get_group_id(0) * lanes;
     const int width = min(lanes, cout - c);
     const size_t lid = get_local_id(0), lsize = get_local_size(0);
     __global const float *col = dy + dy_off + c;
-    float16 acc = (float16)(0.0f);
-    if (width == 16) {
+    floatv acc = (floatv)(0.0f);
+    if (width == CT_VW) {
         for (size_t r = lid; r < rows; r += lsize)
-            acc += vload16(0, col + r * cout);
+            acc += VLOADV(0, col + r * cout);
     } else {
-        float part[16];
-        for (int j = 0; j < 16; j++)
+        float part[CT_VW];
+        for (int j = 0; j < CT_VW; j++)
             part[j] = 0.0f;
         for (size_t r = lid; r < rows; r += lsize)
             for (int j = 0; j < width; j++)
                 part[j] += col[r * cout + j];
-        acc = vload16(0, part);
+        acc = VLOADV(0, part);
     }
     scratch[lid] = acc;
     barrier(CLK_LOCAL_MEM_FENCE);
@@ -43,8 +43,8 @@ __kernel void conv2d_bias_grad(ulong rows, int cout, int lanes, __global const f
         barrier(CLK_LOCAL_MEM_FENCE);
     }
     if (lid == 0) {
-        float total[16];
-        vstore16(scratch[0], 0, total);
+        float total[CT_VW];
+        VSTOREV(scratch[0], 0, total);
         for (int j = 0; j < width; j++)
             db[db_off + c + j] = total[j];
     }

@@ -2,51 +2,50 @@
  *
  * The tiled algorithm: each pass as an implicit GEMM whose operand rows are
  * gathered straight from the images (no patch matrix), computed in register
- * tiles of TM rows x TN channels, 24 float16 accumulators: the tile of
- * gemm_tile in cl/gemm_tile.cl, which keeps an AVX-512 core's FMA units busy.
- * Per reduction step a tile loads two float16 of its "B" row (weights or
- * dy, contiguous), broadcasts TM scalars and does 24 FMAs. Work-groups are
+ * tiles of TM rows x TN channels, TM x NV accumulators of CT_VW floats
+ * (floatv, cl/common.cl): on AVX-512 24 float16, the tile of gemm_tile in
+ * cl/gemm_tile.cl, which keeps an AVX-512 core's FMA units busy; on AVX2 the
+ * same 12 x 32 floats as 48 float8. Per reduction step a tile loads the NV
+ * vectors of its "B" row (weights or dy, contiguous), broadcasts TM scalars
+ * and does TM x NV FMAs. Work-groups are
  * single work-items, each taking a run of tiles. The forward pass adds the
  * bias and applies relu (when asked) as it stores the tile. */
 #define INLINE static inline __attribute__((always_inline))
 #define TM 12 /* rows per tile */
-#define TN 32 /* channels per tile: two float16 */
+#define TN 32 /* channels per tile */
+#define NV (TN / CT_VW) /* vectors per tile row: 2 float16, 4 float8 or 8 float4 */
+#define HALF_NV (NV / 2) /* the vectors of a half tile's 16 channels */
 
-/* The 32 floats at src as two float16; `width` (a constant at each call
+/* The 32 floats at src as NV vectors; `width` (a constant at each call
  * site) is 32 or 16 when that many are inside the row (the rest zero),
  * else 0 and the first `cols` are read one by one, the rest zero. */
-INLINE void load_b(__global const float *src, const int width, const int cols, float16 *b0, float16 *b1)
+INLINE void load_b(__global const float *src, const int width, const int cols, floatv b[NV])
 {
-    if (width == 32) {
-        *b0 = vload16(0, src);
-        *b1 = vload16(1, src);
+    if (width == TN) {
+        _Pragma("unroll") for (int h = 0; h < NV; h++) b[h] = VLOADV(h, src);
     } else if (width == 16) {
-        *b0 = vload16(0, src);
-        *b1 = (float16)0.0f;
+        _Pragma("unroll") for (int h = 0; h < NV; h++) b[h] = h < HALF_NV ? VLOADV(h, src) : (floatv)0.0f;
     } else {
         float t[TN];
         for (int c = 0; c < TN; c++)
             t[c] = c < cols ? src[c] : 0.0f;
-        *b0 = vload16(0, t);
-        *b1 = vload16(1, t);
+        _Pragma("unroll") for (int h = 0; h < NV; h++) b[h] = VLOADV(h, t);
     }
 }
 
-/* dst[0..cols) = (v0, v1). */
-INLINE void store_row(const float16 v0, const float16 v1, __global float *dst, const int cols)
+/* dst[0..cols) = the floats of v[0..NV). */
+INLINE void store_row(const floatv v[NV], __global float *dst, const int cols)
 {
     if (cols == TN) {
-        vstore16(v0, 0, dst);
-        vstore16(v1, 1, dst);
+        _Pragma("unroll") for (int h = 0; h < NV; h++) VSTOREV(v[h], h, dst);
         return;
     }
     if (cols == 16) {
-        vstore16(v0, 0, dst);
+        _Pragma("unroll") for (int h = 0; h < HALF_NV; h++) VSTOREV(v[h], h, dst);
         return;
     }
     float t[TN];
-    vstore16(v0, 0, t);
-    vstore16(v1, 1, t);
+    _Pragma("unroll") for (int h = 0; h < NV; h++) VSTOREV(v[h], h, t);
     for (int c = 0; c < cols; c++)
         dst[c] = t[c];
 }
@@ -58,41 +57,43 @@ INLINE void store_row(const float16 v0, const float16 v1, __global float *dst, c
  * through the activation, dz), which `store` writes to dz + s * ldb; with
  * sum_b, bsum += B(s) (the bias gradient). The flags are constants at each
  * call site, so each call is its own loop. */
-INLINE void tile_steps_dw(float16 acc[TM][2], __global const float *const a[TM], const int lda, const int *valid,
+INLINE void tile_steps_dw(floatv acc[TM][NV], __global const float *const a[TM], const int lda, const int *valid,
                           const int masked, __global const float *b, const int ldb, const int width, const int cols,
                           const int steps, const int relu, __global const float *y, const int store,
-                          __global float *dz, const int sum_b, float16 bsum[2])
+                          __global float *dz, const int sum_b, floatv bsum[NV])
 {
+    /* a half tile's second half is zero: its FMAs are left out */
+    const int used = width == 16 ? HALF_NV : NV;
     for (int s = 0; s < steps; s++, b += ldb) {
-        float16 b0, b1;
-        load_b(b, width, cols, &b0, &b1);
+        floatv bv[NV];
+        load_b(b, width, cols, bv);
         if (relu) {
-            float16 y0, y1;
-            load_b(y, width, cols, &y0, &y1);
-            b0 = select(b0, (float16)0.0f, y0 <= (float16)0.0f);
-            b1 = select(b1, (float16)0.0f, y1 <= (float16)0.0f);
+            floatv yv[NV];
+            load_b(y, width, cols, yv);
+            _Pragma("unroll") for (int h = 0; h < NV; h++) bv[h] = select(bv[h], (floatv)0.0f, yv[h] <= (floatv)0.0f);
             y += ldb;
         }
         if (store) {
-            store_row(b0, b1, dz, cols);
+            store_row(bv, dz, cols);
             dz += ldb;
         }
         if (sum_b) {
-            bsum[0] += b0;
-            bsum[1] += b1;
+            _Pragma("unroll") for (int h = 0; h < NV; h++) bsum[h] += bv[h];
         }
         _Pragma("unroll") for (int r = 0; r < TM; r++)
         {
             const float v = a[r][s * lda];
-            const float16 av = (float16)(masked ? (valid[r] ? v : 0.0f) : v);
-            acc[r][0] = fma(av, b0, acc[r][0]);
-            if (width != 16) /* the second half is zero */
-                acc[r][1] = fma(av, b1, acc[r][1]);
+            const floatv av = (floatv)(masked ? (valid[r] ? v : 0.0f) : v);
+            _Pragma("unroll") for (int h = 0; h < NV; h++)
+            {
+                if (h < used)
+                    acc[r][h] = fma(av, bv[h], acc[r][h]);
+            }
         }
     }
 }
 
-INLINE void tile_steps(float16 acc[TM][2], __global const float *const a[TM], const int lda, const int *valid,
+INLINE void tile_steps(floatv acc[TM][NV], __global const float *const a[TM], const int lda, const int *valid,
                        const int masked, __global const float *b, const int ldb, const int width, const int cols,
                        const int steps)
 {
@@ -100,18 +101,30 @@ INLINE void tile_steps(float16 acc[TM][2], __global const float *const a[TM], co
 }
 
 /* relu when asked, as act_apply in cl/activations.cl: x < 0 ? 0 : x. */
-INLINE float16 finish(const float16 v, const int relu)
+INLINE floatv finish(const floatv v, const int relu)
 {
-    return relu ? select(v, (float16)0.0f, v < (float16)0.0f) : v; /* NaN passes */
+    return relu ? select(v, (floatv)0.0f, v < (floatv)0.0f) : v; /* NaN passes */
 }
 
-/* dst[r][0..cols) = finish(acc[r] + (b0, b1)) for the first `rows` rows. */
-INLINE void tile_store_rows(float16 acc[TM][2], const float16 b0, const float16 b1, const int relu,
-                            __global float *const dst[TM], const int rows, const int cols)
+/* Every accumulator zero. */
+INLINE void tile_clear(floatv acc[TM][NV])
 {
     _Pragma("unroll") for (int r = 0; r < TM; r++)
     {
-        if (r < rows)
-            store_row(finish(acc[r][0] + b0, relu), finish(acc[r][1] + b1, relu), dst[r], cols);
+        _Pragma("unroll") for (int h = 0; h < NV; h++) acc[r][h] = (floatv)0.0f;
+    }
+}
+
+/* dst[r][0..cols) = finish(acc[r] + bias) for the first `rows` rows. */
+INLINE void tile_store_rows(floatv acc[TM][NV], const floatv bias[NV], const int relu, __global float *const dst[TM],
+                            const int rows, const int cols)
+{
+    _Pragma("unroll") for (int r = 0; r < TM; r++)
+    {
+        if (r < rows) {
+            floatv o[NV];
+            _Pragma("unroll") for (int h = 0; h < NV; h++) o[h] = finish(acc[r][h] + bias[h], relu);
+            store_row(o, dst[r], cols);
+        }
     }
 }

@@ -23,7 +23,8 @@ INLINE void forward_tile(const conv_geometry g, const int width, const int t, co
     int iy0[TM], ix0[TM];
     __global const float *img[TM];
     __global float *dst[TM];
-    float16 acc[TM][2];
+    floatv acc[TM][NV];
+    tile_clear(acc);
     /* Pixel coordinates: divisions for the first, then counting (rows past
      * the end repeat the last pixel and are not stored). */
     int ox = p0 % g.ow, oy = (p0 / g.ow) % g.oh, n = p0 / (g.ow * g.oh);
@@ -33,8 +34,6 @@ INLINE void forward_tile(const conv_geometry g, const int width, const int t, co
         ix0[r] = ox * g.sw - g.pad_left;
         img[r] = x + (size_t)n * g.h * g.w * g.cin;
         dst[r] = y + (size_t)min(p0 + r, pixels - 1) * g.cout + j0;
-        acc[r][0] = (float16)0.0f;
-        acc[r][1] = (float16)0.0f;
         if (r + 1 < rows && ++ox == g.ow) {
             ox = 0;
             if (++oy == g.oh) {
@@ -79,10 +78,9 @@ INLINE void forward_tile(const conv_geometry g, const int width, const int t, co
     }
     /* The bias is added last: kept in registers through the loops, it
      * would push accumulators out of them. */
-    float16 b0 = (float16)0.0f, b1 = (float16)0.0f;
-    if (has_bias)
-        load_b(bias + j0, 0, cols, &b0, &b1);
-    tile_store_rows(acc, b0, b1, relu, dst, rows, cols);
+    floatv bv[NV];
+    load_b(bias + j0, 0, has_bias ? cols : 0, bv);
+    tile_store_rows(acc, bv, relu, dst, rows, cols);
 }
 
 /* Global (panels, items): item i of panel q computes pixel tiles
@@ -152,7 +150,9 @@ INLINE void dw_tile(const conv_geometry g, const int width, const int relu, cons
 {
     const int patch = g.kh * g.kw * g.cin, rows = min(TM, patch - e0), step = g.sw * g.cin;
     int off[TM], tky[TM], tkx[TM], lo = 0, hi = g.ow;
-    float16 acc[TM][2], bsum[2] = {(float16)0.0f, (float16)0.0f};
+    floatv acc[TM][NV], bsum[NV], zero[NV];
+    tile_clear(acc);
+    _Pragma("unroll") for (int h = 0; h < NV; h++) bsum[h] = zero[h] = (floatv)0.0f;
     _Pragma("unroll") for (int r = 0; r < TM; r++)
     {
         const int e = min(e0 + r, patch - 1); /* rows past the end repeat the last element, unstored */
@@ -163,8 +163,6 @@ INLINE void dw_tile(const conv_geometry g, const int width, const int relu, cons
         const int2 xs = valid_outputs(kx, g.sw, g.pad_left, g.w, g.ow);
         lo = max(lo, xs.x);
         hi = min(hi, xs.y);
-        acc[r][0] = (float16)0.0f;
-        acc[r][1] = (float16)0.0f;
     }
     hi = max(lo, hi);
     for (int row = r0; row < r1; row++) {
@@ -209,9 +207,9 @@ INLINE void dw_tile(const conv_geometry g, const int width, const int relu, cons
     __global float *d[TM];
     _Pragma("unroll") for (int r = 0; r < TM; r++)
         d[r] = dst + (size_t)(e0 + r) * g.cout;
-    tile_store_rows(acc, (float16)0.0f, (float16)0.0f, 0, d, rows, cols);
+    tile_store_rows(acc, zero, 0, d, rows, cols);
     if (first && db_dst)
-        store_row(bsum[0], bsum[1], db_dst, cols);
+        store_row(bsum, db_dst, cols);
 }
 
 /* Global (panels, element tiles * ranges): item (q, u) computes element

@@ -8,7 +8,7 @@
  * conv2d_winograd_weights transforms the kernel once per call into
  * U[16][Cin][ldu] (ldu = Cout rounded up to 32, zeros past Cout). The rest
  * stays on chip: a work-item takes a block of WB tiles x one panel of 32
- * output channels, transforms the tiles' inputs (16 channels per vector)
+ * output channels, transforms the tiles' inputs (CT_VW channels per vector)
  * into a private V[16][WB][WC] (24 KiB, L1), runs the 16 element-wise
  * products as small GEMMs (WB tiles x 32 channels, reduction over the
  * input channels) in the 12 x 32 register tile of the tiled algorithm,
@@ -54,7 +54,7 @@ __kernel void conv2d_winograd_weights(conv_geometry g, int flip, int ldu, __glob
 }
 
 /* B^T d B of one tile (B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]) for
- * one vector of channels (T float16) or one channel (T float), to
+ * one vector of channels (T floatv) or one channel (T float), to
  * v[e * WB * WC] for e = 0..15. d[i][j] is read at src + roff[i] + coff[j]
  * (clamped into the image) where bit i of rv and bit j of cv are set, else
  * 0: a select that cost nothing measurable against an unmasked copy of
@@ -81,7 +81,7 @@ __kernel void conv2d_winograd_weights(conv_geometry g, int flip, int ldu, __glob
             STORE(t[i][1] - t[i][3], v + (4 * i + 3) * WB * WC);                                                \
         }                                                                                                        \
     }
-DEFINE_INPUT_TRANSFORM(input_transform16, float16, LOAD16, STORE16)
+DEFINE_INPUT_TRANSFORM(input_transformv, floatv, LOADV, STOREV)
 DEFINE_INPUT_TRANSFORM(input_transform1, float, LOAD1, STORE1)
 
 /* Output tiles [t0, t0 + WB) (fewer at the end) x channels [j0, j0 + cols)
@@ -98,6 +98,7 @@ INLINE void winograd_block(const conv_geometry g, const int chunks, const int wi
                            __private float *V, __private float *M)
 {
     const int tw = (g.ow + 1) / 2, th = (g.oh + 1) / 2, tiles = g.images * th * tw, rows = min(WB, tiles - t0);
+    const int used = width == 16 ? HALF_NV : NV; /* a half panel's second half stays idle */
     int iy0[WB], ix0[WB], img[WB];
     tile_origins(g, 2, tw, th, t0, img, iy0, ix0);
     for (int c0 = 0; c0 < (chunks ? g.cin : 1); c0 += WC) {
@@ -108,66 +109,62 @@ INLINE void winograd_block(const conv_geometry g, const int chunks, const int wi
             __global const float *src = x + (size_t)img[r] * g.h * g.w * g.cin + c0;
             __private float *v = V + r * WC;
             int c = 0;
-            for (; c + 16 <= cn; c += 16)
-                input_transform16(src + c, roff, coff, rv, cv, v + c);
+            for (; c + CT_VW <= cn; c += CT_VW)
+                input_transformv(src + c, roff, coff, rv, cv, v + c);
             for (; c < cn; c++)
                 input_transform1(src + c, roff, coff, rv, cv, v + c);
         }
         for (int e = 0; e < 16; e++) {
-            float16 acc[WB][2];
+            floatv acc[WB][NV];
             __private float *m = M + e * WB * WN;
             _Pragma("unroll") for (int r = 0; r < WB; r++)
             {
-                acc[r][0] = chunks && c0 ? vload16(0, m + r * WN) : (float16)0.0f;
-                acc[r][1] = chunks && c0 && width != 16 ? vload16(1, m + r * WN) : (float16)0.0f;
+                _Pragma("unroll") for (int h = 0; h < NV; h++) acc[r][h] =
+                    chunks && c0 && h < used ? VLOADV(h, m + r * WN) : (floatv)0.0f;
             }
             __global const float *ub = u + ((size_t)e * g.cin + c0) * ldu;
             __private const float *vb = V + e * WB * WC;
             for (int c = 0; c < cn; c++, ub += ldu) {
-                const float16 b0 = vload16(0, ub), b1 = width == 16 ? (float16)0.0f : vload16(1, ub);
+                floatv b[NV];
+                _Pragma("unroll") for (int h = 0; h < NV; h++) b[h] = h < used ? VLOADV(h, ub) : (floatv)0.0f;
                 _Pragma("unroll") for (int r = 0; r < WB; r++)
                 {
-                    const float16 av = (float16)vb[r * WC + c];
-                    acc[r][0] = fma(av, b0, acc[r][0]);
-                    if (width != 16)
-                        acc[r][1] = fma(av, b1, acc[r][1]);
+                    const floatv av = (floatv)vb[r * WC + c];
+                    _Pragma("unroll") for (int h = 0; h < NV; h++)
+                    {
+                        if (h < used)
+                            acc[r][h] = fma(av, b[h], acc[r][h]);
+                    }
                 }
             }
             _Pragma("unroll") for (int r = 0; r < WB; r++)
             {
-                vstore16(acc[r][0], 0, m + r * WN);
-                if (width != 16)
-                    vstore16(acc[r][1], 1, m + r * WN);
+                _Pragma("unroll") for (int h = 0; h < NV; h++)
+                {
+                    if (h < used)
+                        VSTOREV(acc[r][h], h, m + r * WN);
+                }
             }
         }
     }
-    float16 bv[2] = {(float16)0.0f, (float16)0.0f};
-    if (has_bias && width == WN) {
-        bv[0] = vload16(0, bias + j0);
-        bv[1] = vload16(1, bias + j0);
-    } else if (has_bias) {
-        float t[WN];
-        for (int c = 0; c < WN; c++)
-            t[c] = c < cols ? bias[j0 + c] : 0.0f;
-        bv[0] = vload16(0, t);
-        bv[1] = vload16(1, t);
-    }
+    floatv bv[NV]; /* zeros without a bias */
+    load_b(bias + j0, has_bias && width == WN ? WN : 0, has_bias ? cols : 0, bv);
     /* Y = A^T M A, A^T = [1 1 1 0; 0 1 -1 -1] */
     for (int r = 0; r < rows; r++) {
         const int oy0 = iy0[r] + g.pad_top, ox0 = ix0[r] + g.pad_left;
-        float16 o[4][2];
-        _Pragma("unroll") for (int h = 0; h < 2; h++)
+        floatv o[4][NV];
+        _Pragma("unroll") for (int h = 0; h < NV; h++)
         {
-            if (h == 1 && width == 16) {
-                _Pragma("unroll") for (int k = 0; k < 4; k++) o[k][1] = (float16)0.0f;
-                break;
+            if (h >= used) {
+                _Pragma("unroll") for (int k = 0; k < 4; k++) o[k][h] = (floatv)0.0f;
+                continue;
             }
-            float16 s[4][2];
+            floatv s[4][2];
             _Pragma("unroll") for (int ey = 0; ey < 4; ey++)
             {
-                const __private float *p = M + (4 * ey * WB + r) * WN + 16 * h;
-                const float16 m0 = vload16(0, p), m1 = vload16(0, p + WB * WN), m2 = vload16(0, p + 2 * WB * WN),
-                              m3 = vload16(0, p + 3 * WB * WN);
+                const __private float *p = M + (4 * ey * WB + r) * WN + CT_VW * h;
+                const floatv m0 = LOADV(p), m1 = LOADV(p + WB * WN), m2 = LOADV(p + 2 * WB * WN),
+                             m3 = LOADV(p + 3 * WB * WN);
                 s[ey][0] = m0 + m1 + m2;
                 s[ey][1] = m1 - m2 - m3;
             }
@@ -180,9 +177,10 @@ INLINE void winograd_block(const conv_geometry g, const int chunks, const int wi
         _Pragma("unroll") for (int k = 0; k < 4; k++)
         {
             const int oy = oy0 + k / 2, ox = ox0 + k % 2;
+            floatv f[NV];
+            _Pragma("unroll") for (int h = 0; h < NV; h++) f[h] = finish(o[k][h], relu);
             if (oy < g.oh && ox < g.ow)
-                store_row(finish(o[k][0], relu), finish(o[k][1], relu),
-                          y + (((size_t)img[r] * g.oh + oy) * g.ow + ox) * g.cout + j0, width == WN ? WN : cols);
+                store_row(f, y + (((size_t)img[r] * g.oh + oy) * g.ow + ox) * g.cout + j0, width == WN ? WN : cols);
         }
     }
 }

@@ -56,7 +56,7 @@ __kernel void conv2d_winograd4_weights(conv_geometry g, int flip, int ldu, __glo
     }
 
 /* B^T d B of one 6x6 tile, to v[e * WB * WC], e = 0..35; reads as
- * input_transform16 (6-bit masks). */
+ * input_transformv (6-bit masks). */
 #define DEFINE_INPUT_TRANSFORM4(NAME, T, LOAD, STORE)                                                           \
     INLINE void NAME(__global const float *src, const int *roff, const int *coff, const int rv, const int cv,    \
                      __private float *v)                                                                         \
@@ -75,12 +75,12 @@ __kernel void conv2d_winograd4_weights(conv_geometry g, int flip, int ldu, __glo
             _Pragma("unroll") for (int j = 0; j < 6; j++) STORE(r[j], v + (6 * i + j) * WB * WC);               \
         }                                                                                                        \
     }
-DEFINE_INPUT_TRANSFORM4(input_transform4_16, float16, LOAD16, STORE16)
+DEFINE_INPUT_TRANSFORM4(input_transform4_v, floatv, LOADV, STOREV)
 
 /* o[0..3] = A^T (m0..m5) */
 #define AT6(m0, m1, m2, m3, m4, m5, o)                                                                           \
     {                                                                                                            \
-        const float16 a = m1 + m2, b = m1 - m2, c = m3 + m4, d = m3 - m4;                                        \
+        const floatv a = m1 + m2, b = m1 - m2, c = m3 + m4, d = m3 - m4;                                         \
         o[0] = m0 + a + c;                                                                                       \
         o[1] = b + 2.0f * d;                                                                                     \
         o[2] = a + 4.0f * c;                                                                                     \
@@ -101,48 +101,39 @@ INLINE void winograd4_block(const conv_geometry g, const int t0, const int j0, c
         input_window(g, 6, iy0[r], ix0[r], roff, coff, &rv, &cv);
         __global const float *src = x + (size_t)img[r] * g.h * g.w * g.cin;
         __private float *v = V + r * WC;
-        for (int c = 0; c < cn; c += 16)
-            input_transform4_16(src + c, roff, coff, rv, cv, v + c);
+        for (int c = 0; c < cn; c += CT_VW) /* cn is 16 or 32 */
+            input_transform4_v(src + c, roff, coff, rv, cv, v + c);
     }
     for (int e = 0; e < W4E; e++) {
-        float16 acc[WB][2];
+        floatv acc[WB][NV];
         __private float *m = V + e * WB * WN;
-        _Pragma("unroll") for (int r = 0; r < WB; r++)
-        {
-            acc[r][0] = (float16)0.0f;
-            acc[r][1] = (float16)0.0f;
-        }
+        tile_clear(acc);
         __global const float *ub = u + (size_t)e * g.cin * ldu;
         for (int c = 0; c < cn; c++, ub += ldu) {
-            const float16 b0 = vload16(0, ub), b1 = vload16(1, ub);
+            floatv b[NV];
+            _Pragma("unroll") for (int h = 0; h < NV; h++) b[h] = VLOADV(h, ub);
             _Pragma("unroll") for (int r = 0; r < WB; r++)
             {
-                const float16 av = (float16)m[r * WC + c];
-                acc[r][0] = fma(av, b0, acc[r][0]);
-                acc[r][1] = fma(av, b1, acc[r][1]);
+                const floatv av = (floatv)m[r * WC + c];
+                _Pragma("unroll") for (int h = 0; h < NV; h++) acc[r][h] = fma(av, b[h], acc[r][h]);
             }
         }
         _Pragma("unroll") for (int r = 0; r < WB; r++)
         {
-            vstore16(acc[r][0], 0, m + r * WN);
-            vstore16(acc[r][1], 1, m + r * WN);
+            _Pragma("unroll") for (int h = 0; h < NV; h++) VSTOREV(acc[r][h], h, m + r * WN);
         }
     }
-    float16 bv[2] = {(float16)0.0f, (float16)0.0f};
-    if (has_bias) {
-        bv[0] = vload16(0, bias + j0);
-        bv[1] = vload16(1, bias + j0);
-    }
+    floatv bv[NV];
+    _Pragma("unroll") for (int h = 0; h < NV; h++) bv[h] = has_bias ? VLOADV(h, bias + j0) : (floatv)0.0f;
     for (int r = 0; r < rows; r++) {
         const int oy0 = iy0[r] + g.pad_top, ox0 = ix0[r] + g.pad_left;
-        for (int h = 0; h < 2; h++) {
-            float16 s[6][4], o[4];
+        for (int h = 0; h < NV; h++) {
+            floatv s[6][4], o[4];
             _Pragma("unroll") for (int ey = 0; ey < 6; ey++)
             {
-                const __private float *p = V + (6 * ey * WB + r) * WN + 16 * h;
-                const float16 m0 = vload16(0, p), m1 = vload16(0, p + WB * WN), m2 = vload16(0, p + 2 * WB * WN),
-                              m3 = vload16(0, p + 3 * WB * WN), m4 = vload16(0, p + 4 * WB * WN),
-                              m5 = vload16(0, p + 5 * WB * WN);
+                const __private float *p = V + (6 * ey * WB + r) * WN + CT_VW * h;
+                const floatv m0 = LOADV(p), m1 = LOADV(p + WB * WN), m2 = LOADV(p + 2 * WB * WN),
+                             m3 = LOADV(p + 3 * WB * WN), m4 = LOADV(p + 4 * WB * WN), m5 = LOADV(p + 5 * WB * WN);
                 AT6(m0, m1, m2, m3, m4, m5, s[ey]);
             }
             _Pragma("unroll") for (int j = 0; j < 4; j++)
@@ -152,8 +143,8 @@ INLINE void winograd4_block(const conv_geometry g, const int t0, const int j0, c
                 {
                     const int oy = oy0 + i, ox = ox0 + j;
                     if (oy < g.oh && ox < g.ow)
-                        vstore16(finish(o[i] + bv[h], relu), 0,
-                                 y + (((size_t)img[r] * g.oh + oy) * g.ow + ox) * g.cout + j0 + 16 * h);
+                        STOREV(finish(o[i] + bv[h], relu),
+                               y + (((size_t)img[r] * g.oh + oy) * g.ow + ox) * g.cout + j0 + CT_VW * h);
                 }
             }
         }

@@ -5,7 +5,7 @@
 
 #define WB 12 /* tiles per block: the rows of the register tile */
 #define WC 32 /* input channels per chunk of V */
-#define WN 32 /* output channels per panel: two float16 */
+#define WN 32 /* output channels per panel: NV vectors (cl/conv_tile.cl) */
 
 /* f = the 3x3 kernel of input channel c, output channel k (zeros for
  * k >= Cout) of w, shape (3, 3, Cin, Cout); flip: w has shape (3, 3, Cout,
@@ -20,8 +20,8 @@ INLINE void kernel3x3(const conv_geometry g, const int flip, __global const floa
                                     : w[((size_t)(ky * 3 + kx) * g.cin + c) * g.cout + k];
 }
 
-#define LOAD16(p) vload16(0, p)
-#define STORE16(val, p) vstore16(val, 0, p)
+#define LOADV(p) VLOADV(0, p)
+#define STOREV(val, p) VSTOREV(val, 0, p)
 #define LOAD1(p) (*(p))
 #define STORE1(val, p) (*(p) = (val))
 

@@ -88,15 +88,15 @@
 #define MRQ ((MR + 2) / 3) /* edge tiles compute MR, 2 MRQ or MRQ rows */
 
 #if VW == 16
-typedef float16 floatv;
+typedef float16 gemmv;
 #define VLOAD vload16
 #define VSTORE vstore16
 #elif VW == 8
-typedef float8 floatv;
+typedef float8 gemmv;
 #define VLOAD vload8
 #define VSTORE vstore8
 #elif VW == 4
-typedef float4 floatv;
+typedef float4 gemmv;
 #define VLOAD vload4
 #define VSTORE vstore4
 #else
@@ -152,13 +152,13 @@ typedef float4 floatv;
     _Pragma("unroll") for (int i = 0; i < VW; i++)                             \
     {                                                                          \
         if ((i & d) == 0) {                                                    \
-            const floatv x = v[i], y = v[i + d];                               \
+            const gemmv x = v[i], y = v[i + d];                               \
             v[i] = LO;                                                         \
             v[i + d] = HI;                                                     \
         }                                                                      \
     }
 
-INLINE void transpose_v(floatv v[VW])
+INLINE void transpose_v(gemmv v[VW])
 {
 #if VW == 16
     SWAP_BLOCKS(v, 8, (float16)(x.lo, y.lo), (float16)(x.hi, y.hi))
@@ -212,11 +212,11 @@ INLINE void store16_first(const float16 v, __global float *dst, const int len)
 
 /* VW floats of row `row` of a rows x cols matrix from column col0, zero
  * outside the matrix. */
-INLINE floatv load_guarded(__global const float *x, const int ld, const int rows, const int cols, const int row,
+INLINE gemmv load_guarded(__global const float *x, const int ld, const int rows, const int cols, const int row,
                            const int col0)
 {
     if (row >= rows)
-        return (floatv)0.0f;
+        return (gemmv)0.0f;
     __global const float *src = x + (size_t)row * ld + col0;
     if (col0 + VW <= cols)
         return VLOAD(0, src);
@@ -232,7 +232,7 @@ INLINE floatv load_guarded(__global const float *x, const int ld, const int rows
 
 /* dst[0 .. len) = the first len lanes of v, len a constant 1 .. VW at
  * every call site (so the cascade folds to the stores it needs). */
-INLINE void store_lanes(const floatv v, __global float *dst, const int len)
+INLINE void store_lanes(const gemmv v, __global float *dst, const int len)
 {
     if (len >= VW) {
         VSTORE(v, 0, dst);
@@ -283,7 +283,7 @@ OUTLINE void pack_b_panel(const int k, const int n, __global const float *b, con
     }
     for (int p0 = 0; p0 < k; p0 += VW)
         for (int h = 0; h < NV; h++) {
-            floatv v[VW];
+            gemmv v[VW];
             _Pragma("unroll") for (int c = 0; c < VW; c++)
                 v[c] = load_guarded(b, ldb, n, k, j0 + h * VW + c, p0);
             transpose_v(v);
@@ -317,9 +317,9 @@ OUTLINE void pack_a_panel(const int m, const int k, __global const float *a, con
     for (int p0 = 0; p0 < k; p0 += VW) {
         _Pragma("unroll") for (int rb = 0; rb < MR; rb += VW)
         {
-            floatv v[VW];
+            gemmv v[VW];
             _Pragma("unroll") for (int r = 0; r < VW; r++)
-                v[r] = rb + r < MR ? load_guarded(a, lda, m, k, i0 + rb + r, p0) : (floatv)0.0f;
+                v[r] = rb + r < MR ? load_guarded(a, lda, m, k, i0 + rb + r, p0) : (gemmv)0.0f;
             transpose_v(v);
             _Pragma("unroll") for (int p = 0; p < VW; p++)
             {
@@ -347,14 +347,14 @@ typedef struct {
 /* One k step on the first mr rows and nv vector columns of the tile. */
 #define TILE_STEP(A_AT)                                                          \
     {                                                                            \
-        floatv bv[NV];                                                           \
+        gemmv bv[NV];                                                           \
         _Pragma("unroll") for (int h = 0; h < NV; h++)                           \
-            bv[h] = h < nv ? VLOAD(h, bq) : (floatv)0.0f;                        \
+            bv[h] = h < nv ? VLOAD(h, bq) : (gemmv)0.0f;                        \
         bq += ldb;                                                               \
         _Pragma("unroll") for (int r = 0; r < MR; r++)                           \
         {                                                                        \
             if (r < mr) {                                                        \
-                const floatv av = (floatv)(A_AT);                                \
+                const gemmv av = (gemmv)(A_AT);                                \
                 _Pragma("unroll") for (int h = 0; h < NV; h++)                   \
                 {                                                                \
                     if (h < nv)                                                  \
@@ -370,7 +370,7 @@ typedef struct {
  * call becomes its own loop without the unused rows, columns and branches:
  * edge tiles (the last rows of m, the last columns of n) then cost in
  * proportion to their size rather than a full tile. */
-INLINE void tile_loop(floatv acc[MR][NV], const int a_rows, const int mr, const int nv,
+INLINE void tile_loop(gemmv acc[MR][NV], const int a_rows, const int mr, const int nv,
                       __global const float *const arow[MR], __global const float *ac, const int lda,
                       __global const float *bq, const int ldb, const int p0, const int p1,
                       __global const float *pf)
@@ -475,7 +475,7 @@ INLINE int rows_computed(const int rows)
  * past the end of the matrix by full-width loads: per-element loads, with
  * the row/column index clamped into the matrix (clamped lanes are never
  * stored). Only edge tiles of unpacked operands get here, for a few steps. */
-INLINE void tile_tail(floatv acc[MR][NV], const int a_rows, __global const float *const arow[MR],
+INLINE void tile_tail(gemmv acc[MR][NV], const int a_rows, __global const float *const arow[MR],
                       __global const float *ac, const int lda, const int rmax, __global const float *bq,
                       const int ldb, const int cmax, const int p0, const int p1)
 {
@@ -483,12 +483,12 @@ INLINE void tile_tail(floatv acc[MR][NV], const int a_rows, __global const float
         float bt[NR];
         for (int c = 0; c < NR; c++)
             bt[c] = bq[(size_t)p * ldb + min(c, cmax)];
-        floatv bv[NV];
+        gemmv bv[NV];
         _Pragma("unroll") for (int h = 0; h < NV; h++)
             bv[h] = VLOAD(h, bt);
         _Pragma("unroll") for (int r = 0; r < MR; r++)
         {
-            const floatv av = (floatv)(a_rows ? arow[r][p] : ac[(size_t)p * lda + min(r, rmax)]);
+            const gemmv av = (gemmv)(a_rows ? arow[r][p] : ac[(size_t)p * lda + min(r, rmax)]);
             _Pragma("unroll") for (int h = 0; h < NV; h++)
                 acc[r][h] = fma(av, bv[h], acc[r][h]);
         }
@@ -509,10 +509,10 @@ typedef float8 vload8_t;
 typedef float4 vload4_t;
 typedef float2 vload2_t;
 
-INLINE void store_partial(const floatv v, __global float *dst, const int len, const float beta)
+INLINE void store_partial(const gemmv v, __global float *dst, const int len, const float beta)
 {
     if (len >= VW) {
-        VSTORE(beta != 0.0f ? fma((floatv)beta, VLOAD(0, dst), v) : v, 0, dst);
+        VSTORE(beta != 0.0f ? fma((gemmv)beta, VLOAD(0, dst), v) : v, 0, dst);
         return;
     }
     if (len <= 0)
@@ -551,7 +551,7 @@ INLINE int safe_steps(const int k, const int over, const int ld)
 #define EPI_COLSUM 8 /* col_sums = column sums of B */
 
 /* VW bias values from column j0, zero past column n. */
-INLINE floatv bias_v(__global const float *bias, const int n, const int j0)
+INLINE gemmv bias_v(__global const float *bias, const int n, const int j0)
 {
     return load_guarded(bias, 0, 1, n, 0, j0);
 }
@@ -559,13 +559,13 @@ INLINE floatv bias_v(__global const float *bias, const int n, const int j0)
 /* v = alpha v + bias, then relu or times relu'(y) when asked, as
  * act_apply and act_grad_from_y in cl/activations.cl (relu(x) = x < 0 ? 0 :
  * x, NaN passes; relu'(y) = y <= 0 ? 0 : 1, multiplied so that a NaN gradient stays NaN). */
-INLINE floatv epilogue_v(const floatv v, const float alpha, const floatv b, const floatv y, const int epi)
+INLINE gemmv epilogue_v(const gemmv v, const float alpha, const gemmv b, const gemmv y, const int epi)
 {
-    const floatv x = fma((floatv)alpha, v, b);
+    const gemmv x = fma((gemmv)alpha, v, b);
     if (epi & EPI_RELU)
-        return select(x, (floatv)0.0f, x < 0.0f); /* NaN passes */
+        return select(x, (gemmv)0.0f, x < 0.0f); /* NaN passes */
     if (epi & EPI_DRELU)
-        return x * select((floatv)1.0f, (floatv)0.0f, y <= 0.0f);
+        return x * select((gemmv)1.0f, (gemmv)0.0f, y <= 0.0f);
     return x;
 }
 
@@ -587,14 +587,14 @@ INLINE float epilogue1(const float v, const float alpha, const float b, const fl
  * stores, or, without AVX-512, through private memory row by row in a loop,
  * so that the guarded loads and partial stores are compiled once rather
  * than once per row (first-use compile time). */
-INLINE void tile_finish(floatv acc[MR][NV], __global float *c, const int ldc, const int rows, const int cols,
+INLINE void tile_finish(gemmv acc[MR][NV], __global float *c, const int ldc, const int rows, const int cols,
                         const float alpha, const float beta, const int stream, __global const float *bias,
                         __global const float *y, const int n, const int j0, const int epi)
 {
     if (cols == NR) {
-        floatv bv[NV];
+        gemmv bv[NV];
         _Pragma("unroll") for (int h = 0; h < NV; h++)
-            bv[h] = (epi & EPI_BIAS) ? VLOAD(0, bias + j0 + h * VW) : (floatv)0.0f;
+            bv[h] = (epi & EPI_BIAS) ? VLOAD(0, bias + j0 + h * VW) : (gemmv)0.0f;
         _Pragma("unroll") for (int r = 0; r < MR; r++)
         {
             if (r < rows) {
@@ -603,7 +603,7 @@ INLINE void tile_finish(floatv acc[MR][NV], __global float *c, const int ldc, co
                 {
                     if (epi)
                         acc[r][h] = epilogue_v(acc[r][h], alpha, bv[h],
-                                               (epi & EPI_DRELU) ? VLOAD(h, yr) : (floatv)0.0f, epi);
+                                               (epi & EPI_DRELU) ? VLOAD(h, yr) : (gemmv)0.0f, epi);
                     else
                         acc[r][h] *= alpha;
                 }
@@ -615,7 +615,7 @@ INLINE void tile_finish(floatv acc[MR][NV], __global float *c, const int ldc, co
         if (stream && beta == 0.0f && rows == MR && ((size_t)c & 63) == 0 && (ldc & 15) == 0) {
             _Pragma("unroll") for (int r = 0; r < MR; r++)
             {
-                floatv *cr = (floatv *)(size_t)(c + (size_t)r * ldc);
+                gemmv *cr = (gemmv *)(size_t)(c + (size_t)r * ldc);
                 _Pragma("unroll") for (int h = 0; h < NV; h++)
                     __builtin_nontemporal_store(acc[r][h], cr + h);
             }
@@ -629,7 +629,7 @@ INLINE void tile_finish(floatv acc[MR][NV], __global float *c, const int ldc, co
                 _Pragma("unroll") for (int h = 0; h < NV; h++)
                 {
                     if (beta != 0.0f)
-                        acc[r][h] = fma((floatv)beta, VLOAD(h, cr), acc[r][h]);
+                        acc[r][h] = fma((gemmv)beta, VLOAD(h, cr), acc[r][h]);
                     VSTORE(acc[r][h], h, cr);
                 }
             }
@@ -671,11 +671,11 @@ INLINE void tile_finish(floatv acc[MR][NV], __global float *c, const int ldc, co
         _Pragma("clang loop unroll(disable)") for (int h = 0; h < cols; h += VW)
         {
             const int len = min(VW, cols - h);
-            floatv v = VLOAD(0, t + r * NR + h);
+            gemmv v = VLOAD(0, t + r * NR + h);
             if (epi) {
-                const floatv bv = (epi & EPI_BIAS) ? load_guarded(bias, 0, 1, n, 0, j0 + h) : (floatv)0.0f;
-                const floatv yv =
-                    (epi & EPI_DRELU) ? load_guarded(y + (size_t)r * ldc + h, 0, 1, len, 0, 0) : (floatv)0.0f;
+                const gemmv bv = (epi & EPI_BIAS) ? load_guarded(bias, 0, 1, n, 0, j0 + h) : (gemmv)0.0f;
+                const gemmv yv =
+                    (epi & EPI_DRELU) ? load_guarded(y + (size_t)r * ldc + h, 0, 1, len, 0, 0) : (gemmv)0.0f;
                 v = epilogue_v(v, alpha, bv, yv, epi);
             } else {
                 v *= alpha;
@@ -692,9 +692,9 @@ INLINE void colsum_panel(const int k, const int n, __global const float *b, cons
                          __global float *sums)
 {
     const int j0 = panel * NR;
-    floatv s[NV];
+    gemmv s[NV];
     _Pragma("unroll") for (int h = 0; h < NV; h++)
-        s[h] = (floatv)0.0f;
+        s[h] = (gemmv)0.0f;
     for (int p = 0; p < k; p++) {
         _Pragma("unroll") for (int h = 0; h < NV; h++)
             s[h] += load_guarded(b, ldb, k, n, p, j0 + h * VW);
@@ -720,11 +720,11 @@ INLINE void tile_compute(const int m, const int n, const int k, const int tile, 
     __global const float *ac = o.a + (size_t)tile * a_step;
     __global const float *bq = o.b + (size_t)panel * b_step;
 
-    floatv acc[MR][NV];
+    gemmv acc[MR][NV];
     _Pragma("unroll") for (int r = 0; r < MR; r++)
     {
         _Pragma("unroll") for (int h = 0; h < NV; h++)
-            acc[r][h] = (floatv)0.0f;
+            acc[r][h] = (gemmv)0.0f;
     }
     int safe = k;
     if (!b_packed)
@@ -757,7 +757,7 @@ INLINE void sum_tile(const int m, const int n, const int tile, const int panel, 
         __global const float *src = part + (size_t)(i0 + r) * n + j0;
         __global float *dst = c + (size_t)(i0 + r) * ldc + j0;
         if (cols == NR) {
-            floatv s[NV];
+            gemmv s[NV];
             _Pragma("unroll") for (int h = 0; h < NV; h++)
                 s[h] = VLOAD(h, src);
             for (int q = 1; q < splits; q++) {
@@ -768,12 +768,12 @@ INLINE void sum_tile(const int m, const int n, const int tile, const int panel, 
             _Pragma("unroll") for (int h = 0; h < NV; h++)
             {
                 if (epi)
-                    s[h] = epilogue_v(s[h], alpha, (epi & EPI_BIAS) ? bias_v(bias, n, j0 + h * VW) : (floatv)0.0f,
-                                      (epi & EPI_DRELU) ? VLOAD(h, yr) : (floatv)0.0f, epi);
+                    s[h] = epilogue_v(s[h], alpha, (epi & EPI_BIAS) ? bias_v(bias, n, j0 + h * VW) : (gemmv)0.0f,
+                                      (epi & EPI_DRELU) ? VLOAD(h, yr) : (gemmv)0.0f, epi);
                 else
                     s[h] *= alpha;
                 if (beta != 0.0f)
-                    s[h] = fma((floatv)beta, VLOAD(h, dst), s[h]);
+                    s[h] = fma((gemmv)beta, VLOAD(h, dst), s[h]);
                 VSTORE(s[h], h, dst);
             }
         } else {

@@ -4,18 +4,19 @@
  * between tensors in the arena have zero weights and gradients, and stay zero
  * under every rule below.
  *
- * A work-item updates OPT_WIDTH consecutive floats: 16 (one float16) on
- * CPU-class devices, where PoCL's implicit vectorisation of the one-float
- * form ran Adam on the sunshine net's 21.6k parameters in 13.6 us against
- * 8.0 us (best of 9 x 3000 launches), and 1 elsewhere, so that a GPU's
+ * A work-item updates OPT_WIDTH consecutive floats: CT_VW (one floatv,
+ * cl/common.cl: the device's vector width) on CPU-class devices, where
+ * PoCL's implicit vectorisation of the one-float form ran Adam on the
+ * sunshine net's 21.6k parameters in 13.6 us against 8.0 us with float16 on
+ * AVX-512 (best of 9 x 3000 launches), and 1 elsewhere, so that a GPU's
  * neighbouring work-items read neighbouring floats. The arena's size is a
- * multiple of CT_PARAM_ALIGN = 16 floats; src/train/optim.c launches size /
- * OPT_WIDTH work-items. */
+ * multiple of CT_PARAM_ALIGN = 16 floats, so of CT_VW too; src/train/optim.c
+ * launches size / OPT_WIDTH work-items. */
 #if CT_IS_CPU
-#define OPT_WIDTH 16
-typedef float16 optv;
-#define LOAD(p, i) vload16((i), (p))
-#define STORE(x, p, i) vstore16((x), (i), (p))
+#define OPT_WIDTH CT_VW
+typedef floatv optv;
+#define LOAD(p, i) VLOADV((i), (p))
+#define STORE(x, p, i) VSTOREV((x), (i), (p))
 #else
 #define OPT_WIDTH 1
 typedef float optv;

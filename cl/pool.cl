@@ -43,8 +43,8 @@ int window_count(pool_geometry g, int oy, int ox)
 }
 
 /* Every kernel here gives a work-item `per_item` consecutive channels of one
- * pixel (CPUs: all, GPUs: 1) and walks them 16 at a time with float16
- * vectors, then one at a time. Global (ceil(C / per_item), pixels). */
+ * pixel (CPUs: all, GPUs: 1) and walks them CT_VW at a time with floatv
+ * vectors (cl/common.cl), then one at a time. Global (ceil(C / per_item), pixels). */
 
 /* First maximum of each channel over the window; a NaN wins and stays, so
  * NaN propagates to the output. */
@@ -55,14 +55,14 @@ __kernel void maxpool2d_forward(pool_geometry g, int per_item, __global const fl
     __global float *out = y + y_off + (size_t)pixel * g.c;
     int c = c0;
 #if CT_IS_CPU /* per_item is 1 elsewhere; compiled for gfx90a, this loop's masks spill 54 SGPRs */
-    for (; c + 16 <= c1; c += 16) {
-        float16 best = (float16)(-INFINITY);
+    for (; c + CT_VW <= c1; c += CT_VW) {
+        floatv best = (floatv)(-INFINITY);
         for (int iy = ys.x; iy < ys.y; iy++)
             for (int ix = xs.x; ix < xs.y; ix++) {
-                const float16 v = vload16(0, ximg + (size_t)(iy * g.w + ix) * g.c + c);
+                const floatv v = VLOADV(0, ximg + (size_t)(iy * g.w + ix) * g.c + c);
                 best = select(best, v, (v > best) | (isnan(v) & ~isnan(best)));
             }
-        vstore16(best, 0, out + c);
+        VSTOREV(best, 0, out + c);
     }
 #endif
     for (; c < c1; c++) {
@@ -78,18 +78,18 @@ __kernel void maxpool2d_forward(pool_geometry g, int per_item, __global const fl
 }
 
 /* Whether element `me` (an index iy*W + ix inside the window spanning rows
- * ys and columns xs) is the window's first maximum, for channels c..c+15
+ * ys and columns xs) is the window's first maximum, for channels c..c+CT_VW-1
  * (lanes -1: yes, 0: no) and for channel c alone: every element before it
  * in row-major order is smaller, every one after it no larger. */
-int16 first_max16(pool_geometry g, __global const float *ximg, int c, int me, int2 ys, int2 xs)
+intv first_maxv(pool_geometry g, __global const float *ximg, int c, int me, int2 ys, int2 xs)
 {
-    const float16 v = vload16(0, ximg + (size_t)me * g.c + c);
-    int16 first = (int16)(-1);
+    const floatv v = VLOADV(0, ximg + (size_t)me * g.c + c);
+    intv first = (intv)(-1);
     for (int wy = ys.x; wy < ys.y; wy++)
         for (int wx = xs.x; wx < xs.y; wx++) {
             const int e = wy * g.w + wx;
-            const float16 u = vload16(0, ximg + (size_t)e * g.c + c);
-            first &= e < me ? (u < v) : e > me ? (u <= v) : (int16)(-1);
+            const floatv u = VLOADV(0, ximg + (size_t)e * g.c + c);
+            first &= e < me ? (u < v) : e > me ? (u <= v) : (intv)(-1);
         }
     return first;
 }
@@ -118,16 +118,16 @@ __kernel void maxpool2d_backward(pool_geometry g, int per_item, __global const f
     const int me = iy * g.w + ix;
     __global const float *ximg = x + x_off + (size_t)img * g.h * g.w * g.c;
     int c = c0;
-    for (; c + 16 <= c1; c += 16) {
-        float16 acc = (float16)(0.0f);
+    for (; c + CT_VW <= c1; c += CT_VW) {
+        floatv acc = (floatv)(0.0f);
         for (int oy = oys.x; oy < oys.y; oy++)
             for (int ox = oxs.x; ox < oxs.y; ox++) {
                 const int2 ys = window_span(oy, g.sh, g.pad_top, g.ph, g.h);
                 const int2 xs = window_span(ox, g.sw, g.pad_left, g.pw, g.w);
-                const float16 d = vload16(0, dyimg + (size_t)(oy * g.ow + ox) * g.c + c);
-                acc += select((float16)(0.0f), d, first_max16(g, ximg, c, me, ys, xs));
+                const floatv d = VLOADV(0, dyimg + (size_t)(oy * g.ow + ox) * g.c + c);
+                acc += select((floatv)(0.0f), d, first_maxv(g, ximg, c, me, ys, xs));
             }
-        vstore16(acc, 0, out + c);
+        VSTOREV(acc, 0, out + c);
     }
     for (; c < c1; c++) {
         float acc = 0.0f;
@@ -167,14 +167,14 @@ __kernel void maxpool2d_backward_disjoint(pool_geometry g, int per_item, __globa
     const int2 cys = pool_cell(oy, g.sh, g.pad_top, g.oh, g.h);
     const int2 cxs = pool_cell(ox, g.sw, g.pad_left, g.ow, g.w);
     int c = c0;
-    for (; c + 16 <= c1; c += 16) {
-        const float16 grad = vload16(0, d + c);
+    for (; c + CT_VW <= c1; c += CT_VW) {
+        const floatv grad = VLOADV(0, d + c);
         for (int iy = cys.x; iy < cys.y; iy++)
             for (int ix = cxs.x; ix < cxs.y; ix++) {
                 const int me = iy * g.w + ix;
                 const bool in_window = iy >= ys.x && iy < ys.y && ix >= xs.x && ix < xs.y;
-                const int16 first = in_window ? first_max16(g, ximg, c, me, ys, xs) : (int16)(0);
-                vstore16(select((float16)(0.0f), grad, first), 0, dximg + (size_t)me * g.c + c);
+                const intv first = in_window ? first_maxv(g, ximg, c, me, ys, xs) : (intv)(0);
+                VSTOREV(select((floatv)(0.0f), grad, first), 0, dximg + (size_t)me * g.c + c);
             }
     }
     for (; c < c1; c++) {
@@ -195,12 +195,12 @@ __kernel void avgpool2d_forward(pool_geometry g, int per_item, __global const fl
     __global float *out = y + y_off + (size_t)pixel * g.c;
     const float count = (float)window_count(g, oy, ox);
     int c = c0;
-    for (; c + 16 <= c1; c += 16) {
-        float16 sum = (float16)(0.0f);
+    for (; c + CT_VW <= c1; c += CT_VW) {
+        floatv sum = (floatv)(0.0f);
         for (int iy = ys.x; iy < ys.y; iy++)
             for (int ix = xs.x; ix < xs.y; ix++)
-                sum += vload16(0, ximg + (size_t)(iy * g.w + ix) * g.c + c);
-        vstore16(sum / count, 0, out + c);
+                sum += VLOADV(0, ximg + (size_t)(iy * g.w + ix) * g.c + c);
+        VSTOREV(sum / count, 0, out + c);
     }
     for (; c < c1; c++) {
         float sum = 0.0f;
@@ -217,12 +217,12 @@ __kernel void avgpool2d_backward(pool_geometry g, int per_item, __global const f
 {
     POOL_INPUT_ITEM(g, per_item, dy, dy_off, dx, dx_off)
     int c = c0;
-    for (; c + 16 <= c1; c += 16) {
-        float16 acc = (float16)(0.0f);
+    for (; c + CT_VW <= c1; c += CT_VW) {
+        floatv acc = (floatv)(0.0f);
         for (int oy = oys.x; oy < oys.y; oy++)
             for (int ox = oxs.x; ox < oxs.y; ox++)
-                acc += vload16(0, dyimg + (size_t)(oy * g.ow + ox) * g.c + c) / (float)window_count(g, oy, ox);
-        vstore16(acc, 0, out + c);
+                acc += VLOADV(0, dyimg + (size_t)(oy * g.ow + ox) * g.c + c) / (float)window_count(g, oy, ox);
+        VSTOREV(acc, 0, out + c);
     }
     for (; c < c1; c++) {
         float acc = 0.0f;

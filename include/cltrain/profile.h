@@ -78,6 +78,11 @@ int ct_gemm_tile_parse(const char *s, ct_gemm_tile *t);
 
 const char *ct_tile_origin_name(ct_tile_origin o); /* "default", "tuned", "CLTRAIN_GEMM_TILE" */
 
+/* CT_VW of cl/common.cl: the floats per vector (floatv) the kernels' CPU
+ * forms compute in, vector_floats held to 4, 8 or 16. Launchers whose work
+ * per item is one such vector size their ranges by it. */
+unsigned ct_profile_kernel_vector(const ct_device_profile *p);
+
 #ifdef __cplusplus
 }
 #endif

@@ -73,6 +73,11 @@ const char *ct_tile_origin_name(ct_tile_origin o)
     }
 }
 
+unsigned ct_profile_kernel_vector(const ct_device_profile *p)
+{
+    return p->vector_floats >= 16 ? 16 : p->vector_floats >= 8 ? 8 : 4;
+}
+
 /* ------------------------------------------------------- the instruction set */
 
 /* PoCL's CPU devices name the LLVM CPU they compile for in the device's

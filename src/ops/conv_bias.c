@@ -16,8 +16,8 @@ ct_status ct_conv_fill_bias(ct_context *ctx, const ct_conv2d_geometry *g, const 
     return ct_launch_1d(ctx, k, rows * g->cout, "conv2d_fill_bias");
 }
 
-/* One work-group per 16 channels on CPUs (one float16 per row), per channel
- * elsewhere; the group size is a power of two. */
+/* One work-group per CT_VW channels on CPUs (one vector per row), per
+ * channel elsewhere; the group size is a power of two. */
 ct_status ct_conv_bias_grad(ct_context *ctx, const ct_conv2d_geometry *g, const ct_tensor *dy, const ct_tensor *db)
 {
     cl_kernel k;
@@ -28,14 +28,16 @@ ct_status ct_conv_bias_grad(ct_context *ctx, const ct_conv2d_geometry *g, const 
     while (local * 2 <= limit)
         local *= 2;
     cl_ulong rows = g->n * out_pixels(g);
-    cl_int cout = (cl_int)g->cout, lanes = ct_context_device(ctx)->profile.is_cpu_class ? 16 : 1;
+    const ct_device_profile *p = &ct_context_device(ctx)->profile;
+    const unsigned vector = ct_profile_kernel_vector(p); /* the kernel's scratch holds one per item */
+    cl_int cout = (cl_int)g->cout, lanes = p->is_cpu_class ? (cl_int)vector : 1;
     cl_uint i = 0;
     cl_int err = CT_ARG(k, i++, rows);
     err |= CT_ARG(k, i++, cout);
     err |= CT_ARG(k, i++, lanes);
     err |= ct_arg_tensor(k, &i, dy);
     err |= ct_arg_tensor(k, &i, db);
-    err |= clSetKernelArg(k, i++, local * 16 * sizeof(float), NULL);
+    err |= clSetKernelArg(k, i++, local * vector * sizeof(float), NULL);
     CT_TRY(ct_args_ok(err, "conv2d_bias_grad"));
     size_t global = local * ct_items_for(g->cout, lanes);
     return ct_launch(ctx, k, 1, &global, &local, "conv2d_bias_grad");

@@ -423,7 +423,8 @@ static ct_status set_adagrad_args(cl_kernel k, cl_uint *i, const ct_optimizer *o
 /* Floats per work-item of the update kernels: OPT_WIDTH of cl/optim.cl. */
 static size_t opt_width(ct_context *ctx)
 {
-    return ct_context_device(ctx)->profile.is_cpu_class ? CT_PARAM_ALIGN : 1;
+    const ct_device_profile *p = &ct_context_device(ctx)->profile;
+    return p->is_cpu_class ? ct_profile_kernel_vector(p) : 1; /* divides CT_PARAM_ALIGN */
 }
 
 /* Must match CLIP_WG of cl/optim.cl (the kernel requires it). */
