@@ -17,7 +17,9 @@
 # allocators), with the data already in memory, no validation (switched off
 # in the experiments with --set). cltrain: the epochs' seconds from the run's
 # history.csv; its CPU seconds are those of the (1 + E)-epoch process minus
-# those of a 1-epoch process of the same experiment run just before it.
+# the median of the 1-epoch processes of the same experiment, one run just
+# before each (one such process's start-up can take seconds more CPU: a
+# per-sample difference went negative on a busy machine).
 # Peers: wall and process CPU time around those epochs (bench_torch.py,
 # bench_keras.py; CPU time counts every thread of the process).
 #
@@ -235,8 +237,9 @@ timed() {
     { cat "$work/log" >&2; echo "benchmark.sh: failed: $*" >&2; exit 1; }
   awk '{printf "%.6f %.6f\n", $1, $2 + $3}' <<<"$t"
 }
-# One timed cltrain sample, "wall cpu" of the epochs after the first: wall
-# from history.csv, CPU from a (1 + E)-epoch process minus a 1-epoch one.
+# One timed cltrain sample, "wall cpu base" of the epochs after the first:
+# wall from history.csv, cpu of the (1 + E)-epoch process, base the CPU of a
+# 1-epoch process (subtracted as the median of all samples' bases).
 cltrain_sample() {  # NAME EPOCHS [overrides...]
   local name="$1" epochs="$2" base full
   shift 2
@@ -250,7 +253,7 @@ cltrain_sample() {  # NAME EPOCHS [overrides...]
   awk -F, -v base="$base" -v full="$full" '
     NR == 1 {for (i = 1; i <= NF; i++) if ($i == "seconds") c = i; next}
     NR > 2 {wall += $c}
-    END {printf "%.6f %.6f\n", wall, full - base}' "$work/run/history.csv"
+    END {printf "%.6f %.6f %.6f\n", wall, full, base}' "$work/run/history.csv"
   rm -rf "$work/run"
 }
 peer_sample() {  # PEER NAME EPOCHS SEED
@@ -293,9 +296,12 @@ for entry in "${experiments[@]}"; do
         else
           peer_sample "$r" "$name" "$epochs" "$i" >>"$work/$r"
         fi
-        echo "  $r run $((i + 1)): $(tail -1 "$work/$r") (wall, CPU s)" >&2
+        echo "  $r run $((i + 1)): $(tail -1 "$work/$r") (wall, CPU s$([ "$r" = cltrain ] && echo ', 1-epoch process CPU s'))" >&2
       done
     done
+    read -r base _ _ < <(cut -d' ' -f3 "$work/cltrain" | stats)
+    awk -v b="$base" '{printf "%s %.6f\n", $1, $2 - b}' "$work/cltrain" >"$work/cltrain.cpu"
+    mv "$work/cltrain.cpu" "$work/cltrain"
     read -r cw _ _ < <(cut -d' ' -f1 "$work/cltrain" | stats)
     read -r cc _ _ < <(cut -d' ' -f2 "$work/cltrain" | stats)
     best_torch_w="" best_torch_c=""
