@@ -89,11 +89,7 @@ const char *ct_data_kind_name(ct_data_kind k);
 
 /* ====================================================================== data */
 
-/* A list of strings owned by the experiment. */
-typedef struct {
-    char **items;
-    size_t count;
-} ct_string_list;
+/* ct_string_list: cltrain/types.h (a layer's inputs use it too). */
 
 /* data.csv.rows: which data rows (0-based, header excluded, like pandas'
  * default index) give samples. Inclusive at both ends, like data.loc[a:b]. */
@@ -168,7 +164,7 @@ typedef struct {
 } ct_cifar10_spec;
 
 typedef enum { CT_COLOR_RGB, CT_COLOR_GRAYSCALE, CT_COLOR_COUNT } ct_color_mode;
-typedef enum { CT_INTERPOLATION_BILINEAR, CT_INTERPOLATION_NEAREST, CT_INTERPOLATION_COUNT } ct_interpolation;
+/* ct_interpolation: cltrain/model_spec.h (the augmentation layers share it). */
 typedef enum { CT_ON_ERROR_FAIL, CT_ON_ERROR_SKIP, CT_ON_ERROR_COUNT } ct_on_error;
 
 /* data: {images: {...}}: keras.utils.image_dataset_from_directory. The class
@@ -231,6 +227,10 @@ typedef struct {
     double validation_split;     /* `validation_split` in [0, 1), default 0.0: Keras' fit():
                                     the last fraction of the training samples (before
                                     shuffling) becomes validation data */
+    ct_string_list devices;      /* `devices`, default [] (the one device of --device /
+                                    CLTRAIN_DEVICE): device specs (P:D, cpu, gpu, accelerator or
+                                    part of a name) to train on side by side, data-parallel;
+                                    under mpirun, split over the ranks */
 } ct_train_spec;
 
 /* ================================================================= callbacks */
@@ -279,6 +279,21 @@ typedef struct {
                        list of names (history, predictions, confusion_matrix) */
 } ct_output_spec;
 
+/* ====================================================================== init */
+
+/* init: the weights training (or `cltrain evaluate EXPERIMENT.yaml`) starts
+ * from, as Keras' model.load_weights() before fit(). Present (a mapping)
+ * enables it; `from` is then required. The file is a Keras 3 .weights.h5 or
+ * an .onnx model; its weighted layers (Dense, Conv2D, BatchNormalization)
+ * are matched to the model's in order and must have the model's shapes. A
+ * relative path is relative to the experiment file's folder and is made
+ * absolute on loading, as data paths with a folder are. A resumed run continues from its checkpoint and
+ * does not read the file again. */
+typedef struct {
+    bool enabled;
+    char *from; /* `from`, required when init is written */
+} ct_init_spec;
+
 /* ================================================================ experiment */
 
 struct ct_experiment_source; /* private: the parsed YAML, kept for --set and locations */
@@ -293,6 +308,7 @@ typedef struct ct_experiment {
     ct_callbacks_spec callbacks;
     ct_evaluate_spec evaluate;
     ct_output_spec output;
+    ct_init_spec init; /* `init`, default null (off) */
 
     char *source_path; /* the file read, or name_for_errors */
     struct ct_experiment_source *source;

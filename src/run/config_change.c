@@ -115,7 +115,8 @@ static const entry *lookup(const flat *f, const char *path)
 
 static int is_safe(const char *path)
 {
-    static const char *const safe[] = {"train.epochs", "description", "output.plots", "output.dir"};
+    static const char *const safe[] = {"train.epochs", "description", "output.plots", "output.dir",
+                                       "train.devices"};
     for (size_t i = 0; i < sizeof safe / sizeof safe[0]; i++)
         if (!strcmp(path, safe[i]))
             return 1;
