@@ -404,6 +404,89 @@ START_TEST(test_resume_more_epochs)
 }
 END_TEST
 
+/* A pid that no process has (a child that has exited and been reaped). */
+static long dead_pid(void)
+{
+    pid_t pid = fork();
+    ck_assert(pid >= 0);
+    if (pid == 0)
+        _exit(0);
+    waitpid(pid, NULL, 0);
+    return (long)pid;
+}
+
+static void plant(const char *dir, const char *name)
+{
+    char path[2048];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    ck_assert_msg(f != NULL, "cannot create %s", path);
+    fputs("left behind\n", f);
+    fclose(f);
+}
+
+static bool exists(const char *dir, const char *name)
+{
+    char path[2048];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return access(path, F_OK) == 0;
+}
+
+/* Resuming clears the temporary files a killed run's atomic writes left
+ * (".NAME.PID-N.tmp" of a process that is gone), in the run directory and
+ * plots/, and nothing else; the results stay bit for bit. */
+START_TEST(test_resume_clears_stale_temp_files)
+{
+    make_tmp("stale");
+    const char *sets[] = {"train.epochs=4", "output.plots=false"};
+    ct_experiment *exp = shipped("sunshine", sets, 2);
+    char full[700], out[700], plots[800], *dir;
+    snprintf(full, sizeof full, "%s/full", tmp);
+    snprintf(out, sizeof out, "%s/stopped", tmp);
+    ct_run_options o = {.data_dir = data_dir(), .out_dir = full};
+    ck_assert_msg(ct_run_experiment(exp, &o, &dir) == CT_OK, "%s", ct_last_error());
+    free(dir);
+    bool interrupted = false;
+    ct_run_options r = {.data_dir = data_dir(), .out_dir = out, .interrupted = &interrupted, .stop_at_step = 30};
+    ck_assert_msg(ct_run_experiment(exp, &r, &dir) == CT_OK, "%s", ct_last_error());
+    free(dir);
+    ck_assert(interrupted);
+    snprintf(plots, sizeof plots, "%s/plots", out);
+    ck_assert_int_eq(mkdir(plots, 0777), 0);
+    long dead = dead_pid();
+    char stale[4][128], keep[6][128];
+    snprintf(stale[0], sizeof stale[0], ".checkpoint.bin.%ld-0.tmp", dead);
+    snprintf(stale[1], sizeof stale[1], ".history.csv.%ld-7.tmp", dead);
+    snprintf(stale[2], sizeof stale[2], ".weights.bin.%ld-12.tmp", dead);
+    snprintf(stale[3], sizeof stale[3], ".history.png.%ld-1.tmp", dead);
+    snprintf(keep[0], sizeof keep[0], "notes.tmp");                   /* the user's */
+    snprintf(keep[1], sizeof keep[1], ".mine.tmp");                   /* no PID-N */
+    snprintf(keep[2], sizeof keep[2], ".draft.%ldx-1.tmp", dead);     /* not a number */
+    snprintf(keep[3], sizeof keep[3], "history.csv.%ld-1.tmp", dead); /* no leading dot */
+    snprintf(keep[4], sizeof keep[4], ".history.csv.%ld-1.tmp", (long)getppid()); /* a live writer's */
+    snprintf(keep[5], sizeof keep[5], ".link.%ld-2.tmp", dead);       /* a folder of that form */
+    for (int i = 0; i < 3; i++)
+        plant(out, stale[i]);
+    plant(plots, stale[3]);
+    for (int i = 0; i < 5; i++)
+        plant(out, keep[i]);
+    char folder[2048];
+    snprintf(folder, sizeof folder, "%s/%s", out, keep[5]);
+    ck_assert_int_eq(mkdir(folder, 0777), 0);
+    ct_run_options again = {.data_dir = data_dir(), .resume_dir = out, .interrupted = &interrupted};
+    ck_assert_msg(ct_run_experiment(exp, &again, &dir) == CT_OK, "%s", ct_last_error());
+    free(dir);
+    ck_assert(!interrupted);
+    for (int i = 0; i < 3; i++)
+        ck_assert_msg(!exists(out, stale[i]), "%s was not removed", stale[i]);
+    ck_assert_msg(!exists(plots, stale[3]), "plots/%s was not removed", stale[3]);
+    for (int i = 0; i < 6; i++)
+        ck_assert_msg(exists(out, keep[i]), "%s was removed", keep[i]);
+    assert_same_run(full, out, 0);
+    ct_experiment_free(exp);
+}
+END_TEST
+
 /* ------------------------------------------------------------ SIGKILL */
 
 /* Runs exp into out in a child process, killed with SIGKILL after
@@ -691,6 +774,7 @@ int main(void)
     tcase_add_test(tc, test_resume_cnn_exact);
     tcase_add_test(tc, test_resume_training_options_exact);
     tcase_add_test(tc, test_resume_more_epochs);
+    tcase_add_test(tc, test_resume_clears_stale_temp_files);
     tcase_add_test(tc, test_sigkill_at_random_moments);
     tcase_add_test(tc, test_signals);
     tcase_add_test(tc, test_progress_follows_finished_batches);

@@ -221,7 +221,8 @@ ct_status ct_atomic_remove_stale(const char *dir, size_t *removed)
         if (!path)
             break;
         snprintf(path, size, "%s/%s", dir, e->d_name);
-        if (unlink(path) == 0 && removed)
+        struct stat st; /* a writer's file is a plain file: never a folder or a link someone made */
+        if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && unlink(path) == 0 && removed)
             ++*removed;
         free(path);
     }

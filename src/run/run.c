@@ -561,6 +561,24 @@ static ct_status open_resume(const ct_experiment *exp, const ct_run_options *o, 
     return s;
 }
 
+/* The temporary files of atomic writes that a killed run left in the run
+ * directory and in plots/ (ct_atomic_remove_stale: only the writer's own
+ * ".NAME.PID-N.tmp" files whose process is gone). */
+static ct_status clear_stale_temp_files(const ct_run_options *o)
+{
+    size_t removed = 0, in_plots = 0;
+    CT_TRY(ct_atomic_remove_stale(o->resume_dir, &removed));
+    char plots[4096];
+    snprintf(plots, sizeof plots, "%s/plots", o->resume_dir);
+    struct stat st;
+    if (stat(plots, &st) == 0 && S_ISDIR(st.st_mode))
+        CT_TRY(ct_atomic_remove_stale(plots, &in_plots));
+    if (removed + in_plots && o->report)
+        fprintf(o->report, "Removed %zu temporary file%s left by the interrupted run\n", removed + in_plots,
+                removed + in_plots == 1 ? "" : "s");
+    return CT_OK;
+}
+
 ct_status ct_run_experiment(const ct_experiment *exp, const ct_run_options *o, char **run_dir)
 {
     *run_dir = NULL;
@@ -568,8 +586,14 @@ ct_status ct_run_experiment(const ct_experiment *exp, const ct_run_options *o, c
     ct_checkpoint *resume = NULL;
     if (o->interrupted)
         *o->interrupted = false;
-    if (o->resume_dir)
+    if (o->resume_dir) {
         CT_TRY(open_resume(exp, o, &resume));
+        ct_status cleared = clear_stale_temp_files(o);
+        if (cleared != CT_OK) {
+            ct_checkpoint_free(resume);
+            return cleared;
+        }
+    }
     ct_dataset d;
     ct_status ds = ct_dataset_load(exp, o->data_dir, &d);
     if (ds != CT_OK) {
