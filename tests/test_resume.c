@@ -4,6 +4,8 @@
  * model_checkpoint) and of a CIFAR CNN stopped at several steps (mid-epoch
  * and at epoch ends) and resumed until done, compared byte for byte with
  * the uninterrupted run, and runs killed with SIGKILL at random moments. */
+#define _XOPEN_SOURCE 700 /* posix_openpt: a terminal for the CLI output test */
+#define _DEFAULT_SOURCE
 #include <check.h>
 #include <math.h>
 #include <signal.h>
@@ -679,6 +681,134 @@ START_TEST(test_signals)
 }
 END_TEST
 
+/* ------------------------------------------------------------ output */
+
+enum { TO_PIPE, TO_TERMINAL, STDOUT_TO_FILE };
+
+/* `cltrain run` of 3 sunshine epochs with `flag` (or none), its stdout and
+ * stderr into one pipe, or one terminal (a pseudo-terminal), or its stdout
+ * into out.log and its stderr into a terminal; returns what the pipe or
+ * terminal got (malloc'd) after it exited with 0. */
+static char *cli_output(const char *out, const char *flag, int where)
+{
+    bool tty = where != TO_PIPE;
+    char file[1024];
+    snprintf(file, sizeof file, "%s/experiments/sunshine.yaml", CLTRAIN_SOURCE_DIR);
+    int fds[2], reader;
+    char slave[256] = "";
+    if (tty) {
+        reader = posix_openpt(O_RDWR | O_NOCTTY);
+        ck_assert(reader >= 0 && grantpt(reader) == 0 && unlockpt(reader) == 0);
+        snprintf(slave, sizeof slave, "%s", ptsname(reader));
+    } else {
+        ck_assert_int_eq(pipe(fds), 0);
+        reader = fds[0];
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    ck_assert(pid >= 0);
+    if (pid == 0) {
+        int fd = fds[1];
+        if (tty) {
+            setsid();
+            fd = open(slave, O_RDWR);
+        } else
+            close(fds[0]);
+        dup2(fd, 2);
+        if (where == STDOUT_TO_FILE) {
+            char log[800];
+            snprintf(log, sizeof log, "%s.log", out);
+            fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        }
+        dup2(fd, 1);
+        const char *args[16] = {"cltrain", "run", file, "--set", "train.epochs=3", "--set", "output.plots=false",
+                                "--out", out, "--data-dir", data_dir(), flag, NULL};
+        execv(CLTRAIN_BINARY, (char *const *)args);
+        _exit(127);
+    }
+    if (!tty)
+        close(fds[1]);
+    size_t size = 0, cap = 65536;
+    char *text = malloc(cap);
+    ck_assert_ptr_nonnull(text);
+    for (ssize_t n; (n = read(reader, text + size, cap - 1 - size)) > 0;) /* a terminal ends with EIO */
+        size += (size_t)n;
+    text[size] = '\0';
+    close(reader);
+    int status;
+    waitpid(pid, &status, 0);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d:\n%s", status, text);
+    return text;
+}
+
+/* Whether every line of text is an epoch line of a 3-epoch run, and there are 3. */
+static bool epoch_lines_only(const char *text)
+{
+    int lines = 0;
+    for (const char *p = text; *p; lines++) {
+        char want[32];
+        snprintf(want, sizeof want, "Epoch %d/3  ", lines + 1);
+        const char *end = strchr(p, '\n');
+        if (!end || strncmp(p, want, strlen(want)) || !strstr(p, "val_loss: ") || strstr(p, "val_loss: ") > end)
+            return false;
+        p = end + 1;
+    }
+    return lines == 3;
+}
+
+/* A pipe gets the whole report with plain epoch lines and no bar; --quiet
+ * the epoch lines only; --silent nothing. On a terminal the bar is drawn
+ * (carriage return, erase to the end of the line) and erased before each
+ * epoch line; --quiet draws none there either, nor does a run whose stdout
+ * goes to a file. */
+START_TEST(test_cli_output_quiet_silent_pipe_terminal)
+{
+    make_tmp("output");
+    char out[700];
+    snprintf(out, sizeof out, "%s/pipe", tmp);
+    char *text = cli_output(out, NULL, TO_PIPE);
+    ck_assert_msg(strstr(text, "Device: ") && strstr(text, "\nEpoch 1/3  ") && strstr(text, "\nEpoch 3/3  ") &&
+                      strstr(text, "Test set (165 samples)") && strstr(text, "Run directory: "),
+                  "%s", text);
+    ck_assert_msg(!strchr(text, '\r') && !strchr(text, '\033'), "a bar in a pipe:\n%s", text);
+    free(text);
+
+    snprintf(out, sizeof out, "%s/quiet", tmp);
+    text = cli_output(out, "--quiet", TO_PIPE);
+    ck_assert_msg(epoch_lines_only(text), "--quiet printed more or less than 3 epoch lines:\n%s", text);
+    free(text);
+
+    snprintf(out, sizeof out, "%s/silent", tmp);
+    text = cli_output(out, "--silent", TO_PIPE);
+    ck_assert_msg(!*text, "--silent printed:\n%s", text);
+    free(text);
+    ck_assert(exists(out, "summary.yaml")); /* it did run */
+
+    snprintf(out, sizeof out, "%s/terminal", tmp);
+    text = cli_output(out, NULL, TO_TERMINAL);
+    ck_assert_msg(strstr(text, "\rEpoch 1/3  ") && strstr(text, "\r\033[K") && strstr(text, "Test set"), "%s", text);
+    free(text);
+
+    snprintf(out, sizeof out, "%s/terminal-quiet", tmp);
+    text = cli_output(out, "--quiet", TO_TERMINAL);
+    /* A terminal turns \n into \r\n: drop those carriage returns, then only epoch lines remain. */
+    char *o = text;
+    for (const char *p = text; *p; p++)
+        if (!(p[0] == '\r' && p[1] == '\n'))
+            *o++ = *p;
+    *o = '\0';
+    ck_assert_msg(!strchr(text, '\r') && epoch_lines_only(text), "--quiet on a terminal:\n%s", text);
+    free(text);
+
+    /* `cltrain run ... > log` on a terminal: no bar on stderr between the
+     * lines the file gets. */
+    snprintf(out, sizeof out, "%s/file", tmp);
+    text = cli_output(out, NULL, STDOUT_TO_FILE);
+    ck_assert_msg(!*text, "stderr got:\n%s", text);
+    free(text);
+}
+END_TEST
+
 /* ------------------------------------------------------------ progress */
 
 typedef struct {
@@ -780,6 +910,10 @@ int main(void)
     tcase_add_test(tc, test_progress_follows_finished_batches);
     tcase_add_test(tc, test_progress_bar_line);
     suite_add_tcase(s, tc);
+    TCase *output = tcase_create("output"); /* CK_RUN_CASE=output runs it alone */
+    tcase_set_timeout(output, 600);
+    tcase_add_test(output, test_cli_output_quiet_silent_pipe_terminal);
+    suite_add_tcase(s, output);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);

@@ -45,10 +45,14 @@ static bool wrote_something(const char *run_dir)
     return access(path, F_OK) == 0;
 }
 
-int ct_cli_train(const ct_experiment *exp, ct_run_options *o, int quiet)
+int ct_cli_train(const ct_experiment *exp, ct_run_options *o, ct_cli_verbosity verbosity)
 {
-    o->report = quiet ? NULL : stdout;
-    o->live = (!quiet && isatty(STDERR_FILENO)) ? stderr : NULL;
+    o->report = verbosity == CT_CLI_NORMAL ? stdout : NULL;
+    o->epoch_report = verbosity == CT_CLI_SILENT ? NULL : stdout;
+    /* The bar is redrawn in place among the epoch lines, so only when both
+     * streams are the terminal: in a pipe or a file (`| tee log`, `> log`)
+     * the epoch lines come alone, without carriage returns or escapes. */
+    o->live = verbosity == CT_CLI_NORMAL && isatty(STDOUT_FILENO) && isatty(STDERR_FILENO) ? stderr : NULL;
     o->stop = &stop_signal;
     bool interrupted = false;
     o->interrupted = &interrupted;
@@ -96,7 +100,9 @@ int ct_cli_train_option(const char *command, int argc, char **argv, int *i, ct_c
     else if ((v = ct_cli_option(argc, argv, i, "--data-dir")))
         o->data_dir = v;
     else if (!strcmp(argv[*i], "--quiet") || !strcmp(argv[*i], "-q"))
-        a->quiet = 1;
+        a->verbosity = CT_CLI_QUIET;
+    else if (!strcmp(argv[*i], "--silent"))
+        a->verbosity = CT_CLI_SILENT;
     else
         return 0;
     return 1;

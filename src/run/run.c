@@ -394,7 +394,7 @@ static ct_status fit(const ct_experiment *exp, ct_trainer *t, const ct_run_optio
         }
         values[nv] = ct_now_seconds() - t0;
         res->epochs_run = epoch + 1;
-        print_epoch(o->report, epoch, exp->train.epochs, values[nv], t, values);
+        print_epoch(o->epoch_report ? o->epoch_report : o->report, epoch, exp->train.epochs, values[nv], t, values);
         s = ct_history_append(history, values, nv + 1);
         synced = ct_now_seconds() - last_sync >= HISTORY_SYNC_SECONDS;
         if (s == CT_OK)

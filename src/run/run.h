@@ -19,6 +19,10 @@ typedef struct {
     const char *out_dir;     /* NULL: output.dir of the experiment, else runs/NAME-TIMESTAMP */
     const char *device_spec; /* NULL: $CLTRAIN_DEVICE, then the default device */
     FILE *report;            /* progress, summary, results; NULL for silence */
+    /* The one line per finished epoch ("Epoch 3/200  1.9ms  loss: ..."):
+     * here when set, else to report. --quiet sets it alone, so that the
+     * epoch lines are all it prints. */
+    FILE *epoch_report;
     FILE *live;              /* a terminal for the in-epoch progress bar, or NULL */
     const char *resume_dir;  /* continue this run directory from its checkpoint.bin */
     /* Set (by a signal handler) to stop training after the current step: a
