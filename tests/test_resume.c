@@ -489,6 +489,157 @@ START_TEST(test_resume_clears_stale_temp_files)
 }
 END_TEST
 
+/* train.checkpoint_every: 0 writes history.csv and checkpoint.bin after
+ * every epoch; a long interval after the first and the last epoch only (a
+ * stop request writes one too). Either way the results are the same. */
+START_TEST(test_checkpoint_every)
+{
+    make_tmp("every");
+    const char *each[] = {"train.epochs=6", "output.plots=false", "train.checkpoint_every=0"};
+    const char *rare[] = {"train.epochs=6", "output.plots=false", "train.checkpoint_every=1000"};
+    ct_experiment *e0 = shipped("sunshine", each, 3), *e1000 = shipped("sunshine", rare, 3);
+    char a[700], b[700], c[700], *dir;
+    snprintf(a, sizeof a, "%s/each", tmp);
+    snprintf(b, sizeof b, "%s/rare", tmp);
+    snprintf(c, sizeof c, "%s/rare-stopped", tmp);
+    size_t writes = 0;
+    ct_run_options o = {.data_dir = data_dir(), .out_dir = a, .checkpoint_writes = &writes};
+    ck_assert_msg(ct_run_experiment(e0, &o, &dir) == CT_OK, "%s", ct_last_error());
+    free(dir);
+    ck_assert_uint_eq(writes, 6);
+    writes = 0;
+    o.out_dir = b;
+    ck_assert_msg(ct_run_experiment(e1000, &o, &dir) == CT_OK, "%s", ct_last_error());
+    free(dir);
+    ck_assert_uint_eq(writes, 2);
+    assert_same_run(a, b, 0);
+    /* Stopped in epoch 4: the stop writes the checkpoint the interval held back. */
+    writes = 0;
+    bool interrupted = false;
+    ct_run_options r = {.data_dir = data_dir(), .out_dir = c, .checkpoint_writes = &writes,
+                        .interrupted = &interrupted, .stop_at_step = 3 * 24 + 5};
+    ck_assert_msg(ct_run_experiment(e1000, &r, &dir) == CT_OK, "%s", ct_last_error());
+    free(dir);
+    ck_assert(interrupted);
+    ck_assert_uint_eq(writes, 2);
+    size_t n, rows = 0;
+    char *h = slurp(c, "history.csv", &n);
+    ck_assert_ptr_nonnull(h);
+    for (char *p = h; *p; p++)
+        rows += *p == '\n';
+    free(h);
+    ck_assert_uint_eq(rows, 1 + 3); /* every finished epoch, although only the first was written before */
+    r.out_dir = NULL;
+    r.resume_dir = c;
+    r.stop_at_step = 0;
+    ck_assert_msg(ct_run_experiment(e1000, &r, &dir) == CT_OK, "%s", ct_last_error());
+    free(dir);
+    assert_same_run(a, c, 0);
+    /* Another interval is a safe change on resume; a negative one is refused, named. */
+    ct_experiment *bad;
+    const char *negative[] = {"train.checkpoint_every=-1"};
+    char file[1024];
+    snprintf(file, sizeof file, "%s/experiments/sunshine.yaml", CLTRAIN_SOURCE_DIR);
+    ck_assert(ct_experiment_open(file, negative, 1, &bad) != CT_OK);
+    ck_assert_msg(strstr(ct_last_error(), "checkpoint_every"), "%s", ct_last_error());
+    ck_assert_msg(ct_run_check_config_change("train:\n  checkpoint_every: 1.0\n  epochs: 3\n",
+                                             "train:\n  checkpoint_every: 0.0\n  epochs: 3\n", 1) == CT_OK,
+                  "%s", ct_last_error());
+    ct_experiment_free(e0);
+    ct_experiment_free(e1000);
+}
+END_TEST
+
+/* ------------------------------------------------------------ NaN */
+
+static void assert_checkpoint_readable(const char *out, bool *finished);
+
+static size_t count_lines(const char *dir, const char *name)
+{
+    size_t n, rows = 0;
+    char *text = slurp(dir, name, &n);
+    ck_assert_msg(text != NULL, "%s/%s missing", dir, name);
+    for (char *p = text; *p; p++)
+        rows += *p == '\n';
+    free(text);
+    return rows;
+}
+
+/* The batch the NaN guard's message names, after "at epoch E, batch ". */
+static int named_batch(const char *message, int epoch)
+{
+    char want[64];
+    snprintf(want, sizeof want, "at epoch %d, batch ", epoch);
+    const char *at = strstr(message, want);
+    ck_assert_msg(at != NULL, "no '%s' in: %s", want, message);
+    ck_assert_msg(strstr(at, " of 24 ("), "%s", message);
+    return atoi(at + strlen(want));
+}
+
+/* A learning rate that jumps to 1e6 at step 30 (batch 7 of epoch 2): the
+ * guard's error names the epoch, the batch (not before 7), where the last
+ * good state is and what to try; history.csv keeps both epochs, the
+ * checkpoint the first, failure.txt says how the run ended, and no weights
+ * are written. The same jump at step 5 fails in epoch 1, before any
+ * checkpoint: the batch is found from the state before training. */
+START_TEST(test_nan_names_epoch_and_batch)
+{
+    make_tmp("nan");
+    const char *sets[] = {"train.epochs=4", "output.plots=false", "train.optimizer={sgd: {learning_rate: 0.001}}",
+                          "train.learning_rate_schedule={piecewise_constant_decay: {boundaries: [30], "
+                          "values: [0.001, 1000000.0]}}"};
+    ct_experiment *exp = shipped("sunshine", sets, 4);
+    char out[700], *dir = NULL;
+    snprintf(out, sizeof out, "%s/epoch2", tmp);
+    ct_run_options o = {.data_dir = data_dir(), .out_dir = out};
+    ck_assert_int_eq(ct_run_experiment(exp, &o, &dir), CT_ERR_NUMERIC);
+    free(dir);
+    char message[4096];
+    snprintf(message, sizeof message, "%s", ct_last_error());
+    int batch = named_batch(message, 2);
+    ck_assert_msg(batch >= 7 && batch <= 24, "batch %d: %s", batch, message);
+    ck_assert_msg(strstr(message, "loss became NaN at epoch 2") && strstr(message, "the last good state (after epoch 1)") &&
+                      strstr(message, "try a lower learning rate (train.learning_rate_schedule reached 1e+06)") &&
+                      strstr(message, "clipnorm"),
+                  "%s", message);
+    ck_assert_uint_eq(count_lines(out, "history.csv"), 1 + 2);
+    bool finished;
+    assert_checkpoint_readable(out, &finished);
+    ck_assert(!finished);
+    char path[800];
+    snprintf(path, sizeof path, "%s/checkpoint.bin", out);
+    ct_checkpoint *c;
+    ck_assert(ct_checkpoint_read(path, &c) == CT_OK);
+    int epoch;
+    uint64_t at;
+    ck_assert(ct_run_checkpoint_position(c, &epoch, &at, &finished) == CT_OK);
+    ct_checkpoint_free(c);
+    ck_assert_int_eq(epoch, 1);
+    size_t n;
+    char *failure = slurp(out, "failure.txt", &n);
+    ck_assert_msg(failure && strstr(failure, "The run failed: loss became NaN at epoch 2, batch "), "%s",
+                  failure ? failure : "(no failure.txt)");
+    free(failure);
+    ck_assert(!exists(out, "weights.bin") && !exists(out, "summary.yaml"));
+    ct_experiment_free(exp);
+
+    const char *early[] = {"train.epochs=4", "output.plots=false", "train.optimizer={sgd: {learning_rate: 0.001}}",
+                           "train.learning_rate_schedule={piecewise_constant_decay: {boundaries: [5], "
+                           "values: [0.001, 1000000.0]}}"};
+    exp = shipped("sunshine", early, 4);
+    snprintf(out, sizeof out, "%s/epoch1", tmp);
+    o.out_dir = out;
+    ck_assert_int_eq(ct_run_experiment(exp, &o, &dir), CT_ERR_NUMERIC);
+    free(dir);
+    snprintf(message, sizeof message, "%s", ct_last_error());
+    batch = named_batch(message, 1);
+    ck_assert_msg(batch >= 6 && !strstr(message, "last good state"), "batch %d: %s", batch, message);
+    ck_assert_uint_eq(count_lines(out, "history.csv"), 1 + 1);
+    ck_assert(!exists(out, "checkpoint.bin") && exists(out, "failure.txt"));
+    ct_experiment_free(exp);
+}
+END_TEST
+
 /* ------------------------------------------------------------ SIGKILL */
 
 /* Runs exp into out in a child process, killed with SIGKILL after
@@ -516,8 +667,9 @@ START_TEST(test_sigkill_at_random_moments)
     /* 300 epochs of ~1-2 ms after a start-up of a few hundred: kills land
      * before the first checkpoint, between epochs, in checkpoint writes and
      * in the evaluation at the end. */
-    const char *sets[] = {"train.epochs=300", "output.plots=false"};
-    ct_experiment *exp = shipped("sunshine", sets, 2);
+    /* checkpoint_every 0: a checkpoint after every epoch, so that kills land in its writes too. */
+    const char *sets[] = {"train.epochs=300", "output.plots=false", "train.checkpoint_every=0"};
+    ct_experiment *exp = shipped("sunshine", sets, 3);
     enum { TRIALS = 12 };
     srand((unsigned)time(NULL) ^ (unsigned)getpid());
     long delays[TRIALS];
@@ -913,6 +1065,8 @@ int main(void)
     TCase *output = tcase_create("output"); /* CK_RUN_CASE=output runs it alone */
     tcase_set_timeout(output, 600);
     tcase_add_test(output, test_cli_output_quiet_silent_pipe_terminal);
+    tcase_add_test(output, test_nan_names_epoch_and_batch);
+    tcase_add_test(output, test_checkpoint_every);
     suite_add_tcase(s, output);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -231,6 +231,11 @@ typedef struct {
     double validation_split;     /* `validation_split` in [0, 1), default 0.0: Keras' fit():
                                     the last fraction of the training samples (before
                                     shuffling) becomes validation data */
+    double checkpoint_every;     /* `checkpoint_every` >= 0 seconds, default 1.0: checkpoint.bin and
+                                    history.csv after an epoch that ends at least this long after
+                                    the last write (and after the first epoch, at the end, on a stop);
+                                    0: after every epoch. Not Keras' (BackupAndRestore saves every
+                                    epoch): a checkpoint costs as much as a small net's epoch */
 } ct_train_spec;
 
 /* ================================================================= callbacks */

@@ -556,6 +556,8 @@ static const field train_fields[] = {
     {.key = "shuffle", .type = FT_BOOL, .offset = TRAIN(shuffle), .default_text = "true"},
     {.key = "validation_split", .type = FT_DOUBLE, .offset = TRAIN(validation_split),
      .default_text = "0.0", .range = R_UNIT_HALF_OPEN},
+    {.key = "checkpoint_every", .type = FT_DOUBLE, .offset = TRAIN(checkpoint_every), .default_text = "1.0",
+     .range = R_NON_NEGATIVE},
 };
 static const section train_section = {"train settings", train_fields, COUNT(train_fields), NULL,
                                       NULL};

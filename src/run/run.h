@@ -31,15 +31,19 @@ typedef struct {
     volatile sig_atomic_t *stop;
     uint64_t stop_at_step;   /* also stop once this many optimizer steps are done (0: never; for tests) */
     bool *interrupted;       /* out, may be NULL: training was stopped and can be resumed */
+    size_t *checkpoint_writes; /* out, may be NULL: checkpoint.bin writes added (for tests) */
     bool overwrite;          /* replace the run files of an existing out_dir (else it must be empty) */
 } ct_run_options;
 
 /* Train, evaluate and write the run directory. *run_dir (malloc'd) names it,
  * also on failure once it exists, so partial results can be found.
  *
- * Every finished epoch replaces the directory's checkpoint.bin (atomically;
- * synced to disk at most every few seconds and at the end), so a killed run
- * loses at most the epoch in progress. With o->resume_dir, the run
+ * The first epoch, every epoch that ends train.checkpoint_every seconds or
+ * more after the last checkpoint, and the last replace the directory's
+ * history.csv and checkpoint.bin (atomically; synced to disk at most every
+ * few seconds and at the end), so a killed run loses at most the epoch in
+ * progress, or with epochs shorter than train.checkpoint_every, at most
+ * that much training. With o->resume_dir, the run
  * continues from that checkpoint: exp must be the experiment it was started
  * with (ct_run_check_config_change says which changes are allowed), and on
  * the same device the weights, history values (not their seconds) and test
