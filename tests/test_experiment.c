@@ -121,10 +121,10 @@ static const bad_case bad_cases[] = {
      "data, model, train, ...)"},
     {"- dense\n- flatten\n", CT_ERR_CONFIG, false,
      "bad.yaml:1:1: expected a mapping of experiment settings (name, description, seed, data, "
-     "model, train, callbacks, evaluate, output), got a list"},
+     "model, train, callbacks, evaluate, output, init), got a list"},
     {"just words\n", CT_ERR_CONFIG, false,
      "bad.yaml:1:1: expected a mapping of experiment settings (name, description, seed, data, "
-     "model, train, callbacks, evaluate, output), got \"just words\""},
+     "model, train, callbacks, evaluate, output, init), got \"just words\""},
     {CSV_DATA "model:\n  - dense: {units: 1\n" MSE, CT_ERR_PARSE, false,
      "bad.yaml:4:6: YAML syntax error: did not find expected ',' or '}' (while parsing a flow "
      "mapping at line 3, column 12)"},

@@ -284,6 +284,21 @@ typedef struct {
                        list of names (history, predictions, confusion_matrix) */
 } ct_output_spec;
 
+/* ====================================================================== init */
+
+/* init: the weights training (or `cltrain evaluate EXPERIMENT.yaml`) starts
+ * from, as Keras' model.load_weights() before fit(). Present (a mapping)
+ * enables it; `from` is then required. The file is a Keras 3 .weights.h5 or
+ * an .onnx model; its weighted layers (Dense, Conv2D, BatchNormalization)
+ * are matched to the model's in order and must have the model's shapes. A
+ * relative path is relative to the experiment file's folder and is made
+ * absolute on loading, as data paths with a folder are. A resumed run continues from its checkpoint and
+ * does not read the file again. */
+typedef struct {
+    bool enabled;
+    char *from; /* `from`, required when init is written */
+} ct_init_spec;
+
 /* ================================================================ experiment */
 
 struct ct_experiment_source; /* private: the parsed YAML, kept for --set and locations */
@@ -298,6 +313,7 @@ typedef struct ct_experiment {
     ct_callbacks_spec callbacks;
     ct_evaluate_spec evaluate;
     ct_output_spec output;
+    ct_init_spec init; /* `init`, default null (off) */
 
     char *source_path; /* the file read, or name_for_errors */
     struct ct_experiment_source *source;

@@ -6,22 +6,27 @@
 
 #include "cli/commands.h"
 #include "cltrain/experiment.h"
+#include "onnx/weights_import.h"
+#include "run/summary.h"
 
 static void check_usage(FILE *out)
 {
     fprintf(out,
-            "usage: cltrain check FILE [--set KEY.PATH=VALUE ...]\n"
+            "usage: cltrain check FILE [--set KEY.PATH=VALUE ...] [--data-dir DIR]\n"
             "\n"
             "Validates the experiment FILE and prints its effective configuration as YAML,\n"
             "every default filled in. --set overrides a value, as `cltrain run` does:\n"
             "  --set train.epochs=5  --set model[1].dense.units=10\n"
             "  --set callbacks.early_stopping.patience=3  --set 'train.metrics=[rmse, mae]'\n"
+            "With init.from, the weights file must exist and fit the model layer by layer;\n"
+            "a CSV experiment's data is then read to count its features (--data-dir DIR,\n"
+            "else $CLTRAIN_DATA_DIR, as `cltrain run` finds it).\n"
             "Exit status: 0 valid, 2 invalid or usage error.\n");
 }
 
 int ct_cmd_check(int argc, char **argv)
 {
-    const char *file = NULL;
+    const char *file = NULL, *data_dir = NULL;
     const char **sets = calloc((size_t)(argc > 0 ? argc : 1), sizeof *sets);
     size_t n_sets = 0;
     int status = 2;
@@ -43,6 +48,10 @@ int ct_cmd_check(int argc, char **argv)
             sets[n_sets++] = argv[++i];
         } else if (!strncmp(arg, "--set=", 6)) {
             sets[n_sets++] = arg + 6;
+        } else if (!strcmp(arg, "--data-dir") && i + 1 < argc) {
+            data_dir = argv[++i];
+        } else if (!strncmp(arg, "--data-dir=", 11)) {
+            data_dir = arg + 11;
         } else if (arg[0] == '-' && arg[1] != '\0') {
             fprintf(stderr, "error: unknown option '%s' (see cltrain check --help)\n", arg);
             goto done;
@@ -64,6 +73,14 @@ int ct_cmd_check(int argc, char **argv)
         fprintf(stderr, "error: %s\n", ct_last_error());
         goto done;
     }
+    size_t tensors = 0;
+    if (ct_run_check_init(exp, data_dir, ct_weights_import, &tensors) != CT_OK) {
+        fprintf(stderr, "error: %s\n", ct_last_error());
+        ct_experiment_free(exp);
+        goto done;
+    }
+    if (exp->init.enabled)
+        fprintf(stderr, "init.from: %s fits the model (%zu tensors, layer by layer)\n", exp->init.from, tensors);
     if (ct_experiment_write_yaml(exp, stdout) != CT_OK) {
         fprintf(stderr, "error: %s\n", ct_last_error());
     } else {

@@ -3,11 +3,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "cli/train_session.h"
+#include "onnx/weights_import.h"
 #include "run/run.h"
 
 static void run_usage(FILE *out)
@@ -82,13 +84,29 @@ int ct_cmd_run(int argc, char **argv)
     return rc;
 }
 
+/* A regular file (not a run directory) is an experiment to evaluate with its init.from weights. */
+static bool is_experiment_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 int ct_cmd_evaluate(int argc, char **argv)
 {
     const char *dir = NULL, *data = NULL;
+    const char *sets[CT_CLI_MAX_SETS];
+    size_t n_sets = 0;
     ct_run_options o = {0};
+    o.import_weights = ct_weights_import;
     for (int i = 1; i < argc; i++) {
         const char *v;
-        if ((v = ct_cli_option(argc, argv, &i, "--device")))
+        if ((v = ct_cli_option(argc, argv, &i, "--set"))) {
+            if (n_sets == CT_CLI_MAX_SETS) {
+                fprintf(stderr, "cltrain evaluate: more than %d --set options\n", CT_CLI_MAX_SETS);
+                return 2;
+            }
+            sets[n_sets++] = v;
+        } else if ((v = ct_cli_option(argc, argv, &i, "--device")))
             o.device_spec = v;
         else if ((v = ct_cli_option(argc, argv, &i, "--data-dir")))
             o.data_dir = v;
@@ -96,7 +114,9 @@ int ct_cmd_evaluate(int argc, char **argv)
             data = v;
         else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             printf("usage: cltrain evaluate RUN_DIR [--data FILE] [--device SPEC] [--data-dir DIR]\n"
-                   "Loads the run's model and weights and evaluates it on the test split, or with\n"
+                   "       cltrain evaluate EXPERIMENT.yaml [--set KEY.PATH=VALUE ...] [--data FILE] ...\n"
+                   "Loads the run's model and weights (or the experiment's model with the weights\n"
+                   "of its init.from, untrained) and evaluates it on the test split, or with\n"
                    "--data on every row of FILE, a labelled CSV file of the same form as the\n"
                    "training data (the target column and the feature columns; text labels must be\n"
                    "classes the model was trained on). Features are standardised as in training.\n");
@@ -112,7 +132,21 @@ int ct_cmd_evaluate(int argc, char **argv)
         return 2;
     }
     ct_run run;
-    ct_status s = ct_run_open(dir, &o, &run);
+    ct_status s;
+    if (is_experiment_file(dir)) {
+        ct_experiment *exp;
+        if (ct_experiment_open(dir, sets, n_sets, &exp) != CT_OK) {
+            fprintf(stderr, "cltrain: error: %s\n", ct_last_error());
+            return 2;
+        }
+        o.report = stderr; /* warnings about the file's standardisation */
+        s = ct_run_open_experiment(exp, &o, &run);
+    } else if (n_sets) {
+        fprintf(stderr, "cltrain evaluate: --set applies to an experiment file; a run directory keeps its "
+                        "configuration\n");
+        return 2;
+    } else
+        s = ct_run_open(dir, &o, &run);
     if (s == CT_OK) {
         s = data ? ct_run_evaluate_file(&run, data, stdout) : ct_run_evaluate(&run, stdout);
         ct_run_close(&run);

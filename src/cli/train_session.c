@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli_util.h"
+#include "onnx/weights_import.h"
 
 static volatile sig_atomic_t stop_signal;
 
@@ -54,6 +55,7 @@ int ct_cli_train(const ct_experiment *exp, ct_run_options *o, ct_cli_verbosity v
      * the epoch lines come alone, without carriage returns or escapes. */
     o->live = verbosity == CT_CLI_NORMAL && isatty(STDOUT_FILENO) && isatty(STDERR_FILENO) ? stderr : NULL;
     o->stop = &stop_signal;
+    o->import_weights = ct_weights_import;
     bool interrupted = false;
     o->interrupted = &interrupted;
     struct sigaction old_int, old_term;

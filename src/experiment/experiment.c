@@ -43,10 +43,12 @@ static char *name_from_path(const char *path)
  * so the copy of the configuration a run directory keeps still finds it. A
  * plain name ("weather.csv") is looked up in the data folders as before; an
  * absolute path stays. Where the folder cannot be resolved (a name given for
- * errors only), the path is left as written. */
-static ct_status resolve_data_path(char **path, const char *origin)
+ * errors only), the path is left as written. resolve_path joins any
+ * relative path (init.from, which has no data folders to look in);
+ * resolve_data_path only one with a folder in it. */
+static ct_status resolve_path(char **path, const char *origin)
 {
-    if (!*path || (*path)[0] == '/' || !strchr(*path, '/'))
+    if (!*path || (*path)[0] == '/')
         return CT_OK;
     const char *slash = strrchr(origin, '/');
     char *folder = slash ? strndup(origin, (size_t)(slash - origin) + (slash == origin)) : strdup(".");
@@ -66,6 +68,11 @@ static ct_status resolve_data_path(char **path, const char *origin)
     free(*path);
     *path = joined;
     return CT_OK;
+}
+
+static ct_status resolve_data_path(char **path, const char *origin)
+{
+    return *path && strchr(*path, '/') ? resolve_path(path, origin) : CT_OK;
 }
 
 /* Convert the tree into *spec (zeroed first); on failure nothing is left to free. */
@@ -97,6 +104,9 @@ static ct_status build_spec(const ynode *root, const char *origin, ct_experiment
         if (s == CT_OK)
             s = resolve_data_path(&spec->data.images.test_dir, origin);
     }
+    /* init.from has no data-folder lookup: any relative path is the file's. */
+    if (s == CT_OK && spec->init.enabled)
+        s = resolve_path(&spec->init.from, origin);
     if (s != CT_OK)
         xp_free_section(&xp_experiment_section, spec);
     return s;

@@ -670,6 +670,14 @@ static const field output_fields[] = {
 static const section output_section = {"output settings", output_fields, COUNT(output_fields),
                                        NULL, NULL};
 
+/* ==================================================================== init */
+
+static const field init_fields[] = {
+    {.key = "from", .type = FT_STRING, .offset = offsetof(ct_init_spec, from), .flags = FL_NULLABLE | FL_NONEMPTY,
+     .default_text = "null"},
+};
+static const section init_section = {"init settings", init_fields, COUNT(init_fields), NULL, NULL};
+
 /* ============================================================== experiment */
 
 /* The name defaults to the file's: "experiments/sunshine.yaml" -> "sunshine". */
@@ -699,6 +707,8 @@ static const field experiment_fields[] = {
     {.key = "callbacks", .type = FT_SECTION, .offset = EXP(callbacks), .section = &callbacks_section},
     {.key = "evaluate", .type = FT_SECTION, .offset = EXP(evaluate), .section = &evaluate_section},
     {.key = "output", .type = FT_SECTION, .offset = EXP(output), .section = &output_section},
+    {.key = "init", .type = FT_SECTION, .offset = EXP(init), .flags = FL_SWITCH | FL_OMIT_WHEN_NULL,
+     .has_offset = EXP(init.enabled), .section = &init_section},
 };
 const section xp_experiment_section = {"experiment settings", experiment_fields,
                                        COUNT(experiment_fields), NULL, finish_experiment};

@@ -708,6 +708,17 @@ static ct_status check_name(const ct_experiment *exp)
     return CT_OK;
 }
 
+/* init: written means "start from this file"; the file itself (that it
+ * exists and fits the model) is checked where the data gives the input
+ * shape: `cltrain check` and the run. */
+static ct_status check_init(const ct_experiment *exp)
+{
+    if (exp->init.enabled && !exp->init.from)
+        return fail_at(exp, "init", "init: missing required key 'from' (a .weights.h5 or .onnx file to "
+                       "start from; leave init out to start from the initializers)");
+    return CT_OK;
+}
+
 ct_status ct_experiment_validate(const ct_experiment *exp)
 {
     if (!exp)
@@ -722,5 +733,6 @@ ct_status ct_experiment_validate(const ct_experiment *exp)
     CT_TRY(check_monitor(exp));
     CT_TRY(check_lr_schedule(exp));
     CT_TRY(check_evaluate(exp));
+    CT_TRY(check_init(exp));
     return check_output_section(exp);
 }

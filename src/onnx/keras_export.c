@@ -11,6 +11,7 @@
 #include "cltrain/ops_nn.h" /* ct_activation_name */
 #include "cltrain/report.h" /* ct_atomic_* */
 #include "onnx/exported_run.h"
+#include "onnx/weights_import_internal.h" /* ct_keras_group_name */
 
 /* ================================================================ HDF5 */
 
@@ -124,7 +125,9 @@ static ct_status write_h5(const ct_exported_run *r, const char *path)
         const ct_layer_plan *p = &r->plan.layers[i];
         variable v[4];
         size_t n = layer_variables(p, v);
-        hid_t layer = H5Gcreate2(layers, p->name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        char group[96];
+        ct_keras_group_name(&r->plan, i, group, sizeof group);
+        hid_t layer = H5Gcreate2(layers, group, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
         hid_t vars = layer >= 0 ? named_group(layer, "vars", p->name) : -1;
         if (vars < 0)
             s = ct_fail(CT_ERR_IO, "%s: cannot create the group of layer %s", tmp, p->name);

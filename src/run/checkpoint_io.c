@@ -177,6 +177,8 @@ ct_status ct_run_checkpoint_save(const char *path, const ct_experiment *exp, con
     ct_status s = ct_checkpoint_put_text(c, "experiment", f->experiment_yaml);
     if (s == CT_OK)
         s = ct_checkpoint_put_i64(c, "finished", f->finished);
+    if (s == CT_OK && f->init_sha256)
+        s = ct_checkpoint_put_text(c, "init/sha256", f->init_sha256);
     if (s == CT_OK)
         s = put_trainer(c, f->trainer, exp);
     double v[CALLBACK_FIELDS];

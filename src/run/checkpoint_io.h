@@ -22,6 +22,8 @@ typedef struct {
     bool finished;                       /* training has ended (all epochs, early stopping) */
     const char *experiment_yaml;         /* the effective configuration (ct_run_experiment_yaml),
                                             made once per run: it does not change between epochs */
+    const char *init_sha256;             /* init.from's SHA-256 (hex) when training started from
+                                            it, else NULL: record "init/sha256", for summary.yaml */
 } ct_fit_state;
 
 /* Gathers the state (reads the device) and writes it atomically to path. */

@@ -55,6 +55,7 @@ typedef struct {
     double test_values[1 + CT_METRICS_MAX];
     double baseline_rmse;
     int has_baseline;
+    char init_sha256[65]; /* init.from's SHA-256 when training started from it ("" unknown) */
 } run_result;
 
 static ct_status choose_run_dir(const ct_experiment *exp, const ct_run_options *o, char **out)
@@ -176,6 +177,12 @@ static ct_status write_summary(const ct_experiment *exp, const ct_dataset *d, co
         ct_yaml_key(w, d->baseline_name), ct_yaml_begin_map(w);
         ct_yaml_key(w, "root_mean_squared_error"), ct_yaml_value_double(w, res->baseline_rmse);
         ct_yaml_end_map(w);
+        ct_yaml_end_map(w);
+    }
+    if (exp->init.enabled) {
+        ct_yaml_key(w, "init"), ct_yaml_begin_map(w);
+        ct_yaml_key(w, "from"), ct_yaml_value_str(w, exp->init.from);
+        ct_yaml_key(w, "sha256"), ct_yaml_value_str(w, res->init_sha256[0] ? res->init_sha256 : NULL);
         ct_yaml_end_map(w);
     }
     ct_yaml_key(w, "seconds"), ct_yaml_begin_map(w);
@@ -359,7 +366,8 @@ static ct_status fit(const ct_experiment *exp, ct_trainer *t, const ct_run_optio
     char *experiment_yaml = NULL;
     if (s == CT_OK)
         s = ct_run_experiment_yaml(exp, &experiment_yaml);
-    ct_fit_state state = {t, history, &es, &best_tracker, &reduce_lr, 0, false, experiment_yaml};
+    ct_fit_state state = {t, history, &es, &best_tracker, &reduce_lr, 0, false, experiment_yaml,
+                          res->init_sha256[0] ? res->init_sha256 : NULL};
     char history_path[4096], checkpoint_path[4096];
     snprintf(history_path, sizeof history_path, "%s/history.csv", dir);
     snprintf(checkpoint_path, sizeof checkpoint_path, "%s/" CT_CHECKPOINT_FILE, dir);
@@ -367,6 +375,16 @@ static ct_status fit(const ct_experiment *exp, ct_trainer *t, const ct_run_optio
     uint64_t resume_batch = 0;
     if (s == CT_OK && c) {
         s = ct_run_checkpoint_restore(c, &state);
+        /* The run started from init.from: its hash stays with the run. */
+        const void *sha = NULL;
+        uint64_t sha_len = 0;
+        if (s == CT_OK && ct_checkpoint_get(c, "init/sha256", CT_RECORD_TEXT, &sha, &sha_len) == CT_OK &&
+            sha_len < sizeof res->init_sha256) {
+            memcpy(res->init_sha256, sha, (size_t)sha_len);
+            res->init_sha256[sha_len] = '\0';
+            state.init_sha256 = res->init_sha256;
+        }
+        ct_clear_error();
         first_epoch = (int)ct_history_rows(history);
         /* A finished run resumed with more epochs is under way again. */
         state.finished = state.finished && first_epoch >= exp->train.epochs;
@@ -696,6 +714,14 @@ ct_status ct_run_experiment(const ct_experiment *exp, const ct_run_options *o, c
     }
     if (s == CT_OK)
         s = ct_run_check_device_memory(exp, &plan, &d, ct_context_device(ctx));
+    /* init.from before the run directory exists: a wrong file leaves nothing behind. */
+    ct_named_tensor *init = NULL;
+    size_t n_init = 0;
+    if (s == CT_OK && exp->init.enabled && !resume) {
+        s = ct_run_import_init(exp, o, &d, &plan, &init, &n_init, res.init_sha256, o->report);
+        if (s == CT_OK && o->report)
+            fprintf(o->report, "Initial weights: %s (SHA-256 %.16s...)\n", exp->init.from, res.init_sha256);
+    }
     ct_model_plan_free(&plan);
     if (s == CT_OK && resume)
         s = (*run_dir = strdup(o->resume_dir)) ? CT_OK : ct_fail(CT_ERR_NO_MEMORY, "run directory name");
@@ -707,6 +733,9 @@ ct_status ct_run_experiment(const ct_experiment *exp, const ct_run_options *o, c
         s = ct_dataset_write_features(&d, *run_dir);
     if (s == CT_OK)
         s = ct_run_memory_hint(create_trainer(exp, &d, ctx, &t), exp);
+    if (s == CT_OK && init)
+        s = ct_run_set_weights_by_name(ct_trainer_model(t), init, n_init, exp->init.from);
+    ct_weights_free(init, n_init);
     if (s == CT_OK) {
         res.startup_seconds = ct_now_seconds() - t_start;
         s = fit(exp, t, o, *run_dir, resume, &res);

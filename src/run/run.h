@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "cltrain/experiment.h"
+#include "cltrain/model.h"
 #include "cltrain/report.h"
 #include "cltrain/train.h"
 #include "run/dataset.h"
@@ -33,6 +34,12 @@ typedef struct {
     bool *interrupted;       /* out, may be NULL: training was stopped and can be resumed */
     size_t *checkpoint_writes; /* out, may be NULL: checkpoint.bin writes added (for tests) */
     bool overwrite;          /* replace the run files of an existing out_dir (else it must be empty) */
+    /* init.from's reader: the file's weights named and shaped as the plan's
+     * tensors, and the standardisation the file's graph applies (count 0 if
+     * none). cli/ passes onnx/'s ct_weights_import (run/ and onnx/ are peers).
+     * NULL: an experiment with init fails. */
+    ct_status (*import_weights)(const char *path, const ct_model_plan *plan, ct_named_tensor **tensors, size_t *n,
+                                ct_feature_columns *standardization);
 } ct_run_options;
 
 /* Train, evaluate and write the run directory. *run_dir (malloc'd) names it,
@@ -63,6 +70,11 @@ typedef struct {
 } ct_run;
 
 ct_status ct_run_open(const char *run_dir, const ct_run_options *o, ct_run *out);
+
+/* An experiment's model with its init.from weights (o->import_weights), not
+ * trained, for `cltrain evaluate EXPERIMENT.yaml`: takes exp (freed by
+ * ct_run_close, also on failure). */
+ct_status ct_run_open_experiment(ct_experiment *exp, const ct_run_options *o, ct_run *out);
 void ct_run_close(ct_run *run);
 
 /* Evaluate the reopened run on its test split and print the results. */
@@ -76,5 +88,16 @@ ct_status ct_run_evaluate_file(ct_run *run, const char *path, FILE *report);
 ct_status ct_run_load_weights(ct_model *model, const char *path);
 /* The same from tensors read elsewhere; `path` names them in errors. */
 ct_status ct_run_set_weights(ct_model *model, const ct_named_tensor *tensors, size_t n, const char *path);
+
+/* init.from: the file's weights (o->import_weights) for exp's model with
+ * per-sample input (in_ndim, in_shape): *tensors as ct_model_tensor names
+ * them, *sha256 the file's. Errors point at init.from in the experiment.
+ * report (may be NULL) gets a warning when the file's standardisation
+ * (a cltrain ONNX export of a CSV model) differs from d's. */
+ct_status ct_run_import_init(const ct_experiment *exp, const ct_run_options *o, const ct_dataset *d,
+                             const ct_model_plan *plan, ct_named_tensor **tensors, size_t *n, char sha256[65],
+                             FILE *report);
+/* Write tensors into the model, matched by name (any order). */
+ct_status ct_run_set_weights_by_name(ct_model *model, const ct_named_tensor *tensors, size_t n, const char *path);
 
 #endif

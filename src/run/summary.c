@@ -12,7 +12,7 @@
 
 /* The per-sample input shape: images from the spec; a CSV file's feature
  * count from the data itself (the selection is resolved against its header). */
-static ct_status input_shape(const ct_experiment *exp, const char *data_dir, int *ndim, size_t *shape)
+ct_status ct_run_input_shape(const ct_experiment *exp, const char *data_dir, int *ndim, size_t *shape)
 {
     if (ct_data_takes_images(&exp->data)) {
         int h, w, c;
@@ -86,7 +86,7 @@ ct_status ct_run_summary(const ct_experiment *exp, const char *data_dir, FILE *o
 {
     int ndim = 0;
     size_t shape[3] = {0, 0, 0};
-    CT_TRY(input_shape(exp, data_dir, &ndim, shape));
+    CT_TRY(ct_run_input_shape(exp, data_dir, &ndim, shape));
     ct_model_plan plan;
     CT_TRY(ct_model_plan_create(&exp->model, ndim, shape, &plan));
     char *table = NULL;
