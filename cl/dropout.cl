@@ -2,50 +2,29 @@
  * of (seed, layer id, step, i), so forward and backward recompute it, and
  * every device (and the C reference, src/selftest/ref/ref_nn.c) draws the same mask.
  *
- * Philox-4x32-10 (Salmon, Moraes, Dror, Shaw: "Parallel random numbers: as
- * easy as 1, 2, 3", SC 2011); its C mirror is checked against the Random123
- * known-answer vectors in tests/test_nn_ops.c. One evaluation yields four
- * 32-bit words, used by four consecutive elements: counter (g low, g high,
- * step, layer_id) with g = i / 4, word i % 4, key (seed low, seed high). */
+ * Philox-4x32-10 (cl/philox.cl). One evaluation yields four 32-bit words,
+ * used by four consecutive elements: counter (g low, g high, step, layer_id)
+ * with g = i / 4, word i % 4, key (seed low, seed high). */
 
-#define PHILOX_M0 0xD2511F53u
-#define PHILOX_M1 0xCD9E8D57u
-#define PHILOX_W0 0x9E3779B9u
-#define PHILOX_W1 0xBB67AE85u
-
-/* Scalars and a 64-bit product rather than uint4 and mul_hi: PoCL vectorises
- * this form across work-items (measured 30x faster on its CPU device). The
- * key bump after the last round is unused. */
-inline uint4 philox4x32_10(uint c0, uint c1, uint c2, uint c3, uint k0, uint k1)
+/* Element i of x has mask index first + i (a replica's share of a batch
+ * split over devices). Item k handles mask indices 4g .. 4g+3, g = first / 4
+ * + k: y = x * scale where the element's word r >= threshold (threshold =
+ * floor(rate * 2^32)), else 0 (even for Inf/NaN x, as TensorFlow's where()).
+ * The backward pass is this kernel applied to dy. When want_mask, mask
+ * receives the multiplier (0 or scale). In place safe. */
+__kernel void dropout_apply(ulong n, ulong first, uint threshold, float scale, uint seed_lo, uint seed_hi,
+                            uint step, uint layer_id, __global const float *x, ulong x_off, __global float *y,
+                            ulong y_off, int want_mask, __global float *mask, ulong mask_off)
 {
-    for (int r = 0; r < 10; r++) {
-        const ulong p0 = (ulong)PHILOX_M0 * c0, p1 = (ulong)PHILOX_M1 * c2;
-        const uint n0 = (uint)(p1 >> 32) ^ c1 ^ k0, n2 = (uint)(p0 >> 32) ^ c3 ^ k1;
-        c1 = (uint)p1;
-        c3 = (uint)p0;
-        c0 = n0;
-        c2 = n2;
-        k0 += PHILOX_W0;
-        k1 += PHILOX_W1;
-    }
-    return (uint4)(c0, c1, c2, c3);
-}
-
-/* Item g handles elements 4g .. 4g+3: y = x * scale where the element's word
- * r >= threshold (threshold = floor(rate * 2^32)), else 0 (even for Inf/NaN
- * x, as TensorFlow's where()). The backward pass is this kernel applied to
- * dy. When want_mask, mask receives the multiplier (0 or scale). In place safe. */
-__kernel void dropout_apply(ulong n, uint threshold, float scale, uint seed_lo, uint seed_hi, uint step,
-                            uint layer_id, __global const float *x, ulong x_off, __global float *y, ulong y_off,
-                            int want_mask, __global float *mask, ulong mask_off)
-{
-    const size_t g = get_global_id(0);
-    if (g * 4 >= n)
+    const ulong g = get_global_id(0) + first / 4;
+    if (g * 4 >= first + n)
         return;
     const uint4 r = philox4x32_10((uint)g, (uint)(g >> 32), step, layer_id, seed_lo, seed_hi);
     const uint words[4] = {r.x, r.y, r.z, r.w};
     for (int w = 0; w < 4; w++) {
-        const size_t i = g * 4 + w;
+        if (g * 4 + w < first)
+            continue;
+        const size_t i = g * 4 + w - first;
         if (i >= n)
             break;
         const int keep = words[w] >= threshold;

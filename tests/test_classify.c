@@ -193,7 +193,7 @@ START_TEST(test_text_labels_train_predict_evaluate)
     char *out = NULL;
     size_t out_len = 0;
     FILE *report = open_memstream(&out, &out_len);
-    ck_assert_msg(ct_run_evaluate_file(&run, fresh, report) == CT_OK, "%s", ct_last_error());
+    ck_assert_msg(ct_run_evaluate_file(&run, fresh, NULL, report) == CT_OK, "%s", ct_last_error());
     fclose(report);
     ck_assert_msg(strstr(out, "fresh.csv (30 samples):  loss: ") && strstr(out, "accuracy: 1.0000"), "%s", out);
     free(out);

@@ -502,7 +502,7 @@ START_TEST(test_step_work_from_plan)
         layers[i].out_shape[0] = dims[i + 1];
         layers[i].params = layers[i].trainable_params = (dims[i] + 1) * dims[i + 1];
     }
-    ct_model_plan plan = {layers, 2, 1, {4}, 23, 23};
+    ct_model_plan plan = {layers, 2, 1, {4}, 23, 23, false};
     double flops, bytes, launches;
     db_step_work(&plan, 10, 2, &flops, &bytes, &launches);
     ck_assert_double_eq_tol(flops, 6.0 * 23 * 10, 1e-9);

@@ -158,15 +158,18 @@ static const bad_case bad_cases[] = {
      "bad.yaml:6:39: callbacks.early_stopping: unknown key 'patiense' (did you mean 'patience'?)"},
     {CSV_DATA ONE_DENSE "train: {loss: mse, lr: 0.1}\n", CT_ERR_CONFIG, false,
      "bad.yaml:4:20: train: unknown key 'lr'; expected one of loss, from_logits, label_smoothing, class_weight, "
-     "metrics, optimizer, learning_rate_schedule, batch_size, epochs, shuffle, validation_split, checkpoint_every"},
+     "metrics, optimizer, learning_rate_schedule, batch_size, epochs, shuffle, validation_split, devices, "
+     "checkpoint_every"},
     {CSV_DATA "model:\n  - dence: {units: 1}\n" MSE, CT_ERR_CONFIG, false,
      "bad.yaml:3:5: model[0]: unknown layer type 'dence' (did you mean 'dense'?); expected one of "
      "dense, conv2d, max_pooling2d, average_pooling2d, flatten, dropout, batch_normalization, "
-     "activation, global_average_pooling2d, global_max_pooling2d, leaky_relu, rescaling, reshape"},
+     "activation, global_average_pooling2d, global_max_pooling2d, leaky_relu, rescaling, reshape, "
+     "random_flip, random_translation, random_rotation, random_zoom, random_crop, add, concatenate"},
     {CSV_DATA "model:\n  - Dense: {units: 1}\n" MSE, CT_ERR_CONFIG, false,
      "bad.yaml:3:5: model[0]: unknown layer type 'Dense' (did you mean 'dense'?); expected one of "
      "dense, conv2d, max_pooling2d, average_pooling2d, flatten, dropout, batch_normalization, "
-     "activation, global_average_pooling2d, global_max_pooling2d, leaky_relu, rescaling, reshape"},
+     "activation, global_average_pooling2d, global_max_pooling2d, leaky_relu, rescaling, reshape, "
+     "random_flip, random_translation, random_rotation, random_zoom, random_crop, add, concatenate"},
     {CSV_DATA "model:\n  - dense: {units: 1, activation: rleu}\n" MSE, CT_ERR_CONFIG, false,
      "bad.yaml:3:35: model[0].dense.activation: expected one of linear, relu, sigmoid, tanh, "
      "softmax, leaky_relu, elu, gelu, gelu_approximate, silu, selu, softplus, got \"rleu\" (did you mean "
@@ -305,9 +308,10 @@ static const bad_case bad_cases[] = {
     {CSV_DATA "model: {dense: {units: 1}}\n" MSE, CT_ERR_CONFIG, false,
      "bad.yaml:2:8: model: expected a list of layer types (items like '- dense: {...}'; dense, "
      "conv2d, max_pooling2d, average_pooling2d, flatten, dropout, batch_normalization, "
-     "activation, global_average_pooling2d, global_max_pooling2d, leaky_relu, rescaling, reshape), got a mapping"},
+     "activation, global_average_pooling2d, global_max_pooling2d, leaky_relu, rescaling, reshape, "
+     "random_flip, random_translation, random_rotation, random_zoom, random_crop, add, concatenate), got a mapping"},
     {CSV_DATA "model:\n  - flatten: 5\n  - dense: {units: 1}\n" MSE, CT_ERR_CONFIG, false,
-     "bad.yaml:3:14: model[0].flatten: expected a mapping of flatten settings (name), got \"5\""},
+     "bad.yaml:3:14: model[0].flatten: expected a mapping of flatten settings (name, inputs), got \"5\""},
     {CSV_DATA ONE_DENSE "train: {loss: mse, metrics: [rmse, root_mean_squared_error]}\n",
      CT_ERR_CONFIG, false,
      "bad.yaml:4:36: train.metrics[1]: metric 'root_mean_squared_error' is listed twice (as 'rmse' "
@@ -324,7 +328,8 @@ static const bad_case bad_cases[] = {
     {CSV_DATA "model:\n  - {}\n" MSE, CT_ERR_CONFIG, false,
      "bad.yaml:3:5: model[0]: expected one layer type (dense, conv2d, max_pooling2d, "
      "average_pooling2d, flatten, dropout, batch_normalization, activation, global_average_pooling2d, "
-     "global_max_pooling2d, leaky_relu, rescaling, reshape), got an empty mapping"},
+     "global_max_pooling2d, leaky_relu, rescaling, reshape, "
+     "random_flip, random_translation, random_rotation, random_zoom, random_crop, add, concatenate), got an empty mapping"},
     /* ---- missing keys */
     {ONE_DENSE MSE, CT_ERR_CONFIG, false, "bad.yaml:1:1: missing required key 'data'"},
     {CSV_DATA MSE, CT_ERR_CONFIG, false, "bad.yaml:1:1: missing required key 'model'"},
@@ -460,6 +465,50 @@ static const bad_case bad_cases[] = {
      "file:// URL"},
     {CSV_DATA "model:\n  - dense: {units: 4, name: hidden}\n  - dense: {units: 1, name: hidden}\n" MSE,
      CT_ERR_CONFIG, true, "bad.yaml:4:29: model[1].dense.name: layer name 'hidden' is already used by model[0]"},
+    /* ---- graph models: inputs, add, concatenate */
+    {CSV_DATA "model:\n  - dense: {units: 4, name: a}\n  - dense: {units: 4, name: b}\n  - add: {inputs: [a, bb]}\n"
+     "  - dense: {units: 1}\n" MSE,
+     CT_ERR_CONFIG, true,
+     "bad.yaml:5:23: model[2].add.inputs[1]: no layer is named 'bb' (did you mean 'b'?): inputs name layers above "
+     "this one, or 'input' for the data"},
+    {CSV_DATA "model:\n  - dense: {units: 4, name: a, inputs: [b]}\n  - dense: {units: 4, name: b}\n"
+     "  - dense: {units: 1}\n" MSE,
+     CT_ERR_CONFIG, true,
+     "bad.yaml:3:41: model[0].dense.inputs[0]: 'b' is model[1], below this layer: a layer takes inputs only from "
+     "layers above it (which also rules out cycles)"},
+    {CSV_DATA "model:\n  - dense: {units: 4, name: a}\n  - dense: {units: 5, name: b}\n  - add: {inputs: [a, b]}\n"
+     "  - dense: {units: 1}\n" MSE,
+     CT_ERR_CONFIG, true,
+     "bad.yaml:5:19: model[2].add.inputs: 'a' gives 4 values but 'b' gives 5 values: add needs inputs of one shape"},
+    {CSV_DATA "model:\n  - dense: {units: 4, name: a}\n  - dense: {units: 5, name: b}\n"
+     "  - dense: {units: 1, inputs: [a]}\n" MSE,
+     CT_ERR_CONFIG, true,
+     "bad.yaml:4:12: model[1].dense: the output of 'b' goes nowhere: no later layer lists it in inputs (and the "
+     "next layer, model[2], names its own inputs); the last layer is the model's output"},
+    {CSV_DATA "model:\n  - dense: {units: 4, name: a}\n  - add: {inputs: [a]}\n  - dense: {units: 1}\n" MSE,
+     CT_ERR_CONFIG, true,
+     "bad.yaml:4:19: model[1].add.inputs: a merge layer takes two or more inputs: write inputs: [a, b] with the "
+     "names of the layers it joins"},
+    {CSV_DATA "model:\n  - dense: {units: 4, name: input}\n  - dense: {units: 1}\n" MSE, CT_ERR_CONFIG, true,
+     "bad.yaml:3:29: model[0].dense.name: 'input' names the model's data in inputs: choose another name"},
+    {CSV_DATA "model:\n  - dense: {units: 4, name: a}\n  - dense: {units: 4, name: b}\n"
+     "  - concatenate: {inputs: [a, b], axis: 0}\n  - dense: {units: 1}\n" MSE,
+     CT_ERR_CONFIG, true,
+     "bad.yaml:5:41: model[2].concatenate.axis: 0: only the last axis is supported (-1, or 1 for these flat "
+     "inputs)"},
+    {CSV_DATA "model:\n  - dense: {units: 4, name: a}\n  - dense: {units: 4, name: b, inputs: [a, input]}\n"
+     "  - dense: {units: 1}\n" MSE,
+     CT_ERR_CONFIG, true,
+     "bad.yaml:4:40: model[1].dense.inputs: a dense layer takes one input, not 2: join them first with an add or "
+     "concatenate layer"},
+    {CSV_DATA "model:\n  - dense: {units: 4, name: a}\n  - dense: {units: 4, name: b, imputs: [a]}\n"
+     "  - dense: {units: 1}\n" MSE,
+     CT_ERR_CONFIG, false, "bad.yaml:4:32: model[1].dense: unknown key 'imputs' (did you mean 'inputs'?)"},
+    {"data: {cifar10: {train_batches: 1}}\nmodel:\n  - conv2d: {filters: 4, kernel_size: 3, name: a}\n"
+     "  - flatten: {name: f}\n  - concatenate: {inputs: [a, f]}\n  - flatten\n  - dense: {units: 10}\n" SPARSE,
+     CT_ERR_CONFIG, true,
+     "bad.yaml:5:27: model[2].concatenate.inputs: 'a' gives 30x30x4 images but 'f' gives 3600 values: "
+     "concatenate joins the last axis, the others must agree"},
     {CIFAR_DATA "model:\n  - flatten\n  - dense: {units: 10}\n" SPARSE
      "evaluate: {baselines: [{persistence: x}]}\n",
      CT_ERR_CONFIG, true,

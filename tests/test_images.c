@@ -302,7 +302,7 @@ START_TEST(test_run_predict_evaluate)
     char *report = NULL;
     size_t len = 0;
     FILE *r = open_memstream(&report, &len);
-    ck_assert_msg(ct_run_evaluate_file(&run, test_dir, r) == CT_OK, "%s", ct_last_error());
+    ck_assert_msg(ct_run_evaluate_file(&run, test_dir, NULL, r) == CT_OK, "%s", ct_last_error());
     fclose(r);
     ck_assert_msg(strstr(report, "(9 samples):") && strstr(report, "accuracy: 1.0000"), "%s", report);
     free(report);

@@ -2,13 +2,16 @@
  * (include/cltrain/ops_nn.h): the Philox known answers, dropout statistics
  * and reproducibility, the batch-normalisation moving statistics against
  * hand-computed values, determinism of the column reductions, and argument
- * errors. Every device test runs on each device (or CLTRAIN_TEST_DEVICE). */
+ * errors; the augmentation op's Keras semantics against hand-worked images
+ * (the op table checks it against a reference that mirrors the kernel).
+ * Every device test runs on each device (or CLTRAIN_TEST_DEVICE). */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cltrain/ops_augment.h"
 #include "cltrain/ops_nn.h"
 #include "selftest/ref/ref_nn.h"
 #include "test_devices.h"
@@ -97,7 +100,7 @@ static void dropout_statistics(ct_context *ctx)
     for (size_t i = 0; i < DROPOUT_N; i++)
         ones[i] = 1.0f;
     ct_tensor x = upload1(ctx, DROPOUT_N, ones), y = upload1(ctx, DROPOUT_N, NULL), mask = upload1(ctx, DROPOUT_N, NULL);
-    ct_dropout_params p = {0.3f, 20240601, 3, 17};
+    ct_dropout_params p = {0.3f, 20240601, 3, 17, 0};
     CHECK_OK(ct_dropout_forward(ctx, &p, &x, &y, &mask));
     float *got = download(ctx, &y), *got_mask = download(ctx, &mask);
     size_t kept = 0, mismatches = 0;
@@ -143,7 +146,7 @@ static void dropout_reproducible(ct_context *ctx)
     ct_tensor x = upload1(ctx, n, host), y = upload1(ctx, n, NULL);
 
     /* rate 0: the identity, bit for bit */
-    ct_dropout_params p = {0.0f, 1, 1, 1};
+    ct_dropout_params p = {0.0f, 1, 1, 1, 0};
     CHECK_OK(ct_dropout_forward(ctx, &p, &x, &y, NULL));
     float *a = download(ctx, &y);
     ck_assert(memcmp(a, host, n * sizeof *a) == 0);
@@ -184,7 +187,7 @@ static void dropout_reproducible(ct_context *ctx)
     }
     free(b);
 
-    ct_dropout_params bad = {1.0f, 1, 1, 1};
+    ct_dropout_params bad = {1.0f, 1, 1, 1, 0};
     ck_assert_int_eq(ct_dropout_forward(ctx, &bad, &x, &y, NULL), CT_ERR_INVALID_ARGUMENT);
     bad.rate = -0.1f;
     ck_assert_int_eq(ct_dropout_forward(ctx, &bad, &x, &y, NULL), CT_ERR_INVALID_ARGUMENT);
@@ -347,6 +350,100 @@ static void argument_errors(ct_context *ctx)
 START_TEST(test_argument_errors) { on_each_device(argument_errors); }
 END_TEST
 
+/* ----------------------------------------------------------- augmentation */
+
+/* x (n, h, w, 1) through the op into a new (n, oh, ow, 1) host array. */
+static float *augment_run(ct_context *ctx, const ct_augment_params *p, size_t n, size_t h, size_t w, size_t oh,
+                          size_t ow, const float *x)
+{
+    size_t xs[4] = {n, h, w, 1}, ys[4] = {n, oh, ow, 1}, ts = 6 * n;
+    ct_tensor tx = upload(ctx, 4, xs, x), ty = upload(ctx, 4, ys, NULL), tt = upload(ctx, 1, &ts, NULL);
+    CHECK_OK(ct_augment_forward(ctx, p, &tx, &tt, &ty));
+    float *y = download(ctx, &ty);
+    ct_tensor_release(&tx), ct_tensor_release(&ty), ct_tensor_release(&tt);
+    return y;
+}
+
+static void augment_semantics(ct_context *ctx)
+{
+    enum { N = 16, S = 4 };
+    float x[N * S * S], one[S * S];
+    for (int i = 0; i < N * S * S; i++)
+        x[i] = (float)(i % (S * S)) + 1; /* every sample the same 4x4 image, pixel (r, c) = 4r + c + 1 */
+    memcpy(one, x, sizeof one);
+
+    /* RandomFlip("horizontal"): each image as it was or mirrored left-right, both seen. */
+    ct_augment_params p = {.kind = CT_AUGMENT_FLIP, .flip = CT_FLIP_HORIZONTAL, .seed = 7, .layer_id = 1, .step = 3};
+    float *y = augment_run(ctx, &p, N, S, S, S, S, x);
+    int kept = 0, mirrored = 0;
+    for (int n = 0; n < N; n++) {
+        int same = 1, mirror = 1;
+        for (int r = 0; r < S; r++)
+            for (int c = 0; c < S; c++) {
+                float v = y[(n * S + r) * S + c];
+                same &= v == one[r * S + c];
+                mirror &= v == one[r * S + (S - 1 - c)];
+            }
+        ck_assert_msg(same || mirror, "sample %d is neither the image nor its mirror", n);
+        kept += same, mirrored += mirror;
+    }
+    ck_assert_msg(kept > 0 && mirrored > 0, "%d kept, %d mirrored of %d", kept, mirrored, N);
+    free(y);
+
+    /* RandomTranslation: a factor range of one value shifts by exactly it:
+     * 0.5 of the height down (2 rows), 0.25 of the width left (1 column);
+     * nearest sampling, constant fill 0 (pad-and-crop). */
+    p = (ct_augment_params){.kind = CT_AUGMENT_TRANSLATION, .lower = {0.5f, -0.25f}, .upper = {0.5f, -0.25f},
+                            .fill_mode = CT_FILL_CONSTANT, .interpolation = CT_INTERPOLATION_NEAREST};
+    y = augment_run(ctx, &p, 1, S, S, S, S, one);
+    for (int r = 0; r < S; r++)
+        for (int c = 0; c < S; c++) {
+            float want = r >= 2 && c + 1 < S ? one[(r - 2) * S + c + 1] : 0.0f;
+            ck_assert_msg(y[r * S + c] == want, "shifted (%d, %d): %g, not %g", r, c, (double)y[r * S + c],
+                          (double)want);
+        }
+    free(y);
+
+    /* The same shift down with reflect fill, bilinear: rows -1, -2 read rows 0, 1. */
+    p.fill_mode = CT_FILL_REFLECT;
+    p.interpolation = CT_INTERPOLATION_BILINEAR;
+    p.lower[1] = p.upper[1] = 0;
+    y = augment_run(ctx, &p, 1, S, S, S, S, one);
+    static const int source_row[S] = {1, 0, 0, 1};
+    for (int r = 0; r < S; r++)
+        for (int c = 0; c < S; c++)
+            ck_assert_msg(y[r * S + c] == one[source_row[r] * S + c], "reflected (%d, %d): %g", r, c,
+                          (double)y[r * S + c]);
+    free(y);
+
+    /* RandomRotation by a quarter turn is 90 degrees counter-clockwise: the
+     * right column becomes the top row, top-right corner first. */
+    p = (ct_augment_params){.kind = CT_AUGMENT_ROTATION, .lower = {0.25f}, .upper = {0.25f},
+                            .fill_mode = CT_FILL_CONSTANT};
+    y = augment_run(ctx, &p, 1, S, S, S, S, one);
+    for (int r = 0; r < S; r++)
+        for (int c = 0; c < S; c++)
+            ck_assert_msg(fabsf(y[r * S + c] - one[c * S + (S - 1 - r)]) < 1e-4f, "rotated (%d, %d): %g", r, c,
+                          (double)y[r * S + c]);
+    free(y);
+
+    /* RandomCrop(2, 2) at inference: the whole 4x4 (same aspect ratio)
+     * resized to 2x2, bilinear with half-pixel centres: 2x2 block means. */
+    p = (ct_augment_params){.kind = CT_AUGMENT_CENTER_CROP};
+    y = augment_run(ctx, &p, 1, S, S, 2, 2, one);
+    for (int r = 0; r < 2; r++)
+        for (int c = 0; c < 2; c++) {
+            float want = (one[2 * r * S + 2 * c] + one[2 * r * S + 2 * c + 1] + one[(2 * r + 1) * S + 2 * c] +
+                          one[(2 * r + 1) * S + 2 * c + 1]) / 4;
+            ck_assert_msg(fabsf(y[r * 2 + c] - want) < 1e-5f, "resized (%d, %d): %g, not %g", r, c,
+                          (double)y[r * 2 + c], (double)want);
+        }
+    free(y);
+}
+
+START_TEST(test_augment_semantics) { on_each_device(augment_semantics); }
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("nn ops");
@@ -361,6 +458,7 @@ int main(void)
     tcase_add_test(dev, test_batchnorm_moving_statistics);
     tcase_add_test(dev, test_reductions_deterministic);
     tcase_add_test(dev, test_argument_errors);
+    tcase_add_test(dev, test_augment_semantics);
     suite_add_tcase(s, dev);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

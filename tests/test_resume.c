@@ -351,6 +351,50 @@ START_TEST(test_resume_cnn_exact)
 }
 END_TEST
 
+/* Augmentation draws its transforms from (seed, layer, training step,
+ * sample): a resumed run redraws the same ones, first in the model (no
+ * backward) and behind a convolution (its backward runs too). */
+START_TEST(test_resume_augmentation_exact)
+{
+    make_tmp("augment");
+    const char *sets[] = {"train.epochs=2", "data.cifar10.train_subset=160", "data.cifar10.test_subset=50",
+                          "output.plots=false"};
+    ct_experiment *exp = shipped("cifar10_augment", sets, 4);
+    static const uint64_t a[] = {3, 0}, b[] = {5, 7, 0};
+    const uint64_t *stops[] = {a, b};
+    check_interruptions(exp, stops, 2, 0);
+    ct_experiment_free(exp);
+
+    make_tmp("augment-inside");
+    const char *inside[] = {"train.epochs=2", "data.cifar10.train_subset=160", "data.cifar10.test_subset=50",
+                            "output.plots=false",
+                            "model=[{conv2d: {filters: 4, kernel_size: 3, activation: relu}}, "
+                            "{random_translation: {height_factor: [-0.2, 0.3], width_factor: 0.2, "
+                            "fill_mode: constant}}, {random_flip: horizontal_and_vertical}, flatten, "
+                            "{dense: {units: 10}}]"};
+    exp = shipped("cifar10_augment", inside, 5);
+    static const uint64_t c[] = {4, 0};
+    const uint64_t *stops2[] = {c};
+    check_interruptions(exp, stops2, 1, 0);
+    ct_experiment_free(exp);
+}
+END_TEST
+
+/* A graph model (the ResNet: shortcuts, gradient sums, batch norm) resumes
+ * exactly too: 128 images in 4 batches of 32, 2 epochs. */
+START_TEST(test_resume_graph_exact)
+{
+    make_tmp("graph");
+    const char *sets[] = {"train.epochs=2", "train.batch_size=32", "data.cifar10.train_batches=1",
+                          "data.cifar10.train_subset=128", "data.cifar10.test_subset=32", "output.plots=false"};
+    ct_experiment *exp = shipped("cifar10_resnet", sets, 6);
+    static const uint64_t a[] = {3, 0}, b[] = {4, 6, 0};
+    const uint64_t *stops[] = {a, b};
+    check_interruptions(exp, stops, 2, 0);
+    ct_experiment_free(exp);
+}
+END_TEST
+
 /* More epochs is a safe change: 4 epochs, then resumed to 7, equal 7 at once. */
 START_TEST(test_resume_more_epochs)
 {
@@ -1061,6 +1105,8 @@ int main(void)
     tcase_add_test(tc, test_config_changes);
     tcase_add_test(tc, test_resume_mlp_exact);
     tcase_add_test(tc, test_resume_cnn_exact);
+    tcase_add_test(tc, test_resume_augmentation_exact);
+    tcase_add_test(tc, test_resume_graph_exact);
     tcase_add_test(tc, test_resume_training_options_exact);
     tcase_add_test(tc, test_resume_more_epochs);
     tcase_add_test(tc, test_resume_clears_stale_temp_files);

@@ -22,6 +22,7 @@ packages=(
   clang-15 llvm-15 libclc-15             # GPU readiness: kernels compiled for NVIDIA/AMD offline (tools/gpu_compile_check.sh)
   oclgrind                               # GPU readiness: kernels run under a checking OpenCL simulator
   clang                                  # libFuzzer harnesses (tools/fuzz.sh, tools/sanitize.sh)
+  openmpi-bin libopenmpi-dev             # optional: `mpirun -n K cltrain sweep`, and train.devices over ranks (CMake finds MPI when present)
 )
 
 # CI also runs clang-tidy's checks (the CTest test clang_tidy, tools/tidy.sh).

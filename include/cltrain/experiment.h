@@ -89,11 +89,7 @@ const char *ct_data_kind_name(ct_data_kind k);
 
 /* ====================================================================== data */
 
-/* A list of strings owned by the experiment. */
-typedef struct {
-    char **items;
-    size_t count;
-} ct_string_list;
+/* ct_string_list: cltrain/types.h (a layer's inputs use it too). */
 
 /* data.csv.rows: which data rows (0-based, header excluded, like pandas'
  * default index) give samples. Inclusive at both ends, like data.loc[a:b]. */
@@ -168,7 +164,7 @@ typedef struct {
 } ct_cifar10_spec;
 
 typedef enum { CT_COLOR_RGB, CT_COLOR_GRAYSCALE, CT_COLOR_COUNT } ct_color_mode;
-typedef enum { CT_INTERPOLATION_BILINEAR, CT_INTERPOLATION_NEAREST, CT_INTERPOLATION_COUNT } ct_interpolation;
+/* ct_interpolation: cltrain/model_spec.h (the augmentation layers share it). */
 typedef enum { CT_ON_ERROR_FAIL, CT_ON_ERROR_SKIP, CT_ON_ERROR_COUNT } ct_on_error;
 
 /* data: {images: {...}}: keras.utils.image_dataset_from_directory. The class
@@ -231,6 +227,10 @@ typedef struct {
     double validation_split;     /* `validation_split` in [0, 1), default 0.0: Keras' fit():
                                     the last fraction of the training samples (before
                                     shuffling) becomes validation data */
+    ct_string_list devices;      /* `devices`, default [] (the one device of --device /
+                                    CLTRAIN_DEVICE): device specs (P:D, cpu, gpu, accelerator or
+                                    part of a name) to train on side by side, data-parallel;
+                                    under mpirun, split over the ranks */
     double checkpoint_every;     /* `checkpoint_every` >= 0 seconds, default 1.0: checkpoint.bin and
                                     history.csv after an epoch that ends at least this long after
                                     the last write (and after the first epoch, at the end, on a stop);

@@ -1,4 +1,5 @@
-/* Sequential models: layers from an experiment's model spec, with shape
+/* Models: layers from an experiment's model spec, a sequential list or a
+ * graph (layers that name their inputs, add and concatenate), with shape
  * inference, Keras-identical parameter counts and summary, parameters and
  * activations on the device, forward and backward passes.
  *
@@ -10,6 +11,7 @@
 #ifndef CLTRAIN_MODEL_H
 #define CLTRAIN_MODEL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,7 +32,14 @@ typedef struct {
     size_t in_shape[3], out_shape[3];
     size_t params;           /* all parameters, as Keras' "Param #" */
     size_t trainable_params; /* BatchNormalization's moving statistics are not trainable */
+    /* Where the layer's data comes from: earlier layers' indices, or
+     * CT_PLAN_DATA for the model's input. One for every layer but add and
+     * concatenate; in_shape is the first one's output. */
+    size_t *inputs;
+    size_t input_count;
 } ct_layer_plan;
+
+#define CT_PLAN_DATA ((size_t)-1)
 
 typedef struct {
     ct_layer_plan *layers;
@@ -38,6 +47,9 @@ typedef struct {
     int in_ndim;
     size_t in_shape[3];
     size_t total_params, trainable_params;
+    /* Some layer names its inputs or merges (Keras' functional API); false:
+     * each layer takes the previous one's output, as a Sequential model. */
+    bool graph;
 } ct_model_plan;
 
 /* Infer shapes and parameter counts for a per-sample input shape (e.g. {89}
@@ -54,7 +66,9 @@ void ct_model_plan_free(ct_model_plan *plan);
  * gradients), 6 x parameters x positions in all; other layers count nothing. */
 double ct_model_plan_train_flops(const ct_model_plan *plan);
 
-/* Keras 3 `model.summary()` as text (malloc'd; free it). */
+/* Keras 3 `model.summary()` as text (malloc'd; free it). A graph model
+ * adds an InputLayer row and the "Connected to" column, as Keras does for
+ * a functional model. */
 ct_status ct_model_plan_summary(const ct_model_plan *plan, const char *model_name, char **text);
 
 /* Keras class name of a layer kind: "Dense", "Conv2D", "MaxPooling2D", ... */
@@ -103,6 +117,11 @@ ct_status ct_model_forward(ct_model *model, const ct_tensor *x, int training, ct
  * it resumes with the masks the uninterrupted run would have drawn. */
 uint64_t ct_model_dropout_step(const ct_model *model);
 void ct_model_set_dropout_step(ct_model *model, uint64_t step);
+/* The row of the whole training batch that the next batches' first row is
+ * (0 by default): a data-parallel replica gets a slice of the batch, and its
+ * Dropout masks are those of the slice's rows in the whole batch, so they
+ * do not depend on the number of devices. */
+void ct_model_set_first_row(ct_model *model, uint64_t row);
 
 /* Where the loss must write dL/dy for a batch of n: a view (n, out...). */
 ct_status ct_model_output_grad(ct_model *model, size_t n, ct_tensor *dy);

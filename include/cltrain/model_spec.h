@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cltrain/types.h" /* ct_activation, ct_padding */
 
@@ -28,6 +29,14 @@ typedef enum {
     CT_LAYER_LEAKY_RELU,               /* "leaky_relu": Keras' LeakyReLU layer */
     CT_LAYER_RESCALING,                /* "rescaling" */
     CT_LAYER_RESHAPE,                  /* "reshape" */
+    /* Image augmentation, active in training only (ct_augment_spec). */
+    CT_LAYER_RANDOM_FLIP,        /* "random_flip" */
+    CT_LAYER_RANDOM_TRANSLATION, /* "random_translation" */
+    CT_LAYER_RANDOM_ROTATION,    /* "random_rotation" */
+    CT_LAYER_RANDOM_ZOOM,        /* "random_zoom" */
+    CT_LAYER_RANDOM_CROP,        /* "random_crop" */
+    CT_LAYER_ADD,                      /* "add": Keras' Add merge layer */
+    CT_LAYER_CONCATENATE,              /* "concatenate": Keras' Concatenate merge layer */
     CT_LAYER_COUNT
 } ct_layer_kind;
 
@@ -139,9 +148,95 @@ typedef struct {
     ct_activation activation; /* `activation`, required */
 } ct_activation_spec;
 
+/* ------------------------------------------------------- augmentation
+ * Keras 3's image augmentation layers: a random transform per sample in
+ * training (counter-based: a pure function of seed, layer, training step
+ * and sample), the identity at inference (RandomCrop: the central window,
+ * resized). No parameters. */
+typedef enum {
+    CT_FILL_REFLECT,  /* "reflect": (d c b a | a b c d | d c b a) */
+    CT_FILL_WRAP,     /* "wrap": (a b c d | a b c d | a b c d) */
+    CT_FILL_CONSTANT, /* "constant": (k k k k | a b c d | k k k k), k = fill_value */
+    CT_FILL_NEAREST,  /* "nearest": (a a a a | a b c d | d d d d) */
+    CT_FILL_MODE_COUNT
+} ct_fill_mode;
+
+typedef enum {
+    CT_INTERPOLATION_BILINEAR, /* "bilinear" */
+    CT_INTERPOLATION_NEAREST,  /* "nearest" */
+    CT_INTERPOLATION_COUNT
+} ct_interpolation;
+
+typedef enum {
+    CT_FLIP_HORIZONTAL,                /* "horizontal": left-right */
+    CT_FLIP_VERTICAL,                  /* "vertical": top-bottom */
+    CT_FLIP_HORIZONTAL_AND_VERTICAL,   /* "horizontal_and_vertical" (Keras' default) */
+    CT_FLIP_MODE_COUNT
+} ct_flip_mode;
+
+/* A factor as Keras takes it: one number f (the range [-|f|, |f|]) or a
+ * [lower, upper] pair (sorted); count 0: not given (RandomZoom's
+ * width_factor: the height's zoom). */
+typedef struct {
+    double values[2];
+    size_t count;
+} ct_factor_spec;
+
+/* random_flip, random_translation, random_rotation, random_zoom, random_crop:
+ * each reads the fields its Keras class has. */
+typedef struct {
+    ct_flip_mode mode;          /* flip: `mode`, default horizontal_and_vertical */
+    ct_factor_spec height_factor; /* translation, zoom: `height_factor`, required, in [-1, 1] */
+    ct_factor_spec width_factor;  /* translation (required), zoom (default null) */
+    ct_factor_spec factor;        /* rotation: `factor`, required, fractions of a full turn */
+    int height, width;            /* crop: `height`, `width` >= 1, required */
+    ct_fill_mode fill_mode;       /* translation, rotation, zoom: default reflect */
+    double fill_value;            /* `fill_value`, default 0 (fill_mode constant) */
+    ct_interpolation interpolation; /* translation, rotation, zoom: default bilinear */
+    bool has_seed;
+    int64_t seed;                 /* `seed`, default null: the experiment's seed */
+} ct_augment_spec;
+
+const char *ct_fill_mode_name(ct_fill_mode m);
+const char *ct_interpolation_name(ct_interpolation i);
+const char *ct_flip_mode_name(ct_flip_mode m);
+
+/* [lower, upper] of a factor (Keras' _set_factor): f -> [-|f|, |f|]. */
+static inline void ct_factor_range(const ct_factor_spec *f, double *lower, double *upper)
+{
+    if (f->count >= 2) {
+        *lower = f->values[0] < f->values[1] ? f->values[0] : f->values[1];
+        *upper = f->values[0] < f->values[1] ? f->values[1] : f->values[0];
+    } else {
+        double v = f->count ? (f->values[0] < 0 ? -f->values[0] : f->values[0]) : 0.0;
+        *lower = -v;
+        *upper = v;
+    }
+}
+
+/* 1 for the augmentation layer kinds. */
+static inline bool ct_layer_is_augmentation(ct_layer_kind k)
+{
+    return k >= CT_LAYER_RANDOM_FLIP && k <= CT_LAYER_RANDOM_CROP;
+}
+/* concatenate: the inputs joined along one axis (Keras' Concatenate). Only
+ * the last axis (channels_last: the channels of images, the features of
+ * flat data) is supported; the other axes must agree. */
+typedef struct {
+    int axis; /* `axis`, default -1 (the last); also the last axis by its number (1 flat, 3 images) */
+} ct_concatenate_spec;
+
+/* Graph models (Keras' functional API): any layer may name its `inputs`
+ * (layer names, or `input` for the data); a layer without them takes the
+ * previous layer's output (the first layer: the data), so a plain list is
+ * the sequential model it always was. `add` and `concatenate` take two or
+ * more inputs; the last layer is the output. */
+#define CT_MODEL_INPUT_NAME "input"
+
 typedef struct {
     ct_layer_kind kind;
     char *name; /* `name`, default: Keras' automatic name: dense, dense_1, conv2d, ... */
+    ct_string_list inputs; /* `inputs`, default []: the previous layer */
     union {
         ct_dense_spec dense;                      /* CT_LAYER_DENSE */
         ct_conv2d_spec conv2d;                    /* CT_LAYER_CONV2D */
@@ -153,7 +248,9 @@ typedef struct {
         ct_leaky_relu_spec leaky_relu;            /* CT_LAYER_LEAKY_RELU */
         ct_rescaling_spec rescaling;              /* CT_LAYER_RESCALING */
         ct_reshape_spec reshape;                  /* CT_LAYER_RESHAPE */
-    };                                            /* CT_LAYER_FLATTEN: no settings */
+        ct_augment_spec augment;                  /* CT_LAYER_RANDOM_* */
+        ct_concatenate_spec concatenate;          /* CT_LAYER_CONCATENATE */
+    };                                            /* CT_LAYER_FLATTEN, CT_LAYER_ADD: no settings */
 } ct_layer_spec;
 
 typedef struct {

@@ -36,6 +36,9 @@ typedef struct {
     uint64_t seed;     /* the run's seed */
     uint32_t layer_id; /* distinct per dropout layer */
     uint32_t step;     /* training step: a new mask every step */
+    uint64_t first;    /* the element index i of x[0]: a batch split over data-parallel
+                          replicas draws, on each, the masks of its rows in the whole batch
+                          (0 for a whole batch) */
 } ct_dropout_params;
 
 /* Training-mode Keras Dropout (inverted scaling): y = x / (1 - rate) where

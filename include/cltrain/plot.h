@@ -76,6 +76,29 @@ ct_status ct_plot_filter_grid_size(const ct_named_tensor *kernel, int *width, in
 ct_status ct_plot_feature_maps(const char *run_dir, ct_context *ctx, const char *image_path,
                                const ct_plot_options *options);
 
+/* A sweep's result against one of its inputs (src/sweep/ draws them into
+ * SWEEP_DIR/plots/): one marker per point for the validation value and one
+ * for the test value, a line through the best validation value at each x,
+ * and the baseline (on the test split) as a dashed horizontal line. With
+ * log_x the x axis is logarithmic (parameter counts: "how low can you go").
+ * Points whose x or y is not a finite number (log_x: not above 0) are left
+ * out; with none left it is CT_ERR_DATA. */
+typedef struct {
+    const char *title, *subtitle; /* subtitle may be NULL */
+    const char *xlabel, *ylabel;
+    const double *x;              /* n */
+    const double *validation;     /* n, the sweep's metric; NaN where missing */
+    const double *test;           /* n, its test counterpart; may be NULL */
+    size_t n;
+    bool maximize;                /* a larger value is better (for the best line) */
+    bool has_baseline;
+    double baseline;
+    const char *baseline_label;
+    bool log_x;
+} ct_sweep_plot;
+
+ct_status ct_plot_sweep(const char *png_path, const ct_sweep_plot *p, const ct_plot_options *options);
+
 #ifdef __cplusplus
 }
 #endif

@@ -95,6 +95,28 @@ typedef struct {
  * for explaining a failure, not for the fit loop. */
 ct_status ct_trainer_find_nonfinite(ct_trainer *t, int epoch, ct_nonfinite_step *out);
 
+/* ======================================================= data parallelism
+ * One run over several devices (train.devices), synchronous: `replicas`
+ * replicas in all, of which this process drives `local` (global indices
+ * first .. first + local - 1) on ctxs[0..local-1]; the others are on other
+ * MPI ranks (src/core/collective.h), each making the same calls. Every step
+ * splits the batch equally over the replicas, sums their gradients on the
+ * host (weighted by rows, in replica order) and applies the same update on
+ * each, so the weights stay identical and equal those of one device up to
+ * summation order. Validation runs on replica 0; the epoch's values (and
+ * ct_trainer_save's state) are those of the whole batch on the process that
+ * holds replica 0, and the same values on every rank. replicas == 1 is
+ * ct_trainer_create. */
+ct_status ct_trainer_create_replicated(ct_context *const *ctxs, size_t local, size_t replicas, size_t first,
+                                       const ct_experiment *exp, int in_ndim, const size_t *in_shape,
+                                       size_t target_width, const ct_host_split *train,
+                                       const ct_host_split *validation, ct_trainer **out);
+size_t ct_trainer_replicas(const ct_trainer *t);
+/* Replica 0's state (weights set through ct_trainer_model, a resumed
+ * checkpoint) to every other replica, over ranks too. Collective; nothing
+ * to do with one replica. */
+ct_status ct_trainer_share_state(ct_trainer *t);
+
 /* ============================================================== checkpoint
  * Everything the fit loop's next step depends on, on the host: the position,
  * every random counter, the optimizer and accumulators, all model tensors.

@@ -4,9 +4,18 @@
 #ifndef CLTRAIN_TYPES_H
 #define CLTRAIN_TYPES_H
 
+#include <stddef.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* A list of strings owned by the experiment (feature columns, a layer's
+ * inputs). */
+typedef struct {
+    char **items;
+    size_t count;
+} ct_string_list;
 
 typedef enum {
     CT_ACTIVATION_LINEAR,     /* "linear": Keras' default (activation=None) */

@@ -1,11 +1,15 @@
 /* `cltrain check FILE [--set KEY.PATH=VALUE ...]`: validate an experiment
  * and print its effective configuration (every default filled in). */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/commands.h"
 #include "cltrain/experiment.h"
+#include "run/devices.h"
+#include "cltrain/sweep_section.h"
+#include "sweep/plan.h"
 #include "onnx/weights_import.h"
 #include "run/summary.h"
 
@@ -21,6 +25,7 @@ static void check_usage(FILE *out)
             "With init.from, the weights file must exist and fit the model layer by layer;\n"
             "a CSV experiment's data is then read to count its features (--data-dir DIR,\n"
             "else $CLTRAIN_DATA_DIR, as `cltrain run` finds it).\n"
+            "train.devices must name devices of this machine.\n"
             "Exit status: 0 valid, 2 invalid or usage error.\n");
 }
 
@@ -73,6 +78,12 @@ int ct_cmd_check(int argc, char **argv)
         fprintf(stderr, "error: %s\n", ct_last_error());
         goto done;
     }
+    /* train.devices must name devices of this machine (the rest needs none). */
+    if (ct_run_devices_check(exp) != CT_OK) {
+        fprintf(stderr, "error: %s\n", ct_last_error());
+        ct_experiment_free(exp);
+        goto done;
+    }
     size_t tensors = 0;
     if (ct_run_check_init(exp, data_dir, ct_weights_import, &tensors) != CT_OK) {
         fprintf(stderr, "error: %s\n", ct_last_error());
@@ -81,10 +92,30 @@ int ct_cmd_check(int argc, char **argv)
     }
     if (exp->init.enabled)
         fprintf(stderr, "init.from: %s fits the model (%zu tensors, layer by layer)\n", exp->init.from, tensors);
-    if (ct_experiment_write_yaml(exp, stdout) != CT_OK) {
+    /* A sweep section is checked too: its keys, its axes, and every point
+     * as a run of its own (the effective configuration leaves it out). */
+    ct_sweep_section sweep_sec;
+    sweep_plan plan;
+    ct_status s = ct_experiment_sweep_section(exp, &sweep_sec);
+    bool has_sweep = s == CT_OK && sweep_sec.present;
+    if (s == CT_OK)
+        ct_sweep_section_free(&sweep_sec);
+    if (has_sweep) {
+        sweep_request r = {.experiment = file, .fixed = sets, .fixed_count = n_sets};
+        s = sweep_plan_make(&r, &plan);
+    }
+    bool planned = has_sweep && s == CT_OK;
+    if (s == CT_OK)
+        s = ct_experiment_write_yaml(exp, stdout);
+    if (s != CT_OK)
         fprintf(stderr, "error: %s\n", ct_last_error());
-    } else {
+    else
         status = 0;
+    if (planned) {
+        if (status == 0)
+            printf("# sweep %s: %zu points over %zu axes, compared by %s (cltrain sweep %s --dry-run lists them)\n",
+                   plan.name, plan.point_count, plan.axis_count, plan.metric, file);
+        sweep_plan_free(&plan);
     }
     ct_experiment_free(exp);
 done:

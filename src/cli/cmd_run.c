@@ -93,7 +93,7 @@ static bool is_experiment_file(const char *path)
 
 int ct_cmd_evaluate(int argc, char **argv)
 {
-    const char *dir = NULL, *data = NULL;
+    const char *dir = NULL, *data = NULL, *predictions = NULL;
     const char *sets[CT_CLI_MAX_SETS];
     size_t n_sets = 0;
     ct_run_options o = {0};
@@ -112,6 +112,8 @@ int ct_cmd_evaluate(int argc, char **argv)
             o.data_dir = v;
         else if ((v = ct_cli_option(argc, argv, &i, "--data")))
             data = v;
+        else if ((v = ct_cli_option(argc, argv, &i, "--predictions")))
+            predictions = v;
         else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             printf("usage: cltrain evaluate RUN_DIR [--data FILE] [--device SPEC] [--data-dir DIR]\n"
                    "       cltrain evaluate EXPERIMENT.yaml [--set KEY.PATH=VALUE ...] [--data FILE] ...\n"
@@ -119,7 +121,9 @@ int ct_cmd_evaluate(int argc, char **argv)
                    "of its init.from, untrained) and evaluates it on the test split, or with\n"
                    "--data on every row of FILE, a labelled CSV file of the same form as the\n"
                    "training data (the target column and the feature columns; text labels must be\n"
-                   "classes the model was trained on). Features are standardised as in training.\n");
+                   "classes the model was trained on). Features are standardised as in training.\n"
+                   "  --predictions FILE  also write each sample's prediction to FILE, as a run's\n"
+                   "                      predictions.csv (index,true,predicted[,p_<class>...])\n");
             return 0;
         } else if (argv[i][0] == '-' || dir) {
             fprintf(stderr, "cltrain evaluate: unexpected argument '%s'\n", argv[i]);
@@ -148,7 +152,8 @@ int ct_cmd_evaluate(int argc, char **argv)
     } else
         s = ct_run_open(dir, &o, &run);
     if (s == CT_OK) {
-        s = data ? ct_run_evaluate_file(&run, data, stdout) : ct_run_evaluate(&run, stdout);
+        s = data ? ct_run_evaluate_file(&run, data, predictions, stdout)
+                 : ct_run_evaluate(&run, predictions, stdout);
         ct_run_close(&run);
     }
     return s == CT_OK ? 0 : ct_cli_error(s);

@@ -17,5 +17,6 @@ int ct_cmd_predict_onnx(const char *model, char **inputs, int n_inputs, const ch
 int ct_cmd_resume(int argc, char **argv);
 int ct_cmd_tune(int argc, char **argv);
 int ct_cmd_summary(int argc, char **argv);
+int ct_cmd_sweep(int argc, char **argv);
 
 #endif

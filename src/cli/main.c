@@ -22,6 +22,7 @@ static const command commands[] = {
     {"plot", ct_cmd_plot, "redraw a run's plots from its history and predictions"},
     {"inspect", ct_cmd_inspect, "draw a conv model's learned filters (and feature maps for --image)"},
     {"predict", ct_cmd_predict, "predict with a finished run's model for new CSV rows or images"},
+    {"sweep", ct_cmd_sweep, "run an experiment over grid and random axes of --set values (devices, MPI, Slurm)"},
     {"export", ct_cmd_export, "write a finished run's model as ONNX, or as Keras 3 weights"},
 };
 

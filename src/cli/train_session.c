@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli_util.h"
+#include "core/collective.h"
 #include "onnx/weights_import.h"
 
 static volatile sig_atomic_t stop_signal;
@@ -46,7 +47,19 @@ static bool wrote_something(const char *run_dir)
     return access(path, F_OK) == 0;
 }
 
+/* Under an MPI launcher: one run over the ranks (train.devices), rank 0
+ * printing and writing; a failure on any rank ends them all. */
+static int train_on_ranks(const ct_experiment *exp, ct_run_options *o, ct_cli_verbosity verbosity);
+static int ct_cli_train_local(const ct_experiment *exp, ct_run_options *o, ct_cli_verbosity verbosity);
+
 int ct_cli_train(const ct_experiment *exp, ct_run_options *o, ct_cli_verbosity verbosity)
+{
+    if (ct_collective_launcher_size() > 1 && ct_collective_built())
+        return train_on_ranks(exp, o, verbosity);
+    return ct_cli_train_local(exp, o, verbosity);
+}
+
+static int ct_cli_train_local(const ct_experiment *exp, ct_run_options *o, ct_cli_verbosity verbosity)
 {
     o->report = verbosity == CT_CLI_NORMAL ? stdout : NULL;
     o->epoch_report = verbosity == CT_CLI_SILENT ? NULL : stdout;
@@ -108,4 +121,32 @@ int ct_cli_train_option(const char *command, int argc, char **argv, int *i, ct_c
     else
         return 0;
     return 1;
+}
+
+static int train_on_ranks(const ct_experiment *exp, ct_run_options *o, ct_cli_verbosity verbosity)
+{
+    ct_status s = ct_collective_init(NULL, NULL);
+    if (s != CT_OK)
+        return ct_cli_error(s);
+    int rank = ct_collective_rank(), rc;
+    if (rank == 0) {
+        /* The flag stays: ct_cli_train would come back here. */
+        rc = ct_cli_train_local(exp, o, verbosity);
+    } else {
+        o->report = o->epoch_report = o->live = NULL;
+        o->stop = &stop_signal;
+        stop_signal = 0;
+        struct sigaction old_int, old_term;
+        handle_signals(&old_int, &old_term);
+        char *run_dir = NULL;
+        s = ct_run_experiment(exp, o, &run_dir);
+        free(run_dir);
+        rc = s == CT_OK ? 0 : ct_cli_error(s);
+    }
+    if (rc != 0 && rc < 128) {
+        fprintf(stderr, "cltrain: rank %d failed; ending every rank\n", rank);
+        ct_collective_abort(rc);
+    }
+    ct_collective_finalize();
+    return rc;
 }

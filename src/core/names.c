@@ -55,8 +55,35 @@ TABLE(ct_layer_kind_names, "layer type",
       {"global_max_pooling2d", CT_LAYER_GLOBAL_MAX_POOLING2D, false},
       {"leaky_relu", CT_LAYER_LEAKY_RELU, false},
       {"rescaling", CT_LAYER_RESCALING, false},
-      {"reshape", CT_LAYER_RESHAPE, false});
+      {"reshape", CT_LAYER_RESHAPE, false},
+      {"random_flip", CT_LAYER_RANDOM_FLIP, false},
+      {"random_translation", CT_LAYER_RANDOM_TRANSLATION, false},
+      {"random_rotation", CT_LAYER_RANDOM_ROTATION, false},
+      {"random_zoom", CT_LAYER_RANDOM_ZOOM, false},
+      {"random_crop", CT_LAYER_RANDOM_CROP, false},
+      {"add", CT_LAYER_ADD, false},
+      {"concatenate", CT_LAYER_CONCATENATE, false});
 _Static_assert(COUNT(ct_layer_kind_names_entries) == CT_LAYER_COUNT, "a ct_layer_kind without a name");
+
+/* The augmentation layers' settings (Keras 3's spellings). */
+TABLE(ct_fill_mode_names, "fill_mode",
+      {"reflect", CT_FILL_REFLECT, false},
+      {"wrap", CT_FILL_WRAP, false},
+      {"constant", CT_FILL_CONSTANT, false},
+      {"nearest", CT_FILL_NEAREST, false});
+_Static_assert(COUNT(ct_fill_mode_names_entries) == CT_FILL_MODE_COUNT, "a ct_fill_mode without a name");
+
+TABLE(ct_interpolation_names, "interpolation",
+      {"bilinear", CT_INTERPOLATION_BILINEAR, false},
+      {"nearest", CT_INTERPOLATION_NEAREST, false});
+_Static_assert(COUNT(ct_interpolation_names_entries) == CT_INTERPOLATION_COUNT,
+               "a ct_interpolation without a name");
+
+TABLE(ct_flip_mode_names, "flip mode",
+      {"horizontal", CT_FLIP_HORIZONTAL, false},
+      {"vertical", CT_FLIP_VERTICAL, false},
+      {"horizontal_and_vertical", CT_FLIP_HORIZONTAL_AND_VERTICAL, false});
+_Static_assert(COUNT(ct_flip_mode_names_entries) == CT_FLIP_MODE_COUNT, "a ct_flip_mode without a name");
 
 /* Aliases follow the names: the count of names is the enum's count. */
 TABLE(ct_loss_names, "loss",
@@ -118,6 +145,12 @@ const char *ct_activation_name(ct_activation a) { return or_unknown(ct_name_of(&
 const char *ct_padding_name(ct_padding p) { return or_unknown(ct_name_of(&ct_padding_names, (int)p)); }
 const char *ct_initializer_name(ct_initializer i) { return or_unknown(ct_name_of(&ct_initializer_names, (int)i)); }
 const char *ct_layer_kind_name(ct_layer_kind k) { return or_unknown(ct_name_of(&ct_layer_kind_names, (int)k)); }
+const char *ct_fill_mode_name(ct_fill_mode m) { return or_unknown(ct_name_of(&ct_fill_mode_names, (int)m)); }
+const char *ct_interpolation_name(ct_interpolation i)
+{
+    return or_unknown(ct_name_of(&ct_interpolation_names, (int)i));
+}
+const char *ct_flip_mode_name(ct_flip_mode m) { return or_unknown(ct_name_of(&ct_flip_mode_names, (int)m)); }
 const char *ct_loss_name(ct_loss l) { return or_unknown(ct_name_of(&ct_loss_names, (int)l)); }
 const char *ct_metric_name(ct_metric m) { return or_unknown(ct_name_of(&ct_metric_names, (int)m)); }
 const char *ct_optimizer_name(ct_optimizer_kind o) { return or_unknown(ct_name_of(&ct_optimizer_names, (int)o)); }

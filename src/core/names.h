@@ -29,6 +29,8 @@ typedef struct {
 
 extern const ct_name_table ct_activation_names, ct_padding_names, ct_initializer_names, ct_layer_kind_names,
     ct_loss_names, ct_metric_names, ct_optimizer_names, ct_monitor_mode_names, ct_lr_schedule_names;
+/* The augmentation layers' settings. */
+extern const ct_name_table ct_fill_mode_names, ct_interpolation_names, ct_flip_mode_names;
 
 /* Name of an enum value: the first entry that is not an alias; NULL if none. */
 const char *ct_name_of(const ct_name_table *t, int value);

@@ -40,9 +40,11 @@ static const char CACHE_MAGIC[8] = {'C', 'T', 'P', 'R', 'O', 'G', '0', '1'};
 static const ct_program_def PROGRAMS[] = {
     {"elementwise", ANY, {"common", "reduce", "elementwise"}},
     {"rescaling", ANY, {"common", "rescaling"}},
+    {"merge", ANY, {"common", "merge"}},
     {"activations", ANY, {"common", "reduce", "activations"}},
     {"batchnorm", ANY, {"common", "reduce", "batchnorm"}},
-    {"dropout", ANY, {"common", "dropout"}},
+    {"dropout", ANY, {"common", "philox", "dropout"}},
+    {"augment", ANY, {"common", "philox", "augment"}},
     {"pool", ANY, {"common", "window_index", "pool"}},
     {"conv_bias", ANY, {"common", "conv_bias"}},
     {"conv_im2col", ANY, {"common", "window_index", "conv_geometry", "conv_im2col"}},

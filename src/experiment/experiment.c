@@ -90,7 +90,21 @@ static ct_status build_spec(const ynode *root, const char *origin, ct_experiment
         return xp_error_at(&ctx, root, "the file is empty: expected a mapping of experiment "
                                        "settings (name, seed, data, model, train, ...)");
     }
-    ct_status s = xp_convert_section(&xp_experiment_section, root, root, spec, &ctx);
+    /* The sweep section is for `cltrain sweep` (sweep_section.c), not part of
+     * the run's specification: convert a view of the mapping without it. */
+    ynode view;
+    const ynode *body = root;
+    size_t sweep_at = ynode_index(root, "sweep");
+    ynode *keys[64], *items[64];
+    if (sweep_at != (size_t)-1 && root->count <= 64) {
+        view = *root;
+        view.keys = keys, view.items = items, view.count = 0;
+        for (size_t i = 0; i < root->count; i++)
+            if (i != sweep_at)
+                keys[view.count] = root->keys[i], items[view.count++] = root->items[i];
+        body = &view;
+    }
+    ct_status s = xp_convert_section(&xp_experiment_section, body, root, spec, &ctx);
     free(name);
     if (s != CT_OK) {
         xp_free_section(&xp_experiment_section, spec);

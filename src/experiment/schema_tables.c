@@ -156,8 +156,15 @@ const char *ct_data_kind_name(ct_data_kind k)
 /* =================================================================== model */
 
 #define LAYER(member) offsetof(ct_layer_spec, member)
-#define NAME_FIELD {.key = "name", .type = FT_STRING, .offset = LAYER(name), \
-                    .flags = FL_NULLABLE | FL_NONEMPTY, .default_text = "null"}
+#define NAME_ONLY_FIELD {.key = "name", .type = FT_STRING, .offset = LAYER(name), \
+                         .flags = FL_NULLABLE | FL_NONEMPTY, .default_text = "null"}
+/* Graph models: the layers (or `input`) whose outputs feed this one; left
+ * out of the written file when empty (the previous layer), so a sequential
+ * model writes back as it always did. */
+#define INPUTS_FIELD {.key = "inputs", .type = FT_STRING_LIST, .offset = LAYER(inputs), \
+                      .flags = FL_OMIT_WHEN_NULL}
+/* Every layer takes `name` and `inputs`: NAME_FIELD is both rows. */
+#define NAME_FIELD NAME_ONLY_FIELD, INPUTS_FIELD
 #define ACTIVATION_FIELD(member) {.key = "activation", .type = FT_ENUM, .offset = LAYER(member), \
                                   .default_text = "linear", .enums = &ct_activation_names}
 #define USE_BIAS_FIELD(member) {.key = "use_bias", .type = FT_BOOL, .offset = LAYER(member), \
@@ -339,6 +346,107 @@ static const field reshape_fields[] = {
 static const section reshape_section = {"reshape settings", reshape_fields, COUNT(reshape_fields), "target_shape",
                                         finish_reshape};
 
+/* ------------------------------------------------------- augmentation
+ * Keras 3's RandomFlip, RandomTranslation, RandomRotation, RandomZoom and
+ * RandomCrop (ct_augment_spec). A factor is a number f (the range [-f, f])
+ * or a [lower, upper] pair. */
+#define AUG(member) LAYER(augment.member)
+#define R_FACTOR {.min = -1, .max = 1, .flags = R_MIN | R_MAX}                  /* [-1, 1] */
+#define R_ZOOM_FACTOR {.min = -1, .max = 1, .flags = R_MIN | R_MAX | R_MIN_OPEN} /* (-1, 1] */
+#define AUG_SEED_FIELD {.key = "seed", .type = FT_INT64, .offset = AUG(seed), \
+                        .flags = FL_NULLABLE | FL_OMIT_WHEN_NULL, .default_text = "null", \
+                        .has_offset = AUG(has_seed), .range = R_NON_NEGATIVE}
+#define AUG_FILL_FIELDS \
+    {.key = "fill_mode", .type = FT_ENUM, .offset = AUG(fill_mode), .default_text = "reflect", \
+     .enums = &ct_fill_mode_names}, \
+    {.key = "interpolation", .type = FT_ENUM, .offset = AUG(interpolation), .default_text = "bilinear", \
+     .enums = &ct_interpolation_names}, \
+    AUG_SEED_FIELD, \
+    {.key = "fill_value", .type = FT_DOUBLE, .offset = AUG(fill_value), .default_text = "0.0"}
+
+/* A required factor written as null or []: Keras wants a number or a pair. */
+static ct_status require_factor(const ct_factor_spec *f, const char *key, const ynode *map, convert_ctx *ctx)
+{
+    if (f->count > 0)
+        return CT_OK;
+    const ynode *node = ynode_get(map, key);
+    return xp_error_at(ctx, node, "%s: expected a number in [-1, 1] or a [lower, upper] pair, got none", key);
+}
+
+static ct_status finish_factors(void *base, const ynode *map, convert_ctx *ctx)
+{
+    const ct_layer_spec *l = base;
+    const ct_augment_spec *a = &l->augment;
+    if (l->kind == CT_LAYER_RANDOM_ROTATION)
+        return require_factor(&a->factor, "factor", map, ctx);
+    CT_TRY(require_factor(&a->height_factor, "height_factor", map, ctx));
+    if (l->kind == CT_LAYER_RANDOM_TRANSLATION)
+        return require_factor(&a->width_factor, "width_factor", map, ctx);
+    return CT_OK;
+}
+
+static const field random_flip_fields[] = {
+    {.key = "mode", .type = FT_ENUM, .offset = AUG(mode), .default_text = "horizontal_and_vertical",
+     .enums = &ct_flip_mode_names},
+    AUG_SEED_FIELD,
+    NAME_FIELD,
+};
+static const section random_flip_section = {"random_flip settings", random_flip_fields,
+                                            COUNT(random_flip_fields), "mode", NULL};
+
+static const field random_translation_fields[] = {
+    {.key = "height_factor", .type = FT_DOUBLE_LIST, .offset = AUG(height_factor.values), .flags = FL_REQUIRED,
+     .count_offset = AUG(height_factor.count), .capacity = 2, .range = R_FACTOR},
+    {.key = "width_factor", .type = FT_DOUBLE_LIST, .offset = AUG(width_factor.values), .flags = FL_REQUIRED,
+     .count_offset = AUG(width_factor.count), .capacity = 2, .range = R_FACTOR},
+    AUG_FILL_FIELDS,
+    NAME_FIELD,
+};
+static const section random_translation_section = {"random_translation settings", random_translation_fields,
+                                                   COUNT(random_translation_fields), NULL, finish_factors};
+
+static const field random_rotation_fields[] = {
+    {.key = "factor", .type = FT_DOUBLE_LIST, .offset = AUG(factor.values), .flags = FL_REQUIRED,
+     .count_offset = AUG(factor.count), .capacity = 2, .range = R_FACTOR},
+    AUG_FILL_FIELDS,
+    NAME_FIELD,
+};
+static const section random_rotation_section = {"random_rotation settings", random_rotation_fields,
+                                                COUNT(random_rotation_fields), "factor", finish_factors};
+
+static const field random_zoom_fields[] = {
+    {.key = "height_factor", .type = FT_DOUBLE_LIST, .offset = AUG(height_factor.values), .flags = FL_REQUIRED,
+     .count_offset = AUG(height_factor.count), .capacity = 2, .range = R_ZOOM_FACTOR},
+    {.key = "width_factor", .type = FT_DOUBLE_LIST, .offset = AUG(width_factor.values), .default_text = "null",
+     .count_offset = AUG(width_factor.count), .capacity = 2, .range = R_ZOOM_FACTOR},
+    AUG_FILL_FIELDS,
+    NAME_FIELD,
+};
+static const section random_zoom_section = {"random_zoom settings", random_zoom_fields,
+                                            COUNT(random_zoom_fields), "height_factor", finish_factors};
+
+static const field random_crop_fields[] = {
+    {.key = "height", .type = FT_INT, .offset = AUG(height), .flags = FL_REQUIRED, .range = R_POSITIVE_INT},
+    {.key = "width", .type = FT_INT, .offset = AUG(width), .flags = FL_REQUIRED, .range = R_POSITIVE_INT},
+    AUG_SEED_FIELD,
+    NAME_FIELD,
+};
+static const section random_crop_section = {"random_crop settings", random_crop_fields,
+                                            COUNT(random_crop_fields), NULL, NULL};
+/* Merge layers (graph models): add takes nothing but its inputs. */
+static const field add_fields[] = {NAME_FIELD};
+static const section add_section = {"add settings", add_fields, COUNT(add_fields), NULL, NULL};
+
+/* Keras' Concatenate(axis=-1); only the last axis is supported, and
+ * validate.c says so where another is written. */
+static const field concatenate_fields[] = {
+    {.key = "axis", .type = FT_INT, .offset = LAYER(concatenate.axis), .default_text = "-1",
+     .range = {-1, 3, R_MIN | R_MAX}},
+    NAME_FIELD,
+};
+static const section concatenate_section = {"concatenate settings", concatenate_fields,
+                                            COUNT(concatenate_fields), "axis", NULL};
+
 /* Keras names unnamed layers by class: dense, dense_1, dense_2, ...; a name
  * the file gives explicitly is skipped. */
 static ct_status name_layers(void *array, size_t count)
@@ -383,6 +491,13 @@ static const variant layer_variants[] = {
     {"leaky_relu", CT_LAYER_LEAKY_RELU, &leaky_relu_section},
     {"rescaling", CT_LAYER_RESCALING, &rescaling_section},
     {"reshape", CT_LAYER_RESHAPE, &reshape_section},
+    {"random_flip", CT_LAYER_RANDOM_FLIP, &random_flip_section},
+    {"random_translation", CT_LAYER_RANDOM_TRANSLATION, &random_translation_section},
+    {"random_rotation", CT_LAYER_RANDOM_ROTATION, &random_rotation_section},
+    {"random_zoom", CT_LAYER_RANDOM_ZOOM, &random_zoom_section},
+    {"random_crop", CT_LAYER_RANDOM_CROP, &random_crop_section},
+    {"add", CT_LAYER_ADD, &add_section},
+    {"concatenate", CT_LAYER_CONCATENATE, &concatenate_section},
 };
 const variant_set xp_layer_variants = {"layer type", offsetof(ct_layer_spec, kind),
                                        sizeof(ct_layer_spec), layer_variants,
@@ -556,6 +671,8 @@ static const field train_fields[] = {
     {.key = "shuffle", .type = FT_BOOL, .offset = TRAIN(shuffle), .default_text = "true"},
     {.key = "validation_split", .type = FT_DOUBLE, .offset = TRAIN(validation_split),
      .default_text = "0.0", .range = R_UNIT_HALF_OPEN},
+    /* data parallelism (issue #15): device specs; cross-field checks in validate.c */
+    {.key = "devices", .type = FT_STRING_LIST, .offset = TRAIN(devices), .flags = FL_FLOW | FL_OMIT_WHEN_NULL},
     {.key = "checkpoint_every", .type = FT_DOUBLE, .offset = TRAIN(checkpoint_every), .default_text = "1.0",
      .range = R_NON_NEGATIVE},
 };

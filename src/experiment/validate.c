@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "experiment/schema.h"
@@ -435,6 +436,11 @@ static ct_status check_train(const ct_experiment *exp)
                        "CIFAR-10 labels are class indices 0..9, not %s targets: use "
                        "sparse_categorical_crossentropy",
                        is_regression_loss(t->loss) ? "regression" : "binary");
+    /* data parallelism: each device takes a share of every full batch */
+    if (t->devices.count > (size_t)t->batch_size)
+        return fail_at(exp, "train.devices",
+                       "%zu devices for batches of %d (train.batch_size): each device needs at least one row of "
+                       "a batch; raise batch_size or list fewer devices", t->devices.count, t->batch_size);
     return CT_OK;
 }
 
@@ -486,12 +492,75 @@ static ct_status spatial_step(const ct_experiment *exp, size_t i, const char *wh
     return CT_OK;
 }
 
-static ct_status walk_layers(const ct_experiment *exp, flow_state *s)
+/* Graph models: "32x32x16 images" or "64 values" for an error message. */
+static void describe_flow(const flow_state *s, char *buf, size_t size)
+{
+    if (s->image)
+        snprintf(buf, size, "%dx%dx%d images", s->h, s->w, s->c);
+    else if (s->width >= 0)
+        snprintf(buf, size, "%ld values", s->width);
+    else
+        snprintf(buf, size, "the flat features");
+}
+
+/* add and concatenate: the flows of their inputs, joined as Keras' Add
+ * (one shape) and Concatenate (the last axis) join tensors. */
+static ct_status merge_step(const ct_experiment *exp, size_t i, const flow_state *data, const flow_state *outs,
+                            flow_state *s)
+{
+    const ct_layer_spec *layer = &exp->model.layers[i];
+    bool concat = layer->kind == CT_LAYER_CONCATENATE;
+    char path[128], a[64], b[64];
+    if (concat && layer->concatenate.axis != -1 && layer->concatenate.axis != (s->image ? 3 : 1))
+        return fail_at(exp, layer_path(exp, i, "axis", path, sizeof path),
+                       "%d: only the last axis is supported (-1, or %d for these %s inputs)",
+                       layer->concatenate.axis, s->image ? 3 : 1, s->image ? "image" : "flat");
+    for (size_t k = 1; k < layer->inputs.count; k++) {
+        long from = xp_graph_input(&exp->model, i, k);
+        const flow_state *o = from < 0 ? data : &outs[from];
+        bool same_kind = o->image == s->image;
+        bool fits = same_kind && (s->image ? s->h == o->h && s->w == o->w && (concat || s->c == o->c)
+                                           : concat || s->width < 0 || o->width < 0 || s->width == o->width);
+        if (!fits) {
+            describe_flow(s, a, sizeof a);
+            describe_flow(o, b, sizeof b);
+            return fail_at(exp, layer_path(exp, i, "inputs", path, sizeof path),
+                           "'%s' gives %s but '%s' gives %s: %s", layer->inputs.items[0], a,
+                           layer->inputs.items[k], b,
+                           concat ? "concatenate joins the last axis, the others must agree"
+                                  : "add needs inputs of one shape");
+        }
+        if (concat && s->image)
+            s->c += o->c;
+        else if (concat)
+            s->width = s->width < 0 || o->width < 0 ? -1 : s->width + o->width;
+    }
+    s->last_activation = CT_ACTIVATION_LINEAR;
+    s->activation_from = SIZE_MAX;
+    if (s->image)
+        s->shaped_by = i;
+    else
+        s->width_from = i;
+    return CT_OK;
+}
+
+/* outs: graph models only (else NULL), each layer's flow for the layers
+ * that name it in inputs. */
+static ct_status walk_layers(const ct_experiment *exp, flow_state *s, flow_state *outs)
 {
     char path[128], image[64];
+    const flow_state data = *s;
     for (size_t i = 0; i < exp->model.layer_count; i++) {
         const ct_layer_spec *layer = &exp->model.layers[i];
+        if (outs) {
+            long from = xp_graph_input(&exp->model, i, 0);
+            *s = from < 0 ? data : outs[from];
+        }
         switch (layer->kind) {
+        case CT_LAYER_ADD:
+        case CT_LAYER_CONCATENATE:
+            CT_TRY(merge_step(exp, i, &data, outs, s));
+            break;
         case CT_LAYER_DENSE:
             if (s->image) {
                 describe_image(s, image, sizeof image);
@@ -571,9 +640,28 @@ static ct_status walk_layers(const ct_experiment *exp, flow_state *s)
             s->last_activation = layer->activation.activation;
             s->activation_from = i;
             break;
+        case CT_LAYER_RANDOM_FLIP: /* augmentation: images only; random_crop resizes them */
+        case CT_LAYER_RANDOM_TRANSLATION:
+        case CT_LAYER_RANDOM_ROTATION:
+        case CT_LAYER_RANDOM_ZOOM:
+        case CT_LAYER_RANDOM_CROP:
+            if (!s->image) {
+                layer_path(exp, i, NULL, path, sizeof path);
+                return fail_at(exp, path, "%s transforms images (height, width, channels), but its input is "
+                               "flat (%ld values): put it before '- flatten', first in the model as Keras' "
+                               "recipes do", ct_layer_kind_name(layer->kind), s->width);
+            }
+            if (layer->kind == CT_LAYER_RANDOM_CROP) {
+                s->h = layer->augment.height;
+                s->w = layer->augment.width;
+                s->shaped_by = i;
+            }
+            break;
         default: /* dropout, batch_normalization: shape and activation unchanged */
             break;
         }
+        if (outs)
+            outs[i] = *s;
     }
     if (s->image) {
         describe_image(s, image, sizeof image);
@@ -658,7 +746,13 @@ static ct_status check_model(const ct_experiment *exp)
                     .shaped_by = SIZE_MAX,
                     .last_activation = CT_ACTIVATION_LINEAR,
                     .activation_from = SIZE_MAX};
-    CT_TRY(walk_layers(exp, &s));
+    CT_TRY(xp_check_graph(exp));
+    flow_state *outs = NULL;
+    if (xp_model_is_graph(&exp->model) && !(outs = calloc(exp->model.layer_count, sizeof *outs)))
+        return ct_fail(CT_ERR_NO_MEMORY, "checking the model");
+    ct_status walked = walk_layers(exp, &s, outs);
+    free(outs);
+    CT_TRY(walked);
     return check_output(exp, &s);
 }
 

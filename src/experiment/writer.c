@@ -76,6 +76,8 @@ static bool is_omitted(const field *f, const void *base)
         return false;
     if (f->type == FT_STRING)
         return !*(char *const *)at(base, f->offset);
+    if (f->type == FT_STRING_LIST) /* train.devices, inputs: absent and [] mean the same */
+        return ((const ct_string_list *)at(base, f->offset))->count == 0;
     return (f->flags & (FL_NULLABLE | FL_SWITCH)) && !*(const bool *)at(base, f->has_offset);
 }
 

@@ -7,45 +7,12 @@
 
 #include "cltrain/gemm.h"
 #include "cltrain/model.h"
+#include "cltrain/ops_augment.h"
 #include "cltrain/ops_conv.h"
 #include "cltrain/ops_nn.h"
 #include "cltrain/ops_rescaling.h"
 #include "model/init.h"
-
-#define MAX_TENSORS_PER_LAYER 4
-
-typedef struct {
-    char name[CT_LAYER_NAME_MAX + 32];
-    ct_tensor view;
-} named_tensor;
-
-typedef struct {
-    const ct_layer_plan *plan;
-    ct_tensor kernel, bias, dkernel, dbias;                 /* Dense, Conv2D */
-    ct_tensor gamma, beta, dgamma, dbeta, moving_mean, moving_variance, saved; /* BatchNormalization */
-    ct_tensor out;  /* (max_batch, out...) except Flatten/inference Dropout, which pass their input on */
-    ct_tensor x;    /* the input of the last forward (a view), for backward */
-    ct_tensor y;    /* the output of the last forward (a view) */
-    /* Dense/Conv2D whose activation needs its input for the gradient (gelu,
-     * silu): the layer runs linear into pre, then the activation into out. */
-    ct_tensor pre;  /* (max_batch, out...) when needed */
-    ct_tensor z;    /* the pre-activation of the last forward (a view of pre) */
-} layer_state;
-
-struct ct_model {
-    ct_context *ctx;
-    ct_model_plan plan;
-    size_t max_batch;
-    uint64_t seed;
-    uint32_t dropout_step;
-    layer_state *layers;
-    ct_param_arena *arena;
-    ct_tensor state;            /* non-trainable tensors: moving statistics, BN saved stats */
-    ct_tensor grad[3];          /* rotating gradient buffers of the largest activation */
-    ct_tensor workspace;        /* conv im2col, shared by all layers */
-    named_tensor *tensors;
-    size_t tensor_count;
-};
+#include "model/model_internal.h"
 
 /* The view of the named tensor "layer/what", added before its buffer existed. */
 static ct_status set_tensor_view(ct_model *m, const char *layer, const char *what, const ct_tensor *view)
@@ -240,6 +207,12 @@ static ct_status create_buffers(ct_model *m)
         CT_TRY(ct_tensor_create(m->ctx, 1, &total, &l->out));
         if (separate_activation(p->spec))
             CT_TRY(ct_tensor_create(m->ctx, 1, &total, &l->pre));
+        if (ct_layer_is_augmentation(p->spec->kind)) {
+            size_t maps = 6 * m->max_batch;
+            CT_TRY(ct_tensor_create(m->ctx, 1, &maps, &l->transforms));
+        }
+        if (m->plan.graph) /* graph_pass.c sums each output's gradient here */
+            CT_TRY(ct_tensor_create(m->ctx, 1, &total, &l->dout));
         if (p->spec->kind == CT_LAYER_CONV2D) {
             ct_conv2d_params cp = conv_params(&p->spec->conv2d);
             size_t x_shape[4] = {m->max_batch, p->in_shape[0], p->in_shape[1], p->in_shape[2]}, need = 0;
@@ -289,6 +262,8 @@ ct_status ct_model_create(ct_context *ctx, const ct_model_spec *spec, int in_ndi
     }
     if (s == CT_OK)
         s = create_buffers(m);
+    if (s == CT_OK && m->plan.graph && !(m->grad_ready = calloc(m->plan.layer_count, sizeof *m->grad_ready)))
+        s = ct_fail(CT_ERR_NO_MEMORY, "model gradients");
     if (s != CT_OK) {
         ct_model_free(m);
         return s;
@@ -304,7 +279,10 @@ void ct_model_free(ct_model *m)
     for (size_t i = 0; m->layers && i < m->plan.layer_count; i++) {
         ct_tensor_release(&m->layers[i].out);
         ct_tensor_release(&m->layers[i].pre);
+        ct_tensor_release(&m->layers[i].transforms);
+        ct_tensor_release(&m->layers[i].dout);
     }
+    free(m->grad_ready);
     for (int g = 0; g < 3; g++)
         ct_tensor_release(&m->grad[g]);
     ct_tensor_release(&m->workspace);
@@ -347,7 +325,62 @@ static ct_status layer_forward_linear_conv(ct_model *m, layer_state *l, const ct
                              m->workspace.buf ? &m->workspace : NULL);
 }
 
-static ct_status layer_forward(ct_model *m, size_t i, const ct_tensor *x, int training, ct_tensor *y)
+/* ------------------------------------------------------- augmentation */
+
+/* An augmentation layer that hands its input on: every one at inference
+ * but RandomCrop to another size, and RandomCrop to the input's size. */
+static bool augment_is_identity(const ct_layer_plan *p, int training)
+{
+    bool same = p->in_shape[0] == p->out_shape[0] && p->in_shape[1] == p->out_shape[1];
+    return p->spec->kind == CT_LAYER_RANDOM_CROP ? same : !training;
+}
+
+/* The op's parameters for layer i at a training step (Keras' factors
+ * resolved to ranges; the layer's seed, or the model's). */
+static ct_augment_params augment_params(const ct_model *m, size_t i, int training, uint32_t step)
+{
+    const ct_layer_plan *p = m->layers[i].plan;
+    const ct_augment_spec *a = &p->spec->augment;
+    ct_augment_params q = {0};
+    double lo, hi;
+    switch (p->spec->kind) {
+    case CT_LAYER_RANDOM_FLIP:
+        q.kind = CT_AUGMENT_FLIP;
+        break;
+    case CT_LAYER_RANDOM_TRANSLATION:
+        q.kind = CT_AUGMENT_TRANSLATION;
+        break;
+    case CT_LAYER_RANDOM_ROTATION:
+        q.kind = CT_AUGMENT_ROTATION;
+        break;
+    case CT_LAYER_RANDOM_ZOOM:
+        q.kind = CT_AUGMENT_ZOOM;
+        break;
+    default: /* Keras crops at random only an input larger both ways */
+        q.kind = training && p->in_shape[0] > p->out_shape[0] && p->in_shape[1] > p->out_shape[1]
+                     ? CT_AUGMENT_CROP
+                     : CT_AUGMENT_CENTER_CROP;
+        break;
+    }
+    q.flip = a->mode;
+    ct_factor_range(p->spec->kind == CT_LAYER_RANDOM_ROTATION ? &a->factor : &a->height_factor, &lo, &hi);
+    q.lower[0] = (float)lo;
+    q.upper[0] = (float)hi;
+    ct_factor_range(&a->width_factor, &lo, &hi);
+    q.lower[1] = (float)lo;
+    q.upper[1] = (float)hi;
+    q.same_zoom = a->width_factor.count == 0;
+    q.fill_mode = a->fill_mode;
+    q.fill_value = (float)a->fill_value;
+    q.interpolation = a->interpolation;
+    q.seed = a->has_seed ? (uint64_t)a->seed : m->seed;
+    q.layer_id = (uint32_t)i;
+    q.step = step;
+    q.first = (uint32_t)m->first_row;
+    return q;
+}
+
+ct_status ct_model_layer_forward(ct_model *m, size_t i, const ct_tensor *x, int training, ct_tensor *y)
 {
     layer_state *l = &m->layers[i];
     const ct_layer_spec *s = l->plan->spec;
@@ -361,6 +394,8 @@ static ct_status layer_forward(ct_model *m, size_t i, const ct_tensor *x, int tr
             return batch_view(x, n, l->plan->out_ndim, l->plan->out_shape, y);
         break;
     default:
+        if (ct_layer_is_augmentation(s->kind) && augment_is_identity(l->plan, training))
+            return batch_view(x, n, l->plan->out_ndim, l->plan->out_shape, y);
         break;
     }
     CT_TRY(batch_view(&l->out, n, l->plan->out_ndim, l->plan->out_shape, y));
@@ -386,7 +421,8 @@ static ct_status layer_forward(ct_model *m, size_t i, const ct_tensor *x, int tr
         return ct_pool2d_forward(m->ctx, &p, x, y);
     }
     case CT_LAYER_DROPOUT: {
-        ct_dropout_params p = {(float)s->dropout.rate, m->seed, (uint32_t)i, m->dropout_step};
+        ct_dropout_params p = {(float)s->dropout.rate, m->seed, (uint32_t)i, m->dropout_step,
+                               m->first_row * per_sample(l->plan->in_ndim, l->plan->in_shape)};
         return ct_dropout_forward(m->ctx, &p, x, y, NULL);
     }
     case CT_LAYER_BATCH_NORMALIZATION: {
@@ -406,12 +442,21 @@ static ct_status layer_forward(ct_model *m, size_t i, const ct_tensor *x, int tr
         return ct_leaky_relu_forward(m->ctx, (float)s->leaky_relu.negative_slope, x, y);
     case CT_LAYER_RESCALING:
         return ct_rescaling_forward(m->ctx, (float)s->rescaling.scale, (float)s->rescaling.offset, x, y);
+    case CT_LAYER_RANDOM_FLIP:
+    case CT_LAYER_RANDOM_TRANSLATION:
+    case CT_LAYER_RANDOM_ROTATION:
+    case CT_LAYER_RANDOM_ZOOM:
+    case CT_LAYER_RANDOM_CROP: {
+        /* The draws of training step dropout_step (advanced after the pass). */
+        ct_augment_params p = augment_params(m, i, training, m->dropout_step);
+        return ct_augment_forward(m->ctx, &p, x, &l->transforms, y);
+    }
     default:
         return ct_fail(CT_ERR_INTERNAL, "layer kind %d has no forward", (int)s->kind);
     }
 }
 
-ct_status ct_model_forward(ct_model *m, const ct_tensor *x, int training, ct_tensor *y)
+ct_status ct_model_check_input(const ct_model *m, const ct_tensor *x)
 {
     size_t n = x->shape[0];
     if (n == 0 || n > m->max_batch)
@@ -419,12 +464,19 @@ ct_status ct_model_forward(ct_model *m, const ct_tensor *x, int training, ct_ten
     if (per_sample(x->ndim - 1, x->shape + 1) != per_sample(m->plan.in_ndim, m->plan.in_shape))
         return ct_fail(CT_ERR_SHAPE, "model: input samples have %zu values, the model expects %zu",
                        per_sample(x->ndim - 1, x->shape + 1), per_sample(m->plan.in_ndim, m->plan.in_shape));
+    return CT_OK;
+}
+
+ct_status ct_model_sequential_forward(ct_model *m, const ct_tensor *x, int training, ct_tensor *y)
+{
+    size_t n = x->shape[0];
+    CT_TRY(ct_model_check_input(m, x));
     ct_tensor cur;
     CT_TRY(batch_view(x, n, m->plan.in_ndim, m->plan.in_shape, &cur));
     for (size_t i = 0; i < m->plan.layer_count; i++) {
         layer_state *l = &m->layers[i];
         l->x = cur;
-        ct_status s = layer_forward(m, i, &cur, training, &l->y);
+        ct_status s = ct_model_layer_forward(m, i, &cur, training, &l->y);
         if (s != CT_OK)
             return ct_fail_context(s, "forward of %s", l->plan->name);
         cur = l->y;
@@ -437,7 +489,7 @@ ct_status ct_model_forward(ct_model *m, const ct_tensor *x, int training, ct_ten
 
 /* --------------------------------------------------------------- backward */
 
-ct_status ct_model_output_grad(ct_model *m, size_t n, ct_tensor *dy)
+ct_status ct_model_sequential_output_grad(ct_model *m, size_t n, ct_tensor *dy)
 {
     const ct_layer_plan *last = &m->plan.layers[m->plan.layer_count - 1];
     return batch_view(&m->grad[0], n, last->out_ndim, last->out_shape, dy);
@@ -452,22 +504,27 @@ static const ct_tensor *other_grad(const ct_model *m, const ct_tensor *dy)
     return NULL;
 }
 
-/* 1 when a layer's backward hands the gradient on unchanged (reshaped). */
-static int passes_gradient(const ct_layer_spec *s)
+/* 1 when a layer's backward (in training) hands the gradient on unchanged
+ * (reshaped). */
+static int passes_gradient(const ct_layer_plan *p)
 {
+    const ct_layer_spec *s = p->spec;
     return s->kind == CT_LAYER_FLATTEN || s->kind == CT_LAYER_RESHAPE ||
-           (s->kind == CT_LAYER_DROPOUT && s->dropout.rate == 0);
+           (s->kind == CT_LAYER_DROPOUT && s->dropout.rate == 0) ||
+           (ct_layer_is_augmentation(s->kind) && augment_is_identity(p, 1));
 }
 
 /* The Dense layer whose output is layer i's input, through layers that pass
  * the gradient on unchanged; NULL if there is none. */
 static const layer_state *dense_below(const ct_model *m, size_t i)
 {
+    if (m->plan.graph) /* its output's gradient may be a sum over several layers */
+        return NULL;
     while (i-- > 0) {
         const ct_layer_spec *s = m->layers[i].plan->spec;
         if (s->kind == CT_LAYER_DENSE)
             return &m->layers[i];
-        if (!passes_gradient(s))
+        if (!passes_gradient(m->layers[i].plan))
             return NULL;
     }
     return NULL;
@@ -511,7 +568,7 @@ static ct_status dense_backward(ct_model *m, layer_state *l, const ct_tensor *dy
 
 /* dx may be NULL for the first layer (no input gradient needed); dz_ready:
  * see dense_backward. */
-static ct_status layer_backward(ct_model *m, size_t i, const ct_tensor *dy, int dz_ready, ct_tensor *dx)
+ct_status ct_model_layer_backward(ct_model *m, size_t i, const ct_tensor *dy, int dz_ready, ct_tensor *dx)
 {
     layer_state *l = &m->layers[i];
     const ct_layer_spec *s = l->plan->spec;
@@ -539,7 +596,8 @@ static ct_status layer_backward(ct_model *m, size_t i, const ct_tensor *dy, int 
         if (!dx)
             return CT_OK;
         /* The forward that just ran used step dropout_step - 1. */
-        ct_dropout_params p = {(float)s->dropout.rate, m->seed, (uint32_t)i, m->dropout_step - 1};
+        ct_dropout_params p = {(float)s->dropout.rate, m->seed, (uint32_t)i, m->dropout_step - 1,
+                               m->first_row * per_sample(l->plan->in_ndim, l->plan->in_shape)};
         return ct_dropout_backward(m->ctx, &p, dy, dx);
     }
     case CT_LAYER_BATCH_NORMALIZATION:
@@ -561,33 +619,48 @@ static ct_status layer_backward(ct_model *m, size_t i, const ct_tensor *dy, int 
         if (!dx)
             return CT_OK;
         return ct_rescaling_backward(m->ctx, (float)s->rescaling.scale, dy, dx);
+    case CT_LAYER_RANDOM_FLIP:
+    case CT_LAYER_RANDOM_TRANSLATION:
+    case CT_LAYER_RANDOM_ROTATION:
+    case CT_LAYER_RANDOM_ZOOM:
+    case CT_LAYER_RANDOM_CROP: {
+        if (!dx) /* the usual place, first: nothing below needs a gradient */
+            return CT_OK;
+        ct_augment_params p = augment_params(m, i, 1, m->dropout_step - 1);
+        return ct_augment_backward(m->ctx, &p, dy, &l->transforms, dx);
+    }
     default:
         return ct_fail(CT_ERR_INTERNAL, "layer kind %d has no backward", (int)s->kind);
     }
 }
 
-ct_status ct_model_backward(ct_model *m, const ct_tensor *x, const ct_tensor *dy)
+ct_status ct_model_sequential_backward(ct_model *m, const ct_tensor *x, const ct_tensor *dy)
 {
     (void)x; /* the layers kept views of their inputs from the forward pass */
     ct_tensor cur = *dy;
     int dz_ready = 0; /* cur already holds the next Dense layer's dz (see dense_backward) */
-    for (size_t i = m->plan.layer_count; i-- > 0;) {
+    /* Augmentation layers in front (the usual place) have no parameters:
+     * the layer above them is the first whose input needs no gradient. */
+    size_t first = 0;
+    while (first + 1 < m->plan.layer_count && ct_layer_is_augmentation(m->plan.layers[first].spec->kind))
+        first++;
+    for (size_t i = m->plan.layer_count; i-- > first;) {
         layer_state *l = &m->layers[i];
         const ct_layer_spec *s = l->plan->spec;
         size_t n = l->x.shape[0];
-        if (passes_gradient(s)) { /* the gradient is the same numbers, reshaped */
+        if (passes_gradient(l->plan)) { /* the gradient is the same numbers, reshaped */
             CT_TRY(batch_view(&cur, n, l->plan->in_ndim, l->plan->in_shape, &cur));
             continue;
         }
         ct_tensor dx, *dx_ptr = NULL;
         /* The first layer's input needs no gradient, except that batch
          * normalisation computes its parameter gradients alongside dx. */
-        if (i > 0 || s->kind == CT_LAYER_BATCH_NORMALIZATION) {
+        if (i > first || s->kind == CT_LAYER_BATCH_NORMALIZATION) {
             const ct_tensor *target = other_grad(m, &cur);
             CT_TRY(batch_view(target, n, l->plan->in_ndim, l->plan->in_shape, &dx));
             dx_ptr = &dx;
         }
-        ct_status st = layer_backward(m, i, &cur, dz_ready, dx_ptr);
+        ct_status st = ct_model_layer_backward(m, i, &cur, dz_ready, dx_ptr);
         if (st != CT_OK)
             return ct_fail_context(st, "backward of %s", l->plan->name);
         dz_ready = s->kind == CT_LAYER_DENSE && dx_ptr && dense_below(m, i);
@@ -620,6 +693,7 @@ size_t ct_model_state_size(const ct_model *m)
 
 uint64_t ct_model_dropout_step(const ct_model *m) { return m->dropout_step; }
 void ct_model_set_dropout_step(ct_model *m, uint64_t step) { m->dropout_step = (uint32_t)step; }
+void ct_model_set_first_row(ct_model *m, uint64_t row) { m->first_row = row; }
 
 ct_status ct_model_read_state(ct_model *m, float *host)
 {

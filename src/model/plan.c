@@ -21,6 +21,13 @@ const char *ct_layer_class_name(ct_layer_kind kind)
     case CT_LAYER_LEAKY_RELU: return "LeakyReLU";
     case CT_LAYER_RESCALING: return "Rescaling";
     case CT_LAYER_RESHAPE: return "Reshape";
+    case CT_LAYER_RANDOM_FLIP: return "RandomFlip";
+    case CT_LAYER_RANDOM_TRANSLATION: return "RandomTranslation";
+    case CT_LAYER_RANDOM_ROTATION: return "RandomRotation";
+    case CT_LAYER_RANDOM_ZOOM: return "RandomZoom";
+    case CT_LAYER_RANDOM_CROP: return "RandomCrop";
+    case CT_LAYER_ADD: return "Add";
+    case CT_LAYER_CONCATENATE: return "Concatenate";
     default: return "?";
     }
 }
@@ -151,6 +158,18 @@ static ct_status infer_layer(size_t index, ct_layer_plan *l)
     case CT_LAYER_LEAKY_RELU:
     case CT_LAYER_RESCALING:
         break;
+    case CT_LAYER_RANDOM_FLIP: /* augmentation: images in, no parameters */
+    case CT_LAYER_RANDOM_TRANSLATION:
+    case CT_LAYER_RANDOM_ROTATION:
+    case CT_LAYER_RANDOM_ZOOM:
+    case CT_LAYER_RANDOM_CROP:
+        if (l->in_ndim != 3)
+            return layer_error(index, l, "expects images (height, width, channels)", NULL);
+        if (s->kind == CT_LAYER_RANDOM_CROP) {
+            l->out_shape[0] = (size_t)s->augment.height;
+            l->out_shape[1] = (size_t)s->augment.width;
+        }
+        break;
     default:
         return ct_fail(CT_ERR_CONFIG, "model[%zu]: unknown layer kind %d", index, (int)s->kind);
     }
@@ -172,6 +191,83 @@ static void auto_name(const ct_layer_plan *layers, size_t index, char *buf, size
         snprintf(buf, size, "%s_%u", base, seen);
 }
 
+static bool names_inputs(const ct_model_spec *spec)
+{
+    for (size_t i = 0; i < spec->layer_count; i++)
+        if (spec->layers[i].inputs.count || spec->layers[i].kind == CT_LAYER_ADD ||
+            spec->layers[i].kind == CT_LAYER_CONCATENATE)
+            return true;
+    return false;
+}
+
+/* Layer i's inputs as indices: its `inputs` names (earlier layers or
+ * `input`), else the previous layer. The experiment's checks (validate_graph.c)
+ * say the same with line:column; these messages serve other callers. */
+static ct_status resolve_inputs(const ct_model_plan *plan, const ct_model_spec *spec, size_t i, ct_layer_plan *l)
+{
+    const ct_string_list *names = &spec->layers[i].inputs;
+    l->input_count = names->count ? names->count : 1;
+    l->inputs = calloc(l->input_count, sizeof *l->inputs);
+    if (!l->inputs)
+        return ct_fail(CT_ERR_NO_MEMORY, "model plan inputs");
+    if (!names->count) {
+        l->inputs[0] = i == 0 ? CT_PLAN_DATA : i - 1;
+        return CT_OK;
+    }
+    bool merge = l->spec->kind == CT_LAYER_ADD || l->spec->kind == CT_LAYER_CONCATENATE;
+    if (!merge && names->count > 1)
+        return ct_fail(CT_ERR_CONFIG, "model[%zu] %s: %zu inputs, but only add and concatenate take several", i,
+                       l->name, names->count);
+    for (size_t k = 0; k < names->count; k++) {
+        const char *name = names->items[k];
+        size_t from = SIZE_MAX - 1;
+        if (!strcmp(name, CT_MODEL_INPUT_NAME))
+            from = CT_PLAN_DATA;
+        for (size_t j = 0; j < i && from == SIZE_MAX - 1; j++)
+            if (!strcmp(plan->layers[j].name, name))
+                from = j;
+        if (from == SIZE_MAX - 1)
+            return ct_fail(CT_ERR_CONFIG, "model[%zu] %s: inputs[%zu]: no layer above it is named '%s'", i,
+                           l->name, k, name);
+        l->inputs[k] = from;
+    }
+    return CT_OK;
+}
+
+/* add and concatenate: Keras' Add needs one shape; Concatenate joins the
+ * last axis and the others must agree. in_shape is the first input's. */
+static ct_status infer_merge(const ct_model_plan *plan, size_t index, ct_layer_plan *l)
+{
+    bool concat = l->spec->kind == CT_LAYER_CONCATENATE;
+    if (l->input_count < 2)
+        return layer_error(index, l, "a merge layer takes two or more inputs", NULL);
+    if (concat && l->spec->concatenate.axis != -1 && l->spec->concatenate.axis != l->in_ndim)
+        return layer_error(index, l, "only the last axis (-1) can be concatenated", NULL);
+    l->out_ndim = l->in_ndim;
+    memcpy(l->out_shape, l->in_shape, sizeof l->out_shape);
+    for (size_t k = 1; k < l->input_count; k++) {
+        size_t from = l->inputs[k];
+        int ndim = from == CT_PLAN_DATA ? plan->in_ndim : plan->layers[from].out_ndim;
+        const size_t *shape = from == CT_PLAN_DATA ? plan->in_shape : plan->layers[from].out_shape;
+        bool fits = ndim == l->in_ndim;
+        for (int d = 0; fits && d < ndim; d++)
+            fits = shape[d] == l->in_shape[d] || (concat && d == ndim - 1);
+        if (!fits) {
+            char other[96], what[320];
+            shape_text(ndim, shape, other, sizeof other);
+            snprintf(what, sizeof what, "input %zu ('%s') is %s: %s", k,
+                     from == CT_PLAN_DATA ? CT_MODEL_INPUT_NAME : plan->layers[from].name, other,
+                     concat ? "Concatenate needs the same shape but for the last axis"
+                            : "Add needs inputs of one shape");
+            return layer_error(index, l, what, NULL);
+        }
+        if (concat)
+            l->out_shape[ndim - 1] += shape[ndim - 1];
+    }
+    l->params = l->trainable_params = 0;
+    return CT_OK;
+}
+
 ct_status ct_model_plan_create(const ct_model_spec *spec, int in_ndim, const size_t *in_shape, ct_model_plan *out)
 {
     memset(out, 0, sizeof *out);
@@ -185,8 +281,7 @@ ct_status ct_model_plan_create(const ct_model_spec *spec, int in_ndim, const siz
     out->layer_count = spec->layer_count;
     out->in_ndim = in_ndim;
     memcpy(out->in_shape, in_shape, (size_t)in_ndim * sizeof *in_shape);
-    int ndim = in_ndim;
-    const size_t *shape = in_shape;
+    out->graph = names_inputs(spec);
     for (size_t i = 0; i < spec->layer_count; i++) {
         ct_layer_plan *l = &out->layers[i];
         l->spec = &spec->layers[i];
@@ -194,17 +289,21 @@ ct_status ct_model_plan_create(const ct_model_spec *spec, int in_ndim, const siz
             snprintf(l->name, sizeof l->name, "%s", l->spec->name);
         else
             auto_name(out->layers, i, l->name, sizeof l->name);
-        l->in_ndim = ndim;
-        memcpy(l->in_shape, shape, (size_t)ndim * sizeof *shape);
-        ct_status s = infer_layer(i, l);
+        ct_status s = resolve_inputs(out, spec, i, l);
+        if (s == CT_OK) {
+            size_t from = l->inputs[0];
+            l->in_ndim = from == CT_PLAN_DATA ? in_ndim : out->layers[from].out_ndim;
+            memcpy(l->in_shape, from == CT_PLAN_DATA ? in_shape : out->layers[from].out_shape,
+                   (size_t)l->in_ndim * sizeof *in_shape);
+            bool merge = l->spec->kind == CT_LAYER_ADD || l->spec->kind == CT_LAYER_CONCATENATE;
+            s = merge ? infer_merge(out, i, l) : infer_layer(i, l);
+        }
         if (s != CT_OK) {
             ct_model_plan_free(out);
             return s;
         }
         out->total_params += l->params;
         out->trainable_params += l->trainable_params;
-        ndim = l->out_ndim;
-        shape = l->out_shape;
     }
     return CT_OK;
 }
@@ -226,6 +325,8 @@ double ct_model_plan_train_flops(const ct_model_plan *plan)
 
 void ct_model_plan_free(ct_model_plan *plan)
 {
+    for (size_t i = 0; plan->layers && i < plan->layer_count; i++)
+        free(plan->layers[i].inputs);
     free(plan->layers);
     memset(plan, 0, sizeof *plan);
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "onnx/keras_names.h"
 #include "onnx/weights_import_internal.h"
 
 /* Keras' naming.to_snake_case of a class name: "Conv2D" -> "conv2d",
@@ -30,6 +31,15 @@ static void snake_case(const char *name, char *buf, size_t size)
 
 void ct_keras_group_name(const ct_model_plan *plan, size_t i, char *buf, size_t size)
 {
+    if (plan->graph) { /* Keras' order of a functional model's layers is not the list's */
+        char(*groups)[CT_KERAS_GROUP_MAX] = NULL;
+        if (ct_keras_weight_groups(plan, &groups) == CT_OK)
+            snprintf(buf, size, "%s", groups[i]);
+        else
+            snprintf(buf, size, "%s", plan->layers[i].name);
+        free(groups);
+        return;
+    }
     ct_layer_kind kind = plan->layers[i].spec->kind;
     size_t before = 0;
     for (size_t k = 0; k < i; k++)

@@ -11,7 +11,7 @@
 #include "cltrain/ops_nn.h" /* ct_activation_name */
 #include "cltrain/report.h" /* ct_atomic_* */
 #include "onnx/exported_run.h"
-#include "onnx/weights_import_internal.h" /* ct_keras_group_name */
+#include "onnx/keras_names.h"
 
 /* ================================================================ HDF5 */
 
@@ -119,15 +119,14 @@ static ct_status write_h5(const ct_exported_run *r, const char *path)
     hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (file < 0)
         return ct_fail(CT_ERR_IO, "%s: cannot create the HDF5 file", tmp);
-    ct_status s = CT_OK;
-    hid_t layers = H5Gcreate2(file, "layers", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    char(*groups)[CT_KERAS_GROUP_MAX] = NULL;
+    ct_status s = ct_keras_weight_groups(&r->plan, &groups);
+    hid_t layers = s == CT_OK ? H5Gcreate2(file, "layers", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT) : -1;
     for (size_t i = 0; s == CT_OK && layers >= 0 && i < r->plan.layer_count; i++) {
         const ct_layer_plan *p = &r->plan.layers[i];
         variable v[4];
         size_t n = layer_variables(p, v);
-        char group[96];
-        ct_keras_group_name(&r->plan, i, group, sizeof group);
-        hid_t layer = H5Gcreate2(layers, group, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        hid_t layer = H5Gcreate2(layers, groups[i], H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
         hid_t vars = layer >= 0 ? named_group(layer, "vars", p->name) : -1;
         if (vars < 0)
             s = ct_fail(CT_ERR_IO, "%s: cannot create the group of layer %s", tmp, p->name);
@@ -148,7 +147,8 @@ static ct_status write_h5(const ct_exported_run *r, const char *path)
         s = ct_fail(CT_ERR_IO, "%s: cannot create the group layers", tmp);
     if (layers >= 0)
         H5Gclose(layers);
-    hid_t vars = s == CT_OK ? named_group(file, "vars", "sequential") : -1;
+    free(groups);
+    hid_t vars = s == CT_OK ? named_group(file, "vars", r->plan.graph ? "functional" : "sequential") : -1;
     if (s == CT_OK && vars < 0)
         s = ct_fail(CT_ERR_IO, "%s: cannot create the group vars", tmp);
     if (vars >= 0)
@@ -201,11 +201,60 @@ static void py_activation(FILE *f, ct_activation act)
         fprintf(f, "\"%s\"", ct_activation_name(act));
 }
 
+/* A factor as written: f or (lower, upper). */
+static void py_factor(FILE *f, const char *key, const ct_factor_spec *factor)
+{
+    fprintf(f, "%s=", key);
+    if (factor->count == 0) {
+        fputs("None", f);
+    } else if (factor->count == 1) {
+        py_double(f, factor->values[0]);
+    } else {
+        fputc('(', f);
+        py_double(f, factor->values[0]);
+        fputs(", ", f);
+        py_double(f, factor->values[1]);
+        fputc(')', f);
+    }
+}
+
+/* The augmentation layers with the settings Keras takes (Keras draws its
+ * own random numbers: the same settings, other transforms). */
+static void py_augment(FILE *f, const ct_layer_spec *s)
+{
+    const ct_augment_spec *a = &s->augment;
+    switch (s->kind) {
+    case CT_LAYER_RANDOM_FLIP:
+        fprintf(f, "keras.layers.RandomFlip(\"%s\"", ct_flip_mode_name(a->mode));
+        break;
+    case CT_LAYER_RANDOM_CROP:
+        fprintf(f, "keras.layers.RandomCrop(%d, %d", a->height, a->width);
+        break;
+    default:
+        if (s->kind == CT_LAYER_RANDOM_ROTATION) {
+            fputs("keras.layers.RandomRotation(", f);
+            py_factor(f, "factor", &a->factor);
+        } else {
+            fputs(s->kind == CT_LAYER_RANDOM_ZOOM ? "keras.layers.RandomZoom(" : "keras.layers.RandomTranslation(",
+                  f);
+            py_factor(f, "height_factor", &a->height_factor);
+            fputs(", ", f);
+            py_factor(f, "width_factor", &a->width_factor);
+        }
+        fprintf(f, ", fill_mode=\"%s\", interpolation=\"%s\", fill_value=", ct_fill_mode_name(a->fill_mode),
+                ct_interpolation_name(a->interpolation));
+        py_double(f, a->fill_value);
+        break;
+    }
+    if (a->has_seed)
+        fprintf(f, ", seed=%lld", (long long)a->seed);
+}
+
+/* The layer's constructor, keras.layers.Dense(..., name="dense"). */
 static void py_layer(FILE *f, const ct_layer_plan *p)
 {
     const ct_layer_spec *s = p->spec;
     static const char *const pad[] = {"valid", "same"};
-    fputs("        ", f);
     switch (s->kind) {
     case CT_LAYER_DENSE:
         fprintf(f, "keras.layers.Dense(%d, activation=", s->dense.units);
@@ -269,13 +318,62 @@ static void py_layer(FILE *f, const ct_layer_plan *p)
                 s->kind == CT_LAYER_GLOBAL_MAX_POOLING2D ? "GlobalMaxPooling2D" : "GlobalAveragePooling2D",
                 s->global_pooling.keepdims ? "True" : "False");
         break;
+    case CT_LAYER_RANDOM_FLIP:
+    case CT_LAYER_RANDOM_TRANSLATION:
+    case CT_LAYER_RANDOM_ROTATION:
+    case CT_LAYER_RANDOM_ZOOM:
+    case CT_LAYER_RANDOM_CROP:
+        py_augment(f, s);
+        break;
+    case CT_LAYER_ADD:
+        fputs("keras.layers.Add(", f);
+        break;
+    case CT_LAYER_CONCATENATE:
+        fputs("keras.layers.Concatenate(axis=-1", f);
+        break;
     default:
         fprintf(f, "None  # %s: no Keras equivalent written (", p->name);
         break;
     }
-    fprintf(f, "%sname=", s->kind == CT_LAYER_FLATTEN ? "" : ", ");
+    fprintf(f, "%sname=", s->kind == CT_LAYER_FLATTEN || s->kind == CT_LAYER_ADD ? "" : ", ");
     py_string(f, p->name);
-    fputs("),\n", f);
+    fputs(")", f);
+}
+
+/* A graph model as Keras' functional API: each layer called on the tensors
+ * of its inputs, kept by name in a dict (names need not be identifiers). */
+static void py_functional(FILE *f, const ct_exported_run *r)
+{
+    fputs("\n\ndef build_model():\n    t = {}\n    t[", f);
+    py_string(f, CT_MODEL_INPUT_NAME);
+    fputs("] = keras.Input(shape=(", f);
+    for (int d = 0; d < r->plan.in_ndim; d++)
+        fprintf(f, "%zu%s", r->plan.in_shape[d], r->plan.in_ndim == 1 || d + 1 < r->plan.in_ndim ? ", " : "");
+    fputs("), name=", f);
+    py_string(f, CT_MODEL_INPUT_NAME);
+    fputs(")\n", f);
+    for (size_t i = 0; i < r->plan.layer_count; i++) {
+        const ct_layer_plan *p = &r->plan.layers[i];
+        bool merge = p->spec->kind == CT_LAYER_ADD || p->spec->kind == CT_LAYER_CONCATENATE;
+        fputs("    t[", f);
+        py_string(f, p->name);
+        fputs("] = ", f);
+        py_layer(f, p);
+        fputs(merge ? "([" : "(", f);
+        for (size_t k = 0; k < p->input_count; k++) {
+            fputs(k ? ", t[" : "t[", f);
+            py_string(f, p->inputs[k] == CT_PLAN_DATA ? CT_MODEL_INPUT_NAME : r->plan.layers[p->inputs[k]].name);
+            fputs("]", f);
+        }
+        fputs(merge ? "])\n" : ")\n", f);
+    }
+    fputs("    model = keras.Model(t[", f);
+    py_string(f, CT_MODEL_INPUT_NAME);
+    fputs("], t[", f);
+    py_string(f, r->plan.layers[r->plan.layer_count - 1].name);
+    fputs("], name=\"functional\")\n    model.load_weights(WEIGHTS)\n    return model\n\n\n"
+          "if __name__ == \"__main__\":\n    build_model().summary()\n",
+          f);
 }
 
 static ct_status write_py(const ct_exported_run *r, const char *path, const char *weights_path)
@@ -321,13 +419,18 @@ static ct_status write_py(const ct_exported_run *r, const char *path, const char
               "    return ((x - MEAN) / SCALE).astype(np.float32)\n",
               f);
     }
+    if (r->plan.graph) {
+        py_functional(f, r);
+        return ct_atomic_commit(af);
+    }
     fputs("\n\ndef build_model():\n    model = keras.Sequential(\n        [\n            keras.Input(shape=(", f);
     for (int d = 0; d < r->plan.in_ndim; d++)
         fprintf(f, "%zu%s", r->plan.in_shape[d], r->plan.in_ndim == 1 || d + 1 < r->plan.in_ndim ? ", " : "");
     fputs(")),\n", f);
     for (size_t i = 0; i < r->plan.layer_count; i++) {
-        fputs("    ", f);
+        fputs("            ", f);
         py_layer(f, &r->plan.layers[i]);
+        fputs(",\n", f);
     }
     fputs("        ],\n        name=\"sequential\",\n    )\n    model.load_weights(WEIGHTS)\n    return model\n\n\n"
           "if __name__ == \"__main__\":\n    build_model().summary()\n",

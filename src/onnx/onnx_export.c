@@ -24,6 +24,11 @@ typedef struct {
     const char *cur; /* the value the next layer reads */
     int ndim;        /* its rank with the batch axis */
     bool nchw;       /* a 4-D value in ONNX's channels-first order (else NHWC) */
+    /* Graph models: each layer's output value and its layout, and the
+     * data's value, for the layers that name them in inputs. */
+    const char **values;
+    bool *values_nchw;
+    const char *data_value;
 } exporter;
 
 static void join(char *out, size_t size, const char *dir, const char *name)
@@ -298,10 +303,61 @@ static ct_status export_batch_norm(exporter *e, const ct_layer_plan *p)
     return s;
 }
 
+/* The value layer `from` (or the data) gave becomes cur. */
+static void take_input(exporter *e, size_t from)
+{
+    const ct_model_plan *plan = &e->run.plan;
+    e->cur = from == CT_PLAN_DATA ? e->data_value : e->values[from];
+    e->nchw = from == CT_PLAN_DATA ? false : e->values_nchw[from];
+    e->ndim = (from == CT_PLAN_DATA ? plan->in_ndim : plan->layers[from].out_ndim) + 1;
+}
+
+/* Keras' Add and Concatenate as ONNX Add nodes (two inputs each, summed in
+ * input order as Keras does) and one Concat: every input in the layout of
+ * the first (a Transpose where another differs), Concat on the channels. */
+static ct_status export_merge(exporter *e, const ct_layer_plan *p)
+{
+    size_t count = p->input_count;
+    const char **names = calloc(count + 1, sizeof *names);
+    if (!names)
+        return ct_fail(CT_ERR_NO_MEMORY, "ONNX export: out of memory");
+    bool nchw = e->nchw;
+    int ndim = e->ndim;
+    names[0] = e->cur;
+    for (size_t k = 1; k < count; k++) {
+        take_input(e, p->inputs[k]);
+        if (e->ndim == 4 && e->nchw != nchw) {
+            char name[CT_LAYER_NAME_MAX + 64];
+            snprintf(name, sizeof name, "%s/input_%zu_to_%s", p->name, k, nchw ? "nchw" : "nhwc");
+            transpose(e, name, nchw);
+        }
+        names[k] = e->cur;
+    }
+    e->nchw = nchw;
+    e->ndim = ndim;
+    if (p->spec->kind == CT_LAYER_ADD) {
+        const char *sum = names[0];
+        for (size_t k = 1; k < count; k++)
+            sum = node_to_fresh(e, "Add", p->name, sum, names[k]);
+        e->cur = sum;
+    } else {
+        const char *out = ct_onnx_unique_name(e->b, p->name), *outputs[2] = {out, NULL};
+        Onnx__NodeProto *node = ct_onnx_add_node(e->b, "Concat", p->name, names, outputs);
+        ct_onnx_node_int(e->b, node, "axis", nchw ? 1 : -1); /* Keras' axis -1: the channels */
+        e->cur = out;
+    }
+    free(names);
+    return CT_OK;
+}
+
 static ct_status export_layer(exporter *e, const ct_layer_plan *p)
 {
     ct_status s = CT_OK;
     switch (p->spec->kind) {
+    case CT_LAYER_ADD:
+    case CT_LAYER_CONCATENATE:
+        s = export_merge(e, p);
+        break;
     case CT_LAYER_DENSE:
         s = export_dense(e, p);
         break;
@@ -367,6 +423,17 @@ static ct_status export_layer(exporter *e, const ct_layer_plan *p)
         break;
     case CT_LAYER_ACTIVATION:
         activation(e, p->spec->activation.activation, p->name);
+        break;
+    case CT_LAYER_RANDOM_CROP:
+        if (p->in_shape[0] != p->out_shape[0] || p->in_shape[1] != p->out_shape[1])
+            return ct_fail(CT_ERR_UNSUPPORTED, "%s/config.yaml: layer %s (random_crop to %zux%zu) has no ONNX "
+                           "export: at inference it crops and resizes, which the export does not write",
+                           e->run_dir, p->name, p->out_shape[0], p->out_shape[1]);
+        break; /* to the input's own size: the identity */
+    case CT_LAYER_RANDOM_FLIP: /* augmentation is the identity at inference: no node */
+    case CT_LAYER_RANDOM_TRANSLATION:
+    case CT_LAYER_RANDOM_ROTATION:
+    case CT_LAYER_RANDOM_ZOOM:
         break;
     default:
         return ct_fail(CT_ERR_UNSUPPORTED, "%s/config.yaml: layer %s (%s) has no ONNX export", e->run_dir, p->name,
@@ -500,8 +567,21 @@ ct_status ct_onnx_export_run(const char *run_dir, const char *out_path)
         ct_onnx_add_metadata(e.b, "cltrain.experiment", e.exp->name);
         s = export_input(&e);
     }
-    for (size_t i = 0; s == CT_OK && i < e.run.plan.layer_count; i++)
+    if (s == CT_OK) {
+        e.data_value = e.cur;
+        e.values = calloc(e.run.plan.layer_count, sizeof *e.values);
+        e.values_nchw = calloc(e.run.plan.layer_count, sizeof *e.values_nchw);
+        if (!e.values || !e.values_nchw)
+            s = ct_fail(CT_ERR_NO_MEMORY, "ONNX export: out of memory");
+    }
+    for (size_t i = 0; s == CT_OK && i < e.run.plan.layer_count; i++) {
+        take_input(&e, e.run.plan.layers[i].inputs[0]); /* a sequential model: the value just made */
         s = export_layer(&e, &e.run.plan.layers[i]);
+        e.values[i] = e.cur;
+        e.values_nchw[i] = e.nchw;
+    }
+    free(e.values);
+    free(e.values_nchw);
     if (s == CT_OK) {
         export_output(&e);
         export_class_names(&e);

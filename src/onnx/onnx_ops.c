@@ -275,6 +275,46 @@ static ct_status run_flatten(const ct_onnx_call *c)
     return reshaped(x, 2, dims, &c->out[0]);
 }
 
+/* Concat (Keras' Concatenate): a copy, done on the host where the values
+ * live between nodes; every input float32 of one rank, the same sizes but
+ * on `axis`. */
+static ct_status run_concat(const ct_onnx_call *c)
+{
+    size_t count = c->node->n_input;
+    const ct_onnx_tensor *first = c->in[0];
+    if (!ct_onnx_attr(c->node, "axis"))
+        return ct_onnx_unsupported(c->node, "no attribute axis (Concat requires it)");
+    int ndim = first->ndim, axis = norm_axis(ct_onnx_attr_i(c->node, "axis", 0), first->ndim);
+    if (axis < 0 || axis >= ndim)
+        return ct_onnx_unsupported(c->node, "attribute axis is outside the inputs' rank %d", ndim);
+    int64_t dims[CT_ONNX_MAX_DIMS];
+    memcpy(dims, first->dims, (size_t)ndim * sizeof *dims);
+    dims[axis] = 0;
+    for (size_t k = 0; k < count; k++) {
+        CT_TRY(need_float(c, (int)k));
+        const ct_onnx_tensor *x = c->in[k];
+        bool fits = x && x->ndim == ndim;
+        for (int d = 0; fits && d < ndim; d++)
+            fits = d == axis || x->dims[d] == first->dims[d];
+        if (!fits)
+            return ct_onnx_unsupported(c->node, "input %zu's shape differs from input 0's off axis %d", k, axis);
+        dims[axis] += x->dims[axis];
+    }
+    CT_TRY(ct_onnx_tensor_alloc(&c->out[0], ndim, dims, 0));
+    size_t outer = 1, row = 1, at = 0; /* row: floats of one output slice beyond the axes before `axis` */
+    for (int d = 0; d < axis; d++)
+        outer *= (size_t)dims[d];
+    for (int d = axis; d < ndim; d++)
+        row *= (size_t)dims[d];
+    for (size_t k = 0; k < count; k++) {
+        size_t part = ct_onnx_tensor_count(c->in[k]) / (outer ? outer : 1);
+        for (size_t o = 0; o < outer; o++)
+            memcpy(c->out[0].f + o * row + at, c->in[k]->f + o * part, part * sizeof(float));
+        at += part;
+    }
+    return CT_OK;
+}
+
 static ct_status run_reshape(const ct_onnx_call *c)
 {
     const ct_onnx_tensor *x = c->in[0], *shape = c->in[1];
@@ -848,6 +888,7 @@ static const ct_onnx_op ops[] = {
     {"Add", no_attributes, 2, 2, 1, NULL, run_add},
     {"AveragePool", averagepool_attributes, 1, 1, 1, check_pool, run_averagepool},
     {"BatchNormalization", batchnorm_attributes, 5, 5, 1, check_batchnorm, run_batchnorm},
+    {"Concat", axis_attribute, 1, 64, 1, NULL, run_concat},
     {"Constant", value_attribute, 0, 0, 1, check_constant, run_constant},
     {"Conv", conv_attributes, 2, 3, 1, check_conv, run_conv},
     {"Div", no_attributes, 2, 2, 1, NULL, run_div},

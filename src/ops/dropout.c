@@ -25,7 +25,7 @@ static ct_status dropout_apply(ct_context *ctx, const ct_dropout_params *p, cons
         CT_TRY(ct_same_count("dropout mask", x, mask));
     cl_kernel k;
     CT_TRY(ct_context_kernel(ctx, "dropout", "dropout_apply", &k));
-    cl_ulong n = ct_tensor_count(x);
+    cl_ulong n = ct_tensor_count(x), first = p->first;
     cl_uint threshold = keep_threshold(p->rate);
     cl_float scale = (float)(1.0 / (1.0 - (double)p->rate));
     cl_uint seed_lo = (cl_uint)(p->seed & 0xFFFFFFFFu), seed_hi = (cl_uint)(p->seed >> 32);
@@ -33,6 +33,7 @@ static ct_status dropout_apply(ct_context *ctx, const ct_dropout_params *p, cons
     cl_int want_mask = mask != NULL;
     cl_uint i = 0;
     cl_int err = CT_ARG(k, i++, n);
+    err |= CT_ARG(k, i++, first);
     err |= CT_ARG(k, i++, threshold);
     err |= CT_ARG(k, i++, scale);
     err |= CT_ARG(k, i++, seed_lo);
@@ -44,7 +45,7 @@ static ct_status dropout_apply(ct_context *ctx, const ct_dropout_params *p, cons
     err |= CT_ARG(k, i++, want_mask);
     err |= ct_arg_tensor(k, &i, mask ? mask : y); /* any valid buffer when unused */
     CT_TRY(ct_args_ok(err, "dropout_apply"));
-    return ct_launch_1d(ctx, k, (n + 3) / 4, "dropout_apply"); /* one item per 4 elements */
+    return ct_launch_1d(ctx, k, (first % 4 + n + 3) / 4, "dropout_apply"); /* one item per 4 mask indices */
 }
 
 ct_status ct_dropout_forward(ct_context *ctx, const ct_dropout_params *p, const ct_tensor *x, ct_tensor *y,

@@ -107,7 +107,42 @@ void axes_layout(cairo_t *cr, axes *a, const axes_labels *labels, double x, doub
 
 double axes_x(const axes *a, double value)
 {
+    if (a->x_log)
+        return a->left + (log10(value) - log10(a->xmin)) / (log10(a->xmax) - log10(a->xmin)) * a->width;
     return a->left + (value - a->xmin) / (a->xmax - a->xmin) * a->width;
+}
+
+/* The x ticks: "nice" steps, or on a log axis the powers of ten (with 2 and
+ * 5 times them when the range spans fewer than three decades). */
+static int x_ticks(const axes *a, double *values, int max, double *step)
+{
+    if (!a->x_log) {
+        double first;
+        int n;
+        ticks(a->xmin, a->xmax, a->width, X_PIXELS_PER_TICK, a->x_integer, &first, step, &n);
+        for (int i = 0; i < n && i < max; i++)
+            values[i] = first + i * *step;
+        return n < max ? n : max;
+    }
+    double lo = floor(log10(a->xmin)), hi = ceil(log10(a->xmax));
+    bool minor = hi - lo <= 3;
+    int n = 0;
+    for (double e = lo; e <= hi && n < max; e++)
+        for (int m = 0; m < (minor ? 3 : 1) && n < max; m++) {
+            double v = pow(10, e) * (m == 0 ? 1 : m == 1 ? 2 : 5);
+            if (v >= a->xmin * (1 - 1e-9) && v <= a->xmax * (1 + 1e-9))
+                values[n++] = v;
+        }
+    *step = 0;
+    return n;
+}
+
+static void format_x_tick(const axes *a, char *buf, size_t size, double value, double step)
+{
+    if (a->x_log)
+        snprintf(buf, size, value >= 1e6 || value < 1e-3 ? "%.0e" : "%g", value);
+    else
+        format_tick(buf, size, value, step);
 }
 
 double axes_y(const axes *a, double value)
@@ -122,9 +157,10 @@ void axes_draw_grid(cairo_t *cr, const axes *a)
     cairo_save(cr);
     style_set_colour(cr, STYLE_GRID);
     cairo_set_line_width(cr, 1);
-    ticks(a->xmin, a->xmax, a->width, X_PIXELS_PER_TICK, a->x_integer, &first, &step, &n);
+    double xs[MAX_TICKS];
+    n = x_ticks(a, xs, MAX_TICKS, &step);
     for (int i = 0; i < n; i++) {
-        double px = round(axes_x(a, first + i * step)) + 0.5; /* crisp one-pixel lines */
+        double px = round(axes_x(a, xs[i])) + 0.5; /* crisp one-pixel lines */
         cairo_move_to(cr, px, a->top);
         cairo_line_to(cr, px, a->top + a->height);
     }
@@ -158,14 +194,15 @@ void axes_draw_frame(cairo_t *cr, const axes *a, const axes_labels *labels)
 
     text_font(cr, STYLE_FONT_TICK, false);
     double bottom = a->top + a->height;
-    ticks(a->xmin, a->xmax, a->width, X_PIXELS_PER_TICK, a->x_integer, &first, &step, &n);
+    double xs[MAX_TICKS];
+    n = x_ticks(a, xs, MAX_TICKS, &step);
     for (int i = 0; i < n; i++) {
-        double v = first + i * step, px = round(axes_x(a, v)) + 0.5;
+        double v = xs[i], px = round(axes_x(a, v)) + 0.5;
         style_set_colour(cr, STYLE_FRAME);
         cairo_move_to(cr, px, bottom);
         cairo_line_to(cr, px, bottom + TICK_LENGTH);
         cairo_stroke(cr);
-        format_tick(label, sizeof label, v, step);
+        format_x_tick(a, label, sizeof label, v, step);
         style_set_colour(cr, STYLE_BLACK);
         text_draw(cr, px, bottom + TICK_LENGTH + 2, label, TEXT_CENTER, TEXT_START, 0);
     }

@@ -19,6 +19,7 @@ typedef struct {
     double xmin, xmax, ymin, ymax;
     bool x_integer;   /* ticks on whole numbers only (epochs) */
     bool equal_ticks; /* y ticks at x's spacing (equal scales, as in predicted vs true) */
+    bool x_log;       /* x on a log scale (xmin > 0): ticks at 1, 10, 100 (and 2, 5 within a decade) */
     /* Out of axes_layout: the data area in pixels. */
     double left, top, width, height;
 } axes;

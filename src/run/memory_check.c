@@ -23,8 +23,9 @@ ct_status ct_run_check_device_memory(const ct_experiment *exp, const ct_model_pl
         outputs += out;
         largest = out > largest ? out : largest;
     }
-    /* Each layer's output, and three gradient buffers of the largest. */
-    double activations = batch * (outputs + 3 * largest) * sizeof(float);
+    /* Each layer's output, and three gradient buffers of the largest; a
+     * graph model also keeps each output's gradient (model/graph_pass.c). */
+    double activations = batch * ((plan->graph ? 2 : 1) * outputs + 3 * largest) * sizeof(float);
     double params = (double)plan->total_params * 4 * sizeof(float); /* weights, gradients, <= 2 moments */
     double data = (double)(d->train.n + d->validation.n) *
                   ((double)ct_dataset_sample_size(d) + (double)d->target_width) * sizeof(float);

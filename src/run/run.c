@@ -21,13 +21,16 @@
 #include "cltrain/plot.h"
 #include "cltrain/report.h"
 #include "core/clock.h"
+#include "core/collective.h"
 #include "core/fs.h"
 #include "run/checkpoint_io.h"
+#include "run/devices.h"
 #include "run/progress_bar.h"
 #include "run/memory_check.h"
 #include "run/nonfinite.h"
 #include "run/run_dir.h"
 #include "run/run_files.h"
+#include "run/summary.h"
 
 /* Below this many floating-point operations per training step (batch x
  * ct_model_plan_train_flops), a CPU device under PoCL trains faster on one
@@ -55,6 +58,8 @@ typedef struct {
     double test_values[1 + CT_METRICS_MAX];
     double baseline_rmse;
     int has_baseline;
+    size_t parameters, trainable_parameters; /* of the model plan, for summary.yaml */
+    double flops_per_sample;                 /* forward pass, as `cltrain summary` counts */
     char init_sha256[65]; /* init.from's SHA-256 when training started from it ("" unknown) */
 } run_result;
 
@@ -159,6 +164,13 @@ static ct_status write_summary(const ct_experiment *exp, const ct_dataset *d, co
             ct_yaml_value_str(w, d->class_names[i]);
         ct_yaml_end_list(w);
     }
+    /* The model's size, so that a sweep's table (src/sweep/) reads it from
+     * the run directory alone. */
+    ct_yaml_key(w, "model"), ct_yaml_begin_map(w);
+    ct_yaml_key(w, "parameters"), ct_yaml_value_int(w, (int64_t)res->parameters);
+    ct_yaml_key(w, "trainable_parameters"), ct_yaml_value_int(w, (int64_t)res->trainable_parameters);
+    ct_yaml_key(w, "flops_per_sample"), ct_yaml_value_double(w, res->flops_per_sample);
+    ct_yaml_end_map(w);
     ct_yaml_key(w, "epochs_run"), ct_yaml_value_int(w, res->epochs_run);
     ct_yaml_key(w, "best_epoch"), res->best_epoch >= 0 ? ct_yaml_value_int(w, res->best_epoch) : ct_yaml_value_null(w);
     ct_yaml_key(w, "best_value"), res->best_epoch >= 0 ? ct_yaml_value_double(w, res->best_value) : ct_yaml_value_null(w);
@@ -218,18 +230,75 @@ static int choose_cpu_threads(const ct_experiment *exp, const ct_model_plan *pla
     return *step_flops < ONE_CPU_THREAD_BELOW_FLOPS && ct_device_limit_cpu_threads(1);
 }
 
-static ct_status open_context(const ct_run_options *o, ct_context **ctx)
+/* A context on each of this process's devices (ctxs[0]: the first, which
+ * validates and tests). */
+static ct_status open_contexts(const ct_run_devices *devs, ct_context **ctxs)
 {
-    ct_device_info info;
-    CT_TRY(ct_device_find(ct_device_spec_from_env(o->device_spec), &info));
-    return ct_context_create(&info, ctx);
+    for (size_t i = 0; i < devs->local_count; i++)
+        CT_TRY(ct_context_create(&devs->local[i], &ctxs[i]));
+    return CT_OK;
 }
 
-static ct_status create_trainer(const ct_experiment *exp, const ct_dataset *d, ct_context *ctx, ct_trainer **t)
+static void close_contexts(ct_context **ctxs, size_t n)
+{
+    for (size_t i = 0; ctxs && i < n; i++)
+        ct_context_destroy(ctxs[i]);
+    free(ctxs);
+}
+
+static ct_status create_trainer(const ct_experiment *exp, const ct_dataset *d, const ct_run_devices *devs,
+                                ct_context **ctxs, ct_trainer **t)
 {
     ct_host_split train = ct_split_data_host(&d->train);
     ct_host_split val = ct_split_data_host(&d->validation);
-    return ct_trainer_create(ctx, exp, d->in_ndim, d->in_shape, d->target_width, &train, &val, t);
+    return ct_trainer_create_replicated(ctxs, devs->local_count, devs->replicas, devs->first, exp, d->in_ndim,
+                                        d->in_shape, d->target_width, &train, &val, t);
+}
+
+/* Over several MPI ranks, rank 0 runs the fit loop's callbacks and files;
+ * after every epoch it tells the others whether training goes on and at
+ * which learning rate (ReduceLROnPlateau). */
+typedef struct {
+    int32_t stop;
+    int32_t first_epoch;
+    double learning_rate;
+} rank_control;
+
+static ct_status send_control(const ct_trainer *t, bool stop, int first_epoch)
+{
+    if (ct_collective_size() <= 1)
+        return CT_OK;
+    rank_control c = {stop, first_epoch, ct_trainer_learning_rate(t)};
+    return ct_collective_broadcast(&c, sizeof c, 0);
+}
+
+static bool follower_should_stop(void *user)
+{
+    const ct_run_options *o = user;
+    return o->stop && *o->stop;
+}
+
+/* The fit loop of ranks other than 0: the same epochs, no files; the values
+ * and decisions come from rank 0. */
+static ct_status follow_rank0(const ct_experiment *exp, ct_trainer *t, const ct_run_options *o)
+{
+    CT_TRY(ct_trainer_share_state(t));
+    rank_control c;
+    CT_TRY(ct_collective_broadcast(&c, sizeof c, 0));
+    ct_epoch_hooks hooks = {NULL, follower_should_stop, (void *)o};
+    for (int epoch = c.first_epoch; epoch < exp->train.epochs; epoch++) {
+        double values[2 * (1 + CT_METRICS_MAX) + 2];
+        bool finished = false;
+        CT_TRY(ct_trainer_epoch(t, epoch, values, &hooks, &finished));
+        if (!finished)
+            return CT_OK; /* every rank stopped at the same step */
+        CT_TRY(ct_collective_broadcast(&c, sizeof c, 0));
+        if (c.learning_rate != ct_trainer_learning_rate(t))
+            CT_TRY(ct_trainer_set_learning_rate(t, c.learning_rate));
+        if (c.stop)
+            break;
+    }
+    return CT_OK;
 }
 
 /* The fit loop's hooks: the live bar and the stop request. */
@@ -332,8 +401,12 @@ static ct_status explain_nonfinite(ct_status s, const ct_experiment *exp, ct_tra
 {
     char why[512], where[256] = "", advice[512];
     snprintf(why, sizeof why, "%s", ct_last_error());
-    ct_run_explain_nonfinite(exp, t, checkpoint_epoch > 0 ? checkpoint_path : NULL, initial, history, epoch, where,
-                             sizeof where, advice, sizeof advice);
+    /* Data-parallel: the replay would need every replica's (and rank's) steps; the epoch alone is named. */
+    if (ct_trainer_replicas(t) == 1)
+        ct_run_explain_nonfinite(exp, t, checkpoint_epoch > 0 ? checkpoint_path : NULL, initial, history, epoch,
+                                 where, sizeof where, advice, sizeof advice);
+    else
+        ct_run_explain_nonfinite(exp, t, NULL, NULL, history, epoch, where, sizeof where, advice, sizeof advice);
     /* ", batch B of N (...)" right after "at epoch E". */
     char *at = strstr(why, "at epoch "), *after = at ? at + strlen("at epoch ") : why + strlen(why);
     while (*after >= '0' && *after <= '9')
@@ -403,6 +476,12 @@ static ct_status fit(const ct_experiment *exp, ct_trainer *t, const ct_run_optio
                 fprintf(o->report, "Resuming %s after epoch %d\n", dir, epoch);
         }
     }
+    /* Every replica (over MPI ranks too) takes this state: init.from's
+     * weights, a resumed checkpoint; the other ranks also the first epoch. */
+    if (s == CT_OK)
+        s = ct_trainer_share_state(t);
+    if (s == CT_OK)
+        s = send_control(t, false, first_epoch);
     double earlier_seconds = state.train_seconds, start = ct_now_seconds();
     ct_progress_bar *bar = NULL;
     if (s == CT_OK && o->live)
@@ -419,7 +498,7 @@ static ct_status fit(const ct_experiment *exp, ct_trainer *t, const ct_run_optio
     /* A fresh run's state before its first epoch, to replay up to a NaN there. */
     ct_trainer_state initial;
     memset(&initial, 0, sizeof initial);
-    if (s == CT_OK && !c)
+    if (s == CT_OK && !c && ct_trainer_replicas(t) == 1)
         s = ct_trainer_save(t, &initial);
     double last_sync = start, last_write = start;
     int checkpoint_epoch = first_epoch; /* epochs in the newest checkpoint (a resumed one's) */
@@ -481,11 +560,14 @@ static ct_status fit(const ct_experiment *exp, ct_trainer *t, const ct_run_optio
                     ++*o->checkpoint_writes;
             }
         }
+        bool stop_now = !state.finished && stop_requested(o, hooks.steps); /* asked once: a signal may come */
+        if (s == CT_OK)
+            s = send_control(t, d.stop || stop_now, 0);
         if (s == CT_OK && d.stop) {
             res->stopped_epoch = epoch;
             break;
         }
-        if (s == CT_OK && !state.finished && stop_requested(o, hooks.steps)) {
+        if (s == CT_OK && stop_now) {
             interrupted = true;
             if (o->report)
                 fprintf(o->report, "Stopped after epoch %d\n", epoch + 1);
@@ -656,6 +738,40 @@ static ct_status clear_stale_temp_files(const ct_run_options *o)
     return CT_OK;
 }
 
+/* A rank other than 0 of an MPI run: its share of the replicas, nothing
+ * written; rank 0 has the run directory. */
+static ct_status run_follower(const ct_experiment *exp, const ct_run_options *o)
+{
+    ct_dataset d;
+    CT_TRY(ct_dataset_load(exp, o->data_dir, &d));
+    ct_model_plan plan;
+    ct_status s = ct_model_plan_create(&exp->model, d.in_ndim, d.in_shape, &plan);
+    if (s != CT_OK) {
+        ct_dataset_free(&d);
+        return s;
+    }
+    double step_flops;
+    choose_cpu_threads(exp, &plan, &step_flops);
+    ct_model_plan_free(&plan);
+    ct_run_devices devs;
+    ct_context **ctxs = NULL;
+    ct_trainer *t = NULL;
+    s = ct_run_devices_resolve(exp, o->device_spec, &devs);
+    if (s == CT_OK && !(ctxs = calloc(devs.local_count, sizeof *ctxs)))
+        s = ct_fail(CT_ERR_NO_MEMORY, "contexts");
+    if (s == CT_OK)
+        s = open_contexts(&devs, ctxs);
+    if (s == CT_OK)
+        s = create_trainer(exp, &d, &devs, ctxs, &t);
+    if (s == CT_OK)
+        s = follow_rank0(exp, t, o);
+    ct_trainer_free(t);
+    close_contexts(ctxs, devs.local_count);
+    ct_run_devices_free(&devs);
+    ct_dataset_free(&d);
+    return s;
+}
+
 ct_status ct_run_experiment(const ct_experiment *exp, const ct_run_options *o, char **run_dir)
 {
     *run_dir = NULL;
@@ -663,6 +779,8 @@ ct_status ct_run_experiment(const ct_experiment *exp, const ct_run_options *o, c
     ct_checkpoint *resume = NULL;
     if (o->interrupted)
         *o->interrupted = false;
+    if (ct_collective_rank() != 0)
+        return run_follower(exp, o);
     if (o->resume_dir) {
         CT_TRY(open_resume(exp, o, &resume));
         ct_status cleared = clear_stale_temp_files(o);
@@ -677,7 +795,8 @@ ct_status ct_run_experiment(const ct_experiment *exp, const ct_run_options *o, c
         ct_checkpoint_free(resume);
         return ds;
     }
-    ct_context *ctx = NULL;
+    ct_context *ctx = NULL, **ctxs = NULL;
+    ct_run_devices devs = {0};
     ct_trainer *t = NULL;
     run_result res;
     memset(&res, 0, sizeof res);
@@ -689,12 +808,29 @@ ct_status ct_run_experiment(const ct_experiment *exp, const ct_run_options *o, c
         ct_dataset_free(&d);
         return s;
     }
+    res.parameters = plan.total_params;
+    res.trainable_parameters = plan.trainable_params;
+    for (size_t i = 0; i < plan.layer_count; i++)
+        res.flops_per_sample += ct_layer_forward_flops(&plan.layers[i]);
     double step_flops = 0;
     int one_thread = choose_cpu_threads(exp, &plan, &step_flops);
-    s = open_context(o, &ctx);
+    s = ct_run_devices_resolve(exp, o->device_spec, &devs);
+    if (s == CT_OK && !(ctxs = calloc(devs.local_count, sizeof *ctxs)))
+        s = ct_fail(CT_ERR_NO_MEMORY, "contexts");
+    if (s == CT_OK)
+        s = open_contexts(&devs, ctxs);
+    if (s == CT_OK)
+        ctx = ctxs[0];
     if (s == CT_OK && o->report) {
         const ct_device_info *dev = ct_context_device(ctx);
         fprintf(o->report, "Device: %s (%s, %s)\n", dev->name, ct_device_type_name(dev->type), dev->platform_name);
+        for (size_t i = 1; i < devs.local_count; i++)
+            fprintf(o->report, "Device: %s (%s, %s)\n", devs.local[i].name, ct_device_type_name(devs.local[i].type),
+                    devs.local[i].platform_name);
+        if (devs.replicas > 1)
+            fprintf(o->report, "Data parallel: %zu replicas (%zu in this process%s), batch %d split equally\n",
+                    devs.replicas, devs.local_count,
+                    devs.ranks > 1 ? ", the rest on other MPI ranks" : "", exp->train.batch_size);
         if (one_thread && dev->type == CT_DEVICE_CPU && strstr(dev->platform_name, "Portable Computing Language"))
             fprintf(o->report, "One worker thread: a small net (%.1f MFLOP per training step); set "
                                "POCL_MAX_PTHREAD_COUNT to choose\n",
@@ -707,13 +843,13 @@ ct_status ct_run_experiment(const ct_experiment *exp, const ct_run_options *o, c
     }
     if (s == CT_OK && o->report) {
         char *text = NULL;
-        s = ct_model_plan_summary(&plan, "sequential", &text);
+        s = ct_model_plan_summary(&plan, NULL, &text);
         if (s == CT_OK)
             fprintf(o->report, "%s\n", text);
         free(text);
     }
-    if (s == CT_OK)
-        s = ct_run_check_device_memory(exp, &plan, &d, ct_context_device(ctx));
+    for (size_t i = 0; s == CT_OK && i < devs.local_count; i++)
+        s = ct_run_check_device_memory(exp, &plan, &d, ct_context_device(ctxs[i]));
     /* init.from before the run directory exists: a wrong file leaves nothing behind. */
     ct_named_tensor *init = NULL;
     size_t n_init = 0;
@@ -732,7 +868,7 @@ ct_status ct_run_experiment(const ct_experiment *exp, const ct_run_options *o, c
     if (s == CT_OK)
         s = ct_dataset_write_features(&d, *run_dir);
     if (s == CT_OK)
-        s = ct_run_memory_hint(create_trainer(exp, &d, ctx, &t), exp);
+        s = ct_run_memory_hint(create_trainer(exp, &d, &devs, ctxs, &t), exp);
     if (s == CT_OK && init)
         s = ct_run_set_weights_by_name(ct_trainer_model(t), init, n_init, exp->init.from);
     ct_weights_free(init, n_init);
@@ -745,7 +881,8 @@ ct_status ct_run_experiment(const ct_experiment *exp, const ct_run_options *o, c
         write_failure(s, *run_dir);
     if (s == CT_OK && res.interrupted) { /* the checkpoint holds it all; no results yet */
         ct_trainer_free(t);
-        ct_context_destroy(ctx);
+        close_contexts(ctxs, devs.local_count);
+        ct_run_devices_free(&devs);
         ct_dataset_free(&d);
         return CT_OK;
     }
@@ -770,7 +907,8 @@ ct_status ct_run_experiment(const ct_experiment *exp, const ct_run_options *o, c
                 ct_now_seconds() - t_start, o->resume_dir ? "this session" : "in all", res.train_seconds,
                 o->resume_dir ? " in all sessions" : "");
     ct_trainer_free(t);
-    ct_context_destroy(ctx);
+    close_contexts(ctxs, devs.local_count);
+    ct_run_devices_free(&devs);
     ct_dataset_free(&d);
     return s;
 }

@@ -77,12 +77,14 @@ ct_status ct_run_open(const char *run_dir, const ct_run_options *o, ct_run *out)
 ct_status ct_run_open_experiment(ct_experiment *exp, const ct_run_options *o, ct_run *out);
 void ct_run_close(ct_run *run);
 
-/* Evaluate the reopened run on its test split and print the results. */
-ct_status ct_run_evaluate(ct_run *run, FILE *report);
+/* Evaluate the reopened run on its test split and print the results; with
+ * predictions (else NULL), also write that file as predictions.csv is
+ * written (ct_run_write_predictions). */
+ct_status ct_run_evaluate(ct_run *run, const char *predictions, FILE *report);
 
 /* Evaluate it on a labelled file of the same form as its data (see
  * ct_dataset_load_file) and print the results under the file's name. */
-ct_status ct_run_evaluate_file(ct_run *run, const char *path, FILE *report);
+ct_status ct_run_evaluate_file(ct_run *run, const char *path, const char *predictions, FILE *report);
 
 /* Load weights.bin of a run into a model (names and shapes must match). */
 ct_status ct_run_load_weights(ct_model *model, const char *path);

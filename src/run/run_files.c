@@ -153,6 +153,12 @@ ct_status ct_run_write_predictions(const char *dir, const ct_split_data *test, c
 {
     char path[4096];
     join(path, sizeof path, dir, "predictions.csv");
+    return ct_run_write_predictions_file(path, test, pred, out_size, target_width, classification, from_logits);
+}
+
+ct_status ct_run_write_predictions_file(const char *path, const ct_split_data *test, const float *pred,
+                                        size_t out_size, size_t target_width, int classification, int from_logits)
+{
     double *p = malloc((out_size + 1) * sizeof *p);
     if (!p)
         return ct_fail(CT_ERR_NO_MEMORY, "predictions");

@@ -24,6 +24,9 @@ ct_status ct_run_check_weights_finite(ct_model *model, int epoch);
  * classifier gives p_0 = 1 - p, p_1 = p). */
 ct_status ct_run_write_predictions(const char *dir, const ct_split_data *test, const float *pred, size_t out_size,
                                    size_t target_width, int classification, int from_logits);
+/* The same into the file path (`cltrain evaluate --predictions FILE`). */
+ct_status ct_run_write_predictions_file(const char *path, const ct_split_data *test, const float *pred,
+                                        size_t out_size, size_t target_width, int classification, int from_logits);
 
 /* test_images.bin: the first 25 test images, raw float32 NHWC. */
 ct_status ct_run_write_test_images(const char *dir, const ct_split_data *test, size_t sample_size);

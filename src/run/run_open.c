@@ -5,6 +5,7 @@
 #include "cltrain/loss.h"
 #include "cltrain/report.h"
 #include "run/run.h"
+#include "run/run_files.h"
 
 ct_status ct_run_load_weights(ct_model *model, const char *path)
 {
@@ -85,11 +86,27 @@ void ct_run_close(ct_run *run)
     memset(run, 0, sizeof *run);
 }
 
-static ct_status evaluate_split(ct_run *run, const ct_split_data *test, const char *what, FILE *report)
+static bool is_classification(ct_loss l)
+{
+    return l == CT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY || l == CT_LOSS_CATEGORICAL_CROSSENTROPY ||
+           l == CT_LOSS_BINARY_CROSSENTROPY;
+}
+
+static ct_status evaluate_split(ct_run *run, const ct_split_data *test, const char *what, const char *predictions,
+                                FILE *report)
 {
     ct_host_split split = ct_split_data_host(test);
     double values[1 + CT_METRICS_MAX];
-    CT_TRY(ct_trainer_evaluate(run->trainer, &split, values, NULL));
+    size_t out_size = ct_model_output_size(ct_trainer_model(run->trainer));
+    float *pred = NULL;
+    if (predictions && !(pred = malloc((test->n * out_size + 1) * sizeof *pred)))
+        return ct_fail(CT_ERR_NO_MEMORY, "predictions");
+    ct_status s = ct_trainer_evaluate(run->trainer, &split, values, pred);
+    if (s == CT_OK && predictions)
+        s = ct_run_write_predictions_file(predictions, test, pred, out_size, run->data.target_width,
+                                          is_classification(run->exp->train.loss), run->exp->train.from_logits);
+    free(pred);
+    CT_TRY(s);
     if (!run->final_weights)
         fprintf(report, "Weights: %s\n", run->weights_source);
     fprintf(report, "%s (%zu samples):", what, test->n);
@@ -99,18 +116,18 @@ static ct_status evaluate_split(ct_run *run, const ct_split_data *test, const ch
     return CT_OK;
 }
 
-ct_status ct_run_evaluate(ct_run *run, FILE *report)
+ct_status ct_run_evaluate(ct_run *run, const char *predictions, FILE *report)
 {
     if (run->data.test.n == 0)
         return ct_fail(CT_ERR_DATA, "the experiment has no test split to evaluate");
-    return evaluate_split(run, &run->data.test, "Test set", report);
+    return evaluate_split(run, &run->data.test, "Test set", predictions, report);
 }
 
-ct_status ct_run_evaluate_file(ct_run *run, const char *path, FILE *report)
+ct_status ct_run_evaluate_file(ct_run *run, const char *path, const char *predictions, FILE *report)
 {
     ct_split_data data;
     CT_TRY(ct_dataset_load_file(run->exp, &run->data, path, &data));
-    ct_status s = data.n ? evaluate_split(run, &data, path, report)
+    ct_status s = data.n ? evaluate_split(run, &data, path, predictions, report)
                          : ct_fail(CT_ERR_DATA, "%s: no samples to evaluate", path);
     ct_split_data_free(&data);
     return s;

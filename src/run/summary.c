@@ -90,7 +90,7 @@ ct_status ct_run_summary(const ct_experiment *exp, const char *data_dir, FILE *o
     ct_model_plan plan;
     CT_TRY(ct_model_plan_create(&exp->model, ndim, shape, &plan));
     char *table = NULL;
-    ct_status s = ct_model_plan_summary(&plan, "sequential", &table);
+    ct_status s = ct_model_plan_summary(&plan, NULL, &table);
     if (s == CT_OK) {
         fprintf(out, "Experiment: %s (%s)\n", exp->name, exp->source_path);
         fprintf(out, "Input: (None");

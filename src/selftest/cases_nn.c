@@ -4,7 +4,7 @@
  * ip[0] is the mode of every op here: 0 plain, 1 activation backward from x
  * only (no y), 2 in place (the op's output aliases its input: the case copies
  * the input into the output first, and dy into dx for the backward pass).
- * dropout: ip[1] seed, ip[2] layer id, ip[3] step, fp[0] rate.
+ * dropout: ip[1] seed, ip[2] layer id, ip[3] step, ip[4] first mask index, fp[0] rate.
  * batchnorm: fp[0] momentum, fp[1] epsilon; inputs x, gamma, beta and
  * moving (2, C) = (moving_mean; moving_variance). */
 #include <stdint.h>
@@ -174,7 +174,7 @@ static const ct_optest_op bias_ops[CT_ACTIVATION_COUNT] = {
 /* ---------------------------------------------------------------- dropout */
 static ct_dropout_params dropout_params(const ct_optest_case *c)
 {
-    ct_dropout_params p = {c->fp[0], (uint64_t)c->ip[1], (uint32_t)c->ip[2], (uint32_t)c->ip[3]};
+    ct_dropout_params p = {c->fp[0], (uint64_t)c->ip[1], (uint32_t)c->ip[2], (uint32_t)c->ip[3], (uint64_t)c->ip[4]};
     return p;
 }
 
@@ -454,6 +454,9 @@ static const ct_optest_case cases[] = {
     {&op_dropout, "rate 0", 1, {X1(997)}, {MODE_PLAIN, 1, 0, 0}, {0.0f}, FWD_TOL, GRAD_TOL},
     {&op_dropout, "one element", 1, {X1(1)}, {MODE_PLAIN, 5, 1, 2}, {0.5f}, FWD_TOL, GRAD_TOL},
     {&op_dropout, "rate 0.9", 1, {X2(37, 53)}, {MODE_PLAIN, 99, 4, 5}, {0.9f}, FWD_TOL, GRAD_TOL},
+    /* a replica's share of a split batch: mask indices from `first` (not a multiple of 4) */
+    {&op_dropout, "first 6, odd count", 1, {X2(5, 7)}, {MODE_PLAIN, 42, 1, 3, 6}, {0.5f}, FWD_TOL, GRAD_TOL},
+    {&op_dropout_mask, "first 2^32 + 1", 1, {X1(1031)}, {MODE_PLAIN, 42, 1, 0, 4294967297L}, {0.3f}, FWD_TOL, 0},
     {&op_dropout_mask, "rate 0.3", 1, {X1(1031)}, {MODE_PLAIN, 42, 1, 0}, {0.3f}, FWD_TOL, 0},
     {&op_dropout_mask, "rate 0.5, high step", 1, {X2(WG, 2)}, {MODE_PLAIN, 3, 9, 4000000000L}, {0.5f}, FWD_TOL, 0},
 

@@ -15,5 +15,7 @@ extern const ct_optest_family ct_optest_family_data;
 extern const ct_optest_family ct_optest_family_train;
 extern const ct_optest_family ct_optest_family_optim_more;
 extern const ct_optest_family ct_optest_family_loss_more;
+extern const ct_optest_family ct_optest_family_augment;
+extern const ct_optest_family ct_optest_family_merge;
 
 #endif

@@ -15,5 +15,7 @@ const ct_optest_family *const ct_optest_families[] = {
     &ct_optest_family_train,
     &ct_optest_family_optim_more,
     &ct_optest_family_loss_more,
+    &ct_optest_family_augment,
+    &ct_optest_family_merge,
     NULL,
 };

@@ -3,7 +3,10 @@
  * the epoch, so a training step never waits for the host.
  * Longer than 600 lines: the fit loop, the batch pipeline and the evaluation
  * pass share the trainer's private state; the split is due with the graph
- * model of issue #14 (a layer list becomes a node list there). */
+ * model of issue #14 (a layer list becomes a node list there). The
+ * data-parallel step (train.devices) drives the same private state of each
+ * replica, so it lives here too; its host arithmetic (gradient sums,
+ * accumulator folding) is in data_parallel.c. */
 #include "cltrain/train.h"
 
 #include <math.h>
@@ -13,6 +16,8 @@
 #include "cltrain/batch.h"
 #include "cltrain/loss.h"
 #include "cltrain/optim.h"
+#include "core/collective.h"
+#include "train/data_parallel.h"
 #include "train/loss_internal.h"
 
 #define MAX_VALUES (2 * (1 + CT_METRICS_MAX) + 1) /* (val_)loss, (val_)metrics, learning_rate */
@@ -63,6 +68,13 @@ struct ct_trainer {
     size_t regularized_count;
     char names[MAX_VALUES][96];
     float *snapshot;
+    /* Data parallelism (ct_trainer_create_replicated): this process's other
+     * replicas, each a whole trainer on its own device, and the host side of
+     * the gradient exchange. NULL in a one-device trainer and in the peers
+     * themselves, which the first replica drives. */
+    ct_trainer **peers;
+    size_t peer_count;
+    ct_dp_exchange *dp;
 };
 
 /* shape = (rows, in_shape...); returns its number of dimensions. */
@@ -295,6 +307,10 @@ void ct_trainer_free(ct_trainer *t)
 {
     if (!t)
         return;
+    for (size_t i = 0; i < t->peer_count; i++)
+        ct_trainer_free(t->peers[i]);
+    free(t->peers);
+    ct_dp_exchange_free(t->dp);
     if (t->metrics)
         ct_metrics_destroy(t->metrics);
     ct_loss_accum_release(&t->loss);
@@ -335,11 +351,11 @@ static ct_status apply_schedule(ct_trainer *t)
                                         (unsigned long long)ct_optimizer_iterations(t->opt));
 }
 
-/* Batch `b` of the current order: gather, forward, loss, metrics, backward, update. */
-static ct_status train_batch(ct_trainer *t, size_t b, ct_loss_accum *acc, ct_metric_state *metrics)
+/* Rows [first, first + rows) of the current order: gather, forward, loss,
+ * metrics, backward, the regularizers' gradient; no update. */
+static ct_status forward_backward(ct_trainer *t, size_t first, size_t rows, ct_loss_accum *acc,
+                                  ct_metric_state *metrics)
 {
-    size_t first = b * t->batch_size;
-    size_t rows = t->train.n - first < t->batch_size ? t->train.n - first : t->batch_size;
     ct_tensor x, y, out, dy;
     CT_TRY(batch_views(t, rows, &x, &y));
     if (t->train.x_u8) {
@@ -355,10 +371,27 @@ static ct_status train_batch(ct_trainer *t, size_t b, ct_loss_accum *acc, ct_met
     CT_TRY(ct_loss_and_metrics_ex(t->ctx, t->exp->train.loss, t->exp->train.from_logits, &options, &out, &y, &dy, acc,
                                   t->metric_count ? metrics : NULL));
     CT_TRY(ct_model_backward(t->model, &x, &dy));
-    CT_TRY(regularize(t, true, acc, rows));
+    return regularize(t, true, acc, rows);
+}
+
+static ct_status optimizer_step(ct_trainer *t)
+{
     if (t->schedule)
         CT_TRY(apply_schedule(t));
     return ct_optimizer_step(t->ctx, t->opt);
+}
+
+static ct_status data_parallel_batch(ct_trainer *t, size_t first, size_t rows, bool accumulate);
+
+/* Batch `b` of the current order: gather, forward, loss, metrics, backward, update. */
+static ct_status train_batch(ct_trainer *t, size_t b, ct_loss_accum *acc, ct_metric_state *metrics)
+{
+    size_t first = b * t->batch_size;
+    size_t rows = t->train.n - first < t->batch_size ? t->train.n - first : t->batch_size;
+    if (t->dp)
+        return data_parallel_batch(t, first, rows, acc != NULL);
+    CT_TRY(forward_backward(t, first, rows, acc, metrics));
+    return optimizer_step(t);
 }
 
 static size_t batch_count(size_t n, size_t batch) { return (n + batch - 1) / batch; }
@@ -481,6 +514,180 @@ static void progress_drop(progress_ring *r)
     r->pending = 0;
 }
 
+/* ======================================================= data parallelism
+ * Synchronous: every replica holds the same weights; each step splits the
+ * batch over all replicas (ct_dp_split), each replica runs forward and
+ * backward on its rows, the host sums the gradients (ct_dp_reduce: weighted
+ * by rows, replica order, double), writes the sum back to every replica,
+ * and every replica applies the same optimizer step to it. */
+
+/* Local replica i: the trainer itself, then its peers. */
+static ct_trainer *replica(ct_trainer *t, size_t i) { return i == 0 ? t : t->peers[i - 1]; }
+static size_t local_replicas(const ct_trainer *t) { return 1 + t->peer_count; }
+/* Whether some replicas are on other ranks (every collective call then matters). */
+static bool spans_ranks(const ct_trainer *t) { return t->dp && ct_dp_local(t->dp) < ct_dp_replicas(t->dp); }
+/* Whether this process holds replica 0, the one that validates and keeps the epoch's totals. */
+static bool holds_first_replica(const ct_trainer *t) { return !t->dp || ct_dp_first(t->dp) == 0; }
+
+static ct_status arena_transfer(ct_trainer *r, bool grads, bool write, float *host)
+{
+    ct_tensor v;
+    ct_param_arena *arena = ct_model_arena(r->model);
+    CT_TRY(grads ? ct_param_arena_grads(arena, &v) : ct_param_arena_weights(arena, &v));
+    size_t bytes = ct_tensor_count(&v) * sizeof(float), at = v.offset * sizeof(float);
+    cl_command_queue q = ct_context_queue(r->ctx);
+    cl_int err = write ? clEnqueueWriteBuffer(q, v.buf, CL_FALSE, at, bytes, host, 0, NULL, NULL)
+                       : clEnqueueReadBuffer(q, v.buf, CL_FALSE, at, bytes, host, 0, NULL, NULL);
+    if (err == CL_SUCCESS)
+        err = clFlush(q);
+    return err == CL_SUCCESS ? CT_OK : ct_cl_fail(err, write ? "writing a replica's parameters"
+                                                             : "reading a replica's gradients");
+}
+
+static ct_status data_parallel_batch(ct_trainer *t, size_t first, size_t rows, bool accumulate)
+{
+    ct_dp_exchange *x = t->dp;
+    size_t n = local_replicas(t);
+    uint64_t step = ct_model_dropout_step(t->model);
+    /* Every replica's work is enqueued and flushed before any is waited for,
+     * so the devices run side by side. */
+    for (size_t i = 0; i < n; i++) {
+        ct_trainer *r = replica(t, i);
+        size_t offset, count;
+        ct_dp_split(rows, ct_dp_replicas(x), ct_dp_first(x) + i, &offset, &count);
+        if (count == 0)
+            continue;
+        ct_model_set_first_row(r->model, offset); /* Dropout masks of the rows in the whole batch */
+        CT_TRY(forward_backward(r, first + offset, count, accumulate ? &r->loss : NULL,
+                                accumulate ? r->metrics : NULL));
+        CT_TRY(arena_transfer(r, true, false, ct_dp_local_grads(x, i)));
+    }
+    for (size_t i = 0; i < n; i++)
+        CT_TRY(ct_context_finish(replica(t, i)->ctx));
+    const float *sum;
+    CT_TRY(ct_dp_reduce(x, rows, &sum));
+    /* The writes need not be waited for: the next reduce, which replaces the
+     * sum, comes after this step's queues are finished. */
+    for (size_t i = 0; i < n; i++) {
+        ct_trainer *r = replica(t, i);
+        CT_TRY(arena_transfer(r, true, true, (float *)sum));
+        ct_model_set_dropout_step(r->model, step + 1); /* also where a replica had no rows */
+        CT_TRY(optimizer_step(r));
+    }
+    return CT_OK;
+}
+
+/* The epoch's loss and metric accumulators of every replica into replica
+ * 0's (the others start again from zero), so that reading them, or saving
+ * them in a checkpoint, gives the whole batch's values. Collective. */
+static ct_status fold_accumulators(ct_trainer *t)
+{
+    size_t n = local_replicas(t);
+    ct_dp_accum *local = calloc(n, sizeof *local), total;
+    if (!local)
+        return ct_fail(CT_ERR_NO_MEMORY, "accumulators");
+    ct_status s = CT_OK;
+    for (size_t i = 0; s == CT_OK && i < n; i++) {
+        ct_trainer *r = replica(t, i);
+        float sums[2 * CT_METRICS_MAX], loss[2];
+        s = ct_tensor_read(r->ctx, &r->loss.sums, loss);
+        ct_tensor metric_sums = r->metric_count ? ct_metrics_sums(r->metrics) : r->loss.sums;
+        if (s == CT_OK && r->metric_count)
+            s = ct_tensor_read(r->ctx, &metric_sums, sums);
+        local[i].loss = ct_kahan_value(loss[0], loss[1]);
+        local[i].loss_count = r->loss.count;
+        for (size_t m = 0; s == CT_OK && m < r->metric_count; m++)
+            local[i].metrics[m] = ct_kahan_value(sums[2 * m], sums[2 * m + 1]);
+        local[i].samples = r->metric_count ? ct_metrics_samples(r->metrics) : 0;
+    }
+    if (s == CT_OK)
+        s = ct_dp_fold_accums(t->dp, local, &total);
+    free(local);
+    for (size_t i = 0; s == CT_OK && i < n; i++) {
+        ct_trainer *r = replica(t, i);
+        if (ct_dp_first(t->dp) + i != 0) {
+            s = ct_loss_accum_reset(r->ctx, &r->loss);
+            if (s == CT_OK && r->metric_count)
+                s = ct_metrics_reset(r->ctx, r->metrics);
+            continue;
+        }
+        float loss[2], sums[2 * CT_METRICS_MAX];
+        ct_dp_kahan_pair(total.loss, loss);
+        for (size_t m = 0; m < r->metric_count; m++)
+            ct_dp_kahan_pair(total.metrics[m], sums + 2 * m);
+        s = ct_tensor_write(r->ctx, &r->loss.sums, loss);
+        r->loss.count = total.loss_count;
+        if (s == CT_OK && r->metric_count)
+            s = ct_metrics_load(r->ctx, r->metrics, sums, total.samples);
+    }
+    return s;
+}
+
+/* Replica 0's weights to every replica (the same already when the devices
+ * round alike; devices of different kinds may differ in the last bit after
+ * an epoch of steps), and the mean of every replica's non-trainable tensors
+ * (BatchNormalization's moving statistics, each replica's from its own
+ * batches; their updates are linear, so the mean once per epoch equals the
+ * mean after every step, as MirroredStrategy reads them). Collective. */
+static ct_status sync_replicas(ct_trainer *t)
+{
+    size_t n = local_replicas(t), params = ct_param_arena_used(ct_model_arena(t->model));
+    float *host = malloc((params ? params : 1) * sizeof *host);
+    if (!host)
+        return ct_fail(CT_ERR_NO_MEMORY, "replica weights");
+    ct_status s = holds_first_replica(t) ? arena_transfer(t, false, false, host) : CT_OK;
+    if (s == CT_OK)
+        s = ct_context_finish(t->ctx);
+    if (s == CT_OK)
+        s = ct_collective_broadcast(host, params * sizeof *host, 0);
+    for (size_t i = holds_first_replica(t) ? 1 : 0; s == CT_OK && i < n; i++)
+        s = arena_transfer(replica(t, i), false, true, host);
+    for (size_t i = 0; s == CT_OK && i < n; i++)
+        s = ct_context_finish(replica(t, i)->ctx);
+    free(host);
+    ct_tensor arena_weights;
+    if (s == CT_OK)
+        s = ct_param_arena_weights(ct_model_arena(t->model), &arena_weights);
+    for (size_t k = 0; s == CT_OK && k < ct_model_tensor_count(t->model); k++) {
+        const char *name;
+        ct_tensor view;
+        CT_TRY(ct_model_tensor(t->model, k, &name, &view));
+        if (view.buf == arena_weights.buf)
+            continue;
+        size_t count = ct_tensor_count(&view);
+        float *local = malloc(n * count * sizeof *local), *mean = malloc(count * sizeof *mean);
+        s = local && mean ? CT_OK : ct_fail(CT_ERR_NO_MEMORY, "averaging %s", name);
+        for (size_t i = 0; s == CT_OK && i < n; i++) {
+            ct_trainer *r = replica(t, i);
+            ct_tensor v;
+            s = ct_model_tensor(r->model, k, &name, &v);
+            if (s == CT_OK)
+                s = ct_tensor_read(r->ctx, &v, local + i * count);
+        }
+        if (s == CT_OK)
+            s = ct_dp_average(t->dp, local, count, mean);
+        for (size_t i = 0; s == CT_OK && i < n; i++) {
+            ct_trainer *r = replica(t, i);
+            ct_tensor v;
+            s = ct_model_tensor(r->model, k, &name, &v);
+            if (s == CT_OK)
+                s = ct_tensor_write(r->ctx, &v, mean);
+        }
+        free(local);
+        free(mean);
+    }
+    return s;
+}
+
+/* Where an epoch ends or stops: the replicas agree again. */
+static ct_status join_replicas(ct_trainer *t)
+{
+    if (!t->dp)
+        return CT_OK;
+    CT_TRY(fold_accumulators(t));
+    return sync_replicas(t);
+}
+
 static ct_status train_batches(ct_trainer *t, int epoch, const ct_epoch_hooks *h, bool *stopped)
 {
     size_t batches = batch_count(t->train.n, t->batch_size);
@@ -505,7 +712,11 @@ static ct_status train_batches(ct_trainer *t, int epoch, const ct_epoch_hooks *h
         }
         /* Asked after every step (the caller counts them); the last step of
          * the epoch ends it anyway. */
-        if (h && h->should_stop && h->should_stop(h->user) && t->epoch_batch < batches) {
+        bool stop = h && h->should_stop && h->should_stop(h->user);
+        /* Over several ranks all stop together, or the others wait forever. */
+        if (spans_ranks(t) && (s = ct_collective_any(stop, &stop)) != CT_OK)
+            break;
+        if (stop && t->epoch_batch < batches) {
             *stopped = true;
             break;
         }
@@ -523,20 +734,29 @@ ct_status ct_trainer_epoch(ct_trainer *t, int epoch, double *values, const ct_ep
     if (t->epoch != epoch || t->epoch_batch == 0) { /* a fresh epoch, else continue where it stopped */
         t->epoch = epoch;
         t->epoch_batch = 0;
-        if (t->exp->train.shuffle)
-            CT_TRY(load_order(t, epoch));
-        CT_TRY(ct_loss_accum_reset(t->ctx, &t->loss));
-        if (t->metric_count)
-            CT_TRY(ct_metrics_reset(t->ctx, t->metrics));
+        for (size_t i = 0; i < local_replicas(t); i++) {
+            ct_trainer *r = replica(t, i);
+            if (t->exp->train.shuffle)
+                CT_TRY(load_order(r, epoch));
+            CT_TRY(ct_loss_accum_reset(r->ctx, &r->loss));
+            if (r->metric_count)
+                CT_TRY(ct_metrics_reset(r->ctx, r->metrics));
+        }
     }
     bool stopped;
     CT_TRY(train_batches(t, epoch, hooks, &stopped));
+    CT_TRY(join_replicas(t));
     if (stopped)
         return ct_context_finish(t->ctx);
-    /* The one read of the epoch's training values. */
-    CT_TRY(ct_loss_and_metrics_read(t->ctx, &t->loss, t->metric_count ? t->metrics : NULL, values));
-    if (t->validation.n)
-        CT_TRY(evaluate_split(t, &t->validation, values + 1 + t->metric_count, NULL));
+    if (holds_first_replica(t)) {
+        /* The one read of the epoch's training values. */
+        CT_TRY(ct_loss_and_metrics_read(t->ctx, &t->loss, t->metric_count ? t->metrics : NULL, values));
+        /* Validation on the first device alone. */
+        if (t->validation.n)
+            CT_TRY(evaluate_split(t, &t->validation, values + 1 + t->metric_count, NULL));
+    }
+    if (spans_ranks(t))
+        CT_TRY(ct_collective_broadcast(values, t->value_count * sizeof *values, 0));
     if (t->log_learning_rate) {
         /* What Keras' float(optimizer.learning_rate) reads at the epoch's
          * end: with a schedule, its value at the steps taken so far. */
@@ -663,7 +883,8 @@ ct_status ct_trainer_save(ct_trainer *t, ct_trainer_state *out)
     return s;
 }
 
-ct_status ct_trainer_load(ct_trainer *t, const ct_trainer_state *st)
+/* st into one replica; with_accumulators false: they start from zero (replica 0 holds the epoch's totals). */
+static ct_status load_replica(ct_trainer *t, const ct_trainer_state *st, bool with_accumulators)
 {
     if (st->model_floats != ct_model_state_size(t->model))
         return ct_fail(CT_ERR_SHAPE, "the checkpoint's model holds %zu floats, this model %zu", st->model_floats,
@@ -681,15 +902,28 @@ ct_status ct_trainer_load(ct_trainer *t, const ct_trainer_state *st)
     CT_TRY(ct_optimizer_load(t->ctx, t->opt, st->optimizer, st->iterations));
     CT_TRY(ct_optimizer_set_learning_rate(t->opt, st->learning_rate));
     ct_model_set_dropout_step(t->model, st->dropout_step);
-    CT_TRY(ct_tensor_write(t->ctx, &t->loss.sums, st->loss_sums));
-    t->loss.count = st->loss_count;
-    if (t->metric_count)
-        CT_TRY(ct_metrics_load(t->ctx, t->metrics, st->metric_sums, st->metric_samples));
+    if (with_accumulators) {
+        CT_TRY(ct_tensor_write(t->ctx, &t->loss.sums, st->loss_sums));
+        t->loss.count = st->loss_count;
+        if (t->metric_count)
+            CT_TRY(ct_metrics_load(t->ctx, t->metrics, st->metric_sums, st->metric_samples));
+    } else {
+        CT_TRY(ct_loss_accum_reset(t->ctx, &t->loss));
+        if (t->metric_count)
+            CT_TRY(ct_metrics_reset(t->ctx, t->metrics));
+    }
     if (st->batch > 0 && t->exp->train.shuffle)
         CT_TRY(load_order(t, st->order_epoch));
     t->epoch = st->epoch;
     t->epoch_batch = (size_t)st->batch;
     return ct_context_finish(t->ctx);
+}
+
+ct_status ct_trainer_load(ct_trainer *t, const ct_trainer_state *st)
+{
+    for (size_t i = 0; i < local_replicas(t); i++)
+        CT_TRY(load_replica(replica(t, i), st, holds_first_replica(t) && i == 0));
+    return CT_OK;
 }
 
 void ct_trainer_state_free(ct_trainer_state *st)
@@ -708,7 +942,9 @@ ct_status ct_trainer_set_learning_rate(ct_trainer *t, double learning_rate)
 {
     if (t->schedule)
         return ct_fail(CT_ERR_CONFIG, "the learning rate follows train.learning_rate_schedule and cannot be set");
-    return ct_optimizer_set_learning_rate(t->opt, learning_rate);
+    for (size_t i = 0; i < local_replicas(t); i++)
+        CT_TRY(ct_optimizer_set_learning_rate(replica(t, i)->opt, learning_rate));
+    return CT_OK;
 }
 
 ct_status ct_trainer_run_steps(ct_trainer *t, size_t steps)
@@ -753,5 +989,85 @@ ct_status ct_trainer_restore(ct_trainer *t)
 {
     if (!t->snapshot)
         return ct_fail(CT_ERR_INVALID_ARGUMENT, "no weights snapshot to restore");
-    return ct_model_write_state(t->model, t->snapshot);
+    for (size_t i = 0; i < local_replicas(t); i++)
+        CT_TRY(ct_model_write_state(replica(t, i)->model, t->snapshot));
+    return CT_OK;
+}
+
+ct_status ct_trainer_create_replicated(ct_context *const *ctxs, size_t local, size_t replicas, size_t first,
+                                       const ct_experiment *exp, int in_ndim, const size_t *in_shape,
+                                       size_t target_width, const ct_host_split *train,
+                                       const ct_host_split *validation, ct_trainer **out)
+{
+    *out = NULL;
+    if (local == 0 || first + local > replicas)
+        return ct_fail(CT_ERR_INVALID_ARGUMENT, "replicas %zu..%zu of %zu", first, first + local, replicas);
+    ct_trainer *t;
+    CT_TRY(ct_trainer_create(ctxs[0], exp, in_ndim, in_shape, target_width, train, validation, &t));
+    if (replicas == 1) {
+        *out = t;
+        return CT_OK;
+    }
+    ct_status s = CT_OK;
+    if (local > 1 && !(t->peers = calloc(local - 1, sizeof *t->peers)))
+        s = ct_fail(CT_ERR_NO_MEMORY, "replicas");
+    for (size_t i = 1; s == CT_OK && i < local; i++) {
+        /* Validation runs on the first device only: the others need none. */
+        s = ct_trainer_create(ctxs[i], exp, in_ndim, in_shape, target_width, train, NULL, &t->peers[i - 1]);
+        if (s == CT_OK)
+            t->peer_count++;
+        else
+            s = ct_fail_context(s, "replica %zu (%s)", first + i, ct_context_device(ctxs[i])->name);
+    }
+    if (s == CT_OK)
+        s = ct_dp_exchange_create(replicas, local, first, ct_param_arena_used(ct_model_arena(t->model)), &t->dp);
+    /* The same seed initialises every replica alike; copying the first's
+     * weights makes sure of it. */
+    float *state = NULL;
+    if (s == CT_OK && t->peer_count &&
+        !(state = malloc((ct_model_state_size(t->model) ? ct_model_state_size(t->model) : 1) * sizeof *state)))
+        s = ct_fail(CT_ERR_NO_MEMORY, "initial weights");
+    if (s == CT_OK && state)
+        s = ct_model_read_state(t->model, state);
+    for (size_t i = 0; s == CT_OK && i < t->peer_count; i++)
+        s = ct_model_write_state(t->peers[i]->model, state);
+    free(state);
+    if (s != CT_OK) {
+        ct_trainer_free(t);
+        return s;
+    }
+    *out = t;
+    return CT_OK;
+}
+
+size_t ct_trainer_replicas(const ct_trainer *t) { return t->dp ? ct_dp_replicas(t->dp) : 1; }
+
+ct_status ct_trainer_share_state(ct_trainer *t)
+{
+    if (!t->dp)
+        return CT_OK;
+    ct_trainer_state st;
+    memset(&st, 0, sizeof st);
+    bool root = holds_first_replica(t);
+    ct_status s = root ? ct_trainer_save(t, &st) : CT_OK;
+    if (spans_ranks(t)) {
+        /* The fixed part first (its pointers are meaningless elsewhere), then the arrays. */
+        if (s == CT_OK)
+            s = ct_collective_broadcast(&st, sizeof st, 0);
+        if (s == CT_OK && !root) {
+            st.model = malloc((st.model_floats ? st.model_floats : 1) * sizeof(float));
+            st.optimizer = malloc((st.optimizer_floats ? st.optimizer_floats : 1) * sizeof(float));
+            if (!st.model || !st.optimizer)
+                s = ct_fail(CT_ERR_NO_MEMORY, "the training state from rank 0");
+        }
+        if (s == CT_OK)
+            s = ct_collective_broadcast(st.model, st.model_floats * sizeof(float), 0);
+        if (s == CT_OK)
+            s = ct_collective_broadcast(st.optimizer, st.optimizer_floats * sizeof(float), 0);
+    }
+    /* Replica 0 keeps its own (and the epoch's accumulators). */
+    for (size_t i = root ? 1 : 0; s == CT_OK && i < local_replicas(t); i++)
+        s = load_replica(replica(t, i), &st, false);
+    ct_trainer_state_free(&st);
+    return s;
 }

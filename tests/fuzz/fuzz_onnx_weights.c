@@ -1,6 +1,11 @@
 /* init.from's ONNX reader (src/onnx/import_onnx.c, weights_import.c): the
  * graph walk, the initializers and their layout conversion against a small
- * model with every weighted kind (Conv2D, Flatten, Dense, BatchNormalization). */
+ * model with every weighted kind (Conv2D, Flatten, Dense, BatchNormalization).
+ * Seeds (tests/fuzz/seeds/onnx_weights/): a cltrain export of another model,
+ * and two files of this model's shapes made with the onnx package, laid out
+ * as PyTorch (NCHW, Conv, Flatten, Gemm transB=1, MatMul) and tf2onnx
+ * (Transposes around the Conv, Reshape, MatMul + Add) export them, so that
+ * mutations reach the layout conversions as well as the mismatch errors. */
 #include <string.h>
 
 #include "cltrain/model.h"

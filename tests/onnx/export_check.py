@@ -2,10 +2,12 @@
 accepts the file, onnxruntime predicts what `cltrain predict` predicts, and
 `cltrain predict model.onnx` (cltrain's own ONNX runner) what onnxruntime does.
 
-Usage: export_check.py [--keras] CLTRAIN SOURCE_DIR DATA_DIR WORK_DIR [EXPERIMENT.yaml ...]
+Usage: export_check.py [--keras] [--no-init-from] CLTRAIN SOURCE_DIR DATA_DIR WORK_DIR [EXPERIMENT.yaml ...]
 (default: every experiments/*.yaml). --keras also exports the models of
 KERAS_CHECKED as Keras 3 weights and checks keras' predictions (the backend
-in KERAS_BACKEND: jax). Run by tests/onnx/export_test.sh under the venv of
+in KERAS_BACKEND: jax). Then (unless --no-init-from) files made by the onnx
+package and by Keras are loaded with init.from and must predict what
+onnxruntime and keras do (check_init_from). Run by tests/onnx/export_test.sh under the venv of
 tools/onnx_venv.sh; prints one line per experiment and 'N passed, N failed'
 at the end; exit 1 on any failure.
 
@@ -231,12 +233,13 @@ def png_pixels(path):
 # 0 still is, naming the layer: tests/test_onnx_import.c). Since issue #14's
 # fix beta stays 0 and the export is written; adding it here is untried.
 KERAS_CHECKED = {"sunshine_dropout_batchnorm", "cifar10_cnn_pool", "onnx_image_layers", "onnx_activations",
-                 "onnx_global_average_pooling", "onnx_global_max_pooling", "onnx_reshape"}
+                 "onnx_global_average_pooling", "onnx_global_max_pooling", "onnx_reshape", "onnx_graph"}
 
 
 def check_keras(cltrain, run_dir, x, want):
     """`cltrain export --format keras`: the written Python file builds the
-    keras.Sequential, loads the .weights.h5, and predicts what cltrain does."""
+    keras.Sequential (a graph model: the functional keras.Model), loads the
+    .weights.h5, and predicts what cltrain does."""
     path = os.path.join(run_dir, "model.weights.h5")
     run([cltrain, "export", run_dir, "--format", "keras", "--out", path])
     import importlib.util
@@ -257,9 +260,159 @@ def check_keras(cltrain, run_dir, x, want):
     return "worst relative %.2g" % close(got, want, "keras model.predict")
 
 
+# ------------------------------------------------------------------ init.from
+# Files made outside cltrain, loaded by init.from into the equivalent cltrain
+# model and evaluated by `cltrain evaluate EXPERIMENT.yaml --predictions`
+# (the weights as loaded, untrained): an ONNX graph laid out as PyTorch
+# exports it (NCHW input, Conv weights (O, I, KH, KW), the flatten in
+# (C, H, W) order, Gemm with transB=1), made with the onnx package and run
+# by onnxruntime; and Keras 3 models saved with save_weights. Each must give
+# the other framework's predictions on the same CIFAR-10 test images.
+INIT_N = 64
+INIT_DATA = ("data:\n  cifar10: {dir: cifar-10-batches-bin, train_batches: 1, train_subset: 32, "
+             "test_subset: %d, scale: true}\n" % INIT_N)
+INIT_TRAIN = "train: {loss: sparse_categorical_crossentropy, from_logits: true}\n"
+
+
+def softmax(z):
+    z = np.asarray(z, dtype=np.float64)
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def init_experiment(work, name, model_yaml, weights):
+    path = os.path.join(work, name + ".yaml")
+    with open(path, "w") as f:
+        f.write("name: %s\n%smodel:\n%s%sinit: {from: %s}\n" % (name, INIT_DATA, model_yaml, INIT_TRAIN, weights))
+    return path
+
+
+def init_evaluate(cltrain, data_dir, exp, labels):
+    """cltrain's class probabilities for the test split of exp (INIT_N images)."""
+    out = os.path.splitext(exp)[0] + "_predictions.csv"
+    run([cltrain, "evaluate", exp, "--data-dir", data_dir, "--predictions", out])
+    h, rows = read_csv(out)
+    if [int(r[h.index("true")]) for r in rows] != labels.tolist():
+        raise AssertionError("%s: the test split is not the first %d images of test_batch.bin" % (out, INIT_N))
+    cols = [i for i, name in enumerate(h) if name.startswith("p_")]
+    return np.array([[float(r[i]) for i in cols] for r in rows])
+
+
+def init_check_fails(cltrain, data_dir, exp, wants):
+    """`cltrain check` refuses exp's init.from with a message holding every one of wants."""
+    r = subprocess.run([cltrain, "check", exp, "--data-dir", data_dir], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    if r.returncode == 0 or any(w not in r.stdout for w in wants):
+        raise AssertionError("cltrain check %s: exit %d, want an error with %r:\n%s" % (exp, r.returncode, wants,
+                                                                                        r.stdout[-2000:]))
+
+
+def torch_style_onnx(path, batch_norm, rng):
+    """Conv2d(3, 4, 3) -> [BatchNorm2d(4)] -> ReLU -> flatten -> Linear(3600, 10), as torch.onnx.export writes it."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    def const(name, a):
+        return numpy_helper.from_array(np.asarray(a, dtype=np.float32), name)
+
+    inits = [const("conv1.weight", rng.uniform(-0.4, 0.4, (4, 3, 3, 3))), const("conv1.bias", rng.uniform(-0.2, 0.2, 4)),
+             const("fc.weight", rng.uniform(-0.05, 0.05, (10, 4 * 30 * 30))), const("fc.bias", rng.uniform(-0.1, 0.1, 10))]
+    nodes = [helper.make_node("Conv", ["input", "conv1.weight", "conv1.bias"], ["conv"], name="/conv1/Conv",
+                              kernel_shape=[3, 3], pads=[0, 0, 0, 0], strides=[1, 1], dilations=[1, 1], group=1)]
+    last = "conv"
+    if batch_norm:
+        inits += [const("bn.weight", rng.uniform(0.5, 1.5, 4)), const("bn.bias", rng.uniform(-0.5, 0.5, 4)),
+                  const("bn.running_mean", rng.uniform(-0.2, 0.2, 4)), const("bn.running_var", rng.uniform(0.3, 1.5, 4))]
+        nodes.append(helper.make_node("BatchNormalization", [last, "bn.weight", "bn.bias", "bn.running_mean",
+                                                             "bn.running_var"], ["bn"], name="/bn/BatchNormalization",
+                                      epsilon=1e-5, momentum=0.9))
+        last = "bn"
+    nodes += [helper.make_node("Relu", [last], ["relu"], name="/relu/Relu"),
+              helper.make_node("Flatten", ["relu"], ["flat"], name="/Flatten", axis=1),
+              helper.make_node("Gemm", ["flat", "fc.weight", "fc.bias"], ["logits"], name="/fc/Gemm",
+                               alpha=1.0, beta=1.0, transB=1)]
+    graph = helper.make_graph(nodes, "torch_jit", [helper.make_tensor_value_info("input", TensorProto.FLOAT,
+                                                                                  ["N", 3, 32, 32])],
+                              [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["N", 10])], inits)
+    model = helper.make_model(graph, producer_name="pytorch", opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    onnx.checker.check_model(model, full_check=True)
+    onnx.save(model, path)
+
+
+def check_init_from_onnx(cltrain, data_dir, work, x, labels):
+    rng = np.random.default_rng(5)
+    worst = 0.0
+    for batch_norm in (False, True):
+        name = "init_torch" + ("_bn" if batch_norm else "")
+        path = os.path.join(work, name + ".onnx")
+        torch_style_onnx(path, batch_norm, rng)
+        session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+        (logits,) = session.run(None, {"input": np.ascontiguousarray(x.transpose(0, 3, 1, 2))})
+        model = ("  - conv2d: {filters: 4, kernel_size: [3, 3]}\n  - batch_normalization: {epsilon: 1.0e-5}\n"
+                 "  - activation: relu\n" if batch_norm else
+                 "  - conv2d: {filters: 4, kernel_size: [3, 3], activation: relu}\n") + "  - flatten\n  - dense: {units: 10}\n"
+        got = init_evaluate(cltrain, data_dir, init_experiment(work, name, model, path), labels)
+        worst = max(worst, close(softmax(logits), got, "%s: onnxruntime vs cltrain evaluate (init.from)" % name))
+    return "PyTorch-layout ONNX with and without BatchNormalization, worst relative %.2g" % worst
+
+
+def check_init_from_keras(cltrain, data_dir, work, x, labels):
+    import keras
+
+    keras.utils.set_random_seed(3)
+    dense = keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Flatten(),
+                              keras.layers.Dense(16, activation="relu"), keras.layers.Dense(10)])
+    conv = keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Conv2D(4, 3, activation="relu"),
+                             keras.layers.BatchNormalization(), keras.layers.Flatten(), keras.layers.Dense(10)])
+    bn = conv.layers[1]
+    rng = np.random.default_rng(9)
+    bn.set_weights([rng.uniform(0.5, 1.5, 4), rng.uniform(-0.5, 0.5, 4), rng.uniform(0.0, 0.4, 4),
+                    rng.uniform(0.3, 1.5, 4)])
+    cases = [("init_keras_dense", dense,
+              "  - flatten\n  - dense: {units: 16, activation: relu}\n  - dense: {units: 10}\n"),
+             ("init_keras_conv_bn", conv,
+              "  - conv2d: {filters: 4, kernel_size: [3, 3], activation: relu}\n  - batch_normalization\n"
+              "  - flatten\n  - dense: {units: 10}\n")]
+    worst = 0.0
+    for name, model, yaml in cases:
+        path = os.path.join(work, name + ".weights.h5")
+        model.save_weights(path)
+        want = softmax(model.predict(x, verbose=0))
+        got = init_evaluate(cltrain, data_dir, init_experiment(work, name, yaml, path), labels)
+        worst = max(worst, close(want, got, "%s: keras vs cltrain evaluate (init.from)" % name))
+    # Errors name the layers: the file's BatchNormalization has no layer in a
+    # model without one; a BN without gamma (scale: false) reads 3 variables.
+    conv_file = os.path.join(work, "init_keras_conv_bn.weights.h5")
+    init_check_fails(cltrain, data_dir, init_experiment(
+        work, "init_keras_extra", "  - conv2d: {filters: 4, kernel_size: [3, 3]}\n  - flatten\n  - dense: {units: 10}\n",
+        conv_file), ["layers/batch_normalization has no layer in the model"])
+    init_check_fails(cltrain, data_dir, init_experiment(
+        work, "init_keras_bn_scale", "  - conv2d: {filters: 4, kernel_size: [3, 3]}\n"
+        "  - batch_normalization: {scale: false}\n  - flatten\n  - dense: {units: 10}\n", conv_file),
+        ["layer batch_normalization (BatchNormalization, model[1])", "3 variables expected", "the file has 4"])
+    init_check_fails(cltrain, data_dir, init_experiment(
+        work, "init_keras_conv_shape", "  - conv2d: {filters: 5, kernel_size: [3, 3]}\n  - batch_normalization\n"
+        "  - flatten\n  - dense: {units: 10}\n", conv_file),
+        ["layer conv2d (Conv2D, model[0])", "kernel of shape (3, 3, 3, 5) expected", "the file has (3, 3, 3, 4)"])
+    return "Keras Dense and Conv2D+BatchNormalization, worst relative %.2g; 3 refusals named" % worst
+
+
+def check_init_from(cltrain, data_dir, work, keras_too):
+    work = os.path.join(work, "init_from")
+    os.makedirs(work, exist_ok=True)
+    raw = np.fromfile(os.path.join(data_dir, "cifar-10-batches-bin", "test_batch.bin"),
+                      dtype=np.uint8).reshape(-1, 3073)[:INIT_N]
+    labels = raw[:, 0]
+    x = raw[:, 1:].reshape(INIT_N, 3, 32, 32).transpose(0, 2, 3, 1).astype(np.float32) / np.float32(255)
+    detail = check_init_from_onnx(cltrain, data_dir, work, x, labels)
+    if keras_too:
+        detail += "; " + check_init_from_keras(cltrain, data_dir, work, x, labels)
+    return detail
+
+
 def main():
     keras_too = "--keras" in sys.argv
-    args = [a for a in sys.argv[1:] if a != "--keras"]
+    args = [a for a in sys.argv[1:] if a not in ("--keras", "--no-init-from")]
     cltrain, source, data_dir, work = args[:4]
     experiments = args[4:] or sorted(glob.glob(os.path.join(source, "experiments", "*.yaml")))
     os.makedirs(work, exist_ok=True)
@@ -293,6 +446,13 @@ def main():
             print("FAIL %s: %s" % (name, e))
             failed += 1
         sys.stdout.flush()
+    if "--no-init-from" not in sys.argv:
+        try:
+            print("PASS init.from: %s" % check_init_from(cltrain, data_dir, work, keras_too))
+            passed += 1
+        except Exception as e:  # noqa: BLE001 - reported like an experiment
+            print("FAIL init.from: %s" % e)
+            failed += 1
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed or not passed else 0
 

@@ -88,6 +88,7 @@ void ref_philox4x32_10(const uint32_t counter[4], const uint32_t key[2], uint32_
 
 double ref_dropout_multiplier(const ct_dropout_params *p, uint64_t i)
 {
+    i += p->first;
     uint64_t g = i / 4; /* one Philox evaluation serves 4 consecutive elements */
     uint32_t counter[4] = {(uint32_t)g, (uint32_t)(g >> 32), p->step, p->layer_id};
     uint32_t key[2] = {(uint32_t)p->seed, (uint32_t)(p->seed >> 32)}, r[4];

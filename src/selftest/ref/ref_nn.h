@@ -16,7 +16,7 @@ double ref_activation_param(ct_activation act);
 void ref_bias_activation(ct_activation act, size_t rows, size_t cols, const double *x, const double *bias,
                          double *y);
 
-/* Philox-4x32-10 exactly as cl/dropout.cl. */
+/* Philox-4x32-10 exactly as cl/philox.cl. */
 void ref_philox4x32_10(const uint32_t counter[4], const uint32_t key[2], uint32_t out[4]);
 
 /* The dropout multiplier of element i (0 or the float scale 1/(1-rate)),
