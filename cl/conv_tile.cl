@@ -3,27 +3,40 @@
  * The tiled algorithm: each pass as an implicit GEMM whose operand rows are
  * gathered straight from the images (no patch matrix), computed in register
  * tiles of TM rows x TN channels, TM x NV accumulators of CT_VW floats
- * (floatv, cl/common.cl): on AVX-512 24 float16, the tile of gemm_tile in
- * cl/gemm_tile.cl, which keeps an AVX-512 core's FMA units busy; on AVX2 the
- * same 12 x 32 floats as 48 float8. Per reduction step a tile loads the NV
+ * (floatv, cl/common.cl). The tile is a build option (CT_CONV_TM,
+ * CT_CONV_NV) that the device profile derives from the register file, as
+ * the GEMM's (cl/gemm_tile.cl), so that the accumulators, the NV vectors of
+ * the "B" row and the broadcast value fit the vector registers: 12 x 32
+ * (12 x 2 float16, 24 of AVX-512's 32 registers), 6 x 16 on AVX2 (6 x 2
+ * float8, 12 of 16). The launchers split the work by the same numbers
+ * (src/ops/conv_internal.h). Per reduction step a tile loads the NV
  * vectors of its "B" row (weights or dy, contiguous), broadcasts TM scalars
- * and does TM x NV FMAs. Work-groups are
- * single work-items, each taking a run of tiles. The forward pass adds the
- * bias and applies relu (when asked) as it stores the tile. */
+ * and does TM x NV FMAs. Work-groups are single work-items, each taking a
+ * run of tiles. The forward pass adds the bias and applies relu (when
+ * asked) as it stores the tile. */
 #define INLINE static inline __attribute__((always_inline))
-#define TM 12 /* rows per tile */
-#define TN 32 /* channels per tile */
-#define NV (TN / CT_VW) /* vectors per tile row: 2 float16, 4 float8 or 8 float4 */
-#define HALF_NV (NV / 2) /* the vectors of a half tile's 16 channels */
+#ifndef CT_CONV_TM
+#define CT_CONV_TM 12
+#endif
+#ifndef CT_CONV_NV
+#define CT_CONV_NV (32 / CT_VW)
+#endif
+#define TM CT_CONV_TM /* rows per tile */
+#define NV CT_CONV_NV /* vectors per tile row */
+#define TN (NV * CT_VW) /* channels per tile */
+#define HALF_NV (NV / 2) /* the vectors of a half tile (none with NV = 1) */
+#define HALF_TN (HALF_NV * CT_VW) /* its channels */
+/* width (a constant per call site) names a half tile: its second half is zero */
+#define IS_HALF(width) (HALF_NV > 0 && (width) == HALF_TN)
 
-/* The 32 floats at src as NV vectors; `width` (a constant at each call
- * site) is 32 or 16 when that many are inside the row (the rest zero),
+/* The TN floats at src as NV vectors; `width` (a constant at each call
+ * site) is TN or HALF_TN when that many are inside the row (the rest zero),
  * else 0 and the first `cols` are read one by one, the rest zero. */
 INLINE void load_b(__global const float *src, const int width, const int cols, floatv b[NV])
 {
     if (width == TN) {
         _Pragma("unroll") for (int h = 0; h < NV; h++) b[h] = VLOADV(h, src);
-    } else if (width == 16) {
+    } else if (IS_HALF(width)) {
         _Pragma("unroll") for (int h = 0; h < NV; h++) b[h] = h < HALF_NV ? VLOADV(h, src) : (floatv)0.0f;
     } else {
         float t[TN];
@@ -40,7 +53,7 @@ INLINE void store_row(const floatv v[NV], __global float *dst, const int cols)
         _Pragma("unroll") for (int h = 0; h < NV; h++) VSTOREV(v[h], h, dst);
         return;
     }
-    if (cols == 16) {
+    if (IS_HALF(cols)) {
         _Pragma("unroll") for (int h = 0; h < HALF_NV; h++) VSTOREV(v[h], h, dst);
         return;
     }
@@ -51,7 +64,7 @@ INLINE void store_row(const floatv v[NV], __global float *dst, const int cols)
 }
 
 /* acc[r] += A(r, s) * B(s) for s in [0, steps): A(r, s) = a[r][s * lda]
- * (masked: 0 where valid[r] is 0), B(s) the 32 floats at b + s * ldb. For
+ * (masked: 0 where valid[r] is 0), B(s) the TN floats at b + s * ldb. For
  * the kernel gradient, whose B is dy: with relu, B(s) is dy where the
  * forward output y (at y + s * ldb) is positive, else 0 (the gradient
  * through the activation, dz), which `store` writes to dz + s * ldb; with
@@ -63,7 +76,7 @@ INLINE void tile_steps_dw(floatv acc[TM][NV], __global const float *const a[TM],
                           __global float *dz, const int sum_b, floatv bsum[NV])
 {
     /* a half tile's second half is zero: its FMAs are left out */
-    const int used = width == 16 ? HALF_NV : NV;
+    const int used = IS_HALF(width) ? HALF_NV : NV;
     for (int s = 0; s < steps; s++, b += ldb) {
         floatv bv[NV];
         load_b(b, width, cols, bv);

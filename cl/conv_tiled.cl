@@ -11,8 +11,8 @@
  * A pixel's stretch or tap in the padding reads from `zeros` (KW*Cin zero
  * floats) when the host provides them (has_zeros), so that every loop is
  * the unmasked one; without, those loops mask each value. `width` (constant
- * per call): 32 for full channel panels, 16 for a last panel of 16
- * channels, 0 for any other partial one. */
+ * per call): TN for full channel panels, HALF_TN for a last panel of that
+ * many channels, 0 for any other partial one. */
 INLINE void forward_tile(const conv_geometry g, const int width, const int t, const int j0, const int cols,
                          __global const float *x, __global const float *w, __global const float *bias,
                          const int has_bias, const int relu, __global const float *zeros, const int has_zeros,
@@ -86,8 +86,8 @@ INLINE void forward_tile(const conv_geometry g, const int width, const int t, co
 /* Global (panels, items): item i of panel q computes pixel tiles
  * [i * per_item, (i + 1) * per_item) of channel panel first_panel + q.
  * conv2d_forward_tile takes the full panels, conv2d_forward_tile_edge the
- * last, partial one (Cout not a multiple of TN; 16 channels as a half
- * tile, other counts element by element). */
+ * last, partial one (Cout not a multiple of TN; HALF_TN channels as a
+ * half tile, other counts element by element). */
 #define FORWARD_TILE_KERNEL(NAME, WIDTH)                                                                          \
     __kernel __attribute__((reqd_work_group_size(1, 1, 1))) void NAME(                                             \
         conv_geometry g, int per_item, int first_panel, __global const float *x, ulong x_off,                     \
@@ -98,15 +98,15 @@ INLINE void forward_tile(const conv_geometry g, const int width, const int t, co
         const int tiles = (g.images * g.oh * g.ow + TM - 1) / TM;                                                  \
         const int t0 = (int)get_global_id(1) * per_item, t1 = min(t0 + per_item, tiles);                           \
         for (int t = t0; t < t1; t++) {                                                                            \
-            if (WIDTH == 32 || cols != 16)                                                                         \
+            if (WIDTH == TN || !IS_HALF(cols))                                                                     \
                 forward_tile(g, WIDTH, t, j0, cols, x + x_off, w + w_off + j0, bias + bias_off, has_bias, relu,     \
                              zeros + zeros_off, has_zeros, y + y_off);                                             \
             else                                                                                                   \
-                forward_tile(g, 16, t, j0, cols, x + x_off, w + w_off + j0, bias + bias_off, has_bias, relu,        \
+                forward_tile(g, HALF_TN, t, j0, cols, x + x_off, w + w_off + j0, bias + bias_off, has_bias, relu,        \
                              zeros + zeros_off, has_zeros, y + y_off);                                             \
         }                                                                                                          \
     }
-FORWARD_TILE_KERNEL(conv2d_forward_tile, 32)
+FORWARD_TILE_KERNEL(conv2d_forward_tile, TN)
 FORWARD_TILE_KERNEL(conv2d_forward_tile_edge, 0)
 
 /* wt[ky][kx][co][ci] = w[KH-1-ky][KW-1-kx][ci][co]: the kernel that turns
@@ -218,7 +218,7 @@ INLINE void dw_tile(const conv_geometry g, const int width, const int relu, cons
  * (ranges = 1) or its range's slice of part: (K + 1) x Cout floats, the
  * kernel gradient's K x Cout, then the bias gradient's Cout. has_db: the
  * bias gradient too. _relu: dy is the gradient of relu's output y, and dz
- * (dy where y > 0) is written out. _edge: the partial last panel (16
+ * (dy where y > 0) is written out. _edge: the partial last panel (HALF_TN
  * channels as a half tile, other counts element by element). */
 #define DW_TILE_KERNEL(NAME, WIDTH, RELU)                                                                         \
     __kernel __attribute__((reqd_work_group_size(1, 1, 1))) void NAME(                                             \
@@ -235,16 +235,16 @@ INLINE void dw_tile(const conv_geometry g, const int width, const int relu, cons
         __global float *dst = (whole ? dw + dw_off : slice) + j0;                                                \
         __global float *db_dst = has_db ? (whole ? db + db_off : slice + (size_t)patch * g.cout) + j0 : 0;      \
         const int r1 = min(r0 + rows_per_range, out_rows);                                                         \
-        if (WIDTH == 32 || cols != 16)                                                                             \
+        if (WIDTH == TN || !IS_HALF(cols))                                                                         \
             dw_tile(g, WIDTH, RELU, e0, cols, r0, r1, x + x_off, dy + dy_off + j0, y + y_off + j0,                \
                     dz + dz_off + j0, dst, e0 == 0, db_dst);                                                       \
         else                                                                                                       \
-            dw_tile(g, 16, RELU, e0, cols, r0, r1, x + x_off, dy + dy_off + j0, y + y_off + j0, dz + dz_off + j0, \
+            dw_tile(g, HALF_TN, RELU, e0, cols, r0, r1, x + x_off, dy + dy_off + j0, y + y_off + j0, dz + dz_off + j0, \
                     dst, e0 == 0, db_dst);                                                                         \
     }
-DW_TILE_KERNEL(conv2d_dw_tile, 32, 0)
+DW_TILE_KERNEL(conv2d_dw_tile, TN, 0)
 DW_TILE_KERNEL(conv2d_dw_tile_edge, 0, 0)
-DW_TILE_KERNEL(conv2d_dw_tile_relu, 32, 1)
+DW_TILE_KERNEL(conv2d_dw_tile_relu, TN, 1)
 DW_TILE_KERNEL(conv2d_dw_tile_relu_edge, 0, 1)
 
 /* dw[i] (i < count) and, when has_db, db[i - count] (i < count + Cout):

@@ -11,7 +11,7 @@
  * output channels, transforms the tiles' inputs (CT_VW channels per vector)
  * into a private V[16][WB][WC] (24 KiB, L1), runs the 16 element-wise
  * products as small GEMMs (WB tiles x 32 channels, reduction over the
- * input channels) in the 12 x 32 register tile of the tiled algorithm,
+ * input channels) in register tiles of the tiled algorithm (block_gemm),
  * stores product e over V[e] (which only it reads), and inverse-transforms
  * the block at the end, adding the bias and applying relu as it stores.
  * More than WC input channels go in chunks, the products then summed in a
@@ -98,7 +98,7 @@ INLINE void winograd_block(const conv_geometry g, const int chunks, const int wi
                            __private float *V, __private float *M)
 {
     const int tw = (g.ow + 1) / 2, th = (g.oh + 1) / 2, tiles = g.images * th * tw, rows = min(WB, tiles - t0);
-    const int used = width == 16 ? HALF_NV : NV; /* a half panel's second half stays idle */
+    const int used = width == WN / 2 ? PV / 2 : PV; /* vectors: a half panel's second half stays idle */
     int iy0[WB], ix0[WB], img[WB];
     tile_origins(g, 2, tw, th, t0, img, iy0, ix0);
     for (int c0 = 0; c0 < (chunks ? g.cin : 1); c0 += WC) {
@@ -114,46 +114,17 @@ INLINE void winograd_block(const conv_geometry g, const int chunks, const int wi
             for (; c < cn; c++)
                 input_transform1(src + c, roff, coff, rv, cv, v + c);
         }
-        for (int e = 0; e < 16; e++) {
-            floatv acc[WB][NV];
-            __private float *m = M + e * WB * WN;
-            _Pragma("unroll") for (int r = 0; r < WB; r++)
-            {
-                _Pragma("unroll") for (int h = 0; h < NV; h++) acc[r][h] =
-                    chunks && c0 && h < used ? VLOADV(h, m + r * WN) : (floatv)0.0f;
-            }
-            __global const float *ub = u + ((size_t)e * g.cin + c0) * ldu;
-            __private const float *vb = V + e * WB * WC;
-            for (int c = 0; c < cn; c++, ub += ldu) {
-                floatv b[NV];
-                _Pragma("unroll") for (int h = 0; h < NV; h++) b[h] = h < used ? VLOADV(h, ub) : (floatv)0.0f;
-                _Pragma("unroll") for (int r = 0; r < WB; r++)
-                {
-                    const floatv av = (floatv)vb[r * WC + c];
-                    _Pragma("unroll") for (int h = 0; h < NV; h++)
-                    {
-                        if (h < used)
-                            acc[r][h] = fma(av, b[h], acc[r][h]);
-                    }
-                }
-            }
-            _Pragma("unroll") for (int r = 0; r < WB; r++)
-            {
-                _Pragma("unroll") for (int h = 0; h < NV; h++)
-                {
-                    if (h < used)
-                        VSTOREV(acc[r][h], h, m + r * WN);
-                }
-            }
-        }
+        for (int e = 0; e < 16; e++)
+            block_gemm(V + e * WB * WC, u + ((size_t)e * g.cin + c0) * ldu, ldu, cn, used, chunks && c0,
+                       M + e * WB * WN);
     }
-    floatv bv[NV]; /* zeros without a bias */
-    load_b(bias + j0, has_bias && width == WN ? WN : 0, has_bias ? cols : 0, bv);
+    floatv bv[PV]; /* zeros without a bias */
+    load_panel(bias + j0, has_bias ? cols : 0, bv);
     /* Y = A^T M A, A^T = [1 1 1 0; 0 1 -1 -1] */
     for (int r = 0; r < rows; r++) {
         const int oy0 = iy0[r] + g.pad_top, ox0 = ix0[r] + g.pad_left;
-        floatv o[4][NV];
-        _Pragma("unroll") for (int h = 0; h < NV; h++)
+        floatv o[4][PV];
+        _Pragma("unroll") for (int h = 0; h < PV; h++)
         {
             if (h >= used) {
                 _Pragma("unroll") for (int k = 0; k < 4; k++) o[k][h] = (floatv)0.0f;
@@ -177,10 +148,10 @@ INLINE void winograd_block(const conv_geometry g, const int chunks, const int wi
         _Pragma("unroll") for (int k = 0; k < 4; k++)
         {
             const int oy = oy0 + k / 2, ox = ox0 + k % 2;
-            floatv f[NV];
-            _Pragma("unroll") for (int h = 0; h < NV; h++) f[h] = finish(o[k][h], relu);
+            floatv f[PV];
+            _Pragma("unroll") for (int h = 0; h < PV; h++) f[h] = finish(o[k][h], relu);
             if (oy < g.oh && ox < g.ow)
-                store_row(f, y + (((size_t)img[r] * g.oh + oy) * g.ow + ox) * g.cout + j0, width == WN ? WN : cols);
+                store_panel(f, y + (((size_t)img[r] * g.oh + oy) * g.ow + ox) * g.cout + j0, width == WN ? WN : cols);
         }
     }
 }

@@ -104,30 +104,13 @@ INLINE void winograd4_block(const conv_geometry g, const int t0, const int j0, c
         for (int c = 0; c < cn; c += CT_VW) /* cn is 16 or 32 */
             input_transform4_v(src + c, roff, coff, rv, cv, v + c);
     }
-    for (int e = 0; e < W4E; e++) {
-        floatv acc[WB][NV];
-        __private float *m = V + e * WB * WN;
-        tile_clear(acc);
-        __global const float *ub = u + (size_t)e * g.cin * ldu;
-        for (int c = 0; c < cn; c++, ub += ldu) {
-            floatv b[NV];
-            _Pragma("unroll") for (int h = 0; h < NV; h++) b[h] = VLOADV(h, ub);
-            _Pragma("unroll") for (int r = 0; r < WB; r++)
-            {
-                const floatv av = (floatv)m[r * WC + c];
-                _Pragma("unroll") for (int h = 0; h < NV; h++) acc[r][h] = fma(av, b[h], acc[r][h]);
-            }
-        }
-        _Pragma("unroll") for (int r = 0; r < WB; r++)
-        {
-            _Pragma("unroll") for (int h = 0; h < NV; h++) VSTOREV(acc[r][h], h, m + r * WN);
-        }
-    }
-    floatv bv[NV];
-    _Pragma("unroll") for (int h = 0; h < NV; h++) bv[h] = has_bias ? VLOADV(h, bias + j0) : (floatv)0.0f;
+    for (int e = 0; e < W4E; e++)
+        block_gemm(V + e * WB * WC, u + (size_t)e * g.cin * ldu, ldu, cn, PV, 0, V + e * WB * WN);
+    floatv bv[PV];
+    _Pragma("unroll") for (int h = 0; h < PV; h++) bv[h] = has_bias ? VLOADV(h, bias + j0) : (floatv)0.0f;
     for (int r = 0; r < rows; r++) {
         const int oy0 = iy0[r] + g.pad_top, ox0 = ix0[r] + g.pad_left;
-        for (int h = 0; h < NV; h++) {
+        for (int h = 0; h < PV; h++) {
             floatv s[6][4], o[4];
             _Pragma("unroll") for (int ey = 0; ey < 6; ey++)
             {

@@ -3,9 +3,89 @@
  * register tile, the kernel's 3x3 taps, and where a block's tiles and input
  * windows lie. */
 
-#define WB 12 /* tiles per block: the rows of the register tile */
+#define WB 12 /* tiles per block: WB / TM row tiles (TM: cl/conv_tile.cl) */
 #define WC 32 /* input channels per chunk of V */
-#define WN 32 /* output channels per panel: NV vectors (cl/conv_tile.cl) */
+#define WN 32 /* output channels per panel: PV vectors, WN / TN column tiles */
+#define PV (WN / CT_VW)
+#if WB % TM != 0 || WN % TN != 0
+#error "the conv tile (CT_CONV_TM rows x CT_CONV_NV vectors) must divide a Winograd block of 12 x 32"
+#endif
+
+/* The products of one Winograd element over a block, a small GEMM in the
+ * register tile: m[r * WN + k] (r < WB, k < used vectors of WN) = sum over
+ * c < cn of v[r * WC + c] * u[c * ldu + k], plus m's own value when `add`
+ * (the chunks after the first). A half panel computes only its first
+ * `used` vectors. m may be v itself (product e overwrites V[e], which only
+ * it reads): a strip of TM rows waits in `strip` until all its column
+ * tiles have read the strip's v. `used` and `add` are constants per call. */
+INLINE void block_gemm(__private const float *v, __global const float *u, const int ldu, const int cn,
+                       const int used, const int add, __private float *m)
+{
+    for (int r0 = 0; r0 < WB; r0 += TM) {
+        float strip[TM * WN];
+        _Pragma("nounroll") for (int h0 = 0; h0 < used; h0 += NV)
+        {
+            floatv acc[TM][NV];
+            _Pragma("unroll") for (int r = 0; r < TM; r++)
+            {
+                _Pragma("unroll") for (int h = 0; h < NV; h++) acc[r][h] =
+                    add && h0 + h < used ? VLOADV(h0 + h, m + (r0 + r) * WN) : (floatv)0.0f;
+            }
+            __global const float *ub = u;
+            for (int c = 0; c < cn; c++, ub += ldu) {
+                floatv b[NV];
+                _Pragma("unroll") for (int h = 0; h < NV; h++) b[h] =
+                    h0 + h < used ? VLOADV(h0 + h, ub) : (floatv)0.0f;
+                _Pragma("unroll") for (int r = 0; r < TM; r++)
+                {
+                    const floatv av = (floatv)v[(r0 + r) * WC + c];
+                    _Pragma("unroll") for (int h = 0; h < NV; h++)
+                    {
+                        if (h0 + h < used)
+                            acc[r][h] = fma(av, b[h], acc[r][h]);
+                    }
+                }
+            }
+            _Pragma("unroll") for (int r = 0; r < TM; r++)
+            {
+                _Pragma("unroll") for (int h = 0; h < NV; h++) VSTOREV(acc[r][h], h0 + h, strip + r * WN);
+            }
+        }
+        for (int r = 0; r < TM; r++)
+            for (int h = 0; h < used; h++)
+                VSTOREV(VLOADV(h, strip + r * WN), h, m + (r0 + r) * WN);
+    }
+}
+
+/* The WN floats at src as PV vectors: the first `cols`, the rest zero. */
+INLINE void load_panel(__global const float *src, const int cols, floatv b[PV])
+{
+    if (cols == WN) {
+        _Pragma("unroll") for (int h = 0; h < PV; h++) b[h] = VLOADV(h, src);
+        return;
+    }
+    float t[WN];
+    for (int c = 0; c < WN; c++)
+        t[c] = c < cols ? src[c] : 0.0f;
+    _Pragma("unroll") for (int h = 0; h < PV; h++) b[h] = VLOADV(h, t);
+}
+
+/* dst[0..cols) = the floats of v[0..PV). */
+INLINE void store_panel(const floatv v[PV], __global float *dst, const int cols)
+{
+    if (cols == WN || cols == WN / 2) {
+        _Pragma("unroll") for (int h = 0; h < PV; h++)
+        {
+            if (h * CT_VW < cols)
+                VSTOREV(v[h], h, dst);
+        }
+        return;
+    }
+    float t[WN];
+    _Pragma("unroll") for (int h = 0; h < PV; h++) VSTOREV(v[h], h, t);
+    for (int c = 0; c < cols; c++)
+        dst[c] = t[c];
+}
 
 /* f = the 3x3 kernel of input channel c, output channel k (zeros for
  * k >= Cout) of w, shape (3, 3, Cin, Cout); flip: w has shape (3, 3, Cout,

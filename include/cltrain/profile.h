@@ -26,11 +26,21 @@ typedef struct {
     int wg_work;  /* GPU kernel: elements per work-item and side (4) */
 } ct_gemm_tile;
 
+/* The register tile of the tiled and Winograd conv kernels (cl/conv_tile.cl,
+ * CPUs): rows x (vectors x the kernels' vector width, CT_VW) accumulators.
+ * The kernels are built with it (-DCT_CONV_TM, -DCT_CONV_NV) and the conv
+ * launchers split their work by the same numbers (src/ops/conv_internal.h). */
+typedef struct {
+    int rows;    /* TM: output pixels (forward) or patch elements (dW) per tile: 2, 3, 4, 6 or 12 */
+    int vectors; /* NV: vectors of channels per tile row; vectors x width divides 32 */
+} ct_conv_tile;
+
 /* Where the tile in use came from. */
 typedef enum {
     CT_TILE_DEFAULT, /* derived from the profile's register file */
     CT_TILE_TUNED,   /* `cltrain tune`'s cached winner for this device, driver and kernel source */
-    CT_TILE_ENV      /* $CLTRAIN_GEMM_TILE */
+    CT_TILE_ENV,     /* $CLTRAIN_GEMM_TILE */
+    CT_TILE_CONV_ENV /* $CLTRAIN_CONV_TILE (the conv tile) */
 } ct_tile_origin;
 
 typedef struct {
@@ -59,6 +69,8 @@ typedef struct {
     ct_gemm_tile gemm_default;   /* the tile derived from the registers */
     ct_tile_origin gemm_origin;  /* where `gemm` came from */
     unsigned long long gemm_source_hash; /* of cl/gemm_tile.cl: a tuned tile holds for this source only */
+    ct_conv_tile conv;           /* the tiled and Winograd conv kernels' tile in use */
+    ct_tile_origin conv_origin;  /* default or CLTRAIN_CONV_TILE */
 } ct_device_profile;
 
 /* The default tile for a register file of `registers` vectors of `width`
@@ -76,7 +88,25 @@ const char *ct_gemm_tile_str(const ct_gemm_tile *t, int compact, char *buf, size
 /* Parses "ROWSxCOLS/WIDTH[/KUNROLL]" (e.g. "6x16/8/1"); 0 if malformed. */
 int ct_gemm_tile_parse(const char *s, ct_gemm_tile *t);
 
-const char *ct_tile_origin_name(ct_tile_origin o); /* "default", "tuned", "CLTRAIN_GEMM_TILE" */
+const char *ct_tile_origin_name(ct_tile_origin o); /* "default", "tuned", "CLTRAIN_GEMM_TILE", ... */
+
+/* The default conv tile for a register file of `registers` vectors of
+ * `width` floats, by the GEMM's rule: two vectors per row and rows for
+ * three quarters of the registers as accumulators, rounded down to a
+ * divisor of 12 (a Winograd block's 12 tiles go in whole row tiles):
+ * AVX-512 (32 registers) 12 x 2 float16, AVX2 (16) 6 x 2 float8. */
+ct_conv_tile ct_conv_tile_default(unsigned registers, unsigned width);
+
+/* 1 when the conv kernels accept the tile for vectors of `width` floats
+ * (rows 2, 3, 4, 6 or 12; vectors x width 8, 16 or 32). */
+int ct_conv_tile_valid(const ct_conv_tile *t, unsigned width);
+
+/* Parses "ROWSxCOLS" (e.g. "6x16": 6 rows of 16 floats) for vectors of
+ * `width` floats; 0 if malformed or not valid. */
+int ct_conv_tile_parse(const char *s, unsigned width, ct_conv_tile *t);
+
+/* "6x16" (compact) or "6x16 (float8 x2)". */
+const char *ct_conv_tile_str(const ct_conv_tile *t, unsigned width, int compact, char *buf, size_t size);
 
 /* CT_VW of cl/common.cl: the floats per vector (floatv) the kernels' CPU
  * forms compute in, vector_floats held to 4, 8 or 16. Launchers whose work

@@ -37,7 +37,9 @@ int ct_cmd_tune(int argc, char **argv)
                    "Times the own GEMM kernel's register tiles that suit the device (a few, each\n"
                    "built once) on a few GEMM shapes, and caches the fastest for this device,\n"
                    "driver and kernel source; later runs use it (see `cltrain devices`).\n"
-                   "--dry-run measures without caching. CLTRAIN_GEMM_TILE=RxC/W/K overrides both.\n");
+                   "--dry-run measures without caching. CLTRAIN_GEMM_TILE=RxC/W/K overrides both.\n"
+                   "The tiled and Winograd conv kernels' tile (the profile's; CLTRAIN_CONV_TILE=RxC,\n"
+                   "e.g. 6x16, overrides it) is not tuned here: time candidates with tools/convbench.\n");
             return 0;
         } else {
             fprintf(stderr, "cltrain tune: unknown option '%s' (try --help)\n", argv[i]);

@@ -1,5 +1,5 @@
 /* The device profile: capabilities read once per device, the policy derived
- * from them (CPU class, vector width, register file, the GEMM tile), the -D
+ * from them (CPU class, vector width, register file, the GEMM and conv tiles), the -D
  * options kernels are built with, and the cache of tuned GEMM tiles. */
 #include "core/profile.h"
 
@@ -69,8 +69,53 @@ const char *ct_tile_origin_name(ct_tile_origin o)
     switch (o) {
     case CT_TILE_TUNED: return "tuned";
     case CT_TILE_ENV: return "CLTRAIN_GEMM_TILE";
+    case CT_TILE_CONV_ENV: return "CLTRAIN_CONV_TILE";
     default: return "default";
     }
+}
+
+/* ---------------------------------------------------------- the conv tile */
+
+ct_conv_tile ct_conv_tile_default(unsigned registers, unsigned width)
+{
+    (void)width; /* the rule counts vectors, whatever their width */
+    ct_conv_tile t = {.rows = 12, .vectors = 2};
+    unsigned budget = (registers ? registers : 16) * 3 / 4;
+    static const int rows[] = {12, 6, 4, 3, 2};
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        t.rows = rows[i];
+        if ((unsigned)(rows[i] * t.vectors) <= budget)
+            break;
+    }
+    return t;
+}
+
+int ct_conv_tile_valid(const ct_conv_tile *t, unsigned width)
+{
+    int cols = t->vectors * (int)width;
+    return (t->rows == 2 || t->rows == 3 || t->rows == 4 || t->rows == 6 || t->rows == 12) && t->vectors >= 1 &&
+           (cols == 8 || cols == 16 || cols == 32);
+}
+
+int ct_conv_tile_parse(const char *s, unsigned width, ct_conv_tile *t)
+{
+    int rows, cols, used = 0;
+    if (sscanf(s, "%dx%d%n", &rows, &cols, &used) != 2 || s[used] != '\0' || width == 0 || cols % (int)width != 0)
+        return 0;
+    ct_conv_tile c = {.rows = rows, .vectors = cols / (int)width};
+    if (!ct_conv_tile_valid(&c, width))
+        return 0;
+    *t = c;
+    return 1;
+}
+
+const char *ct_conv_tile_str(const ct_conv_tile *t, unsigned width, int compact, char *buf, size_t size)
+{
+    if (compact)
+        snprintf(buf, size, "%dx%d", t->rows, t->vectors * (int)width);
+    else
+        snprintf(buf, size, "%dx%d (float%u x%d)", t->rows, t->vectors * (int)width, width, t->vectors);
+    return buf;
 }
 
 unsigned ct_profile_kernel_vector(const ct_device_profile *p)
@@ -321,6 +366,17 @@ void ct_profile_compute(ct_device_info *info, unsigned long long gemm_source_has
         p->gemm = t;
         p->gemm_origin = CT_TILE_TUNED;
     }
+
+    /* The conv tile, by the vector width the kernels compute in (CT_VW). */
+    unsigned vw = ct_profile_kernel_vector(p);
+    p->conv = ct_conv_tile_default(p->vector_registers, vw);
+    p->conv_origin = CT_TILE_DEFAULT;
+    const char *conv_env = getenv("CLTRAIN_CONV_TILE");
+    ct_conv_tile c;
+    if (conv_env && *conv_env && ct_conv_tile_parse(conv_env, vw, &c)) {
+        p->conv = c;
+        p->conv_origin = CT_TILE_CONV_ENV;
+    }
 }
 
 void ct_profile_build_options(const ct_device_info *info, const char *program, char *buf, size_t size)
@@ -339,5 +395,7 @@ void ct_profile_build_options(const ct_device_info *info, const char *program, c
         snprintf(buf + used, size - used,
                  " -DCT_GEMM_MR=%d -DCT_GEMM_NV=%d -DCT_GEMM_VW=%d -DCT_GEMM_KU=%d -DCT_GEMM_PT=%d -DCT_GEMM_PW=%d",
                  t->rows, t->vectors, t->width, t->k_unroll, t->wg_side, t->wg_work);
+    } else if (!strncmp(program, "conv_tiled", 10) || !strncmp(program, "conv_winograd", 13)) {
+        snprintf(buf + used, size - used, " -DCT_CONV_TM=%d -DCT_CONV_NV=%d", p->conv.rows, p->conv.vectors);
     }
 }

@@ -20,9 +20,21 @@ typedef struct {
 } conv_geometry_cl;
 #include "ops/conv_layout.h" /* _Static_asserts against cl/conv_geometry.cl */
 
-/* The register tile of the tiled and Winograd kernels: TM x TN in
- * cl/conv_tile.cl, WB x WN in cl/conv_winograd_tiles.cl. */
-enum { TILE_ROWS = 12, TILE_COLS = 32 };
+/* The register tile of the tiled kernels (TM x TN in cl/conv_tile.cl): the
+ * device profile's conv tile, which the kernels are built with (-DCT_CONV_TM,
+ * -DCT_CONV_NV, src/core/profile.c), so the launchers split the work by the
+ * same numbers. */
+static inline size_t conv_tile_rows(ct_context *ctx) { return (size_t)ct_context_device(ctx)->profile.conv.rows; }
+static inline size_t conv_tile_cols(ct_context *ctx)
+{
+    const ct_device_profile *p = &ct_context_device(ctx)->profile;
+    return (size_t)p->conv.vectors * ct_profile_kernel_vector(p);
+}
+
+/* A Winograd block (WB x WN in cl/conv_winograd_tiles.cl): tiles per block
+ * and output channels per panel, fixed whatever the register tile (which
+ * divides them); input channels per chunk of V (WC). */
+enum { WINOGRAD_BLOCK = 12, WINOGRAD_PANEL = 32, WINOGRAD_CHUNK = 32 };
 
 /* The tiled kernel gradient's K ranges: at most this many, each at least
  * this many output rows (conv.c sizes the workspace for them). */
@@ -48,13 +60,16 @@ static inline int winograd_shape(const ct_conv2d_geometry *g)
 
 /* F(4x4, 3x3) (conv2d_winograd4: full 32-channel panels, 16 or 32 input
  * channels), else F(2x2, 3x3). */
-static inline int winograd_f4(size_t cin, size_t cout) { return cout % 32 == 0 && (cin == 16 || cin == 32); }
+static inline int winograd_f4(size_t cin, size_t cout)
+{
+    return cout % WINOGRAD_PANEL == 0 && (cin == 16 || cin == 32);
+}
 
 /* The transformed kernel U[16 or 36][channels reduced over][channels out,
  * rounded up to 32]. */
 static inline size_t winograd_u_floats(size_t cin, size_t cout)
 {
-    return (winograd_f4(cin, cout) ? 36 : 16) * cin * ((cout + 31) / 32 * 32);
+    return (winograd_f4(cin, cout) ? 36 : 16) * cin * ceil_div(cout, WINOGRAD_PANEL) * WINOGRAD_PANEL;
 }
 
 static inline size_t workspace_floats_of(const ct_tensor *ws) { return ws && ws->buf ? ct_tensor_count(ws) : 0; }
@@ -109,12 +124,12 @@ ct_status ct_conv_backward_direct(ct_context *ctx, const ct_conv2d_geometry *g, 
                                   const ct_tensor *kernel, const ct_tensor *dy, ct_tensor *dx, ct_tensor *dkernel);
 
 /* conv_tiled.c (CPUs): the workspace the tiled algorithm wants; tile blocks
- * per work-item (Winograd's too); the passes. relu: fused into the forward
+ * of tile_outputs outputs each per work-item (Winograd's too); the passes. relu: fused into the forward
  * pass; db: the bias gradient along with dkernel (NULL: not here); y and dz
  * (NULL without relu): dy is relu's output gradient and dz, dy where y > 0,
  * is written out. */
 size_t ct_conv_tiled_floats(const ct_conv2d_geometry *g, ct_activation act);
-cl_int ct_conv_tiles_per_item(ct_context *ctx, size_t tiles, size_t panels);
+cl_int ct_conv_tiles_per_item(ct_context *ctx, size_t tiles, size_t panels, size_t tile_outputs);
 ct_status ct_conv_forward_tiled(ct_context *ctx, const ct_conv2d_geometry *g, const ct_tensor *x,
                                 const ct_tensor *kernel, const ct_tensor *bias, int relu, ct_tensor *y,
                                 const ct_tensor *ws);

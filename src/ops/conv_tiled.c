@@ -23,17 +23,18 @@ size_t ct_conv_tiled_floats(const ct_conv2d_geometry *g, ct_activation act)
     return dz + (most > zeros ? most : zeros);
 }
 
-/* Tiles per work-item: 8 (96 output pixels) outweigh taking them; 2 to 16
- * measured the same on CIFAR shapes, 32 and more slower (tools/performance.md,
- * "Convolution algorithms"). Fewer on small layers, to leave a few items per
- * compute unit. */
-#define TILES_PER_ITEM 8
-cl_int ct_conv_tiles_per_item(ct_context *ctx, size_t tiles, size_t panels)
+/* Tiles per work-item: 8 tiles of 12 x 32 (3072 outputs) outweigh taking
+ * them; 2 to 16 measured the same on CIFAR shapes, 32 and more slower
+ * (tools/performance.md, "Convolution algorithms"), so a smaller register
+ * tile takes as many outputs per item. Fewer on small layers, to leave a
+ * few items per compute unit. tile_outputs: rows x columns of one tile. */
+#define OUTPUTS_PER_ITEM (8 * 12 * 32)
+cl_int ct_conv_tiles_per_item(ct_context *ctx, size_t tiles, size_t panels, size_t tile_outputs)
 {
     const ct_device_info *dev = ct_context_device(ctx);
     size_t cu = dev->compute_units ? dev->compute_units : 1;
-    size_t per = ceil_div(tiles * panels, 4 * cu);
-    return (cl_int)(per < 1 ? 1 : per > TILES_PER_ITEM ? TILES_PER_ITEM : per);
+    size_t most = OUTPUTS_PER_ITEM / tile_outputs, per = ceil_div(tiles * panels, 4 * cu);
+    return (cl_int)(per < 1 ? 1 : per > most ? most : per);
 }
 
 /* Full channel panels through `full_kernel`, the partial last one (if
@@ -42,8 +43,8 @@ cl_int ct_conv_tiles_per_item(ct_context *ctx, size_t tiles, size_t panels)
 static ct_status launch_panels(ct_context *ctx, const char *name, cl_kernel full_kernel, cl_kernel edge_kernel,
                                size_t channels, size_t tiles, cl_int per_item)
 {
-    size_t items = ceil_div(tiles, (size_t)per_item), local[2] = {1, 1};
-    size_t full[2] = {channels / TILE_COLS, items}, partial[2] = {channels % TILE_COLS ? 1 : 0, items};
+    size_t items = ceil_div(tiles, (size_t)per_item), local[2] = {1, 1}, tn = conv_tile_cols(ctx);
+    size_t full[2] = {channels / tn, items}, partial[2] = {channels % tn ? 1 : 0, items};
     CT_TRY(ct_launch(ctx, full_kernel, 2, full, local, name));
     return ct_launch(ctx, edge_kernel, 2, partial, local, name);
 }
@@ -68,13 +69,13 @@ static ct_status forward_tiled_cl(ct_context *ctx, const conv_geometry_cl *gc, c
     cl_kernel k[2];
     CT_TRY(ct_context_kernel(ctx, "conv_tiled", "conv2d_forward_tile", &k[0]));
     CT_TRY(ct_context_kernel(ctx, "conv_tiled", "conv2d_forward_tile_edge", &k[1]));
-    size_t cout = (size_t)gc->cout;
-    size_t tiles = ceil_div((size_t)gc->images * (size_t)gc->oh * (size_t)gc->ow, TILE_ROWS);
-    cl_int per_item = ct_conv_tiles_per_item(ctx, tiles, ceil_div(cout, TILE_COLS));
+    size_t cout = (size_t)gc->cout, tm = conv_tile_rows(ctx), tn = conv_tile_cols(ctx);
+    size_t tiles = ceil_div((size_t)gc->images * (size_t)gc->oh * (size_t)gc->ow, tm);
+    cl_int per_item = ct_conv_tiles_per_item(ctx, tiles, ceil_div(cout, tn), tm * tn);
     cl_int has_bias = bias != NULL, has_zeros = zeros != NULL;
     const ct_tensor *b = bias ? bias : kernel, *z = zeros ? zeros : kernel; /* any valid buffer when unused */
     for (int v = 0; v < 2; v++) {
-        cl_int first_panel = v ? (cl_int)(cout / TILE_COLS) : 0;
+        cl_int first_panel = v ? (cl_int)(cout / tn) : 0;
         cl_uint i = 0;
         cl_int err = clSetKernelArg(k[v], i++, sizeof *gc, gc);
         err |= CT_ARG(k[v], i++, per_item);
@@ -142,15 +143,24 @@ static ct_status dx_tiled(ct_context *ctx, const ct_conv2d_geometry *g, const ct
 }
 
 /* K ranges of the tiled kernel gradient: enough (element tile, range)
- * tasks for every compute unit, each range at least a few output rows,
- * and as many partial K x Cout results as the workspace holds (none
- * without one: a single range then writes dkernel directly). */
+ * tasks for every compute unit, and ranges short enough that the x and dy
+ * (and y) rows of one stay in a core's cache while the range's tasks, which
+ * run one after another (panels, then element tiles), read them again;
+ * each range at least a few output rows, and as many partial K x Cout
+ * results as the workspace holds (none without one: a single range then
+ * writes dkernel directly). relu: y is read too. */
 #define DW_TASKS_PER_CU 16
-static size_t dw_ranges(ct_context *ctx, const ct_conv2d_geometry *g, size_t tasks_per_range, size_t ws_floats)
+#define DW_RANGE_BYTES ((size_t)256 << 10)
+static size_t dw_ranges(ct_context *ctx, const ct_conv2d_geometry *g, size_t tasks_per_range, int relu,
+                        size_t ws_floats)
 {
     const ct_device_info *dev = ct_context_device(ctx);
     size_t cu = dev->compute_units ? dev->compute_units : 1, out_rows = g->n * g->oh;
     size_t ranges = ceil_div(DW_TASKS_PER_CU * cu, tasks_per_range);
+    size_t row_bytes = (g->ow * g->cout * (relu ? 2 : 1) + g->sh * g->w * g->cin) * sizeof(float);
+    size_t cached = ceil_div(out_rows * row_bytes, DW_RANGE_BYTES);
+    if (ranges < cached)
+        ranges = cached;
     size_t fit = ws_floats / ((patch_size(g) + 1) * g->cout), longest = ceil_div(out_rows, DW_MIN_ROWS);
     if (ranges > fit)
         ranges = fit;
@@ -192,14 +202,14 @@ ct_status ct_conv_dw_tiled(ct_context *ctx, const ct_conv2d_geometry *g, const c
     CT_TRY(ct_context_kernel(ctx, "conv_tiled", y ? "conv2d_dw_tile_relu" : "conv2d_dw_tile", &k[0]));
     CT_TRY(ct_context_kernel(ctx, "conv_tiled", y ? "conv2d_dw_tile_relu_edge" : "conv2d_dw_tile_edge", &k[1]));
     conv_geometry_cl gc = to_cl(g, g->n);
-    size_t tiles = ceil_div(patch_size(g), TILE_ROWS), out_rows = g->n * g->oh;
-    size_t ranges = dw_ranges(ctx, g, tiles * ceil_div(g->cout, TILE_COLS), workspace_floats_of(ws));
+    size_t tn = conv_tile_cols(ctx), tiles = ceil_div(patch_size(g), conv_tile_rows(ctx)), out_rows = g->n * g->oh;
+    size_t ranges = dw_ranges(ctx, g, tiles * ceil_div(g->cout, tn), y != NULL, workspace_floats_of(ws));
     cl_int rows_per_range = (cl_int)ceil_div(out_rows, ranges), has_db = db != NULL;
     ranges = ceil_div(out_rows, (size_t)rows_per_range);
     /* any valid buffer where one is unused */
     const ct_tensor *part = ranges > 1 ? ws : dkernel, *yv = y ? y : dy, *dzv = dz ? dz : dkernel;
     for (int v = 0; v < 2; v++) {
-        cl_int first_panel = v ? (cl_int)(g->cout / TILE_COLS) : 0;
+        cl_int first_panel = v ? (cl_int)(g->cout / tn) : 0;
         cl_uint i = 0;
         cl_int err = clSetKernelArg(k[v], i++, sizeof gc, &gc);
         err |= CT_ARG(k[v], i++, rows_per_range);

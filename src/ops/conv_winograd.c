@@ -30,7 +30,7 @@ static ct_status winograd_cl(ct_context *ctx, const conv_geometry_cl *gc, cl_int
     CT_TRY(ct_context_kernel(ctx, program, f4 ? "conv2d_winograd4_weights" : "conv2d_winograd_weights", &kw));
     CT_TRY(ct_context_kernel(ctx, program, f4 ? "conv2d_winograd4" : "conv2d_winograd", &kfull));
     size_t cout = (size_t)gc->cout;
-    cl_int ldu = (cl_int)(ceil_div(cout, TILE_COLS) * TILE_COLS);
+    cl_int ldu = (cl_int)(ceil_div(cout, WINOGRAD_PANEL) * WINOGRAD_PANEL);
     cl_uint i = 0;
     cl_int err = clSetKernelArg(kw, i++, sizeof *gc, gc);
     err |= CT_ARG(kw, i++, flip);
@@ -42,10 +42,11 @@ static ct_status winograd_cl(ct_context *ctx, const conv_geometry_cl *gc, cl_int
 
     size_t edge = f4 ? 4 : 2; /* output tile */
     size_t tiles = (size_t)gc->images * ceil_div((size_t)gc->oh, edge) * ceil_div((size_t)gc->ow, edge);
-    size_t blocks = ceil_div(tiles, TILE_ROWS), panels = ceil_div(cout, TILE_COLS);
-    cl_int per_item = ct_conv_tiles_per_item(ctx, blocks, panels), has_bias = bias != NULL;
+    size_t blocks = ceil_div(tiles, WINOGRAD_BLOCK), panels = ceil_div(cout, WINOGRAD_PANEL);
+    cl_int per_item = ct_conv_tiles_per_item(ctx, blocks, panels, WINOGRAD_BLOCK * WINOGRAD_PANEL);
+    cl_int has_bias = bias != NULL;
     const ct_tensor *b = bias ? bias : kernel; /* any valid buffer when there is no bias */
-    size_t items = ceil_div(blocks, (size_t)per_item), local[2] = {1, 1}, full = cout / TILE_COLS;
+    size_t items = ceil_div(blocks, (size_t)per_item), local[2] = {1, 1}, full = cout / WINOGRAD_PANEL;
     /* conv2d_winograd4 or conv2d_winograd takes the full panels when there
      * are at most 32 input channels, conv2d_winograd_any the others and
      * the partial last panel (F(2x2) both; F(4x4) never has them, so its
@@ -55,7 +56,7 @@ static ct_status winograd_cl(ct_context *ctx, const conv_geometry_cl *gc, cl_int
         if (!global[0])
             continue;
         cl_kernel kv = kfull;
-        if (v || gc->cin > TILE_COLS)
+        if (v || gc->cin > WINOGRAD_CHUNK)
             CT_TRY(ct_context_kernel(ctx, "conv_winograd", "conv2d_winograd_any", &kv));
         cl_int first_panel = v ? (cl_int)full : 0;
         i = 0;

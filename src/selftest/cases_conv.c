@@ -226,6 +226,10 @@ static const ct_optest_case cases[] = {
     CONV_CASE_ACT(op_conv_tiled, CT_CONV2D_TILED, "tanh", CT_ACTIVATION_TANH, (2, 6, 5, 3), (3, 3, 3, 5), 5, 1, 1, 0),
     CONV_CASE_ACT(op_conv_tiled, CT_CONV2D_TILED, "relu, 16 filters (half tile)", CT_ACTIVATION_RELU, (2, 7, 9, 16),
                   (3, 3, 16, 16), 16, 1, 1, 1),
+    /* The tile is the profile's: 24 filters are a full panel and a half tile with AVX2's 6 x 16,
+     * a partial panel with AVX-512's 12 x 32. */
+    CONV_CASE_ACT(op_conv_tiled, CT_CONV2D_TILED, "relu, 24 filters (half tile of 16)", CT_ACTIVATION_RELU,
+                  (2, 7, 9, 5), (3, 3, 5, 24), 24, 1, 1, 1),
     CONV_CASE_ACT(op_conv_tiled, CT_CONV2D_TILED, "relu stride 2", CT_ACTIVATION_RELU, (2, 9, 8, 5), (3, 3, 5, 33), 33,
                   2, 2, 1),
     CONV_CASE_ACT_WS(op_conv_tiled, CT_CONV2D_TILED, "relu, no workspace", CT_ACTIVATION_RELU, (2, 7, 6, 3),
