@@ -16,13 +16,16 @@
  * c < cn of v[r * WC + c] * u[c * ldu + k], plus m's own value when `add`
  * (the chunks after the first). A half panel computes only its first
  * `used` vectors. m may be v itself (product e overwrites V[e], which only
- * it reads): a strip of TM rows waits in `strip` until all its column
- * tiles have read the strip's v. `used` and `add` are constants per call. */
+ * it reads): with several column tiles, a strip of TM rows waits in
+ * `strip` until all of them have read the strip's v. `used` and `add`
+ * are constants per call. */
 INLINE void block_gemm(__private const float *v, __global const float *u, const int ldu, const int cn,
                        const int used, const int add, __private float *m)
 {
     for (int r0 = 0; r0 < WB; r0 += TM) {
-        float strip[TM * WN];
+        /* one column tile (NV == PV): its own reads of the strip are done when it stores */
+        float strip_buf[NV == PV ? 1 : TM * WN];
+        __private float *strip = NV == PV ? m + r0 * WN : strip_buf;
         _Pragma("nounroll") for (int h0 = 0; h0 < used; h0 += NV)
         {
             floatv acc[TM][NV];
@@ -48,12 +51,18 @@ INLINE void block_gemm(__private const float *v, __global const float *u, const 
             }
             _Pragma("unroll") for (int r = 0; r < TM; r++)
             {
-                _Pragma("unroll") for (int h = 0; h < NV; h++) VSTOREV(acc[r][h], h0 + h, strip + r * WN);
+                _Pragma("unroll") for (int h = 0; h < NV; h++)
+                {
+                    if (h0 + h < used)
+                        VSTOREV(acc[r][h], h0 + h, strip + r * WN);
+                }
             }
         }
-        for (int r = 0; r < TM; r++)
-            for (int h = 0; h < used; h++)
-                VSTOREV(VLOADV(h, strip + r * WN), h, m + (r0 + r) * WN);
+        if (NV != PV) {
+            for (int r = 0; r < TM; r++)
+                for (int h = 0; h < used; h++)
+                    VSTOREV(VLOADV(h, strip + r * WN), h, m + (r0 + r) * WN);
+        }
     }
 }
 
