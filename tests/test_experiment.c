@@ -158,7 +158,8 @@ static const bad_case bad_cases[] = {
      "bad.yaml:6:39: callbacks.early_stopping: unknown key 'patiense' (did you mean 'patience'?)"},
     {CSV_DATA ONE_DENSE "train: {loss: mse, lr: 0.1}\n", CT_ERR_CONFIG, false,
      "bad.yaml:4:20: train: unknown key 'lr'; expected one of loss, from_logits, label_smoothing, class_weight, "
-     "metrics, optimizer, learning_rate_schedule, batch_size, epochs, shuffle, validation_split, devices"},
+     "metrics, optimizer, learning_rate_schedule, batch_size, epochs, shuffle, validation_split, devices, "
+     "checkpoint_every"},
     {CSV_DATA "model:\n  - dence: {units: 1}\n" MSE, CT_ERR_CONFIG, false,
      "bad.yaml:3:5: model[0]: unknown layer type 'dence' (did you mean 'dense'?); expected one of "
      "dense, conv2d, max_pooling2d, average_pooling2d, flatten, dropout, batch_normalization, "
@@ -1154,6 +1155,7 @@ START_TEST(test_write_yaml_exact)
                      "  epochs: 1\n"
                      "  shuffle: true\n"
                      "  validation_split: 0.0\n"
+                     "  checkpoint_every: 1.0\n"
                      "callbacks:\n"
                      "  early_stopping: false\n"
                      "  model_checkpoint: false\n"

@@ -516,7 +516,8 @@ static void full_disk_run(const char *out)
     pid_t child = fork();
     if (child == 0) {
         close(fds[0]);
-        ct_status st = run_into("epochs: 100000", "", out, false);
+        /* checkpoint_every 0: history.csv after every epoch, so that the disk fills with many rows written. */
+        ct_status st = run_into("epochs: 100000, checkpoint_every: 0", "", out, false);
         char msg[1024];
         int len = snprintf(msg, sizeof msg, "%d %s", (int)st, ct_last_error());
         if (write(fds[1], msg, (size_t)len) < 0)

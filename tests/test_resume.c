@@ -4,6 +4,8 @@
  * model_checkpoint) and of a CIFAR CNN stopped at several steps (mid-epoch
  * and at epoch ends) and resumed until done, compared byte for byte with
  * the uninterrupted run, and runs killed with SIGKILL at random moments. */
+#define _XOPEN_SOURCE 700 /* posix_openpt: a terminal for the CLI output test */
+#define _DEFAULT_SOURCE
 #include <check.h>
 #include <math.h>
 #include <signal.h>
@@ -448,11 +450,247 @@ START_TEST(test_resume_more_epochs)
 }
 END_TEST
 
+/* A pid that no process has (a child that has exited and been reaped). */
+static long dead_pid(void)
+{
+    pid_t pid = fork();
+    ck_assert(pid >= 0);
+    if (pid == 0)
+        _exit(0);
+    waitpid(pid, NULL, 0);
+    return (long)pid;
+}
+
+static void plant(const char *dir, const char *name)
+{
+    char path[2048];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    ck_assert_msg(f != NULL, "cannot create %s", path);
+    fputs("left behind\n", f);
+    fclose(f);
+}
+
+static bool exists(const char *dir, const char *name)
+{
+    char path[2048];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return access(path, F_OK) == 0;
+}
+
+/* Resuming clears the temporary files a killed run's atomic writes left
+ * (".NAME.PID-N.tmp" of a process that is gone), in the run directory and
+ * plots/, and nothing else; the results stay bit for bit. */
+START_TEST(test_resume_clears_stale_temp_files)
+{
+    make_tmp("stale");
+    const char *sets[] = {"train.epochs=4", "output.plots=false"};
+    ct_experiment *exp = shipped("sunshine", sets, 2);
+    char full[700], out[700], plots[800], *dir;
+    snprintf(full, sizeof full, "%s/full", tmp);
+    snprintf(out, sizeof out, "%s/stopped", tmp);
+    ct_run_options o = {.data_dir = data_dir(), .out_dir = full};
+    ck_assert_msg(ct_run_experiment(exp, &o, &dir) == CT_OK, "%s", ct_last_error());
+    free(dir);
+    bool interrupted = false;
+    ct_run_options r = {.data_dir = data_dir(), .out_dir = out, .interrupted = &interrupted, .stop_at_step = 30};
+    ck_assert_msg(ct_run_experiment(exp, &r, &dir) == CT_OK, "%s", ct_last_error());
+    free(dir);
+    ck_assert(interrupted);
+    snprintf(plots, sizeof plots, "%s/plots", out);
+    ck_assert_int_eq(mkdir(plots, 0777), 0);
+    long dead = dead_pid();
+    char stale[4][128], keep[6][128];
+    snprintf(stale[0], sizeof stale[0], ".checkpoint.bin.%ld-0.tmp", dead);
+    snprintf(stale[1], sizeof stale[1], ".history.csv.%ld-7.tmp", dead);
+    snprintf(stale[2], sizeof stale[2], ".weights.bin.%ld-12.tmp", dead);
+    snprintf(stale[3], sizeof stale[3], ".history.png.%ld-1.tmp", dead);
+    snprintf(keep[0], sizeof keep[0], "notes.tmp");                   /* the user's */
+    snprintf(keep[1], sizeof keep[1], ".mine.tmp");                   /* no PID-N */
+    snprintf(keep[2], sizeof keep[2], ".draft.%ldx-1.tmp", dead);     /* not a number */
+    snprintf(keep[3], sizeof keep[3], "history.csv.%ld-1.tmp", dead); /* no leading dot */
+    snprintf(keep[4], sizeof keep[4], ".history.csv.%ld-1.tmp", (long)getppid()); /* a live writer's */
+    snprintf(keep[5], sizeof keep[5], ".link.%ld-2.tmp", dead);       /* a folder of that form */
+    for (int i = 0; i < 3; i++)
+        plant(out, stale[i]);
+    plant(plots, stale[3]);
+    for (int i = 0; i < 5; i++)
+        plant(out, keep[i]);
+    char folder[2048];
+    snprintf(folder, sizeof folder, "%s/%s", out, keep[5]);
+    ck_assert_int_eq(mkdir(folder, 0777), 0);
+    ct_run_options again = {.data_dir = data_dir(), .resume_dir = out, .interrupted = &interrupted};
+    ck_assert_msg(ct_run_experiment(exp, &again, &dir) == CT_OK, "%s", ct_last_error());
+    free(dir);
+    ck_assert(!interrupted);
+    for (int i = 0; i < 3; i++)
+        ck_assert_msg(!exists(out, stale[i]), "%s was not removed", stale[i]);
+    ck_assert_msg(!exists(plots, stale[3]), "plots/%s was not removed", stale[3]);
+    for (int i = 0; i < 6; i++)
+        ck_assert_msg(exists(out, keep[i]), "%s was removed", keep[i]);
+    assert_same_run(full, out, 0);
+    ct_experiment_free(exp);
+}
+END_TEST
+
+/* train.checkpoint_every: 0 writes history.csv and checkpoint.bin after
+ * every epoch; a long interval after the first and the last epoch only (a
+ * stop request writes one too). Either way the results are the same. */
+START_TEST(test_checkpoint_every)
+{
+    make_tmp("every");
+    const char *each[] = {"train.epochs=6", "output.plots=false", "train.checkpoint_every=0"};
+    const char *rare[] = {"train.epochs=6", "output.plots=false", "train.checkpoint_every=1000"};
+    ct_experiment *e0 = shipped("sunshine", each, 3), *e1000 = shipped("sunshine", rare, 3);
+    char a[700], b[700], c[700], *dir;
+    snprintf(a, sizeof a, "%s/each", tmp);
+    snprintf(b, sizeof b, "%s/rare", tmp);
+    snprintf(c, sizeof c, "%s/rare-stopped", tmp);
+    size_t writes = 0;
+    ct_run_options o = {.data_dir = data_dir(), .out_dir = a, .checkpoint_writes = &writes};
+    ck_assert_msg(ct_run_experiment(e0, &o, &dir) == CT_OK, "%s", ct_last_error());
+    free(dir);
+    ck_assert_uint_eq(writes, 6);
+    writes = 0;
+    o.out_dir = b;
+    ck_assert_msg(ct_run_experiment(e1000, &o, &dir) == CT_OK, "%s", ct_last_error());
+    free(dir);
+    ck_assert_uint_eq(writes, 2);
+    assert_same_run(a, b, 0);
+    /* Stopped in epoch 4: the stop writes the checkpoint the interval held back. */
+    writes = 0;
+    bool interrupted = false;
+    ct_run_options r = {.data_dir = data_dir(), .out_dir = c, .checkpoint_writes = &writes,
+                        .interrupted = &interrupted, .stop_at_step = 3 * 24 + 5};
+    ck_assert_msg(ct_run_experiment(e1000, &r, &dir) == CT_OK, "%s", ct_last_error());
+    free(dir);
+    ck_assert(interrupted);
+    ck_assert_uint_eq(writes, 2);
+    size_t n, rows = 0;
+    char *h = slurp(c, "history.csv", &n);
+    ck_assert_ptr_nonnull(h);
+    for (char *p = h; *p; p++)
+        rows += *p == '\n';
+    free(h);
+    ck_assert_uint_eq(rows, 1 + 3); /* every finished epoch, although only the first was written before */
+    r.out_dir = NULL;
+    r.resume_dir = c;
+    r.stop_at_step = 0;
+    ck_assert_msg(ct_run_experiment(e1000, &r, &dir) == CT_OK, "%s", ct_last_error());
+    free(dir);
+    assert_same_run(a, c, 0);
+    /* Another interval is a safe change on resume; a negative one is refused, named. */
+    ct_experiment *bad;
+    const char *negative[] = {"train.checkpoint_every=-1"};
+    char file[1024];
+    snprintf(file, sizeof file, "%s/experiments/sunshine.yaml", CLTRAIN_SOURCE_DIR);
+    ck_assert(ct_experiment_open(file, negative, 1, &bad) != CT_OK);
+    ck_assert_msg(strstr(ct_last_error(), "checkpoint_every"), "%s", ct_last_error());
+    ck_assert_msg(ct_run_check_config_change("train:\n  checkpoint_every: 1.0\n  epochs: 3\n",
+                                             "train:\n  checkpoint_every: 0.0\n  epochs: 3\n", 1) == CT_OK,
+                  "%s", ct_last_error());
+    ct_experiment_free(e0);
+    ct_experiment_free(e1000);
+}
+END_TEST
+
+/* ------------------------------------------------------------ NaN */
+
+static void assert_checkpoint_readable(const char *out, bool *finished);
+
+static size_t count_lines(const char *dir, const char *name)
+{
+    size_t n, rows = 0;
+    char *text = slurp(dir, name, &n);
+    ck_assert_msg(text != NULL, "%s/%s missing", dir, name);
+    for (char *p = text; *p; p++)
+        rows += *p == '\n';
+    free(text);
+    return rows;
+}
+
+/* The batch the NaN guard's message names, after "at epoch E, batch ". */
+static int named_batch(const char *message, int epoch)
+{
+    char want[64];
+    snprintf(want, sizeof want, "at epoch %d, batch ", epoch);
+    const char *at = strstr(message, want);
+    ck_assert_msg(at != NULL, "no '%s' in: %s", want, message);
+    ck_assert_msg(strstr(at, " of 24 ("), "%s", message);
+    return atoi(at + strlen(want));
+}
+
+/* A learning rate that jumps to 1e6 at step 30 (batch 7 of epoch 2): the
+ * guard's error names the epoch, the batch (not before 7), where the last
+ * good state is and what to try; history.csv keeps both epochs, the
+ * checkpoint the first, failure.txt says how the run ended, and no weights
+ * are written. The same jump at step 5 fails in epoch 1, before any
+ * checkpoint: the batch is found from the state before training. */
+START_TEST(test_nan_names_epoch_and_batch)
+{
+    make_tmp("nan");
+    const char *sets[] = {"train.epochs=4", "output.plots=false", "train.optimizer={sgd: {learning_rate: 0.001}}",
+                          "train.learning_rate_schedule={piecewise_constant_decay: {boundaries: [30], "
+                          "values: [0.001, 1000000.0]}}"};
+    ct_experiment *exp = shipped("sunshine", sets, 4);
+    char out[700], *dir = NULL;
+    snprintf(out, sizeof out, "%s/epoch2", tmp);
+    ct_run_options o = {.data_dir = data_dir(), .out_dir = out};
+    ck_assert_int_eq(ct_run_experiment(exp, &o, &dir), CT_ERR_NUMERIC);
+    free(dir);
+    char message[4096];
+    snprintf(message, sizeof message, "%s", ct_last_error());
+    int batch = named_batch(message, 2);
+    ck_assert_msg(batch >= 7 && batch <= 24, "batch %d: %s", batch, message);
+    ck_assert_msg(strstr(message, "loss became NaN at epoch 2") && strstr(message, "the last good state (after epoch 1)") &&
+                      strstr(message, "try a lower learning rate (train.learning_rate_schedule reached 1e+06)") &&
+                      strstr(message, "clipnorm"),
+                  "%s", message);
+    ck_assert_uint_eq(count_lines(out, "history.csv"), 1 + 2);
+    bool finished;
+    assert_checkpoint_readable(out, &finished);
+    ck_assert(!finished);
+    char path[800];
+    snprintf(path, sizeof path, "%s/checkpoint.bin", out);
+    ct_checkpoint *c;
+    ck_assert(ct_checkpoint_read(path, &c) == CT_OK);
+    int epoch;
+    uint64_t at;
+    ck_assert(ct_run_checkpoint_position(c, &epoch, &at, &finished) == CT_OK);
+    ct_checkpoint_free(c);
+    ck_assert_int_eq(epoch, 1);
+    size_t n;
+    char *failure = slurp(out, "failure.txt", &n);
+    ck_assert_msg(failure && strstr(failure, "The run failed: loss became NaN at epoch 2, batch "), "%s",
+                  failure ? failure : "(no failure.txt)");
+    free(failure);
+    ck_assert(!exists(out, "weights.bin") && !exists(out, "summary.yaml"));
+    ct_experiment_free(exp);
+
+    const char *early[] = {"train.epochs=4", "output.plots=false", "train.optimizer={sgd: {learning_rate: 0.001}}",
+                           "train.learning_rate_schedule={piecewise_constant_decay: {boundaries: [5], "
+                           "values: [0.001, 1000000.0]}}"};
+    exp = shipped("sunshine", early, 4);
+    snprintf(out, sizeof out, "%s/epoch1", tmp);
+    o.out_dir = out;
+    ck_assert_int_eq(ct_run_experiment(exp, &o, &dir), CT_ERR_NUMERIC);
+    free(dir);
+    snprintf(message, sizeof message, "%s", ct_last_error());
+    batch = named_batch(message, 1);
+    ck_assert_msg(batch >= 6 && !strstr(message, "last good state"), "batch %d: %s", batch, message);
+    ck_assert_uint_eq(count_lines(out, "history.csv"), 1 + 1);
+    ck_assert(!exists(out, "checkpoint.bin") && exists(out, "failure.txt"));
+    ct_experiment_free(exp);
+}
+END_TEST
+
 /* ------------------------------------------------------------ SIGKILL */
 
 /* Runs exp into out in a child process, killed with SIGKILL after
- * delay_us; returns whether it was still running then. */
-static int run_killed(const ct_experiment *exp, const char *out, long delay_us)
+ * delay_us (counted from when out/checkpoint.bin first appears, if
+ * after_checkpoint: on a loaded machine start-up alone may outlast the
+ * delay); returns whether it was still running then. */
+static int run_killed(const ct_experiment *exp, const char *out, long delay_us, bool after_checkpoint)
 {
     fflush(NULL);
     pid_t pid = fork();
@@ -462,6 +700,10 @@ static int run_killed(const ct_experiment *exp, const char *out, long delay_us)
         char *dir;
         _exit(ct_run_experiment(exp, &o, &dir) == CT_OK ? 0 : 1);
     }
+    char checkpoint[800];
+    snprintf(checkpoint, sizeof checkpoint, "%s/checkpoint.bin", out);
+    for (int i = 0; after_checkpoint && i < 60000 && access(checkpoint, F_OK) != 0; i++)
+        usleep(1000);
     struct timespec ts = {delay_us / 1000000, (delay_us % 1000000) * 1000};
     nanosleep(&ts, NULL);
     int killed = kill(pid, SIGKILL) == 0, status;
@@ -475,8 +717,9 @@ START_TEST(test_sigkill_at_random_moments)
     /* 300 epochs of ~1-2 ms after a start-up of a few hundred: kills land
      * before the first checkpoint, between epochs, in checkpoint writes and
      * in the evaluation at the end. */
-    const char *sets[] = {"train.epochs=300", "output.plots=false"};
-    ct_experiment *exp = shipped("sunshine", sets, 2);
+    /* checkpoint_every 0: a checkpoint after every epoch, so that kills land in its writes too. */
+    const char *sets[] = {"train.epochs=300", "output.plots=false", "train.checkpoint_every=0"};
+    ct_experiment *exp = shipped("sunshine", sets, 3);
     enum { TRIALS = 12 };
     srand((unsigned)time(NULL) ^ (unsigned)getpid());
     long delays[TRIALS];
@@ -484,8 +727,9 @@ START_TEST(test_sigkill_at_random_moments)
     for (int i = 0; i < TRIALS; i++) { /* first, before this process touches OpenCL */
         char out[700];
         snprintf(out, sizeof out, "%s/killed-%d", tmp, i);
-        delays[i] = 150000 + rand() % 700000;
-        killed[i] = run_killed(exp, out, delays[i]);
+        /* Odd trials: within the 0.6 s of training after the first checkpoint. */
+        delays[i] = i % 2 ? rand() % 600000 : 150000 + rand() % 700000;
+        killed[i] = run_killed(exp, out, delays[i], i % 2);
     }
     char full[700], *dir;
     snprintf(full, sizeof full, "%s/full", tmp);
@@ -640,6 +884,134 @@ START_TEST(test_signals)
 }
 END_TEST
 
+/* ------------------------------------------------------------ output */
+
+enum { TO_PIPE, TO_TERMINAL, STDOUT_TO_FILE };
+
+/* `cltrain run` of 3 sunshine epochs with `flag` (or none), its stdout and
+ * stderr into one pipe, or one terminal (a pseudo-terminal), or its stdout
+ * into out.log and its stderr into a terminal; returns what the pipe or
+ * terminal got (malloc'd) after it exited with 0. */
+static char *cli_output(const char *out, const char *flag, int where)
+{
+    bool tty = where != TO_PIPE;
+    char file[1024];
+    snprintf(file, sizeof file, "%s/experiments/sunshine.yaml", CLTRAIN_SOURCE_DIR);
+    int fds[2], reader;
+    char slave[256] = "";
+    if (tty) {
+        reader = posix_openpt(O_RDWR | O_NOCTTY);
+        ck_assert(reader >= 0 && grantpt(reader) == 0 && unlockpt(reader) == 0);
+        snprintf(slave, sizeof slave, "%s", ptsname(reader));
+    } else {
+        ck_assert_int_eq(pipe(fds), 0);
+        reader = fds[0];
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    ck_assert(pid >= 0);
+    if (pid == 0) {
+        int fd = fds[1];
+        if (tty) {
+            setsid();
+            fd = open(slave, O_RDWR);
+        } else
+            close(fds[0]);
+        dup2(fd, 2);
+        if (where == STDOUT_TO_FILE) {
+            char log[800];
+            snprintf(log, sizeof log, "%s.log", out);
+            fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        }
+        dup2(fd, 1);
+        const char *args[16] = {"cltrain", "run", file, "--set", "train.epochs=3", "--set", "output.plots=false",
+                                "--out", out, "--data-dir", data_dir(), flag, NULL};
+        execv(CLTRAIN_BINARY, (char *const *)args);
+        _exit(127);
+    }
+    if (!tty)
+        close(fds[1]);
+    size_t size = 0, cap = 65536;
+    char *text = malloc(cap);
+    ck_assert_ptr_nonnull(text);
+    for (ssize_t n; (n = read(reader, text + size, cap - 1 - size)) > 0;) /* a terminal ends with EIO */
+        size += (size_t)n;
+    text[size] = '\0';
+    close(reader);
+    int status;
+    waitpid(pid, &status, 0);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d:\n%s", status, text);
+    return text;
+}
+
+/* Whether every line of text is an epoch line of a 3-epoch run, and there are 3. */
+static bool epoch_lines_only(const char *text)
+{
+    int lines = 0;
+    for (const char *p = text; *p; lines++) {
+        char want[32];
+        snprintf(want, sizeof want, "Epoch %d/3  ", lines + 1);
+        const char *end = strchr(p, '\n');
+        if (!end || strncmp(p, want, strlen(want)) || !strstr(p, "val_loss: ") || strstr(p, "val_loss: ") > end)
+            return false;
+        p = end + 1;
+    }
+    return lines == 3;
+}
+
+/* A pipe gets the whole report with plain epoch lines and no bar; --quiet
+ * the epoch lines only; --silent nothing. On a terminal the bar is drawn
+ * (carriage return, erase to the end of the line) and erased before each
+ * epoch line; --quiet draws none there either, nor does a run whose stdout
+ * goes to a file. */
+START_TEST(test_cli_output_quiet_silent_pipe_terminal)
+{
+    make_tmp("output");
+    char out[700];
+    snprintf(out, sizeof out, "%s/pipe", tmp);
+    char *text = cli_output(out, NULL, TO_PIPE);
+    ck_assert_msg(strstr(text, "Device: ") && strstr(text, "\nEpoch 1/3  ") && strstr(text, "\nEpoch 3/3  ") &&
+                      strstr(text, "Test set (165 samples)") && strstr(text, "Run directory: "),
+                  "%s", text);
+    ck_assert_msg(!strchr(text, '\r') && !strchr(text, '\033'), "a bar in a pipe:\n%s", text);
+    free(text);
+
+    snprintf(out, sizeof out, "%s/quiet", tmp);
+    text = cli_output(out, "--quiet", TO_PIPE);
+    ck_assert_msg(epoch_lines_only(text), "--quiet printed more or less than 3 epoch lines:\n%s", text);
+    free(text);
+
+    snprintf(out, sizeof out, "%s/silent", tmp);
+    text = cli_output(out, "--silent", TO_PIPE);
+    ck_assert_msg(!*text, "--silent printed:\n%s", text);
+    free(text);
+    ck_assert(exists(out, "summary.yaml")); /* it did run */
+
+    snprintf(out, sizeof out, "%s/terminal", tmp);
+    text = cli_output(out, NULL, TO_TERMINAL);
+    ck_assert_msg(strstr(text, "\rEpoch 1/3  ") && strstr(text, "\r\033[K") && strstr(text, "Test set"), "%s", text);
+    free(text);
+
+    snprintf(out, sizeof out, "%s/terminal-quiet", tmp);
+    text = cli_output(out, "--quiet", TO_TERMINAL);
+    /* A terminal turns \n into \r\n: drop those carriage returns, then only epoch lines remain. */
+    char *o = text;
+    for (const char *p = text; *p; p++)
+        if (!(p[0] == '\r' && p[1] == '\n'))
+            *o++ = *p;
+    *o = '\0';
+    ck_assert_msg(!strchr(text, '\r') && epoch_lines_only(text), "--quiet on a terminal:\n%s", text);
+    free(text);
+
+    /* `cltrain run ... > log` on a terminal: no bar on stderr between the
+     * lines the file gets. */
+    snprintf(out, sizeof out, "%s/file", tmp);
+    text = cli_output(out, NULL, STDOUT_TO_FILE);
+    ck_assert_msg(!*text, "stderr got:\n%s", text);
+    free(text);
+}
+END_TEST
+
 /* ------------------------------------------------------------ progress */
 
 typedef struct {
@@ -737,11 +1109,18 @@ int main(void)
     tcase_add_test(tc, test_resume_graph_exact);
     tcase_add_test(tc, test_resume_training_options_exact);
     tcase_add_test(tc, test_resume_more_epochs);
+    tcase_add_test(tc, test_resume_clears_stale_temp_files);
     tcase_add_test(tc, test_sigkill_at_random_moments);
     tcase_add_test(tc, test_signals);
     tcase_add_test(tc, test_progress_follows_finished_batches);
     tcase_add_test(tc, test_progress_bar_line);
     suite_add_tcase(s, tc);
+    TCase *output = tcase_create("output"); /* CK_RUN_CASE=output runs it alone */
+    tcase_set_timeout(output, 600);
+    tcase_add_test(output, test_cli_output_quiet_silent_pipe_terminal);
+    tcase_add_test(output, test_nan_names_epoch_and_batch);
+    tcase_add_test(output, test_checkpoint_every);
+    suite_add_tcase(s, output);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);

@@ -244,6 +244,77 @@ START_TEST(test_batchnorm_dropout_net_learns)
 }
 END_TEST
 
+/* Values of the model tensor `name` (n floats) into out. */
+static void read_named(trainer *t, const char *name, float *out, size_t n)
+{
+    for (size_t i = 0; i < ct_model_tensor_count(t->model); i++) {
+        const char *got;
+        ct_tensor view;
+        ck_assert_int_eq(ct_model_tensor(t->model, i, &got, &view), CT_OK);
+        if (strcmp(got, name))
+            continue;
+        ck_assert_uint_eq(ct_tensor_count(&view), n);
+        ck_assert_int_eq(ct_tensor_read(t->ctx, &view, out), CT_OK);
+        return;
+    }
+    ck_abort_msg("no tensor %s", name);
+}
+
+/* BatchNormalization(center=False) has no beta and scale=False no gamma in
+ * Keras: they stay 0 and 1 while the rest trains, and the optimizer holds
+ * only the trainable ones (issue #14: both used to be trained). Two BN
+ * layers, one of each kind, so a swapped flag fails too. */
+START_TEST(test_batchnorm_without_center_scale_keeps_them_fixed)
+{
+    float *x = malloc(N * 3 * sizeof *x), *y = malloc(N * sizeof *y);
+    regression_data(N, x, y);
+    ct_device_info *devs;
+    size_t count = test_devices(&devs);
+    for (size_t d = 0; d < count; d++) {
+        ct_layer_spec layers[4];
+        memset(layers, 0, sizeof layers);
+        layers[0].kind = CT_LAYER_BATCH_NORMALIZATION;
+        layers[0].name = "bn_fixed";
+        layers[0].batch_normalization = (ct_batch_norm_spec){0.99, 1e-3, false, false};
+        layers[1] = dense(8, CT_ACTIVATION_RELU);
+        layers[2].kind = CT_LAYER_BATCH_NORMALIZATION;
+        layers[2].name = "bn_gamma_only";
+        layers[2].batch_normalization = (ct_batch_norm_spec){0.99, 1e-3, false, true};
+        layers[3] = dense(1, CT_ACTIVATION_LINEAR);
+        trainer t;
+        trainer_init(&t, &devs[d], layers, 4, N, BATCH, x, y, 3);
+        /* Trainable floats: 3*8+8 + gamma 8 + 8+1; the fixed ones are not the optimizer's. */
+        const ct_model_plan *plan = ct_model_get_plan(t.model);
+        size_t trainable = 0;
+        for (size_t l = 0; l < plan->layer_count; l++)
+            trainable += plan->layers[l].trainable_params;
+        ck_assert_uint_eq(trainable, 3 * 8 + 8 + 8 + 8 + 1);
+        ck_assert_uint_eq(ct_param_arena_count(ct_model_arena(t.model)), 5);
+        for (uint64_t e = 0; e < 3; e++)
+            train_epoch(&t, N, BATCH, e);
+        float g0[3], b0[3], g2[8], b2[8], mean0[3];
+        read_named(&t, "bn_fixed/gamma", g0, 3);
+        read_named(&t, "bn_fixed/beta", b0, 3);
+        read_named(&t, "bn_fixed/moving_mean", mean0, 3);
+        read_named(&t, "bn_gamma_only/gamma", g2, 8);
+        read_named(&t, "bn_gamma_only/beta", b2, 8);
+        for (int i = 0; i < 3; i++) {
+            ck_assert_msg(g0[i] == 1.0f && b0[i] == 0.0f, "%s: bn_fixed gamma %g beta %g", devs[d].name, g0[i],
+                          b0[i]);
+            ck_assert_msg(mean0[i] != 0.0f, "%s: the moving mean did not move", devs[d].name);
+        }
+        int gamma_moved = 0;
+        for (int i = 0; i < 8; i++) {
+            ck_assert_msg(b2[i] == 0.0f, "%s: bn_gamma_only beta[%d] = %g", devs[d].name, i, b2[i]);
+            gamma_moved += g2[i] != 1.0f;
+        }
+        ck_assert_msg(gamma_moved, "%s: the trainable gamma did not train", devs[d].name);
+        trainer_free(&t);
+    }
+    free(devs), free(x), free(y);
+}
+END_TEST
+
 START_TEST(test_same_seed_bit_identical)
 {
     float *x = malloc(N * 3 * sizeof *x), *y = malloc(N * sizeof *y);
@@ -370,6 +441,7 @@ int main(void)
     tcase_add_test(tc, test_activation_needing_x_in_dense);
     tcase_add_test(tc, test_same_seed_bit_identical);
     tcase_add_test(tc, test_batchnorm_dropout_net_learns);
+    tcase_add_test(tc, test_batchnorm_without_center_scale_keeps_them_fixed);
     tcase_add_test(tc, test_cnn_learns_images);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

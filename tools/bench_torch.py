@@ -1,72 +1,35 @@
 #!/usr/bin/env python3
 """PyTorch (CPU) side of tools/benchmark.sh: the same nets, data sizes, batch
-size, epochs and optimizer as the cltrain experiments, timed over the training
-loop only (data is read and converted to tensors before the clock starts).
+size and optimizer as the cltrain experiments. Each run trains a fresh model
+for W warm-up epochs (default 1: thread pool, oneDNN primitives, allocator)
+and then E timed epochs; the data is in tensors before the clock starts.
 
-    bench_torch.py NET --data-dir DIR --epochs E [--runs N] [--seed S] [--threads T]
-    bench_torch.py sgemm [--threads T]     # GFLOP/s of PyTorch's 1024^3 matmul
+    bench_torch.py NET --data-dir DIR --epochs E [--warmup-epochs W] [--runs N]
+                   [--seed S] [--threads T] [--channels-last]
+    bench_torch.py sgemm [--threads T]     # GFLOP per CPU-s of PyTorch's 1024^3 matmul
 
 NET is sunshine (Dense 163-100-50-1 relu, MSE, 767 training rows),
 cifar10_cnn (Conv32-Conv32-Flatten-Dense10) or cifar10_cnn_pool
 (Conv32-Pool-Conv32-Pool-Flatten-Dense32-Dense10), both on the first 5000
 images of data_batch_1.bin with sparse cross-entropy on logits. Every net:
 Adam (lr 1e-3, eps 1e-7), batch 32, reshuffled each epoch, no validation.
+--channels-last keeps the images and conv weights NHWC (oneDNN's own layout).
 
-A few untimed steps on a throw-away model come first, so that one-off
-set-up (thread pool, oneDNN primitives, allocator) is not charged to run 1.
-stdout: the training seconds of each run, one per line; progress on stderr.
+stdout: per run, the wall seconds and the process's CPU seconds (all
+threads) of the E timed epochs, one run per line; progress on stderr.
 """
 import argparse
-import csv
 import os
 import sys
 import time
 
-import numpy as np
 import torch
 from torch import nn
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_data  # noqa: E402
+
 BATCH = 32
-SUNSHINE_ROWS = 1096          # rows 0..1095 of the weather file
-CIFAR_IMAGES = 5000           # train_subset of the CIFAR experiments
-
-
-def find(data_dir, *candidates):
-    for rel in candidates:
-        path = os.path.join(data_dir, rel)
-        if os.path.exists(path):
-            return path
-    sys.exit("bench_torch.py: none of %s in %s" % (", ".join(candidates), data_dir))
-
-
-def sunshine_data(data_dir):
-    """163 features of rows 0..1095; label = BASEL_sunshine of the next row."""
-    path = find(data_dir, "weather_prediction_dataset.csv",
-                "weather/weather_prediction_dataset.csv")
-    with open(path, newline="") as f:
-        reader = csv.reader(f)
-        header = next(reader)
-        rows = [row for _, row in zip(range(SUNSHINE_ROWS + 1), reader)]
-    keep = [i for i, name in enumerate(header) if name not in ("DATE", "MONTH")]
-    target = header.index("BASEL_sunshine")
-    x = np.array([[float(row[i]) for i in keep] for row in rows[:SUNSHINE_ROWS]],
-                 dtype=np.float32)
-    y = np.array([[float(row[target])] for row in rows[1:SUNSHINE_ROWS + 1]],
-                 dtype=np.float32)
-    n_train = int(0.7 * SUNSHINE_ROWS)   # 767, as cltrain's split
-    return torch.from_numpy(x[:n_train]), torch.from_numpy(y[:n_train])
-
-
-def cifar_data(data_dir):
-    """The first 5000 records of data_batch_1.bin, pixels / 255, NCHW."""
-    path = find(data_dir, "cifar-10-batches-bin/data_batch_1.bin", "data_batch_1.bin")
-    raw = np.fromfile(path, dtype=np.uint8, count=CIFAR_IMAGES * 3073)
-    raw = raw.reshape(CIFAR_IMAGES, 3073)
-    # The binary layout is already channel-major per image (1024 R, 1024 G,
-    # 1024 B): cltrain turns it into NHWC, PyTorch wants NCHW as it is.
-    x = raw[:, 1:].reshape(CIFAR_IMAGES, 3, 32, 32).astype(np.float32) / 255.0
-    y = raw[:, 0].astype(np.int64)
-    return torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(y)
 
 
 def sunshine_net():
@@ -90,6 +53,16 @@ def cifar10_cnn_pool_net():
                          nn.Linear(32, 10))
 
 
+def sunshine_data(data_dir):
+    x, y = bench_data.sunshine(data_dir)
+    return torch.from_numpy(x), torch.from_numpy(y)
+
+
+def cifar_data(data_dir):
+    x, y = bench_data.cifar(data_dir, channels_last=False)
+    return torch.from_numpy(x), torch.from_numpy(y)
+
+
 NETS = {
     # name: (data, model, loss, parameter count of the cltrain experiment)
     "sunshine": (sunshine_data, sunshine_net, nn.MSELoss, 21501),
@@ -98,13 +71,15 @@ NETS = {
 }
 
 
-def train(model, loss_fn, x, y, epochs, generator):
-    """The timed part: shuffled mini-batches, forward, loss, backward, Adam."""
+def train(model, loss_fn, x, y, warmup, epochs, generator):
+    """Shuffled mini-batches, forward, loss, backward, Adam; returns the wall
+    and CPU seconds of the epochs after the warm-up ones."""
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
     n = x.shape[0]
     loss_sum = 0.0
-    start = time.perf_counter()
-    for _ in range(epochs):
+    for epoch in range(warmup + epochs):
+        if epoch == warmup:
+            wall, cpu = time.perf_counter(), time.process_time()
         order = torch.randperm(n, generator=generator)
         loss_sum = 0.0
         for first in range(0, n, BATCH):
@@ -114,19 +89,20 @@ def train(model, loss_fn, x, y, epochs, generator):
             loss.backward()
             opt.step()
             loss_sum += loss.item() * idx.shape[0]
-    seconds = time.perf_counter() - start
-    return seconds, loss_sum / n
+    return time.perf_counter() - wall, time.process_time() - cpu, loss_sum / n
 
 
 def sgemm_gflops(n=1024, runs=7):
-    """Median rate of an n^3 float32 matmul: what PyTorch's BLAS delivers."""
+    """Median rate of an n^3 float32 matmul, GFLOP per CPU-second (all
+    threads: a per-core rate that a shared machine disturbs far less than
+    the wall clock): what PyTorch's BLAS delivers."""
     a, b = torch.rand(n, n), torch.rand(n, n)
     a @ b
     times = []
     for _ in range(runs):
-        start = time.perf_counter()
+        start = time.process_time()
         a @ b
-        times.append(time.perf_counter() - start)
+        times.append(time.process_time() - start)
     return 2 * n ** 3 / sorted(times)[runs // 2] / 1e9
 
 
@@ -135,9 +111,11 @@ def main():
     ap.add_argument("net", choices=sorted(NETS) + ["sgemm"])
     ap.add_argument("--data-dir")
     ap.add_argument("--epochs", type=int)
+    ap.add_argument("--warmup-epochs", type=int, default=1)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0, help="seed of the first run")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--channels-last", action="store_true")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -148,20 +126,23 @@ def main():
         ap.error("%s needs --data-dir and --epochs" % args.net)
     data, make_model, make_loss, params = NETS[args.net]
     x, y = data(args.data_dir)
-    print("torch %s, %d threads, %s: %d training samples, %d epochs"
+    if args.channels_last and x.dim() == 4:
+        x = x.contiguous(memory_format=torch.channels_last)
+    print("torch %s, %d threads, %s: %d training samples, %d + %d epochs%s"
           % (torch.__version__, torch.get_num_threads(), args.net, x.shape[0],
-             args.epochs), file=sys.stderr)
-    train(make_model(), make_loss(), x[:3 * BATCH], y[:3 * BATCH], 1,
-          torch.Generator().manual_seed(0))                       # warm-up
+             args.warmup_epochs, args.epochs,
+             ", channels_last" if args.channels_last else ""), file=sys.stderr)
     for seed in range(args.seed, args.seed + args.runs):
         torch.manual_seed(seed)
         model = make_model()
         assert sum(p.numel() for p in model.parameters()) == params
-        seconds, loss = train(model, make_loss(), x, y, args.epochs,
-                              torch.Generator().manual_seed(seed))
-        print("  seed %d: %.3f s, last epoch loss %.4f" % (seed, seconds, loss),
-              file=sys.stderr)
-        print("%.6f" % seconds, flush=True)
+        if args.channels_last:
+            model = model.to(memory_format=torch.channels_last)
+        wall, cpu, loss = train(model, make_loss(), x, y, args.warmup_epochs,
+                                args.epochs, torch.Generator().manual_seed(seed))
+        print("  seed %d: %.3f s (CPU %.3f s), last epoch loss %.4f"
+              % (seed, wall, cpu, loss), file=sys.stderr)
+        print("%.6f %.6f" % (wall, cpu), flush=True)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,10 @@
  * forward one product, input gradient one, kernel gradient one (the bias
  * gradient, a column sum of dy, is timed on its own).
  *
- * usage: convbench [--device SPEC] [--batch 32] [--runs 7]
+ * usage: convbench [--device SPEC] [--batch 32] [--runs 7] [--cpu-time]
+ * --cpu-time times by the process's CPU time (all threads), as gemmbench's
+ * option does: with one runtime thread (POCL_MAX_PTHREAD_COUNT=1) a per-core
+ * figure that other processes on a shared machine disturb far less.
  * The GEMM engine is ct_gemm's default; CLTRAIN_GEMM_ENGINE=clblast|own forces one. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,10 +44,12 @@ typedef struct {
     ct_tensor x, kernel, bias, y, dx, dkernel, dbias, ws;
 } buffers;
 
+static int timer_cpu; /* --cpu-time */
+
 static double now_s(void)
 {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(timer_cpu ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
@@ -221,8 +226,10 @@ int main(int argc, char **argv)
             batch = (size_t)strtoul(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--runs") && i + 1 < argc)
             runs = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--cpu-time"))
+            timer_cpu = 1;
         else {
-            fprintf(stderr, "usage: convbench [--device SPEC] [--batch 32] [--runs 7]\n");
+            fprintf(stderr, "usage: convbench [--device SPEC] [--batch 32] [--runs 7] [--cpu-time]\n");
             return 2;
         }
     }
@@ -237,8 +244,8 @@ int main(int argc, char **argv)
         return 1;
     }
     const char *forced = getenv("CLTRAIN_GEMM_ENGINE");
-    printf("device: %s (%s)\nbatch %zu, median of %d runs, GEMM engine: %s\n", info.name, info.platform_name, batch,
-           runs, forced && *forced ? forced : "default (ct_gemm's choice)");
+    printf("device: %s (%s)\nbatch %zu, median of %d runs%s, GEMM engine: %s\n", info.name, info.platform_name, batch,
+           runs, timer_cpu ? " (CPU time)" : "", forced && *forced ? forced : "default (ct_gemm's choice)");
     int rc = 0;
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
         if (bench_shape(ctx, &shapes[i], batch, runs) != CT_OK) {

@@ -231,6 +231,11 @@ typedef struct {
                                     CLTRAIN_DEVICE): device specs (P:D, cpu, gpu, accelerator or
                                     part of a name) to train on side by side, data-parallel;
                                     under mpirun, split over the ranks */
+    double checkpoint_every;     /* `checkpoint_every` >= 0 seconds, default 1.0: checkpoint.bin and
+                                    history.csv after an epoch that ends at least this long after
+                                    the last write (and after the first epoch, at the end, on a stop);
+                                    0: after every epoch. Not Keras' (BackupAndRestore saves every
+                                    epoch): a checkpoint costs as much as a small net's epoch */
 } ct_train_spec;
 
 /* ================================================================= callbacks */

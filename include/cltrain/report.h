@@ -43,7 +43,8 @@ ct_status ct_atomic_commit(ct_atomic_file *file);
 ct_status ct_atomic_commit_unsynced(ct_atomic_file *file);
 /* Removes the temporary files (".NAME.PID-N.tmp") that writers in dir left
  * when they were killed: those whose process no longer exists. A live
- * writer's file, and any other file, is left alone. *removed (may be NULL)
+ * writer's file, any other file, and anything not a plain file (a folder, a
+ * link) of that name, is left alone. *removed (may be NULL)
  * counts them. A folder that cannot be read is an error naming it. */
 ct_status ct_atomic_remove_stale(const char *dir, size_t *removed);
 void ct_atomic_abort(ct_atomic_file *file); /* NULL is fine */

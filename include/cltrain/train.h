@@ -81,6 +81,20 @@ ct_status ct_trainer_epoch(ct_trainer *t, int epoch, double *values, const ct_ep
 /* Training batches per epoch. */
 size_t ct_trainer_batches(const ct_trainer *t);
 
+/* Where training first went non-finite (ct_trainer_find_nonfinite). */
+typedef struct {
+    size_t batch;      /* 1-based batch of the epoch after which it did; 0: none did */
+    bool loss_finite;  /* that batch's running loss was still finite (a weight went first) */
+    char tensor[160];  /* the first model tensor holding NaN or inf after it ("dense_1/kernel"); "" none */
+} ct_nonfinite_step;
+
+/* Replays `epoch` from its start (the trainer must be there: a checkpoint
+ * restored, the epochs before replayed) one batch at a time, reading the
+ * loss and the weights after each, and stops at the first batch after
+ * which either is NaN or infinite. Costs a wait for the device per batch:
+ * for explaining a failure, not for the fit loop. */
+ct_status ct_trainer_find_nonfinite(ct_trainer *t, int epoch, ct_nonfinite_step *out);
+
 /* ======================================================= data parallelism
  * One run over several devices (train.devices), synchronous: `replicas`
  * replicas in all, of which this process drives `local` (global indices

@@ -9,12 +9,14 @@
 static void resume_usage(FILE *out)
 {
     fprintf(out, "usage: cltrain resume RUN_DIR [--set KEY.PATH=VALUE ...] [--device SPEC]\n"
-                 "                     [--data-dir DIR] [--quiet]\n"
+                 "                     [--data-dir DIR] [--quiet | --silent]\n"
                  "Continues the run in RUN_DIR from its checkpoint.bin with the experiment in its\n"
                  "config.yaml, then evaluates and writes its results as `cltrain run` does. On the\n"
                  "same device the result is bit for bit that of an uninterrupted run. Only\n"
-                 "train.epochs (to train longer), description, output.plots and output.dir may be\n"
-                 "changed with --set; anything else is refused, naming what changed.\n");
+                 "train.epochs (to train longer), train.checkpoint_every, description,\n"
+                 "output.plots and output.dir may be changed with --set; anything else is\n"
+                 "refused, naming what changed.\n"
+                 "--quiet prints the epoch lines only, --silent nothing (as for `cltrain run`).\n");
 }
 
 int ct_cmd_resume(int argc, char **argv)
@@ -50,7 +52,7 @@ int ct_cmd_resume(int argc, char **argv)
         return 2;
     }
     o.resume_dir = dir;
-    int rc = ct_cli_train(exp, &o, a.quiet);
+    int rc = ct_cli_train(exp, &o, a.verbosity);
     ct_experiment_free(exp);
     return rc;
 }

@@ -15,17 +15,22 @@
 static void run_usage(FILE *out)
 {
     fprintf(out, "usage: cltrain run EXPERIMENT.yaml [--set KEY.PATH=VALUE ...] [--device SPEC]\n"
-                 "                  [--data-dir DIR] [--out RUN_DIR [--overwrite] | --resume RUN_DIR] [--quiet]\n"
-                 "                  [--verbose]\n"
+                 "                  [--data-dir DIR] [--out RUN_DIR [--overwrite] | --resume RUN_DIR]\n"
+                 "                  [--quiet | --silent] [--verbose]\n"
                  "Trains and evaluates the experiment and writes config.yaml, history.csv,\n"
                  "summary.yaml, weights.bin and predictions.csv into the run directory\n"
-                 "(default runs/NAME-TIMESTAMP), and checkpoint.bin after every epoch. A run owns\n"
+                 "(default runs/NAME-TIMESTAMP), and checkpoint.bin after each epoch (at most\n"
+                 "every train.checkpoint_every seconds, default 1, when epochs are shorter). A run owns\n"
                  "its directory: an existing RUN_DIR must be empty, or --overwrite replaces the\n"
                  "run files in it.\n"
                  "Ctrl-C (or SIGTERM) stops after the current step with a checkpoint; a second\n"
                  "Ctrl-C quits at once. --resume RUN_DIR continues that run from its checkpoint\n"
                  "(the experiment must be the same; more train.epochs is allowed). Data is found\n"
                  "in --data-dir, $CLTRAIN_DATA_DIR, or downloaded into ~/.cache/cltrain/datasets.\n"
+                 "On a terminal a progress bar shows the epoch in progress (redrawn at most 10\n"
+                 "times a second); in a pipe or a file only the finished epochs' lines are\n"
+                 "printed. --quiet prints nothing but those epoch lines; --silent prints nothing\n"
+                 "(errors and, after Ctrl-C, how to resume still go to stderr).\n"
                  "--verbose also prints the OpenCL compiler's output for each program it builds.\n");
 }
 
@@ -74,7 +79,7 @@ int ct_cmd_run(int argc, char **argv)
         ct_experiment_free(exp);
         return 2;
     }
-    int rc = ct_cli_train(exp, &o, a.quiet);
+    int rc = ct_cli_train(exp, &o, a.verbosity);
     ct_experiment_free(exp);
     return rc;
 }

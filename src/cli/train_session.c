@@ -49,20 +49,24 @@ static bool wrote_something(const char *run_dir)
 
 /* Under an MPI launcher: one run over the ranks (train.devices), rank 0
  * printing and writing; a failure on any rank ends them all. */
-static int train_on_ranks(const ct_experiment *exp, ct_run_options *o, int quiet);
-static int ct_cli_train_local(const ct_experiment *exp, ct_run_options *o, int quiet);
+static int train_on_ranks(const ct_experiment *exp, ct_run_options *o, ct_cli_verbosity verbosity);
+static int ct_cli_train_local(const ct_experiment *exp, ct_run_options *o, ct_cli_verbosity verbosity);
 
-int ct_cli_train(const ct_experiment *exp, ct_run_options *o, int quiet)
+int ct_cli_train(const ct_experiment *exp, ct_run_options *o, ct_cli_verbosity verbosity)
 {
     if (ct_collective_launcher_size() > 1 && ct_collective_built())
-        return train_on_ranks(exp, o, quiet);
-    return ct_cli_train_local(exp, o, quiet);
+        return train_on_ranks(exp, o, verbosity);
+    return ct_cli_train_local(exp, o, verbosity);
 }
 
-static int ct_cli_train_local(const ct_experiment *exp, ct_run_options *o, int quiet)
+static int ct_cli_train_local(const ct_experiment *exp, ct_run_options *o, ct_cli_verbosity verbosity)
 {
-    o->report = quiet ? NULL : stdout;
-    o->live = (!quiet && isatty(STDERR_FILENO)) ? stderr : NULL;
+    o->report = verbosity == CT_CLI_NORMAL ? stdout : NULL;
+    o->epoch_report = verbosity == CT_CLI_SILENT ? NULL : stdout;
+    /* The bar is redrawn in place among the epoch lines, so only when both
+     * streams are the terminal: in a pipe or a file (`| tee log`, `> log`)
+     * the epoch lines come alone, without carriage returns or escapes. */
+    o->live = verbosity == CT_CLI_NORMAL && isatty(STDOUT_FILENO) && isatty(STDERR_FILENO) ? stderr : NULL;
     o->stop = &stop_signal;
     o->import_weights = ct_weights_import;
     bool interrupted = false;
@@ -111,13 +115,15 @@ int ct_cli_train_option(const char *command, int argc, char **argv, int *i, ct_c
     else if ((v = ct_cli_option(argc, argv, i, "--data-dir")))
         o->data_dir = v;
     else if (!strcmp(argv[*i], "--quiet") || !strcmp(argv[*i], "-q"))
-        a->quiet = 1;
+        a->verbosity = CT_CLI_QUIET;
+    else if (!strcmp(argv[*i], "--silent"))
+        a->verbosity = CT_CLI_SILENT;
     else
         return 0;
     return 1;
 }
 
-static int train_on_ranks(const ct_experiment *exp, ct_run_options *o, int quiet)
+static int train_on_ranks(const ct_experiment *exp, ct_run_options *o, ct_cli_verbosity verbosity)
 {
     ct_status s = ct_collective_init(NULL, NULL);
     if (s != CT_OK)
@@ -125,9 +131,9 @@ static int train_on_ranks(const ct_experiment *exp, ct_run_options *o, int quiet
     int rank = ct_collective_rank(), rc;
     if (rank == 0) {
         /* The flag stays: ct_cli_train would come back here. */
-        rc = ct_cli_train_local(exp, o, quiet);
+        rc = ct_cli_train_local(exp, o, verbosity);
     } else {
-        o->report = o->live = NULL;
+        o->report = o->epoch_report = o->live = NULL;
         o->stop = &stop_signal;
         stop_signal = 0;
         struct sigaction old_int, old_term;

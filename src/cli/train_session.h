@@ -11,7 +11,13 @@
  * way to resume is printed); 1 on failure. A second SIGINT or SIGTERM exits
  * at once with the same status; the last checkpoint stays intact, as every
  * file is replaced atomically. */
-int ct_cli_train(const ct_experiment *exp, ct_run_options *o, int quiet);
+typedef enum {
+    CT_CLI_NORMAL, /* the whole report on stdout; the live bar when stdout and stderr are a terminal */
+    CT_CLI_QUIET,  /* --quiet: the epoch lines only */
+    CT_CLI_SILENT, /* --silent: nothing on stdout (errors and the resume hint still on stderr) */
+} ct_cli_verbosity;
+
+int ct_cli_train(const ct_experiment *exp, ct_run_options *o, ct_cli_verbosity verbosity);
 
 #define CT_CLI_MAX_SETS 64
 
@@ -19,11 +25,11 @@ int ct_cli_train(const ct_experiment *exp, ct_run_options *o, int quiet);
 typedef struct {
     const char *sets[CT_CLI_MAX_SETS]; /* --set KEY.PATH=VALUE, in order */
     size_t nsets;
-    int quiet; /* --quiet / -q */
+    ct_cli_verbosity verbosity; /* --quiet / -q, --silent */
 } ct_cli_train_args;
 
 /* Takes argv[*i] if it is one of the options `run` and `resume` share
- * (--set, --device, --data-dir, --quiet): returns 1 (and advances *i past a
+ * (--set, --device, --data-dir, --quiet, --silent): returns 1 (and advances *i past a
  * separate value), 0 when it is none of them, -1 after printing an error
  * naming `command` ("cltrain run"); the exit status is then 2. */
 int ct_cli_train_option(const char *command, int argc, char **argv, int *i, ct_cli_train_args *a,

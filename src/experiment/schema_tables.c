@@ -673,6 +673,8 @@ static const field train_fields[] = {
      .default_text = "0.0", .range = R_UNIT_HALF_OPEN},
     /* data parallelism (issue #15): device specs; cross-field checks in validate.c */
     {.key = "devices", .type = FT_STRING_LIST, .offset = TRAIN(devices), .flags = FL_FLOW | FL_OMIT_WHEN_NULL},
+    {.key = "checkpoint_every", .type = FT_DOUBLE, .offset = TRAIN(checkpoint_every), .default_text = "1.0",
+     .range = R_NON_NEGATIVE},
 };
 static const section train_section = {"train settings", train_fields, COUNT(train_fields), NULL,
                                       NULL};

@@ -14,6 +14,19 @@
 #include "model/init.h"
 #include "model/model_internal.h"
 
+/* The view of the named tensor "layer/what", added before its buffer existed. */
+static ct_status set_tensor_view(ct_model *m, const char *layer, const char *what, const ct_tensor *view)
+{
+    char name[sizeof m->tensors[0].name];
+    snprintf(name, sizeof name, "%s/%s", layer, what);
+    for (size_t i = 0; i < m->tensor_count; i++)
+        if (!strcmp(m->tensors[i].name, name)) {
+            m->tensors[i].view = *view;
+            return CT_OK;
+        }
+    return ct_fail(CT_ERR_INTERNAL, "model: no tensor %s", name);
+}
+
 static size_t per_sample(int ndim, const size_t *shape)
 {
     size_t n = 1;
@@ -85,11 +98,23 @@ static ct_status create_params(ct_model *m, size_t i, size_t *state_used)
         }
     } else if (s->kind == CT_LAYER_BATCH_NORMALIZATION) {
         size_t c = p->in_shape[p->in_ndim - 1];
-        CT_TRY(ct_param_arena_add(m->arena, 1, &c, &l->gamma, &l->dgamma));
-        CT_TRY(upload_init(m, &l->gamma, CT_INIT_ONES, 0, 0, i, 0));
-        CT_TRY(ct_param_arena_add(m->arena, 1, &c, &l->beta, &l->dbeta));
-        CT_TRY(upload_init(m, &l->beta, CT_INIT_ZEROS, 0, 0, i, 1));
-        CT_TRY(add_tensor(m, p->name, "gamma", &l->gamma));
+        const ct_batch_norm_spec *bn = &s->batch_normalization;
+        /* Without scale (center) gamma (beta) is a constant 1 (0), as Keras'
+         * layer has none: it lives with the non-trainable state, out of the
+         * optimizer's reach, and its gradient goes to a scratch view there
+         * (create_state). It keeps its place among the named tensors, so
+         * weights.bin and checkpoints keep their layout. */
+        if (bn->scale) {
+            CT_TRY(ct_param_arena_add(m->arena, 1, &c, &l->gamma, &l->dgamma));
+            CT_TRY(upload_init(m, &l->gamma, CT_INIT_ONES, 0, 0, i, 0));
+        } else
+            *state_used += 2 * c;
+        if (bn->center) {
+            CT_TRY(ct_param_arena_add(m->arena, 1, &c, &l->beta, &l->dbeta));
+            CT_TRY(upload_init(m, &l->beta, CT_INIT_ZEROS, 0, 0, i, 1));
+        } else
+            *state_used += 2 * c;
+        CT_TRY(add_tensor(m, p->name, "gamma", &l->gamma)); /* a fixed one's view comes in create_state */
         CT_TRY(add_tensor(m, p->name, "beta", &l->beta));
         *state_used += 4 * c; /* moving mean, moving variance, saved (2, C) */
     }
@@ -111,6 +136,21 @@ static ct_status create_state(ct_model *m, size_t *offset)
         CT_TRY(upload_init(m, &l->moving_variance, CT_INIT_ONES, 0, 0, i, 3));
         CT_TRY(add_tensor(m, l->plan->name, "moving_mean", &l->moving_mean));
         CT_TRY(add_tensor(m, l->plan->name, "moving_variance", &l->moving_variance));
+        const ct_batch_norm_spec *bn = &l->plan->spec->batch_normalization;
+        if (!bn->scale) {
+            CT_TRY(ct_tensor_view(&m->state, *offset, 1, &c, &l->gamma));
+            CT_TRY(ct_tensor_view(&m->state, *offset + c, 1, &c, &l->dgamma));
+            *offset += 2 * c;
+            CT_TRY(upload_init(m, &l->gamma, CT_INIT_ONES, 0, 0, i, 0));
+            CT_TRY(set_tensor_view(m, l->plan->name, "gamma", &l->gamma));
+        }
+        if (!bn->center) {
+            CT_TRY(ct_tensor_view(&m->state, *offset, 1, &c, &l->beta));
+            CT_TRY(ct_tensor_view(&m->state, *offset + c, 1, &c, &l->dbeta));
+            *offset += 2 * c;
+            CT_TRY(upload_init(m, &l->beta, CT_INIT_ZEROS, 0, 0, i, 1));
+            CT_TRY(set_tensor_view(m, l->plan->name, "beta", &l->beta));
+        }
     }
     return CT_OK;
 }

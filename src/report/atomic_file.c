@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 struct ct_atomic_file {
@@ -122,6 +123,12 @@ static ct_status flush_and_close(ct_atomic_file *file, bool durable)
         failed = true;
         err = errno;
     }
+    /* A write that failed earlier (a writer's fprintf) leaves the error flag
+     * but not always its errno; a full file system is the usual cause, and
+     * the one to name. */
+    struct statvfs fs;
+    if (failed && err == 0 && fstatvfs(fileno(stream), &fs) == 0 && fs.f_bavail == 0)
+        err = ENOSPC;
     if (fclose(stream) != 0 && !failed) {
         failed = true;
         err = errno;
@@ -221,7 +228,8 @@ ct_status ct_atomic_remove_stale(const char *dir, size_t *removed)
         if (!path)
             break;
         snprintf(path, size, "%s/%s", dir, e->d_name);
-        if (unlink(path) == 0 && removed)
+        struct stat st; /* a writer's file is a plain file: never a folder or a link someone made */
+        if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && unlink(path) == 0 && removed)
             ++*removed;
         free(path);
     }

@@ -158,6 +158,6 @@ ct_status ct_run_weights_read(const char *run_dir, ct_named_tensor **out, size_t
     }
     return ct_fail(CT_ERR_IO,
                    "%s/weights.bin: no such file (it is written when training ends), and no best.weights.bin or "
-                   "checkpoint.bin (written after every epoch): the run stopped before its first epoch ended",
+                   "checkpoint.bin (written after the first epoch): the run stopped before its first epoch ended",
                    run_dir);
 }

@@ -246,7 +246,7 @@ static ct_status get_f32(const ct_checkpoint *c, const char *name, size_t count,
     return CT_OK;
 }
 
-static ct_status restore_trainer(const ct_checkpoint *c, ct_trainer *t)
+ct_status ct_run_checkpoint_restore_trainer(const ct_checkpoint *c, ct_trainer *t)
 {
     ct_model *m = ct_trainer_model(t);
     ct_trainer_state st;
@@ -320,7 +320,7 @@ ct_status ct_run_checkpoint_restore(const ct_checkpoint *c, ct_fit_state *f)
     bool finished;
     CT_TRY(ct_run_checkpoint_position(c, &epoch, &batch, &finished));
     f->finished = finished;
-    CT_TRY(restore_trainer(c, f->trainer));
+    CT_TRY(ct_run_checkpoint_restore_trainer(c, f->trainer));
     double v[CALLBACK_FIELDS];
     CT_TRY(ct_checkpoint_get_array(c, "early_stopping", CT_RECORD_F64, v, CALLBACK_FIELDS));
     set_callback_fields(f->early_stopping, v);

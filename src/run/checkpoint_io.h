@@ -35,6 +35,9 @@ ct_status ct_run_checkpoint_save(const char *path, const ct_experiment *exp, con
  * record that does not fit. */
 ct_status ct_run_checkpoint_restore(const ct_checkpoint *c, ct_fit_state *f);
 
+/* Only the trainer's part of that: weights, optimizer, counters, position. */
+ct_status ct_run_checkpoint_restore_trainer(const ct_checkpoint *c, ct_trainer *t);
+
 /* Position and flags of a checkpoint without a device: the epoch in
  * progress or next, the batches of it done, whether training ended. */
 ct_status ct_run_checkpoint_position(const ct_checkpoint *c, int *epoch, uint64_t *batch, bool *finished);
@@ -46,8 +49,8 @@ ct_status ct_run_checkpoint_experiment(const ct_checkpoint *c, char **yaml);
 ct_status ct_run_experiment_yaml(const ct_experiment *exp, char **yaml);
 
 /* Changes between the configuration a run was started with and the one it
- * is resumed with. Safe: train.epochs (not below epochs_done), description,
- * output.plots, output.dir. Anything else is CT_ERR_CONFIG naming each
+ * is resumed with. Safe: train.epochs (not below epochs_done),
+ * train.checkpoint_every, description, output.plots, output.dir. Anything else is CT_ERR_CONFIG naming each
  * changed key with its old and new value. */
 ct_status ct_run_check_config_change(const char *saved_yaml, const char *new_yaml, int epochs_done);
 

@@ -116,7 +116,7 @@ static const entry *lookup(const flat *f, const char *path)
 static int is_safe(const char *path)
 {
     static const char *const safe[] = {"train.epochs", "description", "output.plots", "output.dir",
-                                       "train.devices"};
+                                       "train.devices", "train.checkpoint_every"};
     for (size_t i = 0; i < sizeof safe / sizeof safe[0]; i++)
         if (!strcmp(path, safe[i]))
             return 1;
@@ -227,7 +227,8 @@ ct_status ct_run_check_config_change(const char *saved_yaml, const char *new_yam
     if (s == CT_OK && used)
         s = ct_fail(CT_ERR_CONFIG,
                     "the experiment differs from the one the run was started with: %s. A resumed run must train the "
-                    "same thing; only train.epochs, description, output.plots and output.dir may change",
+                    "same thing; only train.epochs, train.checkpoint_every, train.devices, description, "
+                    "output.plots and output.dir may change",
                     unsafe);
     flat_free(&a);
     flat_free(&b);

@@ -76,7 +76,7 @@ static int terminal_columns(FILE *tty)
 void ct_progress_bar_update(ct_progress_bar *b, size_t done, size_t batches, const double *running)
 {
     double t = ct_now_seconds();
-    if (!b->first_time) {
+    if (b->first_time == 0) { /* the first update of the epoch */
         b->first_time = t;
         b->first_done = done;
     }

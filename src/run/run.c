@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cltrain/callbacks.h"
 #include "cltrain/loss.h"
@@ -26,6 +27,7 @@
 #include "run/devices.h"
 #include "run/progress_bar.h"
 #include "run/memory_check.h"
+#include "run/nonfinite.h"
 #include "run/run_dir.h"
 #include "run/run_files.h"
 #include "run/summary.h"
@@ -56,6 +58,7 @@ typedef struct {
     double test_values[1 + CT_METRICS_MAX];
     double baseline_rmse;
     int has_baseline;
+    double baseline_val_rmse; /* on the validation split, NaN without one: what a sweep compares its val_ metric to */
     size_t parameters, trainable_parameters; /* of the model plan, for summary.yaml */
     double flops_per_sample;                 /* forward pass, as `cltrain summary` counts */
     char init_sha256[65]; /* init.from's SHA-256 when training started from it ("" unknown) */
@@ -186,6 +189,8 @@ static ct_status write_summary(const ct_experiment *exp, const ct_dataset *d, co
         ct_yaml_key(w, "baselines"), ct_yaml_begin_map(w);
         ct_yaml_key(w, d->baseline_name), ct_yaml_begin_map(w);
         ct_yaml_key(w, "root_mean_squared_error"), ct_yaml_value_double(w, res->baseline_rmse);
+        if (!isnan(res->baseline_val_rmse))
+            ct_yaml_key(w, "val_root_mean_squared_error"), ct_yaml_value_double(w, res->baseline_val_rmse);
         ct_yaml_end_map(w);
         ct_yaml_end_map(w);
     }
@@ -389,6 +394,33 @@ static ct_status keep_best_after_nan(ct_status s, const ct_early_stopping *es, c
                    es->monitor, es->best, dir);
 }
 
+/* The NaN guard failed after `epoch` (status s, its message "... at epoch
+ * N ..." current): the message gains the batch (replayed from the last
+ * checkpoint), where the last good state is, and what to try. A non-finite
+ * epoch is logged but never checkpointed. */
+static ct_status explain_nonfinite(ct_status s, const ct_experiment *exp, ct_trainer *t, const ct_history *history,
+                                   int epoch, int checkpoint_epoch, const char *checkpoint_path,
+                                   const ct_trainer_state *initial)
+{
+    char why[512], where[256] = "", advice[512];
+    snprintf(why, sizeof why, "%s", ct_last_error());
+    /* Data-parallel: the replay would need every replica's (and rank's) steps; the epoch alone is named. */
+    if (ct_trainer_replicas(t) == 1)
+        ct_run_explain_nonfinite(exp, t, checkpoint_epoch > 0 ? checkpoint_path : NULL, initial, history, epoch,
+                                 where, sizeof where, advice, sizeof advice);
+    else
+        ct_run_explain_nonfinite(exp, t, NULL, NULL, history, epoch, where, sizeof where, advice, sizeof advice);
+    /* ", batch B of N (...)" right after "at epoch E". */
+    char *at = strstr(why, "at epoch "), *after = at ? at + strlen("at epoch ") : why + strlen(why);
+    while (*after >= '0' && *after <= '9')
+        after++;
+    char last_good[4200] = "";
+    if (checkpoint_epoch > 0)
+        snprintf(last_good, sizeof last_good, "; the last good state (after epoch %d) is in %s", checkpoint_epoch,
+                 checkpoint_path);
+    return ct_fail(s, "%.*s%s%s%s; %s", (int)(after - why), why, where, after, last_good, advice);
+}
+
 /* The epoch loop, from the start or from the checkpoint c. */
 static ct_status fit(const ct_experiment *exp, ct_trainer *t, const ct_run_options *o, const char *dir,
                      const ct_checkpoint *c, run_result *res)
@@ -459,13 +491,21 @@ static ct_status fit(const ct_experiment *exp, ct_trainer *t, const ct_run_optio
         s = ct_progress_bar_create(o->live, names, 1 + exp->train.metric_count, &bar);
     fit_hooks hooks = {o, bar, (uint64_t)first_epoch * ct_trainer_batches(t)};
     ct_epoch_hooks epoch_hooks = {bar ? hook_progress : NULL, hook_should_stop, &hooks};
-    /* history.csv and checkpoint.bin are replaced atomically after every
-     * epoch, so a killed run keeps every finished epoch; syncing them to disk
-     * (against a power cut) costs milliseconds, as much as a whole small
-     * epoch, so that happens at most every HISTORY_SYNC_SECONDS and once at
-     * the end. */
-    double last_sync = start;
-    bool synced = true, interrupted = false;
+    /* history.csv, then checkpoint.bin, are replaced atomically after the
+     * first epoch, after an epoch that ends train.checkpoint_every seconds
+     * or more after the last write, and at the end: a killed run keeps
+     * every epoch up to that write. Writing them costs as much as a small
+     * net's epoch of a millisecond or two (creating, writing and renaming
+     * the files), and syncing them to disk (against a power cut) more, so
+     * that happens at most every HISTORY_SYNC_SECONDS and once at the end. */
+    /* A fresh run's state before its first epoch, to replay up to a NaN there. */
+    ct_trainer_state initial;
+    memset(&initial, 0, sizeof initial);
+    if (s == CT_OK && !c && ct_trainer_replicas(t) == 1)
+        s = ct_trainer_save(t, &initial);
+    double last_sync = start, last_write = start;
+    int checkpoint_epoch = first_epoch; /* epochs in the newest checkpoint (a resumed one's) */
+    bool flushed = true, interrupted = false; /* flushed: history.csv holds every row, synced */
     for (int epoch = first_epoch; s == CT_OK && epoch < exp->train.epochs; epoch++) {
         double values[2 * (1 + CT_METRICS_MAX) + 2], t0 = ct_now_seconds(); /* + learning_rate, seconds */
         bool finished = false;
@@ -487,20 +527,13 @@ static ct_status fit(const ct_experiment *exp, ct_trainer *t, const ct_run_optio
         }
         values[nv] = ct_now_seconds() - t0;
         res->epochs_run = epoch + 1;
-        print_epoch(o->report, epoch, exp->train.epochs, values[nv], t, values);
+        print_epoch(o->epoch_report ? o->epoch_report : o->report, epoch, exp->train.epochs, values[nv], t, values);
         s = ct_history_append(history, values, nv + 1);
-        synced = ct_now_seconds() - last_sync >= HISTORY_SYNC_SECONDS;
-        if (s == CT_OK)
-            s = ct_history_write_csv_durability(history, history_path, synced);
-        if (s == CT_OK &&
-            ((s = ct_nan_guard_check(epoch, names, values, nv)) != CT_OK ||
-             (s = ct_run_check_weights_finite(ct_trainer_model(t), epoch)) != CT_OK) &&
-            epoch > 0) {
-            /* A non-finite epoch is logged but never checkpointed: say where the last good state is. */
-            char why[512];
-            snprintf(why, sizeof why, "%s", ct_last_error());
-            s = ct_fail(s, "%s; the last good state (after epoch %d) is in %s", why, epoch, checkpoint_path);
-        }
+        flushed = false;
+        if (s == CT_OK && ((s = ct_nan_guard_check(epoch, names, values, nv)) != CT_OK ||
+                           (s = ct_run_check_weights_finite(ct_trainer_model(t), epoch)) != CT_OK))
+            s = explain_nonfinite(s, exp, t, history, epoch, checkpoint_epoch, checkpoint_path,
+                                  initial.model ? &initial : NULL);
         ct_early_stopping_decision d = {0};
         if (s == CT_OK)
             s = reduce_learning_rate(&reduce_lr, t, o->report, epoch, names, values, nv);
@@ -511,11 +544,25 @@ static ct_status fit(const ct_experiment *exp, ct_trainer *t, const ct_run_optio
         if (s == CT_OK)
             s = model_checkpoint_update(exp, &best_tracker, t, epoch, names, values, nv, dir);
         state.finished = d.stop || epoch + 1 == exp->train.epochs;
-        state.train_seconds = earlier_seconds + ct_now_seconds() - start;
-        if (s == CT_OK)
-            s = ct_run_checkpoint_save(checkpoint_path, exp, &state, synced || state.finished);
-        if (synced)
-            last_sync = ct_now_seconds();
+        double now = ct_now_seconds();
+        state.train_seconds = earlier_seconds + now - start;
+        if (s == CT_OK &&
+            (state.finished || epoch == first_epoch || now - last_write >= exp->train.checkpoint_every)) {
+            bool durable = state.finished || now - last_sync >= HISTORY_SYNC_SECONDS;
+            s = ct_history_write_csv_durability(history, history_path, durable);
+            if (s == CT_OK)
+                s = ct_run_checkpoint_save(checkpoint_path, exp, &state, durable);
+            if (s == CT_OK) {
+                flushed = durable;
+                checkpoint_epoch = epoch + 1;
+                ct_trainer_state_free(&initial); /* replays start from the checkpoint now */
+                last_write = ct_now_seconds();
+                if (durable)
+                    last_sync = last_write;
+                if (o->checkpoint_writes)
+                    ++*o->checkpoint_writes;
+            }
+        }
         bool stop_now = !state.finished && stop_requested(o, hooks.steps); /* asked once: a signal may come */
         if (s == CT_OK)
             s = send_control(t, d.stop || stop_now, 0);
@@ -531,18 +578,21 @@ static ct_status fit(const ct_experiment *exp, ct_trainer *t, const ct_run_optio
         }
     }
     ct_progress_bar_free(bar);
+    ct_trainer_state_free(&initial);
     res->train_seconds = earlier_seconds + ct_now_seconds() - start;
+    if (!flushed) { /* also after a failed epoch: what was logged stays */
+        ct_status w = ct_history_write_csv(history, history_path);
+        if (s == CT_OK)
+            s = w;
+    }
     if (s == CT_OK && interrupted) {
         state.train_seconds = res->train_seconds;
         s = ct_run_checkpoint_save(checkpoint_path, exp, &state, true);
         res->interrupted = true;
         if (o->interrupted)
             *o->interrupted = true;
-    }
-    if (!synced) { /* also after a failed epoch: what was logged stays */
-        ct_status w = ct_history_write_csv(history, history_path);
-        if (s == CT_OK)
-            s = w;
+        if (s == CT_OK && o->checkpoint_writes)
+            ++*o->checkpoint_writes;
     }
     if (s == CT_OK && first_epoch >= exp->train.epochs && !state.finished)
         s = ct_fail(CT_ERR_INTERNAL, "resumed after epoch %d of %d without finishing", first_epoch,
@@ -593,6 +643,9 @@ static ct_status evaluate_test(const ct_experiment *exp, const ct_dataset *d, ct
     if (s == CT_OK && d->test.baseline) {
         res->has_baseline = 1;
         res->baseline_rmse = rmse_of(d->test.baseline, d->test.y, d->test.n, 1);
+        /* Keras-style val_ name, after the test value (readers look for the test one first). */
+        res->baseline_val_rmse = d->validation.baseline ? rmse_of(d->validation.baseline, d->validation.y,
+                                                                  d->validation.n, 1) : NAN;
     }
     if (s == CT_OK && r) {
         fprintf(r, "\nTest set (%zu samples):\n", d->test.n);
@@ -614,6 +667,22 @@ static ct_status evaluate_test(const ct_experiment *exp, const ct_dataset *d, ct
         s = ct_run_write_test_images(dir, &d->test, ct_dataset_sample_size(d));
     free(pred);
     return s;
+}
+
+/* failure.txt: how a run that failed in training ended (the error, with
+ * the NaN guard's epoch, batch and advice), beside what it wrote before.
+ * Best effort: the error itself is what matters, and may be a full disk. */
+static void write_failure(ct_status s, const char *dir)
+{
+    char path[4096], why[4096];
+    snprintf(why, sizeof why, "%s", ct_last_error());
+    snprintf(path, sizeof path, "%s/failure.txt", dir);
+    ct_atomic_file *f;
+    if (ct_atomic_open(path, &f) == CT_OK) {
+        fprintf(ct_atomic_stream(f), "The run failed: %s\n", why);
+        (void)ct_atomic_commit(f); /* on failure it removed its temporary file */
+    }
+    ct_fail(s, "%s", why); /* the run's error stays the current message */
 }
 
 /* The checkpoint of o->resume_dir, checked against exp before any data is
@@ -655,6 +724,24 @@ static ct_status open_resume(const ct_experiment *exp, const ct_run_options *o, 
         *out = NULL;
     }
     return s;
+}
+
+/* The temporary files of atomic writes that a killed run left in the run
+ * directory and in plots/ (ct_atomic_remove_stale: only the writer's own
+ * ".NAME.PID-N.tmp" files whose process is gone). */
+static ct_status clear_stale_temp_files(const ct_run_options *o)
+{
+    size_t removed = 0, in_plots = 0;
+    CT_TRY(ct_atomic_remove_stale(o->resume_dir, &removed));
+    char plots[4096];
+    snprintf(plots, sizeof plots, "%s/plots", o->resume_dir);
+    struct stat st;
+    if (stat(plots, &st) == 0 && S_ISDIR(st.st_mode))
+        CT_TRY(ct_atomic_remove_stale(plots, &in_plots));
+    if (removed + in_plots && o->report)
+        fprintf(o->report, "Removed %zu temporary file%s left by the interrupted run\n", removed + in_plots,
+                removed + in_plots == 1 ? "" : "s");
+    return CT_OK;
 }
 
 /* A rank other than 0 of an MPI run: its share of the replicas, nothing
@@ -700,8 +787,14 @@ ct_status ct_run_experiment(const ct_experiment *exp, const ct_run_options *o, c
         *o->interrupted = false;
     if (ct_collective_rank() != 0)
         return run_follower(exp, o);
-    if (o->resume_dir)
+    if (o->resume_dir) {
         CT_TRY(open_resume(exp, o, &resume));
+        ct_status cleared = clear_stale_temp_files(o);
+        if (cleared != CT_OK) {
+            ct_checkpoint_free(resume);
+            return cleared;
+        }
+    }
     ct_dataset d;
     ct_status ds = ct_dataset_load(exp, o->data_dir, &d);
     if (ds != CT_OK) {
@@ -790,6 +883,8 @@ ct_status ct_run_experiment(const ct_experiment *exp, const ct_run_options *o, c
         s = fit(exp, t, o, *run_dir, resume, &res);
     }
     ct_checkpoint_free(resume);
+    if (s != CT_OK && *run_dir)
+        write_failure(s, *run_dir);
     if (s == CT_OK && res.interrupted) { /* the checkpoint holds it all; no results yet */
         ct_trainer_free(t);
         close_contexts(ctxs, devs.local_count);
@@ -807,6 +902,11 @@ ct_status ct_run_experiment(const ct_experiment *exp, const ct_run_options *o, c
         /* Pictures are a convenience: a failure is reported, the run stands. */
         if (ct_plot_run(*run_dir, exp->output.plots, NULL) != CT_OK && o->report)
             fprintf(o->report, "Plots not drawn: %s (redraw with `cltrain plot %s`)\n", ct_last_error(), *run_dir);
+    }
+    if (s == CT_OK) { /* a failure.txt of an earlier session no longer says how the run ended */
+        char failure[4096];
+        snprintf(failure, sizeof failure, "%s/failure.txt", *run_dir);
+        unlink(failure);
     }
     if (s == CT_OK && o->report)
         fprintf(o->report, "\nRun directory: %s (%.1f s %s, %.1f s training%s)\n", *run_dir,

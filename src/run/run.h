@@ -20,6 +20,10 @@ typedef struct {
     const char *out_dir;     /* NULL: output.dir of the experiment, else runs/NAME-TIMESTAMP */
     const char *device_spec; /* NULL: $CLTRAIN_DEVICE, then the default device */
     FILE *report;            /* progress, summary, results; NULL for silence */
+    /* The one line per finished epoch ("Epoch 3/200  1.9ms  loss: ..."):
+     * here when set, else to report. --quiet sets it alone, so that the
+     * epoch lines are all it prints. */
+    FILE *epoch_report;
     FILE *live;              /* a terminal for the in-epoch progress bar, or NULL */
     const char *resume_dir;  /* continue this run directory from its checkpoint.bin */
     /* Set (by a signal handler) to stop training after the current step: a
@@ -28,6 +32,7 @@ typedef struct {
     volatile sig_atomic_t *stop;
     uint64_t stop_at_step;   /* also stop once this many optimizer steps are done (0: never; for tests) */
     bool *interrupted;       /* out, may be NULL: training was stopped and can be resumed */
+    size_t *checkpoint_writes; /* out, may be NULL: checkpoint.bin writes added (for tests) */
     bool overwrite;          /* replace the run files of an existing out_dir (else it must be empty) */
     /* init.from's reader: the file's weights named and shaped as the plan's
      * tensors, and the standardisation the file's graph applies (count 0 if
@@ -40,9 +45,12 @@ typedef struct {
 /* Train, evaluate and write the run directory. *run_dir (malloc'd) names it,
  * also on failure once it exists, so partial results can be found.
  *
- * Every finished epoch replaces the directory's checkpoint.bin (atomically;
- * synced to disk at most every few seconds and at the end), so a killed run
- * loses at most the epoch in progress. With o->resume_dir, the run
+ * The first epoch, every epoch that ends train.checkpoint_every seconds or
+ * more after the last checkpoint, and the last replace the directory's
+ * history.csv and checkpoint.bin (atomically; synced to disk at most every
+ * few seconds and at the end), so a killed run loses at most the epoch in
+ * progress, or with epochs shorter than train.checkpoint_every, at most
+ * that much training. With o->resume_dir, the run
  * continues from that checkpoint: exp must be the experiment it was started
  * with (ct_run_check_config_change says which changes are allowed), and on
  * the same device the weights, history values (not their seconds) and test

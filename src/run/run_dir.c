@@ -18,6 +18,7 @@
 static const char *const RUN_FILES[] = {
     "config.yaml",     "history.csv",  "summary.yaml", "weights.bin", "predictions.csv",
     "features.csv",    "test_images.bin", "checkpoint*", "*.ckpt",      "*.weights.bin",
+    "failure.txt",
 };
 #define PLOTS_DIR "plots"
 

@@ -9,6 +9,7 @@
  * accumulator folding) is in data_parallel.c. */
 #include "cltrain/train.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -767,6 +768,59 @@ ct_status ct_trainer_epoch(ct_trainer *t, int epoch, double *values, const ct_ep
     t->epoch_batch = 0;
     if (finished)
         *finished = true;
+    return CT_OK;
+}
+
+/* The first model tensor holding a NaN or infinity (name into `tensor`), if any. */
+static ct_status first_nonfinite_tensor(ct_trainer *t, char *tensor, size_t size)
+{
+    float *host = malloc(ct_model_state_size(t->model) * sizeof *host + sizeof *host);
+    if (!host)
+        return ct_fail(CT_ERR_NO_MEMORY, "checking the weights");
+    ct_status s = ct_model_read_state(t->model, host);
+    const float *p = host;
+    for (size_t i = 0; s == CT_OK && i < ct_model_tensor_count(t->model); i++) {
+        const char *name;
+        ct_tensor view;
+        s = ct_model_tensor(t->model, i, &name, &view);
+        size_t n = s == CT_OK ? ct_tensor_count(&view) : 0;
+        for (size_t j = 0; j < n; j++)
+            if (!isfinite(p[j])) {
+                snprintf(tensor, size, "%s", name);
+                free(host);
+                return CT_OK;
+            }
+        p += n;
+    }
+    free(host);
+    return s;
+}
+
+ct_status ct_trainer_find_nonfinite(ct_trainer *t, int epoch, ct_nonfinite_step *out)
+{
+    memset(out, 0, sizeof *out);
+    if (t->epoch != epoch || t->epoch_batch != 0)
+        return ct_fail(CT_ERR_INVALID_ARGUMENT, "ct_trainer_find_nonfinite: the trainer is not at the start of "
+                                                "epoch %d", epoch + 1);
+    if (t->exp->train.shuffle)
+        CT_TRY(load_order(t, epoch));
+    CT_TRY(ct_loss_accum_reset(t->ctx, &t->loss));
+    if (t->metric_count)
+        CT_TRY(ct_metrics_reset(t->ctx, t->metrics));
+    size_t batches = ct_trainer_batches(t);
+    for (size_t b = 0; b < batches; b++) {
+        CT_TRY(train_batch(t, b, &t->loss, t->metric_count ? t->metrics : NULL));
+        t->epoch_batch = b + 1;
+        double mean;
+        CT_TRY(ct_loss_accum_read(t->ctx, &t->loss, &mean)); /* the running mean stays non-finite once it is */
+        out->loss_finite = isfinite(mean);
+        CT_TRY(first_nonfinite_tensor(t, out->tensor, sizeof out->tensor));
+        if (!out->loss_finite || out->tensor[0]) {
+            out->batch = b + 1;
+            return CT_OK;
+        }
+    }
+    out->loss_finite = true;
     return CT_OK;
 }
 
