@@ -149,6 +149,7 @@ static void use_fresh_cache(void)
     snprintf(cache_root, sizeof cache_root, "%s/cache-test-%ld", dir, (long)getpid());
     mkdir(cache_root, 0755);
     setenv("XDG_CACHE_HOME", cache_root, 1);
+    unsetenv("CLTRAIN_CACHE_DIR");
     unsetenv("CLTRAIN_NO_CACHE");
     unsetenv("CLTRAIN_KERNEL_DIR");
     /* the binaries even where they do not pay (PoCL), so the cache is tested */
@@ -243,6 +244,25 @@ START_TEST(test_cache_roundtrip_and_corruption)
         remove(path);
     }
     free(devs);
+}
+END_TEST
+
+/* CLTRAIN_CACHE_DIR names cltrain's cache folder itself, over XDG_CACHE_HOME. */
+START_TEST(test_cache_dir_override)
+{
+    use_fresh_cache();
+    char dir[256];
+    ck_assert_int_eq(ct_program_cache_dir(dir, sizeof dir), 1);
+    char expected[700];
+    snprintf(expected, sizeof expected, "%s/cltrain/kernels", cache_root);
+    ck_assert_str_eq(dir, expected);
+    setenv("CLTRAIN_CACHE_DIR", "/somewhere/else", 1);
+    ck_assert_int_eq(ct_program_cache_dir(dir, sizeof dir), 1);
+    ck_assert_str_eq(dir, "/somewhere/else/kernels");
+    setenv("CLTRAIN_NO_CACHE", "1", 1); /* still off */
+    ck_assert_int_eq(ct_program_cache_dir(dir, sizeof dir), 0);
+    unsetenv("CLTRAIN_NO_CACHE");
+    unsetenv("CLTRAIN_CACHE_DIR");
 }
 END_TEST
 
@@ -494,6 +514,7 @@ int main(void)
     tcase_set_timeout(cache, 600);
     tcase_add_test(cache, test_cache_roundtrip_and_corruption);
     tcase_add_test(cache, test_cache_disabled);
+    tcase_add_test(cache, test_cache_dir_override);
     tcase_add_test(cache, test_kernel_dir_and_build_log);
     tcase_add_test(cache, test_program_table);
     tcase_add_test(cache, test_compiler_output_captured);

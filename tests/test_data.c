@@ -1266,7 +1266,12 @@ END_TEST
 START_TEST(test_cache_dir)
 {
     char *dir;
+    setenv("CLTRAIN_CACHE_DIR", "/own/cache", 1); /* over XDG_CACHE_HOME */
     setenv("XDG_CACHE_HOME", "/somewhere/cache", 1);
+    ck_assert_ok(ct_data_cache_dir(&dir));
+    ck_assert_str_eq(dir, "/own/cache/datasets");
+    free(dir);
+    unsetenv("CLTRAIN_CACHE_DIR");
     ck_assert_ok(ct_data_cache_dir(&dir));
     ck_assert_str_eq(dir, "/somewhere/cache/cltrain/datasets");
     free(dir);

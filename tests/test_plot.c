@@ -26,6 +26,8 @@
 #include "cltrain/plot.h"
 #include "cltrain/report.h"
 #include "plot/feature_maps.h"
+#include "plot/quantity.h"
+#include "plot/text.h"
 #include "test_devices.h"
 
 /* ------------------------------------------------------------ folders */
@@ -899,6 +901,126 @@ START_TEST(feature_maps_need_an_image_model)
 }
 END_TEST
 
+/* ------------------------------------------------------------ sweep plots */
+
+/* Pixels of colour rgb (within 40 per channel) in rows [y0, y1) and columns [x0, x1). */
+static size_t count_colour(cairo_surface_t *s, uint32_t rgb, int x0, int x1, int y0, int y1)
+{
+    int stride = cairo_image_surface_get_stride(s);
+    const unsigned char *data = cairo_image_surface_get_data(s);
+    size_t n = 0;
+    for (int y = y0; y < y1; y++)
+        for (int x = x0; x < x1; x++) {
+            uint32_t p = ((const uint32_t *)(data + (size_t)y * stride))[x];
+            int dr = (int)(p >> 16 & 0xff) - (int)(rgb >> 16 & 0xff), dg = (int)(p >> 8 & 0xff) - (int)(rgb >> 8 & 0xff),
+                db = (int)(p & 0xff) - (int)(rgb & 0xff);
+            n += abs(dr) < 40 && abs(dg) < 40 && abs(db) < 40;
+        }
+    return n;
+}
+
+/* Not white: drawn on. */
+static size_t count_ink(cairo_surface_t *s, int x0, int x1, int y0, int y1)
+{
+    return (size_t)(x1 - x0) * (size_t)(y1 - y0) - count_colour(s, 0xffffff, x0, x1, y0, y1);
+}
+
+START_TEST(sweep_plot_titles_fit_and_the_smallest_is_ringed)
+{
+    make_test_dir();
+    /* A Pareto front of parameter counts, as src/sweep/ passes it. */
+    const double x[] = {168, 171, 180, 529, 5481, 21501, 16503};
+    const double val[] = {4.2619, 4.1837, 2.9767, 2.9409, 2.9112, 2.8962, 4.2621};
+    const double test[] = {4.63, 4.54, 3.11, 3.34, 3.20, 3.19, 4.63};
+    const double line_x[] = {168, 171, 180, 529, 5481, 21501}, line_y[] = {4.2619, 4.1837, 2.9767, 2.9409, 2.9112, 2.8962};
+    char title[400];
+    snprintf(title, sizeof title, "%s: validation RMSE against units of layer 0 (dense) on a log scale",
+             "a_sweep_with_a_name_long_enough_to_run_past_any_figure");
+    ct_sweep_plot p = {.title = title,
+                       .subtitle = "7 points; the steps: the best validation RMSE at this size or smaller (lower is "
+                                   "better), a subtitle that is also much too long for the width of the figure",
+                       .xlabel = "parameters (log scale)",
+                       .ylabel = "validation RMSE",
+                       .x = x,
+                       .validation = val,
+                       .test = test,
+                       .n = 7,
+                       .line_x = line_x,
+                       .line_y = line_y,
+                       .line_n = 6,
+                       .line_steps = true,
+                       .line_label = "best at this size or smaller",
+                       .has_baseline = true,
+                       .baseline = 3.63,
+                       .baseline_label = "persistence (BASEL_sunshine) 3.63",
+                       .has_highlight = true,
+                       .highlight_x = 180,
+                       .highlight_y = 2.9767,
+                       .highlight_label = "smallest beating the baseline: 180 parameters, 2.977",
+                       .log_x = true};
+    char path[700];
+    in_dir(test_dir, "sweep.png", path, sizeof path);
+    ck_assert_msg(ct_plot_sweep(path, &p, NULL) == CT_OK, "%s", ct_last_error());
+    cairo_surface_t *s = cairo_image_surface_create_from_png(path);
+    ck_assert_int_eq(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
+    int w = cairo_image_surface_get_width(s);
+    ck_assert_int_eq(w, 820);
+    /* The heading (rows 0-70) is drawn, and stays off the figure's edges:
+     * shrunk and cut rather than clipped by them. */
+    ck_assert_uint_gt(count_ink(s, 0, w, 0, 40), 1000);
+    ck_assert_uint_gt(count_ink(s, 0, w, 40, 70), 500);
+    ck_assert_uint_eq(count_ink(s, 0, 8, 0, 70), 0);
+    ck_assert_uint_eq(count_ink(s, w - 8, w, 0, 70), 0);
+    /* The ring (Okabe-Ito bluish green, nothing else uses it): on the plot and in the legend. */
+    ck_assert_uint_gt(count_colour(s, 0x009E73, 0, w, 74, 74 + 520), 40);
+    ck_assert_uint_gt(count_colour(s, 0x009E73, 0, w, 74 + 520, cairo_image_surface_get_height(s)), 20);
+    cairo_surface_destroy(s);
+
+    /* Without a point to call out, no ring. */
+    p.has_highlight = false;
+    ck_assert_msg(ct_plot_sweep(path, &p, NULL) == CT_OK, "%s", ct_last_error());
+    s = cairo_image_surface_create_from_png(path);
+    ck_assert_uint_eq(count_colour(s, 0x009E73, 0, w, 0, cairo_image_surface_get_height(s)), 0);
+    cairo_surface_destroy(s);
+    remove_test_dir();
+}
+END_TEST
+
+START_TEST(fitted_text_and_short_labels)
+{
+    cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 400, 40);
+    cairo_t *cr = cairo_create(surface);
+    text_font(cr, 20, true);
+    const char *shortest = "RMSE", *longer = "validation RMSE vs parameters, and more",
+               *longest = "validation root mean squared error against the parameter count of the model";
+    double natural = text_width(cr, longer);
+    /* Fits: drawn as it is. */
+    ck_assert_double_eq(text_draw_fitted(cr, 0, 0, shortest, 300, TEXT_START, TEXT_START), text_width(cr, shortest));
+    /* A little too wide: a smaller font, no cut. */
+    double shrunk = text_draw_fitted(cr, 0, 0, longer, natural * 0.9, TEXT_START, TEXT_START);
+    ck_assert_double_le(shrunk, natural * 0.9);
+    ck_assert_double_ge(shrunk, natural * 0.85);
+    /* Far too wide: the smallest font allowed, cut with an ellipsis. */
+    double cut = text_draw_fitted(cr, 0, 0, longest, 200, TEXT_START, TEXT_START);
+    ck_assert_double_le(cut, 200);
+    ck_assert_double_ge(cut, 150);
+    /* The current font is left as it was. */
+    ck_assert_double_eq(text_width(cr, longer), natural);
+    cairo_destroy(cr);
+    cairo_surface_destroy(surface);
+
+    char buf[160];
+    quantity_short_label("val_root_mean_squared_error", buf, sizeof buf);
+    ck_assert_str_eq(buf, "validation RMSE");
+    quantity_short_label("test_accuracy", buf, sizeof buf);
+    ck_assert_str_eq(buf, "test accuracy");
+    quantity_short_label("val_my_metric", buf, sizeof buf);
+    ck_assert_str_eq(buf, "validation my metric");
+    quantity_short_label("mean_absolute_error", buf, sizeof buf);
+    ck_assert_str_eq(buf, "MAE");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("plot");
@@ -913,6 +1035,8 @@ int main(void)
     tcase_add_test(runs, corrupt_history_csv);
     tcase_add_test(runs, corrupt_predictions_csv);
     tcase_add_test(runs, corrupt_summary_and_images);
+    tcase_add_test(runs, sweep_plot_titles_fit_and_the_smallest_is_ringed);
+    tcase_add_test(runs, fitted_text_and_short_labels);
     suite_add_tcase(s, runs);
 
     TCase *filters = tcase_create("filters");

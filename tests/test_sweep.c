@@ -17,6 +17,7 @@
 #include "cltrain/sweep_section.h"
 #include "run/run.h"
 #include "sweep/axis.h"
+#include "sweep/front.h"
 #include "sweep/plan.h"
 #include "sweep/point_state.h"
 #include "sweep/results.h"
@@ -328,7 +329,7 @@ START_TEST(test_real_sweep)
     const char *header = "point,name,status,model[0].dense.units,data.csv.target.column,parameters,"
                          "flops_per_sample,epochs_run,best_epoch,val_loss,val_root_mean_squared_error,"
                          "test_loss,test_root_mean_squared_error,baseline,baseline_root_mean_squared_error,"
-                         "seconds,device,error\n";
+                         "baseline_val_root_mean_squared_error,seconds,device,error\n";
     ck_assert_msg(!strncmp(csv, header, strlen(header)), "%s", csv);
     ck_assert_uint_eq(count(csv, ",done,"), 2);
     ck_assert_uint_eq(count(csv, ",failed,"), 2);
@@ -378,6 +379,12 @@ START_TEST(test_real_sweep)
         ranked++;
     }
     ck_assert_uint_eq(ranked, 3);
+    /* The last line: the smallest model that beats the persistence baseline
+     * on the validation split, or the best that does not. */
+    ck_assert_msg(strstr(summary, "\nsmallest model beating the baseline: ") ||
+                      strstr(summary, "\nno model beats the baseline: best val_root_mean_squared_error "),
+                  "%s", summary);
+    ck_assert_msg(strstr(summary, "(persistence (BASEL_sunshine), validation split)\n"), "%s", summary);
     free(summary);
 }
 END_TEST
@@ -466,6 +473,127 @@ START_TEST(test_rows_as_text)
 }
 END_TEST
 
+/* Values from the shipped sunshine_how_low sweep: parameters, validation RMSE. */
+static const double FRONT_X[] = {168, 171, 180, 195, 337, 529, 5481, 21501, 16503, 180, 400};
+static const double FRONT_Y[] = {4.2619, 4.1837, 3.05, 2.9875, 4.2942, 2.9409, 2.9112, 2.8962, 4.2621, 2.9767, NAN};
+
+START_TEST(test_pareto_front)
+{
+    sweep_front_point f[11];
+    /* Lower is better: a step down wherever a larger model beats every
+     * smaller one; of the two points at 180 the better; the failed point
+     * (NaN) and the ones no better than a smaller model are left out. */
+    size_t n = sweep_pareto_front(FRONT_X, FRONT_Y, 11, false, true, f);
+    const double want_x[] = {168, 171, 180, 529, 5481, 21501}, want_y[] = {4.2619, 4.1837, 2.9767, 2.9409, 2.9112, 2.8962};
+    const size_t want_index[] = {0, 1, 9, 5, 6, 7};
+    ck_assert_uint_eq(n, 6);
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_double_eq(f[i].x, want_x[i]);
+        ck_assert_double_eq(f[i].y, want_y[i]);
+        ck_assert_uint_eq(f[i].index, want_index[i]);
+    }
+    /* The smallest beating the persistence baseline: on validation (4.247)
+     * the 171-parameter net, on test (3.8773) the 180-parameter one; none
+     * beats 2.8. */
+    ck_assert_int_eq(sweep_front_first_beating(f, n, false, 4.247), 1);
+    ck_assert_int_eq(sweep_front_first_beating(f, n, false, 3.8773), 2);
+    ck_assert_int_eq(sweep_front_first_beating(f, n, false, 2.8962), -1); /* strictly better */
+
+    /* Higher is better (accuracy). */
+    const double ax[] = {300, 100, 200, 400, 250}, ay[] = {0.6, 0.5, 0.7, 0.8, 0.7};
+    n = sweep_pareto_front(ax, ay, 5, true, true, f);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_double_eq(f[0].x, 100);
+    ck_assert_double_eq(f[1].x, 200);
+    ck_assert_double_eq(f[2].x, 400);
+    ck_assert_int_eq(sweep_front_first_beating(f, n, true, 0.75), 2);
+
+    /* A grid axis: the best at each value, in value order; log_x drops 0. */
+    const double ux[] = {5, 1, 2, 1, 2, 0}, uy[] = {3.03, 4.26, 4.18, 2.98, 2.95, 2.5};
+    n = sweep_best_per_x(ux, uy, 6, false, true, f);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_double_eq(f[0].x, 1);
+    ck_assert_double_eq(f[0].y, 2.98);
+    ck_assert_double_eq(f[1].x, 2);
+    ck_assert_double_eq(f[1].y, 2.95);
+    ck_assert_double_eq(f[2].x, 5);
+    ck_assert_double_eq(f[2].y, 3.03);
+    ck_assert_uint_eq(sweep_best_per_x(ux, uy, 6, false, false, f), 4);
+}
+END_TEST
+
+/* sweep.csv as text -> the summary's last line. */
+static char *smallest_line(const char *csv)
+{
+    char dir[512], path[700];
+    test_tmp_make(dir, sizeof dir, "sweep", "smallest");
+    snprintf(path, sizeof path, "%s/sweep.csv", dir);
+    write_file(path, csv);
+    sweep_table t;
+    ck_assert_msg(sweep_table_read_csv(path, &t) == CT_OK, "%s", ct_last_error());
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    sweep_print_smallest_beating(&t, "val_root_mean_squared_error", false, out);
+    fclose(out);
+    sweep_table_free(&t);
+    return text;
+}
+
+START_TEST(test_smallest_beating_the_baseline)
+{
+    const char *head = "point,name,status,model[0].dense.units,model[1].dense.units,parameters,"
+                       "val_root_mean_squared_error,baseline,baseline_root_mean_squared_error%s\n";
+    const char *rows[] = {"0,a,done,1,1,168,4.2619,persistence (BASEL_sunshine),3.8773%s\n",
+                          "1,b,done,1,2,171,4.1837,persistence (BASEL_sunshine),3.8773%s\n",
+                          "2,c,done,1,5,180,2.9767,persistence (BASEL_sunshine),3.8773%s\n",
+                          "3,d,failed,100,50,,,,%s\n",
+                          "4,e,done,100,50,21501,2.8962,persistence (BASEL_sunshine),3.8773%s\n"};
+    char csv[2048], with_val[2048], part[256];
+    snprintf(csv, sizeof csv, head, "");
+    snprintf(with_val, sizeof with_val, head, ",baseline_val_root_mean_squared_error");
+    for (size_t i = 0; i < 5; i++) {
+        snprintf(part, sizeof part, rows[i], "");
+        strcat(csv, part);
+        snprintf(part, sizeof part, rows[i], i == 3 ? "," : ",4.247");
+        strcat(with_val, part);
+    }
+    /* On the metric's own split where the runs recorded it... */
+    char *line = smallest_line(with_val);
+    ck_assert_str_eq(line, "smallest model beating the baseline: 171 parameters (model[0].dense.units=1, "
+                           "model[1].dense.units=2), val_root_mean_squared_error 4.1837 vs baseline 4.247 "
+                           "(persistence (BASEL_sunshine), validation split)\n");
+    free(line);
+    /* ...else the test split's, said so. */
+    line = smallest_line(csv);
+    ck_assert_str_eq(line, "smallest model beating the baseline: 180 parameters (model[0].dense.units=1, "
+                           "model[1].dense.units=5), val_root_mean_squared_error 2.9767 vs baseline 3.8773 "
+                           "(persistence (BASEL_sunshine), test split)\n");
+    free(line);
+    /* None beats it: the best, and its size. */
+    char *high = strdup(with_val);
+    for (char *p; (p = strstr(high, "4.247"));)
+        memcpy(p, "2.500", 5);
+    line = smallest_line(high);
+    ck_assert_str_eq(line, "no model beats the baseline: best val_root_mean_squared_error 2.8962 (21501 parameters) "
+                           "vs baseline 2.5 (persistence (BASEL_sunshine), validation split)\n");
+    free(line);
+    free(high);
+    /* No baseline: no line. */
+    line = smallest_line("point,name,status,units,parameters,val_root_mean_squared_error\n0,a,done,1,180,2.9\n");
+    ck_assert_str_eq(line, "");
+    free(line);
+
+    char label[128];
+    sweep_axis_label("model[0].dense.units", label, sizeof label);
+    ck_assert_str_eq(label, "units of layer 0 (dense)");
+    sweep_axis_label("model[12].conv2d.kernel_size", label, sizeof label);
+    ck_assert_str_eq(label, "kernel_size of layer 12 (conv2d)");
+    sweep_axis_label("train.optimizer.learning_rate", label, sizeof label);
+    ck_assert_str_eq(label, "train.optimizer.learning_rate");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("sweep");
@@ -477,6 +605,8 @@ int main(void)
     tcase_add_test(tc, test_sweep_section);
     tcase_add_test(tc, test_plan);
     tcase_add_test(tc, test_rows_as_text);
+    tcase_add_test(tc, test_pareto_front);
+    tcase_add_test(tc, test_smallest_beating_the_baseline);
     tcase_add_test(tc, test_real_sweep);
     tcase_add_test(tc, test_resume_interrupted_point);
     suite_add_tcase(s, tc);

@@ -339,9 +339,9 @@ ct_status ct_image_resize(const float *in, size_t width, size_t height, size_t c
  * naming it, or with skip_broken it is left out and counted (n_skipped,
  * first_skipped).
  *
- * The 8-bit result is cached in cache_dir (default $XDG_CACHE_HOME/cltrain/
- * images, else ~/.cache/cltrain/images; none when CLTRAIN_NO_CACHE is set)
- * under a key over the options and every file's path, size and mtime, so the
+ * The 8-bit result is cached in cache_dir (default $CLTRAIN_CACHE_DIR/images,
+ * else $XDG_CACHE_HOME/cltrain/images, else ~/.cache/cltrain/images; none
+ * when CLTRAIN_NO_CACHE is set) under a key over the options and every file's path, size and mtime, so the
  * next run reads it back instead of decoding (from_cache); any change to a
  * file gives a fresh decode. */
 typedef struct {
@@ -385,8 +385,8 @@ ct_status ct_image_folder_split(size_t n, double validation_split, uint32_t seed
  * Find a dataset file (or folder) by name, downloading it when needed:
  *  1. the data dir: data_dir if non-empty, else $CLTRAIN_DATA_DIR; in it
  *     NAME, weather/NAME, and STEM/NAME (STEM = NAME up to its first '.');
- *  2. the cache: $XDG_CACHE_HOME/cltrain/datasets, else
- *     ~/.cache/cltrain/datasets: NAME;
+ *  2. the cache: $CLTRAIN_CACHE_DIR/datasets, else
+ *     $XDG_CACHE_HOME/cltrain/datasets, else ~/.cache/cltrain/datasets: NAME;
  *  3. download url with libcurl into the cache: to NAME.part (resumed with
  *     an HTTP Range request from its size; a server that cannot resume makes
  *     it start over), then renamed to NAME only after the SHA-256 matches.

@@ -78,11 +78,13 @@ ct_status ct_plot_feature_maps(const char *run_dir, ct_context *ctx, const char 
 
 /* A sweep's result against one of its inputs (src/sweep/ draws them into
  * SWEEP_DIR/plots/): one marker per point for the validation value and one
- * for the test value, a line through the best validation value at each x,
- * and the baseline (on the test split) as a dashed horizontal line. With
- * log_x the x axis is logarithmic (parameter counts: "how low can you go").
- * Points whose x or y is not a finite number (log_x: not above 0) are left
- * out; with none left it is CT_ERR_DATA. */
+ * for the test value, a line through the validation values that the caller
+ * chose (src/sweep/front.h: the best per grid value, or the Pareto front
+ * against the parameter count as a step line), the baseline as a dashed
+ * horizontal line and one point ringed and named (the smallest model that
+ * beats the baseline). With log_x the x axis is logarithmic. Points whose x
+ * or y is not a finite number (log_x: not above 0) are left out; with none
+ * left it is CT_ERR_DATA. Title and subtitle are shrunk, then cut, to fit. */
 typedef struct {
     const char *title, *subtitle; /* subtitle may be NULL */
     const char *xlabel, *ylabel;
@@ -90,10 +92,16 @@ typedef struct {
     const double *validation;     /* n, the sweep's metric; NaN where missing */
     const double *test;           /* n, its test counterpart; may be NULL */
     size_t n;
-    bool maximize;                /* a larger value is better (for the best line) */
+    const double *line_x, *line_y; /* line_n vertices in x order; line_n < 2: no line */
+    size_t line_n;
+    bool line_steps;               /* each y holds until the next x (and to the right edge) */
+    const char *line_label;        /* its legend entry; NULL: none */
     bool has_baseline;
     double baseline;
-    const char *baseline_label;
+    const char *baseline_label;    /* the legend entry, as written ("persistence (X), validation 3.63") */
+    bool has_highlight;
+    double highlight_x, highlight_y;
+    const char *highlight_label;   /* its legend entry */
     bool log_x;
 } ct_sweep_plot;
 

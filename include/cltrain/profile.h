@@ -65,6 +65,12 @@ typedef struct {
     unsigned compute_units;
     size_t max_work_group_size;
     int has_subgroups;           /* cl_khr_subgroups or OpenCL 3.0 subgroups */
+    /* The one work-group size of the reduction kernels (softmax, bias +
+     * activation backward, batch norm, loss and metrics) on a CPU, whatever
+     * the shape: PoCL compiles a kernel once per work-group size it meets,
+     * and a CPU runs a group's items one after another, so a shape-fitted
+     * size buys nothing there. 0: sized per call from the shape (GPUs). */
+    size_t reduction_group;
     ct_gemm_tile gemm;           /* the own GEMM's tile in use */
     ct_gemm_tile gemm_default;   /* the tile derived from the registers */
     ct_tile_origin gemm_origin;  /* where `gemm` came from */

@@ -9,6 +9,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "sweep/front.h"
 #include "sweep/gather.h"
 #include "sweep/mpi_share.h"
 #include "sweep/plan.h"
@@ -85,6 +86,7 @@ static int summary(const char *dir, const char *metric_flag)
     }
     printf("%s: %zu points, by %s (%s is better)\n", dir, t.row_count, m, maximize ? "higher" : "lower");
     sweep_table_print(&t, m, maximize, stdout);
+    sweep_print_smallest_beating(&t, m, maximize, stdout);
     free(metric);
     sweep_table_free(&t);
     return 0;

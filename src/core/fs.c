@@ -32,9 +32,12 @@ int ct_cache_dir(const char *sub, char *buf, size_t size)
     const char *off = getenv("CLTRAIN_NO_CACHE");
     if (off && *off && strcmp(off, "0") != 0)
         return 0;
+    const char *own = getenv("CLTRAIN_CACHE_DIR");
     const char *xdg = getenv("XDG_CACHE_HOME");
     const char *home = getenv("HOME");
-    if (xdg && *xdg)
+    if (own && *own)
+        snprintf(buf, size, "%s/%s", own, sub);
+    else if (xdg && *xdg)
         snprintf(buf, size, "%s/cltrain/%s", xdg, sub);
     else if (home && *home)
         snprintf(buf, size, "%s/.cache/cltrain/%s", home, sub);

@@ -10,9 +10,9 @@
  * fine; anything else names the folder that could not be made. */
 ct_status ct_make_dirs(const char *path);
 
-/* buf = $XDG_CACHE_HOME/cltrain/SUB, else ~/.cache/cltrain/SUB. Returns 0
- * (no cache) when CLTRAIN_NO_CACHE is set to anything but "0", or when
- * neither variable is set. */
+/* buf = $CLTRAIN_CACHE_DIR/SUB, else $XDG_CACHE_HOME/cltrain/SUB, else
+ * ~/.cache/cltrain/SUB. Returns 0 (no cache) when CLTRAIN_NO_CACHE is set to
+ * anything but "0", or when none of the three variables is set. */
 int ct_cache_dir(const char *sub, char *buf, size_t size);
 
 /* The whole file as a NUL-terminated buffer (malloc'd; *length excludes the

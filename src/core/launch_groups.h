@@ -1,6 +1,8 @@
 /* Launch geometry shared by the neural-network op launchers (gemm/activations.c,
- * ops/batchnorm.c): row kernels (one work-group per row) and column kernels
- * (one work-group per block of adjacent columns, owning them over all rows). */
+ * ops/batchnorm.c, train/loss.c): row kernels (one work-group per row) and
+ * column kernels (one work-group per block of adjacent columns, owning them
+ * over all rows). On CPUs every reduction uses the profile's one group size
+ * (reduction_group), so PoCL compiles each kernel once. */
 #ifndef CLTRAIN_CORE_LAUNCH_GROUPS_H
 #define CLTRAIN_CORE_LAUNCH_GROUPS_H
 
@@ -45,17 +47,33 @@ static inline size_t ct_nn_group_limit(ct_context *ctx, cl_kernel k)
     return ct_nn_pow2_at_most(limit < CT_NN_MAX_GROUP ? limit : CT_NN_MAX_GROUP);
 }
 
-/* Row kernel: one group of L items (power of two, at most cols rounded up)
- * per row. Sets the __local scratch argument `scratch_arg` (L floats) too. */
+/* The device profile's fixed work-group size for reduction kernels (CPUs:
+ * one compile per kernel), held to the kernel's limit; 0 where the launcher
+ * sizes the group from the shape (GPUs). */
+static inline size_t ct_nn_fixed_group(ct_context *ctx, cl_kernel k)
+{
+    size_t fixed = ct_context_device(ctx)->profile.reduction_group;
+    if (fixed == 0)
+        return 0;
+    size_t limit = ct_nn_group_limit(ctx, k);
+    return ct_nn_pow2_at_most(fixed < limit ? fixed : limit);
+}
+
+/* Row kernel: one group of L items (power of two, at most cols rounded up,
+ * or the profile's fixed size) per row. Sets the __local scratch argument
+ * `scratch_arg` (L floats) too. */
 static inline ct_status ct_nn_launch_rows(ct_context *ctx, cl_kernel k, cl_uint scratch_arg, size_t rows,
                                           size_t cols, const char *name)
 {
     if (rows == 0 || cols == 0)
         return CT_OK;
-    size_t local = ct_nn_pow2_at_least(cols);
-    size_t limit = ct_nn_group_limit(ctx, k);
-    if (local > limit)
-        local = limit;
+    size_t local = ct_nn_fixed_group(ctx, k);
+    if (local == 0) {
+        size_t limit = ct_nn_group_limit(ctx, k);
+        local = ct_nn_pow2_at_least(cols);
+        if (local > limit)
+            local = limit;
+    }
     cl_int err = clSetKernelArg(k, scratch_arg, local * sizeof(float), NULL);
     CT_TRY(ct_args_ok(err, name));
     size_t global = rows * local;
@@ -63,7 +81,8 @@ static inline ct_status ct_nn_launch_rows(ct_context *ctx, cl_kernel k, cl_uint 
 }
 
 /* Column kernel: one group of `lanes` items per block of CT_NN_COLUMN_BLOCK
- * columns, lanes a power of two (at most the rows, rounded up), with
+ * columns, lanes a power of two (at most the rows, rounded up, or the
+ * profile's fixed size), with
  * CT_NN_COLUMN_BLOCK floats of __local scratch per item in `scratch_arg`. */
 static inline ct_status ct_nn_launch_columns(ct_context *ctx, cl_kernel k, cl_uint scratch_arg, size_t rows,
                                              size_t cols, const char *name)
@@ -71,11 +90,12 @@ static inline ct_status ct_nn_launch_columns(ct_context *ctx, cl_kernel k, cl_ui
     if (rows == 0 || cols == 0)
         return CT_OK;
     const size_t bytes_per_lane = CT_NN_COLUMN_BLOCK * sizeof(float);
-    size_t lanes = ct_nn_group_limit(ctx, k), rows_pow2 = ct_nn_pow2_at_least(rows);
+    size_t fixed = ct_nn_fixed_group(ctx, k);
+    size_t lanes = fixed ? fixed : ct_nn_group_limit(ctx, k), rows_pow2 = ct_nn_pow2_at_least(rows);
     /* leave half the local memory to the implementation */
     while (lanes > 1 && lanes * bytes_per_lane > ct_context_device(ctx)->local_mem_bytes / 2)
         lanes /= 2;
-    if (lanes > rows_pow2)
+    if (!fixed && lanes > rows_pow2)
         lanes = rows_pow2;
     size_t blocks = (cols + CT_NN_COLUMN_BLOCK - 1) / CT_NN_COLUMN_BLOCK;
     size_t global = blocks * lanes;

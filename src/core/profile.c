@@ -11,6 +11,10 @@
 
 #include "core/fs.h"
 
+/* The reduction kernels' work-group size on CPUs: a batch of 16 or more
+ * rows or columns fills it, two AVX-512 or four AVX2 vectors of items. */
+#define CT_CPU_REDUCTION_GROUP 16
+
 /* ------------------------------------------------------------ the tile */
 
 ct_gemm_tile ct_gemm_tile_default(unsigned registers, unsigned width, size_t max_work_group_size)
@@ -337,6 +341,7 @@ void ct_profile_compute(ct_device_info *info, unsigned long long gemm_source_has
     if (clGetDeviceInfo(info->device, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, sizeof w, &w, NULL) == CL_SUCCESS)
         p->native_vector_float = w;
     p->has_subgroups = device_has_subgroups(info);
+    p->reduction_group = p->is_cpu_class ? CT_CPU_REDUCTION_GROUP : 0;
 
     char cpu[64];
     int pocl = pocl_cpu_name(info, cpu, sizeof cpu);

@@ -20,10 +20,13 @@
 ct_status ct_data_cache_dir(char **dir_out)
 {
     *dir_out = NULL;
+    const char *own = getenv("CLTRAIN_CACHE_DIR"); /* as core/fs.c's ct_cache_dir */
     const char *xdg = getenv("XDG_CACHE_HOME");
     const char *home = getenv("HOME");
     /* The XDG spec ignores relative paths. */
-    if (xdg && xdg[0] == '/')
+    if (own && own[0])
+        *dir_out = ct_data_path_join(own, "datasets");
+    else if (xdg && xdg[0] == '/')
         *dir_out = ct_data_path_join(xdg, "cltrain/datasets");
     else if (home && home[0])
         *dir_out = ct_data_path_join(home, ".cache/cltrain/datasets");

@@ -163,23 +163,28 @@ static double class_flops(ct_gemm_class c)
 }
 
 /* Median over 5 batches of the time of one pass over the class's shapes,
- * after a warm-up pass (which also builds the kernels). */
-static ct_status time_class(ct_context *ctx, ct_gemm_engine e, ct_gemm_class c, const bench_buffers *bb, double *us_out)
+ * after a warm-up pass (which also builds the kernels): wall clock into
+ * *us_out and the process's CPU time into *cpu_us_out. */
+static ct_status time_class(ct_context *ctx, ct_gemm_engine e, ct_gemm_class c, const bench_buffers *bb, double *us_out,
+                            double *cpu_us_out)
 {
     enum { BATCHES = 5 };
     CT_TRY(run_class_once(ctx, e, c, bb));
     CT_TRY(ct_context_finish(ctx));
-    double t[BATCHES];
+    double t[BATCHES], cpu[BATCHES];
     int reps = class_shapes[c].reps;
     for (int b = 0; b < BATCHES; b++) {
-        double start = ct_now_seconds();
+        double start = ct_now_seconds(), cpu_start = ct_cpu_seconds();
         for (int r = 0; r < reps; r++)
             CT_TRY(run_class_once(ctx, e, c, bb));
         CT_TRY(ct_context_finish(ctx));
         t[b] = (ct_now_seconds() - start) / reps;
+        cpu[b] = (ct_cpu_seconds() - cpu_start) / reps;
     }
     qsort(t, BATCHES, sizeof t[0], cmp_double);
+    qsort(cpu, BATCHES, sizeof cpu[0], cmp_double);
     *us_out = t[BATCHES / 2] * 1e6;
+    *cpu_us_out = cpu[BATCHES / 2] * 1e6;
     return CT_OK;
 }
 
@@ -304,14 +309,17 @@ static double gflops(ct_gemm_class c, double us)
 }
 
 /* Times every class on one engine into sel; 0 when the engine failed (its
- * error is dropped: the other engine may still do). */
-static int time_engine(ct_context *ctx, ct_gemm_engine e, const bench_buffers *bb, ct_gemm_selection *sel)
+ * error is dropped: the other engine may still do). *large_cpu_gflops: the
+ * large class's GFLOP per CPU second of the process (the CPU rule). */
+static int time_engine(ct_context *ctx, ct_gemm_engine e, const bench_buffers *bb, ct_gemm_selection *sel,
+                       double *large_cpu_gflops)
 {
     for (int c = 0; c < CT_GEMM_CLASS_COUNT; c++) {
         ct_gemm_class_choice *ch = &sel->classes[c];
         double *us = e == CT_GEMM_OWN ? &ch->own_us : &ch->clblast_us;
         double *gf = e == CT_GEMM_OWN ? &ch->own_gflops : &ch->clblast_gflops;
-        if (time_class(ctx, e, (ct_gemm_class)c, bb, us) != CT_OK) {
+        double cpu_us = 0;
+        if (time_class(ctx, e, (ct_gemm_class)c, bb, us, &cpu_us) != CT_OK) {
             ct_clear_error();
             ct_context_finish(ctx);
             for (int d = 0; d < CT_GEMM_CLASS_COUNT; d++) {
@@ -322,6 +330,8 @@ static int time_engine(ct_context *ctx, ct_gemm_engine e, const bench_buffers *b
             return 0;
         }
         *gf = gflops((ct_gemm_class)c, *us);
+        if (c == CT_GEMM_CLASS_LARGE && large_cpu_gflops)
+            *large_cpu_gflops = gflops((ct_gemm_class)c, cpu_us);
     }
     return 1;
 }
@@ -339,13 +349,16 @@ static ct_status measure(ct_context *ctx, int flags, ct_gemm_selection *sel)
     /* The own engine first: on a CPU, a good enough result settles every
      * class without compiling CLBlast. An engine that fails here (say, its
      * kernels do not build on this device) is left out of the choice. */
+    double own_cpu_gflops = 0;
     if (own_ok && st == CT_OK)
-        own_ok = time_engine(ctx, CT_GEMM_OWN, &bb, sel);
-    int cpu_rule = own_ok && ct_context_device(ctx)->profile.is_cpu_class &&
-                   sel->classes[CT_GEMM_CLASS_LARGE].own_gflops >= CT_GEMM_OWN_CPU_GFLOPS;
+        own_ok = time_engine(ctx, CT_GEMM_OWN, &bb, sel, &own_cpu_gflops);
+    /* Per CPU second, not per wall second: other processes on the machine
+     * stretch the wall clock, and under load the rule would compile CLBlast
+     * (seconds of CPU) only to find the own engine faster again. */
+    int cpu_rule = own_ok && ct_context_device(ctx)->profile.is_cpu_class && own_cpu_gflops >= CT_GEMM_OWN_CPU_GFLOPS;
     sel->clblast_skipped = cpu_rule && !(flags & CT_GEMM_SELECT_MEASURE_ALL);
     if (clblast_ok && st == CT_OK && !sel->clblast_skipped)
-        clblast_ok = time_engine(ctx, CT_GEMM_CLBLAST, &bb, sel);
+        clblast_ok = time_engine(ctx, CT_GEMM_CLBLAST, &bb, sel, NULL);
     buffers_release(&bb);
     CT_TRY(st);
     if (!own_ok && !clblast_ok)

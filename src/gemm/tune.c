@@ -94,18 +94,9 @@ static ct_status make_buffer(ct_context *ctx, size_t floats, unsigned seed, cl_m
     return err == CL_SUCCESS ? CT_OK : ct_cl_fail(err, "creating a tuning buffer");
 }
 
-/* The process's CPU time, all threads. Candidates are timed by it rather
+/* Candidates are timed by the process's CPU time (ct_cpu_seconds) rather
  * than by the wall clock: a tile changes how much work a core does per
- * second, not how the work is shared out, and CPU time measures that even
- * on a machine that other processes keep busy (where the wall clock
- * swings by several times between runs). */
-static double cpu_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
+ * second, not how the work is shared out. */
 /* Median GFLOP/s per CPU-second of the own engine on one shape. */
 static ct_status time_shape(ct_context *ctx, size_t s, double *gflops)
 {
@@ -122,21 +113,21 @@ static ct_status time_shape(ct_context *ctx, size_t s, double *gflops)
     double t[TUNE_RUNS];
     int reps = 1;
     for (int w = 0; w < 2 && st == CT_OK; w++) { /* warm-up: builds, sizes the workspace */
-        double t0 = cpu_seconds();
+        double t0 = ct_cpu_seconds();
         st = ct_gemm_with(ctx, CT_GEMM_OWN, &g);
         if (st == CT_OK)
             st = ct_context_finish(ctx);
-        double dt = cpu_seconds() - t0;
+        double dt = ct_cpu_seconds() - t0;
         if (w == 1 && dt > 0)
             reps = dt >= TUNE_BATCH_SECONDS ? 1 : (int)(TUNE_BATCH_SECONDS / dt) + 1;
     }
     for (int r = 0; r < TUNE_RUNS && st == CT_OK; r++) {
-        double t0 = cpu_seconds();
+        double t0 = ct_cpu_seconds();
         for (int i = 0; i < reps && st == CT_OK; i++)
             st = ct_gemm_with(ctx, CT_GEMM_OWN, &g);
         if (st == CT_OK)
             st = ct_context_finish(ctx);
-        t[r] = (cpu_seconds() - t0) / reps;
+        t[r] = (ct_cpu_seconds() - t0) / reps;
     }
     if (st == CT_OK) {
         qsort(t, TUNE_RUNS, sizeof t[0], cmp_double);

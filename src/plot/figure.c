@@ -37,13 +37,17 @@ double figure_text_width(const char *text, double size, bool bold)
     return width;
 }
 
+/* Room left and right of a heading, so that it never touches the edge. */
+#define HEADING_MARGIN 12
+
 void figure_draw_heading(cairo_t *cr, double width, const char *title, const char *subtitle)
 {
     style_set_colour(cr, STYLE_BLACK);
     text_font(cr, STYLE_FONT_FIGURE, true);
-    text_draw(cr, width / 2, 12, title, TEXT_CENTER, TEXT_START, 0);
+    text_draw_fitted(cr, width / 2, 12, title, width - 2 * HEADING_MARGIN, TEXT_CENTER, TEXT_START);
     text_font(cr, STYLE_FONT_LABEL, false);
-    text_draw(cr, width / 2, 44, subtitle, TEXT_CENTER, TEXT_START, 0);
+    if (subtitle)
+        text_draw_fitted(cr, width / 2, 44, subtitle, width - 2 * HEADING_MARGIN, TEXT_CENTER, TEXT_START);
 }
 
 ct_status figure_plots_dir(const char *run_dir, char **out)

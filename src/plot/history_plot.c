@@ -165,7 +165,7 @@ static ct_status draw_history(cairo_t *cr, const void *data)
     double width = f->columns * PANEL_WIDTH;
     style_set_colour(cr, STYLE_BLACK);
     text_font(cr, STYLE_FONT_FIGURE, true);
-    text_draw(cr, width / 2, TITLE_HEIGHT / 2.0, f->title, TEXT_CENTER, TEXT_CENTER, 0);
+    text_draw_fitted(cr, width / 2, TITLE_HEIGHT / 2.0, f->title, width - 24, TEXT_CENTER, TEXT_CENTER);
     size_t columns = (size_t)f->columns; /* 1 to MAX_COLUMNS */
     for (size_t i = 0; i < f->n_panels; i++) {
         size_t row = i / columns, column = i % columns;

@@ -53,7 +53,7 @@ static void draw_sample(cairo_t *cr, const series_style *s, double x, double y)
         cairo_stroke(cr);
         cairo_restore(cr);
     }
-    marks_draw(cr, s, x + SAMPLE_WIDTH / 2, y, 9);
+    marks_draw(cr, s, x + SAMPLE_WIDTH / 2, y, s->hollow ? 15 : 9); /* a ring reads as one at ring size */
 }
 
 void legend_draw(cairo_t *cr, const legend_entry *entries, size_t n, double cx, double y, double max_width)

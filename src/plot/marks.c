@@ -50,10 +50,12 @@ void marks_draw(cairo_t *cr, const series_style *style, double x, double y, doub
         cairo_close_path(cr);
         break;
     }
-    style_set_colour_alpha(cr, style->colour, style->alpha > 0 ? style->alpha : 1);
-    cairo_fill_preserve(cr);
+    if (!style->hollow) {
+        style_set_colour_alpha(cr, style->colour, style->alpha > 0 ? style->alpha : 1);
+        cairo_fill_preserve(cr);
+    }
     style_set_colour(cr, style->colour);
-    cairo_set_line_width(cr, 1.25);
+    cairo_set_line_width(cr, style->hollow ? 2.5 : 1.25);
     cairo_stroke(cr);
     cairo_restore(cr);
 }

@@ -4,6 +4,7 @@
 #define CLTRAIN_PLOT_MARKS_H
 
 #include <cairo.h>
+#include <stdbool.h>
 
 #include "plot/style.h"
 
@@ -15,13 +16,15 @@ typedef struct {
     line_style line;
     mark_shape mark;
     double alpha; /* of markers: below 1 lets dense scatters show their density */
+    bool hollow;  /* a marker drawn as a thick outline only: a ring around a point to call it out */
 } series_style;
 
 /* Set the dash pattern for a line style (LINE_NONE: solid; don't stroke). */
 void marks_set_line(cairo_t *cr, line_style line);
 
 /* A marker of `size` pixels (about its width) centred at (x, y): filled in
- * the colour at alpha, outlined in the same colour opaque. */
+ * the colour at alpha, outlined in the same colour opaque (hollow: the
+ * outline alone, thicker). */
 void marks_draw(cairo_t *cr, const series_style *style, double x, double y, double size);
 
 #endif

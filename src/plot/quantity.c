@@ -89,3 +89,16 @@ void quantity_describe(const char *column, const run_labels *labels, quantity_la
         snprintf(out->title, sizeof out->title, "%s", q->title);
     snprintf(out->ylabel, sizeof out->ylabel, "%s (%s)", q->short_name, unit);
 }
+
+void quantity_short_label(const char *column, char *buf, size_t size)
+{
+    const char *split = "", *bare = column;
+    if (!strncmp(column, "val_", 4))
+        split = "validation ", bare = column + 4;
+    else if (!strncmp(column, "test_", 5))
+        split = "test ", bare = column + 5;
+    const quantity *q = find(bare);
+    char spaced_name[160];
+    spaced(bare, spaced_name, sizeof spaced_name);
+    snprintf(buf, size, "%s%s", split, q ? q->short_name : spaced_name);
+}

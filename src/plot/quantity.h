@@ -15,4 +15,9 @@ typedef struct {
 
 void quantity_describe(const char *column, const run_labels *labels, quantity_labels *out);
 
+/* A metric column as a reader names it: "val_root_mean_squared_error" ->
+ * "validation RMSE", "test_accuracy" -> "test accuracy", "loss" -> "loss";
+ * a name not known is spaced out ("val_my_metric" -> "validation my metric"). */
+void quantity_short_label(const char *column, char *buf, size_t size);
+
 #endif

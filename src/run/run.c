@@ -58,6 +58,7 @@ typedef struct {
     double test_values[1 + CT_METRICS_MAX];
     double baseline_rmse;
     int has_baseline;
+    double baseline_val_rmse; /* on the validation split, NaN without one: what a sweep compares its val_ metric to */
     size_t parameters, trainable_parameters; /* of the model plan, for summary.yaml */
     double flops_per_sample;                 /* forward pass, as `cltrain summary` counts */
     char init_sha256[65]; /* init.from's SHA-256 when training started from it ("" unknown) */
@@ -188,6 +189,8 @@ static ct_status write_summary(const ct_experiment *exp, const ct_dataset *d, co
         ct_yaml_key(w, "baselines"), ct_yaml_begin_map(w);
         ct_yaml_key(w, d->baseline_name), ct_yaml_begin_map(w);
         ct_yaml_key(w, "root_mean_squared_error"), ct_yaml_value_double(w, res->baseline_rmse);
+        if (!isnan(res->baseline_val_rmse))
+            ct_yaml_key(w, "val_root_mean_squared_error"), ct_yaml_value_double(w, res->baseline_val_rmse);
         ct_yaml_end_map(w);
         ct_yaml_end_map(w);
     }
@@ -640,6 +643,9 @@ static ct_status evaluate_test(const ct_experiment *exp, const ct_dataset *d, ct
     if (s == CT_OK && d->test.baseline) {
         res->has_baseline = 1;
         res->baseline_rmse = rmse_of(d->test.baseline, d->test.y, d->test.n, 1);
+        /* Keras-style val_ name, after the test value (readers look for the test one first). */
+        res->baseline_val_rmse = d->validation.baseline ? rmse_of(d->validation.baseline, d->validation.y,
+                                                                  d->validation.n, 1) : NAN;
     }
     if (s == CT_OK && r) {
         fprintf(r, "\nTest set (%zu samples):\n", d->test.n);

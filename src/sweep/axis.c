@@ -296,3 +296,14 @@ void sweep_axis_draw(const sweep_axis *a, sweep_rng *r, char *buf, size_t size)
     double v = a->draw == DRAW_UNIFORM ? a->lo + u * (a->hi - a->lo) : exp(log(a->lo) + u * (log(a->hi) - log(a->lo)));
     snprintf(buf, size, "%.4g", v);
 }
+
+void sweep_axis_label(const char *key, char *buf, size_t size)
+{
+    unsigned layer;
+    char kind[64], field[192];
+    int end = 0;
+    if (sscanf(key, "model[%u].%63[a-z0-9_].%191s%n", &layer, kind, field, &end) == 3 && key[end] == '\0')
+        snprintf(buf, size, "%s of layer %u (%s)", field, layer, kind);
+    else
+        snprintf(buf, size, "%s", key);
+}

@@ -48,6 +48,10 @@ ct_status sweep_axis_from_list(const char *key, const char *const *values, size_
 ct_status sweep_axis_from_arg(const char *arg, sweep_axis_kind kind, const char *option, sweep_axis *out);
 void sweep_axis_free(sweep_axis *a);
 
+/* The key as a plot labels it: "model[0].dense.units" -> "units of layer 0
+ * (dense)"; other keys as written. */
+void sweep_axis_label(const char *key, char *buf, size_t size);
+
 /* A reproducible stream of random numbers (splitmix64): the same seed gives
  * the same draws on every machine. */
 typedef struct {

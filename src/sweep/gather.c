@@ -7,6 +7,8 @@
 
 #include "cltrain/plot.h"
 #include "core/fs.h"
+#include "plot/quantity.h"
+#include "sweep/front.h"
 
 ct_status sweep_collect_rows(const sweep_plan *p, const size_t *idx, size_t n, sweep_row **rows)
 {
@@ -46,48 +48,97 @@ typedef struct {
     const sweep_plan *p;
     const sweep_table *t;
     double *validation, *test;
-    const char *test_column;
-    bool has_baseline;
+    char metric_label[160]; /* "validation RMSE" */
+    bool has_baseline, baseline_same_split;
     double baseline;
-    const char *baseline_name;
+    char baseline_label[300];
     char *plots;
     FILE *out;
 } plot_job;
 
-static void plot_against(plot_job *j, const char *column, const char *xlabel, bool log_x, const char *file)
+typedef enum { NO_LINE, BEST_PER_VALUE, PARETO_FRONT } line_kind;
+
+/* A log x axis where the values are all above 0 and span two decades or
+ * more (1, 2, 5 ... 100 units): a linear one would crowd all but the last. */
+static bool spans_decades(const double *x, size_t n)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(x[i])) {
+            if (x[i] <= 0)
+                return false;
+            lo = x[i] < lo ? x[i] : lo;
+            hi = x[i] > hi ? x[i] : hi;
+        }
+    return hi >= 100 * lo;
+}
+
+static void plot_against(plot_job *j, const char *column, const char *xname, line_kind line, const char *file)
 {
     size_t n = j->t->row_count;
-    double *x = malloc((n ? n : 1) * sizeof *x);
-    if (!x)
+    double *x = malloc((n ? n : 1) * sizeof *x), *lx = malloc((n ? n : 1) * sizeof *lx),
+           *ly = malloc((n ? n : 1) * sizeof *ly);
+    sweep_front_point *front = malloc((n ? n : 1) * sizeof *front);
+    if (!x || !lx || !ly || !front) {
+        free(x), free(lx), free(ly), free(front);
         return;
+    }
     bool numeric = false;
     for (size_t i = 0; i < n; i++) {
         const char *v = sweep_row_get(&j->t->rows[i], column);
         x[i] = number_of(&j->t->rows[i], column);
         if (v && *v && isnan(x[i])) { /* a value that is no number (adam, relu): no plot of this axis */
-            free(x);
+            free(x), free(lx), free(ly), free(front);
             return;
         }
         numeric = numeric || isfinite(x[i]);
     }
-    char path[4096], title[512], subtitle[512];
+    bool log_x = line == PARETO_FRONT || spans_decades(x, n);
+    bool maximize = j->p->maximize;
+    size_t m = line == PARETO_FRONT     ? sweep_pareto_front(x, j->validation, n, maximize, log_x, front)
+               : line == BEST_PER_VALUE ? sweep_best_per_x(x, j->validation, n, maximize, log_x, front)
+                                        : 0;
+    for (size_t i = 0; i < m; i++)
+        lx[i] = front[i].x, ly[i] = front[i].y;
+    char path[4096], title[512], subtitle[512], xlabel[300], highlight[200];
     snprintf(path, sizeof path, "%s/%s.png", j->plots, file);
-    snprintf(title, sizeof title, "%s: %s against %s", j->p->name, j->p->metric, xlabel);
-    snprintf(subtitle, sizeof subtitle, "%zu points; the line joins the best %s per value (%s is better)", n,
-             j->p->metric, j->p->maximize ? "higher" : "lower");
+    snprintf(xlabel, sizeof xlabel, "%s%s", xname, log_x ? " (log scale)" : "");
+    snprintf(title, sizeof title, "%s: %s vs %s", j->p->name, j->metric_label, xname);
+    const char *better = maximize ? "higher" : "lower";
+    if (line == PARETO_FRONT)
+        snprintf(subtitle, sizeof subtitle, "%zu points; the steps: the best %s at this size or smaller (%s is better)",
+                 n, j->metric_label, better);
+    else if (line == BEST_PER_VALUE)
+        snprintf(subtitle, sizeof subtitle, "%zu points; the line joins the best %s per value (%s is better)", n,
+                 j->metric_label, better);
+    else
+        snprintf(subtitle, sizeof subtitle, "%zu points (%s is better)", n, better);
     ct_sweep_plot sp = {.title = title,
                         .subtitle = subtitle,
                         .xlabel = xlabel,
-                        .ylabel = j->p->metric,
+                        .ylabel = j->metric_label,
                         .x = x,
                         .validation = j->validation,
                         .test = j->test,
                         .n = n,
-                        .maximize = j->p->maximize,
+                        .line_x = lx,
+                        .line_y = ly,
+                        .line_n = m,
+                        .line_steps = line == PARETO_FRONT,
+                        .line_label = line == PARETO_FRONT ? "best at this size or smaller" : "best per value",
                         .has_baseline = j->has_baseline,
                         .baseline = j->baseline,
-                        .baseline_label = j->baseline_name,
+                        .baseline_label = j->baseline_label,
                         .log_x = log_x};
+    long at = line == PARETO_FRONT && j->has_baseline ? sweep_front_first_beating(front, m, maximize, j->baseline) : -1;
+    if (at >= 0) {
+        snprintf(highlight, sizeof highlight, "smallest beating the baseline: %.0f parameters, %.4g", front[at].x,
+                 front[at].y);
+        sp.has_highlight = true;
+        sp.highlight_x = front[at].x;
+        sp.highlight_y = front[at].y;
+        sp.highlight_label = highlight;
+    }
     ct_plot_options options = {.no_svg = false};
     if (numeric && ct_plot_sweep(path, &sp, &options) == CT_OK) {
         if (j->out)
@@ -96,7 +147,7 @@ static void plot_against(plot_job *j, const char *column, const char *xlabel, bo
         fprintf(j->out, "plot not drawn: %s\n", ct_last_error());
         ct_clear_error();
     }
-    free(x);
+    free(x), free(lx), free(ly), free(front);
 }
 
 static void draw_plots(const sweep_plan *p, const sweep_table *t, FILE *out)
@@ -105,10 +156,20 @@ static void draw_plots(const sweep_plan *p, const sweep_table *t, FILE *out)
     plot_job j = {.p = p, .t = t, .out = out};
     j.validation = malloc((n ? n : 1) * sizeof *j.validation);
     j.test = malloc((n ? n : 1) * sizeof *j.test);
-    char test_column[160], baseline_column[160];
+    char test_column[160];
     const char *bare = !strncmp(p->metric, "val_", 4) ? p->metric + 4 : p->metric;
     snprintf(test_column, sizeof test_column, "test_%s", bare);
-    snprintf(baseline_column, sizeof baseline_column, "baseline_%s", bare);
+    quantity_short_label(p->metric, j.metric_label, sizeof j.metric_label);
+    const char *baseline_name = NULL;
+    j.has_baseline = sweep_table_baseline(t, p->metric, &j.baseline, &baseline_name, &j.baseline_same_split);
+    if (j.has_baseline) { /* the split named, as the metric's is in its label */
+        const char *split = !j.baseline_same_split            ? ", test split"
+                            : !strncmp(p->metric, "val_", 4)  ? ", validation split"
+                            : !strncmp(p->metric, "test_", 5) ? ", test split"
+                                                              : "";
+        snprintf(j.baseline_label, sizeof j.baseline_label, "%s%s: %.4g", baseline_name ? baseline_name : "baseline",
+                 split, j.baseline);
+    }
     size_t len = strlen(p->dir) + sizeof "/plots";
     if ((j.plots = malloc(len)))
         snprintf(j.plots, len, "%s/plots", p->dir);
@@ -118,12 +179,6 @@ static void draw_plots(const sweep_plan *p, const sweep_table *t, FILE *out)
             j.validation[i] = number_of(&t->rows[i], p->metric);
             j.test[i] = number_of(&t->rows[i], test_column);
             any_test = any_test || isfinite(j.test[i]);
-            double b = number_of(&t->rows[i], baseline_column);
-            if (!j.has_baseline && isfinite(b)) {
-                j.has_baseline = true;
-                j.baseline = b;
-                j.baseline_name = sweep_row_get(&t->rows[i], "baseline");
-            }
         }
         if (!any_test) {
             free(j.test);
@@ -131,13 +186,17 @@ static void draw_plots(const sweep_plan *p, const sweep_table *t, FILE *out)
         }
         char file[400];
         for (size_t a = 0; a < p->axis_count; a++) {
-            char word[256];
+            char word[256], label[256];
             file_word(p->axes[a].key, word, sizeof word);
+            sweep_axis_label(p->axes[a].key, label, sizeof label);
             snprintf(file, sizeof file, "%s_vs_%s", p->metric, word);
-            plot_against(&j, p->axes[a].key, p->axes[a].key, false, file);
+            /* A grid's few values each hold many points: the best per value
+             * is the axis's effect. Random draws rarely repeat: no line. */
+            plot_against(&j, p->axes[a].key, label, p->axes[a].kind == SWEEP_GRID ? BEST_PER_VALUE : NO_LINE,
+                         file);
         }
         snprintf(file, sizeof file, "%s_vs_parameters", p->metric);
-        plot_against(&j, "parameters", "parameters (log scale)", true, file);
+        plot_against(&j, "parameters", "parameters", PARETO_FRONT, file);
     } else
         ct_clear_error();
     free(j.plots);
@@ -168,6 +227,7 @@ ct_status sweep_gather(const sweep_plan *p, sweep_row *rows, size_t n, FILE *out
         if (out) {
             fprintf(out, "\n%s, by %s (%s is better):\n", p->name, p->metric, p->maximize ? "higher" : "lower");
             sweep_table_print(&t, p->metric, p->maximize, out);
+            sweep_print_smallest_beating(&t, p->metric, p->maximize, out);
         }
     }
     sweep_table_free(&t);

@@ -15,7 +15,9 @@ ct_status sweep_collect_rows(const sweep_plan *p, const size_t *idx, size_t n, s
 
 /* Takes the rows: DIR/sweep.csv, DIR/plots/ (the metric against each
  * numeric axis, and against the parameter count on a log axis with the
- * baseline), and the table sorted by the metric to out (NULL: not printed).
+ * Pareto front and the baseline: see front.h), and the table sorted by the
+ * metric, then the smallest model beating the baseline, to out (NULL: not
+ * printed).
  * A plot that cannot be drawn is reported on out and does not fail the sweep. */
 ct_status sweep_gather(const sweep_plan *p, sweep_row *rows, size_t n, FILE *out);
 

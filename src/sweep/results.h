@@ -10,7 +10,8 @@
  * metric, from 1 as the run prints epochs), the validation values at that
  * epoch (val_loss, val_root_mean_squared_error, ...), the test values of the
  * final model (test_loss, ...), baseline and baseline_<metric> (the
- * experiment's baseline on the test split), seconds (the run's startup,
+ * experiment's baseline as summary.yaml gives it: root_mean_squared_error on
+ * the test split, val_root_mean_squared_error on the validation split), seconds (the run's startup,
  * training and evaluation), device, error. */
 #ifndef CLTRAIN_SWEEP_RESULTS_H
 #define CLTRAIN_SWEEP_RESULTS_H

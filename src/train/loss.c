@@ -7,6 +7,7 @@
 
 #include "train/loss_internal.h"
 #include "core/launch.h"
+#include "core/launch_groups.h"
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -55,10 +56,13 @@ static size_t pow2_floor(size_t n)
 
 ct_status ct_launch_one_group(ct_context *ctx, cl_kernel k, cl_uint scratch_arg, size_t rows, const char *name)
 {
-    size_t limit = ct_launch_group_limit(ctx, k);
-    size_t local = pow2_floor(limit < 256 ? limit : 256);
-    while (local > 1 && local / 2 >= rows) /* a batch of 5 needs no 256 work-items */
-        local /= 2;
+    size_t local = ct_nn_fixed_group(ctx, k); /* CPUs: one size, one compile */
+    if (local == 0) {
+        size_t limit = ct_launch_group_limit(ctx, k);
+        local = pow2_floor(limit < 256 ? limit : 256);
+        while (local > 1 && local / 2 >= rows) /* a batch of 5 needs no 256 work-items */
+            local /= 2;
+    }
     cl_int err = clSetKernelArg(k, scratch_arg, local * sizeof(float), NULL);
     if (err != CL_SUCCESS)
         return ct_args_ok(err, name);

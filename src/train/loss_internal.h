@@ -6,8 +6,9 @@
 #include "cltrain/loss.h"
 
 /* Launch k as one work-group over `rows` rows: the group size is the largest
- * power of two <= min(256, the kernel's limit) and no larger than needed;
- * argument scratch_arg gets that many floats of local memory. */
+ * power of two <= min(256, the kernel's limit) and no larger than needed, or
+ * the device profile's fixed reduction group (CPUs); argument scratch_arg
+ * gets that many floats of local memory. */
 ct_status ct_launch_one_group(ct_context *ctx, cl_kernel k, cl_uint scratch_arg, size_t rows, const char *name);
 
 /* The value a (sum, compensation) pair stands for; non-finite sums pass through. */
