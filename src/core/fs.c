@@ -46,6 +46,15 @@ int ct_cache_dir(const char *sub, char *buf, size_t size)
     return 1;
 }
 
+char *ct_path_join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
 ct_status ct_read_file(const char *path, char **out, size_t *length)
 {
     return ct_read_file_as(path, CT_ERR_IO, out, length);

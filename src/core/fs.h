@@ -24,4 +24,7 @@ ct_status ct_read_file(const char *path, char **out, size_t *length);
  * user named is CT_ERR_NOT_FOUND; a kernel file stays CT_ERR_IO). */
 ct_status ct_read_file_as(const char *path, ct_status if_missing, char **out, size_t *length);
 
+/* "dir/name", malloc'd (NULL when out of memory). */
+char *ct_path_join(const char *dir, const char *name);
+
 #endif

@@ -26,23 +26,6 @@
 #define CIFAR10_SIDE 32
 #define CIFAR10_CHANNELS 3
 
-static ct_status fail_at(const ct_experiment *exp, const char *path, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
-static ct_status fail_at(const ct_experiment *exp, const char *path, const char *fmt, ...)
-{
-    char where[400], message[1400];
-    ct_experiment_where(exp, path, where, sizeof where);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(message, sizeof message, fmt, ap);
-    va_end(ap);
-    return ct_fail(CT_ERR_CONFIG, "%s: %s: %s", where, path, message);
-}
-
 /* "model[2].dense" */
 static const char *layer_path(const ct_experiment *exp, size_t i, const char *sub, char *buf, size_t size)
 {
@@ -171,14 +154,14 @@ static ct_status check_monitor_name(const ct_experiment *exp, const char *monito
         char did[120] = "";
         if (hint)
             snprintf(did, sizeof did, " (did you mean '%s'?)", hint);
-        return fail_at(exp, path, "'%s' is not recorded during training%s; choose one of %s",
+        return xp_fail_at(exp, path, "'%s' is not recorded during training%s; choose one of %s",
                        monitor, did, recorded);
     }
     if (!loss && !has_metric(&exp->train, metric))
-        return fail_at(exp, path, "'%s' is not recorded: add %s to train.metrics (recorded now: %s)",
+        return xp_fail_at(exp, path, "'%s' is not recorded: add %s to train.metrics (recorded now: %s)",
                        monitor, ct_metric_name(metric), recorded);
     if (validation && !ct_experiment_has_validation(exp))
-        return fail_at(exp, path,
+        return xp_fail_at(exp, path,
                        "'%s' needs validation data, but the experiment has none: set %s or "
                        "train.validation_split, or monitor '%s'",
                        monitor,
@@ -200,7 +183,7 @@ static ct_status check_monitor(const ct_experiment *exp)
         return CT_OK;
     CT_TRY(check_monitor_name(exp, rl->monitor, "callbacks.reduce_lr_on_plateau.monitor"));
     if (exp->train.learning_rate_schedule.enabled)
-        return fail_at(exp, "callbacks.reduce_lr_on_plateau",
+        return xp_fail_at(exp, "callbacks.reduce_lr_on_plateau",
                        "cannot change the learning rate of a train.learning_rate_schedule (Keras raises "
                        "the same error): use one of the two");
     return CT_OK;
@@ -215,7 +198,7 @@ static ct_status check_lr_schedule(const ct_experiment *exp)
     if (!s->enabled)
         return CT_OK;
     if (s->kind == CT_LR_SCHEDULE_COSINE_DECAY && s->cosine.warmup_steps > 0 && !s->cosine.has_warmup_target)
-        return fail_at(exp, "train.learning_rate_schedule.cosine_decay.warmup_steps",
+        return xp_fail_at(exp, "train.learning_rate_schedule.cosine_decay.warmup_steps",
                        "a warm-up needs warmup_target, the learning rate to reach after %d steps",
                        s->cosine.warmup_steps);
     if (s->kind != CT_LR_SCHEDULE_PIECEWISE_CONSTANT_DECAY)
@@ -225,12 +208,12 @@ static ct_status check_lr_schedule(const ct_experiment *exp)
     for (size_t i = 1; i < s->piecewise.boundary_count; i++)
         if (!(s->piecewise.boundaries[i] > s->piecewise.boundaries[i - 1])) {
             snprintf(path, sizeof path, "%s.boundaries[%zu]", base, i);
-            return fail_at(exp, path, "boundaries must increase: %g follows %g", s->piecewise.boundaries[i],
+            return xp_fail_at(exp, path, "boundaries must increase: %g follows %g", s->piecewise.boundaries[i],
                            s->piecewise.boundaries[i - 1]);
         }
     if (s->piecewise.value_count != s->piecewise.boundary_count + 1) {
         snprintf(path, sizeof path, "%s.values", base);
-        return fail_at(exp, path, "needs one more value than boundaries: %zu boundaries, %zu values",
+        return xp_fail_at(exp, path, "needs one more value than boundaries: %zu boundaries, %zu values",
                        s->piecewise.boundary_count, s->piecewise.value_count);
     }
     return CT_OK;
@@ -254,11 +237,11 @@ static ct_status check_download(const ct_experiment *exp, const char *prefix, co
     char path[128];
     if (url && strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0 && strncmp(url, "file://", 7) != 0) {
         snprintf(path, sizeof path, "%s.url", prefix);
-        return fail_at(exp, path, "'%s' is not an https://, http:// or file:// URL", url);
+        return xp_fail_at(exp, path, "'%s' is not an https://, http:// or file:// URL", url);
     }
     if (sha256 && !is_sha256(sha256)) {
         snprintf(path, sizeof path, "%s.sha256", prefix);
-        return fail_at(exp, path, "expected 64 hexadecimal digits, got '%s' (%zu characters)", sha256,
+        return xp_fail_at(exp, path, "expected 64 hexadecimal digits, got '%s' (%zu characters)", sha256,
                        strlen(sha256));
     }
     return CT_OK;
@@ -276,17 +259,17 @@ static ct_status check_csv(const ct_experiment *exp)
         xp_format_double(sp->validation, b, sizeof b);
         xp_format_double(sp->test, c, sizeof c);
         snprintf(total, sizeof total, "%.6g", sum);
-        return fail_at(exp, "data.csv.split",
+        return xp_fail_at(exp, "data.csv.split",
                        "fractions must sum to 1, got train %s + validation %s + test %s = %s "
                        "(unset fractions default to 0.7, 0.15, 0.15)", a, b, c, total);
     }
     if (sp->train <= 0)
-        return fail_at(exp, "data.csv.split.train", "the training fraction must be above 0");
+        return xp_fail_at(exp, "data.csv.split.train", "the training fraction must be above 0");
     if (sp->has_random_state && !sp->shuffle)
-        return fail_at(exp, "data.csv.split.random_state",
+        return xp_fail_at(exp, "data.csv.split.random_state",
                        "a random_state shuffles the samples, but shuffle is false: drop one of the two");
     if (csv->rows.has_last && csv->rows.last < csv->rows.first)
-        return fail_at(exp, "data.csv.rows.last", "last row %d comes before first row %d",
+        return xp_fail_at(exp, "data.csv.rows.last", "last row %d comes before first row %d",
                        csv->rows.last, csv->rows.first);
     /* Columns (target, features, baselines) are checked by the data loader,
      * which has the header: see ct_tabular_from_table(). */
@@ -299,11 +282,11 @@ static ct_status check_cifar10(const ct_experiment *exp)
     CT_TRY(check_download(exp, "data.cifar10", c->url, c->sha256));
     long available = (long)c->train_batches * CIFAR10_IMAGES_PER_BATCH;
     if (c->train_subset > available)
-        return fail_at(exp, "data.cifar10.train_subset",
+        return xp_fail_at(exp, "data.cifar10.train_subset",
                        "asks for %d images, but train_batches: %d hold %ld", c->train_subset,
                        c->train_batches, available);
     if (c->test_subset > CIFAR10_TEST_IMAGES)
-        return fail_at(exp, "data.cifar10.test_subset", "asks for %d images, but the test set has %d",
+        return xp_fail_at(exp, "data.cifar10.test_subset", "asks for %d images, but the test set has %d",
                        c->test_subset, CIFAR10_TEST_IMAGES);
     return CT_OK;
 }
@@ -312,10 +295,10 @@ static ct_status check_images(const ct_experiment *exp)
 {
     const ct_images_spec *im = &exp->data.images;
     if (im->test_dir && !strcmp(im->test_dir, im->dir))
-        return fail_at(exp, "data.images.test_dir", "is data.images.dir itself: the test images would be "
+        return xp_fail_at(exp, "data.images.test_dir", "is data.images.dir itself: the test images would be "
                        "training images too; give a folder of other images of the same classes");
     if ((long)im->image_size[0] * im->image_size[1] > 1024L * 1024)
-        return fail_at(exp, "data.images.image_size", "%dx%d is over a million pixels per image: every image "
+        return xp_fail_at(exp, "data.images.image_size", "%dx%d is over a million pixels per image: every image "
                        "is kept in memory at this size; choose a smaller image_size such as [224, 224]",
                        im->image_size[0], im->image_size[1]);
     return CT_OK;
@@ -326,14 +309,14 @@ static ct_status check_validation_sources(const ct_experiment *exp)
     if (exp->train.validation_split <= 0)
         return CT_OK;
     if (exp->data.kind == CT_DATA_CSV && exp->data.csv.split.validation > 0)
-        return fail_at(exp, "train.validation_split",
+        return xp_fail_at(exp, "train.validation_split",
                        "the data already has a validation split (data.csv.split.validation): "
                        "use one source of validation data");
     if (exp->data.kind == CT_DATA_IMAGES && exp->data.images.validation_split > 0)
-        return fail_at(exp, "train.validation_split",
+        return xp_fail_at(exp, "train.validation_split",
                        "data.images.validation_split is set already: use one source of validation data");
     if (exp->data.kind == CT_DATA_CIFAR10 && exp->data.cifar10.use_test_as_validation)
-        return fail_at(exp, "train.validation_split",
+        return xp_fail_at(exp, "train.validation_split",
                        "data.cifar10.use_test_as_validation is true already: use one source of "
                        "validation data");
     return CT_OK;
@@ -395,7 +378,7 @@ static ct_status check_clip(const ct_experiment *exp)
         return CT_OK;
     char path[96];
     snprintf(path, sizeof path, "train.optimizer.%s.%s", ct_optimizer_name(o->kind), set[1]);
-    return fail_at(exp, path, "only one of clipnorm, global_clipnorm and clipvalue can be set (as in Keras); "
+    return xp_fail_at(exp, path, "only one of clipnorm, global_clipnorm and clipvalue can be set (as in Keras); "
                    "%s is set too", set[0]);
 }
 
@@ -408,37 +391,37 @@ static ct_status check_train(const ct_experiment *exp)
         const char *why = metric_conflict(t->metrics[i], t->loss);
         if (why) {
             snprintf(path, sizeof path, "train.metrics[%zu]", i);
-            return fail_at(exp, path, "'%s' does not fit loss %s: %s", ct_metric_name(t->metrics[i]),
+            return xp_fail_at(exp, path, "'%s' does not fit loss %s: %s", ct_metric_name(t->metrics[i]),
                            ct_loss_name(t->loss), why);
         }
     }
     if (t->label_smoothing > 0 && t->loss != CT_LOSS_BINARY_CROSSENTROPY &&
         t->loss != CT_LOSS_CATEGORICAL_CROSSENTROPY)
-        return fail_at(exp, "train.label_smoothing",
+        return xp_fail_at(exp, "train.label_smoothing",
                        "applies to binary_crossentropy and categorical_crossentropy only (as in Keras), not %s%s",
                        ct_loss_name(t->loss),
                        t->loss == CT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY
                            ? ": use categorical_crossentropy with one-hot targets to smooth labels"
                            : "");
     if (t->class_weight_count && is_regression_loss(t->loss))
-        return fail_at(exp, "train.class_weight", "weights classes, but %s is a regression loss",
+        return xp_fail_at(exp, "train.class_weight", "weights classes, but %s is a regression loss",
                        ct_loss_name(t->loss));
     if (t->from_logits && is_regression_loss(t->loss))
-        return fail_at(exp, "train.from_logits", "applies to crossentropy losses only, not %s",
+        return xp_fail_at(exp, "train.from_logits", "applies to crossentropy losses only, not %s",
                        ct_loss_name(t->loss));
     if (exp->data.kind == CT_DATA_IMAGES && is_regression_loss(t->loss))
-        return fail_at(exp, "train.loss",
+        return xp_fail_at(exp, "train.loss",
                        "the labels of an image folder are class indices (its sub-folders), not regression "
                        "targets: use sparse_categorical_crossentropy");
     if (exp->data.kind == CT_DATA_CIFAR10 &&
         (is_regression_loss(t->loss) || t->loss == CT_LOSS_BINARY_CROSSENTROPY))
-        return fail_at(exp, "train.loss",
+        return xp_fail_at(exp, "train.loss",
                        "CIFAR-10 labels are class indices 0..9, not %s targets: use "
                        "sparse_categorical_crossentropy",
                        is_regression_loss(t->loss) ? "regression" : "binary");
     /* data parallelism: each device takes a share of every full batch */
     if (t->devices.count > (size_t)t->batch_size)
-        return fail_at(exp, "train.devices",
+        return xp_fail_at(exp, "train.devices",
                        "%zu devices for batches of %d (train.batch_size): each device needs at least one row of "
                        "a batch; raise batch_size or list fewer devices", t->devices.count, t->batch_size);
     return CT_OK;
@@ -469,9 +452,9 @@ static ct_status spatial_step(const ct_experiment *exp, size_t i, const char *wh
     if (!s->image) {
         layer_path(exp, i, NULL, path, sizeof path);
         if (s->width_from == SIZE_MAX)
-            return fail_at(exp, path, "%s needs images (height x width x channels), but the CSV "
+            return xp_fail_at(exp, path, "%s needs images (height x width x channels), but the CSV "
                            "data gives flat feature vectors", ct_layer_kind_name(layer->kind));
-        return fail_at(exp, path, "%s needs images, but model[%zu] (%s) has already made the data flat",
+        return xp_fail_at(exp, path, "%s needs images, but model[%zu] (%s) has already made the data flat",
                        ct_layer_kind_name(layer->kind), s->width_from,
                        ct_layer_kind_name(exp->model.layers[s->width_from].kind));
     }
@@ -480,7 +463,7 @@ static ct_status spatial_step(const ct_experiment *exp, size_t i, const char *wh
         if (padding == CT_PADDING_VALID && size[d] > in[d]) {
             describe_image(s, image, sizeof image);
             layer_path(exp, i, what, path, sizeof path);
-            return fail_at(exp, path, "[%d, %d] is larger than this layer's %s input (padding valid)",
+            return xp_fail_at(exp, path, "[%d, %d] is larger than this layer's %s input (padding valid)",
                            size[0], size[1], image);
         }
         out[d] = padding == CT_PADDING_VALID ? (in[d] - size[d]) / strides[d] + 1
@@ -512,7 +495,7 @@ static ct_status merge_step(const ct_experiment *exp, size_t i, const flow_state
     bool concat = layer->kind == CT_LAYER_CONCATENATE;
     char path[128], a[64], b[64];
     if (concat && layer->concatenate.axis != -1 && layer->concatenate.axis != (s->image ? 3 : 1))
-        return fail_at(exp, layer_path(exp, i, "axis", path, sizeof path),
+        return xp_fail_at(exp, layer_path(exp, i, "axis", path, sizeof path),
                        "%d: only the last axis is supported (-1, or %d for these %s inputs)",
                        layer->concatenate.axis, s->image ? 3 : 1, s->image ? "image" : "flat");
     for (size_t k = 1; k < layer->inputs.count; k++) {
@@ -524,7 +507,7 @@ static ct_status merge_step(const ct_experiment *exp, size_t i, const flow_state
         if (!fits) {
             describe_flow(s, a, sizeof a);
             describe_flow(o, b, sizeof b);
-            return fail_at(exp, layer_path(exp, i, "inputs", path, sizeof path),
+            return xp_fail_at(exp, layer_path(exp, i, "inputs", path, sizeof path),
                            "'%s' gives %s but '%s' gives %s: %s", layer->inputs.items[0], a,
                            layer->inputs.items[k], b,
                            concat ? "concatenate joins the last axis, the others must agree"
@@ -566,10 +549,10 @@ static ct_status walk_layers(const ct_experiment *exp, flow_state *s, flow_state
                 describe_image(s, image, sizeof image);
                 layer_path(exp, i, NULL, path, sizeof path);
                 if (s->shaped_by == SIZE_MAX)
-                    return fail_at(exp, path, "Dense needs flat input, but the %s images are %s: "
+                    return xp_fail_at(exp, path, "Dense needs flat input, but the %s images are %s: "
                                    "add '- flatten' before this layer",
                                    exp->data.kind == CT_DATA_CIFAR10 ? "CIFAR-10" : "input", image);
-                return fail_at(exp, path, "Dense needs flat input, but model[%zu] (%s) outputs %s "
+                return xp_fail_at(exp, path, "Dense needs flat input, but model[%zu] (%s) outputs %s "
                                "images: add '- flatten' before this layer", s->shaped_by,
                                ct_layer_kind_name(exp->model.layers[s->shaped_by].kind), image);
             }
@@ -612,7 +595,7 @@ static ct_status walk_layers(const ct_experiment *exp, flow_state *s, flow_state
             bool fits = unknown ? total % known == 0 : known == total;
             if (!fits) {
                 layer_path(exp, i, "target_shape", path, sizeof path);
-                return fail_at(exp, path, "%ld values per sample do not fit this shape", total);
+                return xp_fail_at(exp, path, "%ld values per sample do not fit this shape", total);
             }
             long sizes[3];
             for (size_t d = 0; d < r->target_shape_count; d++)
@@ -647,7 +630,7 @@ static ct_status walk_layers(const ct_experiment *exp, flow_state *s, flow_state
         case CT_LAYER_RANDOM_CROP:
             if (!s->image) {
                 layer_path(exp, i, NULL, path, sizeof path);
-                return fail_at(exp, path, "%s transforms images (height, width, channels), but its input is "
+                return xp_fail_at(exp, path, "%s transforms images (height, width, channels), but its input is "
                                "flat (%ld values): put it before '- flatten', first in the model as Keras' "
                                "recipes do", ct_layer_kind_name(layer->kind), s->width);
             }
@@ -666,7 +649,7 @@ static ct_status walk_layers(const ct_experiment *exp, flow_state *s, flow_state
     if (s->image) {
         describe_image(s, image, sizeof image);
         snprintf(path, sizeof path, "model[%zu]", exp->model.layer_count - 1);
-        return fail_at(exp, path, "the model ends with %s images: add '- flatten' and a dense output "
+        return xp_fail_at(exp, path, "the model ends with %s images: add '- flatten' and a dense output "
                        "layer", image);
     }
     return CT_OK;
@@ -681,7 +664,7 @@ static ct_status check_output(const ct_experiment *exp, const flow_state *s)
         /* One sigmoid output has two classes, 0 and 1. */
         long classes = s->width == 1 ? 2 : s->width;
         if ((long)t->class_weight_count != classes)
-            return fail_at(exp, "train.class_weight", "has %zu weights, but the model outputs %ld class%s%s: "
+            return xp_fail_at(exp, "train.class_weight", "has %zu weights, but the model outputs %ld class%s%s: "
                            "give one weight per class, class 0 first", t->class_weight_count, classes,
                            classes == 1 ? "" : "es", s->width == 1 ? " (one output: 0 and 1)" : "");
     }
@@ -689,12 +672,12 @@ static ct_status check_output(const ct_experiment *exp, const flow_state *s)
         const ct_layer_spec *from = &exp->model.layers[s->width_from];
         layer_path(exp, s->width_from, from->kind == CT_LAYER_DENSE ? "units" : NULL, path, sizeof path);
         if (exp->data.kind == CT_DATA_CIFAR10 && s->width != CIFAR10_CLASSES)
-            return fail_at(exp, path, "the model outputs %ld values, but CIFAR-10 has %d classes: "
+            return xp_fail_at(exp, path, "the model outputs %ld values, but CIFAR-10 has %d classes: "
                            "the last dense layer needs units: %d", s->width, CIFAR10_CLASSES,
                            CIFAR10_CLASSES);
         if (exp->data.kind == CT_DATA_CSV && t->loss != CT_LOSS_CATEGORICAL_CROSSENTROPY &&
             t->loss != CT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY && s->width != 1)
-            return fail_at(exp, path, "the model outputs %ld values, but the target is one column "
+            return xp_fail_at(exp, path, "the model outputs %ld values, but the target is one column "
                            "(%s): the last dense layer needs units: 1", s->width,
                            exp->data.csv.target.column);
     }
@@ -704,14 +687,14 @@ static ct_status check_output(const ct_experiment *exp, const flow_state *s)
     bool squashed = act == CT_ACTIVATION_SOFTMAX || act == CT_ACTIVATION_SIGMOID;
     if (t->from_logits && squashed) {
         layer_path(exp, s->activation_from, "activation", path, sizeof path);
-        return fail_at(exp, path, "the output layer applies %s, but train.from_logits: true expects "
+        return xp_fail_at(exp, path, "the output layer applies %s, but train.from_logits: true expects "
                        "raw scores (logits): use activation linear, or from_logits: false",
                        ct_activation_name(act));
     }
     ct_activation wanted = t->loss == CT_LOSS_BINARY_CROSSENTROPY ? CT_ACTIVATION_SIGMOID
                                                                   : CT_ACTIVATION_SOFTMAX;
     if (!t->from_logits && act != wanted)
-        return fail_at(exp, "train.from_logits",
+        return xp_fail_at(exp, "train.from_logits",
                        "is false, so %s expects probabilities, but the output layer's activation is "
                        "%s: set from_logits: true (the model outputs logits) or end with activation %s",
                        ct_loss_name(t->loss), ct_activation_name(act), ct_activation_name(wanted));
@@ -724,7 +707,7 @@ static ct_status check_layer_names(const ct_experiment *exp)
     for (size_t i = 0; i < exp->model.layer_count; i++)
         for (size_t j = 0; j < i; j++)
             if (!strcmp(exp->model.layers[i].name, exp->model.layers[j].name))
-                return fail_at(exp, layer_path(exp, i, "name", path, sizeof path),
+                return xp_fail_at(exp, layer_path(exp, i, "name", path, sizeof path),
                                "layer name '%s' is already used by model[%zu]",
                                exp->model.layers[i].name, j);
     return CT_OK;
@@ -733,7 +716,7 @@ static ct_status check_layer_names(const ct_experiment *exp)
 static ct_status check_model(const ct_experiment *exp)
 {
     if (exp->model.layer_count == 0)
-        return fail_at(exp, "model", "needs at least one layer, such as '- dense: {units: 1}'");
+        return xp_fail_at(exp, "model", "needs at least one layer, such as '- dense: {units: 1}'");
     CT_TRY(check_layer_names(exp));
     int h, w, c;
     ct_data_image_shape(&exp->data, &h, &w, &c);
@@ -765,15 +748,15 @@ static ct_status check_evaluate(const ct_experiment *exp)
         const ct_baseline_spec *b = &exp->evaluate.baselines[i];
         snprintf(path, sizeof path, "evaluate.baselines[%zu].persistence", i);
         if (exp->data.kind != CT_DATA_CSV)
-            return fail_at(exp, path, "persistence baselines need CSV data (a series in time)");
+            return xp_fail_at(exp, path, "persistence baselines need CSV data (a series in time)");
         if (!is_regression_loss(exp->train.loss))
-            return fail_at(exp, path, "a persistence baseline predicts values: it needs loss mse or "
+            return xp_fail_at(exp, path, "a persistence baseline predicts values: it needs loss mse or "
                            "mae, not %s", ct_loss_name(exp->train.loss));
         if (exp->data.csv.target.shift == 0 && !strcmp(b->column, exp->data.csv.target.column))
-            return fail_at(exp, path, "with data.csv.target.shift 0 it would predict %s by itself: "
+            return xp_fail_at(exp, path, "with data.csv.target.shift 0 it would predict %s by itself: "
                            "persistence needs shift >= 1", b->column);
         if (exp->data.csv.split.test <= 0)
-            return fail_at(exp, "data.csv.split.test",
+            return xp_fail_at(exp, "data.csv.split.test",
                            "is 0, but evaluate.baselines are measured on the test split");
     }
     return CT_OK;
@@ -783,7 +766,7 @@ static ct_status check_output_section(const ct_experiment *exp)
 {
     if (exp->output.plots != CT_PLOT_ALL && (exp->output.plots & CT_PLOT_CONFUSION_MATRIX) &&
         is_regression_loss(exp->train.loss))
-        return fail_at(exp, "output.plots", "confusion_matrix needs a classification loss, not %s",
+        return xp_fail_at(exp, "output.plots", "confusion_matrix needs a classification loss, not %s",
                        ct_loss_name(exp->train.loss));
     return CT_OK;
 }
@@ -797,7 +780,7 @@ static ct_status check_name(const ct_experiment *exp)
         ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
              strchr("_-.", *p);
     if (!ok)
-        return fail_at(exp, "name", "'%s' cannot name a run directory: use letters, digits, '_', '-' "
+        return xp_fail_at(exp, "name", "'%s' cannot name a run directory: use letters, digits, '_', '-' "
                        "and '.' (not first)", n);
     return CT_OK;
 }
@@ -808,7 +791,7 @@ static ct_status check_name(const ct_experiment *exp)
 static ct_status check_init(const ct_experiment *exp)
 {
     if (exp->init.enabled && !exp->init.from)
-        return fail_at(exp, "init", "init: missing required key 'from' (a .weights.h5 or .onnx file to "
+        return xp_fail_at(exp, "init", "init: missing required key 'from' (a .weights.h5 or .onnx file to "
                        "start from; leave init out to start from the initializers)");
     return CT_OK;
 }

@@ -9,6 +9,14 @@
  * resolve reads as the loss, and ct_experiment_validate() reports it. */
 void xp_resolve_derived(ct_experiment *exp);
 
+/* (where.c) A configuration error at `path` ("model[2].add.inputs"), prefixed with
+ * the file's line:column for it: "FILE:L:C: PATH: message". */
+ct_status xp_fail_at(const ct_experiment *exp, const char *path, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
 /* Graph models (validate_graph.c). A layer's k-th input is an earlier
  * layer's index, XP_GRAPH_DATA for the model's data (`input`, or the first
  * layer's default) or XP_GRAPH_UNKNOWN for a name no layer has. */

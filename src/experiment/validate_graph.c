@@ -12,23 +12,6 @@
 #include "experiment/suggest.h"
 #include "experiment/validate.h"
 
-static ct_status graph_fail(const ct_experiment *exp, const char *path, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
-static ct_status graph_fail(const ct_experiment *exp, const char *path, const char *fmt, ...)
-{
-    char where[400], message[1400];
-    ct_experiment_where(exp, path, where, sizeof where);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(message, sizeof message, fmt, ap);
-    va_end(ap);
-    return ct_fail(CT_ERR_CONFIG, "%s: %s: %s", where, path, message);
-}
-
 static bool is_merge(ct_layer_kind k) { return k == CT_LAYER_ADD || k == CT_LAYER_CONCATENATE; }
 
 bool xp_model_is_graph(const ct_model_spec *model)
@@ -80,7 +63,7 @@ static ct_status unknown_input(const ct_experiment *exp, size_t i, size_t k)
     if (close)
         snprintf(hint, sizeof hint, " (did you mean '%s'?)", close);
     input_path(exp, i, k, path, sizeof path);
-    ct_status s = graph_fail(exp, path, "no layer is named '%s'%s: inputs name layers above this one, or '%s' "
+    ct_status s = xp_fail_at(exp, path, "no layer is named '%s'%s: inputs name layers above this one, or '%s' "
                              "for the data", name, hint, CT_MODEL_INPUT_NAME);
     free(names);
     return s;
@@ -94,12 +77,12 @@ static ct_status check_inputs(const ct_experiment *exp, size_t i)
     if (is_merge(l->kind) && l->inputs.count < 2) {
         snprintf(path, sizeof path, "model[%zu].%s%s", i, ct_layer_kind_name(l->kind),
                  l->inputs.count ? ".inputs" : "");
-        return graph_fail(exp, path, "a merge layer takes two or more inputs: write inputs: [a, b] with the "
+        return xp_fail_at(exp, path, "a merge layer takes two or more inputs: write inputs: [a, b] with the "
                           "names of the layers it joins");
     }
     if (!is_merge(l->kind) && l->inputs.count > 1) {
         snprintf(path, sizeof path, "model[%zu].%s.inputs", i, ct_layer_kind_name(l->kind));
-        return graph_fail(exp, path, "a %s layer takes one input, not %zu: join them first with an add or "
+        return xp_fail_at(exp, path, "a %s layer takes one input, not %zu: join them first with an add or "
                           "concatenate layer", ct_layer_kind_name(l->kind), l->inputs.count);
     }
     for (size_t k = 0; k < l->inputs.count; k++) {
@@ -108,9 +91,9 @@ static ct_status check_inputs(const ct_experiment *exp, size_t i)
         if (from == XP_GRAPH_UNKNOWN)
             return unknown_input(exp, i, k);
         if (from == (long)i)
-            return graph_fail(exp, path, "a layer cannot take its own output as input");
+            return xp_fail_at(exp, path, "a layer cannot take its own output as input");
         if (from > (long)i)
-            return graph_fail(exp, path, "'%s' is model[%ld], below this layer: a layer takes inputs only from "
+            return xp_fail_at(exp, path, "'%s' is model[%ld], below this layer: a layer takes inputs only from "
                               "layers above it (which also rules out cycles)", l->inputs.items[k], from);
     }
     return CT_OK;
@@ -123,7 +106,7 @@ ct_status xp_check_graph(const ct_experiment *exp)
     for (size_t i = 0; i < m->layer_count; i++)
         if (m->layers[i].name && !strcmp(m->layers[i].name, CT_MODEL_INPUT_NAME)) {
             snprintf(path, sizeof path, "model[%zu].%s.name", i, ct_layer_kind_name(m->layers[i].kind));
-            return graph_fail(exp, path, "'%s' names the model's data in inputs: choose another name",
+            return xp_fail_at(exp, path, "'%s' names the model's data in inputs: choose another name",
                               CT_MODEL_INPUT_NAME);
         }
     if (!xp_model_is_graph(m))
@@ -145,7 +128,7 @@ ct_status xp_check_graph(const ct_experiment *exp)
     for (size_t i = 0; i + 1 < m->layer_count && s == CT_OK; i++)
         if (!used[i]) {
             snprintf(path, sizeof path, "model[%zu].%s", i, ct_layer_kind_name(m->layers[i].kind));
-            s = graph_fail(exp, path, "the output of '%s' goes nowhere: no later layer lists it in inputs (and "
+            s = xp_fail_at(exp, path, "the output of '%s' goes nowhere: no later layer lists it in inputs (and "
                            "the next layer, model[%zu], names its own inputs); the last layer is the model's "
                            "output", m->layers[i].name, i + 1);
         }

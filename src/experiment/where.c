@@ -2,12 +2,14 @@
  * came from. Apart from experiment.c so that the cross-field checks
  * (validate.c), which point into the file, and the loader, which runs them,
  * do not call each other. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cltrain/experiment.h"
 #include "experiment/keypath.h"
 #include "experiment/source.h"
+#include "experiment/validate.h"
 
 const char *ct_experiment_where(const ct_experiment *exp, const char *key_path_text, char *buf, size_t size)
 {
@@ -30,4 +32,15 @@ const char *ct_experiment_where(const ct_experiment *exp, const char *key_path_t
     ct_fail(CT_OK, "%s", saved);
     ynode_where(node, buf, size);
     return buf;
+}
+
+ct_status xp_fail_at(const ct_experiment *exp, const char *path, const char *fmt, ...)
+{
+    char where[400], message[1400];
+    ct_experiment_where(exp, path, where, sizeof where);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    return ct_fail(CT_ERR_CONFIG, "%s: %s: %s", where, path, message);
 }

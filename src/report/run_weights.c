@@ -1,18 +1,10 @@
 /* Which weights a run directory offers (see ct_run_weights_read). */
 #include "cltrain/report.h"
+#include "core/fs.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static char *join(const char *dir, const char *name)
-{
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    if (p)
-        snprintf(p, n, "%s/%s", dir, name);
-    return p;
-}
 
 /* The named tensors of the checkpoint's model; values from `flat` (the
  * early-stopping copy, every tensor one after the other) when not NULL. */
@@ -129,13 +121,13 @@ ct_status ct_run_weights_read(const char *run_dir, ct_named_tensor **out, size_t
     static const char *const files[] = {"weights.bin", "best.weights.bin", "checkpoint.bin"};
     *out = NULL;
     *n = 0;
-    char *checkpoint = join(run_dir, "checkpoint.bin");
+    char *checkpoint = ct_path_join(run_dir, "checkpoint.bin");
     if (!checkpoint)
         return ct_fail(CT_ERR_NO_MEMORY, "out of memory");
     bool unfinished = checkpoint_unfinished(checkpoint);
     free(checkpoint);
     for (size_t i = unfinished ? 1 : 0; i < 3; i++) {
-        char *path = join(run_dir, files[i]);
+        char *path = ct_path_join(run_dir, files[i]);
         if (!path)
             return ct_fail(CT_ERR_NO_MEMORY, "out of memory");
         if (access(path, F_OK) != 0) {

@@ -17,6 +17,7 @@
 
 #include "cltrain/data.h"
 #include "cltrain/model.h"
+#include "core/fs.h"
 #include "cltrain/data.h" /* ct_image_read, ct_image_resize */
 #include "cltrain/report.h" /* ct_features_read */
 #include "plot/run_reader.h" /* summary.yaml's class names */
@@ -54,20 +55,11 @@ struct ct_predictor {
 
 /* ================================================================ files */
 
-static char *join(const char *dir, const char *name)
-{
-    size_t len = strlen(dir) + strlen(name) + 2;
-    char *path = malloc(len);
-    if (path)
-        snprintf(path, len, "%s/%s", dir, name);
-    return path;
-}
-
 /* CT_OK when dir/name is a readable file; else CT_ERR_IO naming it, with
  * `why` telling what its absence means. */
 static ct_status require_file(const char *dir, const char *name, const char *why)
 {
-    char *path = join(dir, name);
+    char *path = ct_path_join(dir, name);
     if (!path)
         return ct_fail(CT_ERR_NO_MEMORY, "out of memory");
     struct stat st;
@@ -101,7 +93,7 @@ static ct_status load_features(ct_predictor *p)
     CT_TRY(require_file(p->run_dir, "features.csv",
                         "the run does not record its input columns (runs made before features.csv existed); "
                         "train it again to predict from CSV rows"));
-    char *path = join(p->run_dir, "features.csv");
+    char *path = ct_path_join(p->run_dir, "features.csv");
     if (!path)
         return ct_fail(CT_ERR_NO_MEMORY, "out of memory");
     ct_feature_columns cols;
@@ -126,7 +118,7 @@ static bool is_classifier_loss(ct_loss l)
 
 static ct_status load_experiment(ct_predictor *p)
 {
-    char *path = join(p->run_dir, "config.yaml");
+    char *path = ct_path_join(p->run_dir, "config.yaml");
     if (!path)
         return ct_fail(CT_ERR_NO_MEMORY, "out of memory");
     ct_status s = ct_experiment_open(path, NULL, 0, &p->exp);
@@ -184,7 +176,7 @@ static ct_status load_class_names(ct_predictor *p)
     if (!(p->class_names = calloc(p->n_classes, sizeof *p->class_names)))
         return ct_fail(CT_ERR_NO_MEMORY, "out of memory");
     run_summary summary = {0};
-    char *path = join(p->run_dir, "summary.yaml");
+    char *path = ct_path_join(p->run_dir, "summary.yaml");
     bool named = path && run_summary_read(path, &summary) == CT_OK && summary.n_class_names == p->n_classes;
     free(path);
     ct_clear_error(); /* a broken summary.yaml only costs the names */

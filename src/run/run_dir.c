@@ -30,15 +30,6 @@ static bool is_run_file(const char *name)
     return false;
 }
 
-static char *join(const char *dir, const char *name)
-{
-    size_t size = strlen(dir) + strlen(name) + 2;
-    char *path = malloc(size);
-    if (path)
-        snprintf(path, size, "%s/%s", dir, name);
-    return path;
-}
-
 /* Removes plots/'s pictures, then plots/ when that left it empty. */
 static ct_status remove_plots(const char *plots)
 {
@@ -50,7 +41,7 @@ static ct_status remove_plots(const char *plots)
     while (s == CT_OK && (e = readdir(d)) != NULL) {
         if (fnmatch("*.png", e->d_name, FNM_PERIOD) != 0 && fnmatch("*.svg", e->d_name, FNM_PERIOD) != 0)
             continue;
-        char *path = join(plots, e->d_name);
+        char *path = ct_path_join(plots, e->d_name);
         if (!path)
             s = ct_fail(CT_ERR_NO_MEMORY, "out of memory");
         else if (unlink(path) != 0)
@@ -75,7 +66,7 @@ static ct_status remove_run_files(const char *dir)
         bool plots = !strcmp(e->d_name, PLOTS_DIR);
         if (!plots && !is_run_file(e->d_name))
             continue;
-        char *path = join(dir, e->d_name);
+        char *path = ct_path_join(dir, e->d_name);
         struct stat st;
         if (!path)
             s = ct_fail(CT_ERR_NO_MEMORY, "out of memory");

@@ -10,6 +10,7 @@
 #include "cltrain/sweep_section.h"
 #include "core/edit_distance.h"
 #include "run/checkpoint_io.h"
+#include "core/fs.h"
 
 #define MAX_POINTS 1000000
 #define NAME_CHARS 120 /* longer names are cut and told apart by a hash */
@@ -92,16 +93,7 @@ void sweep_point_name(char *const *sets, size_t n, bool short_keys, char *buf, s
         snprintf(buf, size, "%s", name);
 }
 
-static char *join_path(const char *a, const char *b)
-{
-    size_t n = strlen(a) + strlen(b) + 2;
-    char *s = malloc(n);
-    if (s)
-        snprintf(s, n, "%s/%s", a, b);
-    return s;
-}
-
-char *sweep_point_dir(const sweep_plan *p, size_t i) { return join_path(p->dir, p->points[i].name); }
+char *sweep_point_dir(const sweep_plan *p, size_t i) { return ct_path_join(p->dir, p->points[i].name); }
 
 static ct_status add_axis(sweep_plan *p, sweep_axis *a)
 {

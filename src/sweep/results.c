@@ -49,18 +49,9 @@ void sweep_rows_free(sweep_row *rows, size_t n)
     free(rows);
 }
 
-static char *join(const char *dir, const char *name)
-{
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *s = malloc(n);
-    if (s)
-        snprintf(s, n, "%s/%s", dir, name);
-    return s;
-}
-
 ct_status sweep_point_best(const char *dir, const char *metric, bool maximize, int *epoch, double *value)
 {
-    char *path = join(dir, "history.csv");
+    char *path = ct_path_join(dir, "history.csv");
     if (!path)
         return ct_fail(CT_ERR_NO_MEMORY, "out of memory");
     ct_history *h = NULL;
@@ -84,7 +75,7 @@ static const char *scalar_at(const ynode *root, const char *a, const char *b)
 /* From summary.yaml: model size, epochs, test values, baseline, seconds, device. */
 static ct_status summary_cells(const char *dir, sweep_row *r, ynode **summary)
 {
-    char *path = join(dir, "summary.yaml"), *text = NULL;
+    char *path = ct_path_join(dir, "summary.yaml"), *text = NULL;
     size_t len = 0;
     ct_status s = path ? ct_read_file(path, &text, &len) : ct_fail(CT_ERR_NO_MEMORY, "out of memory");
     if (s == CT_OK)
@@ -103,7 +94,7 @@ static ct_status summary_cells(const char *dir, sweep_row *r, ynode **summary)
 
 static ct_status history_cells(const char *dir, const sweep_plan *p, sweep_row *r)
 {
-    char *path = join(dir, "history.csv");
+    char *path = ct_path_join(dir, "history.csv");
     if (!path)
         return ct_fail(CT_ERR_NO_MEMORY, "out of memory");
     ct_history *h = NULL;
@@ -201,7 +192,7 @@ ct_status sweep_row_read(const sweep_plan *p, size_t i, sweep_row *out)
         return ct_fail(CT_ERR_NO_MEMORY, "out of memory");
     char error[1024], num[32];
     read_error(p, i, error, sizeof error);
-    char *summary_path = join(dir, "summary.yaml"), *checkpoint_path = join(dir, "checkpoint.bin");
+    char *summary_path = ct_path_join(dir, "summary.yaml"), *checkpoint_path = ct_path_join(dir, "checkpoint.bin");
     bool finished = summary_path && access(summary_path, F_OK) == 0;
     bool started = checkpoint_path && access(checkpoint_path, F_OK) == 0;
     free(summary_path), free(checkpoint_path);
@@ -558,7 +549,7 @@ void sweep_table_free(sweep_table *t)
 ct_status sweep_write_record(const sweep_plan *p)
 {
     CT_TRY(ct_make_dirs(p->dir));
-    char *path = join(p->dir, "sweep.yaml");
+    char *path = ct_path_join(p->dir, "sweep.yaml");
     if (!path)
         return ct_fail(CT_ERR_NO_MEMORY, "out of memory");
     ct_atomic_file *af;
@@ -582,7 +573,7 @@ ct_status sweep_write_record(const sweep_plan *p)
 
 ct_status sweep_read_record(const char *dir, char **metric, bool *maximize)
 {
-    char *path = join(dir, "sweep.yaml"), *text = NULL;
+    char *path = ct_path_join(dir, "sweep.yaml"), *text = NULL;
     size_t len = 0;
     ynode *root = NULL;
     ct_status s = path ? ct_read_file(path, &text, &len) : ct_fail(CT_ERR_NO_MEMORY, "out of memory");
