@@ -73,7 +73,7 @@ static ct_status check_bias(const char *op, const ct_tensor *bias, size_t cols)
  * takes right after its sizes. */
 static cl_int arg_act(cl_kernel k, cl_uint *i, ct_activation act, cl_float param)
 {
-    cl_int a = act;
+    cl_int a = (cl_int)act;
     cl_int err = CT_ARG(k, (*i)++, a);
     return err | CT_ARG(k, (*i)++, param);
 }

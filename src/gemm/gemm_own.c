@@ -389,7 +389,7 @@ static int make_desc(const ct_gemm_args *g, const ct_gemm_own_plan *p, const ct_
         .y_off = (epi & EPI_DRELU) ? epilogue->y_offset : 0,
         .col_sums_off = (epi & EPI_COLSUM) ? epilogue->col_sums_offset : 0,
         .m = (cl_int)g->m, .n = (cl_int)g->n, .k = (cl_int)g->k,
-        .lda = (cl_int)g->lda, .a_trans = g->trans_a, .ldb = (cl_int)g->ldb, .b_trans = g->trans_b,
+        .lda = (cl_int)g->lda, .a_trans = (cl_int)g->trans_a, .ldb = (cl_int)g->ldb, .b_trans = (cl_int)g->trans_b,
         .ldc = (cl_int)g->ldc, .alpha = g->alpha, .beta = g->beta,
         .pack_a = p->pack_a, .pack_b = p->pack_b, .pack_b_inline = p->pack_b_inline, .splits = p->splits,
         .k_split = p->k_split, .ahead = p->ahead, .panel_fastest = p->panel_fastest,
@@ -443,7 +443,7 @@ static ct_status run_portable(ct_context *ctx, const ct_gemm_args *g)
     cl_kernel k;
     CT_TRY(ct_context_kernel(ctx, "gemm_portable", "gemm_portable", &k));
     cl_int m = (cl_int)g->m, n = (cl_int)g->n, kk = (cl_int)g->k, lda = (cl_int)g->lda, ldb = (cl_int)g->ldb,
-           ldc = (cl_int)g->ldc, ta = g->trans_a, tb = g->trans_b;
+           ldc = (cl_int)g->ldc, ta = (cl_int)g->trans_a, tb = (cl_int)g->trans_b;
     cl_ulong a_off = g->a_offset, b_off = g->b_offset, c_off = g->c_offset;
     /* clang-format off */
     const kernel_arg args[] = {
