@@ -233,12 +233,18 @@ static int choose_cpu_threads(const ct_experiment *exp, const ct_model_plan *pla
     return *step_flops < ONE_CPU_THREAD_BELOW_FLOPS && ct_device_limit_cpu_threads(1);
 }
 
-/* A context on each of this process's devices (ctxs[0]: the first, which
- * validates and tests). */
-static ct_status open_contexts(const ct_run_devices *devs, ct_context **ctxs)
+/* The run's devices (train.devices or device_spec), and a context on each
+ * of this process's (*ctxs[0]: the first, which validates and tests). The
+ * caller frees both, also after a failure (close_contexts,
+ * ct_run_devices_free). */
+static ct_status open_contexts(const ct_experiment *exp, const char *device_spec, ct_run_devices *devs,
+                               ct_context ***ctxs)
 {
+    CT_TRY(ct_run_devices_resolve(exp, device_spec, devs));
+    if (!(*ctxs = calloc(devs->local_count, sizeof **ctxs)))
+        return ct_fail(CT_ERR_NO_MEMORY, "contexts");
     for (size_t i = 0; i < devs->local_count; i++)
-        CT_TRY(ct_context_create(&devs->local[i], &ctxs[i]));
+        CT_TRY(ct_context_create(&devs->local[i], &(*ctxs)[i]));
     return CT_OK;
 }
 
@@ -762,11 +768,7 @@ static ct_status run_follower(const ct_experiment *exp, const ct_run_options *o)
     ct_run_devices devs;
     ct_context **ctxs = NULL;
     ct_trainer *t = NULL;
-    s = ct_run_devices_resolve(exp, o->device_spec, &devs);
-    if (s == CT_OK && !(ctxs = calloc(devs.local_count, sizeof *ctxs)))
-        s = ct_fail(CT_ERR_NO_MEMORY, "contexts");
-    if (s == CT_OK)
-        s = open_contexts(&devs, ctxs);
+    s = open_contexts(exp, o->device_spec, &devs, &ctxs);
     if (s == CT_OK)
         s = create_trainer(exp, &d, &devs, ctxs, &t);
     if (s == CT_OK)
@@ -820,11 +822,7 @@ ct_status ct_run_experiment(const ct_experiment *exp, const ct_run_options *o, c
         res.flops_per_sample += ct_layer_forward_flops(&plan.layers[i]);
     double step_flops = 0;
     int one_thread = choose_cpu_threads(exp, &plan, &step_flops);
-    s = ct_run_devices_resolve(exp, o->device_spec, &devs);
-    if (s == CT_OK && !(ctxs = calloc(devs.local_count, sizeof *ctxs)))
-        s = ct_fail(CT_ERR_NO_MEMORY, "contexts");
-    if (s == CT_OK)
-        s = open_contexts(&devs, ctxs);
+    s = open_contexts(exp, o->device_spec, &devs, &ctxs);
     if (s == CT_OK)
         ctx = ctxs[0];
     if (s == CT_OK && o->report) {
