@@ -49,14 +49,21 @@ void sweep_rows_free(sweep_row *rows, size_t n)
     free(rows);
 }
 
-ct_status sweep_point_best(const char *dir, const char *metric, bool maximize, int *epoch, double *value)
+/* A point's history.csv. */
+static ct_status read_history(const char *dir, ct_history **h)
 {
     char *path = ct_path_join(dir, "history.csv");
     if (!path)
         return ct_fail(CT_ERR_NO_MEMORY, "out of memory");
-    ct_history *h = NULL;
-    ct_status s = ct_history_read_csv(path, &h);
+    ct_status s = ct_history_read_csv(path, h);
     free(path);
+    return s;
+}
+
+ct_status sweep_point_best(const char *dir, const char *metric, bool maximize, int *epoch, double *value)
+{
+    ct_history *h = NULL;
+    ct_status s = read_history(dir, &h);
     if (s == CT_OK)
         s = ct_history_best(h, metric, maximize ? CT_MODE_MAX : CT_MODE_MIN, epoch, value);
     ct_history_free(h);
@@ -94,12 +101,8 @@ static ct_status summary_cells(const char *dir, sweep_row *r, ynode **summary)
 
 static ct_status history_cells(const char *dir, const sweep_plan *p, sweep_row *r)
 {
-    char *path = ct_path_join(dir, "history.csv");
-    if (!path)
-        return ct_fail(CT_ERR_NO_MEMORY, "out of memory");
     ct_history *h = NULL;
-    ct_status s = ct_history_read_csv(path, &h);
-    free(path);
+    ct_status s = read_history(dir, &h);
     int epoch = -1;
     double best;
     if (s == CT_OK && ct_history_best(h, p->metric, p->maximize ? CT_MODE_MAX : CT_MODE_MIN, &epoch, &best) != CT_OK) {
