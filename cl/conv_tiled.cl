@@ -131,28 +131,51 @@ __kernel void conv2d_flip_transpose(conv_geometry g, __global const float *w, ul
  * reduction runs over output pixels, B is dz (pixels x Cout):
  * dw[e][co] = sum over pixels p of x[p's input at tap (ky, kx)][ci] * dz[p][co],
  * and the bias gradient db[co] = sum over p of dz[p][co], which the tile of
- * the first elements (`first`) adds up from the dz rows it loads anyway.
- * With relu (a constant per kernel), dz = dy where the forward output y is
- * positive, else 0, formed from dy and y as the rows are loaded, and the
- * first tile writes it out (for the input gradient); otherwise dz is dy.
+ * the first elements (`first`) adds up before its products. With relu (a
+ * constant per kernel), dz = dy where the forward output y is positive,
+ * else 0: the first tile forms it from dy and y and writes it out (for the
+ * input gradient, and for its own products); otherwise dz is dy.
  * A tile is TM consecutive patch elements x TN output channels over a
  * range of output rows (img, oy) (split-K: the ranges' partial tiles go to
  * `part`, summed by conv2d_sum_parts). Along an output row the tile's TM
- * inputs move together, sw*Cin floats per pixel: where all of them lie
- * inside the image (every pixel with 'valid' padding) the unmasked loop
- * runs; pixels with a tap in the padding take the masked one. dy, y and dz
- * start at the panel's first channel; dst is the K x Cout result (or a
+ * inputs move together, sw*Cin floats per pixel: the pixels where all of
+ * them lie inside the image (every pixel with 'valid' padding) run in one
+ * unmasked loop per row, rows after rows with the accumulators in
+ * registers; the pixels with a tap in the padding follow, masked. dy, y and
+ * dz start at the panel's first channel; dst is the K x Cout result (or a
  * partial one), db_dst the bias gradient's (or its partial). */
-INLINE void dw_tile(const conv_geometry g, const int width, const int relu, const int e0, const int cols,
-                    const int r0, const int r1, __global const float *x, __global const float *dy,
-                    __global const float *y, __global float *dz, __global float *dst, const int first,
-                    __global float *db_dst)
+
+/* The first tile's pass before its products: dz (relu) and the bias
+ * gradient over output rows [r0, r1). */
+INLINE void dw_first_pass(const conv_geometry g, const int width, const int relu, const int cols, const int r0,
+                          const int r1, __global const float *dy, __global const float *y, __global float *dz,
+                          __global float *db_dst)
+{
+    floatv bsum[NV];
+    _Pragma("unroll") for (int h = 0; h < NV; h++) bsum[h] = (floatv)0.0f;
+    const size_t first = (size_t)r0 * g.ow * g.cout, end = (size_t)r1 * g.ow * g.cout;
+    for (size_t o = first; o < end; o += g.cout) {
+        floatv bv[NV];
+        load_b(dy + o, width, cols, bv);
+        if (relu) {
+            floatv yv[NV];
+            load_b(y + o, width, cols, yv);
+            _Pragma("unroll") for (int h = 0; h < NV; h++) bv[h] = select(bv[h], (floatv)0.0f, yv[h] <= (floatv)0.0f);
+            store_row(bv, dz + o, cols);
+        }
+        _Pragma("unroll") for (int h = 0; h < NV; h++) bsum[h] += bv[h];
+    }
+    if (db_dst)
+        store_row(bsum, db_dst, cols);
+}
+
+INLINE void dw_tile(const conv_geometry g, const int width, const int e0, const int cols, const int r0,
+                    const int r1, __global const float *x, __global const float *b_src, __global float *dst)
 {
     const int patch = g.kh * g.kw * g.cin, rows = min(TM, patch - e0), step = g.sw * g.cin;
-    int off[TM], tky[TM], tkx[TM], lo = 0, hi = g.ow;
-    floatv acc[TM][NV], bsum[NV], zero[NV];
-    tile_clear(acc);
-    _Pragma("unroll") for (int h = 0; h < NV; h++) bsum[h] = zero[h] = (floatv)0.0f;
+    int off[TM], tky[TM], tkx[TM], lo = 0, hi = g.ow, ky_lo = g.kh, ky_hi = 0;
+    floatv acc[TM][NV], zero[NV];
+    _Pragma("unroll") for (int h = 0; h < NV; h++) zero[h] = (floatv)0.0f;
     _Pragma("unroll") for (int r = 0; r < TM; r++)
     {
         const int e = min(e0 + r, patch - 1); /* rows past the end repeat the last element, unstored */
@@ -160,66 +183,77 @@ INLINE void dw_tile(const conv_geometry g, const int width, const int relu, cons
         tky[r] = ky;
         tkx[r] = kx;
         off[r] = (ky * g.w + kx) * g.cin + ci;
+        ky_lo = min(ky_lo, ky);
+        ky_hi = max(ky_hi, ky);
         const int2 xs = valid_outputs(kx, g.sw, g.pad_left, g.w, g.ow);
         lo = max(lo, xs.x);
         hi = min(hi, xs.y);
     }
     hi = max(lo, hi);
-    for (int row = r0; row < r1; row++) {
-        const int oy = row % g.oh, n = row / g.oh, iy0 = oy * g.sh - g.pad_top;
-        __global const float *ximg = x + (size_t)n * g.h * g.w * g.cin;
-        const size_t orow = (size_t)row * g.ow * g.cout;
-        int inside = 1;
-        _Pragma("unroll") for (int r = 0; r < TM; r++)
-            inside &= iy0 + tky[r] >= 0 && iy0 + tky[r] < g.h;
-        const int a = inside ? lo : g.ow, b = inside ? hi : g.ow; /* the unmasked pixels [a, b) */
-        __global const float *ap[TM];
+    tile_clear(acc);
+    /* The unmasked pixels [lo, hi) of the rows whose taps all lie inside
+     * the image vertically. */
+    if (lo < hi) {
+        int oy = r0 % g.oh, n = r0 / g.oh;
         int valid[TM];
-        if (a < b) {
-            __global const float *base = ximg + ((long)iy0 * g.w + a * g.sw - g.pad_left) * g.cin;
-            const size_t o = orow + (size_t)a * g.cout;
-            _Pragma("unroll") for (int r = 0; r < TM; r++)
-                ap[r] = base + off[r];
-            if (first)
-                tile_steps_dw(acc, ap, step, valid, 0, dy + o, g.cout, width, cols, b - a, relu, y + o, relu, dz + o,
-                              1, bsum);
-            else
-                tile_steps_dw(acc, ap, step, valid, 0, dy + o, g.cout, width, cols, b - a, relu, y + o, 0, dz, 0,
-                              bsum);
-        }
-        for (int ox = 0; ox < g.ow; ox++) {
-            if (ox == a)
-                ox = b;
-            if (ox >= g.ow)
-                break;
-            _Pragma("unroll") for (int r = 0; r < TM; r++)
-            {
-                const int iy = iy0 + tky[r], ix = ox * g.sw - g.pad_left + tkx[r];
-                valid[r] = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w;
-                ap[r] = ximg + ((size_t)clamp(iy, 0, g.h - 1) * g.w + clamp(ix, 0, g.w - 1)) * g.cin +
-                        off[r] % g.cin;
+        for (int row = r0; row < r1; row++) {
+            const int iy0 = oy * g.sh - g.pad_top;
+            if (iy0 + ky_lo >= 0 && iy0 + ky_hi < g.h) {
+                __global const float *base =
+                    x + ((size_t)n * g.h * g.w + (size_t)(iy0 * g.w + lo * g.sw - g.pad_left)) * g.cin;
+                __global const float *ap[TM];
+                _Pragma("unroll") for (int r = 0; r < TM; r++) ap[r] = base + off[r];
+                tile_steps(acc, ap, step, valid, 0, b_src + ((size_t)row * g.ow + lo) * g.cout, g.cout, width, cols,
+                           hi - lo);
             }
-            const size_t o = orow + (size_t)ox * g.cout;
-            tile_steps_dw(acc, ap, 0, valid, 1, dy + o, g.cout, width, cols, 1, relu, y + o, relu && first, dz + o,
-                          first, bsum);
+            if (++oy == g.oh) {
+                oy = 0;
+                n++;
+            }
+        }
+    }
+    /* The rest, pixel by pixel, masked: columns outside [lo, hi), and
+     * every column of a row with a tap above or below the image. */
+    const int top = g.pad_top > 0, bottom = (g.oh - 1) * g.sh - g.pad_top + g.kh > g.h;
+    if (lo > 0 || hi < g.ow || top || bottom) {
+        for (int row = r0; row < r1; row++) {
+            const int oy = row % g.oh, n = row / g.oh, iy0 = oy * g.sh - g.pad_top;
+            const int inside = iy0 + ky_lo >= 0 && iy0 + ky_hi < g.h;
+            const int a = inside ? lo : g.ow, b = inside ? hi : g.ow; /* the pixels done above */
+            __global const float *ximg = x + (size_t)n * g.h * g.w * g.cin;
+            for (int ox = 0; ox < g.ow; ox++) {
+                if (ox == a)
+                    ox = b;
+                if (ox >= g.ow)
+                    break;
+                __global const float *ap[TM];
+                int valid[TM];
+                _Pragma("unroll") for (int r = 0; r < TM; r++)
+                {
+                    const int iy = iy0 + tky[r], ix = ox * g.sw - g.pad_left + tkx[r];
+                    valid[r] = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w;
+                    ap[r] = ximg + ((size_t)clamp(iy, 0, g.h - 1) * g.w + clamp(ix, 0, g.w - 1)) * g.cin +
+                            off[r] % g.cin;
+                }
+                tile_steps(acc, ap, 0, valid, 1, b_src + ((size_t)row * g.ow + ox) * g.cout, g.cout, width, cols, 1);
+            }
         }
     }
     __global float *d[TM];
     _Pragma("unroll") for (int r = 0; r < TM; r++)
         d[r] = dst + (size_t)(e0 + r) * g.cout;
     tile_store_rows(acc, zero, 0, d, rows, cols);
-    if (first && db_dst)
-        store_row(bsum, db_dst, cols);
 }
 
-/* Global (panels, element tiles * ranges): item (q, u) computes element
- * tile u % tiles of channel panel first_panel + q over output rows
- * [range * rows_per_range, ...) with range = u / tiles, into dw and db
- * (ranges = 1) or its range's slice of part: (K + 1) x Cout floats, the
- * kernel gradient's K x Cout, then the bias gradient's Cout. has_db: the
- * bias gradient too. _relu: dy is the gradient of relu's output y, and dz
- * (dy where y > 0) is written out. _edge: the partial last panel (HALF_TN
- * channels as a half tile, other counts element by element). */
+/* Global (panels, ranges): item (q, range) computes channel panel
+ * first_panel + q over output rows [range * rows_per_range, ...), all its
+ * element tiles one after another (the first pass's dz is read by the
+ * tiles after it), into dw and db (one range) or its range's slice of part:
+ * (K + 1) x Cout floats, the kernel gradient's K x Cout, then the bias
+ * gradient's Cout. has_db: the bias gradient too. _relu: dy is the gradient
+ * of relu's output y, and dz (dy where y > 0) is written out. _edge: the
+ * partial last panel (HALF_TN channels as a half tile, other counts
+ * element by element). */
 #define DW_TILE_KERNEL(NAME, WIDTH, RELU)                                                                         \
     __kernel __attribute__((reqd_work_group_size(1, 1, 1))) void NAME(                                             \
         conv_geometry g, int rows_per_range, int first_panel, __global const float *x, ulong x_off,               \
@@ -228,19 +262,25 @@ INLINE void dw_tile(const conv_geometry g, const int width, const int relu, cons
         __global float *part, ulong part_off)                                                                      \
     {                                                                                                              \
         const int j0 = (first_panel + (int)get_global_id(0)) * TN, cols = min(TN, g.cout - j0);                  \
-        const int patch = g.kh * g.kw * g.cin, tiles = (patch + TM - 1) / TM, out_rows = g.images * g.oh;         \
-        const int u = (int)get_global_id(1), range = u / tiles, r0 = range * rows_per_range, e0 = (u % tiles) * TM; \
+        const int patch = g.kh * g.kw * g.cin, out_rows = g.images * g.oh, range = (int)get_global_id(1);         \
+        const int r0 = range * rows_per_range, r1 = min(r0 + rows_per_range, out_rows);                            \
         __global float *slice = part + part_off + (size_t)range * (patch + 1) * g.cout;                           \
-        const int whole = rows_per_range >= out_rows;                                                              \
+        const int whole = rows_per_range >= out_rows, halved = WIDTH != TN && IS_HALF(cols);                     \
         __global float *dst = (whole ? dw + dw_off : slice) + j0;                                                \
         __global float *db_dst = has_db ? (whole ? db + db_off : slice + (size_t)patch * g.cout) + j0 : 0;      \
-        const int r1 = min(r0 + rows_per_range, out_rows);                                                         \
-        if (WIDTH == TN || !IS_HALF(cols))                                                                         \
-            dw_tile(g, WIDTH, RELU, e0, cols, r0, r1, x + x_off, dy + dy_off + j0, y + y_off + j0,                \
-                    dz + dz_off + j0, dst, e0 == 0, db_dst);                                                       \
-        else                                                                                                       \
-            dw_tile(g, HALF_TN, RELU, e0, cols, r0, r1, x + x_off, dy + dy_off + j0, y + y_off + j0, dz + dz_off + j0, \
-                    dst, e0 == 0, db_dst);                                                                         \
+        __global const float *xs = x + x_off, *dys = dy + dy_off + j0, *ys = y + y_off + j0;                      \
+        __global float *dzs = dz + dz_off + j0;                                                                    \
+        if (halved && (RELU || has_db))                                                                              \
+            dw_first_pass(g, HALF_TN, RELU, cols, r0, r1, dys, ys, dzs, db_dst);                                   \
+        else if (RELU || has_db)                                                                                   \
+            dw_first_pass(g, WIDTH, RELU, cols, r0, r1, dys, ys, dzs, db_dst);                                     \
+        __global const float *b = RELU ? dzs : dys;                                                                \
+        for (int e0 = 0; e0 < patch; e0 += TM) {                                                                   \
+            if (halved)                                                                                            \
+                dw_tile(g, HALF_TN, e0, cols, r0, r1, xs, b, dst);                                                 \
+            else                                                                                                   \
+                dw_tile(g, WIDTH, e0, cols, r0, r1, xs, b, dst);                                                   \
+        }                                                                                                          \
     }
 DW_TILE_KERNEL(conv2d_dw_tile, TN, 0)
 DW_TILE_KERNEL(conv2d_dw_tile_edge, 0, 0)

@@ -142,22 +142,21 @@ static ct_status dx_tiled(ct_context *ctx, const ct_conv2d_geometry *g, const ct
     return forward_tiled_cl(ctx, &t, dy, ws, NULL, 0, &zeros, dx);
 }
 
-/* K ranges of the tiled kernel gradient: enough (element tile, range)
- * tasks for every compute unit, and ranges short enough that the x and dy
- * (and y) rows of one stay in a core's cache while the range's tasks, which
- * run one after another (panels, then element tiles), read them again;
+/* K ranges of the tiled kernel gradient, one work-item per range and
+ * channel panel: enough work-items for every compute unit, and ranges
+ * short enough that the x and dz rows of one stay in a core's cache while
+ * the item's element tiles, which run one after another, read them again;
  * each range at least a few output rows, and as many partial K x Cout
  * results as the workspace holds (none without one: a single range then
- * writes dkernel directly). relu: y is read too. */
+ * writes dkernel directly). */
 #define DW_TASKS_PER_CU 16
 #define DW_RANGE_BYTES ((size_t)256 << 10)
-static size_t dw_ranges(ct_context *ctx, const ct_conv2d_geometry *g, size_t tasks_per_range, int relu,
-                        size_t ws_floats)
+static size_t dw_ranges(ct_context *ctx, const ct_conv2d_geometry *g, size_t panels, size_t ws_floats)
 {
     const ct_device_info *dev = ct_context_device(ctx);
     size_t cu = dev->compute_units ? dev->compute_units : 1, out_rows = g->n * g->oh;
-    size_t ranges = ceil_div(DW_TASKS_PER_CU * cu, tasks_per_range);
-    size_t row_bytes = (g->ow * g->cout * (relu ? 2 : 1) + g->sh * g->w * g->cin) * sizeof(float);
+    size_t ranges = ceil_div(DW_TASKS_PER_CU * cu, panels);
+    size_t row_bytes = (g->ow * g->cout + g->sh * g->w * g->cin) * sizeof(float);
     size_t cached = ceil_div(out_rows * row_bytes, DW_RANGE_BYTES);
     if (ranges < cached)
         ranges = cached;
@@ -202,8 +201,8 @@ ct_status ct_conv_dw_tiled(ct_context *ctx, const ct_conv2d_geometry *g, const c
     CT_TRY(ct_context_kernel(ctx, "conv_tiled", y ? "conv2d_dw_tile_relu" : "conv2d_dw_tile", &k[0]));
     CT_TRY(ct_context_kernel(ctx, "conv_tiled", y ? "conv2d_dw_tile_relu_edge" : "conv2d_dw_tile_edge", &k[1]));
     conv_geometry_cl gc = to_cl(g, g->n);
-    size_t tn = conv_tile_cols(ctx), tiles = ceil_div(patch_size(g), conv_tile_rows(ctx)), out_rows = g->n * g->oh;
-    size_t ranges = dw_ranges(ctx, g, tiles * ceil_div(g->cout, tn), y != NULL, workspace_floats_of(ws));
+    size_t tn = conv_tile_cols(ctx), out_rows = g->n * g->oh;
+    size_t ranges = dw_ranges(ctx, g, ceil_div(g->cout, tn), workspace_floats_of(ws));
     cl_int rows_per_range = (cl_int)ceil_div(out_rows, ranges), has_db = db != NULL;
     ranges = ceil_div(out_rows, (size_t)rows_per_range);
     /* any valid buffer where one is unused */
@@ -224,7 +223,7 @@ ct_status ct_conv_dw_tiled(ct_context *ctx, const ct_conv2d_geometry *g, const c
         err |= ct_arg_tensor(k[v], &i, part);
         CT_TRY(ct_args_ok(err, "conv2d_dw_tile"));
     }
-    CT_TRY(launch_panels(ctx, "conv2d_dw_tile", k[0], k[1], g->cout, tiles * ranges, 1));
+    CT_TRY(launch_panels(ctx, "conv2d_dw_tile", k[0], k[1], g->cout, ranges, 1));
     return ranges > 1 ? sum_parts(ctx, g, ranges, ws, dkernel, db) : CT_OK;
 }
 
