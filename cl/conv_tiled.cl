@@ -109,6 +109,101 @@ INLINE void forward_tile(const conv_geometry g, const int width, const int t, co
 FORWARD_TILE_KERNEL(conv2d_forward_tile, TN)
 FORWARD_TILE_KERNEL(conv2d_forward_tile_edge, 0)
 
+/* Tiled forward for a small patch (KH*KW*Cin at most SMALL_PATCH, such as
+ * a first layer on RGB images: 3x3x3 = 27): one loop over the whole patch,
+ * the input offset of each patch element from a table the work-item fills
+ * once, instead of one loop per kernel row, whose KW*Cin steps (9 for
+ * 3x3x3) cost less than entering and leaving the loop. Pixel coordinates
+ * are counted on from tile to tile. A tile with a window reaching into the
+ * padding takes forward_tile. */
+#define SMALL_PATCH 64
+INLINE void forward_tile_small(const conv_geometry g, const int width, const int t, const int n0, const int oy0,
+                               const int ox0, const int j0, const int cols, const int *offs,
+                               const floatv bias_v[NV], __global const float *x, __global const float *w,
+                               __global const float *bias, const int has_bias, const int relu,
+                               __global const float *zeros, const int has_zeros, __global float *y)
+{
+    const int pixels = g.images * g.oh * g.ow, p0 = t * TM, rows = min(TM, pixels - p0), patch = PATCH_K(g);
+    __global const float *a[TM];
+    __global float *dst[TM];
+    int n = n0, oy = oy0, ox = ox0, inside = 1;
+    _Pragma("unroll") for (int r = 0; r < TM; r++)
+    {
+        const int iy = oy * g.sh - g.pad_top, ix = ox * g.sw - g.pad_left;
+        inside &= iy >= 0 && iy + g.kh <= g.h && ix >= 0 && ix + g.kw <= g.w;
+        a[r] = x + (((long)n * g.h + iy) * g.w + ix) * g.cin; /* read only when inside */
+        dst[r] = y + (size_t)min(p0 + r, pixels - 1) * g.cout + j0;
+        if (r + 1 < rows && ++ox == g.ow) { /* rows past the end repeat the last pixel, unstored */
+            ox = 0;
+            if (++oy == g.oh) {
+                oy = 0;
+                n++;
+            }
+        }
+    }
+    if (!inside) {
+        forward_tile(g, width, t, j0, cols, x, w, bias, has_bias, relu, zeros, has_zeros, y);
+        return;
+    }
+    floatv acc[TM][NV];
+    tile_clear(acc);
+    const int used = IS_HALF(width) ? HALF_NV : NV; /* a half tile's second half is zero */
+    for (int s = 0; s < patch; s++) {
+        floatv bv[NV];
+        load_b(w + (size_t)s * g.cout, width, cols, bv);
+        const int o = offs[s];
+        _Pragma("unroll") for (int r = 0; r < TM; r++)
+        {
+            const floatv av = (floatv)a[r][o];
+            _Pragma("unroll") for (int h = 0; h < NV; h++)
+            {
+                if (h < used)
+                    acc[r][h] = fma(av, bv[h], acc[r][h]);
+            }
+        }
+    }
+    tile_store_rows(acc, bias_v, relu, dst, rows, cols);
+}
+
+/* As FORWARD_TILE_KERNEL, for a patch of at most SMALL_PATCH elements. */
+#define FORWARD_TILE_SMALL_KERNEL(NAME, WIDTH)                                                                    \
+    __kernel __attribute__((reqd_work_group_size(1, 1, 1))) void NAME(                                             \
+        conv_geometry g, int per_item, int first_panel, __global const float *x, ulong x_off,                     \
+        __global const float *w, ulong w_off, __global const float *bias, ulong bias_off, int has_bias, int relu,  \
+        __global const float *zeros, ulong zeros_off, int has_zeros, __global float *y, ulong y_off)              \
+    {                                                                                                              \
+        const int j0 = (first_panel + (int)get_global_id(0)) * TN, cols = min(TN, g.cout - j0);                  \
+        const int tiles = (g.images * g.oh * g.ow + TM - 1) / TM;                                                  \
+        const int t0 = (int)get_global_id(1) * per_item, t1 = min(t0 + per_item, tiles);                           \
+        int offs[SMALL_PATCH], s = 0;                                                                              \
+        for (int ky = 0; ky < g.kh; ky++)                                                                          \
+            for (int kx = 0; kx < g.kw; kx++)                                                                      \
+                for (int ci = 0; ci < g.cin && s < SMALL_PATCH; ci++)                                              \
+                    offs[s++] = (ky * g.w + kx) * g.cin + ci;                                                      \
+        const int p0 = t0 * TM;                                                                                    \
+        int ox = p0 % g.ow, oy = (p0 / g.ow) % g.oh, n = p0 / (g.ow * g.oh);                                       \
+        const int halved = WIDTH != TN && IS_HALF(cols);                                                           \
+        floatv bias_v[NV]; /* loaded once, not per tile */                                                         \
+        load_b(bias + bias_off + j0, 0, has_bias ? cols : 0, bias_v);                                              \
+        for (int t = t0; t < t1; t++) {                                                                            \
+            if (halved)                                                                                            \
+                forward_tile_small(g, HALF_TN, t, n, oy, ox, j0, cols, offs, bias_v, x + x_off, w + w_off + j0,     \
+                                   bias + bias_off, has_bias, relu, zeros + zeros_off, has_zeros, y + y_off);      \
+            else                                                                                                   \
+                forward_tile_small(g, WIDTH, t, n, oy, ox, j0, cols, offs, bias_v, x + x_off, w + w_off + j0,       \
+                                   bias + bias_off, has_bias, relu, zeros + zeros_off, has_zeros, y + y_off);      \
+            for (ox += TM; ox >= g.ow;) {                                                                          \
+                ox -= g.ow;                                                                                        \
+                if (++oy == g.oh) {                                                                                \
+                    oy = 0;                                                                                        \
+                    n++;                                                                                           \
+                }                                                                                                  \
+            }                                                                                                      \
+        }                                                                                                          \
+    }
+FORWARD_TILE_SMALL_KERNEL(conv2d_forward_tile_small, TN)
+FORWARD_TILE_SMALL_KERNEL(conv2d_forward_tile_small_edge, 0)
+
 /* wt[ky][kx][co][ci] = w[KH-1-ky][KW-1-kx][ci][co]: the kernel that turns
  * the input gradient of a stride-1 convolution into a forward one (see
  * dx_tiled in src/ops/conv_tiled.c), followed by KW*Cout zeros for the padding

@@ -58,6 +58,10 @@ static int has_padding(const conv_geometry_cl *g)
            (g->ow - 1) * g->sw - g->pad_left + g->kw > g->w;
 }
 
+/* The largest patch (KH*KW*Cin) the _small forward kernels take (SMALL_PATCH
+ * in cl/conv_tiled.cl). */
+#define SMALL_PATCH 64
+
 /* y = conv(x, kernel) (+ bias, then relu if asked) with the tile kernels,
  * for a geometry as the kernels see it (also the input gradient's, see
  * dx_tiled). zeros: KW*Cin zero floats that windows reaching into the
@@ -67,8 +71,10 @@ static ct_status forward_tiled_cl(ct_context *ctx, const conv_geometry_cl *gc, c
                                   const ct_tensor *y)
 {
     cl_kernel k[2];
-    CT_TRY(ct_context_kernel(ctx, "conv_tiled", "conv2d_forward_tile", &k[0]));
-    CT_TRY(ct_context_kernel(ctx, "conv_tiled", "conv2d_forward_tile_edge", &k[1]));
+    int small = (size_t)gc->kh * (size_t)gc->kw * (size_t)gc->cin <= SMALL_PATCH;
+    CT_TRY(ct_context_kernel(ctx, "conv_tiled", small ? "conv2d_forward_tile_small" : "conv2d_forward_tile", &k[0]));
+    CT_TRY(ct_context_kernel(ctx, "conv_tiled", small ? "conv2d_forward_tile_small_edge" : "conv2d_forward_tile_edge",
+                             &k[1]));
     size_t cout = (size_t)gc->cout, tm = conv_tile_rows(ctx), tn = conv_tile_cols(ctx);
     size_t tiles = ceil_div((size_t)gc->images * (size_t)gc->oh * (size_t)gc->ow, tm);
     cl_int per_item = ct_conv_tiles_per_item(ctx, tiles, ceil_div(cout, tn), tm * tn);
