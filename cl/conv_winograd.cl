@@ -37,7 +37,8 @@ __kernel void conv2d_winograd_weights(conv_geometry g, int flip, int ldu, __glob
     const int k = (int)(i % ldu), c = (int)(i / ldu);
     float f[3][3], t[4][3];
     kernel3x3(g, flip, w + w_off, c, k, f);
-    for (int kx = 0; kx < 3; kx++) {
+    _Pragma("unroll") for (int kx = 0; kx < 3; kx++)
+    {
         t[0][kx] = f[0][kx];
         t[1][kx] = 0.5f * (f[0][kx] + f[1][kx] + f[2][kx]);
         t[2][kx] = 0.5f * (f[0][kx] - f[1][kx] + f[2][kx]);
@@ -45,7 +46,8 @@ __kernel void conv2d_winograd_weights(conv_geometry g, int flip, int ldu, __glob
     }
     __global float *dst = u + u_off + (size_t)c * ldu + k;
     const size_t step = (size_t)g.cin * ldu;
-    for (int ey = 0; ey < 4; ey++) {
+    _Pragma("unroll") for (int ey = 0; ey < 4; ey++)
+    {
         dst[(4 * ey + 0) * step] = t[ey][0];
         dst[(4 * ey + 1) * step] = 0.5f * (t[ey][0] + t[ey][1] + t[ey][2]);
         dst[(4 * ey + 2) * step] = 0.5f * (t[ey][0] - t[ey][1] + t[ey][2]);

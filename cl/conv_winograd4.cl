@@ -10,15 +10,22 @@
  *          (m1 - m2) + 8(m3 - m4) + m5 */
 #define W4E 36
 
-INLINE void g6(const float g0, const float g1, const float g2, float *u)
-{
-    u[0] = 0.25f * g0;
-    u[1] = -(g0 + g1 + g2) / 6.0f;
-    u[2] = -(g0 - g1 + g2) / 6.0f;
-    u[3] = g0 / 24.0f + g1 / 12.0f + g2 / 6.0f;
-    u[4] = g0 / 24.0f - g1 / 12.0f + g2 / 6.0f;
-    u[5] = g2;
-}
+/* u[0..5] = G (g0, g1, g2); u is a private array that the unrolled
+ * loops of the caller keep in registers. (With the loops rolled, the
+ * compiler stored the six values one by one and read them back as vectors:
+ * store-forwarding stalls took 70 % of the kernel.) Multiplications by
+ * the reciprocals, not divisions: scalar divisions then took most of it;
+ * U differs from the quotients by at most an ulp. */
+#define G6(g0, g1, g2, u)                                      \
+    {                                                          \
+        const float g0_ = (g0), g1_ = (g1), g2_ = (g2);        \
+        u[0] = 0.25f * g0_;                                    \
+        u[1] = -(g0_ + g1_ + g2_) * (1.0f / 6.0f);             \
+        u[2] = -(g0_ - g1_ + g2_) * (1.0f / 6.0f);             \
+        u[3] = g0_ * (1.0f / 24.0f) + g1_ * (1.0f / 12.0f) + g2_ * (1.0f / 6.0f); \
+        u[4] = g0_ * (1.0f / 24.0f) - g1_ * (1.0f / 12.0f) + g2_ * (1.0f / 6.0f); \
+        u[5] = g2_;                                            \
+    }
 
 /* U[e][c][k] (e = 6 * ey + ex) = (G g G^T)[ey][ex], as conv2d_winograd_weights. */
 __kernel void conv2d_winograd4_weights(conv_geometry g, int flip, int ldu, __global const float *w, ulong w_off,
@@ -30,17 +37,17 @@ __kernel void conv2d_winograd4_weights(conv_geometry g, int flip, int ldu, __glo
     const int k = (int)(i % ldu), c = (int)(i / ldu);
     float f[3][3], t[6][3], col[6];
     kernel3x3(g, flip, w + w_off, c, k, f);
-    for (int kx = 0; kx < 3; kx++) {
-        g6(f[0][kx], f[1][kx], f[2][kx], col);
-        for (int ey = 0; ey < 6; ey++)
-            t[ey][kx] = col[ey];
+    _Pragma("unroll") for (int kx = 0; kx < 3; kx++)
+    {
+        G6(f[0][kx], f[1][kx], f[2][kx], col);
+        _Pragma("unroll") for (int ey = 0; ey < 6; ey++) t[ey][kx] = col[ey];
     }
     __global float *dst = u + u_off + (size_t)c * ldu + k;
     const size_t step = (size_t)g.cin * ldu;
-    for (int ey = 0; ey < 6; ey++) {
-        g6(t[ey][0], t[ey][1], t[ey][2], col);
-        for (int ex = 0; ex < 6; ex++)
-            dst[(6 * ey + ex) * step] = col[ex];
+    _Pragma("unroll") for (int ey = 0; ey < 6; ey++)
+    {
+        G6(t[ey][0], t[ey][1], t[ey][2], col);
+        _Pragma("unroll") for (int ex = 0; ex < 6; ex++) dst[(6 * ey + ex) * step] = col[ex];
     }
 }
 

@@ -22,12 +22,15 @@
 INLINE void block_gemm(__private const float *v, __global const float *u, const int ldu, const int cn,
                        const int used, const int add, __private float *m)
 {
+    const int last_h0 = (used - 1) / NV * NV; /* the last column tile */
     for (int r0 = 0; r0 < WB; r0 += TM) {
-        /* one column tile (NV == PV): its own reads of the strip are done when it stores */
+        /* The last column tile's reads of the strip are done when it
+         * stores (with one column tile, NV == PV, the only one's): it
+         * stores to m; the others wait in strip_buf. */
         float strip_buf[NV == PV ? 1 : TM * WN];
-        __private float *strip = NV == PV ? m + r0 * WN : strip_buf;
         _Pragma("nounroll") for (int h0 = 0; h0 < used; h0 += NV)
         {
+            __private float *strip = NV == PV || h0 == last_h0 ? m + r0 * WN : strip_buf;
             floatv acc[TM][NV];
             _Pragma("unroll") for (int r = 0; r < TM; r++)
             {
@@ -60,8 +63,8 @@ INLINE void block_gemm(__private const float *v, __global const float *u, const 
         }
         if (NV != PV) {
             for (int r = 0; r < TM; r++)
-                for (int h = 0; h < used; h++)
-                    VSTOREV(VLOADV(h, strip + r * WN), h, m + (r0 + r) * WN);
+                for (int h = 0; h < last_h0; h++)
+                    VSTOREV(VLOADV(h, strip_buf + r * WN), h, m + (r0 + r) * WN);
         }
     }
 }
@@ -102,8 +105,7 @@ INLINE void store_panel(const floatv v[PV], __global float *dst, const int cols)
 INLINE void kernel3x3(const conv_geometry g, const int flip, __global const float *w, const int c, const int k,
                       float f[3][3])
 {
-    for (int ky = 0; ky < 3; ky++)
-        for (int kx = 0; kx < 3; kx++)
+    _Pragma("unroll") for (int ky = 0; ky < 3; ky++) _Pragma("unroll") for (int kx = 0; kx < 3; kx++)
             f[ky][kx] = k >= g.cout ? 0.0f
                         : flip      ? w[((size_t)((2 - ky) * 3 + 2 - kx) * g.cout + k) * g.cin + c]
                                     : w[((size_t)(ky * 3 + kx) * g.cin + c) * g.cout + k];
