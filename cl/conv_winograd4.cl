@@ -10,44 +10,59 @@
  *          (m1 - m2) + 8(m3 - m4) + m5 */
 #define W4E 36
 
-/* u[0..5] = G (g0, g1, g2); u is a private array that the unrolled
- * loops of the caller keep in registers. (With the loops rolled, the
- * compiler stored the six values one by one and read them back as vectors:
- * store-forwarding stalls took 70 % of the kernel.) Multiplications by
- * the reciprocals, not divisions: scalar divisions then took most of it;
- * U differs from the quotients by at most an ulp. */
-#define G6(g0, g1, g2, u)                                      \
-    {                                                          \
-        const float g0_ = (g0), g1_ = (g1), g2_ = (g2);        \
-        u[0] = 0.25f * g0_;                                    \
-        u[1] = -(g0_ + g1_ + g2_) * (1.0f / 6.0f);             \
-        u[2] = -(g0_ - g1_ + g2_) * (1.0f / 6.0f);             \
-        u[3] = g0_ * (1.0f / 24.0f) + g1_ * (1.0f / 12.0f) + g2_ * (1.0f / 6.0f); \
-        u[4] = g0_ * (1.0f / 24.0f) - g1_ * (1.0f / 12.0f) + g2_ * (1.0f / 6.0f); \
-        u[5] = g2_;                                            \
+/* u[0..5] = G (g0, g1, g2), in floats of type T; u is a private array
+ * that the unrolled loops of the caller keep in registers (with the loops
+ * rolled, the compiler stored the values one by one and read them back as
+ * vectors: store-forwarding stalls took 70 % of the kernel).
+ * Multiplications by the reciprocals, not divisions (U differs from the
+ * quotients by at most an ulp). */
+#define G6(T, g0, g1, g2, u)                                                           \
+    {                                                                                  \
+        const T g0_ = (g0), g1_ = (g1), g2_ = (g2);                                    \
+        u[0] = 0.25f * g0_;                                                            \
+        u[1] = -(g0_ + g1_ + g2_) * (1.0f / 6.0f);                                     \
+        u[2] = -(g0_ - g1_ + g2_) * (1.0f / 6.0f);                                     \
+        u[3] = g0_ * (1.0f / 24.0f) + g1_ * (1.0f / 12.0f) + g2_ * (1.0f / 6.0f);      \
+        u[4] = g0_ * (1.0f / 24.0f) - g1_ * (1.0f / 12.0f) + g2_ * (1.0f / 6.0f);      \
+        u[5] = g2_;                                                                    \
     }
 
-/* U[e][c][k] (e = 6 * ey + ex) = (G g G^T)[ey][ex], as conv2d_winograd_weights. */
+/* U[e][c][k] (e = 6 * ey + ex) = (G g G^T)[ey][ex], as
+ * conv2d_winograd_weights, CT_VW output channels k per work-item (ldu is a
+ * multiple of 32): U's rows lie Cin * ldu floats apart, 4 KiB or more, so
+ * that one channel per work-item made 36 scalar stores into as many
+ * streams, each missing the cache; a vector per store fills its line. */
 __kernel void conv2d_winograd4_weights(conv_geometry g, int flip, int ldu, __global const float *w, ulong w_off,
                                        __global float *u, ulong u_off)
 {
-    const size_t i = get_global_id(0);
-    if (i >= (size_t)g.cin * ldu)
+    const size_t i = get_global_id(0), groups = (size_t)ldu / CT_VW;
+    if (i >= (size_t)g.cin * groups)
         return;
-    const int k = (int)(i % ldu), c = (int)(i / ldu);
-    float f[3][3], t[6][3], col[6];
-    kernel3x3(g, flip, w + w_off, c, k, f);
+    const int k0 = (int)(i % groups) * CT_VW, c = (int)(i / groups);
+    floatv f[3][3], t[6][3], col[6];
+    _Pragma("unroll") for (int ky = 0; ky < 3; ky++) _Pragma("unroll") for (int kx = 0; kx < 3; kx++)
+    {
+        __global const float *tap = w + w_off;
+        if (!flip && k0 + CT_VW <= g.cout) {
+            f[ky][kx] = VLOADV(0, tap + ((size_t)(ky * 3 + kx) * g.cin + c) * g.cout + k0);
+        } else {
+            float lanes[CT_VW];
+            for (int l = 0; l < CT_VW; l++)
+                lanes[l] = kernel_tap(g, flip, tap, c, k0 + l, ky, kx);
+            f[ky][kx] = VLOADV(0, lanes);
+        }
+    }
     _Pragma("unroll") for (int kx = 0; kx < 3; kx++)
     {
-        G6(f[0][kx], f[1][kx], f[2][kx], col);
+        G6(floatv, f[0][kx], f[1][kx], f[2][kx], col);
         _Pragma("unroll") for (int ey = 0; ey < 6; ey++) t[ey][kx] = col[ey];
     }
-    __global float *dst = u + u_off + (size_t)c * ldu + k;
+    __global float *dst = u + u_off + (size_t)c * ldu + k0;
     const size_t step = (size_t)g.cin * ldu;
     _Pragma("unroll") for (int ey = 0; ey < 6; ey++)
     {
-        G6(t[ey][0], t[ey][1], t[ey][2], col);
-        _Pragma("unroll") for (int ex = 0; ex < 6; ex++) dst[(6 * ey + ex) * step] = col[ex];
+        G6(floatv, t[ey][0], t[ey][1], t[ey][2], col);
+        _Pragma("unroll") for (int ex = 0; ex < 6; ex++) VSTOREV(col[ex], 0, dst + (6 * ey + ex) * step);
     }
 }
 

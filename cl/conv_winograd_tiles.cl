@@ -99,16 +99,23 @@ INLINE void store_panel(const floatv v[PV], __global float *dst, const int cols)
         dst[c] = t[c];
 }
 
-/* f = the 3x3 kernel of input channel c, output channel k (zeros for
- * k >= Cout) of w, shape (3, 3, Cin, Cout); flip: w has shape (3, 3, Cout,
- * Cin) and is read flipped (the input gradient's view). */
+/* Tap (ky, kx) of the 3x3 kernel of input channel c, output channel k (0
+ * for k >= Cout) of w, shape (3, 3, Cin, Cout); flip: w has shape (3, 3,
+ * Cout, Cin) and is read flipped (the input gradient's view). */
+INLINE float kernel_tap(const conv_geometry g, const int flip, __global const float *w, const int c, const int k,
+                        const int ky, const int kx)
+{
+    return k >= g.cout ? 0.0f
+           : flip      ? w[((size_t)((2 - ky) * 3 + 2 - kx) * g.cout + k) * g.cin + c]
+                       : w[((size_t)(ky * 3 + kx) * g.cin + c) * g.cout + k];
+}
+
+/* f = the 3x3 kernel of input channel c, output channel k, as kernel_tap. */
 INLINE void kernel3x3(const conv_geometry g, const int flip, __global const float *w, const int c, const int k,
                       float f[3][3])
 {
     _Pragma("unroll") for (int ky = 0; ky < 3; ky++) _Pragma("unroll") for (int kx = 0; kx < 3; kx++)
-            f[ky][kx] = k >= g.cout ? 0.0f
-                        : flip      ? w[((size_t)((2 - ky) * 3 + 2 - kx) * g.cout + k) * g.cin + c]
-                                    : w[((size_t)(ky * 3 + kx) * g.cin + c) * g.cout + k];
+        f[ky][kx] = kernel_tap(g, flip, w, c, k, ky, kx);
 }
 
 #define LOADV(p) VLOADV(0, p)

@@ -38,15 +38,17 @@ static ct_status winograd_cl(ct_context *ctx, const conv_geometry_cl *gc, cl_int
     err |= ct_arg_tensor(kw, &i, kernel);
     err |= ct_arg_tensor(kw, &i, ws);
     CT_TRY(ct_args_ok(err, "conv2d_winograd_weights"));
-    CT_TRY(ct_launch_1d(ctx, kw, (size_t)gc->cin * (size_t)ldu, "conv2d_winograd_weights"));
+    /* conv2d_winograd4_weights: a vector of CT_VW output channels per work-item */
+    size_t lanes = f4 ? ct_profile_kernel_vector(&ct_context_device(ctx)->profile) : 1;
+    CT_TRY(ct_launch_1d(ctx, kw, (size_t)gc->cin * (size_t)ldu / lanes, "conv2d_winograd_weights"));
 
     size_t edge = f4 ? 4 : 2; /* output tile */
     size_t tiles = (size_t)gc->images * ceil_div((size_t)gc->oh, edge) * ceil_div((size_t)gc->ow, edge);
     size_t blocks = ceil_div(tiles, WINOGRAD_BLOCK), panels = ceil_div(cout, WINOGRAD_PANEL);
-    cl_int per_item = ct_conv_tiles_per_item(ctx, blocks, panels, WINOGRAD_BLOCK * WINOGRAD_PANEL);
+    cl_int blocks_per_item = ct_conv_tiles_per_item(ctx, blocks, panels, WINOGRAD_BLOCK * WINOGRAD_PANEL);
     cl_int has_bias = bias != NULL;
     const ct_tensor *b = bias ? bias : kernel; /* any valid buffer when there is no bias */
-    size_t items = ceil_div(blocks, (size_t)per_item), local[2] = {1, 1}, full = cout / WINOGRAD_PANEL;
+    size_t items = ceil_div(blocks, (size_t)blocks_per_item), local[2] = {1, 1}, full = cout / WINOGRAD_PANEL;
     /* conv2d_winograd4 or conv2d_winograd takes the full panels when there
      * are at most 32 input channels, conv2d_winograd_any the others and
      * the partial last panel (F(2x2) both; F(4x4) never has them, so its
@@ -61,7 +63,7 @@ static ct_status winograd_cl(ct_context *ctx, const conv_geometry_cl *gc, cl_int
         cl_int first_panel = v ? (cl_int)full : 0;
         i = 0;
         err = clSetKernelArg(kv, i++, sizeof *gc, gc);
-        err |= CT_ARG(kv, i++, per_item);
+        err |= CT_ARG(kv, i++, blocks_per_item);
         err |= CT_ARG(kv, i++, first_panel);
         err |= CT_ARG(kv, i++, ldu);
         err |= ct_arg_tensor(kv, &i, x);
