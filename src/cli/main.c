@@ -3,6 +3,10 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "core/prebuild.h"
+
+/* The argument that makes this binary the compile-ahead helper (core/prebuild.h). */
+#define PREBUILD_HELPER_MODE "--prebuild-helper"
 
 typedef struct {
     const char *name;
@@ -38,6 +42,9 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], PREBUILD_HELPER_MODE))
+        return ct_prebuild_helper_main(argc, argv);
+    ct_prebuild_set_helper("/proc/self/exe", PREBUILD_HELPER_MODE);
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;

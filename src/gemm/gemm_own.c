@@ -329,6 +329,8 @@ static ct_status launch(ct_context *ctx, cl_kernel kernel, const char *name, cl_
         snprintf(what, sizeof what, "launching kernel %s", name);
         return ct_cl_fail(err, what);
     }
+    if (local)
+        ct_context_note_launch(ctx, kernel, dims, global, local);
     return CT_OK;
 }
 
