@@ -16,9 +16,10 @@
  * time it enqueues it; the host thread enqueues ahead of PoCL's worker, so
  * the helper takes the newest announcement first (the worker takes the
  * oldest) and they meet in the middle. The helper compiles a work-group
- * function by one launch of the kernel on its own zero-filled scratch
- * buffer, with every integer argument 1 and every float 0 (PoCL has no API
- * that compiles one specialisation alone; see ct_prebuild_helper_main). What
+ * function by one launch of the kernel on zero-filled scratch buffers of
+ * its own, every integer argument 1, every float 0 and every struct zero
+ * (PoCL 3.1's pthread device compiles only when it runs a launch, and has no
+ * API that compiles one specialisation alone; see trigger() in prebuild.c). What
  * it compiles is what the run would have compiled itself, byte for byte, so
  * results cannot change; when it fails or dies, the run compiles as before.
  *
@@ -35,13 +36,18 @@
 
 typedef struct ct_prebuild ct_prebuild;
 
+/* PoCL's grid_width_specialization_limit on its CPU devices (common.c). */
+#define CT_PREBUILD_POCL_GRID_LIMIT 65535u
+/* One announcement, "K program kernel dims l0 l1 l2 large", fits. */
+#define CT_PREBUILD_MESSAGE_MAX 256
+
 /* The executable that runs the helper and the argument that makes it do so
  * (the `cltrain` command registers itself: "/proc/self/exe", "--prebuild-helper").
  * Until this is called no helper starts. */
 void ct_prebuild_set_helper(const char *exe, const char *mode_arg);
 
-/* The helper's entry: argv = {exe, mode_arg, "P:D"}; reads announcements on
- * stdin until it closes. Returns the exit status. */
+/* The helper's entry (prebuild_helper.c): argv = {exe, mode_arg, "P:D"};
+ * reads announcements on stdin until it closes. Returns the exit status. */
 int ct_prebuild_helper_main(int argc, char **argv);
 
 /* Starts a helper for the device when it can help (see above), else NULL. */
