@@ -412,6 +412,92 @@ START_TEST(test_held_queue_is_released)
 }
 END_TEST
 
+/* The whole file as a malloc'd string (NULL when unreadable); *size its length. */
+static char *slurp(const char *path, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *text = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (text && fread(text, 1, (size_t)n, f) != (size_t)n) {
+        free(text);
+        text = NULL;
+    }
+    fclose(f);
+    if (text) {
+        text[n] = '\0';
+        *size = (size_t)n;
+    }
+    return text;
+}
+
+/* history.csv without its last column (the epoch's seconds). */
+static void drop_seconds(char *csv)
+{
+    char *out = csv;
+    for (char *line = csv; *line;) {
+        char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        char *comma = NULL;
+        for (size_t i = 0; i < len; i++)
+            if (line[i] == ',')
+                comma = line + i;
+        size_t keep = comma ? (size_t)(comma - line) : len;
+        memmove(out, line, keep);
+        out += keep;
+        *out++ = '\n';
+        line += len + (end ? 1 : 0);
+    }
+    *out = '\0';
+}
+
+/* `cltrain run` from empty caches with the helper (CLTRAIN_PREBUILD) on
+ * and off: the same history, weights and predictions, bit for bit. */
+START_TEST(test_cli_run_same_with_and_without_helper)
+{
+    const char *data = getenv("CLTRAIN_DATA_DIR");
+    char csv[4096];
+    snprintf(csv, sizeof csv, "%s/weather/weather_prediction_dataset.csv", data ? data : "");
+    if (!data || access(csv, R_OK) != 0) {
+        printf("prebuild: no weather data in CLTRAIN_DATA_DIR, the run comparison is skipped\n");
+        return;
+    }
+    static const char *const files[] = {"history.csv", "weights.bin", "predictions.csv"};
+    char *got[2][3];
+    size_t sizes[2][3];
+    for (int on = 0; on < 2; on++) {
+        fresh_caches(on ? "cli-on" : "cli-off");
+        setenv("CLTRAIN_PREBUILD", on ? "1" : "0", 1);
+        char out[4400], command[16384];
+        snprintf(out, sizeof out, "%s/run", tmp);
+        snprintf(command, sizeof command,
+                 "'%s' run '%s/experiments/sunshine.yaml' --data-dir '%s' --set train.epochs=3 "
+                 "--set output.plots=false --silent --out '%s'",
+                 CLTRAIN_BINARY, CLTRAIN_SOURCE_DIR, data, out);
+        ck_assert_msg(system(command) == 0, "failed: %s", command);
+        for (int f = 0; f < 3; f++) {
+            char path[4600];
+            snprintf(path, sizeof path, "%s/%s", out, files[f]);
+            got[on][f] = slurp(path, &sizes[on][f]);
+            ck_assert_msg(got[on][f] != NULL, "no %s", path);
+        }
+        drop_seconds(got[on][0]);
+        sizes[on][0] = strlen(got[on][0]);
+        if (on)
+            printf("prebuild: the helper answered %d announcements in the run\n", count_lines_with(helper_log, "prebuild "));
+    }
+    for (int f = 0; f < 3; f++) {
+        ck_assert_msg(sizes[0][f] == sizes[1][f] && !memcmp(got[0][f], got[1][f], sizes[0][f]),
+                      "%s differs with the helper", files[f]);
+        free(got[0][f]);
+        free(got[1][f]);
+    }
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], HELPER_MODE))
@@ -426,6 +512,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, test_off_where_it_cannot_help);
     tcase_add_test(tc, test_stop_does_not_wait_for_a_compile);
     tcase_add_test(tc, test_held_queue_is_released);
+    tcase_add_test(tc, test_cli_run_same_with_and_without_helper);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -6,6 +6,7 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "cltrain/tune.h"
+#include "core/prebuild.h"
 
 static void print_row(const ct_tune_result *r, size_t index, size_t count, void *user)
 {
@@ -24,6 +25,9 @@ static void print_row(const ct_tune_result *r, size_t index, size_t count, void 
 
 int ct_cmd_tune(int argc, char **argv)
 {
+    /* Timings: no compile-ahead helper busy beside them (each candidate's
+     * kernels are compiled before they are timed anyway). */
+    ct_prebuild_set_helper(NULL, NULL);
     const char *spec = NULL;
     int dry = 0;
     for (int i = 1; i < argc; i++) {

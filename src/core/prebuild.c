@@ -154,11 +154,11 @@ void ct_prebuild_stop(ct_prebuild *pb)
         close(pb->fd); /* the helper reads the end and exits after its current compile */
     if (pb->owner == getpid()) {
         /* A compile takes up to ~1.5 s; what it would produce is no use to a
-         * run that has finished, so wait briefly, then end it. PoCL may
+         * run that has finished, so wait 50 ms at most, then end it. PoCL may
          * leave a temporary file in its cache folder then, never a partial entry. */
         int status;
         pid_t done = 0;
-        for (int i = 0; i < 20 && (done = waitpid(pb->pid, &status, WNOHANG)) == 0; i++) {
+        for (int i = 0; i < 10 && (done = waitpid(pb->pid, &status, WNOHANG)) == 0; i++) {
             struct timespec pause = {0, 5 * 1000 * 1000};
             nanosleep(&pause, NULL);
         }
