@@ -206,6 +206,60 @@ START_TEST(test_helper_compiles_what_the_launch_needs)
 }
 END_TEST
 
+/* Program files ("program.bc", PoCL's front-end output) under dir; the
+ * inode of the last one found in *inode (a rebuild replaces the file). */
+static int count_programs(const char *dir, ino_t *inode)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[8192];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (stat(path, &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode)) {
+            n += count_programs(path, inode);
+        } else if (!strcmp(e->d_name, "program.bc")) {
+            *inode = st.st_ino;
+            n++;
+        }
+    }
+    closedir(d);
+    return n;
+}
+
+/* A program announced ahead: the helper builds its front end into PoCL's
+ * cache, and the run's own build of it then finds it there. */
+START_TEST(test_helper_builds_announced_programs)
+{
+    fresh_caches("programs");
+    ct_device_info info;
+    if (!pocl_cpu(&info))
+        return;
+    ct_context *ctx;
+    ck_assert_msg(ct_context_create(&info, &ctx) == CT_OK, "%s", ct_last_error());
+    ck_assert_ptr_nonnull(ctx->prebuild);
+    ct_prebuild_announce_program(ctx->prebuild, "pool");
+    ct_prebuild_announce_program(ctx->prebuild, "no_such_program");
+    ck_assert_msg(wait_for_log("prebuild program pool: done", 1), "see %s", helper_log);
+    ck_assert_msg(wait_for_log("prebuild program no_such_program: ", 1), "see %s", helper_log);
+    ck_assert_int_eq(count_lines_with(helper_log, "prebuild program no_such_program: done"), 0);
+    ino_t by_helper = 0, after = 0;
+    ck_assert_int_eq(count_programs(pocl_cache, &by_helper), 1);
+    cl_program program;
+    ck_assert_msg(ct_context_program(ctx, "pool", &program) == CT_OK, "%s", ct_last_error());
+    ck_assert_int_eq(count_programs(pocl_cache, &after), 1);
+    ck_assert_msg(after == by_helper, "the run built the program again");
+    ct_context_destroy(ctx);
+}
+END_TEST
+
 /* ct_launch announces each kernel and group shape once, and the helper
  * takes it. */
 START_TEST(test_launches_are_announced_once)
@@ -508,6 +562,7 @@ int main(int argc, char **argv)
     tcase_set_timeout(tc, 900);
     tcase_add_test(tc, test_helper_compiles_what_the_launch_needs);
     tcase_add_test(tc, test_launches_are_announced_once);
+    tcase_add_test(tc, test_helper_builds_announced_programs);
     tcase_add_test(tc, test_helper_failures_are_harmless);
     tcase_add_test(tc, test_off_where_it_cannot_help);
     tcase_add_test(tc, test_stop_does_not_wait_for_a_compile);

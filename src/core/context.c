@@ -281,6 +281,9 @@ ct_status ct_context_build_all(ct_context *ctx, ct_build_report *report)
 {
     size_t count;
     const ct_program_def *table = ct_program_table(&count);
+    for (size_t i = 0; i < count && ctx->prebuild; i++)
+        if (ct_program_for_device(&table[i], &ctx->info))
+            ct_prebuild_announce_program(ctx->prebuild, table[i].name);
     for (size_t i = 0; i < count; i++) {
         if (!ct_program_for_device(&table[i], &ctx->info))
             continue;

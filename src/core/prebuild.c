@@ -146,6 +146,14 @@ void ct_prebuild_announce(ct_prebuild *pb, const char *program, const char *kern
         send_message(pb, message);
 }
 
+void ct_prebuild_announce_program(ct_prebuild *pb, const char *program)
+{
+    char message[CT_PREBUILD_MESSAGE_MAX];
+    int n = snprintf(message, sizeof message, "P %s", program);
+    if (n > 0 && (size_t)n < sizeof message)
+        send_message(pb, message);
+}
+
 void ct_prebuild_stop(ct_prebuild *pb)
 {
     if (!pb)

@@ -64,6 +64,11 @@ int ct_prebuild_grid_is_large(cl_uint dims, const size_t *global, const size_t *
 void ct_prebuild_announce(ct_prebuild *pb, const char *program, const char *kernel, cl_uint dims,
                           const size_t *local, int large_grid);
 
+/* Announces that the run will build `program` (its front end) soon: the
+ * helper builds it into PoCL's cache (ct_context_build_all: the run builds
+ * the table from the start, the helper from the end). */
+void ct_prebuild_announce_program(ct_prebuild *pb, const char *program);
+
 /* Stops the helper: closes its input, gives it a moment to finish its
  * current compile, then ends it, and reaps it. NULL is fine. */
 void ct_prebuild_stop(ct_prebuild *pb);

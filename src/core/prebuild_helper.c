@@ -161,11 +161,15 @@ static ct_status trigger(ct_context *ctx, cl_mem *scratch, const helper_item *it
     return err == CL_SUCCESS ? CT_OK : ct_cl_fail(err, "clFinish");
 }
 
+/* "K program kernel dims l0 l1 l2 large", or "P program" (the program
+ * alone: kernel empty, dims 0). */
 static int parse_item(const char *text, helper_item *it)
 {
     memset(it, 0, sizeof *it);
     unsigned dims = 0;
     int used = 0;
+    if (sscanf(text, "P %63s%n", it->program, &used) == 1 && text[used] == '\0')
+        return 1;
     if (sscanf(text, "K %63s %95s %u %zu %zu %zu %d%n", it->program, it->kernel, &dims, &it->local[0],
                &it->local[1], &it->local[2], &it->large, &used) != 7 ||
         text[used] != '\0' || dims < 1 || dims > 3)
@@ -284,10 +288,21 @@ int ct_prebuild_helper_main(int argc, char **argv)
                 next = i;
         queue[next].done = 1;
         double start = ct_now_seconds();
-        ct_status s = trigger(ctx, scratch, &queue[next]);
-        fprintf(stderr, "prebuild %s %s %zux%zux%zu%s: %s, %.3f s\n", queue[next].program, queue[next].kernel,
-                queue[next].local[0], queue[next].local[1], queue[next].local[2], queue[next].large ? " large" : "",
-                s == CT_OK ? "done" : ct_last_error(), ct_now_seconds() - start);
+        ct_status s;
+        if (queue[next].kernel[0]) {
+            s = trigger(ctx, scratch, &queue[next]);
+        } else {
+            cl_program program;
+            s = ct_context_program(ctx, queue[next].program, &program);
+        }
+        const helper_item *it = &queue[next];
+        if (it->kernel[0])
+            fprintf(stderr, "prebuild %s %s %zux%zux%zu%s: %s, %.3f s\n", it->program, it->kernel, it->local[0],
+                    it->local[1], it->local[2], it->large ? " large" : "", s == CT_OK ? "done" : ct_last_error(),
+                    ct_now_seconds() - start);
+        else
+            fprintf(stderr, "prebuild program %s: %s, %.3f s\n", it->program, s == CT_OK ? "done" : ct_last_error(),
+                    ct_now_seconds() - start);
         ct_clear_error(); /* a failure: the run compiles this one itself */
     }
     free(queue);
