@@ -76,7 +76,11 @@ typedef struct {
     ct_tile_origin gemm_origin;  /* where `gemm` came from */
     unsigned long long gemm_source_hash; /* of cl/gemm_tile.cl: a tuned tile holds for this source only */
     ct_conv_tile conv;           /* the tiled and Winograd conv kernels' tile in use */
-    ct_tile_origin conv_origin;  /* default or CLTRAIN_CONV_TILE */
+    ct_conv_tile conv_default;   /* the conv tile derived from the registers */
+    ct_tile_origin conv_origin;  /* default, tuned or CLTRAIN_CONV_TILE */
+    /* Of the programs built with the conv tile (conv_tiled, conv_winograd,
+     * conv_winograd4, as built): a tuned conv tile holds for these sources only. */
+    unsigned long long conv_source_hash;
 } ct_device_profile;
 
 /* The default tile for a register file of `registers` vectors of `width`
