@@ -1,6 +1,6 @@
 /* `cltrain tune [--device SPEC] [--only gemm|conv] [--dry-run]`: times the
- * own GEMM's tile candidates and the conv kernels' tile candidates on one
- * device and caches the fastest of each for later runs. */
+ * own GEMM's tile candidates and the tiled and Winograd conv kernels' tile
+ * candidates on one device and caches the fastest of each for later runs. */
 #include <stdio.h>
 #include <string.h>
 
@@ -24,11 +24,16 @@ static void print_row(const ct_tune_result *r, size_t index, size_t count, void 
     fflush(stdout);
 }
 
+typedef struct {
+    unsigned width;
+    ct_conv_tune_kind kind;
+} conv_print;
+
 static void print_conv_row(const ct_conv_tune_result *r, size_t index, size_t count, void *user)
 {
-    const unsigned *width = user;
+    const conv_print *c = user;
     char tile[64];
-    printf("  %zu/%zu  %-16s", index + 1, count, ct_conv_tile_str(&r->tile, *width, 1, tile, sizeof tile));
+    printf("  %zu/%zu  %-16s", index + 1, count, ct_conv_tile_str(&r->tile, c->width, 1, tile, sizeof tile));
     if (!r->ok) {
         printf("  failed: %s\n", r->detail);
     } else {
@@ -75,38 +80,40 @@ static int tune_gemm(const ct_device_info *info, int dry)
     return 0;
 }
 
-static int tune_conv(const ct_device_info *info, int dry)
+static int tune_conv(const ct_device_info *info, ct_conv_tune_kind kind, int dry)
 {
     char tile[64], def[64];
-    unsigned width = ct_profile_kernel_vector(&info->profile);
-    printf("Tuning the conv kernels' tile (tiled and Winograd) on %s (float%u, %u vector registers)\n", info->name,
-           width, info->profile.vector_registers);
-    printf("  in use now: %s (%s)\n", ct_conv_tile_str(&info->profile.conv, width, 1, tile, sizeof tile),
-           ct_tile_origin_name(info->profile.conv_origin));
+    conv_print cp = {ct_profile_kernel_vector(&info->profile), kind};
+    const ct_conv_tile *now = kind == CT_CONV_TUNE_WINOGRAD ? &info->profile.winograd : &info->profile.conv;
+    ct_tile_origin origin = kind == CT_CONV_TUNE_WINOGRAD ? info->profile.winograd_origin : info->profile.conv_origin;
+    printf("Tuning the %s conv kernels' tile on %s (float%u, %u vector registers)\n", ct_conv_tune_kind_name(kind),
+           info->name, cp.width, info->profile.vector_registers);
+    printf("  in use now: %s (%s)\n", ct_conv_tile_str(now, cp.width, 1, tile, sizeof tile),
+           ct_tile_origin_name(origin));
     printf("  GFLOP per CPU-second (the best of 3 rounds, each the median of 3 timings; batch 8):\n"
            "  #    tile            ");
     for (size_t i = 0; i < CT_CONV_TUNE_PARTS; i++)
-        printf(" %9s", ct_conv_tune_part_label(i));
+        printf(" %9s", ct_conv_tune_part_label(kind, i));
     printf(" %9s\n", "geomean");
     printf("  (");
     for (size_t i = 0; i < CT_CONV_TUNE_PARTS; i++)
-        printf("%s%s = %s", i ? ", " : "", ct_conv_tune_part_label(i), ct_conv_tune_part_name(i));
+        printf("%s%s = %s", i ? ", " : "", ct_conv_tune_part_label(kind, i), ct_conv_tune_part_name(kind, i));
     printf(")\n");
     ct_conv_tune_result results[CT_CONV_TUNE_MAX_CANDIDATES];
     size_t count = 0, best = 0;
-    ct_status s = ct_conv_tune(info, results, &count, &best, print_conv_row, &width);
+    ct_status s = ct_conv_tune(info, kind, results, &count, &best, print_conv_row, &cp);
     if (s != CT_OK)
         return ct_cli_error(s);
     const ct_conv_tune_result *w = &results[best];
     printf("Fastest: %s, %.1f GFLOP/s (geometric mean; the default %s: %.1f)\n",
-           ct_conv_tile_str(&w->tile, width, 1, tile, sizeof tile), w->score,
-           ct_conv_tile_str(&results[0].tile, width, 1, def, sizeof def), results[0].ok ? results[0].score : 0.0);
+           ct_conv_tile_str(&w->tile, cp.width, 1, tile, sizeof tile), w->score,
+           ct_conv_tile_str(&results[0].tile, cp.width, 1, def, sizeof def), results[0].ok ? results[0].score : 0.0);
     if (dry)
         return 0;
     char note[160];
-    snprintf(note, sizeof note, "cltrain tune: %.1f GFLOP/s geometric mean over %d conv passes (default tile %.1f)",
-             w->score, CT_CONV_TUNE_PARTS, results[0].ok ? results[0].score : 0.0);
-    s = ct_conv_tune_save(info, &w->tile, note);
+    snprintf(note, sizeof note, "cltrain tune: %.1f GFLOP/s geometric mean over %d %s conv passes (default tile %.1f)",
+             w->score, CT_CONV_TUNE_PARTS, ct_conv_tune_kind_name(kind), results[0].ok ? results[0].score : 0.0);
+    s = ct_conv_tune_save(info, kind, &w->tile, note);
     if (s != CT_OK)
         return ct_cli_error(s);
     printf("Cached for %s; runs on this device now use it.\n", info->name);
@@ -133,11 +140,12 @@ int ct_cmd_tune(int argc, char **argv)
         else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             printf("usage: cltrain tune [--device SPEC] [--only gemm|conv] [--dry-run]\n"
                    "Times the register tiles that suit the device (a few, each built once) of the own\n"
-                   "GEMM kernel on a few GEMM shapes and of the tiled and Winograd conv kernels on the\n"
-                   "CIFAR nets' conv passes, and caches the fastest of each for this device, driver and\n"
-                   "kernel source; later runs use them (see `cltrain devices`).\n"
-                   "--only tunes one of the two; --dry-run measures without caching.\n"
-                   "CLTRAIN_GEMM_TILE=RxC/W/K and CLTRAIN_CONV_TILE=RxC (e.g. 6x16) override the cache.\n");
+                   "GEMM kernel on a few GEMM shapes, and of the tiled and of the Winograd conv kernels\n"
+                   "on the CIFAR nets' conv passes they run, and caches the fastest of each for this\n"
+                   "device, driver and kernel source; later runs use them (see `cltrain devices`).\n"
+                   "--only gemm or conv (both conv tiles) tunes one part; --dry-run measures without\n"
+                   "caching. CLTRAIN_GEMM_TILE=RxC/W/K, CLTRAIN_CONV_TILE=RxC (e.g. 6x16; both conv\n"
+                   "tiles) and CLTRAIN_WINOGRAD_TILE=RxC (the Winograd one) override the cache.\n");
             return 0;
         } else {
             fprintf(stderr, "cltrain tune: unknown option '%s' (try --help)\n", argv[i]);
@@ -149,10 +157,10 @@ int ct_cmd_tune(int argc, char **argv)
     if (s != CT_OK)
         return ct_cli_error(s);
     int rc = gemm ? tune_gemm(&info, dry) : 0;
-    if (rc == 0 && conv) {
-        if (gemm)
+    for (int kind = CT_CONV_TUNE_TILED; conv && rc == 0 && kind <= CT_CONV_TUNE_WINOGRAD; kind++) {
+        if (gemm || kind > CT_CONV_TUNE_TILED)
             printf("\n");
-        rc = tune_conv(&info, dry);
+        rc = tune_conv(&info, (ct_conv_tune_kind)kind, dry);
     }
     return rc;
 }

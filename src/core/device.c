@@ -99,7 +99,7 @@ static unsigned long long sources_hash(const char *const *names)
 }
 
 /* Of cl/gemm_tile.cl (the GEMM tile's program) and of the programs built
- * with the conv tile; computed once per process. */
+ * with the tiled and the Winograd conv tiles; computed once per process. */
 static unsigned long long gemm_source_hash(void)
 {
     static unsigned long long hash;
@@ -115,7 +115,18 @@ static unsigned long long conv_source_hash(void)
 {
     static unsigned long long hash;
     static int known;
-    static const char *const names[] = {"conv_tiled", "conv_winograd", "conv_winograd4", NULL};
+    static const char *const names[] = {"conv_tiled", NULL};
+    if (!known)
+        hash = sources_hash(names);
+    known = 1;
+    return hash;
+}
+
+static unsigned long long winograd_source_hash(void)
+{
+    static unsigned long long hash;
+    static int known;
+    static const char *const names[] = {"conv_winograd", "conv_winograd4", NULL};
     if (!known)
         hash = sources_hash(names);
     known = 1;
@@ -151,7 +162,7 @@ static void fill_info(ct_device_info *info, cl_platform_id p, cl_device_id d)
     info->has_fp16 = has_extension(d, "cl_khr_fp16");
     info->has_fp64 = has_extension(d, "cl_khr_fp64");
     info->preferred_vector_width_float = get_device_uint(d, CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT);
-    ct_profile_compute(info, gemm_source_hash(), conv_source_hash());
+    ct_profile_compute(info, gemm_source_hash(), conv_source_hash(), winograd_source_hash());
 }
 
 #define NO_PLATFORM_HINT                                                                        \

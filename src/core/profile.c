@@ -74,6 +74,7 @@ const char *ct_tile_origin_name(ct_tile_origin o)
     case CT_TILE_TUNED: return "tuned";
     case CT_TILE_ENV: return "CLTRAIN_GEMM_TILE";
     case CT_TILE_CONV_ENV: return "CLTRAIN_CONV_TILE";
+    case CT_TILE_WINOGRAD_ENV: return "CLTRAIN_WINOGRAD_TILE";
     default: return "default";
     }
 }
@@ -230,11 +231,16 @@ static int device_has_subgroups(const ct_device_info *info)
 /* ---------------------------------------------------------- tuning cache */
 
 /* The tuned parameters, one file per kind: "gemm" (the own GEMM's tile,
- * keyed by cl/gemm_tile.cl's hash) and "conv" (the conv register tile, keyed
- * by the hash of the programs built with it). */
+ * keyed by cl/gemm_tile.cl's hash), "conv" and "winograd" (the tiled and
+ * the Winograd conv kernels' tiles, keyed by the hash of the programs built
+ * with each). */
 static unsigned long long tune_source(const ct_device_info *info, const char *kind)
 {
-    return !strcmp(kind, "conv") ? info->profile.conv_source_hash : info->profile.gemm_source_hash;
+    if (!strcmp(kind, "conv"))
+        return info->profile.conv_source_hash;
+    if (!strcmp(kind, "winograd"))
+        return info->profile.winograd_source_hash;
+    return info->profile.gemm_source_hash;
 }
 
 /* One line naming what a tuned value is valid for. */
@@ -280,9 +286,9 @@ int ct_profile_tune_path(const ct_device_info *info, char *buf, size_t size)
     return tune_path(info, "gemm", buf, size);
 }
 
-int ct_profile_conv_tune_path(const ct_device_info *info, char *buf, size_t size)
+int ct_profile_conv_tune_path(const ct_device_info *info, int winograd, char *buf, size_t size)
 {
-    return tune_path(info, "conv", buf, size);
+    return tune_path(info, winograd ? "winograd" : "conv", buf, size);
 }
 
 /* The value of `field` ("tile") in the cache entry of `kind` for the device,
@@ -327,11 +333,11 @@ static int load_tuned(const ct_device_info *info, ct_gemm_tile *tile)
     return load_tuned_value(info, "gemm", "tile", value, sizeof value) && ct_gemm_tile_parse(value, tile);
 }
 
-/* The tuned conv tile (for vectors of `width` floats), likewise. */
-static int load_tuned_conv(const ct_device_info *info, unsigned width, ct_conv_tile *tile)
+/* The tuned conv tile of `kind` (for vectors of `width` floats), likewise. */
+static int load_tuned_conv(const ct_device_info *info, const char *kind, unsigned width, ct_conv_tile *tile)
 {
     char value[64];
-    return load_tuned_value(info, "conv", "tile", value, sizeof value) && ct_conv_tile_parse(value, width, tile);
+    return load_tuned_value(info, kind, "tile", value, sizeof value) && ct_conv_tile_parse(value, width, tile);
 }
 
 /* Writes the cache entry of `kind`: the key, field=value, the note (temp
@@ -367,24 +373,28 @@ ct_status ct_profile_save_tuned(const ct_device_info *info, const ct_gemm_tile *
     return save_tuned_value(info, "gemm", "tile", ct_gemm_tile_str(tile, 1, str, sizeof str), note);
 }
 
-ct_status ct_profile_save_tuned_conv(const ct_device_info *info, const ct_conv_tile *tile, const char *note)
+ct_status ct_profile_save_tuned_conv(const ct_device_info *info, int winograd, const ct_conv_tile *tile,
+                                     const char *note)
 {
     char str[64];
     unsigned width = ct_profile_kernel_vector(&info->profile);
     if (!ct_conv_tile_valid(tile, width))
         return ct_fail(CT_ERR_INVALID_ARGUMENT, "conv tile %dx%d vectors is not valid for float%u", tile->rows,
                        tile->vectors, width);
-    return save_tuned_value(info, "conv", "tile", ct_conv_tile_str(tile, width, 1, str, sizeof str), note);
+    return save_tuned_value(info, winograd ? "winograd" : "conv", "tile",
+                            ct_conv_tile_str(tile, width, 1, str, sizeof str), note);
 }
 
 /* ------------------------------------------------------------ the profile */
 
-void ct_profile_compute(ct_device_info *info, unsigned long long gemm_source_hash, unsigned long long conv_source_hash)
+void ct_profile_compute(ct_device_info *info, unsigned long long gemm_source_hash, unsigned long long conv_source_hash,
+                        unsigned long long winograd_source_hash)
 {
     ct_device_profile *p = &info->profile;
     memset(p, 0, sizeof *p);
     p->gemm_source_hash = gemm_source_hash;
     p->conv_source_hash = conv_source_hash;
+    p->winograd_source_hash = winograd_source_hash;
     p->is_cpu_class = info->type == CT_DEVICE_CPU;
     p->compute_units = info->compute_units;
     p->max_work_group_size = info->max_work_group_size;
@@ -438,9 +448,24 @@ void ct_profile_compute(ct_device_info *info, unsigned long long gemm_source_has
     if (conv_env && *conv_env && ct_conv_tile_parse(conv_env, vw, &c)) {
         p->conv = c;
         p->conv_origin = CT_TILE_CONV_ENV;
-    } else if (p->is_cpu_class && load_tuned_conv(info, vw, &c)) {
+    } else if (p->is_cpu_class && load_tuned_conv(info, "conv", vw, &c)) {
         p->conv = c;
         p->conv_origin = CT_TILE_TUNED;
+    }
+    /* The Winograd tile: its own variable, else CLTRAIN_CONV_TILE (both
+     * kinds), else its tuned entry, else the default. */
+    p->winograd = p->conv_default;
+    p->winograd_origin = CT_TILE_DEFAULT;
+    const char *wino_env = getenv("CLTRAIN_WINOGRAD_TILE");
+    if (wino_env && *wino_env && ct_conv_tile_parse(wino_env, vw, &c)) {
+        p->winograd = c;
+        p->winograd_origin = CT_TILE_WINOGRAD_ENV;
+    } else if (p->conv_origin == CT_TILE_CONV_ENV) {
+        p->winograd = p->conv;
+        p->winograd_origin = CT_TILE_CONV_ENV;
+    } else if (p->is_cpu_class && load_tuned_conv(info, "winograd", vw, &c)) {
+        p->winograd = c;
+        p->winograd_origin = CT_TILE_TUNED;
     }
 }
 
@@ -460,7 +485,10 @@ void ct_profile_build_options(const ct_device_info *info, const char *program, c
         snprintf(buf + used, size - used,
                  " -DCT_GEMM_MR=%d -DCT_GEMM_NV=%d -DCT_GEMM_VW=%d -DCT_GEMM_KU=%d -DCT_GEMM_PT=%d -DCT_GEMM_PW=%d",
                  t->rows, t->vectors, t->width, t->k_unroll, t->wg_side, t->wg_work);
-    } else if (!strncmp(program, "conv_tiled", 10) || !strncmp(program, "conv_winograd", 13)) {
+    } else if (!strncmp(program, "conv_tiled", 10)) {
         snprintf(buf + used, size - used, " -DCT_CONV_TM=%d -DCT_CONV_NV=%d", p->conv.rows, p->conv.vectors);
+    } else if (!strncmp(program, "conv_winograd", 13)) {
+        snprintf(buf + used, size - used, " -DCT_CONV_TM=%d -DCT_CONV_NV=%d", p->winograd.rows,
+                 p->winograd.vectors);
     }
 }

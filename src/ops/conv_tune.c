@@ -1,6 +1,6 @@
-/* Tuning the conv register tile (include/cltrain/conv_tune.h): each
+/* Tuning the conv register tiles (include/cltrain/conv_tune.h): each
  * candidate gets a context of its own whose profile carries the tile, so the
- * tiled and Winograd programs are built with it (the program cache keeps
+ * tiled or the Winograd program is built with it (the program cache keeps
  * every candidate's binaries: a second tuning run measures without
  * compiling). Only the -D parameters change; the kernels are the ones in
  * cl/, whatever they are at the time (their hash keys the cache entry). */
@@ -16,30 +16,58 @@
 #include "core/context.h"
 #include "core/profile.h"
 
-/* The passes the tile decides, at the CIFAR nets' shapes (3x3 'valid', 32
- * filters), batch 8: conv1's forward (tiled), conv2's forward and input
- * gradient (Winograd F(4x4)) and kernel gradient (tiled). The algorithms
- * are named, not chosen, so that every candidate runs the same work. */
+/* The passes each tile decides, at the CIFAR nets' shapes (3x3 'valid', 32
+ * filters), batch 8, as training runs them: conv1's forward and every
+ * kernel gradient take the tiled kernels, conv2's forward and input
+ * gradient (30x30 and, in the pooled net, 15x15) Winograd F(4x4). The
+ * algorithms are named, not chosen, so that every candidate runs the same
+ * work. */
 typedef enum { PART_FORWARD, PART_DX, PART_DW } part_kind;
 
-static const struct {
+typedef struct {
     const char *label, *name;
     size_t h, w, cin;
-    part_kind kind;
-    ct_conv2d_algorithm algorithm;
-} PARTS[CT_CONV_TUNE_PARTS] = {
-    {"c1fwd", "conv1 32x32x3->32 forward (tiled)", 32, 32, 3, PART_FORWARD, CT_CONV2D_TILED},
-    {"c2fwd", "conv2 30x30x32->32 forward (Winograd)", 30, 30, 32, PART_FORWARD, CT_CONV2D_WINOGRAD},
-    {"c2dx", "conv2 30x30x32->32 input gradient (Winograd)", 30, 30, 32, PART_DX, CT_CONV2D_WINOGRAD},
-    {"c2dW", "conv2 30x30x32->32 kernel gradient (tiled)", 30, 30, 32, PART_DW, CT_CONV2D_TILED},
+    part_kind pass;
+} tune_part;
+
+static const tune_part PARTS[2][CT_CONV_TUNE_PARTS] = {
+    {
+        {"c1fwd", "conv1 32x32x3->32 forward", 32, 32, 3, PART_FORWARD},
+        {"c1dW", "conv1 32x32x3->32 kernel gradient", 32, 32, 3, PART_DW},
+        {"c2dW", "conv2 30x30x32->32 kernel gradient", 30, 30, 32, PART_DW},
+        {"c2pdW", "conv2p 15x15x32->32 kernel gradient", 15, 15, 32, PART_DW},
+    },
+    {
+        {"c2fwd", "conv2 30x30x32->32 forward", 30, 30, 32, PART_FORWARD},
+        {"c2dx", "conv2 30x30x32->32 input gradient", 30, 30, 32, PART_DX},
+        {"c2pfwd", "conv2p 15x15x32->32 forward", 15, 15, 32, PART_FORWARD},
+        {"c2pdx", "conv2p 15x15x32->32 input gradient", 15, 15, 32, PART_DX},
+    },
 };
+
+static const tune_part *part_of(ct_conv_tune_kind kind, size_t i)
+{
+    return &PARTS[kind == CT_CONV_TUNE_WINOGRAD][i];
+}
+
+static ct_conv2d_algorithm algorithm_of(ct_conv_tune_kind kind)
+{
+    return kind == CT_CONV_TUNE_WINOGRAD ? CT_CONV2D_WINOGRAD : CT_CONV2D_TILED;
+}
 
 enum { TUNE_BATCH = 8, TUNE_FILTERS = 32, TUNE_RUNS = 3, TUNE_ROUNDS = 3 };
 #define TUNE_BATCH_SECONDS 0.004 /* a timed batch of calls lasts at least this long */
 #define DEFAULT_MARGIN 1.05      /* a tile replaces the default when this much faster */
 
-const char *ct_conv_tune_part_name(size_t i) { return i < CT_CONV_TUNE_PARTS ? PARTS[i].name : "?"; }
-const char *ct_conv_tune_part_label(size_t i) { return i < CT_CONV_TUNE_PARTS ? PARTS[i].label : "?"; }
+const char *ct_conv_tune_kind_name(ct_conv_tune_kind kind) { return kind == CT_CONV_TUNE_WINOGRAD ? "Winograd" : "tiled"; }
+const char *ct_conv_tune_part_name(ct_conv_tune_kind kind, size_t i)
+{
+    return i < CT_CONV_TUNE_PARTS ? part_of(kind, i)->name : "?";
+}
+const char *ct_conv_tune_part_label(ct_conv_tune_kind kind, size_t i)
+{
+    return i < CT_CONV_TUNE_PARTS ? part_of(kind, i)->label : "?";
+}
 
 size_t ct_conv_tune_candidates(const ct_device_profile *p, ct_conv_tile *out, size_t max)
 {
@@ -101,15 +129,16 @@ static ct_status fill(ct_context *ctx, ct_tensor *t, unsigned seed)
     return s;
 }
 
-static ct_status setup(ct_context *ctx, size_t part, ct_conv2d_params *p, ct_conv2d_geometry *g, part_buffers *b)
+static ct_status setup(ct_context *ctx, ct_conv_tune_kind kind, const tune_part *part, ct_conv2d_params *p,
+                       ct_conv2d_geometry *g, part_buffers *b)
 {
     memset(b, 0, sizeof *b);
     *p = (ct_conv2d_params){3, 3, 1, 1, CT_PADDING_VALID, CT_CONV2D_AUTO, CT_ACTIVATION_LINEAR};
-    size_t filters = TUNE_FILTERS, xs[4] = {TUNE_BATCH, PARTS[part].h, PARTS[part].w, PARTS[part].cin}, floats = 0;
+    size_t filters = TUNE_FILTERS, xs[4] = {TUNE_BATCH, part->h, part->w, part->cin}, floats = 0;
     CT_TRY(ct_conv2d_geometry_of(p, xs, filters, g));
     CT_TRY(ct_conv2d_workspace_size(p, xs, filters, &floats)); /* AUTO: room for every algorithm */
-    p->algorithm = PARTS[part].algorithm;
-    size_t ks[4] = {3, 3, PARTS[part].cin, filters}, ys[4] = {TUNE_BATCH, g->oh, g->ow, filters};
+    p->algorithm = algorithm_of(kind);
+    size_t ks[4] = {3, 3, part->cin, filters}, ys[4] = {TUNE_BATCH, g->oh, g->ow, filters};
     CT_TRY(ct_tensor_create(ctx, 4, xs, &b->x));
     CT_TRY(ct_tensor_create(ctx, 4, ks, &b->kernel));
     CT_TRY(ct_tensor_create(ctx, 1, &filters, &b->bias));
@@ -124,9 +153,9 @@ static ct_status setup(ct_context *ctx, size_t part, ct_conv2d_params *p, ct_con
     return fill(ctx, &b->y, 4); /* doubles as dy */
 }
 
-static ct_status run_part(ct_context *ctx, size_t part, const ct_conv2d_params *p, part_buffers *b)
+static ct_status run_part(ct_context *ctx, const tune_part *part, const ct_conv2d_params *p, part_buffers *b)
 {
-    switch (PARTS[part].kind) {
+    switch (part->pass) {
     case PART_FORWARD:
         return ct_conv2d_forward(ctx, p, &b->x, &b->kernel, &b->bias, &b->y, &b->ws);
     case PART_DX:
@@ -139,12 +168,12 @@ static ct_status run_part(ct_context *ctx, size_t part, const ct_conv2d_params *
 /* Median GFLOP per CPU-second of one pass (flops of the equivalent GEMM,
  * 2 x pixels x patch x filters, as convbench counts them). CPU time, as
  * the GEMM tuner: a tile changes how much a core does per second. */
-static ct_status time_part(ct_context *ctx, size_t part, double *gflops)
+static ct_status time_part(ct_context *ctx, ct_conv_tune_kind kind, const tune_part *part, double *gflops)
 {
     ct_conv2d_params p;
     ct_conv2d_geometry g;
     part_buffers b;
-    ct_status st = setup(ctx, part, &p, &g, &b);
+    ct_status st = setup(ctx, kind, part, &p, &g, &b);
     double t[TUNE_RUNS];
     int reps = 1;
     for (int w = 0; w < 2 && st == CT_OK; w++) { /* warm-up: builds, fills caches */
@@ -173,24 +202,23 @@ static ct_status time_part(ct_context *ctx, size_t part, double *gflops)
     return st;
 }
 
-/* A context whose profile carries the candidate's tile, with the tiled
- * and Winograd programs built for it; NULL (r->ok 0, the reason in
- * r->detail) on failure. */
-static ct_context *candidate_context(const ct_device_info *info, ct_conv_tune_result *r)
+/* A context whose profile carries the candidate's tile of `kind`, with
+ * the program the timed passes run built for it (F(2x2) Winograd,
+ * conv_winograd, is built when a pass needs it: none of these does); NULL
+ * (r->ok 0, the reason in r->detail) on failure. */
+static ct_context *candidate_context(const ct_device_info *info, ct_conv_tune_kind kind, ct_conv_tune_result *r)
 {
     ct_device_info with_tile = *info;
-    with_tile.profile.conv = r->tile;
+    if (kind == CT_CONV_TUNE_WINOGRAD)
+        with_tile.profile.winograd = r->tile;
+    else
+        with_tile.profile.conv = r->tile;
     ct_context *ctx = NULL;
     ct_status st = ct_context_create(&with_tile, &ctx);
     if (st == CT_OK) {
-        /* The programs the timed passes run (F(2x2) Winograd, conv_winograd,
-         * is built when a pass needs it: none of these does). */
-        static const char *const programs[] = {"conv_tiled", "conv_winograd4"};
         double t0 = ct_now_seconds();
-        for (size_t i = 0; i < sizeof programs / sizeof programs[0] && st == CT_OK; i++) {
-            cl_program prog;
-            st = ct_context_program(ctx, programs[i], &prog);
-        }
+        cl_program prog;
+        st = ct_context_program(ctx, kind == CT_CONV_TUNE_WINOGRAD ? "conv_winograd4" : "conv_tiled", &prog);
         r->build_seconds = ct_now_seconds() - t0;
     }
     if (st != CT_OK) {
@@ -203,8 +231,8 @@ static ct_context *candidate_context(const ct_device_info *info, ct_conv_tune_re
     return ctx;
 }
 
-ct_status ct_conv_tune(const ct_device_info *info, ct_conv_tune_result *results, size_t *count, size_t *best,
-                       ct_conv_tune_progress progress, void *user)
+ct_status ct_conv_tune(const ct_device_info *info, ct_conv_tune_kind kind, ct_conv_tune_result *results,
+                       size_t *count, size_t *best, ct_conv_tune_progress progress, void *user)
 {
     *count = 0;
     *best = 0;
@@ -218,7 +246,7 @@ ct_status ct_conv_tune(const ct_device_info *info, ct_conv_tune_result *results,
     for (size_t i = 0; i < n; i++) {
         memset(&results[i], 0, sizeof results[i]);
         results[i].tile = tiles[i];
-        ctx[i] = candidate_context(info, &results[i]);
+        ctx[i] = candidate_context(info, kind, &results[i]);
     }
     /* Rounds in which every candidate takes its turn on every pass; per
      * pass the best round counts (a round that other processes slowed
@@ -227,7 +255,7 @@ ct_status ct_conv_tune(const ct_device_info *info, ct_conv_tune_result *results,
         for (size_t i = 0; i < n; i++)
             for (size_t s = 0; s < CT_CONV_TUNE_PARTS && ctx[i]; s++) {
                 double g = 0;
-                if (time_part(ctx[i], s, &g) != CT_OK) {
+                if (time_part(ctx[i], kind, part_of(kind, s), &g) != CT_OK) {
                     snprintf(results[i].detail, sizeof results[i].detail, "%s", ct_last_error());
                     ct_clear_error();
                     results[i].ok = 0;
@@ -257,12 +285,13 @@ ct_status ct_conv_tune(const ct_device_info *info, ct_conv_tune_result *results,
     }
     *count = n;
     if (!any)
-        return ct_fail(CT_ERR_BUILD, "conv tuning: no candidate tile ran on %s (first: %s)", info->name,
-                       results[0].detail);
+        return ct_fail(CT_ERR_BUILD, "conv tuning: no %s candidate tile ran on %s (first: %s)",
+                       ct_conv_tune_kind_name(kind), info->name, results[0].detail);
     return CT_OK;
 }
 
-ct_status ct_conv_tune_save(const ct_device_info *info, const ct_conv_tile *tile, const char *note)
+ct_status ct_conv_tune_save(const ct_device_info *info, ct_conv_tune_kind kind, const ct_conv_tile *tile,
+                            const char *note)
 {
-    return ct_profile_save_tuned_conv(info, tile, note);
+    return ct_profile_save_tuned_conv(info, kind == CT_CONV_TUNE_WINOGRAD, tile, note);
 }
