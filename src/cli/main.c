@@ -19,7 +19,7 @@ static const command commands[] = {
     {"resume", ct_cmd_resume, "continue an interrupted run from its checkpoint"},
     {"evaluate", ct_cmd_evaluate, "evaluate a finished run's model on its test split or --data FILE"},
     {"devices", ct_cmd_devices, "list OpenCL platforms and devices (--json)"},
-    {"tune", ct_cmd_tune, "time the own GEMM's tile candidates on a device and cache the fastest"},
+    {"tune", ct_cmd_tune, "time the own GEMM's and the conv kernels' tile candidates on a device and cache the fastest"},
     {"selftest", ct_cmd_selftest, "check every op against the reference on a device"},
     {"check", ct_cmd_check, "validate an experiment file and print its effective configuration"},
     {"summary", ct_cmd_summary, "print an experiment's model: shapes, parameters, FLOPs per sample"},
