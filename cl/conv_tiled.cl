@@ -294,8 +294,9 @@ INLINE void dw_tile(const conv_geometry g, const int width, const int e0, const 
         for (int row = r0; row < r1; row++) {
             const int iy0 = oy * g.sh - g.pad_top;
             if (iy0 + ky_lo >= 0 && iy0 + ky_hi < g.h) {
+                /* iy0 < 0 (padding above) when the tile's taps start below ky = 0 */
                 __global const float *base =
-                    x + ((size_t)n * g.h * g.w + (size_t)(iy0 * g.w + lo * g.sw - g.pad_left)) * g.cin;
+                    x + ((long)n * g.h * g.w + (long)iy0 * g.w + lo * g.sw - g.pad_left) * g.cin;
                 __global const float *ap[TM];
                 _Pragma("unroll") for (int r = 0; r < TM; r++) ap[r] = base + off[r];
                 tile_steps(acc, ap, step, valid, 0, b_src + ((size_t)row * g.ow + lo) * g.cout, g.cout, width, cols,
