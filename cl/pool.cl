@@ -166,23 +166,48 @@ __kernel void maxpool2d_backward_disjoint(pool_geometry g, int per_item, __globa
     __global const float *d = dy + dy_off + (size_t)pixel * g.c;
     const int2 cys = pool_cell(oy, g.sh, g.pad_top, g.oh, g.h);
     const int2 cxs = pool_cell(ox, g.sw, g.pad_left, g.ow, g.w);
+    /* The window's maximum as the forward computes it, then the first
+     * element equal to it takes the gradient: the same element as "every
+     * one before smaller, every one after no larger" (a NaN maximum equals
+     * nothing, so such a window passes no gradient), with two reads of each
+     * element instead of one per element of its window. */
     int c = c0;
     for (; c + CT_VW <= c1; c += CT_VW) {
+        floatv best = (floatv)(-INFINITY);
+        for (int iy = ys.x; iy < ys.y; iy++)
+            for (int ix = xs.x; ix < xs.y; ix++) {
+                const floatv v = VLOADV(0, ximg + (size_t)(iy * g.w + ix) * g.c + c);
+                best = select(best, v, (v > best) | (isnan(v) & ~isnan(best)));
+            }
         const floatv grad = VLOADV(0, d + c);
+        intv taken = (intv)(0);
         for (int iy = cys.x; iy < cys.y; iy++)
             for (int ix = cxs.x; ix < cxs.y; ix++) {
                 const int me = iy * g.w + ix;
                 const bool in_window = iy >= ys.x && iy < ys.y && ix >= xs.x && ix < xs.y;
-                const intv first = in_window ? first_maxv(g, ximg, c, me, ys, xs) : (intv)(0);
-                VSTOREV(select((floatv)(0.0f), grad, first), 0, dximg + (size_t)me * g.c + c);
+                intv hit = (intv)(0);
+                if (in_window)
+                    hit = (VLOADV(0, ximg + (size_t)me * g.c + c) == best) & ~taken;
+                taken |= hit;
+                VSTOREV(select((floatv)(0.0f), grad, hit), 0, dximg + (size_t)me * g.c + c);
             }
     }
     for (; c < c1; c++) {
+        float best = -INFINITY;
+        for (int iy = ys.x; iy < ys.y; iy++)
+            for (int ix = xs.x; ix < xs.y; ix++) {
+                const float v = ximg[(size_t)(iy * g.w + ix) * g.c + c];
+                if (v > best || (isnan(v) && !isnan(best)))
+                    best = v;
+            }
+        bool taken = false;
         for (int iy = cys.x; iy < cys.y; iy++)
             for (int ix = cxs.x; ix < cxs.y; ix++) {
                 const int me = iy * g.w + ix;
                 const bool in_window = iy >= ys.x && iy < ys.y && ix >= xs.x && ix < xs.y;
-                dximg[(size_t)me * g.c + c] = in_window && first_max1(g, ximg, c, me, ys, xs) ? d[c] : 0.0f;
+                const bool hit = in_window && !taken && ximg[(size_t)me * g.c + c] == best;
+                taken = taken || hit;
+                dximg[(size_t)me * g.c + c] = hit ? d[c] : 0.0f;
             }
     }
 }
