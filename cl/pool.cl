@@ -265,6 +265,156 @@ __kernel void maxpool2d_backward_disjoint(pool_geometry g, int per_item, __globa
     }
 }
 
+/* ---- Max pooling with the argmax saved (disjoint windows): the forward
+ * writes, per output element, the first maximum's place in the window
+ * (row-major over its in-bounds rows and columns) as an int, 255 where the
+ * maximum is NaN; the backward spreads dy by those alone. Ints, not bytes:
+ * PoCL stores a uchar vector byte by byte. */
+
+#define POOL_NO_INDEX 255
+
+/* window_maxv that also tracks where each lane's maximum is: `at` starts at
+ * 0, so a window of -inf (nothing beats the start) sends its gradient to
+ * the first element, the first maximum. */
+static inline __attribute__((always_inline)) void window_max_indexv(pool_geometry g, __global const float *ximg,
+                                                                    int c, int2 ys, int2 xs, const int nv,
+                                                                    floatv *best, intv *at)
+{
+#pragma unroll
+    for (int k = 0; k < nv; k++) {
+        best[k] = (floatv)(-INFINITY);
+        at[k] = (intv)(0);
+    }
+    int e = 0;
+    for (int iy = ys.x; iy < ys.y; iy++)
+        for (int ix = xs.x; ix < xs.y; ix++, e++) {
+            __global const float *p = ximg + (size_t)(iy * g.w + ix) * g.c + c;
+#pragma unroll
+            for (int k = 0; k < nv; k++) {
+                const floatv v = VLOADV(k, p);
+                const intv wins = (v > best[k]) | ((v != v) & (best[k] == best[k]));
+                best[k] = select(best[k], v, wins);
+                at[k] = select(at[k], (intv)(e), wins);
+            }
+        }
+#pragma unroll
+    for (int k = 0; k < nv; k++)
+        at[k] = select(at[k], (intv)(POOL_NO_INDEX), best[k] != best[k]);
+}
+
+static inline __attribute__((always_inline)) void window_max_index_store(pool_geometry g, __global const float *ximg,
+                                                                         __global float *out, __global int *where,
+                                                                         int c, int2 ys, int2 xs, const int nv)
+{
+    floatv best[POOL_MAX_NV];
+    intv at[POOL_MAX_NV];
+    window_max_indexv(g, ximg, c, ys, xs, nv, best, at);
+#pragma unroll
+    for (int k = 0; k < nv; k++) {
+        VSTOREV(best[k], k, out + c);
+        VSTOREV(at[k], k, where + c);
+    }
+}
+
+/* The forward (same y as maxpool2d_forward) and the index, an int per
+ * output element in a float tensor's buffer. */
+__kernel void maxpool2d_forward_index(pool_geometry g, int per_item, __global const float *x, ulong x_off,
+                                      __global float *y, ulong y_off, __global int *index, ulong index_off)
+{
+    POOL_OUTPUT_ITEM(g, per_item, x, x_off)
+    __global float *out = y + y_off + (size_t)pixel * g.c;
+    __global int *where = index + index_off + (size_t)pixel * g.c;
+    int c = c0;
+#if CT_IS_CPU /* per_item is 1 elsewhere */
+    for (; c + 4 * CT_VW <= c1; c += 4 * CT_VW)
+        window_max_index_store(g, ximg, out, where, c, ys, xs, 4);
+    for (; c + 2 * CT_VW <= c1; c += 2 * CT_VW)
+        window_max_index_store(g, ximg, out, where, c, ys, xs, 2);
+    for (; c + CT_VW <= c1; c += CT_VW)
+        window_max_index_store(g, ximg, out, where, c, ys, xs, 1);
+#endif
+    for (; c < c1; c++) {
+        float best = -INFINITY;
+        int at = 0, e = 0;
+        for (int iy = ys.x; iy < ys.y; iy++)
+            for (int ix = xs.x; ix < xs.y; ix++, e++) {
+                const float v = ximg[(size_t)(iy * g.w + ix) * g.c + c];
+                if (v > best || (isnan(v) && !isnan(best))) {
+                    best = v;
+                    at = e;
+                }
+            }
+        out[c] = best;
+        where[c] = isnan(best) ? POOL_NO_INDEX : at;
+    }
+}
+
+/* dy of nv channel vectors from channel c to the work-item's cell: the
+ * element the index names takes it, every other one 0. */
+static inline __attribute__((always_inline)) void cell_scatterv(pool_geometry g, __global const int *where,
+                                                                __global const float *d, __global float *dximg,
+                                                                int c, int2 ys, int2 xs, int2 cys, int2 cxs,
+                                                                const int nv)
+{
+    floatv grad[POOL_MAX_NV];
+    intv at[POOL_MAX_NV];
+#pragma unroll
+    for (int k = 0; k < nv; k++) {
+        grad[k] = VLOADV(k, d + c);
+        at[k] = VLOADV(k, where + c);
+    }
+    const int span = xs.y - xs.x;
+    for (int iy = cys.x; iy < cys.y; iy++)
+        for (int ix = cxs.x; ix < cxs.y; ix++) {
+            __global float *o = dximg + (size_t)(iy * g.w + ix) * g.c + c;
+            if (iy >= ys.x && iy < ys.y && ix >= xs.x && ix < xs.y) {
+                const intv e = (intv)((iy - ys.x) * span + ix - xs.x);
+#pragma unroll
+                for (int k = 0; k < nv; k++)
+                    VSTOREV(select((floatv)(0.0f), grad[k], at[k] == e), k, o);
+            } else {
+#pragma unroll
+                for (int k = 0; k < nv; k++)
+                    VSTOREV((floatv)(0.0f), k, o);
+            }
+        }
+}
+
+/* The disjoint-window gradient from the index: one work-item per window,
+ * writing its cell as maxpool2d_backward_disjoint does. */
+__kernel void maxpool2d_backward_index(pool_geometry g, int per_item, __global const int *index, ulong index_off,
+                                       __global const float *dy, ulong dy_off, __global float *dx, ulong dx_off)
+{
+    CT_PIXEL_CHANNELS(c0, c1, pixel, g.c, g.n * g.oh * g.ow, per_item)
+    CT_PIXEL_YX(pixel, g.oh, g.ow, img, oy, ox)
+    const int2 ys = window_span(oy, g.sh, g.pad_top, g.ph, g.h);
+    const int2 xs = window_span(ox, g.sw, g.pad_left, g.pw, g.w);
+    const int2 cys = pool_cell(oy, g.sh, g.pad_top, g.oh, g.h);
+    const int2 cxs = pool_cell(ox, g.sw, g.pad_left, g.ow, g.w);
+    __global float *dximg = dx + dx_off + (size_t)img * g.h * g.w * g.c;
+    __global const float *d = dy + dy_off + (size_t)pixel * g.c;
+    __global const int *where = index + index_off + (size_t)pixel * g.c;
+    int c = c0;
+#if CT_IS_CPU /* per_item is 1 elsewhere */
+    for (; c + 4 * CT_VW <= c1; c += 4 * CT_VW)
+        cell_scatterv(g, where, d, dximg, c, ys, xs, cys, cxs, 4);
+    for (; c + 2 * CT_VW <= c1; c += 2 * CT_VW)
+        cell_scatterv(g, where, d, dximg, c, ys, xs, cys, cxs, 2);
+    for (; c + CT_VW <= c1; c += CT_VW)
+        cell_scatterv(g, where, d, dximg, c, ys, xs, cys, cxs, 1);
+#endif
+    const int span = xs.y - xs.x;
+    for (; c < c1; c++) {
+        const int at = where[c];
+        for (int iy = cys.x; iy < cys.y; iy++)
+            for (int ix = cxs.x; ix < cxs.y; ix++) {
+                const bool in_window = iy >= ys.x && iy < ys.y && ix >= xs.x && ix < xs.y;
+                const bool hit = in_window && (iy - ys.x) * span + ix - xs.x == at;
+                dximg[(size_t)(iy * g.w + ix) * g.c + c] = hit ? d[c] : 0.0f;
+            }
+    }
+}
+
 /* Mean over the window's real elements. */
 __kernel void avgpool2d_forward(pool_geometry g, int per_item, __global const float *x, ulong x_off,
                                 __global float *y, ulong y_off)

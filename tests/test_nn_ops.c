@@ -4,8 +4,8 @@
  * hand-computed values, determinism of the column reductions, and argument
  * errors; the augmentation op's Keras semantics against hand-worked images
  * (the op table checks it against a reference that mirrors the kernel);
- * max pooling's gradient with tied maxima (the op table's finite
- * differences need inputs without ties).
+ * max pooling's gradient with tied maxima, recomputed and from the saved
+ * argmax (the op table's finite differences need inputs without ties).
  * Every device test runs on each device (or CLTRAIN_TEST_DEVICE). */
 #include <check.h>
 #include <math.h>
@@ -487,7 +487,20 @@ static void max_pool_ties_case(ct_context *ctx, size_t ph, size_t pw, size_t sh,
     for (size_t i = 0; i < nx; i++)
         ck_assert_msg(got[i] == want[i], "pool %zux%zu stride %zux%zu: dx[%zu] = %g, expected %g", ph, pw, sh, sw, i,
                       (double)got[i], (double)want[i]);
-    free(got), free(x), free(dy), free(want);
+    free(got);
+    if (ct_pool2d_indexable(&p)) { /* the pair training runs: the same dx from the saved argmax */
+        size_t floats = ct_pool2d_index_floats(ny);
+        ct_tensor ty = upload(ctx, 4, ys, NULL), tindex = upload(ctx, 1, &floats, NULL);
+        CHECK_OK(ct_maxpool2d_forward_indexed(ctx, &p, &tx, &ty, &tindex));
+        CHECK_OK(ct_maxpool2d_backward_indexed(ctx, &p, &tindex, &tdy, &tdx));
+        got = download(ctx, &tdx);
+        for (size_t i = 0; i < nx; i++)
+            ck_assert_msg(got[i] == want[i], "indexed, pool %zux%zu stride %zux%zu: dx[%zu] = %g, expected %g", ph,
+                          pw, sh, sw, i, (double)got[i], (double)want[i]);
+        free(got);
+        ct_tensor_release(&ty), ct_tensor_release(&tindex);
+    }
+    free(x), free(dy), free(want);
     ct_tensor_release(&tx), ct_tensor_release(&tdy), ct_tensor_release(&tdx);
 }
 
