@@ -411,13 +411,32 @@ START_TEST(test_sunshine_small_two_devices)
         }
     ck_assert_msg(diff / scale <= WEIGHT_TOLERANCE, "sunshine_small: weights differ by %.3g", diff / scale);
     /* the run directory records the experiment as given: the devices are in config.yaml */
-    char path[2048], text[8192];
+    char path[4096], text[8192];
     snprintf(path, sizeof path, "%s/config.yaml", out[1]);
     FILE *f = fopen(path, "r");
     size_t len = fread(text, 1, sizeof text - 1, f);
     text[len] = '\0';
     fclose(f);
     ck_assert_msg(strstr(text, "devices: ["), "%s", text);
+    /* summary.yaml names every replica's device, the one-device run none */
+    for (int r = 0; r < 2; r++) {
+        snprintf(path, sizeof path, "%s/summary.yaml", out[r]);
+        f = fopen(path, "r");
+        ck_assert_msg(f != NULL, "%s", path);
+        len = fread(text, 1, sizeof text - 1, f);
+        text[len] = '\0';
+        fclose(f);
+        const char *list = strstr(text, "\ndevices:\n");
+        if (r == 0) {
+            ck_assert_msg(!list && !strstr(text, "replicas:"), "%s", text);
+            continue;
+        }
+        ck_assert_msg(strstr(text, "\nreplicas: 2\n") && list, "%s", text);
+        int names = 0;
+        for (const char *p = list; (p = strstr(p, "- name: ")) != NULL; p++)
+            names++;
+        ck_assert_msg(names == 2, "%d devices listed in\n%s", names, text);
+    }
     for (int r = 0; r < 3; r++)
         ct_weights_free(w[r], n[r]);
 }

@@ -129,7 +129,21 @@ static void print_epoch(FILE *r, int epoch, int epochs, double seconds, const ct
     fflush(r);
 }
 
-static ct_status write_summary(const ct_experiment *exp, const ct_dataset *d, const ct_context *ctx,
+static void write_device(ct_yaml_writer *w, const ct_device_info *dev)
+{
+    ct_yaml_begin_map(w);
+    ct_yaml_key(w, "name"), ct_yaml_value_str(w, dev->name);
+    ct_yaml_key(w, "platform"), ct_yaml_value_str(w, dev->platform_name);
+    ct_yaml_key(w, "driver"), ct_yaml_value_str(w, dev->driver_version);
+    ct_yaml_key(w, "type"), ct_yaml_value_str(w, ct_device_type_name(dev->type));
+    ct_yaml_key(w, "compute_units"), ct_yaml_value_int(w, dev->compute_units);
+    ct_yaml_end_map(w);
+}
+
+/* devs: the run's devices; `device` is the first (the one that validates
+ * and tests), `devices` every replica's of this process when there are
+ * several, `replicas` the count over all MPI ranks. */
+static ct_status write_summary(const ct_experiment *exp, const ct_dataset *d, const ct_run_devices *devs,
                                const ct_trainer *t, const run_result *res, const char *dir)
 {
     char path[4096];
@@ -142,18 +156,18 @@ static ct_status write_summary(const ct_experiment *exp, const ct_dataset *d, co
         ct_atomic_abort(f);
         return s;
     }
-    const ct_device_info *dev = ct_context_device(ctx);
     ct_yaml_begin_map(w);
     ct_yaml_key(w, "experiment"), ct_yaml_value_str(w, exp->name);
     ct_yaml_key(w, "source"), ct_yaml_value_str(w, exp->source_path);
     ct_yaml_key(w, "task"), ct_yaml_value_str(w, is_classification(exp) ? "classification" : "regression");
-    ct_yaml_key(w, "device"), ct_yaml_begin_map(w);
-    ct_yaml_key(w, "name"), ct_yaml_value_str(w, dev->name);
-    ct_yaml_key(w, "platform"), ct_yaml_value_str(w, dev->platform_name);
-    ct_yaml_key(w, "driver"), ct_yaml_value_str(w, dev->driver_version);
-    ct_yaml_key(w, "type"), ct_yaml_value_str(w, ct_device_type_name(dev->type));
-    ct_yaml_key(w, "compute_units"), ct_yaml_value_int(w, dev->compute_units);
-    ct_yaml_end_map(w);
+    ct_yaml_key(w, "device"), write_device(w, &devs->local[0]);
+    if (devs->replicas > 1) {
+        ct_yaml_key(w, "replicas"), ct_yaml_value_int(w, (int64_t)devs->replicas);
+        ct_yaml_key(w, "devices"), ct_yaml_begin_list(w);
+        for (size_t i = 0; i < devs->local_count; i++)
+            write_device(w, &devs->local[i]);
+        ct_yaml_end_list(w);
+    }
     ct_yaml_key(w, "samples"), ct_yaml_begin_map(w);
     ct_yaml_key(w, "train"), ct_yaml_value_int(w, (int64_t)d->train.n);
     ct_yaml_key(w, "validation"), ct_yaml_value_int(w, (int64_t)d->validation.n);
@@ -895,7 +909,7 @@ ct_status ct_run_experiment(const ct_experiment *exp, const ct_run_options *o, c
     if (s == CT_OK)
         s = ct_run_write_weights(ct_trainer_model(t), *run_dir);
     if (s == CT_OK)
-        s = write_summary(exp, &d, ctx, t, &res, *run_dir);
+        s = write_summary(exp, &d, &devs, t, &res, *run_dir);
     if (s == CT_OK && exp->output.plots) {
         /* Pictures are a convenience: a failure is reported, the run stands. */
         if (ct_plot_run(*run_dir, exp->output.plots, NULL) != CT_OK && o->report)
