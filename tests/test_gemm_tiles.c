@@ -1,15 +1,16 @@
-/* The device profile and the own GEMM's tile parameters: the defaults per
- * register file, the tile strings, the tuning candidates, the tuning cache
- * (round trip, overrides, stale entries), and the GEMM op-table cases run
- * under other tiles than the device's own, so that the AVX2 tile (float8)
- * and the AVX-512 tile (float16) are both tested on whichever CPU runs the
- * tests. */
+/* The device profile and the own GEMM's and conv kernels' tile parameters:
+ * the defaults per register file, the tile strings, the tuning candidates,
+ * the tuning cache (round trip, overrides, stale entries, keys that follow
+ * the kernel source), and the GEMM and conv op-table cases run under other
+ * tiles than the device's own, so that the AVX2 tile (float8) and the
+ * AVX-512 tile (float16) are both tested on whichever CPU runs the tests. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cltrain/conv_tune.h"
 #include "cltrain/device.h"
 #include "cltrain/tune.h"
 #include "core/profile.h"
@@ -148,7 +149,7 @@ START_TEST(test_profile_from_names)
     setenv("CLTRAIN_NO_CACHE", "1", 1); /* no tuned tile for these */
     ct_device_info d = fake_device("pthread-haswell-AMD EPYC 7763 64-Core Processor",
                                    "OpenCL 3.0 PoCL HSTR: pthread-x86_64-pc-linux-gnu-haswell", CT_DEVICE_CPU, 16);
-    ct_profile_compute(&d, 1);
+    ct_profile_compute(&d, 1, 1, 1);
     ck_assert_str_eq(d.profile.arch, "haswell");
     ck_assert_uint_eq(d.profile.vector_floats, 8); /* the driver said 16: the instruction set caps it */
     ck_assert_uint_eq(d.profile.vector_registers, 16);
@@ -158,20 +159,20 @@ START_TEST(test_profile_from_names)
 
     d = fake_device("cpu-skylake-avx512-Intel(R) Xeon(R)", "OpenCL 3.0 PoCL HSTR: cpu-x86_64-pc-linux-gnu-skylake-avx512",
                     CT_DEVICE_CPU, 16);
-    ct_profile_compute(&d, 1);
+    ct_profile_compute(&d, 1, 1, 1);
     ck_assert_str_eq(d.profile.arch, "skylake-avx512");
     ck_assert_uint_eq(d.profile.vector_floats, 16);
     ck_assert_uint_eq(d.profile.vector_registers, 32);
     ck_assert_int_eq(d.profile.gemm.rows, 12);
 
     d = fake_device("pthread-znver4-AMD Ryzen", "OpenCL 3.0 PoCL HSTR: pthread-x86_64-pc-linux-gnu-znver4", CT_DEVICE_CPU, 8);
-    ct_profile_compute(&d, 1);
+    ct_profile_compute(&d, 1, 1, 1);
     ck_assert_str_eq(d.profile.arch, "znver4");
     ck_assert_uint_eq(d.profile.vector_floats, 8); /* the driver's preference stands below the cap */
     ck_assert_uint_eq(d.profile.vector_registers, 16);
 
     d = fake_device("NVIDIA H100 80GB HBM3", "OpenCL 3.0 CUDA", CT_DEVICE_GPU, 1);
-    ct_profile_compute(&d, 1);
+    ct_profile_compute(&d, 1, 1, 1);
     ck_assert(!d.profile.is_cpu_class);
     ck_assert_str_eq(d.profile.arch, "NVIDIA H100 80GB HBM3");
     ck_assert_uint_eq(d.profile.vector_registers, 0);
@@ -183,7 +184,7 @@ START_TEST(test_profile_from_names)
 
     setenv("CLTRAIN_GEMM_TILE", "6x16/8/7", 1); /* malformed: ignored */
     d = fake_device("pthread-haswell-X", "OpenCL 3.0 PoCL HSTR: pthread-x86_64-pc-linux-gnu-haswell", CT_DEVICE_CPU, 8);
-    ct_profile_compute(&d, 1);
+    ct_profile_compute(&d, 1, 1, 1);
     ck_assert_int_eq(d.profile.gemm_origin, CT_TILE_DEFAULT);
     unsetenv("CLTRAIN_GEMM_TILE");
 }
@@ -231,6 +232,210 @@ START_TEST(test_tune_cache)
     ck_assert(ct_device_find(getenv("CLTRAIN_TEST_DEVICE"), &again) == CT_OK);
     ck_assert_int_eq(again.profile.gemm_origin, CT_TILE_DEFAULT);
     ck_assert(!memcmp(&again.profile.gemm, &again.profile.gemm_default, sizeof want));
+    remove(path);
+}
+END_TEST
+
+START_TEST(test_conv_candidates)
+{
+    const unsigned regs[] = {32, 16}, widths[] = {16, 8};
+    for (int i = 0; i < 2; i++) {
+        ct_device_profile p = {.is_cpu_class = 1, .vector_floats = widths[i], .vector_registers = regs[i]};
+        p.conv_default = ct_conv_tile_default(regs[i], widths[i]);
+        ct_conv_tile c[CT_CONV_TUNE_MAX_CANDIDATES];
+        size_t n = ct_conv_tune_candidates(&p, c, CT_CONV_TUNE_MAX_CANDIDATES);
+        ck_assert_uint_ge(n, 3);
+        ck_assert(c[0].rows == p.conv_default.rows && c[0].vectors == p.conv_default.vectors);
+        for (size_t j = 0; j < n; j++) {
+            ck_assert(ct_conv_tile_valid(&c[j], widths[i]));
+            /* accumulators within the default's budget, at least half of it */
+            ck_assert_int_le(c[j].rows * c[j].vectors, (int)regs[i] * 3 / 4);
+            ck_assert_int_ge(2 * c[j].rows * c[j].vectors, (int)regs[i] * 3 / 4);
+            for (size_t k = 0; k < j; k++)
+                ck_assert(c[j].rows != c[k].rows || c[j].vectors != c[k].vectors);
+        }
+        ck_assert_uint_eq(ct_conv_tune_candidates(&p, c, 2), 2); /* max holds */
+    }
+}
+END_TEST
+
+/* The tuning cache's key follows the kernel source: an entry saved for one
+ * hash of the GEMM or conv programs is found under that hash and not under
+ * another (file name and key both change), and the real hashes are of
+ * different sources. */
+START_TEST(test_tune_key_follows_source)
+{
+    char dir[4096];
+    const char *tmp = getenv("CLTRAIN_TEST_TMPDIR");
+    snprintf(dir, sizeof dir, "%s/tune-key-%ld", tmp && *tmp ? tmp : "/tmp", (long)getpid());
+    setenv("XDG_CACHE_HOME", dir, 1);
+    unsetenv("CLTRAIN_NO_CACHE");
+    unsetenv("CLTRAIN_GEMM_TILE");
+    unsetenv("CLTRAIN_CONV_TILE");
+    ct_device_info d = fake_device("pthread-haswell-X", "OpenCL 3.0 PoCL HSTR: pthread-x86_64-pc-linux-gnu-haswell",
+                                   CT_DEVICE_CPU, 8);
+    ct_profile_compute(&d, 0x1111, 0x2222, 0x5555);
+    char gemm_path[4200], conv_path[4200], wino_path[4200], path[4200];
+    ck_assert(ct_profile_tune_path(&d, gemm_path, sizeof gemm_path));
+    ck_assert(ct_profile_conv_tune_path(&d, 0, conv_path, sizeof conv_path));
+    ck_assert(ct_profile_conv_tune_path(&d, 1, wino_path, sizeof wino_path));
+    ck_assert_str_ne(gemm_path, conv_path);
+    ck_assert_str_ne(wino_path, conv_path);
+    ct_gemm_tile g = d.profile.gemm_default;
+    g.rows = 4;
+    ct_conv_tile c = {.rows = 2, .vectors = 4}, w = {.rows = 4, .vectors = 2}; /* 2x32 and 4x16 of float8 */
+    ck_assert_msg(ct_gemm_tune_save(&d, &g, "test") == CT_OK, "%s", ct_last_error());
+    ck_assert_msg(ct_conv_tune_save(&d, CT_CONV_TUNE_TILED, &c, "test") == CT_OK, "%s", ct_last_error());
+    ck_assert_msg(ct_conv_tune_save(&d, CT_CONV_TUNE_WINOGRAD, &w, "test") == CT_OK, "%s", ct_last_error());
+
+    ct_profile_compute(&d, 0x1111, 0x2222, 0x5555); /* the same sources: all read back */
+    ck_assert_int_eq(d.profile.gemm_origin, CT_TILE_TUNED);
+    ck_assert_int_eq(d.profile.gemm.rows, 4);
+    ck_assert_int_eq(d.profile.conv_origin, CT_TILE_TUNED);
+    ck_assert_int_eq(d.profile.conv.rows, 2);
+    ck_assert_int_eq(d.profile.conv.vectors, 4);
+    ck_assert_int_eq(d.profile.winograd_origin, CT_TILE_TUNED);
+    ck_assert_int_eq(d.profile.winograd.rows, 4);
+    ck_assert_int_eq(d.profile.winograd.vectors, 2);
+    char options[512] = "";
+    ct_profile_build_options(&d, "conv_tiled", options, sizeof options);
+    ck_assert_msg(strstr(options, "-DCT_CONV_TM=2 -DCT_CONV_NV=4") != NULL, "%s", options);
+    options[0] = '\0';
+    ct_profile_build_options(&d, "conv_winograd4", options, sizeof options);
+    ck_assert_msg(strstr(options, "-DCT_CONV_TM=4 -DCT_CONV_NV=2") != NULL, "%s", options);
+
+    ct_profile_compute(&d, 0x1111, 0x3333, 0x5555); /* the tiled conv source changed */
+    ck_assert(ct_profile_conv_tune_path(&d, 0, path, sizeof path));
+    ck_assert_str_ne(path, conv_path);
+    ck_assert_int_eq(d.profile.conv_origin, CT_TILE_DEFAULT);
+    ck_assert_int_eq(d.profile.winograd_origin, CT_TILE_TUNED); /* the others did not */
+    ck_assert_int_eq(d.profile.gemm_origin, CT_TILE_TUNED);
+
+    ct_profile_compute(&d, 0x1111, 0x2222, 0x6666); /* the Winograd source changed */
+    ck_assert(ct_profile_conv_tune_path(&d, 1, path, sizeof path));
+    ck_assert_str_ne(path, wino_path);
+    ck_assert_int_eq(d.profile.winograd_origin, CT_TILE_DEFAULT);
+    ck_assert_int_eq(d.profile.conv_origin, CT_TILE_TUNED);
+
+    ct_profile_compute(&d, 0x4444, 0x2222, 0x5555); /* the GEMM source changed */
+    ck_assert(ct_profile_tune_path(&d, path, sizeof path));
+    ck_assert_str_ne(path, gemm_path);
+    ck_assert_int_eq(d.profile.gemm_origin, CT_TILE_DEFAULT);
+    ck_assert_int_eq(d.profile.conv_origin, CT_TILE_TUNED);
+
+    /* CLTRAIN_CONV_TILE sets both conv tiles, CLTRAIN_WINOGRAD_TILE the second. */
+    setenv("CLTRAIN_CONV_TILE", "3x16", 1);
+    ct_profile_compute(&d, 0x1111, 0x2222, 0x5555);
+    ck_assert_int_eq(d.profile.conv_origin, CT_TILE_CONV_ENV);
+    ck_assert_int_eq(d.profile.winograd_origin, CT_TILE_CONV_ENV);
+    ck_assert_int_eq(d.profile.winograd.rows, 3);
+    setenv("CLTRAIN_WINOGRAD_TILE", "12x8", 1);
+    ct_profile_compute(&d, 0x1111, 0x2222, 0x5555);
+    ck_assert_int_eq(d.profile.conv.rows, 3);
+    ck_assert_int_eq(d.profile.winograd_origin, CT_TILE_WINOGRAD_ENV);
+    ck_assert_int_eq(d.profile.winograd.rows, 12);
+    unsetenv("CLTRAIN_CONV_TILE");
+    unsetenv("CLTRAIN_WINOGRAD_TILE");
+
+    /* An entry under the right file name whose key names another source. */
+    FILE *f = fopen(conv_path, "w");
+    ck_assert(f != NULL);
+    fprintf(f, "key=device=pthread-haswell-X;source=0000000000003333\ntile=2x32\n");
+    fclose(f);
+    ct_profile_compute(&d, 0x1111, 0x2222, 0x5555);
+    ck_assert_int_eq(d.profile.conv_origin, CT_TILE_DEFAULT);
+    ck_assert(d.profile.conv.rows == d.profile.conv_default.rows);
+    remove(conv_path);
+    remove(wino_path);
+    remove(gemm_path);
+
+    /* A tile the kernels would not take is refused, not cached. */
+    ct_conv_tile bad = {.rows = 5, .vectors = 2};
+    ck_assert_int_ne(ct_conv_tune_save(&d, CT_CONV_TUNE_TILED, &bad, "test"), CT_OK);
+    ct_clear_error();
+
+    /* The real hashes: of the sources as built, the two kinds apart. */
+    ct_device_info info;
+    ck_assert_msg(ct_device_find(getenv("CLTRAIN_TEST_DEVICE"), &info) == CT_OK, "%s", ct_last_error());
+    ck_assert(info.profile.gemm_source_hash != 0 && info.profile.conv_source_hash != 0 &&
+              info.profile.winograd_source_hash != 0);
+    ck_assert(info.profile.gemm_source_hash != info.profile.conv_source_hash);
+    ck_assert(info.profile.winograd_source_hash != info.profile.conv_source_hash);
+}
+END_TEST
+
+/* The conv tiles' cache on the real device: saved tiles are what the next
+ * enumeration uses, contexts build the conv programs with them and the conv
+ * op-table cases of the tiled and Winograd kernels pass under them;
+ * CLTRAIN_CONV_TILE overrides the cache. */
+START_TEST(test_conv_tune_cache)
+{
+    char dir[4096];
+    const char *tmp = getenv("CLTRAIN_TEST_TMPDIR");
+    snprintf(dir, sizeof dir, "%s/conv-tune-cache-%ld", tmp && *tmp ? tmp : "/tmp", (long)getpid());
+    setenv("XDG_CACHE_HOME", dir, 1);
+    unsetenv("CLTRAIN_NO_CACHE");
+    unsetenv("CLTRAIN_CONV_TILE");
+    unsetenv("CLTRAIN_WINOGRAD_TILE");
+    ct_device_info info;
+    ck_assert_msg(ct_device_find(getenv("CLTRAIN_TEST_DEVICE"), &info) == CT_OK, "%s", ct_last_error());
+    if (!info.profile.is_cpu_class)
+        return;
+    ck_assert_int_eq(info.profile.conv_origin, CT_TILE_DEFAULT);
+    ck_assert_int_eq(info.profile.winograd_origin, CT_TILE_DEFAULT);
+    unsigned width = ct_profile_kernel_vector(&info.profile);
+    ct_conv_tile c[CT_CONV_TUNE_MAX_CANDIDATES];
+    size_t n = ct_conv_tune_candidates(&info.profile, c, CT_CONV_TUNE_MAX_CANDIDATES);
+    ck_assert_uint_ge(n, 2);
+    ct_conv_tile want = c[n - 1], want_w = c[1]; /* neither the default */
+    ck_assert_msg(ct_conv_tune_save(&info, CT_CONV_TUNE_TILED, &want, "test") == CT_OK, "%s", ct_last_error());
+    ck_assert_msg(ct_conv_tune_save(&info, CT_CONV_TUNE_WINOGRAD, &want_w, "test") == CT_OK, "%s",
+                  ct_last_error());
+    ct_device_info again;
+    ck_assert(ct_device_find(getenv("CLTRAIN_TEST_DEVICE"), &again) == CT_OK);
+    ck_assert_int_eq(again.profile.conv_origin, CT_TILE_TUNED);
+    ck_assert_int_eq(again.profile.conv.rows, want.rows);
+    ck_assert_int_eq(again.profile.conv.vectors, want.vectors);
+    ck_assert_int_eq(again.profile.winograd_origin, CT_TILE_TUNED);
+    ck_assert_int_eq(again.profile.winograd.rows, want_w.rows);
+    ck_assert_int_eq(again.profile.winograd.vectors, want_w.vectors);
+    char options[512] = "", expect[64];
+    ct_profile_build_options(&again, "conv_tiled", options, sizeof options);
+    snprintf(expect, sizeof expect, "-DCT_CONV_TM=%d -DCT_CONV_NV=%d", want.rows, want.vectors);
+    ck_assert_msg(strstr(options, expect) != NULL, "%s", options);
+    options[0] = '\0';
+    ct_profile_build_options(&again, "conv_winograd4", options, sizeof options);
+    snprintf(expect, sizeof expect, "-DCT_CONV_TM=%d -DCT_CONV_NV=%d", want_w.rows, want_w.vectors);
+    ck_assert_msg(strstr(options, expect) != NULL, "%s", options);
+
+    ct_context *ctx;
+    ck_assert_msg(ct_context_create(&again, &ctx) == CT_OK, "%s", ct_last_error());
+    ck_assert_int_eq(ct_context_device(ctx)->profile.conv.rows, want.rows);
+    ct_optest_counts counts = {0, 0, 0};
+    const ct_optest_family *f = &ct_optest_family_conv;
+    for (size_t i = 0; i < f->count; i++) {
+        const char *name = f->cases[i].op->name;
+        if (strstr(name, "tiled") || strstr(name, "winograd"))
+            ck_assert_msg(ct_optest_run_case(ctx, &f->cases[i], stdout, 0, &counts) == CT_OK, "%s",
+                          ct_last_error());
+    }
+    ct_context_destroy(ctx);
+    printf("conv cases under the tuned tiles %dx%d (tiled) and %dx%d (Winograd): %u passed, %u failed\n",
+           want.rows, want.vectors * (int)width, want_w.rows, want_w.vectors * (int)width, counts.passed,
+           counts.failed);
+    ck_assert_uint_gt(counts.passed, 0);
+    ck_assert_uint_eq(counts.failed, 0);
+
+    setenv("CLTRAIN_CONV_TILE", "4x16", 1);
+    ck_assert(ct_device_find(getenv("CLTRAIN_TEST_DEVICE"), &again) == CT_OK);
+    ck_assert_int_eq(again.profile.conv_origin, CT_TILE_CONV_ENV);
+    ck_assert_int_eq(again.profile.conv.rows, 4);
+    ck_assert_int_eq(again.profile.winograd.rows, 4);
+    unsetenv("CLTRAIN_CONV_TILE");
+    char path[4200];
+    ck_assert(ct_profile_conv_tune_path(&info, 0, path, sizeof path));
+    remove(path);
+    ck_assert(ct_profile_conv_tune_path(&info, 1, path, sizeof path));
     remove(path);
 }
 END_TEST
@@ -296,6 +501,46 @@ START_TEST(test_gemm_cases_under_tile)
 }
 END_TEST
 
+/* The tiled and Winograd conv cases under every conv tile the tuner may
+ * pick on each device (one candidate per loop index), so that a tuned tile
+ * is a correct one. */
+START_TEST(test_conv_cases_under_candidate)
+{
+    ct_device_info *devices;
+    size_t count = test_devices(&devices);
+    unsigned failed = 0;
+    for (size_t d = 0; d < count; d++) {
+        if (!devices[d].profile.is_cpu_class)
+            continue; /* the tiled and Winograd kernels run on CPU-class devices only */
+        ct_conv_tile c[CT_CONV_TUNE_MAX_CANDIDATES];
+        size_t n = ct_conv_tune_candidates(&devices[d].profile, c, CT_CONV_TUNE_MAX_CANDIDATES);
+        if ((size_t)_i >= n)
+            continue;
+        ct_device_info info = devices[d];
+        info.profile.conv = c[_i];
+        info.profile.winograd = c[_i];
+        ct_context *ctx;
+        ck_assert_msg(ct_context_create(&info, &ctx) == CT_OK, "%s", ct_last_error());
+        ct_optest_counts counts = {0, 0, 0};
+        const ct_optest_family *f = &ct_optest_family_conv;
+        for (size_t i = 0; i < f->count; i++) {
+            const char *name = f->cases[i].op->name;
+            if (strstr(name, "tiled") || strstr(name, "winograd"))
+                ck_assert_msg(ct_optest_run_case(ctx, &f->cases[i], stdout, 0, &counts) == CT_OK, "%s",
+                              ct_last_error());
+        }
+        printf("conv cases with tile %dx%d on %s: %u passed, %u failed\n", c[_i].rows,
+               c[_i].vectors * (int)ct_profile_kernel_vector(&info.profile), info.name, counts.passed,
+               counts.failed);
+        fflush(stdout);
+        failed += counts.failed;
+        ct_context_destroy(ctx);
+    }
+    free(devices);
+    ck_assert_msg(failed == 0, "conv candidate %d: %u case(s) failed (details above)", _i, failed);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("gemm_tiles");
@@ -306,10 +551,14 @@ int main(void)
     tcase_add_test(tc, test_profile_of_devices);
     tcase_add_test(tc, test_profile_from_names);
     tcase_add_test(tc, test_tune_cache);
+    tcase_add_test(tc, test_conv_candidates);
+    tcase_add_test(tc, test_tune_key_follows_source);
     suite_add_tcase(s, tc);
     TCase *tiles = tcase_create("tiles");
     tcase_set_timeout(tiles, 1200);
     tcase_add_test(tiles, test_tune_runs);
+    tcase_add_test(tiles, test_conv_tune_cache);
+    tcase_add_loop_test(tiles, test_conv_cases_under_candidate, 1, CT_CONV_TUNE_MAX_CANDIDATES);
     tcase_add_loop_test(tiles, test_gemm_cases_under_tile, 0, (int)(sizeof TILE_SETS / sizeof TILE_SETS[0]));
     suite_add_tcase(s, tiles);
     SRunner *sr = srunner_create(s);

@@ -246,6 +246,15 @@ int main(int argc, char **argv)
     const char *forced = getenv("CLTRAIN_GEMM_ENGINE");
     printf("device: %s (%s)\nbatch %zu, median of %d runs%s, GEMM engine: %s\n", info.name, info.platform_name, batch,
            runs, timer_cpu ? " (CPU time)" : "", forced && *forced ? forced : "default (ct_gemm's choice)");
+    if (info.profile.is_cpu_class) {
+        char conv_tile[64], wino_tile[64];
+        unsigned vw = ct_profile_kernel_vector(&info.profile);
+        printf("conv tiles: tiled kernels %s (%s), Winograd %s (%s)\n",
+               ct_conv_tile_str(&info.profile.conv, vw, 1, conv_tile, sizeof conv_tile),
+               ct_tile_origin_name(info.profile.conv_origin),
+               ct_conv_tile_str(&info.profile.winograd, vw, 1, wino_tile, sizeof wino_tile),
+               ct_tile_origin_name(info.profile.winograd_origin));
+    }
     int rc = 0;
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
         if (bench_shape(ctx, &shapes[i], batch, runs) != CT_OK) {

@@ -40,7 +40,8 @@ typedef enum {
     CT_TILE_DEFAULT, /* derived from the profile's register file */
     CT_TILE_TUNED,   /* `cltrain tune`'s cached winner for this device, driver and kernel source */
     CT_TILE_ENV,     /* $CLTRAIN_GEMM_TILE */
-    CT_TILE_CONV_ENV /* $CLTRAIN_CONV_TILE (the conv tile) */
+    CT_TILE_CONV_ENV, /* $CLTRAIN_CONV_TILE (the conv tiles) */
+    CT_TILE_WINOGRAD_ENV /* $CLTRAIN_WINOGRAD_TILE (the Winograd kernels' tile) */
 } ct_tile_origin;
 
 typedef struct {
@@ -75,8 +76,17 @@ typedef struct {
     ct_gemm_tile gemm_default;   /* the tile derived from the registers */
     ct_tile_origin gemm_origin;  /* where `gemm` came from */
     unsigned long long gemm_source_hash; /* of cl/gemm_tile.cl: a tuned tile holds for this source only */
-    ct_conv_tile conv;           /* the tiled and Winograd conv kernels' tile in use */
-    ct_tile_origin conv_origin;  /* default or CLTRAIN_CONV_TILE */
+    ct_conv_tile conv;           /* the tiled conv kernels' tile in use (program conv_tiled) */
+    ct_conv_tile conv_default;   /* the conv tile derived from the registers (both kinds) */
+    ct_tile_origin conv_origin;  /* default, tuned or CLTRAIN_CONV_TILE */
+    /* The Winograd kernels' register tile (programs conv_winograd and
+     * conv_winograd4; their launchers do not depend on it, so it may differ
+     * from the tiled kernels': the best tile differs between the two). */
+    ct_conv_tile winograd;
+    ct_tile_origin winograd_origin; /* default, tuned, CLTRAIN_CONV_TILE or CLTRAIN_WINOGRAD_TILE */
+    /* Of the programs built with each conv tile, as built (conv_tiled; conv_winograd
+     * and conv_winograd4): a tuned tile holds for these sources only. */
+    unsigned long long conv_source_hash, winograd_source_hash;
 } ct_device_profile;
 
 /* The default tile for a register file of `registers` vectors of `width`

@@ -47,17 +47,20 @@ static void print_json(const ct_device_info *d, size_t n, size_t selected)
                d[i].max_work_group_size, d[i].has_fp16 ? "true" : "false", d[i].has_fp64 ? "true" : "false",
                i == selected ? "true" : "false");
         const ct_device_profile *p = &d[i].profile;
-        char tile[64], conv[64];
+        char tile[64], conv[64], wino[64];
         printf("\"profile\": {\"cpu_class\": %s, \"arch\": ", p->is_cpu_class ? "true" : "false");
         json_string(stdout, p->arch);
         printf(", \"vector_floats\": %u, \"preferred_vector_float\": %u, \"native_vector_float\": %u, "
                "\"vector_registers\": %u, \"local_mem_dedicated\": %s, \"subgroups\": %s, \"gemm_tile\": \"%s\", "
-               "\"gemm_tile_origin\": \"%s\", \"conv_tile\": \"%s\", \"conv_tile_origin\": \"%s\"}}%s\n",
+               "\"gemm_tile_origin\": \"%s\", \"conv_tile\": \"%s\", \"conv_tile_origin\": \"%s\", "
+               "\"winograd_tile\": \"%s\", \"winograd_tile_origin\": \"%s\"}}%s\n",
                p->vector_floats, p->preferred_vector_float, p->native_vector_float, p->vector_registers,
                p->local_mem_dedicated ? "true" : "false", p->has_subgroups ? "true" : "false",
                ct_gemm_tile_str(&p->gemm, 1, tile, sizeof tile), ct_tile_origin_name(p->gemm_origin),
                ct_conv_tile_str(&p->conv, ct_profile_kernel_vector(p), 1, conv, sizeof conv),
-               ct_tile_origin_name(p->conv_origin), i + 1 < n ? "," : "");
+               ct_tile_origin_name(p->conv_origin),
+               ct_conv_tile_str(&p->winograd, ct_profile_kernel_vector(p), 1, wino, sizeof wino),
+               ct_tile_origin_name(p->winograd_origin), i + 1 < n ? "," : "");
     }
     printf("  ]\n}\n");
 }
@@ -88,10 +91,14 @@ static void print_table(const ct_device_info *d, size_t n, size_t selected)
         printf("\n        local memory %s, sub-groups %s, GEMM tile %s (%s)\n",
                p->local_mem_dedicated ? "on chip" : "in global memory", p->has_subgroups ? "yes" : "no",
                ct_gemm_tile_str(&p->gemm, 0, tile, sizeof tile), ct_tile_origin_name(p->gemm_origin));
-        if (p->is_cpu_class)
-            printf("        conv tile %s (%s)\n",
+        if (p->is_cpu_class) {
+            char wino[64];
+            printf("        conv tile %s (%s), Winograd tile %s (%s)\n",
                    ct_conv_tile_str(&p->conv, ct_profile_kernel_vector(p), 0, tile, sizeof tile),
-                   ct_tile_origin_name(p->conv_origin));
+                   ct_tile_origin_name(p->conv_origin),
+                   ct_conv_tile_str(&p->winograd, ct_profile_kernel_vector(p), 0, wino, sizeof wino),
+                   ct_tile_origin_name(p->winograd_origin));
+        }
     }
     printf("\n* = the device cltrain uses by default here (choose with --device or CLTRAIN_DEVICE:\n"
            "    P:D, cpu, gpu, accelerator, or part of the name)\n");

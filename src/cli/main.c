@@ -3,6 +3,10 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "core/prebuild.h"
+
+/* The argument that makes this binary the compile-ahead helper (core/prebuild.h). */
+#define PREBUILD_HELPER_MODE "--prebuild-helper"
 
 typedef struct {
     const char *name;
@@ -15,7 +19,7 @@ static const command commands[] = {
     {"resume", ct_cmd_resume, "continue an interrupted run from its checkpoint"},
     {"evaluate", ct_cmd_evaluate, "evaluate a finished run's model on its test split or --data FILE"},
     {"devices", ct_cmd_devices, "list OpenCL platforms and devices (--json)"},
-    {"tune", ct_cmd_tune, "time the own GEMM's tile candidates on a device and cache the fastest"},
+    {"tune", ct_cmd_tune, "time the own GEMM's and the conv kernels' tile candidates on a device and cache the fastest"},
     {"selftest", ct_cmd_selftest, "check every op against the reference on a device"},
     {"check", ct_cmd_check, "validate an experiment file and print its effective configuration"},
     {"summary", ct_cmd_summary, "print an experiment's model: shapes, parameters, FLOPs per sample"},
@@ -38,6 +42,9 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], PREBUILD_HELPER_MODE))
+        return ct_prebuild_helper_main(argc, argv);
+    ct_prebuild_set_helper("/proc/self/exe", PREBUILD_HELPER_MODE);
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;

@@ -3,8 +3,10 @@
  * table in src/core/program.c). */
 #include "core/context.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 ct_status ct_context_create(const ct_device_info *info, ct_context **out)
 {
@@ -28,6 +30,7 @@ ct_status ct_context_create(const ct_device_info *info, ct_context **out)
         return ct_fail(CT_ERR_OPENCL, "cannot create a command queue on %s: %s", info->name,
                        ct_cl_error_name(err));
     }
+    ctx->prebuild = ct_prebuild_start(info);
     *out = ctx;
     return CT_OK;
 }
@@ -36,6 +39,8 @@ void ct_context_destroy(ct_context *ctx)
 {
     if (!ctx)
         return;
+    ct_context_release_queue(ctx);
+    ct_prebuild_stop(ctx->prebuild);
     if (ctx->queue)
         clFinish(ctx->queue);
     for (size_t i = 0; i < CT_CONTEXT_MAX_HOOKS; i++)
@@ -62,6 +67,7 @@ const ct_program_stats *ct_context_program_stats(const ct_context *ctx) { return
 
 ct_status ct_context_finish(ct_context *ctx)
 {
+    ct_context_release_queue(ctx);
     cl_int err = clFinish(ctx->queue);
     return err == CL_SUCCESS ? CT_OK : ct_cl_fail(err, "clFinish");
 }
@@ -119,6 +125,7 @@ ct_status ct_context_kernel(ct_context *ctx, const char *file, const char *kerne
     strcpy(e->name, kernel_name);
     e->kernel = kernel;
     e->group_limit = 0;
+    e->announced_count = 0;
     *out = kernel;
     return CT_OK;
 }
@@ -146,6 +153,122 @@ size_t ct_context_kernel_group_limit(ct_context *ctx, cl_kernel kernel)
     return ask_group_limit(&ctx->info, kernel);
 }
 
+void ct_context_note_launch(ct_context *ctx, cl_kernel kernel, cl_uint dims, const size_t *global,
+                            const size_t *local)
+{
+    if (!ctx->prebuild)
+        return;
+    size_t shape[4] = {local[0], dims > 1 ? local[1] : 1, dims > 2 ? local[2] : 1,
+                       (size_t)ct_prebuild_grid_is_large(dims, global, local)};
+    for (size_t i = 0; i < ctx->kernel_count; i++) {
+        ct_context_kernel_entry *e = &ctx->kernels[i];
+        if (e->kernel != kernel)
+            continue;
+        /* Seen before, or a small grid after the large form, which PoCL
+         * reuses for any smaller grid of the same group size. */
+        for (unsigned j = 0; j < e->announced_count; j++)
+            if (!memcmp(e->announced[j], shape, 3 * sizeof shape[0]) && e->announced[j][3] >= shape[3])
+                return;
+        if (e->announced_count == CT_CONTEXT_ANNOUNCED_MAX)
+            return; /* a kernel in many shapes: the rest compile as they come */
+        memcpy(e->announced[e->announced_count++], shape, sizeof shape);
+        ct_prebuild_announce(ctx->prebuild, e->file, e->name, dims, shape, (int)shape[3]);
+        return;
+    }
+}
+
+/* Sets the gate complete, once (the watchdog and the host may race). */
+static void open_gate(ct_context *ctx)
+{
+    pthread_mutex_lock(&ctx->hold.lock);
+    if (!ctx->hold.released) {
+        ctx->hold.released = 1;
+        clSetUserEventStatus(ctx->hold.gate, CL_COMPLETE);
+        pthread_cond_signal(&ctx->hold.wake);
+    }
+    pthread_mutex_unlock(&ctx->hold.lock);
+}
+
+typedef struct {
+    ct_context *ctx;
+    struct timespec deadline;
+} watchdog_args;
+
+static void *watchdog(void *arg)
+{
+    watchdog_args a = *(watchdog_args *)arg;
+    free(arg);
+    ct_context *ctx = a.ctx;
+    pthread_mutex_lock(&ctx->hold.lock);
+    int err = 0;
+    while (!ctx->hold.released && err != ETIMEDOUT)
+        err = pthread_cond_timedwait(&ctx->hold.wake, &ctx->hold.lock, &a.deadline);
+    pthread_mutex_unlock(&ctx->hold.lock);
+    open_gate(ctx);
+    return NULL;
+}
+
+void ct_context_hold_queue(ct_context *ctx, double seconds)
+{
+    if (!ctx->prebuild || ctx->hold.gate)
+        return;
+    cl_int err;
+    cl_event gate = clCreateUserEvent(ctx->context, &err);
+    if (err != CL_SUCCESS)
+        return;
+    watchdog_args *a = malloc(sizeof *a);
+    pthread_condattr_t attr;
+    int ok = a && pthread_condattr_init(&attr) == 0;
+    if (ok) {
+        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+        ok = pthread_cond_init(&ctx->hold.wake, &attr) == 0;
+        pthread_condattr_destroy(&attr);
+    }
+    if (ok && pthread_mutex_init(&ctx->hold.lock, NULL) != 0) {
+        pthread_cond_destroy(&ctx->hold.wake);
+        ok = 0;
+    }
+    if (ok) {
+        a->ctx = ctx;
+        clock_gettime(CLOCK_MONOTONIC, &a->deadline);
+        double whole = (double)(long)seconds;
+        a->deadline.tv_sec += (time_t)whole;
+        a->deadline.tv_nsec += (long)((seconds - whole) * 1e9);
+        if (a->deadline.tv_nsec >= 1000000000L) {
+            a->deadline.tv_sec++;
+            a->deadline.tv_nsec -= 1000000000L;
+        }
+        ctx->hold.gate = gate;
+        ctx->hold.released = 0;
+        /* The watchdog first: without it the gate must not close. */
+        if (pthread_create(&ctx->hold.watchdog, NULL, watchdog, a) != 0) {
+            ctx->hold.gate = NULL;
+            pthread_mutex_destroy(&ctx->hold.lock);
+            pthread_cond_destroy(&ctx->hold.wake);
+            ok = 0;
+        } else if (clEnqueueBarrierWithWaitList(ctx->queue, 1, &gate, NULL) != CL_SUCCESS) {
+            ct_context_release_queue(ctx); /* not held after all */
+        }
+        if (ok)
+            return;
+    }
+    free(a);
+    clSetUserEventStatus(gate, CL_COMPLETE);
+    clReleaseEvent(gate);
+}
+
+void ct_context_release_queue(ct_context *ctx)
+{
+    if (!ctx->hold.gate)
+        return;
+    open_gate(ctx);
+    pthread_join(ctx->hold.watchdog, NULL);
+    clReleaseEvent(ctx->hold.gate);
+    ctx->hold.gate = NULL;
+    pthread_mutex_destroy(&ctx->hold.lock);
+    pthread_cond_destroy(&ctx->hold.wake);
+}
+
 void *ct_context_hook(ct_context *ctx, ct_context_hook_id id) { return ctx->hooks[id].state; }
 
 void ct_context_set_hook(ct_context *ctx, ct_context_hook_id id, void *state, void (*destroy)(void *))
@@ -158,6 +281,9 @@ ct_status ct_context_build_all(ct_context *ctx, ct_build_report *report)
 {
     size_t count;
     const ct_program_def *table = ct_program_table(&count);
+    for (size_t i = 0; i < count && ctx->prebuild; i++)
+        if (ct_program_for_device(&table[i], &ctx->info))
+            ct_prebuild_announce_program(ctx->prebuild, table[i].name);
     for (size_t i = 0; i < count; i++) {
         if (!ct_program_for_device(&table[i], &ctx->info))
             continue;

@@ -79,22 +79,56 @@ static int has_extension(cl_device_id d, const char *ext)
     return found;
 }
 
-/* The hash of cl/gemm_tile.cl as programs are built from it (a tuned GEMM tile
- * holds for that source only); computed once per process. */
+/* The hash of the sources of programs `names` (NULL-terminated) as they are
+ * built: a tuned parameter holds for those sources only. 0 when one is
+ * missing (no tuned value can match then). */
+static unsigned long long sources_hash(const char *const *names)
+{
+    unsigned long long hash = 0;
+    for (; *names; names++) {
+        char *src = NULL;
+        size_t len = 0;
+        if (ct_program_source(*names, &src, &len) != CT_OK) {
+            ct_clear_error();
+            return 0;
+        }
+        hash = ct_hash64(src, len, hash);
+        free(src);
+    }
+    return hash;
+}
+
+/* Of cl/gemm_tile.cl (the GEMM tile's program) and of the programs built
+ * with the tiled and the Winograd conv tiles; computed once per process. */
 static unsigned long long gemm_source_hash(void)
 {
     static unsigned long long hash;
     static int known;
-    if (known)
-        return hash;
-    char *src = NULL;
-    size_t len = 0;
-    if (ct_program_source("gemm_tile", &src, &len) == CT_OK) {
-        hash = ct_hash64(src, len, 0);
-        free(src);
-    } else {
-        ct_clear_error(); /* no GEMM source: no tuned tile can match */
-    }
+    static const char *const names[] = {"gemm_tile", NULL};
+    if (!known)
+        hash = sources_hash(names);
+    known = 1;
+    return hash;
+}
+
+static unsigned long long conv_source_hash(void)
+{
+    static unsigned long long hash;
+    static int known;
+    static const char *const names[] = {"conv_tiled", NULL};
+    if (!known)
+        hash = sources_hash(names);
+    known = 1;
+    return hash;
+}
+
+static unsigned long long winograd_source_hash(void)
+{
+    static unsigned long long hash;
+    static int known;
+    static const char *const names[] = {"conv_winograd", "conv_winograd4", NULL};
+    if (!known)
+        hash = sources_hash(names);
     known = 1;
     return hash;
 }
@@ -128,7 +162,7 @@ static void fill_info(ct_device_info *info, cl_platform_id p, cl_device_id d)
     info->has_fp16 = has_extension(d, "cl_khr_fp16");
     info->has_fp64 = has_extension(d, "cl_khr_fp64");
     info->preferred_vector_width_float = get_device_uint(d, CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT);
-    ct_profile_compute(info, gemm_source_hash());
+    ct_profile_compute(info, gemm_source_hash(), conv_source_hash(), winograd_source_hash());
 }
 
 #define NO_PLATFORM_HINT                                                                        \

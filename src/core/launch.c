@@ -63,8 +63,11 @@ ct_status ct_launch(ct_context *ctx, cl_kernel kernel, cl_uint dims, const size_
     }
     cl_int err =
         clEnqueueNDRangeKernel(ct_context_queue(ctx), kernel, dims, NULL, g, local ? l : NULL, 0, NULL, NULL);
-    if (err == CL_SUCCESS)
+    if (err == CL_SUCCESS) {
+        if (local) /* a size the runtime chooses is not known here */
+            ct_context_note_launch(ctx, kernel, dims, g, l);
         return CT_OK;
+    }
     char what[256], range[160];
     describe(range, sizeof range, dims, global, local ? l : NULL);
     snprintf(what, sizeof what, "launching kernel %s %s", name, range);

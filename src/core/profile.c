@@ -1,6 +1,6 @@
 /* The device profile: capabilities read once per device, the policy derived
  * from them (CPU class, vector width, register file, the GEMM and conv tiles), the -D
- * options kernels are built with, and the cache of tuned GEMM tiles. */
+ * options kernels are built with, and the cache of tuned GEMM and conv tiles. */
 #include "core/profile.h"
 
 #include <ctype.h>
@@ -74,6 +74,7 @@ const char *ct_tile_origin_name(ct_tile_origin o)
     case CT_TILE_TUNED: return "tuned";
     case CT_TILE_ENV: return "CLTRAIN_GEMM_TILE";
     case CT_TILE_CONV_ENV: return "CLTRAIN_CONV_TILE";
+    case CT_TILE_WINOGRAD_ENV: return "CLTRAIN_WINOGRAD_TILE";
     default: return "default";
     }
 }
@@ -229,11 +230,25 @@ static int device_has_subgroups(const ct_device_info *info)
 
 /* ---------------------------------------------------------- tuning cache */
 
-/* One line naming what a tuned tile is valid for. */
-static void tune_key(const ct_device_info *info, char *buf, size_t size)
+/* The tuned parameters, one file per kind: "gemm" (the own GEMM's tile,
+ * keyed by cl/gemm_tile.cl's hash), "conv" and "winograd" (the tiled and
+ * the Winograd conv kernels' tiles, keyed by the hash of the programs built
+ * with each). */
+static unsigned long long tune_source(const ct_device_info *info, const char *kind)
+{
+    if (!strcmp(kind, "conv"))
+        return info->profile.conv_source_hash;
+    if (!strcmp(kind, "winograd"))
+        return info->profile.winograd_source_hash;
+    return info->profile.gemm_source_hash;
+}
+
+/* One line naming what a tuned value is valid for. */
+static void tune_key(const ct_device_info *info, const char *kind, char *buf, size_t size)
 {
     snprintf(buf, size, "device=%s;vendor=%s;driver=%s;version=%s;platform=%s;source=%016llx", info->name,
-             info->vendor, info->driver_version, info->device_version, info->platform_version, info->profile.gemm_source_hash);
+             info->vendor, info->driver_version, info->device_version, info->platform_version,
+             tune_source(info, kind));
     for (char *c = buf; *c; c++)
         if (*c == '\n' || *c == '\r')
             *c = ' ';
@@ -253,7 +268,7 @@ static void file_name_part(const char *s, char *out, size_t size)
     out[n] = '\0';
 }
 
-int ct_profile_tune_path(const ct_device_info *info, char *buf, size_t size)
+static int tune_path(const ct_device_info *info, const char *kind, char *buf, size_t size)
 {
     char dir[4096], device[96], driver[64];
     if (!ct_cache_dir("tune", dir, sizeof dir))
@@ -262,15 +277,27 @@ int ct_profile_tune_path(const ct_device_info *info, char *buf, size_t size)
      * the name only keeps entries apart. */
     file_name_part(info->name, device, sizeof device);
     file_name_part(info->driver_version, driver, sizeof driver);
-    snprintf(buf, size, "%s/gemm-%016llx-%s-%s.txt", dir, info->profile.gemm_source_hash, device, driver);
+    snprintf(buf, size, "%s/%s-%016llx-%s-%s.txt", dir, kind, tune_source(info, kind), device, driver);
     return 1;
 }
 
-/* The tuned tile for the device, if the cache holds a valid entry. */
-static int load_tuned(const ct_device_info *info, ct_gemm_tile *tile)
+int ct_profile_tune_path(const ct_device_info *info, char *buf, size_t size)
 {
-    char path[4200], key[1024];
-    if (!ct_profile_tune_path(info, path, sizeof path))
+    return tune_path(info, "gemm", buf, size);
+}
+
+int ct_profile_conv_tune_path(const ct_device_info *info, int winograd, char *buf, size_t size)
+{
+    return tune_path(info, winograd ? "winograd" : "conv", buf, size);
+}
+
+/* The value of `field` ("tile") in the cache entry of `kind` for the device,
+ * if there is one whose key matches; 0 otherwise. */
+static int load_tuned_value(const ct_device_info *info, const char *kind, const char *field, char *value,
+                            size_t size)
+{
+    char path[4200], key[1024], want[32];
+    if (!tune_path(info, kind, path, sizeof path))
         return 0;
     if (access(path, R_OK) != 0)
         return 0;
@@ -280,37 +307,55 @@ static int load_tuned(const ct_device_info *info, ct_gemm_tile *tile)
         ct_clear_error();
         return 0;
     }
-    tune_key(info, key, sizeof key);
+    tune_key(info, kind, key, sizeof key);
+    snprintf(want, sizeof want, "\n%s=", field);
     int ok = 0;
     char *key_line = strstr(text, "key=");
-    char *tile_line = strstr(text, "\ntile=");
-    if (key_line == text && tile_line) {
+    char *line = strstr(text, want);
+    if (key_line == text && line) {
         size_t klen = strcspn(key_line + 4, "\n");
-        char value[64];
-        size_t vlen = strcspn(tile_line + 6, "\n");
-        if (klen == strlen(key) && !strncmp(key_line + 4, key, klen) && vlen < sizeof value) {
-            memcpy(value, tile_line + 6, vlen);
+        const char *v = line + strlen(want);
+        size_t vlen = strcspn(v, "\n");
+        if (klen == strlen(key) && !strncmp(key_line + 4, key, klen) && vlen < size) {
+            memcpy(value, v, vlen);
             value[vlen] = '\0';
-            ok = ct_gemm_tile_parse(value, tile);
+            ok = 1;
         }
     }
     free(text);
     return ok;
 }
 
-ct_status ct_profile_save_tuned(const ct_device_info *info, const ct_gemm_tile *tile, const char *note)
+/* The tuned GEMM tile for the device, if the cache holds a valid entry. */
+static int load_tuned(const ct_device_info *info, ct_gemm_tile *tile)
 {
-    char path[4200], dir[4096], tmp[4300], key[1024], str[64];
-    if (!ct_profile_tune_path(info, path, sizeof path) || !ct_cache_dir("tune", dir, sizeof dir))
+    char value[64];
+    return load_tuned_value(info, "gemm", "tile", value, sizeof value) && ct_gemm_tile_parse(value, tile);
+}
+
+/* The tuned conv tile of `kind` (for vectors of `width` floats), likewise. */
+static int load_tuned_conv(const ct_device_info *info, const char *kind, unsigned width, ct_conv_tile *tile)
+{
+    char value[64];
+    return load_tuned_value(info, kind, "tile", value, sizeof value) && ct_conv_tile_parse(value, width, tile);
+}
+
+/* Writes the cache entry of `kind`: the key, field=value, the note (temp
+ * file + rename: a reader never sees half an entry). */
+static ct_status save_tuned_value(const ct_device_info *info, const char *kind, const char *field,
+                                  const char *value, const char *note)
+{
+    char path[4200], dir[4096], tmp[4300], key[1024];
+    if (!tune_path(info, kind, path, sizeof path) || !ct_cache_dir("tune", dir, sizeof dir))
         return ct_fail(CT_ERR_IO, "no cache folder for tuned parameters (CLTRAIN_NO_CACHE is set, or neither "
                                   "XDG_CACHE_HOME nor HOME)");
     CT_TRY(ct_make_dirs(dir));
-    tune_key(info, key, sizeof key);
+    tune_key(info, kind, key, sizeof key);
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "w");
     if (!f)
         return ct_fail(CT_ERR_IO, "cannot write %s", tmp);
-    fprintf(f, "key=%s\ntile=%s\n", key, ct_gemm_tile_str(tile, 1, str, sizeof str));
+    fprintf(f, "key=%s\n%s=%s\n", key, field, value);
     if (note && *note)
         fprintf(f, "# %s\n", note);
     int ok = !ferror(f);
@@ -322,13 +367,34 @@ ct_status ct_profile_save_tuned(const ct_device_info *info, const ct_gemm_tile *
     return CT_OK;
 }
 
+ct_status ct_profile_save_tuned(const ct_device_info *info, const ct_gemm_tile *tile, const char *note)
+{
+    char str[64];
+    return save_tuned_value(info, "gemm", "tile", ct_gemm_tile_str(tile, 1, str, sizeof str), note);
+}
+
+ct_status ct_profile_save_tuned_conv(const ct_device_info *info, int winograd, const ct_conv_tile *tile,
+                                     const char *note)
+{
+    char str[64];
+    unsigned width = ct_profile_kernel_vector(&info->profile);
+    if (!ct_conv_tile_valid(tile, width))
+        return ct_fail(CT_ERR_INVALID_ARGUMENT, "conv tile %dx%d vectors is not valid for float%u", tile->rows,
+                       tile->vectors, width);
+    return save_tuned_value(info, winograd ? "winograd" : "conv", "tile",
+                            ct_conv_tile_str(tile, width, 1, str, sizeof str), note);
+}
+
 /* ------------------------------------------------------------ the profile */
 
-void ct_profile_compute(ct_device_info *info, unsigned long long gemm_source_hash)
+void ct_profile_compute(ct_device_info *info, unsigned long long gemm_source_hash, unsigned long long conv_source_hash,
+                        unsigned long long winograd_source_hash)
 {
     ct_device_profile *p = &info->profile;
     memset(p, 0, sizeof *p);
     p->gemm_source_hash = gemm_source_hash;
+    p->conv_source_hash = conv_source_hash;
+    p->winograd_source_hash = winograd_source_hash;
     p->is_cpu_class = info->type == CT_DEVICE_CPU;
     p->compute_units = info->compute_units;
     p->max_work_group_size = info->max_work_group_size;
@@ -374,13 +440,32 @@ void ct_profile_compute(ct_device_info *info, unsigned long long gemm_source_has
 
     /* The conv tile, by the vector width the kernels compute in (CT_VW). */
     unsigned vw = ct_profile_kernel_vector(p);
-    p->conv = ct_conv_tile_default(p->vector_registers, vw);
+    p->conv_default = ct_conv_tile_default(p->vector_registers, vw);
+    p->conv = p->conv_default;
     p->conv_origin = CT_TILE_DEFAULT;
     const char *conv_env = getenv("CLTRAIN_CONV_TILE");
     ct_conv_tile c;
     if (conv_env && *conv_env && ct_conv_tile_parse(conv_env, vw, &c)) {
         p->conv = c;
         p->conv_origin = CT_TILE_CONV_ENV;
+    } else if (p->is_cpu_class && load_tuned_conv(info, "conv", vw, &c)) {
+        p->conv = c;
+        p->conv_origin = CT_TILE_TUNED;
+    }
+    /* The Winograd tile: its own variable, else CLTRAIN_CONV_TILE (both
+     * kinds), else its tuned entry, else the default. */
+    p->winograd = p->conv_default;
+    p->winograd_origin = CT_TILE_DEFAULT;
+    const char *wino_env = getenv("CLTRAIN_WINOGRAD_TILE");
+    if (wino_env && *wino_env && ct_conv_tile_parse(wino_env, vw, &c)) {
+        p->winograd = c;
+        p->winograd_origin = CT_TILE_WINOGRAD_ENV;
+    } else if (p->conv_origin == CT_TILE_CONV_ENV) {
+        p->winograd = p->conv;
+        p->winograd_origin = CT_TILE_CONV_ENV;
+    } else if (p->is_cpu_class && load_tuned_conv(info, "winograd", vw, &c)) {
+        p->winograd = c;
+        p->winograd_origin = CT_TILE_TUNED;
     }
 }
 
@@ -400,7 +485,10 @@ void ct_profile_build_options(const ct_device_info *info, const char *program, c
         snprintf(buf + used, size - used,
                  " -DCT_GEMM_MR=%d -DCT_GEMM_NV=%d -DCT_GEMM_VW=%d -DCT_GEMM_KU=%d -DCT_GEMM_PT=%d -DCT_GEMM_PW=%d",
                  t->rows, t->vectors, t->width, t->k_unroll, t->wg_side, t->wg_work);
-    } else if (!strncmp(program, "conv_tiled", 10) || !strncmp(program, "conv_winograd", 13)) {
+    } else if (!strncmp(program, "conv_tiled", 10)) {
         snprintf(buf + used, size - used, " -DCT_CONV_TM=%d -DCT_CONV_NV=%d", p->conv.rows, p->conv.vectors);
+    } else if (!strncmp(program, "conv_winograd", 13)) {
+        snprintf(buf + used, size - used, " -DCT_CONV_TM=%d -DCT_CONV_NV=%d", p->winograd.rows,
+                 p->winograd.vectors);
     }
 }

@@ -166,7 +166,9 @@ void ct_program_options(const ct_device_info *info, char *buf, size_t size)
 {
     /* Capabilities only: the same device class gets the same kernels whoever
      * made it. No -cl-fast-relaxed-math: finite-math-only breaks NaN checks. */
-    snprintf(buf, size, "-cl-std=CL1.2 -DCT_MAX_WG=%zu -DCT_LOCAL_MEM=%llu -DCT_HAS_FP64=%d -DCT_HAS_FP16=%d "
+    /* -cl-kernel-arg-info: the compile-ahead helper (core/prebuild.c) sets a
+     * kernel's arguments from their address spaces and types. */
+    snprintf(buf, size, "-cl-std=CL1.2 -cl-kernel-arg-info -DCT_MAX_WG=%zu -DCT_LOCAL_MEM=%llu -DCT_HAS_FP64=%d -DCT_HAS_FP16=%d "
              "-DCT_IS_CPU=%d -DCT_IS_GPU=%d",
              info->max_work_group_size, (unsigned long long)info->local_mem_bytes, info->has_fp64,
              info->has_fp16, info->profile.is_cpu_class, info->type == CT_DEVICE_GPU);

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/context.h"
+
 size_t ct_tensor_count(const ct_tensor *t)
 {
     if (t->ndim == 0)
@@ -82,6 +84,7 @@ ct_status ct_tensor_view(const ct_tensor *t, size_t offset, int ndim, const size
 
 ct_status ct_tensor_write(ct_context *ctx, ct_tensor *t, const float *host)
 {
+    ct_context_release_queue(ctx); /* a blocking write waits for the queue */
     cl_int err = clEnqueueWriteBuffer(ct_context_queue(ctx), t->buf, CL_TRUE, t->offset * sizeof(float),
                                       ct_tensor_count(t) * sizeof(float), host, 0, NULL, NULL);
     return err == CL_SUCCESS ? CT_OK : ct_cl_fail(err, "writing a tensor to the device");
@@ -89,6 +92,7 @@ ct_status ct_tensor_write(ct_context *ctx, ct_tensor *t, const float *host)
 
 ct_status ct_tensor_read(ct_context *ctx, const ct_tensor *t, float *host)
 {
+    ct_context_release_queue(ctx); /* a blocking read waits for the queue */
     cl_int err = clEnqueueReadBuffer(ct_context_queue(ctx), t->buf, CL_TRUE, t->offset * sizeof(float),
                                      ct_tensor_count(t) * sizeof(float), host, 0, NULL, NULL);
     return err == CL_SUCCESS ? CT_OK : ct_cl_fail(err, "reading a tensor from the device");

@@ -40,6 +40,7 @@ static ct_status clblast_run(ct_context *ctx, const ct_gemm_args *g)
 {
     if (g->m == 0 || g->n == 0)
         return CT_OK;
+    ct_context_release_queue(ctx); /* CLBlast may wait for the queue */
     cl_command_queue queue = ct_context_queue(ctx);
     CLBlastStatusCode s =
         CLBlastSgemm(CLBlastLayoutRowMajor, g->trans_a ? CLBlastTransposeYes : CLBlastTransposeNo,

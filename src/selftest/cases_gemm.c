@@ -455,6 +455,10 @@ static const ct_optest_case cases[] = {
     BIG_CASE("NN packed A, split-K 24x70x1024", 0, 0, 24, 70, 1024),
     BIG_CASE("NN packed B (ldb 1024) 50x1024x130", 0, 0, 50, 1024, 130),
     BIG_CASE("NT packed B^T 130x70x300", 0, 1, 130, 70, 300),
+    /* op(B) past the cache (k x n > 64K floats): A and B packed, row blocks
+     * of A taking the panels in turn; edge rows and columns in the last ones. */
+    BIG_CASE("NN row blocks 70x300x260", 0, 0, 70, 300, 260),
+    BIG_CASE("TN row blocks 70x300x260", 1, 0, 70, 300, 260),
     BIG_CASE("TN prefetched A^T 150x100x200", 1, 0, 150, 100, 200),
     BIG_CASE("TT 100x90x110", 1, 1, 100, 90, 110),
     BIG_CASE("split-K TN 27x32x2000", 1, 0, 27, 32, 2000),

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "train/loss_internal.h"
+#include "core/context.h"
 #include "core/launch.h"
 #include "model/param_arena.h"
 
@@ -463,6 +464,8 @@ static ct_status clip_gradients(ct_context *ctx, ct_optimizer *opt)
     CT_TRY(ct_args_ok(err, "clip_by_norm"));
     size_t global = opt->clip_groups * CLIP_WG, local = CLIP_WG;
     err = clEnqueueNDRangeKernel(ct_context_queue(ctx), k, 1, NULL, &global, &local, 0, NULL, NULL);
+    if (err == CL_SUCCESS)
+        ct_context_note_launch(ctx, k, 1, &global, &local);
     return err == CL_SUCCESS ? CT_OK : ct_cl_fail(err, "launching kernel clip_by_norm");
 }
 

@@ -17,6 +17,7 @@
 #include "cltrain/loss.h"
 #include "cltrain/optim.h"
 #include "core/collective.h"
+#include "core/context.h"
 #include "train/data_parallel.h"
 #include "train/loss_internal.h"
 
@@ -58,6 +59,7 @@ struct ct_trainer {
      * step comes from the optimizer's step count, which is all its state. */
     const ct_lr_schedule_spec *schedule;
     bool log_learning_rate; /* a schedule or ReduceLROnPlateau: the last value is "learning_rate" */
+    bool stepped, evaluated; /* the first step and the first evaluation batch are behind us (hold_first) */
     ct_tensor class_weights; /* train.class_weight on the device; empty (no buffer) when not set */
     /* kernel_regularizer of each dense / conv2d layer that has one: views of
      * its kernel and of the kernel's gradient in the parameter arena. */
@@ -384,14 +386,39 @@ static ct_status optimizer_step(ct_trainer *t)
 static ct_status data_parallel_batch(ct_trainer *t, size_t first, size_t rows, bool accumulate);
 
 /* Batch `b` of the current order: gather, forward, loss, metrics, backward, update. */
+/* The first training step and the first evaluation batch meet most of a
+ * run's kernels for the first time: their launches are held back until the
+ * whole batch is enqueued, so that the compile-ahead helper hears of every
+ * kernel before PoCL's worker starts on the first (core/context.h). The
+ * watchdog's 10 s bound only matters should something wait for the queue
+ * in between without releasing it. */
+#define HOLD_FIRST_SECONDS 10.0
+
+static void hold_first(ct_trainer *t, bool *done)
+{
+    if (!*done && !t->dp)
+        ct_context_hold_queue(t->ctx, HOLD_FIRST_SECONDS);
+}
+
+static void release_first(ct_trainer *t, bool *done)
+{
+    if (!*done && !t->dp)
+        ct_context_release_queue(t->ctx);
+    *done = true;
+}
+
 static ct_status train_batch(ct_trainer *t, size_t b, ct_loss_accum *acc, ct_metric_state *metrics)
 {
     size_t first = b * t->batch_size;
     size_t rows = t->train.n - first < t->batch_size ? t->train.n - first : t->batch_size;
     if (t->dp)
         return data_parallel_batch(t, first, rows, acc != NULL);
-    CT_TRY(forward_backward(t, first, rows, acc, metrics));
-    return optimizer_step(t);
+    hold_first(t, &t->stepped);
+    ct_status s = forward_backward(t, first, rows, acc, metrics);
+    if (s == CT_OK)
+        s = optimizer_step(t);
+    release_first(t, &t->stepped);
+    return s;
 }
 
 static size_t batch_count(size_t n, size_t batch) { return (n + batch - 1) / batch; }
@@ -420,11 +447,15 @@ static ct_status evaluate_split(ct_trainer *t, const device_split *d, double *va
                                   &x));
         }
         CT_TRY(ct_tensor_view(&d->y, first * t->target_width, 2, ys, &y));
-        CT_TRY(ct_model_forward(t->model, &x, 0, &out));
+        hold_first(t, &t->evaluated);
+        ct_status s = ct_model_forward(t->model, &x, 0, &out);
         /* Keras weights the training batches only: no class_weight here. */
         ct_loss_options options = {t->exp->train.label_smoothing, NULL};
-        CT_TRY(ct_loss_and_metrics_ex(t->ctx, t->exp->train.loss, t->exp->train.from_logits, &options, &out, &y, NULL,
-                                      &t->loss, t->metric_count ? t->metrics : NULL));
+        if (s == CT_OK)
+            s = ct_loss_and_metrics_ex(t->ctx, t->exp->train.loss, t->exp->train.from_logits, &options, &out, &y,
+                                       NULL, &t->loss, t->metric_count ? t->metrics : NULL);
+        release_first(t, &t->evaluated);
+        CT_TRY(s);
         if (predictions)
             CT_TRY(ct_tensor_read(t->ctx, &out, predictions + first * out_size));
     }

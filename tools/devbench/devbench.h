@@ -61,7 +61,7 @@ typedef struct {
     unsigned compute_units;
     unsigned clock_mhz;
     unsigned long long global_mem_bytes;
-    char profile[160]; /* the device profile in one line (empty when loaded from an older report) */
+    char profile[256]; /* the device profile in one line (empty when loaded from an older report) */
     db_status status; /* error: the device could not be used at all (reason says why) */
     char reason[1024]; /* room for the start of a build log */
     db_row *rows;

@@ -165,6 +165,8 @@ static ct_status read_device(const char *path, size_t index, const json_value *d
     d->global_mem_bytes = (unsigned long long)mem;
     if (json_get(dv, "gemm_choice_source"))
         CT_TRY(get_string(&at, dv, "gemm_choice_source", d->gemm_choice_source, sizeof d->gemm_choice_source));
+    if (json_get(dv, "profile")) /* absent from older reports */
+        CT_TRY(get_string(&at, dv, "profile", d->profile, sizeof d->profile));
     CT_TRY(read_gemm_classes(&at, dv, d));
 
     const json_value *rows = json_get(dv, "rows");

@@ -107,6 +107,7 @@ static void put_device(FILE *f, const db_device *d, int comma)
     put_key_string(f, in, "status", db_status_name(d->status), 1);
     put_key_string(f, in, "reason", d->reason, 1);
     put_key_string(f, in, "gemm_choice_source", d->gemm_choice_source, 1);
+    put_key_string(f, in, "profile", d->profile, 1); /* the tiles in use and where they came from */
     fprintf(f, "%s\"gemm_classes\": [", in);
     for (size_t c = 0; c < d->gemm_class_count; c++) {
         const db_gemm_class *gc = &d->gemm_classes[c];

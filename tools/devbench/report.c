@@ -65,10 +65,15 @@ void db_device_describe(db_device *d, const ct_device_info *info)
     d->clock_mhz = info->clock_mhz;
     d->global_mem_bytes = (unsigned long long)info->global_mem_bytes;
     const ct_device_profile *p = &info->profile;
-    char tile[64];
-    snprintf(d->profile, sizeof d->profile, "arch %s, float%u, %u vector registers; own GEMM tile %s (%s)", p->arch,
-             p->vector_floats, p->vector_registers, ct_gemm_tile_str(&p->gemm, 1, tile, sizeof tile),
-             ct_tile_origin_name(p->gemm_origin));
+    char tile[64], conv[64], wino[64];
+    snprintf(d->profile, sizeof d->profile,
+             "arch %s, float%u, %u vector registers; own GEMM tile %s (%s); conv tile %s (%s), Winograd %s (%s)",
+             p->arch, p->vector_floats, p->vector_registers, ct_gemm_tile_str(&p->gemm, 1, tile, sizeof tile),
+             ct_tile_origin_name(p->gemm_origin),
+             ct_conv_tile_str(&p->conv, ct_profile_kernel_vector(p), 1, conv, sizeof conv),
+             ct_tile_origin_name(p->conv_origin),
+             ct_conv_tile_str(&p->winograd, ct_profile_kernel_vector(p), 1, wino, sizeof wino),
+             ct_tile_origin_name(p->winograd_origin));
 }
 
 db_row *db_device_add_row(db_device *d, const char *test, const char *metric, const char *unit, db_better better)
