@@ -3,7 +3,9 @@
  * and reproducibility, the batch-normalisation moving statistics against
  * hand-computed values, determinism of the column reductions, and argument
  * errors; the augmentation op's Keras semantics against hand-worked images
- * (the op table checks it against a reference that mirrors the kernel).
+ * (the op table checks it against a reference that mirrors the kernel);
+ * max pooling's gradient with tied maxima, recomputed and from the saved
+ * argmax (the op table's finite differences need inputs without ties).
  * Every device test runs on each device (or CLTRAIN_TEST_DEVICE). */
 #include <check.h>
 #include <math.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 
 #include "cltrain/ops_augment.h"
+#include "cltrain/ops_conv.h"
 #include "cltrain/ops_nn.h"
 #include "selftest/ref/ref_nn.h"
 #include "test_devices.h"
@@ -444,6 +447,75 @@ static void augment_semantics(ct_context *ctx)
 START_TEST(test_augment_semantics) { on_each_device(augment_semantics); }
 END_TEST
 
+/* ------------------------------------------------ max pooling with ties */
+
+/* ReLU outputs tie at zero all the time: the gradient of each window goes to
+ * its first maximum in row-major order (TF's choice) and nowhere else. */
+static void max_pool_ties_case(ct_context *ctx, size_t ph, size_t pw, size_t sh, size_t sw, ct_padding padding)
+{
+    const size_t n = 2, h = 5, w = 7, c = 19; /* vector lanes plus a tail */
+    ct_pool2d_params p = {CT_POOL_MAX, ph, pw, sh, sw, padding};
+    size_t xs[4] = {n, h, w, c};
+    ct_pool2d_geometry g;
+    CHECK_OK(ct_pool2d_geometry_of(&p, xs, &g));
+    size_t ys[4] = {n, g.oh, g.ow, c}, nx = n * h * w * c, ny = n * g.oh * g.ow * c;
+    float *x = malloc(nx * sizeof *x), *dy = malloc(ny * sizeof *dy), *want = calloc(nx, sizeof *want);
+    ck_assert(x && dy && want);
+    for (size_t i = 0; i < nx; i++) /* 0 or 1: most windows tie */
+        x[i] = (float)((i * 5 + i / c * 3) % 4 / 2);
+    for (size_t i = 0; i < ny; i++)
+        dy[i] = (float)(i + 1);
+    for (size_t img = 0; img < n; img++)
+        for (size_t oy = 0; oy < g.oh; oy++)
+            for (size_t ox = 0; ox < g.ow; ox++)
+                for (size_t ch = 0; ch < c; ch++) {
+                    size_t best = SIZE_MAX;
+                    for (size_t ky = 0; ky < ph; ky++)
+                        for (size_t kx = 0; kx < pw; kx++) {
+                            size_t iy = oy * sh + ky - g.pad_top, ix = ox * sw + kx - g.pad_left;
+                            if (oy * sh + ky < g.pad_top || ox * sw + kx < g.pad_left || iy >= h || ix >= w)
+                                continue;
+                            size_t e = ((img * h + iy) * w + ix) * c + ch;
+                            if (best == SIZE_MAX || x[e] > x[best])
+                                best = e;
+                        }
+                    want[best] += dy[((img * g.oh + oy) * g.ow + ox) * c + ch];
+                }
+    ct_tensor tx = upload(ctx, 4, xs, x), tdy = upload(ctx, 4, ys, dy), tdx = upload(ctx, 4, xs, NULL);
+    CHECK_OK(ct_pool2d_backward(ctx, &p, &tx, &tdy, &tdx));
+    float *got = download(ctx, &tdx);
+    for (size_t i = 0; i < nx; i++)
+        ck_assert_msg(got[i] == want[i], "pool %zux%zu stride %zux%zu: dx[%zu] = %g, expected %g", ph, pw, sh, sw, i,
+                      (double)got[i], (double)want[i]);
+    free(got);
+    if (ct_pool2d_indexable(&p)) { /* the pair training runs: the same dx from the saved argmax */
+        size_t floats = ct_pool2d_index_floats(ny);
+        ct_tensor ty = upload(ctx, 4, ys, NULL), tindex = upload(ctx, 1, &floats, NULL);
+        CHECK_OK(ct_maxpool2d_forward_indexed(ctx, &p, &tx, &ty, &tindex));
+        CHECK_OK(ct_maxpool2d_backward_indexed(ctx, &p, &tindex, &tdy, &tdx));
+        got = download(ctx, &tdx);
+        for (size_t i = 0; i < nx; i++)
+            ck_assert_msg(got[i] == want[i], "indexed, pool %zux%zu stride %zux%zu: dx[%zu] = %g, expected %g", ph,
+                          pw, sh, sw, i, (double)got[i], (double)want[i]);
+        free(got);
+        ct_tensor_release(&ty), ct_tensor_release(&tindex);
+    }
+    free(x), free(dy), free(want);
+    ct_tensor_release(&tx), ct_tensor_release(&tdy), ct_tensor_release(&tdx);
+}
+
+static void max_pool_ties(ct_context *ctx)
+{
+    max_pool_ties_case(ctx, 2, 2, 2, 2, CT_PADDING_VALID); /* disjoint windows, odd sizes leave a row and column */
+    max_pool_ties_case(ctx, 2, 2, 2, 2, CT_PADDING_SAME);
+    max_pool_ties_case(ctx, 2, 2, 3, 3, CT_PADDING_VALID); /* gaps between windows */
+    max_pool_ties_case(ctx, 3, 3, 2, 2, CT_PADDING_SAME);  /* overlapping */
+    max_pool_ties_case(ctx, 2, 3, 1, 2, CT_PADDING_VALID);
+}
+
+START_TEST(test_max_pool_ties) { on_each_device(max_pool_ties); }
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("nn ops");
@@ -459,6 +531,7 @@ int main(void)
     tcase_add_test(dev, test_reductions_deterministic);
     tcase_add_test(dev, test_argument_errors);
     tcase_add_test(dev, test_augment_semantics);
+    tcase_add_test(dev, test_max_pool_ties);
     suite_add_tcase(s, dev);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

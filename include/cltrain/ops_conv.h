@@ -21,6 +21,8 @@
 #ifndef CLTRAIN_OPS_CONV_H
 #define CLTRAIN_OPS_CONV_H
 
+#include <stdbool.h>
+
 #include "cltrain/tensor.h"
 #include "cltrain/types.h" /* ct_activation, ct_padding */
 
@@ -163,6 +165,21 @@ ct_status ct_pool2d_forward(ct_context *ctx, const ct_pool2d_params *p, const ct
  * windows need no atomics and the result is deterministic. */
 ct_status ct_pool2d_backward(ct_context *ctx, const ct_pool2d_params *p, const ct_tensor *x, const ct_tensor *dy,
                              ct_tensor *dx);
+
+/* Max pooling that keeps, per output element, where in its window the
+ * first maximum was (an int each; 255: a NaN maximum, which passes no
+ * gradient): the backward then reads those and dy instead of x, and
+ * recomputes no window. Same y and dx as the two calls above. Only for max
+ * pooling whose windows do not overlap (strides at least the pool size) and
+ * hold at most 254 elements: ct_pool2d_indexable. `index` is any float
+ * tensor of at least ct_pool2d_index_floats(N * OH * OW * C) elements,
+ * holding ints; the backward's dx has x's shape. */
+bool ct_pool2d_indexable(const ct_pool2d_params *p);
+size_t ct_pool2d_index_floats(size_t outputs);
+ct_status ct_maxpool2d_forward_indexed(ct_context *ctx, const ct_pool2d_params *p, const ct_tensor *x, ct_tensor *y,
+                                       ct_tensor *index);
+ct_status ct_maxpool2d_backward_indexed(ct_context *ctx, const ct_pool2d_params *p, const ct_tensor *index,
+                                        const ct_tensor *dy, ct_tensor *dx);
 
 /* GlobalAveragePooling2D / GlobalMaxPooling2D (channels_last): y holds
  * N * C values, the mean or the maximum over height and width of each

@@ -211,6 +211,12 @@ static ct_status create_buffers(ct_model *m)
             size_t maps = 6 * m->max_batch;
             CT_TRY(ct_tensor_create(m->ctx, 1, &maps, &l->transforms));
         }
+        if (p->spec->kind == CT_LAYER_MAX_POOLING2D) {
+            ct_pool2d_params pp = pool_params(p->spec);
+            size_t bytes = ct_pool2d_index_floats(total);
+            if (ct_pool2d_indexable(&pp))
+                CT_TRY(ct_tensor_create(m->ctx, 1, &bytes, &l->pool_index));
+        }
         if (m->plan.graph) /* graph_pass.c sums each output's gradient here */
             CT_TRY(ct_tensor_create(m->ctx, 1, &total, &l->dout));
         if (p->spec->kind == CT_LAYER_CONV2D) {
@@ -280,6 +286,7 @@ void ct_model_free(ct_model *m)
         ct_tensor_release(&m->layers[i].out);
         ct_tensor_release(&m->layers[i].pre);
         ct_tensor_release(&m->layers[i].transforms);
+        ct_tensor_release(&m->layers[i].pool_index);
         ct_tensor_release(&m->layers[i].dout);
     }
     free(m->grad_ready);
@@ -418,6 +425,9 @@ ct_status ct_model_layer_forward(ct_model *m, size_t i, const ct_tensor *x, int 
     case CT_LAYER_MAX_POOLING2D:
     case CT_LAYER_AVERAGE_POOLING2D: {
         ct_pool2d_params p = pool_params(s);
+        l->pool_index_valid = training && l->pool_index.buf;
+        if (l->pool_index_valid) /* the backward then reads the argmax instead of x */
+            return ct_maxpool2d_forward_indexed(m->ctx, &p, x, y, &l->pool_index);
         return ct_pool2d_forward(m->ctx, &p, x, y);
     }
     case CT_LAYER_DROPOUT: {
@@ -590,6 +600,8 @@ ct_status ct_model_layer_backward(ct_model *m, size_t i, const ct_tensor *dy, in
         if (!dx)
             return CT_OK;
         ct_pool2d_params p = pool_params(s);
+        if (l->pool_index_valid)
+            return ct_maxpool2d_backward_indexed(m->ctx, &p, &l->pool_index, dy, dx);
         return ct_pool2d_backward(m->ctx, &p, &l->x, dy, dx);
     }
     case CT_LAYER_DROPOUT: {

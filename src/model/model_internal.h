@@ -27,6 +27,11 @@ typedef struct {
      * use it; (max_batch, out...). */
     ct_tensor dout;
     ct_tensor transforms; /* augmentation: each sample's map, (max_batch, 6) */
+    /* MaxPooling2D with disjoint windows: where each window's maximum was in
+     * the last training forward (bytes, ct_maxpool2d_forward_indexed), and
+     * whether that forward was the last one (else backward recomputes). */
+    ct_tensor pool_index;
+    bool pool_index_valid;
 } layer_state;
 
 struct ct_model {

@@ -1,10 +1,9 @@
 /* MaxPooling2D / AveragePooling2D forward and backward (cl/pool.cl).
  *
  * Max-pool backward recomputes from x which element is each window's first
- * maximum instead of saving indices in forward: a layer then needs no extra
- * buffer, and the cost is small (2x2 pooling of (32, 30, 30, 32) on PoCL's
- * CPU device: 0.1 ms forward, 0.5 ms backward gathering per input element,
- * less per window when windows do not overlap, see cl/pool.cl). */
+ * maximum (ct_pool2d_backward: no extra buffer, any windows), or reads it
+ * from the indices the forward saved (the _indexed pair: windows that do not
+ * overlap; what training uses, where a layer can keep the bytes). */
 #include "cltrain/ops_conv.h"
 
 #include <string.h>
@@ -111,4 +110,52 @@ ct_status ct_pool2d_backward(ct_context *ctx, const ct_pool2d_params *p, const c
     }
     const ct_tensor *args[2] = {dy, dx};
     return launch(ctx, "avgpool2d_backward", &g, pixels, 2, args);
+}
+
+/* ---- max pooling with the argmax saved (disjoint windows, see ops_conv.h) */
+
+bool ct_pool2d_indexable(const ct_pool2d_params *p)
+{
+    if (!p || p->kind != CT_POOL_MAX)
+        return false;
+    size_t sh = p->sh ? p->sh : p->ph, sw = p->sw ? p->sw : p->pw;
+    return sh >= p->ph && sw >= p->pw && p->ph * p->pw < 255; /* 255 marks a NaN maximum */
+}
+
+size_t ct_pool2d_index_floats(size_t outputs) { return outputs; /* an int each */ }
+
+static ct_status check_index(const ct_pool2d_params *p, const ct_tensor *index, const ct_pool2d_geometry *g)
+{
+    if (!ct_pool2d_indexable(p))
+        return ct_fail(CT_ERR_INVALID_ARGUMENT,
+                       "max_pooling2d with saved indices: needs max pooling whose windows do not overlap "
+                       "(strides %zux%zu, pool %zux%zu)",
+                       g->sh, g->sw, g->ph, g->pw);
+    size_t need = ct_pool2d_index_floats(g->n * g->oh * g->ow * g->c);
+    if (!index || !index->buf || ct_tensor_count(index) < need)
+        return ct_fail(CT_ERR_SHAPE, "max_pooling2d: the index tensor holds %zu floats, %zu needed",
+                       index && index->buf ? ct_tensor_count(index) : 0, need);
+    return CT_OK;
+}
+
+ct_status ct_maxpool2d_forward_indexed(ct_context *ctx, const ct_pool2d_params *p, const ct_tensor *x, ct_tensor *y,
+                                       ct_tensor *index)
+{
+    ct_pool2d_geometry g;
+    CT_TRY(pool_setup("forward", p, x, &g));
+    CT_TRY(check_index(p, index, &g));
+    CT_TRY(ct_check_shape4(pool_op_name(p), "output", y, g.n, g.oh, g.ow, g.c));
+    const ct_tensor *args[3] = {x, y, index};
+    return launch(ctx, "maxpool2d_forward_index", &g, g.n * g.oh * g.ow, 3, args);
+}
+
+ct_status ct_maxpool2d_backward_indexed(ct_context *ctx, const ct_pool2d_params *p, const ct_tensor *index,
+                                        const ct_tensor *dy, ct_tensor *dx)
+{
+    ct_pool2d_geometry g;
+    CT_TRY(pool_setup("backward", p, dx, &g));
+    CT_TRY(check_index(p, index, &g));
+    CT_TRY(ct_check_shape4(pool_op_name(p), "output gradient", dy, g.n, g.oh, g.ow, g.c));
+    const ct_tensor *args[3] = {index, dy, dx};
+    return launch(ctx, "maxpool2d_backward_index", &g, g.n * g.oh * g.ow, 3, args);
 }

@@ -68,7 +68,41 @@ static void avg_ref(const ct_optest_case *c, const double *const *in, double *ou
     ref_avg_pool2d(&w, in[0], out);
 }
 
+/* The pair that saves the argmax (what training runs where windows do not
+ * overlap): the forward with a scratch index, the backward from a forward
+ * of its own. */
+static ct_status with_index(ct_context *ctx, const ct_optest_case *c, const ct_tensor *x, const ct_tensor *out,
+                            const ct_tensor *dy, ct_tensor *grad, ct_tensor *y_or_null)
+{
+    ct_pool2d_params p = params_of(c, CT_POOL_MAX);
+    size_t outputs = ct_tensor_count(out), floats = ct_pool2d_index_floats(outputs);
+    ct_tensor index = {0}, y = {0};
+    ct_status s = ct_tensor_create(ctx, 1, &floats, &index);
+    if (s == CT_OK && !y_or_null)
+        s = ct_tensor_create(ctx, out->ndim, out->shape, &y);
+    if (s == CT_OK)
+        s = ct_maxpool2d_forward_indexed(ctx, &p, x, y_or_null ? y_or_null : &y, &index);
+    if (s == CT_OK && dy)
+        s = ct_maxpool2d_backward_indexed(ctx, &p, &index, dy, grad);
+    if (s == CT_OK)
+        s = ct_context_finish(ctx);
+    ct_tensor_release(&index);
+    ct_tensor_release(&y);
+    return s;
+}
+static ct_status max_indexed_fwd(ct_context *ctx, const ct_optest_case *c, const ct_tensor *in, ct_tensor *out)
+{
+    return with_index(ctx, c, &in[0], out, NULL, NULL, out);
+}
+static ct_status max_indexed_bwd(ct_context *ctx, const ct_optest_case *c, const ct_tensor *in, const ct_tensor *out,
+                                 const ct_tensor *dy, ct_tensor *grad)
+{
+    return with_index(ctx, c, &in[0], out, dy, &grad[0], NULL);
+}
+
 static const ct_optest_op op_max = {"max_pooling2d", pool_shape, max_fwd, max_ref, max_bwd, NULL};
+static const ct_optest_op op_max_indexed = {"max_pooling2d_indexed", pool_shape, max_indexed_fwd, max_ref,
+                                            max_indexed_bwd, NULL};
 static const ct_optest_op op_avg = {"average_pooling2d", pool_shape, avg_fwd, avg_ref, avg_bwd, NULL};
 
 #define X4(n, h, w, c) {4, {n, h, w, c}, -1, 1, 0, 1}
@@ -76,6 +110,9 @@ static const ct_optest_op op_avg = {"average_pooling2d", pool_shape, avg_fwd, av
 #define POOL_CASE(label, x, ph, pw, sh, sw, same)                                 \
     {&op_max, label, 1, {x}, {ph, pw, sh, sw, same}, {0}, 1e-14, 1e-8},         \
     {&op_avg, label, 1, {x}, {ph, pw, sh, sw, same}, {0}, 1e-12, 1e-8}
+
+#define INDEXED_CASE(label, x, ph, pw, sh, sw, same) \
+    {&op_max_indexed, label, 1, {x}, {ph, pw, sh, sw, same}, {0}, 1e-14, 1e-8}
 
 static const ct_optest_case cases[] = {
     POOL_CASE("2x2 stride 2 valid", X4(2, 8, 10, 3), 2, 2, 0, 0, 0),
@@ -94,6 +131,18 @@ static const ct_optest_case cases[] = {
     POOL_CASE("2x2 valid, 19 channels", X4(2, 6, 7, 19), 2, 2, 0, 0, 0),
     POOL_CASE("3x3 stride 2 same, 35 channels", X4(1, 7, 9, 35), 3, 3, 2, 2, 1),
     POOL_CASE("width above work-group", X4(1, 2, CT_OPTEST_ABOVE_WG, 3), 2, 2, 0, 0, 1),
+    /* blocks of 4, 2 and 1 vectors and a tail at 8 lanes (4 and 1 at 16) */
+    POOL_CASE("2x2 valid, 91 channels", X4(1, 4, 6, 91), 2, 2, 0, 0, 0),
+    /* the saved-argmax pair: windows that do not overlap only */
+    INDEXED_CASE("2x2 stride 2 valid", X4(2, 8, 10, 3), 2, 2, 0, 0, 0),
+    INDEXED_CASE("2x2 valid, odd sizes drop the last row/column", X4(2, 9, 11, 5), 2, 2, 0, 0, 0),
+    INDEXED_CASE("2x2 same, odd sizes pad the last row/column", X4(2, 9, 11, 5), 2, 2, 0, 0, 1),
+    INDEXED_CASE("1x1 pool stride 2 (subsampling)", X4(2, 7, 6, 3), 1, 1, 2, 2, 0),
+    INDEXED_CASE("2x2 pool stride 3, gaps between windows", X4(2, 10, 11, 3), 2, 2, 3, 3, 0),
+    INDEXED_CASE("2x1 pool, strides (3,2), same", X4(2, 10, 9, 19), 2, 1, 3, 2, 1),
+    INDEXED_CASE("3x3 same, 35 channels", X4(1, 7, 9, 35), 3, 3, 0, 0, 1),
+    INDEXED_CASE("2x2 valid, 91 channels", X4(1, 4, 6, 91), 2, 2, 0, 0, 0),
+    INDEXED_CASE("width above work-group", X4(1, 2, CT_OPTEST_ABOVE_WG, 3), 2, 2, 0, 0, 1),
 };
 
 const ct_optest_family ct_optest_family_pool = CT_OPTEST_FAMILY("pool", cases);
