@@ -1,7 +1,7 @@
 #!/bin/sh
 # Cold start, measured: a first run with empty caches (a fresh XDG_CACHE_HOME
 # and POCL_CACHE_DIR each run), the compile-ahead helper off
-# (CLTRAIN_PREBUILD=0) and on (the default) taking turns, RUNS rounds.
+# (CLTRAIN_PREBUILD=0, the default) and on (CLTRAIN_PREBUILD=1) taking turns, RUNS rounds.
 # Prints each run's wall and CPU seconds (user + sys, the helper's included),
 # the work-group functions PoCL compiled and how many of them the helper
 # did, and the medians per mode. tools/performance.md, "Cold compile".
@@ -10,8 +10,7 @@
 #
 # CLTRAIN (default build/cltrain), CLTRAIN_DATA_DIR (default ../shared/data)
 # and PIN (a taskset CPU list, e.g. PIN=1 for one core; default: none) from
-# the environment. On one core the helper turns itself off; CLTRAIN_PREBUILD=1
-# in the environment forces it on in the "on" runs.
+# the environment. On one core the helper only competes with the run.
 set -eu
 runs=${1:-3}
 [ $# -gt 0 ] && shift
@@ -35,7 +34,7 @@ command_for() {
 one_run() { # what mode
     cache=$(mktemp -d)
     cmd=$(command_for "$1" | sed "s|RUNDIR|$cache/run|")
-    case $2 in off) pb=0 ;; *) pb=${CLTRAIN_PREBUILD:-} ;; esac
+    case $2 in off) pb=0 ;; *) pb=1 ;; esac
     runner=""
     [ -n "$pin" ] && runner="taskset -c $pin"
     # shellcheck disable=SC2086 # runner and cmd are split on purpose

@@ -23,9 +23,10 @@
  * it compiles is what the run would have compiled itself, byte for byte, so
  * results cannot change; when it fails or dies, the run compiles as before.
  *
- * On only where it can help: a PoCL CPU device with its kernel cache on,
- * at least two CPUs for this process, a program that can run the helper
- * (ct_prebuild_set_helper), and CLTRAIN_PREBUILD not 0. One helper per
+ * Off unless CLTRAIN_PREBUILD=1 (where measured it saved little: see
+ * helper_pays in prebuild.c); then on a PoCL CPU device with its kernel
+ * cache on, in a program that can run the helper (ct_prebuild_set_helper),
+ * and best with a second CPU for this process. One helper per
  * process. */
 #ifndef CLTRAIN_CORE_PREBUILD_H
 #define CLTRAIN_CORE_PREBUILD_H
