@@ -385,11 +385,11 @@ static ct_status optimizer_step(ct_trainer *t)
 
 static ct_status data_parallel_batch(ct_trainer *t, size_t first, size_t rows, bool accumulate);
 
-/* Batch `b` of the current order: gather, forward, loss, metrics, backward, update. */
 /* The first training step and the first evaluation batch meet most of a
  * run's kernels for the first time: their launches are held back until the
  * whole batch is enqueued, so that the compile-ahead helper hears of every
- * kernel before PoCL's worker starts on the first (core/context.h). The
+ * kernel before PoCL's worker starts on the first (core/context.h); without
+ * a helper (the default, see core/prebuild.h) nothing is held. The
  * watchdog's 10 s bound only matters should something wait for the queue
  * in between without releasing it. */
 #define HOLD_FIRST_SECONDS 10.0
@@ -407,6 +407,7 @@ static void release_first(ct_trainer *t, bool *done)
     *done = true;
 }
 
+/* Batch `b` of the current order: gather, forward, loss, metrics, backward, update. */
 static ct_status train_batch(ct_trainer *t, size_t b, ct_loss_accum *acc, ct_metric_state *metrics)
 {
     size_t first = b * t->batch_size;
