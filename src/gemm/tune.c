@@ -4,16 +4,15 @@
  * second tuning run measures without compiling). */
 #include "cltrain/tune.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cltrain/gemm.h"
 #include "core/clock.h"
 #include "core/context.h"
 #include "core/profile.h"
+#include "core/tune_timing.h"
 
 /* Square products in every transpose the training uses, and a conv-shaped
  * one (im2col of 3x3x32 channels into 32 filters, 16 images of 28x28):
@@ -29,9 +28,8 @@ static const struct {
     {"conv", "NN 12544x32x288", CT_NO_TRANS, CT_NO_TRANS, 12544, 32, 288},
 };
 
-enum { TUNE_RUNS = 3, TUNE_ROUNDS = 3 };
-#define TUNE_BATCH_SECONDS 0.004 /* a timed batch lasts at least this long */
-#define DEFAULT_MARGIN 1.05      /* a tile replaces the default when this much faster */
+enum { TUNE_ROUNDS = 3 };
+#define DEFAULT_MARGIN 1.05 /* a tile replaces the default when this much faster */
 
 const char *ct_gemm_tune_shape_name(size_t i) { return i < CT_TUNE_SHAPES ? SHAPES[i].name : "?"; }
 const char *ct_gemm_tune_shape_label(size_t i) { return i < CT_TUNE_SHAPES ? SHAPES[i].label : "?"; }
@@ -70,12 +68,6 @@ size_t ct_gemm_tune_candidates(const ct_device_profile *p, ct_gemm_tile *out, si
     return n;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* A device buffer of `floats` values in [-1, 1) (fixed pseudo-random). */
 static ct_status make_buffer(ct_context *ctx, size_t floats, unsigned seed, cl_mem *out)
 {
@@ -94,10 +86,9 @@ static ct_status make_buffer(ct_context *ctx, size_t floats, unsigned seed, cl_m
     return err == CL_SUCCESS ? CT_OK : ct_cl_fail(err, "creating a tuning buffer");
 }
 
-/* Candidates are timed by the process's CPU time (ct_cpu_seconds) rather
- * than by the wall clock: a tile changes how much work a core does per
- * second, not how the work is shared out. */
-/* Median GFLOP/s per CPU-second of the own engine on one shape. */
+static ct_status run_own_gemm(ct_context *ctx, void *g) { return ct_gemm_with(ctx, CT_GEMM_OWN, g); }
+
+/* Median GFLOP per CPU-second of the own engine on one shape (core/tune_timing.h). */
 static ct_status time_shape(ct_context *ctx, size_t s, double *gflops)
 {
     const size_t m = SHAPES[s].m, n = SHAPES[s].n, k = SHAPES[s].k;
@@ -110,29 +101,11 @@ static ct_status time_shape(ct_context *ctx, size_t s, double *gflops)
     ct_gemm_args g = {.trans_a = SHAPES[s].ta, .trans_b = SHAPES[s].tb, .m = m, .n = n, .k = k,
                       .alpha = 1.0f, .beta = 0.0f, .a = a, .lda = SHAPES[s].ta ? m : k,
                       .b = b, .ldb = SHAPES[s].tb ? k : n, .c = c, .ldc = n};
-    double t[TUNE_RUNS];
-    int reps = 1;
-    for (int w = 0; w < 2 && st == CT_OK; w++) { /* warm-up: builds, sizes the workspace */
-        double t0 = ct_cpu_seconds();
-        st = ct_gemm_with(ctx, CT_GEMM_OWN, &g);
-        if (st == CT_OK)
-            st = ct_context_finish(ctx);
-        double dt = ct_cpu_seconds() - t0;
-        if (w == 1 && dt > 0)
-            reps = dt >= TUNE_BATCH_SECONDS ? 1 : (int)(TUNE_BATCH_SECONDS / dt) + 1;
-    }
-    for (int r = 0; r < TUNE_RUNS && st == CT_OK; r++) {
-        double t0 = ct_cpu_seconds();
-        for (int i = 0; i < reps && st == CT_OK; i++)
-            st = ct_gemm_with(ctx, CT_GEMM_OWN, &g);
-        if (st == CT_OK)
-            st = ct_context_finish(ctx);
-        t[r] = (ct_cpu_seconds() - t0) / reps;
-    }
-    if (st == CT_OK) {
-        qsort(t, TUNE_RUNS, sizeof t[0], cmp_double);
-        *gflops = 2.0 * (double)m * (double)n * (double)k / t[TUNE_RUNS / 2] * 1e-9;
-    }
+    double seconds = 0;
+    if (st == CT_OK)
+        st = ct_tune_median_cpu_seconds(ctx, run_own_gemm, &g, &seconds);
+    if (st == CT_OK)
+        *gflops = 2.0 * (double)m * (double)n * (double)k / seconds * 1e-9;
     if (a)
         clReleaseMemObject(a);
     if (b)
@@ -205,10 +178,7 @@ ct_status ct_gemm_tune(const ct_device_info *info, ct_tune_result *results, size
     for (size_t i = 0; i < n; i++) {
         ct_context_destroy(ctx[i]);
         if (results[i].ok) {
-            double log_sum = 0;
-            for (size_t s = 0; s < CT_TUNE_SHAPES; s++)
-                log_sum += log(results[i].gflops[s] > 0 ? results[i].gflops[s] : 1e-9);
-            results[i].score = exp(log_sum / CT_TUNE_SHAPES);
+            results[i].score = ct_tune_geometric_mean(results[i].gflops, CT_TUNE_SHAPES);
             /* Another tile must beat the default by more than timing noise. */
             double margin = *best == 0 && any ? DEFAULT_MARGIN : 1.0;
             if (!any || results[i].score > results[*best].score * margin) {

@@ -6,7 +6,6 @@
  * cl/, whatever they are at the time (their hash keys the cache entry). */
 #include "cltrain/conv_tune.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include "core/clock.h"
 #include "core/context.h"
 #include "core/profile.h"
+#include "core/tune_timing.h"
 
 /* The passes each tile decides, at the CIFAR nets' shapes (3x3 'valid', 32
  * filters), batch 8, as training runs them: conv1's forward and every
@@ -55,9 +55,8 @@ static ct_conv2d_algorithm algorithm_of(ct_conv_tune_kind kind)
     return kind == CT_CONV_TUNE_WINOGRAD ? CT_CONV2D_WINOGRAD : CT_CONV2D_TILED;
 }
 
-enum { TUNE_BATCH = 8, TUNE_FILTERS = 32, TUNE_RUNS = 3, TUNE_ROUNDS = 3 };
-#define TUNE_BATCH_SECONDS 0.004 /* a timed batch of calls lasts at least this long */
-#define DEFAULT_MARGIN 1.05      /* a tile replaces the default when this much faster */
+enum { TUNE_BATCH = 8, TUNE_FILTERS = 32, TUNE_ROUNDS = 3 };
+#define DEFAULT_MARGIN 1.05 /* a tile replaces the default when this much faster */
 
 const char *ct_conv_tune_kind_name(ct_conv_tune_kind kind) { return kind == CT_CONV_TUNE_WINOGRAD ? "Winograd" : "tiled"; }
 const char *ct_conv_tune_part_name(ct_conv_tune_kind kind, size_t i)
@@ -94,12 +93,6 @@ size_t ct_conv_tune_candidates(const ct_device_profile *p, ct_conv_tile *out, si
                 out[n++] = t;
         }
     return n;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
 }
 
 typedef struct {
@@ -153,9 +146,19 @@ static ct_status setup(ct_context *ctx, ct_conv_tune_kind kind, const tune_part 
     return fill(ctx, &b->y, 4); /* doubles as dy */
 }
 
-static ct_status run_part(ct_context *ctx, const tune_part *part, const ct_conv2d_params *p, part_buffers *b)
+/* One timed pass: the part, its parameters and buffers (ct_tune_call's work). */
+typedef struct {
+    const tune_part *part;
+    ct_conv2d_params params;
+    part_buffers buffers;
+} part_work;
+
+static ct_status run_part(ct_context *ctx, void *work)
 {
-    switch (part->pass) {
+    part_work *w = work;
+    const ct_conv2d_params *p = &w->params;
+    part_buffers *b = &w->buffers;
+    switch (w->part->pass) {
     case PART_FORWARD:
         return ct_conv2d_forward(ctx, p, &b->x, &b->kernel, &b->bias, &b->y, &b->ws);
     case PART_DX:
@@ -166,39 +169,21 @@ static ct_status run_part(ct_context *ctx, const tune_part *part, const ct_conv2
 }
 
 /* Median GFLOP per CPU-second of one pass (flops of the equivalent GEMM,
- * 2 x pixels x patch x filters, as convbench counts them). CPU time, as
- * the GEMM tuner: a tile changes how much a core does per second. */
+ * 2 x pixels x patch x filters, as convbench counts them), timed as the
+ * GEMM tuner times its shapes (core/tune_timing.h). */
 static ct_status time_part(ct_context *ctx, ct_conv_tune_kind kind, const tune_part *part, double *gflops)
 {
-    ct_conv2d_params p;
     ct_conv2d_geometry g;
-    part_buffers b;
-    ct_status st = setup(ctx, kind, part, &p, &g, &b);
-    double t[TUNE_RUNS];
-    int reps = 1;
-    for (int w = 0; w < 2 && st == CT_OK; w++) { /* warm-up: builds, fills caches */
-        double t0 = ct_cpu_seconds();
-        st = run_part(ctx, part, &p, &b);
-        if (st == CT_OK)
-            st = ct_context_finish(ctx);
-        double dt = ct_cpu_seconds() - t0;
-        if (w == 1 && dt > 0)
-            reps = dt >= TUNE_BATCH_SECONDS ? 1 : (int)(TUNE_BATCH_SECONDS / dt) + 1;
-    }
-    for (int r = 0; r < TUNE_RUNS && st == CT_OK; r++) {
-        double t0 = ct_cpu_seconds();
-        for (int i = 0; i < reps && st == CT_OK; i++)
-            st = run_part(ctx, part, &p, &b);
-        if (st == CT_OK)
-            st = ct_context_finish(ctx);
-        t[r] = (ct_cpu_seconds() - t0) / reps;
-    }
+    part_work w = {.part = part};
+    ct_status st = setup(ctx, kind, part, &w.params, &g, &w.buffers);
+    double seconds = 0;
+    if (st == CT_OK)
+        st = ct_tune_median_cpu_seconds(ctx, run_part, &w, &seconds);
     if (st == CT_OK) {
-        qsort(t, TUNE_RUNS, sizeof t[0], cmp_double);
         double flops = 2.0 * (double)(g.n * g.oh * g.ow) * (double)(g.kh * g.kw * g.cin) * (double)g.cout;
-        *gflops = t[TUNE_RUNS / 2] > 0 ? flops / t[TUNE_RUNS / 2] * 1e-9 : 0.0;
+        *gflops = seconds > 0 ? flops / seconds * 1e-9 : 0.0;
     }
-    release(&b);
+    release(&w.buffers);
     return st;
 }
 
@@ -269,10 +254,7 @@ ct_status ct_conv_tune(const ct_device_info *info, ct_conv_tune_kind kind, ct_co
     for (size_t i = 0; i < n; i++) {
         ct_context_destroy(ctx[i]);
         if (results[i].ok) {
-            double log_sum = 0;
-            for (size_t s = 0; s < CT_CONV_TUNE_PARTS; s++)
-                log_sum += log(results[i].gflops[s] > 0 ? results[i].gflops[s] : 1e-9);
-            results[i].score = exp(log_sum / CT_CONV_TUNE_PARTS);
+            results[i].score = ct_tune_geometric_mean(results[i].gflops, CT_CONV_TUNE_PARTS);
             /* Another tile must beat the default by more than timing noise. */
             double margin = *best == 0 && any ? DEFAULT_MARGIN : 1.0;
             if (!any || results[i].score > results[*best].score * margin) {
